@@ -1,0 +1,256 @@
+//! The records of SPEC §2. Every editable record carries a `version` (bumped
+//! on each change, so a stale edit can be refused) and `seq`, the audit-trail
+//! entry of its last change (who and when).
+
+use super::ids::*;
+use super::money::Money;
+use super::offer::{OfferStage, RefusalReason};
+use super::ticket::{TicketSource, TicketStage};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Manager,
+    Lead,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Manager => "manager",
+            Role::Lead => "lead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "manager" | "" => Some(Role::Manager),
+            "lead" => Some(Role::Lead),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manager {
+    pub id: ManagerId,
+    /// Unix user name; the key users type.
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub id: SegmentId,
+    /// Short key users type (`retail`).
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: ProductId,
+    /// Short key users type (`crm-pro`).
+    pub code: String,
+    pub name: String,
+    /// Product direction ("software", "support"); used by KPIs.
+    pub line: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortraitEntry {
+    pub segment: SegmentId,
+    pub product: ProductId,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub id: ClientId,
+    /// External reference; the key users type.
+    pub reference: String,
+    pub name: String,
+    pub segment: Option<SegmentId>,
+    pub manager: Option<ManagerId>,
+    pub created: NaiveDate,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub version: u64,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPerson {
+    pub id: PersonId,
+    pub client: ClientId,
+    pub name: String,
+    pub role: String,
+    pub phone: String,
+    pub email: String,
+    pub birthday: Option<NaiveDate>,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    pub id: SettlementId,
+    pub client: ClientId,
+    pub date: NaiveDate,
+    /// Negative = refund / credit note.
+    pub amount: Money,
+    pub product: Option<ProductId>,
+    pub doc: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub reason: RefusalReason,
+    /// The stage the offer had reached when refused: the funnel counts it there.
+    pub at_stage: OfferStage,
+    pub retry: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub from: OfferStage,
+    pub to: OfferStage,
+    pub date: NaiveDate,
+    pub who: String,
+    pub note: String,
+    pub seq: u64,
+}
+
+/// One matrix cell: the work on one product at one client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub client: ClientId,
+    pub product: ProductId,
+    pub stage: OfferStage,
+    pub stage_date: NaiveDate,
+    pub next_step: Option<NaiveDate>,
+    pub next_note: String,
+    /// Proposal expiry.
+    pub expiry: Option<NaiveDate>,
+    pub invoice_due: Option<NaiveDate>,
+    pub delivery: Option<NaiveDate>,
+    pub refusal: Option<Refusal>,
+    pub history: Vec<Transition>,
+    pub version: u64,
+    pub seq: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Call,
+    Meeting,
+    Email,
+    Message,
+    Visit,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 5] = [
+        Channel::Call,
+        Channel::Meeting,
+        Channel::Email,
+        Channel::Message,
+        Channel::Visit,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Call => "call",
+            Channel::Meeting => "meeting",
+            Channel::Email => "email",
+            Channel::Message => "message",
+            Channel::Visit => "visit",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        let s = s.trim().to_ascii_lowercase();
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEntry {
+    pub id: ContactId,
+    pub client: ClientId,
+    pub person: Option<PersonId>,
+    pub at: NaiveDateTime,
+    pub channel: Channel,
+    pub summary: String,
+    pub outcome: String,
+    pub next_contact: Option<NaiveDate>,
+    pub who: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub client: ClientId,
+    pub due: NaiveDate,
+    pub text: String,
+    pub done: Option<NaiveDate>,
+    pub who: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    pub id: SurveyId,
+    pub client: ClientId,
+    pub product: ProductId,
+    pub date: NaiveDate,
+    /// 1–5 per question.
+    pub scores: Vec<u8>,
+    /// The ticket a low score opened.
+    pub ticket: Option<TicketId>,
+    pub who: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketTransition {
+    pub from: TicketStage,
+    pub to: TicketStage,
+    pub date: NaiveDate,
+    pub who: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub client: ClientId,
+    pub product: Option<ProductId>,
+    pub opened: NaiveDate,
+    pub source: TicketSource,
+    pub description: String,
+    pub stage: TicketStage,
+    pub owner: Option<ManagerId>,
+    pub cause: String,
+    pub action: String,
+    pub fix: String,
+    pub stage_due: Option<NaiveDate>,
+    pub history: Vec<TicketTransition>,
+    pub version: u64,
+    pub seq: u64,
+}
+
+/// One line of the audit trail (SPEC §2): who did what, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub who: String,
+    pub at: NaiveDateTime,
+    pub summary: String,
+}

@@ -1,0 +1,17 @@
+//! The data model of SPEC §2 with no storage or terminal code.
+
+pub mod dates;
+pub mod entities;
+pub mod ids;
+pub mod money;
+pub mod offer;
+pub mod settings;
+pub mod ticket;
+
+pub use dates::{parse_date, DateError};
+pub use entities::*;
+pub use ids::*;
+pub use money::{Money, MoneyError};
+pub use offer::{OfferStage, RefusalReason};
+pub use settings::Settings;
+pub use ticket::{TicketSource, TicketStage};

@@ -1,0 +1,191 @@
+//! `rapport export KIND`: the same columns the importer reads (plus
+//! offers), so export → import into an empty database round-trips.
+
+use std::io::Write;
+
+use super::Kind;
+use crate::domain::*;
+use crate::model::Model;
+use crate::store::{Store, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// Writes rows as CSV or as a JSON array of objects (all values strings,
+/// exactly as in the CSV: amounts keep their cents without float rounding).
+pub struct RowWriter<'w> {
+    format: Format,
+    columns: Vec<&'static str>,
+    csv: Option<csv::Writer<&'w mut dyn Write>>,
+    out: Option<&'w mut dyn Write>,
+    rows: usize,
+}
+
+impl<'w> RowWriter<'w> {
+    pub fn new(out: &'w mut dyn Write, format: Format, columns: Vec<&'static str>) -> Result<Self, ExportError> {
+        let mut w = RowWriter {
+            format,
+            columns,
+            csv: None,
+            out: None,
+            rows: 0,
+        };
+        match format {
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(&w.columns)?;
+                w.csv = Some(csv);
+            }
+            Format::Json => {
+                out.write_all(b"[")?;
+                w.out = Some(out);
+            }
+        }
+        Ok(w)
+    }
+
+    pub fn row(&mut self, values: &[String]) -> Result<(), ExportError> {
+        if let Some(csv) = &mut self.csv {
+            csv.write_record(values)?;
+        } else if let Some(out) = &mut self.out {
+            let object: serde_json::Map<String, serde_json::Value> = self
+                .columns
+                .iter()
+                .zip(values)
+                .map(|(c, v)| (c.to_string(), serde_json::Value::String(v.clone())))
+                .collect();
+            let sep = if self.rows == 0 { "\n" } else { ",\n" };
+            out.write_all(sep.as_bytes())?;
+            serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::other)?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<(), ExportError> {
+        if let Some(mut csv) = self.csv.take() {
+            csv.flush()?;
+        }
+        if let Some(out) = self.out.take() {
+            out.write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+            out.flush()?;
+        }
+        let _ = self.format;
+        Ok(())
+    }
+}
+
+fn opt_date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+use chrono::NaiveDate;
+
+fn client_ref(model: &Model, id: ClientId) -> String {
+    model.clients.get(&id).map(|c| c.reference.clone()).unwrap_or_default()
+}
+fn product_code(model: &Model, id: ProductId) -> String {
+    model.products.get(&id).map(|p| p.code.clone()).unwrap_or_default()
+}
+
+/// Writes every record of `kind` in id order.
+pub fn export(store: &Store, kind: Kind, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
+    let model = store.model();
+    let mut w = RowWriter::new(out, format, kind.columns().iter().map(|(c, _)| *c).collect())?;
+    match kind {
+        Kind::Managers => {
+            for m in model.managers.values() {
+                w.row(&[m.login.clone(), m.name.clone(), m.role.as_str().into()])?;
+            }
+        }
+        Kind::Segments => {
+            for s in model.segments.values() {
+                w.row(&[s.code.clone(), s.name.clone(), s.description.clone()])?;
+            }
+        }
+        Kind::Products => {
+            for p in model.products.values() {
+                w.row(&[p.code.clone(), p.name.clone(), p.line.clone()])?;
+            }
+        }
+        Kind::Portrait => {
+            for (s, p) in &model.portrait {
+                let seg = model.segments.get(s).map(|s| s.code.clone()).unwrap_or_default();
+                w.row(&[seg, product_code(model, *p)])?;
+            }
+        }
+        Kind::Clients => {
+            for c in model.clients.values() {
+                let seg = c.segment.and_then(|s| model.segments.get(&s)).map(|s| s.code.clone());
+                let mgr = c.manager.and_then(|m| model.managers.get(&m)).map(|m| m.login.clone());
+                w.row(&[
+                    c.reference.clone(),
+                    c.name.clone(),
+                    seg.unwrap_or_default(),
+                    mgr.unwrap_or_default(),
+                    c.created.to_string(),
+                    c.notes.clone(),
+                    c.tags.join(" "),
+                ])?;
+            }
+        }
+        Kind::Contacts => {
+            for p in model.persons.values() {
+                w.row(&[
+                    client_ref(model, p.client),
+                    p.name.clone(),
+                    p.role.clone(),
+                    p.phone.clone(),
+                    p.email.clone(),
+                    opt_date(p.birthday),
+                ])?;
+            }
+        }
+        Kind::Settlements => {
+            for s in store.settlements() {
+                let s = s?;
+                w.row(&[
+                    client_ref(model, s.client),
+                    s.date.to_string(),
+                    s.amount.to_string(),
+                    s.product.map(|p| product_code(model, p)).unwrap_or_default(),
+                    s.doc.clone(),
+                ])?;
+            }
+        }
+        Kind::Offers => {
+            for o in model.offers.values() {
+                let refusal = o.refusal.as_ref();
+                w.row(&[
+                    client_ref(model, o.client),
+                    product_code(model, o.product),
+                    o.stage.as_str().into(),
+                    o.stage_date.to_string(),
+                    opt_date(o.next_step),
+                    o.next_note.clone(),
+                    opt_date(o.expiry),
+                    opt_date(o.invoice_due),
+                    opt_date(o.delivery),
+                    refusal.map(|r| r.reason.as_str().to_string()).unwrap_or_default(),
+                    refusal.map(|r| r.at_stage.as_str().to_string()).unwrap_or_default(),
+                    opt_date(refusal.and_then(|r| r.retry)),
+                    o.version.to_string(),
+                ])?;
+            }
+        }
+    }
+    w.finish()
+}

@@ -1,0 +1,475 @@
+//! `rapport import KIND FILE`: all or nothing. Every row is checked first
+//! (against the database and the rows before it); any problem means nothing
+//! is written and every problem is reported as `FILE:LINE: reason`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::table::{self, RowError, Table};
+use super::Kind;
+use crate::domain::*;
+use crate::model::Model;
+use crate::store::{Command, CommandError, Event, Store, StoreError};
+
+pub use super::table::RowError as ImportRowError;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Create clients that a settlement file names but the database lacks.
+    pub create_missing: bool,
+    /// The default `created` date of new clients.
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} problem(s) in the file; nothing was imported", .0.len())]
+    Rows(Vec<RowError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a successful import did.
+#[derive(Debug)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created_clients: usize,
+    pub event: Option<Event>,
+}
+
+/// The commands a file stands for, each with the line it came from.
+pub struct Plan {
+    pub commands: Vec<(u64, Command)>,
+    pub rows: usize,
+    pub created_clients: usize,
+}
+
+/// Reads and checks `bytes` as a file of `kind`; nothing is written.
+pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Plan, Vec<RowError>> {
+    if kind == Kind::Offers {
+        return Err(vec![RowError {
+            file: file.into(),
+            line: 1,
+            message: "offers are exported, not imported; move them with `rapport offer`".into(),
+        }]);
+    }
+    let table = table::read(file, bytes, kind.columns())?;
+    let mut p = Planner {
+        model,
+        file,
+        table: &table,
+        errors: Vec::new(),
+        commands: Vec::new(),
+        opts,
+        created_clients: 0,
+    };
+    match kind {
+        Kind::Managers => p.managers(),
+        Kind::Segments => p.segments(),
+        Kind::Products => p.products(),
+        Kind::Portrait => p.portrait(),
+        Kind::Clients => p.clients(),
+        Kind::Contacts => p.contacts(),
+        Kind::Settlements => p.settlements(),
+        Kind::Offers => {}
+    }
+    if p.errors.is_empty() {
+        Ok(Plan {
+            commands: p.commands,
+            rows: table.rows.len(),
+            created_clients: p.created_clients,
+        })
+    } else {
+        Err(p.errors)
+    }
+}
+
+/// Plans, then applies the whole file as one batch command (one
+/// transaction, one flush).
+pub fn import(
+    store: &mut Store,
+    who: &str,
+    kind: Kind,
+    file: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let plan = plan(store.model(), kind, file, bytes, opts).map_err(ImportError::Rows)?;
+    if plan.commands.is_empty() {
+        return Ok(ImportReport {
+            rows: plan.rows,
+            created_clients: 0,
+            event: None,
+        });
+    }
+    let lines: Vec<u64> = plan.commands.iter().map(|(l, _)| *l).collect();
+    let batch = Command::Batch {
+        label: format!("import {kind} from {file}"),
+        commands: plan.commands.into_iter().map(|(_, c)| c).collect(),
+    };
+    match store.execute(who, batch) {
+        Ok(event) => Ok(ImportReport {
+            rows: plan.rows,
+            created_clients: plan.created_clients,
+            event: Some(event),
+        }),
+        // The checks above should have caught it; still name the line.
+        Err(StoreError::Command(CommandError::InBatch { index, source })) => Err(ImportError::Rows(vec![RowError {
+            file: file.into(),
+            line: lines.get(index).copied().unwrap_or(0),
+            message: source.to_string(),
+        }])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct Planner<'a> {
+    model: &'a Model,
+    file: &'a str,
+    table: &'a Table,
+    errors: Vec<RowError>,
+    commands: Vec<(u64, Command)>,
+    opts: &'a ImportOptions,
+    created_clients: usize,
+}
+
+impl Planner<'_> {
+    fn error(&mut self, line: u64, message: impl Into<String>) {
+        self.errors.push(RowError {
+            file: self.file.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Checks a key column: present, no spaces, not already in the database
+    /// nor earlier in the file.
+    fn new_key(&mut self, line: u64, what: &str, key: &str, exists: bool, seen: &mut HashSet<String>) -> bool {
+        if key.is_empty() {
+            self.error(line, format!("{what} is empty"));
+            return false;
+        }
+        if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            self.error(line, format!("{what} '{key}' contains spaces or control characters"));
+            return false;
+        }
+        if exists {
+            self.error(line, format!("{what} '{key}' already exists in the database"));
+            return false;
+        }
+        if !seen.insert(key.to_string()) {
+            self.error(line, format!("{what} '{key}' appears twice in the file"));
+            return false;
+        }
+        true
+    }
+
+    fn required(&mut self, line: u64, what: &str, value: &str) -> bool {
+        if value.is_empty() {
+            self.error(line, format!("{what} is empty"));
+            false
+        } else {
+            true
+        }
+    }
+
+    fn date(&mut self, line: u64, what: &str, value: &str) -> Option<Option<NaiveDate>> {
+        if value.is_empty() {
+            return Some(None);
+        }
+        match parse_date(value) {
+            Ok(d) => Some(Some(d)),
+            Err(e) => {
+                self.error(line, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn managers(&mut self) {
+        let mut seen = HashSet::new();
+        let t = self.table;
+        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "login"), t.get(r, "name"), t.get(r, "role"))).collect();
+        for (line, login, name, role) in rows {
+            let ok_key = self.new_key(line, "login", login, self.model.manager_by_login(login).is_some(), &mut seen);
+            let ok_name = self.required(line, "name", name);
+            let role = Role::parse(role);
+            if role.is_none() {
+                self.error(line, "role must be 'manager' or 'lead'");
+            }
+            if let (true, true, Some(role)) = (ok_key, ok_name, role) {
+                self.commands.push((
+                    line,
+                    Command::AddManager {
+                        login: login.into(),
+                        name: name.into(),
+                        role,
+                    },
+                ));
+            }
+        }
+    }
+
+    fn segments(&mut self) {
+        let mut seen = HashSet::new();
+        let t = self.table;
+        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "id"), t.get(r, "name"), t.get(r, "description"))).collect();
+        for (line, code, name, description) in rows {
+            let ok_key = self.new_key(line, "segment id", code, self.model.segment_by_code(code).is_some(), &mut seen);
+            if ok_key & self.required(line, "name", name) {
+                self.commands.push((
+                    line,
+                    Command::AddSegment {
+                        code: code.into(),
+                        name: name.into(),
+                        description: description.into(),
+                    },
+                ));
+            }
+        }
+    }
+
+    fn products(&mut self) {
+        let mut seen = HashSet::new();
+        let t = self.table;
+        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "id"), t.get(r, "name"), t.get(r, "line"))).collect();
+        for (line, code, name, product_line) in rows {
+            let ok_key = self.new_key(line, "product id", code, self.model.product_by_code(code).is_some(), &mut seen);
+            let ok_name = self.required(line, "name", name);
+            if ok_key & ok_name & self.required(line, "line", product_line) {
+                self.commands.push((
+                    line,
+                    Command::AddProduct {
+                        code: code.into(),
+                        name: name.into(),
+                        line: product_line.into(),
+                    },
+                ));
+            }
+        }
+    }
+
+    fn portrait(&mut self) {
+        let mut seen = HashSet::new();
+        let t = self.table;
+        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "segment"), t.get(r, "product"))).collect();
+        for (line, seg, prod) in rows {
+            let segment = self.model.segment_by_code(seg).map(|s| s.id);
+            let product = self.model.product_by_code(prod).map(|p| p.id);
+            if segment.is_none() {
+                self.error(line, format!("unknown segment '{seg}'"));
+            }
+            if product.is_none() {
+                self.error(line, format!("unknown product '{prod}'"));
+            }
+            let (Some(segment), Some(product)) = (segment, product) else {
+                continue;
+            };
+            if self.model.portrait.contains(&(segment, product)) {
+                self.error(line, format!("'{prod}' is already a target of segment '{seg}'"));
+            } else if !seen.insert((segment, product)) {
+                self.error(line, format!("'{seg},{prod}' appears twice in the file"));
+            } else {
+                self.commands.push((
+                    line,
+                    Command::SetPortrait {
+                        segment,
+                        product,
+                        target: true,
+                    },
+                ));
+            }
+        }
+    }
+
+    fn clients(&mut self) {
+        let mut seen = HashSet::new();
+        let t = self.table;
+        for r in &t.rows {
+            let line = r.line;
+            let reference = t.get(r, "ref");
+            let name = t.get(r, "name");
+            let ok_key = self.new_key(line, "ref", reference, self.model.client_by_ref(reference).is_some(), &mut seen);
+            let ok_name = self.required(line, "name", name);
+            let seg = t.get(r, "segment");
+            let segment = if seg.is_empty() {
+                Some(None)
+            } else {
+                match self.model.segment_by_code(seg) {
+                    Some(s) => Some(Some(s.id)),
+                    None => {
+                        self.error(line, format!("unknown segment '{seg}'"));
+                        None
+                    }
+                }
+            };
+            let login = t.get(r, "manager");
+            let manager = if login.is_empty() {
+                Some(None)
+            } else {
+                match self.model.manager_by_login(login) {
+                    Some(m) => Some(Some(m.id)),
+                    None => {
+                        self.error(line, format!("unknown manager '{login}'"));
+                        None
+                    }
+                }
+            };
+            let created = self.date(line, "created", t.get(r, "created"));
+            let tags: Vec<String> = t.get(r, "tags").split_whitespace().map(str::to_string).collect();
+            if let (true, true, Some(segment), Some(manager), Some(created)) = (ok_key, ok_name, segment, manager, created) {
+                self.commands.push((
+                    line,
+                    Command::AddClient {
+                        reference: reference.into(),
+                        name: name.into(),
+                        segment,
+                        manager,
+                        created: created.unwrap_or(self.opts.today),
+                        notes: t.get(r, "notes").into(),
+                        tags,
+                    },
+                ));
+            }
+        }
+    }
+
+    fn contacts(&mut self) {
+        let t = self.table;
+        for r in &t.rows {
+            let line = r.line;
+            let reference = t.get(r, "client");
+            let client = self.model.client_by_ref(reference).map(|c| c.id);
+            if client.is_none() {
+                self.error(line, format!("unknown client '{reference}'"));
+            }
+            let name = t.get(r, "name");
+            let ok_name = self.required(line, "name", name);
+            let email = t.get(r, "email");
+            let ok_email = email.is_empty() || email.contains('@');
+            if !ok_email {
+                self.error(line, format!("'{email}' is not an email address"));
+            }
+            let birthday = self.date(line, "birthday", t.get(r, "birthday"));
+            if let (Some(client), true, true, Some(birthday)) = (client, ok_name, ok_email, birthday) {
+                self.commands.push((
+                    line,
+                    Command::AddPerson {
+                        client,
+                        name: name.into(),
+                        role: t.get(r, "role").into(),
+                        phone: t.get(r, "phone").into(),
+                        email: email.into(),
+                        birthday,
+                    },
+                ));
+            }
+        }
+    }
+
+    fn settlements(&mut self) {
+        let t = self.table;
+        // Refs to create (with --create-missing), each created once, dated by
+        // its earliest settlement in the file.
+        let mut missing: HashMap<&str, NaiveDate> = HashMap::new();
+        let mut planned: Vec<(u64, &str, NaiveDate, Money, Option<ProductId>, &str)> = Vec::new();
+        for r in &t.rows {
+            let line = r.line;
+            let reference = t.get(r, "client");
+            let known = self.model.client_by_ref(reference).is_some();
+            if reference.is_empty() {
+                self.error(line, "client is empty");
+            } else if !known && !self.opts.create_missing {
+                self.error(line, format!("unknown client '{reference}' (use --create-missing to create it)"));
+            } else if !known && reference.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                self.error(line, format!("client ref '{reference}' contains spaces or control characters"));
+            }
+            let date = match parse_date(t.get(r, "date")) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.error(line, format!("date: {e}"));
+                    None
+                }
+            };
+            let amount = match Money::parse(t.get(r, "amount")) {
+                Ok(m) if m.0.unsigned_abs() > crate::store::command::MAX_AMOUNT_CENTS as u64 => {
+                    self.error(line, format!("amount {m} is too large"));
+                    None
+                }
+                Ok(m) => Some(m),
+                Err(e) => {
+                    self.error(line, format!("amount: {e}"));
+                    None
+                }
+            };
+            let code = t.get(r, "product");
+            let product = if code.is_empty() {
+                Some(None)
+            } else {
+                match self.model.product_by_code(code) {
+                    Some(p) => Some(Some(p.id)),
+                    None => {
+                        self.error(line, format!("unknown product '{code}'"));
+                        None
+                    }
+                }
+            };
+            if let (Some(date), Some(amount), Some(product)) = (date, amount, product)
+                && !reference.is_empty()
+            {
+                if !known {
+                    let first = missing.entry(reference).or_insert(date);
+                    *first = (*first).min(date);
+                }
+                planned.push((line, reference, date, amount, product, t.get(r, "doc")));
+            }
+        }
+        if !self.errors.is_empty() {
+            return;
+        }
+        // New clients get the ids after the current last one, in file order.
+        let mut new_ids: HashMap<&str, ClientId> = HashMap::new();
+        let mut next = self.model.counters.client;
+        for (line, reference, ..) in &planned {
+            if let Some(created) = missing.get(reference)
+                && !new_ids.contains_key(reference)
+            {
+                next += 1;
+                new_ids.insert(reference, ClientId(next));
+                self.created_clients += 1;
+                self.commands.push((
+                    *line,
+                    Command::AddClient {
+                        reference: reference.to_string(),
+                        name: reference.to_string(),
+                        segment: None,
+                        manager: None,
+                        created: *created,
+                        notes: String::new(),
+                        tags: Vec::new(),
+                    },
+                ));
+            }
+        }
+        for (line, reference, date, amount, product, doc) in planned {
+            let client = match self.model.client_by_ref(reference) {
+                Some(c) => c.id,
+                None => match new_ids.get(reference) {
+                    Some(id) => *id,
+                    None => continue,
+                },
+            };
+            self.commands.push((
+                line,
+                Command::RecordSettlement {
+                    client,
+                    date,
+                    amount,
+                    product,
+                    doc: doc.into(),
+                },
+            ));
+        }
+    }
+}

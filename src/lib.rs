@@ -1,0 +1,15 @@
+//! rapport: a keyboard-driven terminal CRM for account managers.
+//!
+//! This library holds everything but the terminal: the domain of SPEC §2
+//! (`domain`), the in-memory read model (`model`), the durable sled store
+//! with its one write path (`store`), the class engine of SPEC §4
+//! (`classes`), CSV import/export (`io`), and the demo data generator
+//! (`demo`).
+
+pub mod classes;
+pub mod demo;
+pub mod domain;
+pub mod io;
+pub mod model;
+pub mod paths;
+pub mod store;

@@ -1,0 +1,204 @@
+//! The in-memory read model: everything the views and computations read,
+//! loaded at open and kept current by applying the same `Change`s the store
+//! writes (so a remote session can keep its own copy from pushed events).
+//! Settlements themselves stay on disk; the model keeps per-client
+//! aggregates of them.
+
+pub mod aggregate;
+mod change;
+
+pub use aggregate::{ClientAggregate, DayTotal, ProductDay};
+pub use change::Change;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+
+/// The last id handed out of each kind, and the last audit sequence number.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub seq: u64,
+    pub manager: u32,
+    pub segment: u32,
+    pub product: u32,
+    pub client: u32,
+    pub person: u64,
+    pub settlement: u64,
+    pub contact: u64,
+    pub task: u64,
+    pub survey: u64,
+    pub ticket: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    pub settings: Settings,
+    pub counters: Counters,
+    pub managers: BTreeMap<ManagerId, Manager>,
+    pub segments: BTreeMap<SegmentId, Segment>,
+    pub products: BTreeMap<ProductId, Product>,
+    pub portrait: BTreeSet<(SegmentId, ProductId)>,
+    pub clients: BTreeMap<ClientId, Client>,
+    pub persons: BTreeMap<(ClientId, PersonId), ContactPerson>,
+    pub aggregates: BTreeMap<ClientId, ClientAggregate>,
+    pub offers: BTreeMap<(ClientId, ProductId), Offer>,
+    pub tasks: BTreeMap<TaskId, Task>,
+    pub surveys: BTreeMap<SurveyId, Survey>,
+    pub tickets: BTreeMap<TicketId, Ticket>,
+    index: Index,
+}
+
+/// Lookups by the keys users type; derived from the records.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Index {
+    client_by_ref: HashMap<String, ClientId>,
+    segment_by_code: HashMap<String, SegmentId>,
+    product_by_code: HashMap<String, ProductId>,
+    manager_by_login: HashMap<String, ManagerId>,
+}
+
+impl Model {
+    pub fn client_by_ref(&self, reference: &str) -> Option<&Client> {
+        self.index
+            .client_by_ref
+            .get(reference)
+            .and_then(|id| self.clients.get(id))
+    }
+    pub fn segment_by_code(&self, code: &str) -> Option<&Segment> {
+        self.index
+            .segment_by_code
+            .get(code)
+            .and_then(|id| self.segments.get(id))
+    }
+    pub fn product_by_code(&self, code: &str) -> Option<&Product> {
+        self.index
+            .product_by_code
+            .get(code)
+            .and_then(|id| self.products.get(id))
+    }
+    pub fn manager_by_login(&self, login: &str) -> Option<&Manager> {
+        self.index
+            .manager_by_login
+            .get(login)
+            .and_then(|id| self.managers.get(id))
+    }
+
+    /// The target products of a segment (its portrait).
+    pub fn targets(&self, segment: SegmentId) -> impl Iterator<Item = ProductId> + '_ {
+        self.portrait
+            .range((segment, ProductId(0))..=(segment, ProductId(u32::MAX)))
+            .map(|&(_, p)| p)
+    }
+
+    pub fn persons_of(&self, client: ClientId) -> impl Iterator<Item = &ContactPerson> {
+        self.persons
+            .range((client, PersonId(0))..=(client, PersonId(u64::MAX)))
+            .map(|(_, p)| p)
+    }
+
+    pub fn offers_of(&self, client: ClientId) -> impl Iterator<Item = &Offer> {
+        self.offers
+            .range((client, ProductId(0))..=(client, ProductId(u32::MAX)))
+            .map(|(_, o)| o)
+    }
+
+    pub fn aggregate(&self, client: ClientId) -> Option<&ClientAggregate> {
+        self.aggregates.get(&client)
+    }
+
+    /// Applies one change; the store calls this for what it writes, a
+    /// remote session for what it is pushed.
+    pub fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Settings(s) => self.settings = s.clone(),
+            Change::Manager(m) => {
+                self.counters.manager = self.counters.manager.max(m.id.0);
+                if let Some(old) = self.managers.insert(m.id, m.clone()) {
+                    self.index.manager_by_login.remove(&old.login);
+                }
+                self.index.manager_by_login.insert(m.login.clone(), m.id);
+            }
+            Change::Segment(s) => {
+                self.counters.segment = self.counters.segment.max(s.id.0);
+                if let Some(old) = self.segments.insert(s.id, s.clone()) {
+                    self.index.segment_by_code.remove(&old.code);
+                }
+                self.index.segment_by_code.insert(s.code.clone(), s.id);
+            }
+            Change::Product(p) => {
+                self.counters.product = self.counters.product.max(p.id.0);
+                if let Some(old) = self.products.insert(p.id, p.clone()) {
+                    self.index.product_by_code.remove(&old.code);
+                }
+                self.index.product_by_code.insert(p.code.clone(), p.id);
+            }
+            Change::Portrait {
+                segment,
+                product,
+                target,
+            } => {
+                if *target {
+                    self.portrait.insert((*segment, *product));
+                } else {
+                    self.portrait.remove(&(*segment, *product));
+                }
+            }
+            Change::Client(c) => {
+                self.counters.client = self.counters.client.max(c.id.0);
+                if let Some(old) = self.clients.insert(c.id, c.clone()) {
+                    self.index.client_by_ref.remove(&old.reference);
+                }
+                self.index.client_by_ref.insert(c.reference.clone(), c.id);
+                self.aggregates.entry(c.id).or_default();
+            }
+            Change::Person(p) => {
+                self.counters.person = self.counters.person.max(p.id.0);
+                self.persons.insert((p.client, p.id), p.clone());
+            }
+            Change::Settlement { old, new } => {
+                if let Some(old) = old {
+                    self.aggregates
+                        .entry(old.client)
+                        .or_default()
+                        .remove_settlement(old);
+                }
+                if let Some(new) = new {
+                    self.counters.settlement = self.counters.settlement.max(new.id.0);
+                    self.aggregates
+                        .entry(new.client)
+                        .or_default()
+                        .add_settlement(new);
+                }
+            }
+            Change::Offer(o) => {
+                self.offers.insert((o.client, o.product), o.clone());
+            }
+            Change::Contact(c) => {
+                self.counters.contact = self.counters.contact.max(c.id.0);
+                self.aggregates
+                    .entry(c.client)
+                    .or_default()
+                    .record_contact(c.at);
+            }
+            Change::Task(t) => {
+                self.counters.task = self.counters.task.max(t.id.0);
+                self.tasks.insert(t.id, t.clone());
+            }
+            Change::Survey(s) => {
+                self.counters.survey = self.counters.survey.max(s.id.0);
+                self.surveys.insert(s.id, s.clone());
+            }
+            Change::Ticket(t) => {
+                self.counters.ticket = self.counters.ticket.max(t.id.0);
+                self.tickets.insert(t.id, t.clone());
+            }
+        }
+    }
+
+    /// Loading path: the store hands over persisted records directly.
+    pub(crate) fn insert_aggregate(&mut self, client: ClientId, aggregate: ClientAggregate) {
+        self.aggregates.insert(client, aggregate);
+    }
+}

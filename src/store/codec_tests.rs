@@ -1,0 +1,228 @@
+//! Codec tests: every record kind round-trips, fixed byte samples pin the
+//! format (a silent change fails here), and bad bytes give errors.
+
+use super::*;
+use crate::domain::*;
+use crate::model::{ClientAggregate, Counters, DayTotal, ProductDay};
+use chrono::{NaiveDate, NaiveDateTime};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+fn dt(s: &str) -> NaiveDateTime {
+    s.parse().unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sample_client() -> Client {
+    Client {
+        id: ClientId(7),
+        reference: "C-7".into(),
+        name: "Müller & Söhne".into(),
+        segment: Some(SegmentId(2)),
+        manager: None,
+        created: d("2024-02-29"),
+        notes: "n".into(),
+        tags: vec!["vip".into()],
+        version: 3,
+        seq: 9,
+    }
+}
+
+fn sample_offer() -> Offer {
+    Offer {
+        client: ClientId(7),
+        product: ProductId(1),
+        stage: OfferStage::Refused,
+        stage_date: d("2026-02-25"),
+        next_step: None,
+        next_note: String::new(),
+        expiry: Some(d("2026-03-01")),
+        invoice_due: None,
+        delivery: None,
+        refusal: Some(Refusal {
+            reason: RefusalReason::Price,
+            at_stage: OfferStage::Proposal,
+            retry: Some(d("2026-09-01")),
+        }),
+        history: vec![Transition {
+            from: OfferStage::Proposal,
+            to: OfferStage::Refused,
+            date: d("2026-02-25"),
+            who: "amy".into(),
+            note: String::new(),
+            seq: 4,
+        }],
+        version: 2,
+        seq: 4,
+    }
+}
+
+fn sample_ticket() -> Ticket {
+    Ticket {
+        id: TicketId(3),
+        client: ClientId(7),
+        product: Some(ProductId(1)),
+        opened: d("2026-01-10"),
+        source: TicketSource::Survey(SurveyId(5)),
+        description: "late".into(),
+        stage: TicketStage::Investigating,
+        owner: Some(ManagerId(1)),
+        cause: String::new(),
+        action: String::new(),
+        fix: String::new(),
+        stage_due: Some(d("2026-01-15")),
+        history: vec![TicketTransition {
+            from: TicketStage::Registered,
+            to: TicketStage::Investigating,
+            date: d("2026-01-11"),
+            who: "amy".into(),
+            seq: 8,
+        }],
+        version: 2,
+        seq: 8,
+    }
+}
+
+/// One encoded sample of every record kind, named.
+fn samples() -> Vec<(&'static str, Vec<u8>)> {
+    let e = |r: Result<Vec<u8>, CodecError>| r.unwrap();
+    vec![
+        ("db_info", e(encode(&DbInfo { app: "rapport".into(), created: dt("2026-01-02T03:04:05") }))),
+        ("counters", e(encode(&Counters { seq: 300, client: 2, ..Counters::default() }))),
+        ("settings", e(encode(&Settings::default()))),
+        ("manager", e(encode(&Manager { id: ManagerId(1), login: "amy".into(), name: "Amélie".into(), role: Role::Lead, seq: 1 }))),
+        ("segment", e(encode(&Segment { id: SegmentId(2), code: "retail".into(), name: "Retail".into(), description: String::new(), seq: 2 }))),
+        ("product", e(encode(&Product { id: ProductId(1), code: "crm".into(), name: "CRM".into(), line: "software".into(), seq: 3 }))),
+        ("portrait", e(encode(&PortraitEntry { segment: SegmentId(2), product: ProductId(1), seq: 4 }))),
+        ("client", e(encode(&sample_client()))),
+        ("person", e(encode(&ContactPerson { id: PersonId(1), client: ClientId(7), name: "Zoë".into(), role: "CEO".into(), phone: "+33 1".into(), email: "z@x.fr".into(), birthday: Some(d("1980-02-29")), seq: 5 }))),
+        ("settlement", e(encode(&Settlement { id: SettlementId(11), client: ClientId(7), date: d("2026-03-31"), amount: Money(-123456), product: Some(ProductId(1)), doc: "INV-1".into(), seq: 6 }))),
+        ("aggregate", e(encode(&ClientAggregate {
+            days: vec![DayTotal { date: d("2026-03-31"), amount: 500, count: 2 }],
+            product_days: vec![ProductDay { product: ProductId(1), date: d("2026-03-31"), count: 1 }],
+            last_contact: Some(dt("2026-04-01T09:30:00")),
+            contacts: 1,
+        }))),
+        ("offer", e(encode(&sample_offer()))),
+        ("contact", e(encode(&ContactEntry { id: ContactId(1), client: ClientId(7), person: Some(PersonId(1)), at: dt("2026-04-01T09:30:00"), channel: Channel::Call, summary: "hi".into(), outcome: String::new(), next_contact: Some(d("2026-04-15")), who: "amy".into(), seq: 7 }))),
+        ("task", e(encode(&Task { id: TaskId(1), client: ClientId(7), due: d("2026-04-02"), text: "send deck".into(), done: None, who: "amy".into(), seq: 8 }))),
+        ("survey", e(encode(&Survey { id: SurveyId(5), client: ClientId(7), product: ProductId(1), date: d("2026-01-10"), scores: vec![5, 3, 4], ticket: Some(TicketId(3)), who: "amy".into(), seq: 9 }))),
+        ("ticket", e(encode(&sample_ticket()))),
+        ("audit", e(encode(&AuditEntry { seq: 9, who: "amy".into(), at: dt("2026-01-10T08:00:00"), summary: "x".into() }))),
+    ]
+}
+
+/// The pinned bytes. If this fails after a deliberate change to a record,
+/// bump `SCHEMA_VERSION` (and write a migration), then renew the samples.
+const EXPECTED: &[(&str, &str)] = &[
+    ("db_info", "525001000107726170706f727413323032362d30312d30325430333a30343a303548a22b3e"),
+    ("counters", "5250020001fb2c010000000200000000000010240e8a"),
+    ("settings", "525003000132500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d736ddbc1cd"),
+    ("manager", "52500400010103616d7907416dc3a96c696501015713dd41"),
+    ("segment", "5250050001020672657461696c0652657461696c0002f67735d1"),
+    ("product", "5250060001010363726d0343524d08736f66747761726503cf4d20d9"),
+    ("portrait", "5250070001020104e9bfb48e"),
+    ("client", "52500800010703432d37104dc3bc6c6c657220262053c3b6686e650102000a323032342d30322d3239016e01037669700309b06e2d0e"),
+    ("person", "52500900010107045a6fc3ab0343454f052b33332031067a40782e6672010a313938302d30322d323905362fa0ed"),
+    ("settlement", "52500a00010b070a323032362d30332d3331fc7fc40300010105494e562d3106b013b419"),
+    ("aggregate", "52500b0001010a323032362d30332d3331fbe8030201010a323032362d30332d3331010113323032362d30342d30315430393a33303a303001b53d22e8"),
+    ("offer", "52500c00010701070a323032362d30322d32350000010a323032362d30332d30310000010002010a323032362d30392d30310102070a323032362d30322d323503616d79000402044b6e32ad"),
+    ("contact", "52500d00010107010113323032362d30342d30315430393a33303a30300002686900010a323032362d30342d313503616d790719b15d38"),
+    ("task", "52500e000101070a323032362d30342d30320973656e64206465636b0003616d79085873ed93"),
+    ("survey", "52500f00010507010a323032362d30312d313003050304010303616d79097ea78042"),
+    ("ticket", "5250100001030701010a323032362d30312d31300105046c617465010101000000010a323032362d30312d31350100010a323032362d30312d313103616d79080208a6b90166"),
+    ("audit", "52501100010903616d7913323032362d30312d31305430383a30303a30300178fd04cd4b"),
+];
+
+#[test]
+fn fixed_byte_samples() {
+    let actual = samples();
+    let mut report = String::new();
+    for (name, bytes) in &actual {
+        let want = EXPECTED.iter().find(|(n, _)| n == name).map(|(_, h)| *h);
+        let got = hex(bytes);
+        if want != Some(got.as_str()) {
+            report.push_str(&format!("    (\"{name}\", \"{got}\"),\n"));
+        }
+    }
+    assert!(report.is_empty(), "record bytes changed:\n{report}");
+    assert_eq!(EXPECTED.len(), actual.len());
+}
+
+fn round_trip<R: Record + PartialEq + std::fmt::Debug>(r: R) {
+    let bytes = encode(&r).unwrap();
+    assert_eq!(decode::<R>(&bytes).unwrap(), r);
+}
+
+#[test]
+fn every_kind_round_trips() {
+    round_trip(sample_client());
+    round_trip(sample_offer());
+    round_trip(sample_ticket());
+    round_trip(Settings::default());
+    round_trip(Counters { seq: u64::MAX, ..Counters::default() });
+    round_trip(Settlement { id: SettlementId(u64::MAX), client: ClientId(u32::MAX), date: NaiveDate::MIN, amount: Money(i64::MIN), product: None, doc: "é".repeat(100), seq: 0 });
+    // Every sample decodes as its own kind and no other.
+    for (name, bytes) in samples() {
+        assert_eq!(&bytes[..2], b"RP", "{name}");
+        assert!(decode::<Client>(&bytes).is_ok() == (name == "client"), "{name}");
+    }
+}
+
+#[test]
+fn truncated_bytes_are_errors() {
+    let bytes = encode(&sample_offer()).unwrap();
+    for len in 0..bytes.len() {
+        assert!(decode::<Offer>(&bytes[..len]).is_err(), "prefix of {len} bytes decoded");
+    }
+}
+
+#[test]
+fn corruption_is_detected() {
+    let bytes = encode(&sample_client()).unwrap();
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[i] ^= flip;
+            assert!(decode::<Client>(&b).is_err(), "flip {flip:#x} at {i} went unnoticed");
+        }
+    }
+}
+
+#[test]
+fn future_version_and_trailing_bytes_are_errors() {
+    let bytes = encode(&sample_client()).unwrap();
+    let mut future = bytes[..bytes.len() - 4].to_vec();
+    future[3..5].copy_from_slice(&(SCHEMA_VERSION + 1).to_be_bytes());
+    let crc = crc32fast::hash(&future);
+    future.extend_from_slice(&crc.to_be_bytes());
+    assert_eq!(decode::<Client>(&future), Err(CodecError::UnknownVersion(SCHEMA_VERSION + 1)));
+
+    let mut trailing = bytes[..bytes.len() - 4].to_vec();
+    trailing.push(0);
+    let crc = crc32fast::hash(&trailing);
+    trailing.extend_from_slice(&crc.to_be_bytes());
+    assert_eq!(decode::<Client>(&trailing), Err(CodecError::TrailingBytes(1)));
+
+    let wrong = encode(&sample_ticket()).unwrap();
+    assert!(matches!(decode::<Client>(&wrong), Err(CodecError::WrongKind { .. })));
+    assert_eq!(decode::<Client>(b"XXXXXXXXXXXX"), Err(CodecError::BadMagic));
+}
+
+#[test]
+fn huge_length_prefix_inside_payload_is_an_error_not_an_allocation() {
+    // A valid envelope around a payload that claims a 2^60-byte string.
+    let mut body = b"RP".to_vec();
+    body.push(RecordKind::Audit as u8);
+    body.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
+    body.push(9); // seq
+    body.push(0xfd); // varint u64 marker: a length of 2^60
+    body.extend_from_slice(&(1u64 << 60).to_le_bytes());
+    let crc = crc32fast::hash(&body);
+    body.extend_from_slice(&crc.to_be_bytes());
+    assert!(matches!(decode::<AuditEntry>(&body), Err(CodecError::Payload(_))));
+}

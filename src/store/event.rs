@@ -1,0 +1,15 @@
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Change;
+
+/// What one applied command changed: the audit sequence number, who and
+/// when, and the changes, which any copy of the model can apply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub who: String,
+    pub at: NaiveDateTime,
+    pub summary: String,
+    pub changes: Vec<Change>,
+}

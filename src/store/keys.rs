@@ -1,0 +1,43 @@
+//! Big-endian fixed-width keys: byte order equals numeric order, and all of a
+//! client's settlements (offers, contacts…) share a 4-byte prefix, so they
+//! are one range scan.
+
+pub fn id32(id: u32) -> [u8; 4] {
+    id.to_be_bytes()
+}
+
+pub fn id64(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+pub fn pair32(a: u32, b: u32) -> [u8; 8] {
+    let mut k = [0u8; 8];
+    k[..4].copy_from_slice(&a.to_be_bytes());
+    k[4..].copy_from_slice(&b.to_be_bytes());
+    k
+}
+
+pub fn pair32_64(a: u32, b: u64) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..4].copy_from_slice(&a.to_be_bytes());
+    k[4..].copy_from_slice(&b.to_be_bytes());
+    k
+}
+
+/// Renders a key for error messages.
+pub fn hex(key: &[u8]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_is_numeric() {
+        assert!(id32(255) < id32(256));
+        assert!(pair32_64(1, u64::MAX) < pair32_64(2, 0));
+        assert!(pair32(7, 1) < pair32(7, 2));
+        assert_eq!(hex(&id32(258)), "00000102");
+    }
+}

@@ -1,0 +1,325 @@
+//! The durable store on sled 0.34: a few trees with big-endian fixed-width
+//! keys, values in the versioned envelope of `codec`, and one write path
+//! (`Store::execute`): command in, validated, applied in one transaction,
+//! flushed, event out.
+
+pub mod codec;
+pub mod command;
+pub mod event;
+pub mod keys;
+mod open;
+
+pub use command::{Command, CommandError, Context, OfferMove, TicketAdvance};
+pub use event::Event;
+pub use open::OpenError;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use crate::domain::*;
+use crate::model::{Change, Model};
+use codec::{CodecError, Record};
+
+/// The trees, in the order of `TREE_NAMES`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum T {
+    Meta,
+    Managers,
+    Segments,
+    Products,
+    Portrait,
+    Clients,
+    Persons,
+    Settlements,
+    Aggregates,
+    Offers,
+    Contacts,
+    Tasks,
+    Surveys,
+    Tickets,
+    Audit,
+}
+
+pub(crate) const TREE_NAMES: [&str; 15] = [
+    "meta",
+    "managers",
+    "segments",
+    "products",
+    "portrait",
+    "clients",
+    "persons",
+    "settlements",
+    "aggregates",
+    "offers",
+    "contacts",
+    "tasks",
+    "surveys",
+    "tickets",
+    "audit",
+];
+
+pub(crate) const META_INFO: &[u8] = b"info";
+pub(crate) const META_COUNTERS: &[u8] = b"counters";
+pub(crate) const META_SETTINGS: &[u8] = b"settings";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("damaged record in tree '{tree}' at key {key}: {error}")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        error: CodecError,
+    },
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    model: Model,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`; see `open.rs` for the
+    /// safety rules.
+    pub fn open(path: &Path) -> Result<Store, OpenError> {
+        open::open(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn tree(&self, t: T) -> &sled::Tree {
+        &self.trees[t as usize]
+    }
+
+    /// Applies `cmd` on behalf of `who`, stamped with the current UTC time.
+    pub fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
+        self.execute_at(who, chrono::Utc::now().naive_utc(), cmd)
+    }
+
+    /// Validates `cmd`, writes its records, aggregates, counters and audit
+    /// line in one transaction, flushes, and only then updates the model
+    /// for good and returns the event. On any error nothing is written and
+    /// the model is as before.
+    pub fn execute_at(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, StoreError> {
+        let seq = self.model.counters.seq + 1;
+        let summary = cmd.describe(&self.model);
+        let mut changes = Vec::new();
+        if let Err(e) = self.stage(who, seq, &cmd, &mut changes) {
+            if !changes.is_empty() {
+                self.reload()?;
+            }
+            return Err(e.into());
+        }
+        self.model.counters.seq = seq;
+        let audit = AuditEntry {
+            seq,
+            who: who.to_string(),
+            at,
+            summary,
+        };
+        if let Err(e) = self.commit(&changes, &audit) {
+            self.reload()?;
+            return Err(e);
+        }
+        Ok(Event {
+            seq,
+            who: audit.who,
+            at,
+            summary: audit.summary,
+            changes,
+        })
+    }
+
+    /// Plans each command against the model and applies its changes to the
+    /// model at once, so that the next command of a batch sees them.
+    fn stage(&mut self, who: &str, seq: u64, cmd: &Command, changes: &mut Vec<Change>) -> Result<(), CommandError> {
+        if let Command::Batch { commands, .. } = cmd {
+            for (index, c) in commands.iter().enumerate() {
+                self.stage(who, seq, c, changes)
+                    .map_err(|e| CommandError::InBatch {
+                        index,
+                        source: Box::new(e),
+                    })?;
+            }
+            return Ok(());
+        }
+        let settlements = &self.trees[T::Settlements as usize];
+        let lookup = |client: ClientId, id: SettlementId| -> Result<Option<Settlement>, String> {
+            let key = keys::pair32_64(client.0, id.0);
+            match settlements.get(key) {
+                Ok(Some(bytes)) => codec::decode(&bytes).map(Some).map_err(|e| e.to_string()),
+                Ok(None) => Ok(None),
+                Err(e) => Err(format!("database error: {e}")),
+            }
+        };
+        let ctx = Context {
+            who,
+            seq,
+            settlement: &lookup,
+        };
+        let planned = cmd.plan(&self.model, &ctx)?;
+        for change in &planned {
+            self.model.apply(change);
+        }
+        changes.extend(planned);
+        Ok(())
+    }
+
+    fn commit(&self, changes: &[Change], audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
+        let mut put = |t: T, key: &[u8], bytes: Vec<u8>| batches[t as usize].insert(key, bytes);
+        let mut dirty_aggregates = BTreeSet::new();
+        let mut removals: Vec<(T, Vec<u8>)> = Vec::new();
+        for change in changes {
+            match change {
+                Change::Settings(s) => put(T::Meta, META_SETTINGS, codec::encode(s)?),
+                Change::Manager(m) => put(T::Managers, &keys::id32(m.id.0), codec::encode(m)?),
+                Change::Segment(s) => put(T::Segments, &keys::id32(s.id.0), codec::encode(s)?),
+                Change::Product(p) => put(T::Products, &keys::id32(p.id.0), codec::encode(p)?),
+                Change::Portrait {
+                    segment,
+                    product,
+                    target,
+                } => {
+                    let key = keys::pair32(segment.0, product.0);
+                    if *target {
+                        let entry = PortraitEntry {
+                            segment: *segment,
+                            product: *product,
+                            seq: audit.seq,
+                        };
+                        put(T::Portrait, &key, codec::encode(&entry)?);
+                    } else {
+                        removals.push((T::Portrait, key.to_vec()));
+                    }
+                }
+                Change::Client(c) => {
+                    put(T::Clients, &keys::id32(c.id.0), codec::encode(c)?);
+                    dirty_aggregates.insert(c.id);
+                }
+                Change::Person(p) => put(T::Persons, &keys::pair32_64(p.client.0, p.id.0), codec::encode(p)?),
+                Change::Settlement { old, new } => {
+                    if let Some(old) = old {
+                        removals.push((T::Settlements, keys::pair32_64(old.client.0, old.id.0).to_vec()));
+                        dirty_aggregates.insert(old.client);
+                    }
+                    if let Some(new) = new {
+                        put(T::Settlements, &keys::pair32_64(new.client.0, new.id.0), codec::encode(new)?);
+                        dirty_aggregates.insert(new.client);
+                    }
+                }
+                Change::Offer(o) => put(T::Offers, &keys::pair32(o.client.0, o.product.0), codec::encode(o)?),
+                Change::Contact(c) => {
+                    put(T::Contacts, &keys::pair32_64(c.client.0, c.id.0), codec::encode(c)?);
+                    dirty_aggregates.insert(c.client);
+                }
+                Change::Task(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), codec::encode(t)?),
+                Change::Survey(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), codec::encode(s)?),
+                Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), codec::encode(t)?),
+            }
+        }
+        // A removal followed by a re-insert of the same key (an edited
+        // settlement) must leave the insert: apply removals first.
+        let mut ordered: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
+        for (t, key) in removals {
+            ordered[t as usize].remove(key);
+        }
+        for client in dirty_aggregates {
+            if let Some(agg) = self.model.aggregates.get(&client) {
+                put(T::Aggregates, &keys::id32(client.0), codec::encode(agg)?);
+            }
+        }
+        put(T::Meta, META_COUNTERS, codec::encode(&self.model.counters)?);
+        put(T::Audit, &keys::id64(audit.seq), codec::encode(audit)?);
+        let result: Result<(), TransactionError<()>> = self.trees.as_slice().transaction(|tx| {
+            for (i, (first, second)) in ordered.iter().zip(&batches).enumerate() {
+                tx[i].apply_batch(first)?;
+                tx[i].apply_batch(second)?;
+            }
+            Ok::<(), ConflictableTransactionError<()>>(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Abort(())) => {
+                return Err(StoreError::Sled(sled::Error::Unsupported("transaction aborted".into())));
+            }
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Rebuilds the model from disk (after a failed batch or write).
+    fn reload(&mut self) -> Result<(), StoreError> {
+        self.model = open::load_model(&self.trees)?;
+        Ok(())
+    }
+
+    /// A client's settlements in id order: one range scan.
+    pub fn settlements_of(&self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
+        scan_prefix(self.tree(T::Settlements), T::Settlements, &keys::id32(client.0)).collect()
+    }
+
+    /// Every settlement, by client then id.
+    pub fn settlements(&self) -> impl Iterator<Item = Result<Settlement, StoreError>> + '_ {
+        scan_prefix(self.tree(T::Settlements), T::Settlements, &[])
+    }
+
+    /// A client's contact log, oldest first.
+    pub fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+        scan_prefix(self.tree(T::Contacts), T::Contacts, &keys::id32(client.0)).collect()
+    }
+
+    /// The whole contact log, by client then id.
+    pub fn contacts(&self) -> impl Iterator<Item = Result<ContactEntry, StoreError>> + '_ {
+        scan_prefix(self.tree(T::Contacts), T::Contacts, &[])
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit(&self) -> impl Iterator<Item = Result<AuditEntry, StoreError>> + '_ {
+        scan_prefix(self.tree(T::Audit), T::Audit, &[])
+    }
+
+    /// One audit entry: who made a record's last change, and when.
+    pub fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
+        match self.tree(T::Audit).get(keys::id64(seq))? {
+            Some(bytes) => Ok(Some(decode_at(T::Audit, &keys::id64(seq), &bytes)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+pub(crate) fn decode_at<R: Record>(t: T, key: &[u8], bytes: &[u8]) -> Result<R, StoreError> {
+    codec::decode(bytes).map_err(|error| StoreError::Corrupt {
+        tree: TREE_NAMES[t as usize],
+        key: keys::hex(key),
+        error,
+    })
+}
+
+pub(crate) fn scan_prefix<'a, R: Record + 'a>(
+    tree: &'a sled::Tree,
+    t: T,
+    prefix: &[u8],
+) -> impl Iterator<Item = Result<R, StoreError>> + 'a {
+    tree.scan_prefix(prefix).map(move |item| {
+        let (key, value) = item?;
+        decode_at(t, &key, &value)
+    })
+}

@@ -1,0 +1,240 @@
+//! Opening a database safely: never delete, recreate or write into anything
+//! that is not already a rapport database (or an empty/new directory), say
+//! clearly when another process holds the lock, and turn a panic inside sled
+//! on a damaged directory into an error.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use super::codec::{self, DbInfo};
+use super::{decode_at, scan_prefix, Store, StoreError, T, TREE_NAMES, META_COUNTERS, META_INFO, META_SETTINGS};
+use crate::domain::*;
+use crate::model::{Change, ClientAggregate, Counters, Model};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "{0}: the database is locked by another rapport process (only one process may open it); \
+         to work on it from several sessions at once, share it through one rapport server"
+    )]
+    Locked(PathBuf),
+    #[error("{0}: not a rapport database ({1}); nothing was changed")]
+    NotADatabase(PathBuf, String),
+    #[error("{0}: cannot open the database: {1}; nothing was changed")]
+    Sled(PathBuf, String),
+    #[error("{0}: the database is damaged (opening it crashed: {1}); nothing was changed")]
+    Panicked(PathBuf, String),
+    #[error("{0}: cannot read the database: {1}; nothing was changed")]
+    Damaged(PathBuf, StoreError),
+    #[error("{0}: {1}")]
+    Io(PathBuf, io::Error),
+}
+
+pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
+    let fresh = prepare_directory(path)?;
+    let db = open_sled(path)?;
+    let damaged = |e: StoreError| OpenError::Damaged(path.to_path_buf(), e);
+    let trees = TREE_NAMES
+        .iter()
+        .map(|name| db.open_tree(name))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| damaged(e.into()))?;
+    let meta = &trees[T::Meta as usize];
+    match meta.get(META_INFO).map_err(|e| damaged(e.into()))? {
+        Some(bytes) => {
+            let _: DbInfo = decode_at(T::Meta, META_INFO, &bytes).map_err(damaged)?;
+        }
+        None => {
+            let has_data = trees.iter().any(|t| !t.is_empty());
+            if has_data || !db.is_empty() {
+                return Err(OpenError::NotADatabase(
+                    path.to_path_buf(),
+                    "a sled database without a rapport header".into(),
+                ));
+            }
+            initialise(&db, &trees).map_err(damaged)?;
+        }
+    }
+    if fresh {
+        restrict_files(path);
+    }
+    let model = load_model(&trees).map_err(damaged)?;
+    Ok(Store {
+        path: path.to_path_buf(),
+        db,
+        trees,
+        model,
+    })
+}
+
+/// Returns whether the database is new. A missing directory is created
+/// (0700); an existing one must be empty or hold a sled database.
+fn prepare_directory(path: &Path) -> Result<bool, OpenError> {
+    let io_err = |e| OpenError::Io(path.to_path_buf(), e);
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_dir() => Err(OpenError::NotADatabase(
+            path.to_path_buf(),
+            "it is a file, not a database directory".into(),
+        )),
+        Ok(_) => {
+            let mut entries = fs::read_dir(path).map_err(io_err)?;
+            if entries.next().is_none() {
+                return Ok(true);
+            }
+            if path.join("conf").is_file() && path.join("db").is_file() {
+                Ok(false)
+            } else {
+                Err(OpenError::NotADatabase(
+                    path.to_path_buf(),
+                    "the directory is not empty and holds no database".into(),
+                ))
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(path)
+                .map_err(io_err)?;
+            Ok(true)
+        }
+        Err(e) => Err(io_err(e)),
+    }
+}
+
+fn open_sled(path: &Path) -> Result<sled::Db, OpenError> {
+    let config = sled::Config::new().path(path).mode(sled::Mode::HighThroughput);
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            if text.contains("could not acquire lock") {
+                Err(OpenError::Locked(path.to_path_buf()))
+            } else {
+                Err(OpenError::Sled(path.to_path_buf(), text))
+            }
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(OpenError::Panicked(path.to_path_buf(), what))
+        }
+    }
+}
+
+/// Best effort: the directory is already 0700; make the files private too.
+fn restrict_files(path: &Path) {
+    if let Ok(entries) = fs::read_dir(path) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = fs::set_permissions(entry.path(), fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+}
+
+fn initialise(db: &sled::Db, trees: &[sled::Tree]) -> Result<(), StoreError> {
+    let info = codec::encode(&DbInfo {
+        app: "rapport".into(),
+        created: chrono::Utc::now().naive_utc(),
+    })?;
+    let counters = codec::encode(&Counters::default())?;
+    let settings = codec::encode(&Settings::default())?;
+    let meta = &trees[T::Meta as usize];
+    let result: Result<(), TransactionError<()>> = meta.transaction(|tx| {
+        tx.insert(META_SETTINGS, settings.as_slice())?;
+        tx.insert(META_COUNTERS, counters.as_slice())?;
+        tx.insert(META_INFO, info.as_slice())?;
+        Ok::<(), ConflictableTransactionError<()>>(())
+    });
+    match result {
+        Ok(()) => {}
+        Err(TransactionError::Storage(e)) => return Err(e.into()),
+        Err(TransactionError::Abort(())) => return Err(sled::Error::Unsupported("aborted".into()).into()),
+    }
+    db.flush()?;
+    Ok(())
+}
+
+fn meta_record<R: codec::Record>(trees: &[sled::Tree], key: &[u8]) -> Result<R, StoreError> {
+    match trees[T::Meta as usize].get(key)? {
+        Some(bytes) => decode_at(T::Meta, key, &bytes),
+        None => Err(StoreError::Corrupt {
+            tree: "meta",
+            key: String::from_utf8_lossy(key).into_owned(),
+            error: codec::CodecError::Truncated(0),
+        }),
+    }
+}
+
+/// Reads every kept record into a fresh model. Settlements are not read:
+/// their per-client aggregates are.
+pub(super) fn load_model(trees: &[sled::Tree]) -> Result<Model, StoreError> {
+    let mut model = Model::default();
+    model.apply(&Change::Settings(meta_record(trees, META_SETTINGS)?));
+    for m in scan_prefix_all(trees, T::Managers) {
+        model.apply(&Change::Manager(m?));
+    }
+    for s in scan_prefix_all(trees, T::Segments) {
+        model.apply(&Change::Segment(s?));
+    }
+    for p in scan_prefix_all(trees, T::Products) {
+        model.apply(&Change::Product(p?));
+    }
+    for e in scan_prefix::<PortraitEntry>(&trees[T::Portrait as usize], T::Portrait, &[]) {
+        let e = e?;
+        model.apply(&Change::Portrait {
+            segment: e.segment,
+            product: e.product,
+            target: true,
+        });
+    }
+    for c in scan_prefix_all(trees, T::Clients) {
+        model.apply(&Change::Client(c?));
+    }
+    for p in scan_prefix_all(trees, T::Persons) {
+        model.apply(&Change::Person(p?));
+    }
+    for item in trees[T::Aggregates as usize].iter() {
+        let (key, bytes) = item?;
+        let agg: ClientAggregate = decode_at(T::Aggregates, &key, &bytes)?;
+        let id = <[u8; 4]>::try_from(key.as_ref()).map(u32::from_be_bytes).map_err(|_| StoreError::Corrupt {
+            tree: "aggregates",
+            key: super::keys::hex(&key),
+            error: codec::CodecError::Truncated(key.len()),
+        })?;
+        model.insert_aggregate(ClientId(id), agg);
+    }
+    for o in scan_prefix_all(trees, T::Offers) {
+        model.apply(&Change::Offer(o?));
+    }
+    for t in scan_prefix_all(trees, T::Tasks) {
+        model.apply(&Change::Task(t?));
+    }
+    for s in scan_prefix_all(trees, T::Surveys) {
+        model.apply(&Change::Survey(s?));
+    }
+    for t in scan_prefix_all(trees, T::Tickets) {
+        model.apply(&Change::Ticket(t?));
+    }
+    // Counters last: applying records raised them to the highest id seen,
+    // the stored value also remembers ids of records since deleted.
+    let stored: Counters = meta_record(trees, META_COUNTERS)?;
+    model.counters = stored;
+    Ok(model)
+}
+
+fn scan_prefix_all<'a, R: codec::Record + 'a>(
+    trees: &'a [sled::Tree],
+    t: T,
+) -> impl Iterator<Item = Result<R, StoreError>> + 'a {
+    scan_prefix(&trees[t as usize], t, &[])
+}

@@ -1,0 +1,638 @@
+//! A deterministic synthetic data set: same seed and same `today`, same
+//! data. Everything is written through the command path (in batches), so
+//! the demo exercises exactly the rules real data goes through.
+
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::domain::dates::months_before;
+use crate::domain::*;
+use crate::store::{Command, OfferMove, Store, StoreError, TicketAdvance};
+
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    pub clients: usize,
+    pub seed: u64,
+    /// The date the generated history ends at.
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the database already holds data; the demo is only written into an empty one")]
+    NotEmpty,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Clients per transaction: large enough to write fast, small enough to
+/// show progress.
+const CHUNK: usize = 500;
+
+const MANAGERS: [(&str, &str, Role); 5] = [
+    ("amartin", "Amélie Martin", Role::Manager),
+    ("jschmidt", "Jürgen Schmidt", Role::Manager),
+    ("ocarter", "Olivia Carter", Role::Manager),
+    ("fdubois", "François Dubois", Role::Manager),
+    ("hweber", "Hanna Weber", Role::Lead),
+];
+
+const SEGMENTS: [(&str, &str, &str); 6] = [
+    ("retail", "Retail chains", "Shops and chains with several outlets"),
+    ("manufacturing", "Manufacturing SMEs", "Small and mid-sized manufacturers"),
+    ("public", "Public sector", "Municipalities, schools, agencies"),
+    ("logistics", "Logistics & transport", "Carriers, warehouses, forwarders"),
+    ("health", "Healthcare", "Clinics, practices, pharmacies"),
+    ("services", "Professional services", "Consultancies, law and accounting firms"),
+];
+
+const PRODUCTS: [(&str, &str, &str); 10] = [
+    ("crm-basic", "CRM Basic", "software"),
+    ("crm-pro", "CRM Pro", "software"),
+    ("analytics", "Analytics Suite", "software"),
+    ("support-std", "Support Standard", "support"),
+    ("support-premium", "Support Premium", "support"),
+    ("onboarding", "Onboarding Training", "training"),
+    ("workshop", "Advanced Workshop", "training"),
+    ("terminal", "Terminal Kit", "hardware"),
+    ("scanner", "Scanner Pack", "hardware"),
+    ("printer", "Label Printer", "hardware"),
+];
+
+/// Target products (indexes into PRODUCTS) per segment.
+const PORTRAIT: [&[usize]; 6] = [
+    &[0, 3, 7, 8, 9],
+    &[1, 2, 4, 6],
+    &[0, 3, 5],
+    &[1, 4, 7, 8],
+    &[0, 3, 5, 9],
+    &[1, 2, 4, 5, 6],
+];
+
+/// The first clients have fixed names (tests and screenshots rely on them).
+const FIXED_NAMES: [&str; 12] = [
+    "Société Générale Équipements",
+    "Müller & Söhne",
+    "Brasserie du Théâtre",
+    "Zürcher Feinmechanik AG",
+    "Hôpital Saint-Éloi",
+    "Bäckerei Schäfer",
+    "Whitfield & Harrow Ltd",
+    "Crème de la Crème Traiteur",
+    "Größenwahn Logistik GmbH",
+    "Château Lafôret Vins",
+    "Northgate Consulting LLP",
+    "Pâtisserie Noël",
+];
+
+const NAME_HEADS: [&str; 24] = [
+    "Atelier", "Boulangerie", "Café", "Garage", "Pharmacie", "Cabinet", "Hôtel", "Librairie",
+    "Schreinerei", "Apotheke", "Autohaus", "Druckerei", "Brauerei", "Spedition", "Praxis",
+    "Harbour", "Riverside", "Oakwood", "Kingsbridge", "Bright", "Ironside", "Meadow", "Summit", "Crown",
+];
+const NAME_TAILS: [&str; 24] = [
+    "Lefèvre", "Moreau", "Girard", "Rousseau", "Bérénice", "Deschênes", "Fontaine", "Mercier",
+    "Becker", "Schröder", "Köhler", "Weiß", "Hoffmann", "Krämer", "Vogel", "Brandt",
+    "Foods", "Logistics", "Supplies", "Medical", "Systems", "Partners", "Works", "Trading",
+];
+const LEGAL: [&str; 8] = ["SA", "SARL", "SAS", "GmbH", "KG", "Ltd", "LLP", "& Co"];
+const FIRST: [&str; 20] = [
+    "Amélie", "Chloé", "François", "Émile", "Zoë", "Hélène", "Jérôme", "Gaëlle", "Jürgen", "Käthe",
+    "Björn", "Günther", "Jörg", "Mia", "Oliver", "Emma", "Harry", "Grace", "Noah", "Sophie",
+];
+const LAST: [&str; 20] = [
+    "Dupont", "Lefèvre", "Gauthier", "Bérard", "Faure", "Leclerc", "Nöel", "Schröder", "Weiß",
+    "Müller", "Köhler", "Fischer", "Wagner", "Smith", "Brontë", "Taylor", "O'Neill", "Hughes", "Clarke", "Evans",
+];
+const ROLES: [&str; 6] = ["CEO", "Purchasing", "IT lead", "Office manager", "Finance", "Operations"];
+const SUMMARIES: [&str; 8] = [
+    "Discussed the renewal terms",
+    "Asked about delivery times",
+    "Presented the new version",
+    "Follow-up on the last invoice",
+    "Checked satisfaction after delivery",
+    "Talked about next year's budget",
+    "Introduced the training offer",
+    "Clarified a billing question",
+];
+const OUTCOMES: [&str; 5] = ["positive", "call back later", "needs a proposal", "no interest now", "waiting for budget"];
+const COMPLAINTS: [&str; 5] = [
+    "Delivery arrived a week late",
+    "Invoice amount did not match the quote",
+    "Support did not answer for three days",
+    "Terminal kit missing a cable",
+    "Training session cancelled at short notice",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pattern {
+    Steady,
+    Seasonal,
+    Irregular,
+    OneOff,
+    Churned,
+    Returning,
+    New,
+    Potential,
+}
+
+fn pick_pattern(rng: &mut ChaCha8Rng) -> Pattern {
+    let r = rng.random_range(0..100);
+    match r {
+        0..38 => Pattern::Steady,
+        38..52 => Pattern::Seasonal,
+        52..63 => Pattern::Irregular,
+        63..71 => Pattern::OneOff,
+        71..81 => Pattern::Churned,
+        81..87 => Pattern::Returning,
+        87..93 => Pattern::New,
+        _ => Pattern::Potential,
+    }
+}
+
+fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
+    if n >= 0 {
+        d.checked_add_days(Days::new(n as u64)).unwrap_or(d)
+    } else {
+        d.checked_sub_days(Days::new(n.unsigned_abs())).unwrap_or(d)
+    }
+}
+
+/// Writes the demo data set into an empty store; `progress` is told how
+/// many clients are written so far.
+pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(usize)) -> Result<(), DemoError> {
+    if !store.model().clients.is_empty() || !store.model().managers.is_empty() {
+        return Err(DemoError::NotEmpty);
+    }
+    let at = opts.today.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut reference = Vec::new();
+    for (login, name, role) in MANAGERS {
+        reference.push(Command::AddManager {
+            login: login.into(),
+            name: name.into(),
+            role,
+        });
+    }
+    for (code, name, description) in SEGMENTS {
+        reference.push(Command::AddSegment {
+            code: code.into(),
+            name: name.into(),
+            description: description.into(),
+        });
+    }
+    for (code, name, line) in PRODUCTS {
+        reference.push(Command::AddProduct {
+            code: code.into(),
+            name: name.into(),
+            line: line.into(),
+        });
+    }
+    for (s, targets) in PORTRAIT.iter().enumerate() {
+        for p in *targets {
+            reference.push(Command::SetPortrait {
+                segment: SegmentId(s as u32 + 1),
+                product: ProductId(*p as u32 + 1),
+                target: true,
+            });
+        }
+    }
+    store.execute_at(
+        "demo",
+        at,
+        Command::Batch {
+            label: "demo: reference data".into(),
+            commands: reference,
+        },
+    )?;
+    let mut done = 0;
+    while done < opts.clients {
+        let n = CHUNK.min(opts.clients - done);
+        let mut commands = Vec::new();
+        for i in done..done + n {
+            client_commands(&mut rng, opts.today, i, &mut commands);
+        }
+        // Commands refer to ids the batch itself creates: ids are handed
+        // out in order, so client i gets id i + 1, and so on (see below).
+        store.execute_at(
+            "demo",
+            at,
+            Command::Batch {
+                label: format!("demo: clients {}–{}", done + 1, done + n),
+                commands: resolve_ids(store, commands),
+            },
+        )?;
+        done += n;
+        progress(done);
+    }
+    Ok(())
+}
+
+/// Placeholder ids used while generating, replaced by the real ones the
+/// store will assign (person, survey and ticket ids are sequential).
+#[derive(Clone, Copy)]
+enum Pending {
+    /// The n-th person created for the current client (0-based).
+    Person(usize),
+}
+
+enum Gen {
+    Ready(Command),
+    Contact {
+        client: ClientId,
+        person: Option<Pending>,
+        cmd: Command,
+    },
+    /// Advance the ticket opened by the previous command.
+    AdvanceLastTicket(TicketAdvance),
+}
+
+fn resolve_ids(store: &Store, gens: Vec<Gen>) -> Vec<Command> {
+    let counters = &store.model().counters;
+    let mut next_person = counters.person;
+    let mut next_ticket = counters.ticket;
+    let mut persons_of_client: Vec<PersonId> = Vec::new();
+    let mut current_client = ClientId(0);
+    let mut out = Vec::with_capacity(gens.len());
+    for g in gens {
+        match g {
+            Gen::Ready(cmd) => {
+                match &cmd {
+                    Command::AddClient { .. } => {
+                        persons_of_client.clear();
+                    }
+                    Command::AddPerson { client, .. } => {
+                        next_person += 1;
+                        current_client = *client;
+                        persons_of_client.push(PersonId(next_person));
+                    }
+                    Command::OpenTicket { .. } => next_ticket += 1,
+                    Command::RecordSurvey { scores, .. } if scores.iter().any(|s| *s <= 3) => next_ticket += 1,
+                    _ => {}
+                }
+                out.push(cmd);
+            }
+            Gen::Contact { client, person, mut cmd } => {
+                if let Command::LogContact { person: p, .. } = &mut cmd {
+                    *p = match person {
+                        Some(Pending::Person(n)) if client == current_client => persons_of_client.get(n).copied(),
+                        _ => None,
+                    };
+                }
+                out.push(cmd);
+            }
+            Gen::AdvanceLastTicket(mut a) => {
+                a.ticket = TicketId(next_ticket);
+                out.push(Command::AdvanceTicket(a));
+            }
+        }
+    }
+    out
+}
+
+fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut Vec<Gen>) {
+    let id = ClientId(i as u32 + 1);
+    let segment = rng.random_range(0..SEGMENTS.len());
+    let manager = ManagerId(rng.random_range(1..=4));
+    let name = match FIXED_NAMES.get(i) {
+        Some(n) => n.to_string(),
+        None => format!(
+            "{} {} {}",
+            NAME_HEADS.choose(rng).copied().unwrap_or("Atelier"),
+            NAME_TAILS.choose(rng).copied().unwrap_or("Martin"),
+            LEGAL.choose(rng).copied().unwrap_or("SA"),
+        ),
+    };
+    let pattern = pick_pattern(rng);
+    let history_start = months_before(today, 24);
+    let created = match pattern {
+        Pattern::New | Pattern::Potential => add_days(today, -rng.random_range(20..200)),
+        _ => add_days(history_start, -rng.random_range(0..400)),
+    };
+    out.push(Gen::Ready(Command::AddClient {
+        reference: format!("C{:06}", i + 1),
+        name,
+        segment: Some(SegmentId(segment as u32 + 1)),
+        manager: Some(manager),
+        created,
+        notes: String::new(),
+        tags: if rng.random_bool(0.1) { vec!["key-account".into()] } else { Vec::new() },
+    }));
+    let persons = rng.random_range(1..=3);
+    for _ in 0..persons {
+        let birthday = if rng.random_bool(0.5) {
+            let year = rng.random_range(1960..2000);
+            // Some birthdays on 29 February, to keep the queue honest.
+            if rng.random_bool(0.03) && year % 4 == 0 {
+                NaiveDate::from_ymd_opt(year, 2, 29)
+            } else {
+                NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28))
+            }
+        } else {
+            None
+        };
+        let first = FIRST.choose(rng).copied().unwrap_or("Alex");
+        let last = LAST.choose(rng).copied().unwrap_or("Martin");
+        out.push(Gen::Ready(Command::AddPerson {
+            client: id,
+            name: format!("{first} {last}"),
+            role: ROLES.choose(rng).copied().unwrap_or("CEO").into(),
+            phone: format!("+33 1 {:02} {:02} {:02} {:02}", rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99)),
+            email: format!("{}.{}@example.com", ascii_fold(first), ascii_fold(last)),
+            birthday,
+        }));
+    }
+    let targets: &[usize] = PORTRAIT[segment];
+    let used = settlements(rng, today, id, pattern, targets, out);
+    offers(rng, today, id, targets, &used, out);
+    contacts(rng, today, id, persons, pattern, out);
+    if rng.random_bool(0.08) {
+        let due = add_days(today, rng.random_range(-6..12));
+        out.push(Gen::Ready(Command::AddTask {
+            client: id,
+            due,
+            text: ["Send the updated price list", "Prepare the renewal proposal", "Call about the pilot results"]
+                .choose(rng)
+                .copied()
+                .unwrap_or("Call back")
+                .into(),
+        }));
+    }
+    if !used.is_empty() && rng.random_bool(0.12) {
+        let product = used.choose(rng).copied().unwrap_or(0);
+        let low = rng.random_bool(0.3);
+        let scores = (0..3)
+            .map(|_| if low && rng.random_bool(0.5) { rng.random_range(2..=3) } else { rng.random_range(4..=5) })
+            .collect::<Vec<u8>>();
+        out.push(Gen::Ready(Command::RecordSurvey {
+            client: id,
+            product: ProductId(product as u32 + 1),
+            date: add_days(today, -rng.random_range(5..300)),
+            scores,
+        }));
+    }
+    if rng.random_bool(0.04) {
+        let opened = add_days(today, -rng.random_range(0..40));
+        out.push(Gen::Ready(Command::OpenTicket {
+            client: id,
+            product: targets.choose(rng).map(|p| ProductId(*p as u32 + 1)),
+            date: opened,
+            text: COMPLAINTS.choose(rng).copied().unwrap_or("Complaint").into(),
+        }));
+        let steps = rng.random_range(0..=4);
+        for step in 0..steps {
+            let mut a = TicketAdvance {
+                ticket: TicketId(0),
+                expected_version: None,
+                date: add_days(opened, (step as i64 + 1) * 2).min(today),
+                owner: None,
+                cause: None,
+                action: None,
+                fix: None,
+            };
+            match step {
+                0 => a.owner = Some(manager),
+                1 => {
+                    a.cause = Some("Carrier mix-up in the warehouse".into());
+                    a.action = Some("Re-sent the goods by express, credited shipping".into());
+                }
+                2 => a.fix = Some("Added a dispatch check before pick-up".into()),
+                _ => {}
+            }
+            out.push(Gen::AdvanceLastTicket(a));
+        }
+    }
+}
+
+/// Emits the client's settlements; returns the indexes of the products used.
+fn settlements(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, pattern: Pattern, targets: &[usize], out: &mut Vec<Gen>) -> Vec<usize> {
+    let scale: i64 = if rng.random_bool(0.05) { 10 } else { 1 };
+    let main = targets.first().copied().unwrap_or(0);
+    let second = targets.get(1).copied().unwrap_or(main);
+    // (date, cents, product index), emitted in order below.
+    let mut plan: Vec<(NaiveDate, i64, usize)> = Vec::new();
+    let month_day = |rng: &mut ChaCha8Rng, months_ago: u32| {
+        let base = months_before(today, months_ago);
+        let first = base.with_day(1).unwrap_or(base);
+        add_days(first, rng.random_range(0..28))
+    };
+    match pattern {
+        Pattern::Potential => {}
+        Pattern::Steady => {
+            let base = rng.random_range(20_000..300_000) * scale;
+            let two = rng.random_bool(0.6);
+            let day = rng.random_range(1..28);
+            for m in (0..24).rev() {
+                let month = months_before(today, m);
+                let date = month.with_day(day).unwrap_or(month);
+                plan.push((date, base + base * rng.random_range(-5..=5) / 100, main));
+                if two {
+                    plan.push((add_days(date, 2), base / 3 + base * rng.random_range(-3..=3) / 100, second));
+                }
+            }
+        }
+        Pattern::Seasonal => {
+            let base = rng.random_range(150_000..2_000_000) * scale;
+            let months = [rng.random_range(1..=6), rng.random_range(7..=12)];
+            for m in (0..24).rev() {
+                let date = month_day(rng, m);
+                if months.contains(&date.month()) {
+                    plan.push((date, base + base * rng.random_range(-20..=20) / 100, main));
+                }
+            }
+        }
+        Pattern::Irregular => {
+            let base = rng.random_range(30_000..500_000) * scale;
+            for m in (0..24).rev() {
+                if rng.random_bool(0.55) {
+                    let date = month_day(rng, m);
+                    let product = *targets.choose(rng).unwrap_or(&main);
+                    plan.push((date, base * rng.random_range(30..170) / 100, product));
+                }
+            }
+        }
+        Pattern::OneOff => {
+            for _ in 0..rng.random_range(1..=2) {
+                let ago = rng.random_range(0..24);
+                let date = month_day(rng, ago);
+                let product = *targets.choose(rng).unwrap_or(&main);
+                plan.push((date, rng.random_range(50_000..1_500_000) * scale, product));
+            }
+        }
+        Pattern::Churned => {
+            let base = rng.random_range(20_000..250_000) * scale;
+            let stop = rng.random_range(4..14);
+            for m in (stop..24).rev() {
+                plan.push((month_day(rng, m), base + base * rng.random_range(-10..=10) / 100, main));
+            }
+        }
+        Pattern::Returning => {
+            let base = rng.random_range(20_000..250_000) * scale;
+            for m in (14..24).rev() {
+                if rng.random_bool(0.7) {
+                    plan.push((month_day(rng, m), base, main));
+                }
+            }
+            for m in (0..2).rev() {
+                plan.push((month_day(rng, m).min(today), base, second));
+            }
+        }
+        Pattern::New => {
+            let first = add_days(today, -rng.random_range(5..85));
+            plan.push((first, rng.random_range(30_000..400_000) * scale, main));
+            if rng.random_bool(0.5) {
+                plan.push((add_days(first, 30), rng.random_range(30_000..400_000) * scale, main));
+            }
+        }
+    }
+    // A few zero-amount settlements (free replacements): they count for
+    // status, not for turnover.
+    if pattern != Pattern::Potential && rng.random_bool(0.02) {
+        plan.push((add_days(today, -rng.random_range(0..60)), 0, main));
+    }
+    let mut used = Vec::new();
+    for (doc, (date, cents, product)) in plan.into_iter().enumerate() {
+        if date > today {
+            continue;
+        }
+        if !used.contains(&product) {
+            used.push(product);
+        }
+        out.push(Gen::Ready(Command::RecordSettlement {
+            client,
+            date,
+            amount: Money(cents),
+            product: Some(ProductId(product as u32 + 1)),
+            doc: format!("INV-{}-{}", client.0, doc + 1),
+        }));
+        if cents > 0 && rng.random_bool(0.02) {
+            // A refund of part of the amount a few days later.
+            out.push(Gen::Ready(Command::RecordSettlement {
+                client,
+                date: add_days(date, rng.random_range(3..20)).min(today),
+                amount: Money(-(cents / rng.random_range(2..5))),
+                product: Some(ProductId(product as u32 + 1)),
+                doc: format!("CN-{}-{}", client.0, doc + 1),
+            }));
+        }
+    }
+    used
+}
+
+fn offers(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, targets: &[usize], used: &[usize], out: &mut Vec<Gen>) {
+    let mut mv = |product: usize, to: OfferStage, date: NaiveDate, f: &dyn Fn(&mut OfferMove)| {
+        let mut m = OfferMove::new(client, ProductId(product as u32 + 1), to, date.min(today));
+        f(&mut m);
+        out.push(Gen::Ready(Command::MoveOffer(m)));
+    };
+    for &p in targets {
+        if used.contains(&p) {
+            let start = add_days(today, -rng.random_range(400..700));
+            mv(p, OfferStage::Presentation, start, &|_| {});
+            mv(p, OfferStage::Proposal, add_days(start, 14), &|m| m.expiry = Some(add_days(m.date, 30)));
+            mv(p, OfferStage::Agreement, add_days(start, 30), &|_| {});
+            mv(p, OfferStage::Won, add_days(start, 60), &|_| {});
+            continue;
+        }
+        let r = rng.random_range(0..100);
+        let began = add_days(today, -rng.random_range(10..120));
+        let next = add_days(today, rng.random_range(-10..21));
+        match r {
+            0..35 => {}
+            35..50 => mv(p, OfferStage::Presentation, began, &|m| {
+                m.next_step = Some(next);
+                m.next_note = "Send references".into();
+            }),
+            50..62 => {
+                mv(p, OfferStage::Presentation, began, &|_| {});
+                mv(p, OfferStage::Proposal, add_days(began, 7), &|m| {
+                    m.expiry = Some(next);
+                    m.next_step = Some(add_days(next, -3));
+                    m.next_note = "Follow up on the proposal".into();
+                });
+            }
+            62..68 => {
+                mv(p, OfferStage::Presentation, began, &|_| {});
+                mv(p, OfferStage::Agreement, add_days(began, 10), &|m| m.next_step = Some(next));
+            }
+            68..72 => {
+                mv(p, OfferStage::Proposal, began, &|m| m.expiry = Some(add_days(m.date, 30)));
+                mv(p, OfferStage::Invoiced, add_days(began, 12), &|m| m.invoice_due = Some(next));
+            }
+            72..75 => {
+                mv(p, OfferStage::Agreement, began, &|_| {});
+                mv(p, OfferStage::Delivery, add_days(began, 9), &|m| m.delivery = Some(next));
+            }
+            75..88 => {
+                let reached = if rng.random_bool(0.5) { OfferStage::Presentation } else { OfferStage::Proposal };
+                let reason = *RefusalReason::ALL.choose(rng).unwrap_or(&RefusalReason::Other);
+                let retry = rng.random_bool(0.4).then(|| add_days(today, rng.random_range(-10..90)));
+                mv(p, reached, began, &|_| {});
+                mv(p, OfferStage::Refused, add_days(began, 10), &|m| {
+                    m.reason = Some(reason);
+                    m.retry = retry;
+                });
+            }
+            88..91 => {
+                mv(p, OfferStage::Proposal, began, &|_| {});
+                mv(p, OfferStage::Presentation, add_days(began, 5), &|m| {
+                    m.note = "Client wants a demo of the new version first".into();
+                    m.next_step = Some(next);
+                });
+            }
+            91..96 => mv(p, OfferStage::Excluded, began, &|m| m.note = "Not eligible".into()),
+            _ => {}
+        }
+    }
+}
+
+fn contacts(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, persons: usize, pattern: Pattern, out: &mut Vec<Gen>) {
+    let n = match pattern {
+        Pattern::Potential => rng.random_range(0..=1),
+        Pattern::Churned => rng.random_range(0..=2),
+        _ => rng.random_range(0..=5),
+    };
+    let mut days: Vec<i64> = (0..n).map(|_| rng.random_range(0..150)).collect();
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    for ago in days {
+        let at = add_days(today, -ago).and_time(
+            NaiveTime::from_hms_opt(rng.random_range(8..18), rng.random_range(0..60), 0).unwrap_or_default(),
+        );
+        let cmd = Command::LogContact {
+            client,
+            person: None,
+            at,
+            channel: *Channel::ALL.choose(rng).unwrap_or(&Channel::Call),
+            summary: SUMMARIES.choose(rng).copied().unwrap_or("Call").into(),
+            outcome: OUTCOMES.choose(rng).copied().unwrap_or("").into(),
+            next_contact: rng.random_bool(0.3).then(|| add_days(today, rng.random_range(-5..30))),
+        };
+        out.push(Gen::Contact {
+            client,
+            person: Some(Pending::Person(rng.random_range(0..persons))),
+            cmd,
+        });
+    }
+}
+
+/// `Zoë` → `zoe`: for e-mail addresses.
+fn ascii_fold(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| {
+            let base = match c {
+                'à' | 'á' | 'â' | 'ä' | 'À' | 'Ä' => 'a',
+                'é' | 'è' | 'ê' | 'ë' | 'É' => 'e',
+                'î' | 'ï' => 'i',
+                'ô' | 'ö' | 'Ö' => 'o',
+                'ù' | 'û' | 'ü' | 'Ü' => 'u',
+                'ç' => 'c',
+                'ß' => 's',
+                c if c.is_ascii_alphanumeric() => c,
+                _ => return None,
+            };
+            Some(base.to_ascii_lowercase())
+        })
+        .collect()
+}

@@ -88,6 +88,21 @@ impl<'w> RowWriter<'w> {
     }
 }
 
+impl ExportError {
+    /// The reader went away (`rapport export … | head`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            ExportError::Io(e) => Some(e.kind()),
+            ExportError::Csv(e) => match e.kind() {
+                csv::ErrorKind::Io(e) => Some(e.kind()),
+                _ => None,
+            },
+            ExportError::Store(_) => None,
+        };
+        io == Some(std::io::ErrorKind::BrokenPipe)
+    }
+}
+
 fn opt_date(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }

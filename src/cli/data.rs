@@ -1,0 +1,180 @@
+//! `demo`, `import`, `export`, and opening without a subcommand.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{current_login, date_arg, db_path, open_store, today, CliResult, Failure};
+use rapport::demo::{self, DemoOptions};
+use rapport::io::export::{self, Format};
+use rapport::io::import::{self, ImportError, ImportOptions};
+use rapport::io::Kind;
+use rapport::store::Store;
+
+/// Row errors printed before the rest are only counted.
+const SHOWN_ERRORS: usize = 20;
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// How many clients to generate.
+    #[arg(long, default_value_t = 300)]
+    clients: usize,
+    /// Random seed: the same seed and date give the same data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The date the generated history ends at (default: today).
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    today: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    kind: Kind,
+    /// The CSV file (`,` or `;` delimited, UTF-8, header row first).
+    file: PathBuf,
+    /// Create clients that a settlements file names but the database lacks.
+    #[arg(long)]
+    create_missing: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(value_enum)]
+    kind: Kind,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn write_demo(store: &mut Store, args: &DemoArgs) -> CliResult {
+    let opts = DemoOptions {
+        clients: args.clients,
+        seed: args.seed,
+        today: args.today.unwrap_or_else(today),
+    };
+    let bar = progress_bar(opts.clients as u64, "generating clients");
+    demo::generate(store, &opts, &mut |n| bar.set_position(n as u64)).map_err(|e| Failure::system(e.to_string()))?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+pub fn demo(args: DemoArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    if !store.model().clients.is_empty() {
+        return Err(Failure::input(format!(
+            "{} already holds data; the demo is written only into a new database",
+            store.path().display()
+        )));
+    }
+    write_demo(&mut store, &args)?;
+    let m = store.model();
+    println!(
+        "wrote the demo data set to {}: {} clients, {} offers, {} tickets",
+        store.path().display(),
+        m.clients.len(),
+        m.offers.len(),
+        m.tickets.len()
+    );
+    Ok(())
+}
+
+pub fn import(args: ImportArgs, db: Option<PathBuf>) -> CliResult {
+    let label = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).map_err(|e| Failure::input(format!("{label}: {e}")))?;
+    let mut store = open_store(db)?;
+    let opts = ImportOptions {
+        create_missing: args.create_missing,
+        today: today(),
+    };
+    let spinner = progress_bar(0, &format!("importing {label}"));
+    let result = import::import(&mut store, &current_login(), args.kind, &label, &bytes, &opts);
+    spinner.finish_and_clear();
+    match result {
+        Ok(report) => {
+            let created = if report.created_clients > 0 {
+                format!(" ({} new clients created)", report.created_clients)
+            } else {
+                String::new()
+            };
+            println!("imported {} {} rows from {label}{created}", report.rows, args.kind);
+            Ok(())
+        }
+        Err(ImportError::Rows(errors)) => {
+            let mut err = std::io::stderr().lock();
+            for e in errors.iter().take(SHOWN_ERRORS) {
+                let _ = writeln!(err, "{e}");
+            }
+            if errors.len() > SHOWN_ERRORS {
+                let _ = writeln!(err, "… and {} more problems", errors.len() - SHOWN_ERRORS);
+            }
+            Err(Failure::input(format!(
+                "{} problem(s) in {label}; nothing was imported",
+                errors.len()
+            )))
+        }
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub fn export(args: ExportArgs, db: Option<PathBuf>) -> CliResult {
+    let store = open_store(db)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match export::export(&store, args.kind, args.format, &mut out).and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(Failure::system(e.to_string())),
+    }
+}
+
+/// `rapport` and `rapport --demo`: the terminal interface is the next piece
+/// of work; until then, open the database and say what is in it.
+pub fn interactive(db: Option<PathBuf>, demo: bool) -> CliResult {
+    let path = if demo {
+        rapport::paths::demo_db().ok_or_else(|| Failure::system("cannot find a data directory for the demo"))?
+    } else {
+        db_path(db)?
+    };
+    let mut store = Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
+    if demo && store.model().clients.is_empty() {
+        eprintln!("generating the demo database in {} …", path.display());
+        write_demo(
+            &mut store,
+            &DemoArgs {
+                clients: 300,
+                seed: 42,
+                today: None,
+            },
+        )?;
+    }
+    let m = store.model();
+    println!(
+        "{}: {} clients, {} products in {} segments, {} offers, {} open tickets",
+        path.display(),
+        m.clients.len(),
+        m.products.len(),
+        m.segments.len(),
+        m.offers.len(),
+        m.tickets.values().filter(|t| t.stage != rapport::domain::TicketStage::Closed).count()
+    );
+    println!("The terminal interface is not part of this build yet. Meanwhile:");
+    println!("  rapport --db {} classes --summary     portfolio classes", path.display());
+    println!("  rapport --db {} export clients        all clients as CSV", path.display());
+    Ok(())
+}

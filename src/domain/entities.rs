@@ -78,6 +78,7 @@ pub struct Client {
     pub name: String,
     pub segment: Option<SegmentId>,
     pub manager: Option<ManagerId>,
+    #[serde(with = "crate::domain::compact::date")]
     pub created: NaiveDate,
     pub notes: String,
     pub tags: Vec<String>,
@@ -93,6 +94,7 @@ pub struct ContactPerson {
     pub role: String,
     pub phone: String,
     pub email: String,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub birthday: Option<NaiveDate>,
     pub seq: u64,
 }
@@ -101,6 +103,7 @@ pub struct ContactPerson {
 pub struct Settlement {
     pub id: SettlementId,
     pub client: ClientId,
+    #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
     /// Negative = refund / credit note.
     pub amount: Money,
@@ -114,6 +117,7 @@ pub struct Refusal {
     pub reason: RefusalReason,
     /// The stage the offer had reached when refused: the funnel counts it there.
     pub at_stage: OfferStage,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub retry: Option<NaiveDate>,
 }
 
@@ -121,6 +125,7 @@ pub struct Refusal {
 pub struct Transition {
     pub from: OfferStage,
     pub to: OfferStage,
+    #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
     pub who: String,
     pub note: String,
@@ -133,12 +138,17 @@ pub struct Offer {
     pub client: ClientId,
     pub product: ProductId,
     pub stage: OfferStage,
+    #[serde(with = "crate::domain::compact::date")]
     pub stage_date: NaiveDate,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub next_step: Option<NaiveDate>,
     pub next_note: String,
     /// Proposal expiry.
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub expiry: Option<NaiveDate>,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub invoice_due: Option<NaiveDate>,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub delivery: Option<NaiveDate>,
     pub refusal: Option<Refusal>,
     pub history: Vec<Transition>,
@@ -184,10 +194,12 @@ pub struct ContactEntry {
     pub id: ContactId,
     pub client: ClientId,
     pub person: Option<PersonId>,
+    #[serde(with = "crate::domain::compact::datetime")]
     pub at: NaiveDateTime,
     pub channel: Channel,
     pub summary: String,
     pub outcome: String,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub next_contact: Option<NaiveDate>,
     pub who: String,
     pub seq: u64,
@@ -197,8 +209,10 @@ pub struct ContactEntry {
 pub struct Task {
     pub id: TaskId,
     pub client: ClientId,
+    #[serde(with = "crate::domain::compact::date")]
     pub due: NaiveDate,
     pub text: String,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub done: Option<NaiveDate>,
     pub who: String,
     pub seq: u64,
@@ -209,6 +223,7 @@ pub struct Survey {
     pub id: SurveyId,
     pub client: ClientId,
     pub product: ProductId,
+    #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
     /// 1–5 per question.
     pub scores: Vec<u8>,
@@ -222,6 +237,7 @@ pub struct Survey {
 pub struct TicketTransition {
     pub from: TicketStage,
     pub to: TicketStage,
+    #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
     pub who: String,
     pub seq: u64,
@@ -232,6 +248,7 @@ pub struct Ticket {
     pub id: TicketId,
     pub client: ClientId,
     pub product: Option<ProductId>,
+    #[serde(with = "crate::domain::compact::date")]
     pub opened: NaiveDate,
     pub source: TicketSource,
     pub description: String,
@@ -240,6 +257,7 @@ pub struct Ticket {
     pub cause: String,
     pub action: String,
     pub fix: String,
+    #[serde(with = "crate::domain::compact::opt_date")]
     pub stage_due: Option<NaiveDate>,
     pub history: Vec<TicketTransition>,
     pub version: u64,
@@ -251,6 +269,7 @@ pub struct Ticket {
 pub struct AuditEntry {
     pub seq: u64,
     pub who: String,
+    #[serde(with = "crate::domain::compact::datetime")]
     pub at: NaiveDateTime,
     pub summary: String,
 }

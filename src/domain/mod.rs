@@ -1,5 +1,6 @@
 //! The data model of SPEC §2 with no storage or terminal code.
 
+pub mod compact;
 pub mod dates;
 pub mod entities;
 pub mod ids;

@@ -15,6 +15,7 @@ use crate::domain::{ProductId, Settlement};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayTotal {
+    #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
     /// Sum of the day's amounts in cents.
     pub amount: i64,
@@ -25,6 +26,7 @@ pub struct DayTotal {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ProductDay {
     pub product: ProductId,
+    #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
     pub count: u32,
 }
@@ -35,6 +37,7 @@ pub struct ClientAggregate {
     pub days: Vec<DayTotal>,
     /// Sorted by (product, date): which products were settled when (maturity).
     pub product_days: Vec<ProductDay>,
+    #[serde(with = "crate::domain::compact::opt_datetime")]
     pub last_contact: Option<NaiveDateTime>,
     pub contacts: u32,
 }

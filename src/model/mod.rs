@@ -111,69 +111,79 @@ impl Model {
     /// Applies one change; the store calls this for what it writes, a
     /// remote session for what it is pushed.
     pub fn apply(&mut self, change: &Change) {
+        self.apply_owned(change.clone());
+    }
+
+    /// `apply` for a change the caller no longer needs: records move into
+    /// the model without a copy (loading reads millions of them).
+    pub fn apply_owned(&mut self, change: Change) {
         match change {
-            Change::Settings(s) => self.settings = s.clone(),
+            Change::Settings(s) => self.settings = s,
             Change::Manager(m) => {
                 self.counters.manager = self.counters.manager.max(m.id.0);
-                if let Some(old) = self.managers.insert(m.id, m.clone()) {
+                if let Some(old) = self.managers.get(&m.id) {
                     self.index.manager_by_login.remove(&old.login);
                 }
                 self.index.manager_by_login.insert(m.login.clone(), m.id);
+                self.managers.insert(m.id, m);
             }
             Change::Segment(s) => {
                 self.counters.segment = self.counters.segment.max(s.id.0);
-                if let Some(old) = self.segments.insert(s.id, s.clone()) {
+                if let Some(old) = self.segments.get(&s.id) {
                     self.index.segment_by_code.remove(&old.code);
                 }
                 self.index.segment_by_code.insert(s.code.clone(), s.id);
+                self.segments.insert(s.id, s);
             }
             Change::Product(p) => {
                 self.counters.product = self.counters.product.max(p.id.0);
-                if let Some(old) = self.products.insert(p.id, p.clone()) {
+                if let Some(old) = self.products.get(&p.id) {
                     self.index.product_by_code.remove(&old.code);
                 }
                 self.index.product_by_code.insert(p.code.clone(), p.id);
+                self.products.insert(p.id, p);
             }
             Change::Portrait {
                 segment,
                 product,
                 target,
             } => {
-                if *target {
-                    self.portrait.insert((*segment, *product));
+                if target {
+                    self.portrait.insert((segment, product));
                 } else {
-                    self.portrait.remove(&(*segment, *product));
+                    self.portrait.remove(&(segment, product));
                 }
             }
             Change::Client(c) => {
                 self.counters.client = self.counters.client.max(c.id.0);
-                if let Some(old) = self.clients.insert(c.id, c.clone()) {
+                if let Some(old) = self.clients.get(&c.id) {
                     self.index.client_by_ref.remove(&old.reference);
                 }
                 self.index.client_by_ref.insert(c.reference.clone(), c.id);
                 self.aggregates.entry(c.id).or_default();
+                self.clients.insert(c.id, c);
             }
             Change::Person(p) => {
                 self.counters.person = self.counters.person.max(p.id.0);
-                self.persons.insert((p.client, p.id), p.clone());
+                self.persons.insert((p.client, p.id), p);
             }
             Change::Settlement { old, new } => {
                 if let Some(old) = old {
                     self.aggregates
                         .entry(old.client)
                         .or_default()
-                        .remove_settlement(old);
+                        .remove_settlement(&old);
                 }
                 if let Some(new) = new {
                     self.counters.settlement = self.counters.settlement.max(new.id.0);
                     self.aggregates
                         .entry(new.client)
                         .or_default()
-                        .add_settlement(new);
+                        .add_settlement(&new);
                 }
             }
             Change::Offer(o) => {
-                self.offers.insert((o.client, o.product), o.clone());
+                self.offers.insert((o.client, o.product), o);
             }
             Change::Contact(c) => {
                 self.counters.contact = self.counters.contact.max(c.id.0);
@@ -184,15 +194,15 @@ impl Model {
             }
             Change::Task(t) => {
                 self.counters.task = self.counters.task.max(t.id.0);
-                self.tasks.insert(t.id, t.clone());
+                self.tasks.insert(t.id, t);
             }
             Change::Survey(s) => {
                 self.counters.survey = self.counters.survey.max(s.id.0);
-                self.surveys.insert(s.id, s.clone());
+                self.surveys.insert(s.id, s);
             }
             Change::Ticket(t) => {
                 self.counters.ticket = self.counters.ticket.max(t.id.0);
-                self.tickets.insert(t.id, t.clone());
+                self.tickets.insert(t.id, t);
             }
         }
     }

@@ -77,6 +77,7 @@ pub trait Record: Serialize + DeserializeOwned {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DbInfo {
     pub app: String,
+    #[serde(with = "crate::domain::compact::datetime")]
     pub created: chrono::NaiveDateTime,
 }
 

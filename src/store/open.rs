@@ -176,32 +176,58 @@ fn meta_record<R: codec::Record>(trees: &[sled::Tree], key: &[u8]) -> Result<R, 
 }
 
 /// Reads every kept record into a fresh model. Settlements are not read:
-/// their per-client aggregates are.
+/// their per-client aggregates are. Offers (the largest tree) are decoded on
+/// a second thread while this one reads the rest.
 pub(super) fn load_model(trees: &[sled::Tree]) -> Result<Model, StoreError> {
-    let mut model = Model::default();
-    model.apply(&Change::Settings(meta_record(trees, META_SETTINGS)?));
+    std::thread::scope(|scope| {
+        let side = scope.spawn(|| -> Result<_, StoreError> {
+            let offers: Vec<Offer> = scan_prefix_all(trees, T::Offers).collect::<Result<_, _>>()?;
+            let tickets: Vec<Ticket> = scan_prefix_all(trees, T::Tickets).collect::<Result<_, _>>()?;
+            Ok((offers, tickets))
+        });
+        let mut model = Model::default();
+        load_main(trees, &mut model)?;
+        let (offers, tickets) = match side.join() {
+            Ok(result) => result?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        for o in offers {
+            model.apply_owned(Change::Offer(o));
+        }
+        for t in tickets {
+            model.apply_owned(Change::Ticket(t));
+        }
+        // Counters last: applying records raised them to the highest id
+        // seen; the stored value also remembers ids of records since deleted.
+        model.counters = meta_record(trees, META_COUNTERS)?;
+        Ok(model)
+    })
+}
+
+fn load_main(trees: &[sled::Tree], model: &mut Model) -> Result<(), StoreError> {
+    model.apply_owned(Change::Settings(meta_record(trees, META_SETTINGS)?));
     for m in scan_prefix_all(trees, T::Managers) {
-        model.apply(&Change::Manager(m?));
+        model.apply_owned(Change::Manager(m?));
     }
     for s in scan_prefix_all(trees, T::Segments) {
-        model.apply(&Change::Segment(s?));
+        model.apply_owned(Change::Segment(s?));
     }
     for p in scan_prefix_all(trees, T::Products) {
-        model.apply(&Change::Product(p?));
+        model.apply_owned(Change::Product(p?));
     }
     for e in scan_prefix::<PortraitEntry>(&trees[T::Portrait as usize], T::Portrait, &[]) {
         let e = e?;
-        model.apply(&Change::Portrait {
+        model.apply_owned(Change::Portrait {
             segment: e.segment,
             product: e.product,
             target: true,
         });
     }
     for c in scan_prefix_all(trees, T::Clients) {
-        model.apply(&Change::Client(c?));
+        model.apply_owned(Change::Client(c?));
     }
     for p in scan_prefix_all(trees, T::Persons) {
-        model.apply(&Change::Person(p?));
+        model.apply_owned(Change::Person(p?));
     }
     for item in trees[T::Aggregates as usize].iter() {
         let (key, bytes) = item?;
@@ -213,23 +239,13 @@ pub(super) fn load_model(trees: &[sled::Tree]) -> Result<Model, StoreError> {
         })?;
         model.insert_aggregate(ClientId(id), agg);
     }
-    for o in scan_prefix_all(trees, T::Offers) {
-        model.apply(&Change::Offer(o?));
-    }
     for t in scan_prefix_all(trees, T::Tasks) {
-        model.apply(&Change::Task(t?));
+        model.apply_owned(Change::Task(t?));
     }
     for s in scan_prefix_all(trees, T::Surveys) {
-        model.apply(&Change::Survey(s?));
+        model.apply_owned(Change::Survey(s?));
     }
-    for t in scan_prefix_all(trees, T::Tickets) {
-        model.apply(&Change::Ticket(t?));
-    }
-    // Counters last: applying records raised them to the highest id seen,
-    // the stored value also remembers ids of records since deleted.
-    let stored: Counters = meta_record(trees, META_COUNTERS)?;
-    model.counters = stored;
-    Ok(model)
+    Ok(())
 }
 
 fn scan_prefix_all<'a, R: codec::Record + 'a>(

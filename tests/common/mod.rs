@@ -1,0 +1,56 @@
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use rapport::domain::*;
+use rapport::store::{Command as Cmd, Store};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rapport");
+
+pub fn d(s: &str) -> NaiveDate {
+    s.parse().expect("test date")
+}
+
+/// Runs the real binary with a private XDG environment.
+pub fn rapport(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("RAPPORT_DB")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rapport")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn db_in(dir: &Path) -> PathBuf {
+    dir.join("db")
+}
+
+/// A store with one manager, segment, two products in two lines, a
+/// portrait, and two clients (`C1`, `C2`).
+pub fn small_store(dir: &Path) -> Store {
+    let mut s = Store::open(&db_in(dir)).expect("open");
+    let cmds = vec![
+        Cmd::AddManager { login: "amy".into(), name: "Amy".into(), role: Role::Manager },
+        Cmd::AddManager { login: "lea".into(), name: "Léa".into(), role: Role::Lead },
+        Cmd::AddSegment { code: "retail".into(), name: "Retail".into(), description: String::new() },
+        Cmd::AddProduct { code: "crm".into(), name: "CRM".into(), line: "software".into() },
+        Cmd::AddProduct { code: "care".into(), name: "Care".into(), line: "support".into() },
+        Cmd::SetPortrait { segment: SegmentId(1), product: ProductId(1), target: true },
+        Cmd::SetPortrait { segment: SegmentId(1), product: ProductId(2), target: true },
+        Cmd::AddClient { reference: "C1".into(), name: "Müller & Söhne".into(), segment: Some(SegmentId(1)), manager: Some(ManagerId(1)), created: d("2025-01-01"), notes: String::new(), tags: vec![] },
+        Cmd::AddClient { reference: "C2".into(), name: "Société Générale".into(), segment: Some(SegmentId(1)), manager: Some(ManagerId(1)), created: d("2025-01-01"), notes: String::new(), tags: vec![] },
+    ];
+    s.execute("amy", Cmd::Batch { label: "setup".into(), commands: cmds }).expect("setup");
+    s
+}

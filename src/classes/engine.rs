@@ -1,0 +1,195 @@
+//! Keeping the classes current. A change to one client (a settlement, its
+//! segment, an offer) recomputes that client's figures from its aggregate;
+//! the ABC ranking and the totals are then redone over everyone, because
+//! one client's turnover moves every other client's rank (SPEC §4.5).
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+
+use super::stats::{client_stats, Window};
+use super::{Abc, Classes, ClientClasses, Totals};
+use crate::domain::{ClientId, ProductId, SegmentId};
+use crate::model::{Change, Model};
+
+pub struct Engine {
+    window: Window,
+    abc_percent: (u32, u32),
+    targets: HashMap<SegmentId, Vec<ProductId>>,
+    classes: Classes,
+}
+
+impl Engine {
+    /// Computes every client's classes as of `as_of`.
+    pub fn new(model: &Model, as_of: NaiveDate) -> Engine {
+        let mut e = Engine {
+            window: Window::new(as_of, &model.settings),
+            abc_percent: (0, 0),
+            targets: HashMap::new(),
+            classes: Classes {
+                as_of,
+                clients: Vec::new(),
+                totals: Totals::default(),
+            },
+        };
+        e.recompute_all(model, as_of);
+        e
+    }
+
+    pub fn classes(&self) -> &Classes {
+        &self.classes
+    }
+
+    pub fn into_classes(self) -> Classes {
+        self.classes
+    }
+
+    pub fn as_of(&self) -> NaiveDate {
+        self.window.as_of
+    }
+
+    /// A new as-of date: every client's figures again, from the aggregates.
+    pub fn set_as_of(&mut self, model: &Model, as_of: NaiveDate) {
+        self.recompute_all(model, as_of);
+    }
+
+    /// Brings the classes up to date after `changes` were applied to `model`.
+    pub fn apply(&mut self, model: &Model, changes: &[Change]) {
+        let mut touched = BTreeSet::new();
+        for change in changes {
+            match change {
+                Change::Settings(_) => {
+                    self.recompute_all(model, self.window.as_of);
+                    return;
+                }
+                Change::Portrait { segment, .. } => {
+                    self.targets.insert(*segment, model.targets(*segment).collect());
+                    touched.extend(
+                        model
+                            .clients
+                            .values()
+                            .filter(|c| c.segment == Some(*segment))
+                            .map(|c| c.id),
+                    );
+                }
+                Change::Client(c) => {
+                    touched.insert(c.id);
+                }
+                Change::Settlement { old, new } => {
+                    touched.extend(old.iter().chain(new).map(|s| s.client));
+                }
+                Change::Offer(o) => {
+                    touched.insert(o.client);
+                }
+                Change::Manager(_)
+                | Change::Segment(_)
+                | Change::Product(_)
+                | Change::Person(_)
+                | Change::Contact(_)
+                | Change::Task(_)
+                | Change::Survey(_)
+                | Change::Ticket(_) => {}
+            }
+        }
+        if touched.is_empty() {
+            return;
+        }
+        for id in touched {
+            self.recompute_client(model, id);
+        }
+        self.rank();
+    }
+
+    fn recompute_all(&mut self, model: &Model, as_of: NaiveDate) {
+        self.window = Window::new(as_of, &model.settings);
+        self.abc_percent = (model.settings.abc_a_percent, model.settings.abc_b_percent);
+        self.targets.clear();
+        for id in model.segments.keys() {
+            self.targets.insert(*id, model.targets(*id).collect());
+        }
+        self.classes.as_of = as_of;
+        self.classes.clients = model.clients.keys().map(|id| self.figures(model, *id)).collect();
+        self.rank();
+    }
+
+    fn recompute_client(&mut self, model: &Model, id: ClientId) {
+        let figures = self.figures(model, id);
+        let list = &mut self.classes.clients;
+        match list.binary_search_by_key(&id, |c| c.client) {
+            Ok(i) => list[i] = figures,
+            Err(i) => list.insert(i, figures),
+        }
+    }
+
+    /// Everything but the ABC class, which needs the ranking.
+    fn figures(&self, model: &Model, id: ClientId) -> ClientClasses {
+        let Some(client) = model.clients.get(&id) else {
+            return ClientClasses {
+                client: id,
+                abc: None,
+                xyz: None,
+                status: super::Status::Potential,
+                maturity: None,
+                turnover: 0,
+                cv: None,
+                cooperation_months: None,
+                first_settlement: None,
+                last_settlement: None,
+            };
+        };
+        let targets = client
+            .segment
+            .and_then(|s| self.targets.get(&s))
+            .map_or(&[][..], |t| t.as_slice());
+        let s = client_stats(model, client, targets, &self.window);
+        ClientClasses {
+            client: id,
+            abc: None,
+            xyz: s.xyz,
+            status: s.status,
+            maturity: s.maturity,
+            turnover: s.turnover,
+            cv: s.cv,
+            cooperation_months: s.cooperation_months,
+            first_settlement: s.first,
+            last_settlement: s.last,
+        }
+    }
+
+    /// SPEC §4.1: rank clients with T > 0 by T descending, ties by id; a
+    /// client is A while the turnover ranked before it is under a % of the
+    /// total, B under b %, else C. Integers only.
+    fn rank(&mut self) {
+        let clients = &mut self.classes.clients;
+        let mut ranked: Vec<(i64, usize)> = clients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.turnover > 0)
+            .map(|(i, c)| (c.turnover, i))
+            .collect();
+        // Indexes follow client ids, so (−T, index) orders ties by id.
+        ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let total: i128 = ranked.iter().map(|(t, _)| *t as i128).sum();
+        let (a, b) = (self.abc_percent.0 as i128, self.abc_percent.1 as i128);
+        for c in clients.iter_mut() {
+            c.abc = None;
+        }
+        let mut before: i128 = 0;
+        for (turnover, i) in ranked {
+            let class = if 100 * before < a * total {
+                Abc::A
+            } else if 100 * before < b * total {
+                Abc::B
+            } else {
+                Abc::C
+            };
+            clients[i].abc = Some(class);
+            before += turnover as i128;
+        }
+        let mut totals = Totals::default();
+        for c in clients.iter() {
+            totals.add(c);
+        }
+        self.classes.totals = totals;
+    }
+}

@@ -41,11 +41,19 @@ const MANAGERS: [(&str, &str, Role); 5] = [
 
 const SEGMENTS: [(&str, &str, &str); 6] = [
     ("retail", "Retail chains", "Shops and chains with several outlets"),
-    ("manufacturing", "Manufacturing SMEs", "Small and mid-sized manufacturers"),
+    (
+        "manufacturing",
+        "Manufacturing SMEs",
+        "Small and mid-sized manufacturers",
+    ),
     ("public", "Public sector", "Municipalities, schools, agencies"),
     ("logistics", "Logistics & transport", "Carriers, warehouses, forwarders"),
     ("health", "Healthcare", "Clinics, practices, pharmacies"),
-    ("services", "Professional services", "Consultancies, law and accounting firms"),
+    (
+        "services",
+        "Professional services",
+        "Consultancies, law and accounting firms",
+    ),
 ];
 
 const PRODUCTS: [(&str, &str, &str); 10] = [
@@ -88,25 +96,110 @@ const FIXED_NAMES: [&str; 12] = [
 ];
 
 const NAME_HEADS: [&str; 24] = [
-    "Atelier", "Boulangerie", "Café", "Garage", "Pharmacie", "Cabinet", "Hôtel", "Librairie",
-    "Schreinerei", "Apotheke", "Autohaus", "Druckerei", "Brauerei", "Spedition", "Praxis",
-    "Harbour", "Riverside", "Oakwood", "Kingsbridge", "Bright", "Ironside", "Meadow", "Summit", "Crown",
+    "Atelier",
+    "Boulangerie",
+    "Café",
+    "Garage",
+    "Pharmacie",
+    "Cabinet",
+    "Hôtel",
+    "Librairie",
+    "Schreinerei",
+    "Apotheke",
+    "Autohaus",
+    "Druckerei",
+    "Brauerei",
+    "Spedition",
+    "Praxis",
+    "Harbour",
+    "Riverside",
+    "Oakwood",
+    "Kingsbridge",
+    "Bright",
+    "Ironside",
+    "Meadow",
+    "Summit",
+    "Crown",
 ];
 const NAME_TAILS: [&str; 24] = [
-    "Lefèvre", "Moreau", "Girard", "Rousseau", "Bérénice", "Deschênes", "Fontaine", "Mercier",
-    "Becker", "Schröder", "Köhler", "Weiß", "Hoffmann", "Krämer", "Vogel", "Brandt",
-    "Foods", "Logistics", "Supplies", "Medical", "Systems", "Partners", "Works", "Trading",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Rousseau",
+    "Bérénice",
+    "Deschênes",
+    "Fontaine",
+    "Mercier",
+    "Becker",
+    "Schröder",
+    "Köhler",
+    "Weiß",
+    "Hoffmann",
+    "Krämer",
+    "Vogel",
+    "Brandt",
+    "Foods",
+    "Logistics",
+    "Supplies",
+    "Medical",
+    "Systems",
+    "Partners",
+    "Works",
+    "Trading",
 ];
 const LEGAL: [&str; 8] = ["SA", "SARL", "SAS", "GmbH", "KG", "Ltd", "LLP", "& Co"];
 const FIRST: [&str; 20] = [
-    "Amélie", "Chloé", "François", "Émile", "Zoë", "Hélène", "Jérôme", "Gaëlle", "Jürgen", "Käthe",
-    "Björn", "Günther", "Jörg", "Mia", "Oliver", "Emma", "Harry", "Grace", "Noah", "Sophie",
+    "Amélie",
+    "Chloé",
+    "François",
+    "Émile",
+    "Zoë",
+    "Hélène",
+    "Jérôme",
+    "Gaëlle",
+    "Jürgen",
+    "Käthe",
+    "Björn",
+    "Günther",
+    "Jörg",
+    "Mia",
+    "Oliver",
+    "Emma",
+    "Harry",
+    "Grace",
+    "Noah",
+    "Sophie",
 ];
 const LAST: [&str; 20] = [
-    "Dupont", "Lefèvre", "Gauthier", "Bérard", "Faure", "Leclerc", "Nöel", "Schröder", "Weiß",
-    "Müller", "Köhler", "Fischer", "Wagner", "Smith", "Brontë", "Taylor", "O'Neill", "Hughes", "Clarke", "Evans",
+    "Dupont",
+    "Lefèvre",
+    "Gauthier",
+    "Bérard",
+    "Faure",
+    "Leclerc",
+    "Nöel",
+    "Schröder",
+    "Weiß",
+    "Müller",
+    "Köhler",
+    "Fischer",
+    "Wagner",
+    "Smith",
+    "Brontë",
+    "Taylor",
+    "O'Neill",
+    "Hughes",
+    "Clarke",
+    "Evans",
 ];
-const ROLES: [&str; 6] = ["CEO", "Purchasing", "IT lead", "Office manager", "Finance", "Operations"];
+const ROLES: [&str; 6] = [
+    "CEO",
+    "Purchasing",
+    "IT lead",
+    "Office manager",
+    "Finance",
+    "Operations",
+];
 const SUMMARIES: [&str; 8] = [
     "Discussed the renewal terms",
     "Asked about delivery times",
@@ -117,7 +210,13 @@ const SUMMARIES: [&str; 8] = [
     "Introduced the training offer",
     "Clarified a billing question",
 ];
-const OUTCOMES: [&str; 5] = ["positive", "call back later", "needs a proposal", "no interest now", "waiting for budget"];
+const OUTCOMES: [&str; 5] = [
+    "positive",
+    "call back later",
+    "needs a proposal",
+    "no interest now",
+    "waiting for budget",
+];
 const COMPLAINTS: [&str; 5] = [
     "Delivery arrived a week late",
     "Invoice amount did not match the quote",
@@ -166,7 +265,9 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
     if !store.model().clients.is_empty() || !store.model().managers.is_empty() {
         return Err(DemoError::NotEmpty);
     }
-    let at = opts.today.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
+    let at = opts
+        .today
+        .and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut reference = Vec::new();
     for (login, name, role) in MANAGERS {
@@ -274,7 +375,11 @@ fn resolve_ids(store: &Store, gens: Vec<Gen>) -> Vec<Command> {
                 }
                 out.push(cmd);
             }
-            Gen::Contact { client, person, mut cmd } => {
+            Gen::Contact {
+                client,
+                person,
+                mut cmd,
+            } => {
                 if let Command::LogContact { person: p, .. } = &mut cmd {
                     *p = match person {
                         Some(Pending::Person(n)) if client == current_client => persons_of_client.get(n).copied(),
@@ -318,7 +423,11 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
         manager: Some(manager),
         created,
         notes: String::new(),
-        tags: if rng.random_bool(0.1) { vec!["key-account".into()] } else { Vec::new() },
+        tags: if rng.random_bool(0.1) {
+            vec!["key-account".into()]
+        } else {
+            Vec::new()
+        },
     }));
     let persons = rng.random_range(1..=3);
     for _ in 0..persons {
@@ -339,7 +448,13 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
             client: id,
             name: format!("{first} {last}"),
             role: ROLES.choose(rng).copied().unwrap_or("CEO").into(),
-            phone: format!("+33 1 {:02} {:02} {:02} {:02}", rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99)),
+            phone: format!(
+                "+33 1 {:02} {:02} {:02} {:02}",
+                rng.random_range(10..99),
+                rng.random_range(10..99),
+                rng.random_range(10..99),
+                rng.random_range(10..99)
+            ),
             email: format!("{}.{}@example.com", ascii_fold(first), ascii_fold(last)),
             birthday,
         }));
@@ -353,18 +468,28 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
         out.push(Gen::Ready(Command::AddTask {
             client: id,
             due,
-            text: ["Send the updated price list", "Prepare the renewal proposal", "Call about the pilot results"]
-                .choose(rng)
-                .copied()
-                .unwrap_or("Call back")
-                .into(),
+            text: [
+                "Send the updated price list",
+                "Prepare the renewal proposal",
+                "Call about the pilot results",
+            ]
+            .choose(rng)
+            .copied()
+            .unwrap_or("Call back")
+            .into(),
         }));
     }
     if !used.is_empty() && rng.random_bool(0.12) {
         let product = used.choose(rng).copied().unwrap_or(0);
         let low = rng.random_bool(0.3);
         let scores = (0..3)
-            .map(|_| if low && rng.random_bool(0.5) { rng.random_range(2..=3) } else { rng.random_range(4..=5) })
+            .map(|_| {
+                if low && rng.random_bool(0.5) {
+                    rng.random_range(2..=3)
+                } else {
+                    rng.random_range(4..=5)
+                }
+            })
             .collect::<Vec<u8>>();
         out.push(Gen::Ready(Command::RecordSurvey {
             client: id,
@@ -407,7 +532,14 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
 }
 
 /// Emits the client's settlements; returns the indexes of the products used.
-fn settlements(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, pattern: Pattern, targets: &[usize], out: &mut Vec<Gen>) -> Vec<usize> {
+fn settlements(
+    rng: &mut ChaCha8Rng,
+    today: NaiveDate,
+    client: ClientId,
+    pattern: Pattern,
+    targets: &[usize],
+    out: &mut Vec<Gen>,
+) -> Vec<usize> {
     let scale: i64 = if rng.random_bool(0.05) { 10 } else { 1 };
     let main = targets.first().copied().unwrap_or(0);
     let second = targets.get(1).copied().unwrap_or(main);
@@ -429,7 +561,11 @@ fn settlements(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, pattern
                 let date = month.with_day(day).unwrap_or(month);
                 plan.push((date, base + base * rng.random_range(-5..=5) / 100, main));
                 if two {
-                    plan.push((add_days(date, 2), base / 3 + base * rng.random_range(-3..=3) / 100, second));
+                    plan.push((
+                        add_days(date, 2),
+                        base / 3 + base * rng.random_range(-3..=3) / 100,
+                        second,
+                    ));
                 }
             }
         }
@@ -521,7 +657,14 @@ fn settlements(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, pattern
     used
 }
 
-fn offers(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, targets: &[usize], used: &[usize], out: &mut Vec<Gen>) {
+fn offers(
+    rng: &mut ChaCha8Rng,
+    today: NaiveDate,
+    client: ClientId,
+    targets: &[usize],
+    used: &[usize],
+    out: &mut Vec<Gen>,
+) {
     let mut mv = |product: usize, to: OfferStage, date: NaiveDate, f: &dyn Fn(&mut OfferMove)| {
         let mut m = OfferMove::new(client, ProductId(product as u32 + 1), to, date.min(today));
         f(&mut m);
@@ -531,7 +674,9 @@ fn offers(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, targets: &[u
         if used.contains(&p) {
             let start = add_days(today, -rng.random_range(400..700));
             mv(p, OfferStage::Presentation, start, &|_| {});
-            mv(p, OfferStage::Proposal, add_days(start, 14), &|m| m.expiry = Some(add_days(m.date, 30)));
+            mv(p, OfferStage::Proposal, add_days(start, 14), &|m| {
+                m.expiry = Some(add_days(m.date, 30))
+            });
             mv(p, OfferStage::Agreement, add_days(start, 30), &|_| {});
             mv(p, OfferStage::Won, add_days(start, 60), &|_| {});
             continue;
@@ -555,18 +700,30 @@ fn offers(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, targets: &[u
             }
             62..68 => {
                 mv(p, OfferStage::Presentation, began, &|_| {});
-                mv(p, OfferStage::Agreement, add_days(began, 10), &|m| m.next_step = Some(next));
+                mv(p, OfferStage::Agreement, add_days(began, 10), &|m| {
+                    m.next_step = Some(next)
+                });
             }
             68..72 => {
-                mv(p, OfferStage::Proposal, began, &|m| m.expiry = Some(add_days(m.date, 30)));
-                mv(p, OfferStage::Invoiced, add_days(began, 12), &|m| m.invoice_due = Some(next));
+                mv(p, OfferStage::Proposal, began, &|m| {
+                    m.expiry = Some(add_days(m.date, 30))
+                });
+                mv(p, OfferStage::Invoiced, add_days(began, 12), &|m| {
+                    m.invoice_due = Some(next)
+                });
             }
             72..75 => {
                 mv(p, OfferStage::Agreement, began, &|_| {});
-                mv(p, OfferStage::Delivery, add_days(began, 9), &|m| m.delivery = Some(next));
+                mv(p, OfferStage::Delivery, add_days(began, 9), &|m| {
+                    m.delivery = Some(next)
+                });
             }
             75..88 => {
-                let reached = if rng.random_bool(0.5) { OfferStage::Presentation } else { OfferStage::Proposal };
+                let reached = if rng.random_bool(0.5) {
+                    OfferStage::Presentation
+                } else {
+                    OfferStage::Proposal
+                };
                 let reason = *RefusalReason::ALL.choose(rng).unwrap_or(&RefusalReason::Other);
                 let retry = rng.random_bool(0.4).then(|| add_days(today, rng.random_range(-10..90)));
                 mv(p, reached, began, &|_| {});
@@ -588,7 +745,14 @@ fn offers(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, targets: &[u
     }
 }
 
-fn contacts(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, persons: usize, pattern: Pattern, out: &mut Vec<Gen>) {
+fn contacts(
+    rng: &mut ChaCha8Rng,
+    today: NaiveDate,
+    client: ClientId,
+    persons: usize,
+    pattern: Pattern,
+    out: &mut Vec<Gen>,
+) {
     let n = match pattern {
         Pattern::Potential => rng.random_range(0..=1),
         Pattern::Churned => rng.random_range(0..=2),
@@ -597,9 +761,8 @@ fn contacts(rng: &mut ChaCha8Rng, today: NaiveDate, client: ClientId, persons: u
     let mut days: Vec<i64> = (0..n).map(|_| rng.random_range(0..150)).collect();
     days.sort_unstable_by(|a, b| b.cmp(a));
     for ago in days {
-        let at = add_days(today, -ago).and_time(
-            NaiveTime::from_hms_opt(rng.random_range(8..18), rng.random_range(0..60), 0).unwrap_or_default(),
-        );
+        let at = add_days(today, -ago)
+            .and_time(NaiveTime::from_hms_opt(rng.random_range(8..18), rng.random_range(0..60), 0).unwrap_or_default());
         let cmd = Command::LogContact {
             client,
             person: None,

@@ -8,22 +8,52 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDate};
 use proptest::prelude::*;
 
-use rapport::classes::{compute, Abc, Engine, Status, Xyz};
+use rapport::classes::{Abc, Engine, Status, Xyz, compute};
 use rapport::domain::*;
 use rapport::model::{Change, Model};
 use rapport::store::{Command, Context, OfferMove};
 
-const AS_OF: [&str; 6] = ["2026-03-31", "2024-02-29", "2026-06-15", "2025-12-31", "2026-01-31", "2026-05-01"];
+const AS_OF: [&str; 6] = [
+    "2026-03-31",
+    "2024-02-29",
+    "2026-06-15",
+    "2025-12-31",
+    "2026-01-31",
+    "2026-05-01",
+];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Settle { client: u8, days_back: i32, amount: i64, product: u8 },
-    Edit { pick: u16, days_back: i32, amount: i64 },
-    Delete { pick: u16 },
-    Segment { client: u8, segment: u8 },
-    Portrait { segment: u8, product: u8 },
-    Offer { client: u8, product: u8, stage: u8 },
-    AsOf { pick: u8 },
+    Settle {
+        client: u8,
+        days_back: i32,
+        amount: i64,
+        product: u8,
+    },
+    Edit {
+        pick: u16,
+        days_back: i32,
+        amount: i64,
+    },
+    Delete {
+        pick: u16,
+    },
+    Segment {
+        client: u8,
+        segment: u8,
+    },
+    Portrait {
+        segment: u8,
+        product: u8,
+    },
+    Offer {
+        client: u8,
+        product: u8,
+        stage: u8,
+    },
+    AsOf {
+        pick: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -52,13 +82,29 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let mut w = World { model: Model::default(), settlements: BTreeMap::new(), seq: 0 };
+        let mut w = World {
+            model: Model::default(),
+            settlements: BTreeMap::new(),
+            seq: 0,
+        };
         let mut setup = vec![
-            Command::AddSegment { code: "s1".into(), name: "S1".into(), description: String::new() },
-            Command::AddSegment { code: "s2".into(), name: "S2".into(), description: String::new() },
+            Command::AddSegment {
+                code: "s1".into(),
+                name: "S1".into(),
+                description: String::new(),
+            },
+            Command::AddSegment {
+                code: "s2".into(),
+                name: "S2".into(),
+                description: String::new(),
+            },
         ];
         for p in 0..3 {
-            setup.push(Command::AddProduct { code: format!("p{p}"), name: format!("P{p}"), line: "l".into() });
+            setup.push(Command::AddProduct {
+                code: format!("p{p}"),
+                name: format!("P{p}"),
+                line: "l".into(),
+            });
         }
         for c in 0..8 {
             setup.push(Command::AddClient {
@@ -82,7 +128,11 @@ impl World {
         self.seq += 1;
         let settlements = &self.settlements;
         let lookup = |c: ClientId, id: SettlementId| Ok(settlements.get(&(c, id)).cloned());
-        let ctx = Context { who: "t", seq: self.seq, settlement: &lookup };
+        let ctx = Context {
+            who: "t",
+            seq: self.seq,
+            settlement: &lookup,
+        };
         let changes = cmd.plan(&self.model, &ctx)?;
         for ch in &changes {
             self.model.apply(ch);
@@ -116,10 +166,15 @@ fn reference(model: &Model, settlements: &[Settlement], as_of: NaiveDate) -> BTr
     let mut out = BTreeMap::new();
     let mut turnovers = Vec::new();
     for c in model.clients.values() {
-        let mine: Vec<&Settlement> = settlements.iter().filter(|s| s.client == c.id && s.date <= as_of).collect();
+        let mine: Vec<&Settlement> = settlements
+            .iter()
+            .filter(|s| s.client == c.id && s.date <= as_of)
+            .collect();
         let in_range = |lo: NaiveDate, hi: NaiveDate| mine.iter().filter(move |s| s.date > lo && s.date <= hi);
         let turnover: i64 = in_range(w_start, as_of).map(|s| s.amount.0).sum();
-        let months: Vec<i64> = (0..12).map(|i| in_range(minus(i + 1), minus(i)).map(|s| s.amount.0).sum()).collect();
+        let months: Vec<i64> = (0..12)
+            .map(|i| in_range(minus(i + 1), minus(i)).map(|s| s.amount.0).sum())
+            .collect();
         let first = mine.iter().map(|s| s.date).min();
         let p0 = in_range(minus(3), as_of).count() > 0;
         let p1 = in_range(minus(6), minus(3)).count() > 0;
@@ -148,7 +203,12 @@ fn reference(model: &Model, settlements: &[Settlement], as_of: NaiveDate) -> BTr
             }
         };
         let targets: Vec<ProductId> = match c.segment {
-            Some(s) => model.portrait.iter().filter(|(seg, _)| *seg == s).map(|(_, p)| *p).collect(),
+            Some(s) => model
+                .portrait
+                .iter()
+                .filter(|(seg, _)| *seg == s)
+                .map(|(_, p)| *p)
+                .collect(),
             None => vec![],
         };
         let maturity = (!targets.is_empty()).then(|| {
@@ -157,7 +217,10 @@ fn reference(model: &Model, settlements: &[Settlement], as_of: NaiveDate) -> BTr
                 .filter(|p| {
                     in_range(w_start, as_of).any(|s| s.product == Some(**p))
                         || model.offers.get(&(c.id, **p)).is_some_and(|o| {
-                            matches!(o.stage, OfferStage::Agreement | OfferStage::Invoiced | OfferStage::Delivery | OfferStage::Won)
+                            matches!(
+                                o.stage,
+                                OfferStage::Agreement | OfferStage::Invoiced | OfferStage::Delivery | OfferStage::Won
+                            )
                         })
                 })
                 .count() as u32;
@@ -166,7 +229,16 @@ fn reference(model: &Model, settlements: &[Settlement], as_of: NaiveDate) -> BTr
         if turnover > 0 {
             turnovers.push((turnover, c.id));
         }
-        out.insert(c.id, Expect { abc: None, xyz, status, maturity, turnover });
+        out.insert(
+            c.id,
+            Expect {
+                abc: None,
+                xyz,
+                status,
+                maturity,
+                turnover,
+            },
+        );
     }
     turnovers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let total: i128 = turnovers.iter().map(|t| t.0 as i128).sum();

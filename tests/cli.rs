@@ -14,14 +14,23 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> String {
 }
 
 fn export_all(home: &Path, db: &str) -> Vec<(String, String)> {
-    ["managers", "segments", "products", "portrait", "clients", "contacts", "settlements", "offers"]
-        .iter()
-        .map(|k| {
-            let o = rapport(home, &["--db", db, "export", k]);
-            assert!(o.status.success(), "export {k}: {}", stderr(&o));
-            (k.to_string(), stdout(&o))
-        })
-        .collect()
+    [
+        "managers",
+        "segments",
+        "products",
+        "portrait",
+        "clients",
+        "contacts",
+        "settlements",
+        "offers",
+    ]
+    .iter()
+    .map(|k| {
+        let o = rapport(home, &["--db", db, "export", k]);
+        assert!(o.status.success(), "export {k}: {}", stderr(&o));
+        (k.to_string(), stdout(&o))
+    })
+    .collect()
 }
 
 #[test]
@@ -30,7 +39,20 @@ fn demo_is_deterministic_and_rich() {
     let a = home.path().join("a");
     let b = home.path().join("b");
     for db in [&a, &b] {
-        let o = rapport(home.path(), &["--db", db.to_str().unwrap(), "demo", "--clients", "120", "--seed", "7", "--today", "2026-03-31"]);
+        let o = rapport(
+            home.path(),
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "demo",
+                "--clients",
+                "120",
+                "--seed",
+                "7",
+                "--today",
+                "2026-03-31",
+            ],
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let ea = export_all(home.path(), a.to_str().unwrap());
@@ -45,12 +67,34 @@ fn demo_is_deterministic_and_rich() {
     assert!(settlements.lines().count() > 120 * 8, "too few settlements");
     assert!(settlements.contains(",-"), "no refunds");
     let offers = get("offers");
-    for stage in ["presentation", "proposal", "agreement", "invoiced", "delivery", "won", "refused", "excluded"] {
+    for stage in [
+        "presentation",
+        "proposal",
+        "agreement",
+        "invoiced",
+        "delivery",
+        "won",
+        "refused",
+        "excluded",
+    ] {
         assert!(offers.contains(&format!(",{stage},")), "no offer at {stage}");
     }
     // A different seed gives different data.
     let c = home.path().join("c");
-    rapport(home.path(), &["--db", c.to_str().unwrap(), "demo", "--clients", "120", "--seed", "8", "--today", "2026-03-31"]);
+    rapport(
+        home.path(),
+        &[
+            "--db",
+            c.to_str().unwrap(),
+            "demo",
+            "--clients",
+            "120",
+            "--seed",
+            "8",
+            "--today",
+            "2026-03-31",
+        ],
+    );
     assert_ne!(export_all(home.path(), c.to_str().unwrap()), ea);
     // The demo refuses to write into a database that has data.
     let o = rapport(home.path(), &["--db", a.to_str().unwrap(), "demo"]);
@@ -62,7 +106,18 @@ fn export_import_round_trip() {
     let home = tempfile::tempdir().unwrap();
     let src = home.path().join("src");
     let dst = home.path().join("dst");
-    let o = rapport(home.path(), &["--db", src.to_str().unwrap(), "demo", "--clients", "60", "--today", "2026-11-22"]);
+    let o = rapport(
+        home.path(),
+        &[
+            "--db",
+            src.to_str().unwrap(),
+            "demo",
+            "--clients",
+            "60",
+            "--today",
+            "2026-11-22",
+        ],
+    );
     assert!(o.status.success());
     let exported = export_all(home.path(), src.to_str().unwrap());
     for (kind, csv) in &exported {
@@ -80,7 +135,10 @@ fn export_import_round_trip() {
         }
     }
     // JSON export is an array with one object per row.
-    let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "export", "clients", "--format", "json"]);
+    let o = rapport(
+        home.path(),
+        &["--db", dst.to_str().unwrap(), "export", "clients", "--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 60);
     assert_eq!(v[1]["name"], "Müller & Söhne");
@@ -90,8 +148,17 @@ fn setup_reference(home: &Path, db: &str) {
     let seg = write(home, "seg.csv", b"id,name\nretail,Retail\n");
     let prod = write(home, "prod.csv", "\u{feff}id;name;line\ncrm;CRM;software\n".as_bytes());
     let mgr = write(home, "mgr.csv", b"login,name,role\namy,Amy,manager\n");
-    let cli = write(home, "cli.csv", "ref;name;segment;manager;created\nC1;Müller;retail;amy;01/02/2025\nC2;Zoë;;;\n".as_bytes());
-    for (k, f) in [("segments", seg), ("products", prod), ("managers", mgr), ("clients", cli)] {
+    let cli = write(
+        home,
+        "cli.csv",
+        "ref;name;segment;manager;created\nC1;Müller;retail;amy;01/02/2025\nC2;Zoë;;;\n".as_bytes(),
+    );
+    for (k, f) in [
+        ("segments", seg),
+        ("products", prod),
+        ("managers", mgr),
+        ("clients", cli),
+    ] {
         let o = rapport(home, &["--db", db, "import", k, &f]);
         assert!(o.status.success(), "{k}: {}", stderr(&o));
     }
@@ -103,21 +170,39 @@ fn good_imports_in_both_dialects() {
     let db = home.path().join("db");
     let db = db.to_str().unwrap();
     setup_reference(home.path(), db);
-    let s = write(home.path(), "s.csv", "client;date;amount;product;doc\nC1;31/03/2026;1234,56;crm;F-1\nC2;2026-03-01;-0,5;;\n".as_bytes());
+    let s = write(
+        home.path(),
+        "s.csv",
+        "client;date;amount;product;doc\nC1;31/03/2026;1234,56;crm;F-1\nC2;2026-03-01;-0,5;;\n".as_bytes(),
+    );
     let o = rapport(home.path(), &["--db", db, "import", "settlements", &s]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("imported 2 settlements rows"));
     let out = stdout(&rapport(home.path(), &["--db", db, "export", "settlements"]));
-    assert_eq!(out, "client,date,amount,product,doc\nC1,2026-03-31,1234.56,crm,F-1\nC2,2026-03-01,-0.50,,\n");
+    assert_eq!(
+        out,
+        "client,date,amount,product,doc\nC1,2026-03-31,1234.56,crm,F-1\nC2,2026-03-01,-0.50,,\n"
+    );
     let clients = stdout(&rapport(home.path(), &["--db", db, "export", "clients"]));
     assert!(clients.contains("C1,Müller,retail,amy,2025-02-01"), "{clients}");
 
     // --create-missing creates unknown clients, dated by their first row.
-    let s = write(home.path(), "s2.csv", b"client,date,amount\nNEW-9,2026-01-05,10\nNEW-9,2025-12-01,5\n");
+    let s = write(
+        home.path(),
+        "s2.csv",
+        b"client,date,amount\nNEW-9,2026-01-05,10\nNEW-9,2025-12-01,5\n",
+    );
     let o = rapport(home.path(), &["--db", db, "import", "settlements", &s]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("s2.csv:2: unknown client 'NEW-9'"), "{}", stderr(&o));
-    let o = rapport(home.path(), &["--db", db, "import", "settlements", &s, "--create-missing"]);
+    assert!(
+        stderr(&o).contains("s2.csv:2: unknown client 'NEW-9'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = rapport(
+        home.path(),
+        &["--db", db, "import", "settlements", &s, "--create-missing"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("1 new clients created"));
     let clients = stdout(&rapport(home.path(), &["--db", db, "export", "clients"]));
@@ -132,15 +217,73 @@ fn bad_files_exit_2_with_file_line_and_write_nothing() {
     setup_reference(home.path(), db);
     let before = export_all(home.path(), db);
     let cases: Vec<(&str, &str, Vec<u8>, Vec<&str>)> = vec![
-        ("settlements", "bad_date.csv", b"client,date,amount\nC1,2026-01-05,10\nC1,2026-02-30,10\n".to_vec(), vec!["bad_date.csv:3: date: '2026-02-30' is not a date"]),
-        ("settlements", "bad_amount.csv", b"client,date,amount\nC1,2026-01-05,12.345\nC1,2026-01-05,ten\n".to_vec(), vec!["bad_amount.csv:2: amount:", "bad_amount.csv:3: amount: 'ten' is not an amount"]),
-        ("settlements", "unknown.csv", b"client,date,amount\nC1,2026-01-05,10\nC404,2026-01-05,10\n".to_vec(), vec!["unknown.csv:3: unknown client 'C404'"]),
-        ("settlements", "columns.csv", b"client,date,amount\nC1,2026-01-05,10,extra\n".to_vec(), vec!["columns.csv:2: expected 3 fields, found 4"]),
-        ("settlements", "header.csv", b"client,when,amount\nC1,2026-01-05,10\n".to_vec(), vec!["header.csv:1: unknown column 'when'", "header.csv:1: missing required column 'date'"]),
-        ("settlements", "empty.csv", b"".to_vec(), vec!["empty.csv:1: the file is empty"]),
-        ("settlements", "garbage.bin", (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect(), vec!["garbage.bin:1:"]),
-        ("clients", "dup.csv", b"ref,name\nC9,Nine\nC9,Nine again\nC1,Exists\n".to_vec(), vec!["dup.csv:3: ref 'C9' appears twice", "dup.csv:4: ref 'C1' already exists"]),
-        ("contacts", "contacts.csv", b"client,name,email,birthday\nC1,Ann,ann-at-example,1980-02-29\nC1,,a@b.c,\nC1,Bob,,31/02/1990\n".to_vec(), vec!["contacts.csv:2: 'ann-at-example' is not an email", "contacts.csv:3: name is empty", "contacts.csv:4: birthday:"]),
+        (
+            "settlements",
+            "bad_date.csv",
+            b"client,date,amount\nC1,2026-01-05,10\nC1,2026-02-30,10\n".to_vec(),
+            vec!["bad_date.csv:3: date: '2026-02-30' is not a date"],
+        ),
+        (
+            "settlements",
+            "bad_amount.csv",
+            b"client,date,amount\nC1,2026-01-05,12.345\nC1,2026-01-05,ten\n".to_vec(),
+            vec![
+                "bad_amount.csv:2: amount:",
+                "bad_amount.csv:3: amount: 'ten' is not an amount",
+            ],
+        ),
+        (
+            "settlements",
+            "unknown.csv",
+            b"client,date,amount\nC1,2026-01-05,10\nC404,2026-01-05,10\n".to_vec(),
+            vec!["unknown.csv:3: unknown client 'C404'"],
+        ),
+        (
+            "settlements",
+            "columns.csv",
+            b"client,date,amount\nC1,2026-01-05,10,extra\n".to_vec(),
+            vec!["columns.csv:2: expected 3 fields, found 4"],
+        ),
+        (
+            "settlements",
+            "header.csv",
+            b"client,when,amount\nC1,2026-01-05,10\n".to_vec(),
+            vec![
+                "header.csv:1: unknown column 'when'",
+                "header.csv:1: missing required column 'date'",
+            ],
+        ),
+        (
+            "settlements",
+            "empty.csv",
+            b"".to_vec(),
+            vec!["empty.csv:1: the file is empty"],
+        ),
+        (
+            "settlements",
+            "garbage.bin",
+            (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect(),
+            vec!["garbage.bin:1:"],
+        ),
+        (
+            "clients",
+            "dup.csv",
+            b"ref,name\nC9,Nine\nC9,Nine again\nC1,Exists\n".to_vec(),
+            vec![
+                "dup.csv:3: ref 'C9' appears twice",
+                "dup.csv:4: ref 'C1' already exists",
+            ],
+        ),
+        (
+            "contacts",
+            "contacts.csv",
+            b"client,name,email,birthday\nC1,Ann,ann-at-example,1980-02-29\nC1,,a@b.c,\nC1,Bob,,31/02/1990\n".to_vec(),
+            vec![
+                "contacts.csv:2: 'ann-at-example' is not an email",
+                "contacts.csv:3: name is empty",
+                "contacts.csv:4: birthday:",
+            ],
+        ),
     ];
     for (kind, name, content, expected) in cases {
         let f = write(home.path(), name, &content);
@@ -148,7 +291,10 @@ fn bad_files_exit_2_with_file_line_and_write_nothing() {
         assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
         let err = stderr(&o);
         for e in expected {
-            assert!(err.contains(&format!("{}/{e}", home.path().display())), "{name}: expected '{e}' in:\n{err}");
+            assert!(
+                err.contains(&format!("{}/{e}", home.path().display())),
+                "{name}: expected '{e}' in:\n{err}"
+            );
         }
         assert!(err.contains("nothing was imported"), "{name}: {err}");
         assert_eq!(export_all(home.path(), db), before, "{name} changed the database");
@@ -183,7 +329,10 @@ fn a_locked_database_gives_one_line_and_exit_1() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(db.to_str().unwrap()) && err.contains("locked") && err.contains("server"), "{err}");
+    assert!(
+        err.contains(db.to_str().unwrap()) && err.contains("locked") && err.contains("server"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -89,7 +89,17 @@ fn stale_offer_edit_is_refused() {
     // A second session still believes there is no offer.
     m.to = OfferStage::Proposal;
     let e = assert_refused(&mut store, Command::MoveOffer(m.clone()));
-    assert!(matches!(e, CommandError::Stale { expected: 0, current: 1, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            CommandError::Stale {
+                expected: 0,
+                current: 1,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     m.expected_version = Some(1);
     store.execute("amy", Command::MoveOffer(m)).unwrap();
     let offer = &store.model().offers[&(ClientId(1), ProductId(1))];
@@ -103,22 +113,92 @@ fn every_kind_of_command_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = small_store(dir.path());
     let cmds = vec![
-        Command::AddPerson { client: ClientId(1), name: "Zoë Brontë".into(), role: "CEO".into(), phone: String::new(), email: "z@example.com".into(), birthday: Some(d("1980-02-29")) },
+        Command::AddPerson {
+            client: ClientId(1),
+            name: "Zoë Brontë".into(),
+            role: "CEO".into(),
+            phone: String::new(),
+            email: "z@example.com".into(),
+            birthday: Some(d("1980-02-29")),
+        },
         settle(1, "2026-01-05", 120_000),
         settle(1, "2026-01-05", -20_000),
         settle(2, "2025-06-30", 0),
-        Command::EditSettlement { client: ClientId(2), id: SettlementId(3), date: d("2025-07-01"), amount: Money(500), product: None, doc: "X".into() },
-        Command::DeleteSettlement { client: ClientId(1), id: SettlementId(2) },
-        Command::MoveOffer(OfferMove::new(ClientId(1), ProductId(2), OfferStage::Won, d("2026-01-10"))),
-        Command::LogContact { client: ClientId(1), person: Some(PersonId(1)), at: "2026-01-11T10:00:00".parse().unwrap(), channel: Channel::Call, summary: "Renewal".into(), outcome: "ok".into(), next_contact: Some(d("2026-02-01")) },
-        Command::AddTask { client: ClientId(2), due: d("2026-01-20"), text: "Send deck".into() },
-        Command::CompleteTask { task: TaskId(1), date: d("2026-01-19") },
-        Command::RecordSurvey { client: ClientId(1), product: ProductId(2), date: d("2026-01-17"), scores: vec![5, 3, 4] },
-        Command::OpenTicket { client: ClientId(2), product: None, date: d("2026-01-12"), text: "Late delivery".into() },
-        Command::AdvanceTicket(TicketAdvance { ticket: TicketId(2), expected_version: Some(1), date: d("2026-01-13"), owner: Some(ManagerId(1)), cause: None, action: None, fix: None }),
-        Command::EditClient { client: ClientId(2), expected_version: Some(1), name: "SG".into(), segment: None, manager: Some(ManagerId(2)), notes: "moved".into(), tags: vec!["vip".into()] },
-        Command::SetPortrait { segment: SegmentId(1), product: ProductId(2), target: false },
-        Command::UpdateSettings(Settings { abc_a_percent: 60, ..Settings::default() }),
+        Command::EditSettlement {
+            client: ClientId(2),
+            id: SettlementId(3),
+            date: d("2025-07-01"),
+            amount: Money(500),
+            product: None,
+            doc: "X".into(),
+        },
+        Command::DeleteSettlement {
+            client: ClientId(1),
+            id: SettlementId(2),
+        },
+        Command::MoveOffer(OfferMove::new(
+            ClientId(1),
+            ProductId(2),
+            OfferStage::Won,
+            d("2026-01-10"),
+        )),
+        Command::LogContact {
+            client: ClientId(1),
+            person: Some(PersonId(1)),
+            at: "2026-01-11T10:00:00".parse().unwrap(),
+            channel: Channel::Call,
+            summary: "Renewal".into(),
+            outcome: "ok".into(),
+            next_contact: Some(d("2026-02-01")),
+        },
+        Command::AddTask {
+            client: ClientId(2),
+            due: d("2026-01-20"),
+            text: "Send deck".into(),
+        },
+        Command::CompleteTask {
+            task: TaskId(1),
+            date: d("2026-01-19"),
+        },
+        Command::RecordSurvey {
+            client: ClientId(1),
+            product: ProductId(2),
+            date: d("2026-01-17"),
+            scores: vec![5, 3, 4],
+        },
+        Command::OpenTicket {
+            client: ClientId(2),
+            product: None,
+            date: d("2026-01-12"),
+            text: "Late delivery".into(),
+        },
+        Command::AdvanceTicket(TicketAdvance {
+            ticket: TicketId(2),
+            expected_version: Some(1),
+            date: d("2026-01-13"),
+            owner: Some(ManagerId(1)),
+            cause: None,
+            action: None,
+            fix: None,
+        }),
+        Command::EditClient {
+            client: ClientId(2),
+            expected_version: Some(1),
+            name: "SG".into(),
+            segment: None,
+            manager: Some(ManagerId(2)),
+            notes: "moved".into(),
+            tags: vec!["vip".into()],
+        },
+        Command::SetPortrait {
+            segment: SegmentId(1),
+            product: ProductId(2),
+            target: false,
+        },
+        Command::UpdateSettings(Settings {
+            abc_a_percent: 60,
+            ..Settings::default()
+        }),
     ];
     for c in cmds {
         store.execute("amy", c).unwrap();
@@ -149,7 +229,11 @@ fn audit_trail_names_who_and_when() {
     let entry = store.audit_entry(ev.seq).unwrap().unwrap();
     assert_eq!(entry.who, "lea");
     assert_eq!(entry.at, at);
-    assert!(entry.summary.contains("9.99") && entry.summary.contains("C2"), "{}", entry.summary);
+    assert!(
+        entry.summary.contains("9.99") && entry.summary.contains("C2"),
+        "{}",
+        entry.summary
+    );
     let s = &store.settlements_of(ClientId(2)).unwrap()[0];
     assert_eq!(s.seq, ev.seq, "the record points at its audit entry");
     let all: Vec<_> = store.audit().collect::<Result<_, _>>().unwrap();
@@ -198,13 +282,22 @@ fn a_damaged_database_is_an_error_not_a_panic_and_is_left_alone() {
         }
         std::fs::write(&p, &bytes).unwrap();
     }
-    let snapshot: Vec<_> = ["conf", "db"].iter().map(|n| std::fs::read(db.join(n)).unwrap()).collect();
+    let snapshot: Vec<_> = ["conf", "db"]
+        .iter()
+        .map(|n| std::fs::read(db.join(n)).unwrap())
+        .collect();
     let result = std::panic::catch_unwind(|| Store::open(&db).map(|_| ()));
     let result = result.expect("open must not panic");
     // sled may or may not notice; whatever it says, nothing is rewritten.
     if let Err(e) = &result {
-        assert!(e.to_string().contains("nothing was changed") || e.to_string().contains("not a rapport"), "{e}");
-        let after: Vec<_> = ["conf", "db"].iter().map(|n| std::fs::read(db.join(n)).unwrap()).collect();
+        assert!(
+            e.to_string().contains("nothing was changed") || e.to_string().contains("not a rapport"),
+            "{e}"
+        );
+        let after: Vec<_> = ["conf", "db"]
+            .iter()
+            .map(|n| std::fs::read(db.join(n)).unwrap())
+            .collect();
         assert_eq!(after, snapshot);
     }
 }
@@ -213,12 +306,21 @@ fn a_damaged_database_is_an_error_not_a_panic_and_is_left_alone() {
 fn killed_writers_lose_no_confirmed_command() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(dir.path());
-    let kills = std::env::var("RAPPORT_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let kills = std::env::var("RAPPORT_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let mut confirmed: u64 = 0;
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for round in 0..kills {
         let mut child = Proc::new(BIN)
-            .args(["--db", db.to_str().unwrap(), "stress-writer", "--from", &(confirmed + 1).to_string()])
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "stress-writer",
+                "--from",
+                &(confirmed + 1).to_string(),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -251,7 +353,10 @@ fn killed_writers_lose_no_confirmed_command() {
             None => vec![],
         };
         for n in 1..=last {
-            assert!(amounts.contains(&(n as i64)), "round {round}: confirmed command {n} lost");
+            assert!(
+                amounts.contains(&(n as i64)),
+                "round {round}: confirmed command {n} lost"
+            );
         }
         // Commands that reached the disk without being confirmed are fine;
         // the next writer continues after the highest one present.

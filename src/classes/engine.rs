@@ -7,10 +7,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use super::stats::{client_stats, Window};
+use super::stats::{Window, client_stats};
 use super::{Abc, Classes, ClientClasses, Totals};
-use crate::domain::{ClientId, ProductId, SegmentId};
-use crate::model::{Change, Model};
+use crate::domain::{Client, ClientId, ProductId, SegmentId};
+
+/// Portfolios at least this big are computed on two threads.
+const PARALLEL_FROM: usize = 20_000;
+use crate::model::{Change, ClientAggregate, Model};
 
 pub struct Engine {
     window: Window,
@@ -108,23 +111,67 @@ impl Engine {
             self.targets.insert(*id, model.targets(*id).collect());
         }
         self.classes.as_of = as_of;
-        self.classes.clients = model.clients.keys().map(|id| self.figures(model, *id)).collect();
+        let clients: Vec<&Client> = model.clients.values().collect();
+        // Big portfolios are split across two threads (the machines this
+        // runs on have two cores); small ones are not worth a thread.
+        let list = if clients.len() >= PARALLEL_FROM {
+            let (left, right) = clients.split_at(clients.len() / 2);
+            std::thread::scope(|scope| {
+                let right = scope.spawn(|| self.figures_of(model, right));
+                let mut list = self.figures_of(model, left);
+                match right.join() {
+                    Ok(rest) => list.extend(rest),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                list
+            })
+        } else {
+            self.figures_of(model, &clients)
+        };
+        self.classes.clients = list;
         self.rank();
     }
 
-    fn recompute_client(&mut self, model: &Model, id: ClientId) {
-        let figures = self.figures(model, id);
-        let list = &mut self.classes.clients;
-        match list.binary_search_by_key(&id, |c| c.client) {
-            Ok(i) => list[i] = figures,
-            Err(i) => list.insert(i, figures),
+    /// Figures for a run of clients in id order. Clients, aggregates and
+    /// offers are all ordered by client id: walk them together instead of
+    /// looking each one up.
+    fn figures_of(&self, model: &Model, clients: &[&Client]) -> Vec<ClientClasses> {
+        let Some(first) = clients.first().map(|c| c.id) else {
+            return Vec::new();
+        };
+        let mut offers = model.offers.range((first, ProductId(0))..).map(|(_, o)| o).peekable();
+        let mut aggregates = model.aggregates.range(first..).peekable();
+        let empty = ClientAggregate::default();
+        let mut used = Vec::new();
+        let mut list = Vec::with_capacity(clients.len());
+        for client in clients {
+            used.clear();
+            while let Some(o) = offers.next_if(|o| o.client <= client.id) {
+                if o.client == client.id && o.stage.counts_as_used() {
+                    used.push(o.product);
+                }
+            }
+            while aggregates.next_if(|(id, _)| **id < client.id).is_some() {}
+            let agg = aggregates
+                .peek()
+                .filter(|(id, _)| **id == client.id)
+                .map_or(&empty, |(_, a)| *a);
+            list.push(self.figures(client, agg, &used));
         }
+        list
     }
 
-    /// Everything but the ABC class, which needs the ranking.
-    fn figures(&self, model: &Model, id: ClientId) -> ClientClasses {
-        let Some(client) = model.clients.get(&id) else {
-            return ClientClasses {
+    fn recompute_client(&mut self, model: &Model, id: ClientId) {
+        let used: Vec<ProductId> = model
+            .offers_of(id)
+            .filter(|o| o.stage.counts_as_used())
+            .map(|o| o.product)
+            .collect();
+        let empty = ClientAggregate::default();
+        let agg = model.aggregate(id).unwrap_or(&empty);
+        let figures = match model.clients.get(&id) {
+            Some(client) => self.figures(client, agg, &used),
+            None => ClientClasses {
                 client: id,
                 abc: None,
                 xyz: None,
@@ -135,15 +182,24 @@ impl Engine {
                 cooperation_months: None,
                 first_settlement: None,
                 last_settlement: None,
-            };
+            },
         };
+        let list = &mut self.classes.clients;
+        match list.binary_search_by_key(&id, |c| c.client) {
+            Ok(i) => list[i] = figures,
+            Err(i) => list.insert(i, figures),
+        }
+    }
+
+    /// Everything but the ABC class, which needs the ranking.
+    fn figures(&self, client: &Client, agg: &ClientAggregate, offer_used: &[ProductId]) -> ClientClasses {
         let targets = client
             .segment
             .and_then(|s| self.targets.get(&s))
             .map_or(&[][..], |t| t.as_slice());
-        let s = client_stats(model, client, targets, &self.window);
+        let s = client_stats(agg, targets, offer_used, &self.window);
         ClientClasses {
-            client: id,
+            client: client.id,
             abc: None,
             xyz: s.xyz,
             status: s.status,

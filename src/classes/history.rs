@@ -4,9 +4,9 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::{compute, Abc, Classes, ClientClasses, Status, Xyz};
-use crate::domain::dates::{month_end, months_before};
+use super::{Abc, Classes, ClientClasses, Status, Xyz, compute};
 use crate::domain::ClientId;
+use crate::domain::dates::{month_end, months_before};
 use crate::model::Model;
 
 /// The last `count` month ends on or before `as_of`, oldest first.
@@ -21,7 +21,10 @@ pub fn month_ends(as_of: NaiveDate, count: u32) -> Vec<NaiveDate> {
 
 /// The portfolio's classes at each of the last `count` month ends.
 pub fn history(model: &Model, as_of: NaiveDate, count: u32) -> Vec<Classes> {
-    month_ends(as_of, count).into_iter().map(|d| compute(model, d)).collect()
+    month_ends(as_of, count)
+        .into_iter()
+        .map(|d| compute(model, d))
+        .collect()
 }
 
 /// One client at one month end.
@@ -45,7 +48,14 @@ pub struct Transition {
 
 impl std::fmt::Display for Transition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}→{} in {}", self.what, self.from, self.to, self.date.format("%Y-%m"))
+        write!(
+            f,
+            "{} {}→{} in {}",
+            self.what,
+            self.from,
+            self.to,
+            self.date.format("%Y-%m")
+        )
     }
 }
 
@@ -71,13 +81,28 @@ pub fn client_history(history: &[Classes], client: ClientId) -> (Vec<ClassPoint>
     for pair in points.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if a.abc != b.abc {
-            transitions.push(Transition { date: b.date, what: "ABC", from: label(a.abc), to: label(b.abc) });
+            transitions.push(Transition {
+                date: b.date,
+                what: "ABC",
+                from: label(a.abc),
+                to: label(b.abc),
+            });
         }
         if a.xyz != b.xyz {
-            transitions.push(Transition { date: b.date, what: "XYZ", from: label(a.xyz), to: label(b.xyz) });
+            transitions.push(Transition {
+                date: b.date,
+                what: "XYZ",
+                from: label(a.xyz),
+                to: label(b.xyz),
+            });
         }
         if a.status != b.status {
-            transitions.push(Transition { date: b.date, what: "status", from: a.status.to_string(), to: b.status.to_string() });
+            transitions.push(Transition {
+                date: b.date,
+                what: "status",
+                from: a.status.to_string(),
+                to: b.status.to_string(),
+            });
         }
     }
     (points, transitions)

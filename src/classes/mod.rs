@@ -9,8 +9,8 @@ mod history;
 mod stats;
 
 pub use engine::Engine;
-pub use history::{client_history, history, month_ends, ClassPoint, Transition};
-pub use stats::{client_stats, ClientStats, Window};
+pub use history::{ClassPoint, Transition, client_history, history, month_ends};
+pub use stats::{ClientStats, Window, client_stats};
 
 use std::fmt;
 
@@ -67,7 +67,13 @@ impl Xyz {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Potential, Status::New, Status::Regular, Status::Restored, Status::Lost];
+    pub const ALL: [Status; 5] = [
+        Status::Potential,
+        Status::New,
+        Status::Regular,
+        Status::Restored,
+        Status::Lost,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Potential => "potential",
@@ -121,8 +127,9 @@ pub struct Totals {
     pub abc: [u32; 4],
     /// X, Y, Z, then no class.
     pub xyz: [u32; 4],
-    /// grid[abc][xyz] for clients with both classes.
-    pub grid: [[u32; 3]; 3],
+    /// grid[abc][xyz], index 3 meaning no class: the 3×3 ABC×XYZ grid
+    /// plus the clients missing one class or both.
+    pub grid: [[u32; 4]; 4],
     /// In `Status::ALL` order.
     pub status: [u32; 5],
     pub turnover: i64,
@@ -135,9 +142,7 @@ impl Totals {
         let x = c.xyz.map_or(3, |x| x as usize);
         self.abc[a] += 1;
         self.xyz[x] += 1;
-        if a < 3 && x < 3 {
-            self.grid[a][x] += 1;
-        }
+        self.grid[a][x] += 1;
         self.status[c.status as usize] += 1;
         self.turnover += c.turnover;
     }

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 
 use super::{Status, Xyz};
 use crate::domain::dates::{months_before, whole_months_between};
-use crate::domain::{Client, ProductId, Settings};
-use crate::model::{ClientAggregate, Model};
+use crate::domain::{ProductId, Settings};
+use crate::model::ClientAggregate;
 
 /// The month boundaries for an as-of date: `bounds[i] = D − i months`
 /// (computed from D each time, so end-of-month clamping never drifts).
@@ -57,37 +57,39 @@ pub struct ClientStats {
     pub cooperation_months: Option<u32>,
 }
 
-/// Computes `client`'s stats from its aggregate, the portrait `targets` of
-/// its segment and its offers.
-pub fn client_stats(model: &Model, client: &Client, targets: &[ProductId], w: &Window) -> ClientStats {
-    let empty = ClientAggregate::default();
-    let agg = model.aggregate(client.id).unwrap_or(&empty);
+/// The longest window the settings allow (`Settings::validate`).
+const MAX_MONTHS: usize = 120;
+
+/// Computes a client's stats from its aggregate, the portrait `targets` of
+/// its segment, and `offer_used`: its products whose offer stage makes
+/// them count as used.
+pub fn client_stats(agg: &ClientAggregate, targets: &[ProductId], offer_used: &[ProductId], w: &Window) -> ClientStats {
     let d = w.as_of;
     // Monthly buckets: B_i = (D − (i+1) months, D − i months].
-    let mut buckets = vec![0i64; w.months()];
+    let mut storage = [0i64; MAX_MONTHS];
+    let buckets = &mut storage[..w.months().min(MAX_MONTHS)];
     let mut i = 0;
     for day in agg.days_in(w.start(), d).iter().rev() {
-        while day.date <= w.bounds[i + 1] {
+        while i + 1 < buckets.len() && day.date <= w.bounds[i + 1] {
             i += 1;
         }
         buckets[i] += day.amount;
     }
+    let buckets = &*buckets;
     let turnover: i64 = buckets.iter().sum();
 
     let first = agg.first_settlement().filter(|f| *f <= d);
     let last = agg.last_settlement_until(d);
     let status = status(agg, first, w);
-    let (xyz, cv) = if status == Status::New { (None, None) } else { xyz(&buckets, w) };
+    let (xyz, cv) = if status == Status::New {
+        (None, None)
+    } else {
+        xyz(buckets, w)
+    };
     let maturity = (!targets.is_empty()).then(|| {
         let used = targets
             .iter()
-            .filter(|p| {
-                model
-                    .offers
-                    .get(&(client.id, **p))
-                    .is_some_and(|o| o.stage.counts_as_used())
-                    || agg.product_settled_in(**p, w.start(), d)
-            })
+            .filter(|p| offer_used.contains(p) || agg.product_settled_in(**p, w.start(), d))
             .count();
         (used as u32, targets.len() as u32)
     });
@@ -136,7 +138,10 @@ fn xyz(buckets: &[i64], w: &Window) -> (Option<Xyz>, Option<f64>) {
     let spread = q.and_then(|q| n.checked_mul(q)).and_then(|nq| nq.checked_sub(s * s));
     let within = |p: u32| -> bool {
         let p = p as i128;
-        match spread.and_then(|sp| sp.checked_mul(10_000)).zip(s.checked_mul(s).and_then(|s2| s2.checked_mul(p * p))) {
+        match spread
+            .and_then(|sp| sp.checked_mul(10_000))
+            .zip(s.checked_mul(s).and_then(|s2| s2.checked_mul(p * p)))
+        {
             Some((lhs, rhs)) => lhs <= rhs,
             // Beyond i128 (amounts no business has): fall back to floats.
             None => cv_float(buckets) <= p as f64 / 100.0,

@@ -18,11 +18,26 @@ struct Fx {
 impl Fx {
     fn new() -> Fx {
         let mut model = Model::default();
-        model.apply(&Change::Segment(Segment { id: SegmentId(1), code: "s".into(), name: "S".into(), description: String::new(), seq: 0 }));
+        model.apply(&Change::Segment(Segment {
+            id: SegmentId(1),
+            code: "s".into(),
+            name: "S".into(),
+            description: String::new(),
+            seq: 0,
+        }));
         for p in 1..=3 {
-            model.apply(&Change::Product(Product { id: ProductId(p), code: format!("p{p}"), name: format!("P{p}"), line: "l".into(), seq: 0 }));
+            model.apply(&Change::Product(Product {
+                id: ProductId(p),
+                code: format!("p{p}"),
+                name: format!("P{p}"),
+                line: "l".into(),
+                seq: 0,
+            }));
         }
-        Fx { model, next_settlement: 0 }
+        Fx {
+            model,
+            next_settlement: 0,
+        }
     }
 
     fn client(&mut self, id: u32) -> &mut Self {
@@ -89,7 +104,9 @@ const D: &str = "2026-06-15";
 #[test]
 fn largest_client_is_a_even_at_70_percent() {
     let mut fx = Fx::new();
-    fx.pay(1, "2026-06-01", 7000).pay(2, "2026-06-01", 2000).pay(3, "2026-06-01", 1000);
+    fx.pay(1, "2026-06-01", 7000)
+        .pay(2, "2026-06-01", 2000)
+        .pay(3, "2026-06-01", 1000);
     let c = fx.classes(D);
     assert_eq!(get(&c, 1).abc, Some(Abc::A));
     assert_eq!(get(&c, 2).abc, Some(Abc::B)); // 70 % before it: < 80
@@ -102,13 +119,20 @@ fn exact_boundaries_fall_to_the_lower_class() {
     // 50 / 30 / 20: the second has exactly 50 % before it (not < 50): B;
     // the third exactly 80 % (not < 80): C.
     let mut fx = Fx::new();
-    fx.pay(1, "2026-06-01", 5000).pay(2, "2026-06-01", 3000).pay(3, "2026-06-01", 2000);
+    fx.pay(1, "2026-06-01", 5000)
+        .pay(2, "2026-06-01", 3000)
+        .pay(3, "2026-06-01", 2000);
     let c = fx.classes(D);
-    assert_eq!([get(&c, 1).abc, get(&c, 2).abc, get(&c, 3).abc], [Some(Abc::A), Some(Abc::B), Some(Abc::C)]);
+    assert_eq!(
+        [get(&c, 1).abc, get(&c, 2).abc, get(&c, 3).abc],
+        [Some(Abc::A), Some(Abc::B), Some(Abc::C)]
+    );
     // One cent less before the boundary keeps the higher class: the client
     // that crosses 50 % is still A.
     let mut fx = Fx::new();
-    fx.pay(1, "2026-06-01", 4999).pay(2, "2026-06-01", 3000).pay(3, "2026-06-01", 2001);
+    fx.pay(1, "2026-06-01", 4999)
+        .pay(2, "2026-06-01", 3000)
+        .pay(3, "2026-06-01", 2001);
     let c = fx.classes(D);
     assert_eq!(get(&c, 2).abc, Some(Abc::A));
     assert_eq!(get(&c, 3).abc, Some(Abc::B)); // 7999 before it of 10000
@@ -143,7 +167,13 @@ fn cv_exactly_ten_and_twenty_five_percent() {
     let mut fx = Fx::new();
     let alt = |a: i64, b: i64| std::array::from_fn::<i64, 12, _>(|i| if i % 2 == 0 { a } else { b });
     fx.client(9).pay(9, "2020-01-01", 1); // history so none is "new"
-    for (id, (a, b)) in [(1, (9000, 11000)), (2, (7500, 12500)), (3, (8999, 11001)), (4, (7499, 12501)), (5, (10000, 10000))] {
+    for (id, (a, b)) in [
+        (1, (9000, 11000)),
+        (2, (7500, 12500)),
+        (3, (8999, 11001)),
+        (4, (7499, 12501)),
+        (5, (10000, 10000)),
+    ] {
         fx.pay(id, "2020-01-01", 0);
         fx.monthly(id, D, alt(a, b));
     }
@@ -183,7 +213,9 @@ fn new_clients_have_abc_but_no_xyz() {
 #[test]
 fn settlements_after_as_of_are_ignored() {
     let mut fx = Fx::new();
-    fx.pay(1, "2026-06-15", 100).pay(1, "2026-06-16", 1_000_000).pay(2, "2026-06-20", 5);
+    fx.pay(1, "2026-06-15", 100)
+        .pay(1, "2026-06-16", 1_000_000)
+        .pay(2, "2026-06-20", 5);
     let c = fx.classes(D);
     assert_eq!(get(&c, 1).turnover, 100);
     assert_eq!(get(&c, 1).last_settlement, Some(d("2026-06-15")));
@@ -211,7 +243,9 @@ fn window_edges_and_end_of_month_clamping() {
     assert_eq!(w.start(), d("2023-02-28"));
     assert_eq!(w.bounds[1], d("2024-01-29"));
     let mut fx = Fx::new();
-    fx.pay(1, "2023-02-28", 7).pay(1, "2023-03-01", 3).pay(1, "2024-02-29", 2);
+    fx.pay(1, "2023-02-28", 7)
+        .pay(1, "2023-03-01", 3)
+        .pay(1, "2024-02-29", 2);
     assert_eq!(get(&fx.classes("2024-02-29"), 1).turnover, 5);
 }
 
@@ -220,8 +254,12 @@ fn buckets_follow_the_rolling_months() {
     // D = 31 March: 28 Feb is in B1 and 1 March in B0; two months with
     // 100 each and ten empty ones give the same CV wherever they fall.
     let mut fx = Fx::new();
-    fx.pay(1, "2020-01-01", 0).pay(1, "2026-02-28", 100).pay(1, "2026-03-01", 100);
-    fx.pay(2, "2020-01-01", 0).pay(2, "2026-03-01", 100).pay(2, "2026-03-31", 100);
+    fx.pay(1, "2020-01-01", 0)
+        .pay(1, "2026-02-28", 100)
+        .pay(1, "2026-03-01", 100);
+    fx.pay(2, "2020-01-01", 0)
+        .pay(2, "2026-03-01", 100)
+        .pay(2, "2026-03-31", 100);
     let c = fx.classes("2026-03-31");
     // Client 1: two months of 100 → σ/mean = √(12·20000 − 200²)/200 = √5.
     assert!((get(&c, 1).cv.unwrap() - 5f64.sqrt()).abs() < 1e-12);
@@ -268,7 +306,11 @@ fn the_five_statuses_and_their_edges() {
 fn maturity_counts_targets_used_by_settlement_or_late_offer() {
     let mut fx = Fx::new();
     for p in [1, 2, 3] {
-        fx.model.apply(&Change::Portrait { segment: SegmentId(1), product: ProductId(p), target: true });
+        fx.model.apply(&Change::Portrait {
+            segment: SegmentId(1),
+            product: ProductId(p),
+            target: true,
+        });
     }
     fx.client(1);
     fx.pay_product(1, "2026-01-01", 10, Some(1)); // used: settled in W
@@ -297,7 +339,10 @@ fn maturity_counts_targets_used_by_settlement_or_late_offer() {
     fx.model.apply(&offer(2, OfferStage::Won));
     assert_eq!(get(&fx.classes(D), 1).maturity, Some((3, 3)));
     // A client without a segment (or a segment without targets) has none.
-    fx.model.apply(&Change::Client(Client { segment: None, ..fx.model.clients[&ClientId(1)].clone() }));
+    fx.model.apply(&Change::Client(Client {
+        segment: None,
+        ..fx.model.clients[&ClientId(1)].clone()
+    }));
     assert_eq!(get(&fx.classes(D), 1).maturity, None);
 }
 
@@ -319,9 +364,15 @@ fn thresholds_are_settings() {
     let mut fx = Fx::new();
     fx.pay(1, "2026-06-01", 6000).pay(2, "2026-06-01", 4000);
     assert_eq!(get(&fx.classes(D), 2).abc, Some(Abc::B));
-    fx.model.apply(&Change::Settings(Settings { abc_a_percent: 70, ..Settings::default() }));
+    fx.model.apply(&Change::Settings(Settings {
+        abc_a_percent: 70,
+        ..Settings::default()
+    }));
     assert_eq!(get(&fx.classes(D), 2).abc, Some(Abc::A));
-    fx.model.apply(&Change::Settings(Settings { window_months: 1, ..Settings::default() }));
+    fx.model.apply(&Change::Settings(Settings {
+        window_months: 1,
+        ..Settings::default()
+    }));
     fx.pay(3, "2026-05-14", 100_000); // outside a 1-month window
     assert_eq!(get(&fx.classes(D), 3).turnover, 0);
 }
@@ -336,7 +387,7 @@ fn grid_and_totals() {
     }
     let c = fx.classes(D);
     // All X; ranks 3000/2000/1000 per month: A (0 %), B (50 % before: not < 50), C.
-    assert_eq!(c.totals.grid, [[1, 0, 0], [1, 0, 0], [1, 0, 0]]);
+    assert_eq!(c.totals.grid, [[1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]);
     assert_eq!(c.totals.xyz, [3, 0, 0, 1]);
     assert_eq!(c.totals.turnover, 12 * 6000);
     let filtered = Totals::of(&c, &[ClientId(1), ClientId(9)]);
@@ -359,7 +410,10 @@ fn history_shows_transitions() {
     assert!(text.contains(&"ABC –→A in 2025-01".to_string()), "{text:?}");
     // 5500 of 6500 ranked before it: 84.6 % ≥ 80 %, so straight to C.
     assert!(text.contains(&"ABC A→C in 2025-09".to_string()), "{text:?}");
-    assert!(text.contains(&"status potential→new in 2025-01".to_string()), "{text:?}");
+    assert!(
+        text.contains(&"status potential→new in 2025-01".to_string()),
+        "{text:?}"
+    );
     assert!(text.contains(&"status new→lost in 2025-04".to_string()), "{text:?}");
     assert_eq!(month_ends(d("2026-03-31"), 2), vec![d("2026-02-28"), d("2026-03-31")]);
 }
@@ -373,7 +427,15 @@ fn engine_follows_changes_incrementally() {
     // A settlement for client 2 makes it A and pushes client 1 to B.
     let change = Change::Settlement {
         old: None,
-        new: Some(Settlement { id: SettlementId(99), client: ClientId(2), date: d("2026-06-02"), amount: Money(10_000), product: None, doc: String::new(), seq: 0 }),
+        new: Some(Settlement {
+            id: SettlementId(99),
+            client: ClientId(2),
+            date: d("2026-06-02"),
+            amount: Money(10_000),
+            product: None,
+            doc: String::new(),
+            seq: 0,
+        }),
     };
     fx.model.apply(&change);
     engine.apply(&fx.model, std::slice::from_ref(&change));
@@ -381,4 +443,39 @@ fn engine_follows_changes_incrementally() {
     assert_eq!(engine.classes().get(ClientId(1)).unwrap().abc, Some(Abc::B));
     engine.set_as_of(&fx.model, d("2026-01-01"));
     assert_eq!(engine.classes(), &compute(&fx.model, d("2026-01-01")));
+}
+
+#[test]
+fn two_thread_split_equals_client_by_client() {
+    // Above the parallel threshold the engine splits the portfolio; the
+    // per-client path (used after edits) must agree with it exactly.
+    let mut fx = Fx::new();
+    fx.model.apply(&Change::Portrait {
+        segment: SegmentId(1),
+        product: ProductId(1),
+        target: true,
+    });
+    let n = 25_000u32;
+    for id in 1..=n {
+        fx.client(id);
+        let day = 1 + id % 28;
+        let month = 1 + id % 12;
+        fx.pay_product(
+            id,
+            &format!("2026-{month:02}-{day:02}"),
+            (id % 97) as i64 * 100 - 500,
+            Some(1 + id % 3),
+        );
+        if id % 3 == 0 {
+            fx.pay(id, &format!("2025-{month:02}-{day:02}"), 1000);
+        }
+    }
+    let parallel = Engine::new(&fx.model, d(D));
+    let mut small = Fx::new();
+    small.model.portrait = fx.model.portrait.clone();
+    let mut one_by_one = Engine::new(&small.model, d(D));
+    let changes: Vec<Change> = fx.model.clients.values().map(|c| Change::Client(c.clone())).collect();
+    one_by_one.apply(&fx.model, &changes);
+    assert_eq!(parallel.classes().clients.len(), n as usize);
+    assert_eq!(parallel.classes(), one_by_one.classes());
 }

@@ -1,14 +1,229 @@
-//! `rapport classes` (filled in with the class engine).
+//! `rapport classes`: every client's classes (SPEC §4) as CSV or JSON, the
+//! portfolio summary, or the class history.
 
+use std::io::Write;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::Args;
+use serde::Serialize;
 
-use super::CliResult;
+use super::{CliResult, Failure, date_arg, open_store, today};
+use rapport::classes::{self, Abc, ClientClasses, Status, Totals, Xyz};
+use rapport::domain::Money;
+use rapport::io::export::Format;
+use rapport::model::Model;
 
 #[derive(Args, Debug)]
-pub struct ClassesArgs {}
+pub struct ClassesArgs {
+    /// Compute as of this date (default: today).
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Print the portfolio totals: counts per class, the ABC×XYZ grid, statuses.
+    #[arg(long, conflicts_with = "history")]
+    summary: bool,
+    /// Print the classes at each of the last 12 month ends.
+    #[arg(long)]
+    history: bool,
+    /// With --history: one client's classes and transitions.
+    #[arg(long, value_name = "REF", requires = "history")]
+    client: Option<String>,
+}
 
-pub fn run(_args: ClassesArgs, _db: Option<PathBuf>) -> CliResult {
+#[derive(Serialize)]
+struct Row<'a> {
+    client: &'a str,
+    name: &'a str,
+    abc: Option<Abc>,
+    xyz: Option<Xyz>,
+    status: Status,
+    maturity: Option<String>,
+    turnover: String,
+    cv: Option<String>,
+    turnover_cents: i64,
+    cooperation_months: Option<u32>,
+    first_settlement: Option<NaiveDate>,
+    last_settlement: Option<NaiveDate>,
+}
+
+fn row<'a>(model: &'a Model, c: &ClientClasses) -> Option<Row<'a>> {
+    let client = model.clients.get(&c.client)?;
+    Some(Row {
+        client: &client.reference,
+        name: &client.name,
+        abc: c.abc,
+        xyz: c.xyz,
+        status: c.status,
+        maturity: c.maturity.map(|(u, t)| format!("{u}/{t}")),
+        turnover: Money(c.turnover).to_string(),
+        cv: c.cv.map(|cv| format!("{cv:.4}")),
+        turnover_cents: c.turnover,
+        cooperation_months: c.cooperation_months,
+        first_settlement: c.first_settlement,
+        last_settlement: c.last_settlement,
+    })
+}
+
+fn io_err(e: impl std::fmt::Display) -> Failure {
+    Failure::system(format!("cannot write: {e}"))
+}
+
+pub fn run(args: ClassesArgs, db: Option<PathBuf>) -> CliResult {
+    let store = open_store(db)?;
+    let model = store.model();
+    let as_of = args.as_of.unwrap_or_else(today);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = if args.history {
+        history(model, as_of, args.client.as_deref(), args.format, &mut out)
+    } else {
+        let classes = classes::compute(model, as_of);
+        if args.summary {
+            summary(&classes.totals, as_of, args.format, &mut out)
+        } else {
+            rows(model, &classes, args.format, &mut out)
+        }
+    };
+    match result.and_then(|()| out.flush().map_err(io_err)) {
+        Err(e) if e.message.contains("Broken pipe") => Ok(()),
+        other => other,
+    }
+}
+
+fn rows(model: &Model, classes: &classes::Classes, format: Format, out: &mut dyn Write) -> CliResult {
+    let mut rows: Vec<Row> = classes.clients.iter().filter_map(|c| row(model, c)).collect();
+    rows.sort_by(|a, b| a.client.cmp(b.client));
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(io_err)?;
+            writeln!(out).map_err(io_err)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["client", "name", "abc", "xyz", "status", "maturity", "turnover", "cv"])
+                .map_err(io_err)?;
+            for r in &rows {
+                w.write_record([
+                    r.client,
+                    r.name,
+                    r.abc.map_or("", |a| a.as_str()),
+                    r.xyz.map_or("", |x| x.as_str()),
+                    r.status.as_str(),
+                    r.maturity.as_deref().unwrap_or(""),
+                    &r.turnover,
+                    r.cv.as_deref().unwrap_or(""),
+                ])
+                .map_err(io_err)?;
+            }
+            w.flush().map_err(io_err)?;
+        }
+    }
+    Ok(())
+}
+
+fn summary(t: &Totals, as_of: NaiveDate, format: Format, out: &mut dyn Write) -> CliResult {
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "as_of": as_of, "totals": t })).map_err(io_err)?;
+        return writeln!(out).map_err(io_err);
+    }
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(io_err);
+    w(
+        out,
+        format!(
+            "Classes as of {as_of}: {} clients, turnover {}",
+            t.clients,
+            Money(t.turnover)
+        ),
+    )?;
+    w(out, String::new())?;
+    w(
+        out,
+        format!("{:<6}{:>7}{:>7}{:>7}{:>7}{:>8}", "", "X", "Y", "Z", "–", "total"),
+    )?;
+    for (row, label) in t.grid.iter().zip(["A", "B", "C", "–"]) {
+        let total: u32 = row.iter().sum();
+        w(
+            out,
+            format!(
+                "{label:<6}{:>7}{:>7}{:>7}{:>7}{total:>8}",
+                row[0], row[1], row[2], row[3]
+            ),
+        )?;
+    }
+    w(
+        out,
+        format!(
+            "{:<6}{:>7}{:>7}{:>7}{:>7}{:>8}",
+            "total", t.xyz[0], t.xyz[1], t.xyz[2], t.xyz[3], t.clients
+        ),
+    )?;
+    w(out, String::new())?;
+    let statuses: Vec<String> = Status::ALL
+        .iter()
+        .zip(t.status)
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    w(out, format!("status: {}", statuses.join(" · ")))
+}
+
+fn history(model: &Model, as_of: NaiveDate, client: Option<&str>, format: Format, out: &mut dyn Write) -> CliResult {
+    let points = classes::history(model, as_of, 12);
+    let Some(reference) = client else {
+        if format == Format::Json {
+            let rows: Vec<_> = points
+                .iter()
+                .map(|c| serde_json::json!({ "date": c.as_of, "totals": c.totals }))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(io_err)?;
+            return writeln!(out).map_err(io_err);
+        }
+        writeln!(out, "month end       A      B      C      –   turnover").map_err(io_err)?;
+        for c in &points {
+            let t = &c.totals;
+            writeln!(
+                out,
+                "{}  {:>6} {:>6} {:>6} {:>6}   {}",
+                c.as_of,
+                t.abc[0],
+                t.abc[1],
+                t.abc[2],
+                t.abc[3],
+                Money(t.turnover)
+            )
+            .map_err(io_err)?;
+        }
+        return Ok(());
+    };
+    let c = model
+        .client_by_ref(reference)
+        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))?;
+    let (points, transitions) = classes::client_history(&points, c.id);
+    if format == Format::Json {
+        let v = serde_json::json!({ "client": reference, "points": points, "transitions": transitions });
+        serde_json::to_writer_pretty(&mut *out, &v).map_err(io_err)?;
+        return writeln!(out).map_err(io_err);
+    }
+    writeln!(out, "{} — {}", c.reference, c.name).map_err(io_err)?;
+    writeln!(out, "month end   ABC XYZ status     turnover").map_err(io_err)?;
+    for p in &points {
+        let abc = p.abc.map_or("–", |a| a.as_str());
+        let xyz = p.xyz.map_or("–", |x| x.as_str());
+        writeln!(
+            out,
+            "{}  {abc:<3} {xyz:<3} {:<10} {}",
+            p.date,
+            p.status,
+            Money(p.turnover)
+        )
+        .map_err(io_err)?;
+    }
+    if !transitions.is_empty() {
+        writeln!(out).map_err(io_err)?;
+        for t in &transitions {
+            writeln!(out, "{t}").map_err(io_err)?;
+        }
+    }
     Ok(())
 }

@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{current_login, date_arg, db_path, open_store, today, CliResult, Failure};
+use super::{CliResult, Failure, current_login, date_arg, db_path, open_store, today};
 use rapport::demo::{self, DemoOptions};
+use rapport::io::Kind;
 use rapport::io::export::{self, Format};
 use rapport::io::import::{self, ImportError, ImportOptions};
-use rapport::io::Kind;
 use rapport::store::Store;
 
 /// Row errors printed before the rest are only counted.
@@ -102,7 +102,14 @@ pub fn import(args: ImportArgs, db: Option<PathBuf>) -> CliResult {
         create_missing: args.create_missing,
         today: today(),
     };
-    let spinner = progress_bar(0, &format!("importing {label}"));
+    let spinner = if std::io::stderr().is_terminal() {
+        let s = ProgressBar::new_spinner();
+        s.set_message(format!("importing {label} …"));
+        s.enable_steady_tick(std::time::Duration::from_millis(120));
+        s
+    } else {
+        ProgressBar::hidden()
+    };
     let result = import::import(&mut store, &current_login(), args.kind, &label, &bytes, &opts);
     spinner.finish_and_clear();
     match result {
@@ -171,10 +178,19 @@ pub fn interactive(db: Option<PathBuf>, demo: bool) -> CliResult {
         m.products.len(),
         m.segments.len(),
         m.offers.len(),
-        m.tickets.values().filter(|t| t.stage != rapport::domain::TicketStage::Closed).count()
+        m.tickets
+            .values()
+            .filter(|t| t.stage != rapport::domain::TicketStage::Closed)
+            .count()
     );
     println!("The terminal interface is not part of this build yet. Meanwhile:");
-    println!("  rapport --db {} classes --summary     portfolio classes", path.display());
-    println!("  rapport --db {} export clients        all clients as CSV", path.display());
+    println!(
+        "  rapport --db {} classes --summary     portfolio classes",
+        path.display()
+    );
+    println!(
+        "  rapport --db {} export clients        all clients as CSV",
+        path.display()
+    );
     Ok(())
 }

@@ -15,7 +15,11 @@ use rapport::domain::parse_date;
 use rapport::store::{Store, StoreError};
 
 #[derive(Parser, Debug)]
-#[command(name = "rapport", version, about = "A keyboard-driven terminal CRM for account managers")]
+#[command(
+    name = "rapport",
+    version,
+    about = "A keyboard-driven terminal CRM for account managers"
+)]
 pub struct Cli {
     /// The database directory (default: $XDG_DATA_HOME/rapport/db).
     #[arg(long, global = true, env = "RAPPORT_DB", value_name = "PATH")]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{open_store, CliResult, Failure};
+use super::{CliResult, Failure, open_store};
 use rapport::domain::{ClientId, Money};
 use rapport::store::Command;
 

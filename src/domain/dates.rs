@@ -33,14 +33,12 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
 
 /// `date - n months` with end-of-month clamping (31 March − 1 month = 28/29 Feb).
 pub fn months_before(date: NaiveDate, n: u32) -> NaiveDate {
-    date.checked_sub_months(Months::new(n))
-        .unwrap_or(NaiveDate::MIN)
+    date.checked_sub_months(Months::new(n)).unwrap_or(NaiveDate::MIN)
 }
 
 /// `date + n months` with end-of-month clamping.
 pub fn months_after(date: NaiveDate, n: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(n))
-        .unwrap_or(NaiveDate::MAX)
+    date.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX)
 }
 
 /// Whole calendar months from `from` to `to` (0 if `to` is earlier): the
@@ -79,7 +77,18 @@ mod tests {
 
     #[test]
     fn rejects_non_dates() {
-        for bad in ["", "2026-2-28", "2026-02-30", "29/02/2025", "2026/02/28", "02-28-2026", "+2026-02-8", "yesterday", "2026-02-28x", "é026-02-28"] {
+        for bad in [
+            "",
+            "2026-2-28",
+            "2026-02-30",
+            "29/02/2025",
+            "2026/02/28",
+            "02-28-2026",
+            "+2026-02-8",
+            "yesterday",
+            "2026-02-28x",
+            "é026-02-28",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
     }

@@ -9,7 +9,7 @@ pub mod offer;
 pub mod settings;
 pub mod ticket;
 
-pub use dates::{parse_date, DateError};
+pub use dates::{DateError, parse_date};
 pub use entities::*;
 pub use ids::*;
 pub use money::{Money, MoneyError};

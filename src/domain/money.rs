@@ -41,10 +41,7 @@ impl Money {
             _ => (false, s),
         };
         let (whole, frac) = match digits.find(['.', ',']) {
-            Some(pos) => (
-                digits.get(..pos).unwrap_or(""),
-                digits.get(pos + 1..).unwrap_or(""),
-            ),
+            Some(pos) => (digits.get(..pos).unwrap_or(""), digits.get(pos + 1..).unwrap_or("")),
             None => (digits, ""),
         };
         let has_sep = digits.contains(['.', ',']);
@@ -116,7 +113,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_amounts() {
-        for bad in ["", "-", "abc", "12.", ".5", "1.2.3", "1,234.56", "12.345", "1e5", "--1", "1 000"] {
+        for bad in [
+            "", "-", "abc", "12.", ".5", "1.2.3", "1,234.56", "12.345", "1e5", "--1", "1 000",
+        ] {
             assert!(Money::parse(bad).is_err(), "{bad} should be rejected");
         }
         assert!(matches!(

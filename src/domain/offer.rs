@@ -230,8 +230,11 @@ mod tests {
             check_transition(Agreement, None, Proposal, " ", None),
             Err(TransitionError::BackWithoutNote { .. })
         ));
-        assert_eq!(check_transition(Agreement, None, Proposal, "client asked for new terms", None), Ok(()));
-        assert_eq!(check_transition(Refused, Some(Proposal), Presentation, "", None).is_err(), true);
+        assert_eq!(
+            check_transition(Agreement, None, Proposal, "client asked for new terms", None),
+            Ok(())
+        );
+        assert!(check_transition(Refused, Some(Proposal), Presentation, "", None).is_err());
         assert_eq!(check_transition(Refused, Some(Proposal), Agreement, "", None), Ok(()));
         assert_eq!(check_transition(Excluded, None, Presentation, "", None), Ok(()));
     }
@@ -242,7 +245,10 @@ mod tests {
             check_transition(Proposal, None, Refused, "", None),
             Err(TransitionError::RefusalWithoutReason)
         );
-        assert_eq!(check_transition(Proposal, None, Refused, "", Some(RefusalReason::Price)), Ok(()));
+        assert_eq!(
+            check_transition(Proposal, None, Refused, "", Some(RefusalReason::Price)),
+            Ok(())
+        );
         assert_eq!(
             check_transition(NotOffered, None, Refused, "", Some(RefusalReason::Price)),
             Err(TransitionError::RefuseUnoffered)
@@ -251,7 +257,10 @@ mod tests {
             check_transition(Proposal, None, Won, "", Some(RefusalReason::Price)),
             Err(TransitionError::ReasonWithoutRefusal)
         );
-        assert_eq!(check_transition(Won, None, Won, "", None), Err(TransitionError::SameStage(Won)));
+        assert_eq!(
+            check_transition(Won, None, Won, "", None),
+            Err(TransitionError::SameStage(Won))
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ impl Default for Settings {
 impl Settings {
     /// Checks the invariants the class engine relies on.
     pub fn validate(&self) -> Result<(), String> {
-        if !(1..=100).contains(&self.abc_a_percent) || self.abc_b_percent < self.abc_a_percent || self.abc_b_percent > 100 {
+        if !(1..=100).contains(&self.abc_a_percent)
+            || self.abc_b_percent < self.abc_a_percent
+            || self.abc_b_percent > 100
+        {
             return Err("ABC thresholds must satisfy 0 < A ≤ B ≤ 100".into());
         }
         if self.xyz_y_percent < self.xyz_x_percent {

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::table::{self, RowError, Table};
 use super::Kind;
+use super::table::{self, RowError, Table};
 use crate::domain::*;
 use crate::model::Model;
 use crate::store::{Command, CommandError, Event, Store, StoreError};
@@ -124,6 +124,9 @@ pub fn import(
     }
 }
 
+/// A checked settlement row: line, client ref, date, amount, product, doc.
+type PlannedSettlement<'t> = (u64, &'t str, NaiveDate, Money, Option<ProductId>, &'t str);
+
 struct Planner<'a> {
     model: &'a Model,
     file: &'a str,
@@ -190,9 +193,19 @@ impl Planner<'_> {
     fn managers(&mut self) {
         let mut seen = HashSet::new();
         let t = self.table;
-        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "login"), t.get(r, "name"), t.get(r, "role"))).collect();
+        let rows: Vec<_> = t
+            .rows
+            .iter()
+            .map(|r| (r.line, t.get(r, "login"), t.get(r, "name"), t.get(r, "role")))
+            .collect();
         for (line, login, name, role) in rows {
-            let ok_key = self.new_key(line, "login", login, self.model.manager_by_login(login).is_some(), &mut seen);
+            let ok_key = self.new_key(
+                line,
+                "login",
+                login,
+                self.model.manager_by_login(login).is_some(),
+                &mut seen,
+            );
             let ok_name = self.required(line, "name", name);
             let role = Role::parse(role);
             if role.is_none() {
@@ -214,9 +227,19 @@ impl Planner<'_> {
     fn segments(&mut self) {
         let mut seen = HashSet::new();
         let t = self.table;
-        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "id"), t.get(r, "name"), t.get(r, "description"))).collect();
+        let rows: Vec<_> = t
+            .rows
+            .iter()
+            .map(|r| (r.line, t.get(r, "id"), t.get(r, "name"), t.get(r, "description")))
+            .collect();
         for (line, code, name, description) in rows {
-            let ok_key = self.new_key(line, "segment id", code, self.model.segment_by_code(code).is_some(), &mut seen);
+            let ok_key = self.new_key(
+                line,
+                "segment id",
+                code,
+                self.model.segment_by_code(code).is_some(),
+                &mut seen,
+            );
             if ok_key & self.required(line, "name", name) {
                 self.commands.push((
                     line,
@@ -233,9 +256,19 @@ impl Planner<'_> {
     fn products(&mut self) {
         let mut seen = HashSet::new();
         let t = self.table;
-        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "id"), t.get(r, "name"), t.get(r, "line"))).collect();
+        let rows: Vec<_> = t
+            .rows
+            .iter()
+            .map(|r| (r.line, t.get(r, "id"), t.get(r, "name"), t.get(r, "line")))
+            .collect();
         for (line, code, name, product_line) in rows {
-            let ok_key = self.new_key(line, "product id", code, self.model.product_by_code(code).is_some(), &mut seen);
+            let ok_key = self.new_key(
+                line,
+                "product id",
+                code,
+                self.model.product_by_code(code).is_some(),
+                &mut seen,
+            );
             let ok_name = self.required(line, "name", name);
             if ok_key & ok_name & self.required(line, "line", product_line) {
                 self.commands.push((
@@ -253,7 +286,11 @@ impl Planner<'_> {
     fn portrait(&mut self) {
         let mut seen = HashSet::new();
         let t = self.table;
-        let rows: Vec<_> = t.rows.iter().map(|r| (r.line, t.get(r, "segment"), t.get(r, "product"))).collect();
+        let rows: Vec<_> = t
+            .rows
+            .iter()
+            .map(|r| (r.line, t.get(r, "segment"), t.get(r, "product")))
+            .collect();
         for (line, seg, prod) in rows {
             let segment = self.model.segment_by_code(seg).map(|s| s.id);
             let product = self.model.product_by_code(prod).map(|p| p.id);
@@ -290,7 +327,13 @@ impl Planner<'_> {
             let line = r.line;
             let reference = t.get(r, "ref");
             let name = t.get(r, "name");
-            let ok_key = self.new_key(line, "ref", reference, self.model.client_by_ref(reference).is_some(), &mut seen);
+            let ok_key = self.new_key(
+                line,
+                "ref",
+                reference,
+                self.model.client_by_ref(reference).is_some(),
+                &mut seen,
+            );
             let ok_name = self.required(line, "name", name);
             let seg = t.get(r, "segment");
             let segment = if seg.is_empty() {
@@ -318,7 +361,9 @@ impl Planner<'_> {
             };
             let created = self.date(line, "created", t.get(r, "created"));
             let tags: Vec<String> = t.get(r, "tags").split_whitespace().map(str::to_string).collect();
-            if let (true, true, Some(segment), Some(manager), Some(created)) = (ok_key, ok_name, segment, manager, created) {
+            if let (true, true, Some(segment), Some(manager), Some(created)) =
+                (ok_key, ok_name, segment, manager, created)
+            {
                 self.commands.push((
                     line,
                     Command::AddClient {
@@ -373,7 +418,7 @@ impl Planner<'_> {
         // Refs to create (with --create-missing), each created once, dated by
         // its earliest settlement in the file.
         let mut missing: HashMap<&str, NaiveDate> = HashMap::new();
-        let mut planned: Vec<(u64, &str, NaiveDate, Money, Option<ProductId>, &str)> = Vec::new();
+        let mut planned: Vec<PlannedSettlement> = Vec::new();
         for r in &t.rows {
             let line = r.line;
             let reference = t.get(r, "client");
@@ -381,9 +426,15 @@ impl Planner<'_> {
             if reference.is_empty() {
                 self.error(line, "client is empty");
             } else if !known && !self.opts.create_missing {
-                self.error(line, format!("unknown client '{reference}' (use --create-missing to create it)"));
+                self.error(
+                    line,
+                    format!("unknown client '{reference}' (use --create-missing to create it)"),
+                );
             } else if !known && reference.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                self.error(line, format!("client ref '{reference}' contains spaces or control characters"));
+                self.error(
+                    line,
+                    format!("client ref '{reference}' contains spaces or control characters"),
+                );
             }
             let date = match parse_date(t.get(r, "date")) {
                 Ok(d) => Some(d),

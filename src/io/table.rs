@@ -60,7 +60,10 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(vec![err(
             1,
-            format!("the file is empty; expected a header row with the columns {}", names.join(",")),
+            format!(
+                "the file is empty; expected a header row with the columns {}",
+                names.join(",")
+            ),
         )]);
     }
     let delimiter = detect_delimiter(first_line);
@@ -132,10 +135,7 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
         rows.push(Row { line, fields });
     }
     if errors.is_empty() {
-        Ok(Table {
-            columns: found,
-            rows,
-        })
+        Ok(Table { columns: found, rows })
     } else {
         Err(errors)
     }

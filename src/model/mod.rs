@@ -169,17 +169,11 @@ impl Model {
             }
             Change::Settlement { old, new } => {
                 if let Some(old) = old {
-                    self.aggregates
-                        .entry(old.client)
-                        .or_default()
-                        .remove_settlement(&old);
+                    self.aggregates.entry(old.client).or_default().remove_settlement(&old);
                 }
                 if let Some(new) = new {
                     self.counters.settlement = self.counters.settlement.max(new.id.0);
-                    self.aggregates
-                        .entry(new.client)
-                        .or_default()
-                        .add_settlement(&new);
+                    self.aggregates.entry(new.client).or_default().add_settlement(&new);
                 }
             }
             Change::Offer(o) => {
@@ -187,10 +181,7 @@ impl Model {
             }
             Change::Contact(c) => {
                 self.counters.contact = self.counters.contact.max(c.id.0);
-                self.aggregates
-                    .entry(c.client)
-                    .or_default()
-                    .record_contact(c.at);
+                self.aggregates.entry(c.client).or_default().record_contact(c.at);
             }
             Change::Task(t) => {
                 self.counters.task = self.counters.task.max(t.id.0);

@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::*;
-use crate::model::aggregate::ClientAggregate;
 use crate::model::Counters;
+use crate::model::aggregate::ClientAggregate;
 
 pub const MAGIC: [u8; 2] = *b"RP";
 /// Bump on any change to a record's shape; the fixed byte samples in the
@@ -108,8 +108,7 @@ record! {
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {
-    let payload = bincode::serde::encode_to_vec(record, config())
-        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    let payload = bincode::serde::encode_to_vec(record, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
     let mut out = Vec::with_capacity(HEADER + payload.len() + TRAILER);
     out.extend_from_slice(&MAGIC);
     out.push(R::KIND as u8);
@@ -144,8 +143,8 @@ pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
     if version != SCHEMA_VERSION {
         return Err(CodecError::UnknownVersion(version));
     }
-    let (value, used): (R, usize) = bincode::serde::decode_from_slice(payload, config())
-        .map_err(|e| CodecError::Payload(e.to_string()))?;
+    let (value, used): (R, usize) =
+        bincode::serde::decode_from_slice(payload, config()).map_err(|e| CodecError::Payload(e.to_string()))?;
     if used != payload.len() {
         return Err(CodecError::TrailingBytes(payload.len() - used));
     }

@@ -2,7 +2,6 @@
 //! format (a silent change fails here), and bad bytes give errors.
 
 use super::*;
-use crate::domain::*;
 use crate::model::{ClientAggregate, Counters, DayTotal, ProductDay};
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -91,28 +90,154 @@ fn sample_ticket() -> Ticket {
 fn samples() -> Vec<(&'static str, Vec<u8>)> {
     let e = |r: Result<Vec<u8>, CodecError>| r.unwrap();
     vec![
-        ("db_info", e(encode(&DbInfo { app: "rapport".into(), created: dt("2026-01-02T03:04:05") }))),
-        ("counters", e(encode(&Counters { seq: 300, client: 2, ..Counters::default() }))),
+        (
+            "db_info",
+            e(encode(&DbInfo {
+                app: "rapport".into(),
+                created: dt("2026-01-02T03:04:05"),
+            })),
+        ),
+        (
+            "counters",
+            e(encode(&Counters {
+                seq: 300,
+                client: 2,
+                ..Counters::default()
+            })),
+        ),
         ("settings", e(encode(&Settings::default()))),
-        ("manager", e(encode(&Manager { id: ManagerId(1), login: "amy".into(), name: "Amélie".into(), role: Role::Lead, seq: 1 }))),
-        ("segment", e(encode(&Segment { id: SegmentId(2), code: "retail".into(), name: "Retail".into(), description: String::new(), seq: 2 }))),
-        ("product", e(encode(&Product { id: ProductId(1), code: "crm".into(), name: "CRM".into(), line: "software".into(), seq: 3 }))),
-        ("portrait", e(encode(&PortraitEntry { segment: SegmentId(2), product: ProductId(1), seq: 4 }))),
+        (
+            "manager",
+            e(encode(&Manager {
+                id: ManagerId(1),
+                login: "amy".into(),
+                name: "Amélie".into(),
+                role: Role::Lead,
+                seq: 1,
+            })),
+        ),
+        (
+            "segment",
+            e(encode(&Segment {
+                id: SegmentId(2),
+                code: "retail".into(),
+                name: "Retail".into(),
+                description: String::new(),
+                seq: 2,
+            })),
+        ),
+        (
+            "product",
+            e(encode(&Product {
+                id: ProductId(1),
+                code: "crm".into(),
+                name: "CRM".into(),
+                line: "software".into(),
+                seq: 3,
+            })),
+        ),
+        (
+            "portrait",
+            e(encode(&PortraitEntry {
+                segment: SegmentId(2),
+                product: ProductId(1),
+                seq: 4,
+            })),
+        ),
         ("client", e(encode(&sample_client()))),
-        ("person", e(encode(&ContactPerson { id: PersonId(1), client: ClientId(7), name: "Zoë".into(), role: "CEO".into(), phone: "+33 1".into(), email: "z@x.fr".into(), birthday: Some(d("1980-02-29")), seq: 5 }))),
-        ("settlement", e(encode(&Settlement { id: SettlementId(11), client: ClientId(7), date: d("2026-03-31"), amount: Money(-123456), product: Some(ProductId(1)), doc: "INV-1".into(), seq: 6 }))),
-        ("aggregate", e(encode(&ClientAggregate {
-            days: vec![DayTotal { date: d("2026-03-31"), amount: 500, count: 2 }],
-            product_days: vec![ProductDay { product: ProductId(1), date: d("2026-03-31"), count: 1 }],
-            last_contact: Some(dt("2026-04-01T09:30:00")),
-            contacts: 1,
-        }))),
+        (
+            "person",
+            e(encode(&ContactPerson {
+                id: PersonId(1),
+                client: ClientId(7),
+                name: "Zoë".into(),
+                role: "CEO".into(),
+                phone: "+33 1".into(),
+                email: "z@x.fr".into(),
+                birthday: Some(d("1980-02-29")),
+                seq: 5,
+            })),
+        ),
+        (
+            "settlement",
+            e(encode(&Settlement {
+                id: SettlementId(11),
+                client: ClientId(7),
+                date: d("2026-03-31"),
+                amount: Money(-123456),
+                product: Some(ProductId(1)),
+                doc: "INV-1".into(),
+                seq: 6,
+            })),
+        ),
+        (
+            "aggregate",
+            e(encode(&ClientAggregate {
+                days: vec![DayTotal {
+                    date: d("2026-03-31"),
+                    amount: 500,
+                    count: 2,
+                }],
+                product_days: vec![ProductDay {
+                    product: ProductId(1),
+                    date: d("2026-03-31"),
+                    count: 1,
+                }],
+                last_contact: Some(dt("2026-04-01T09:30:00")),
+                contacts: 1,
+            })),
+        ),
         ("offer", e(encode(&sample_offer()))),
-        ("contact", e(encode(&ContactEntry { id: ContactId(1), client: ClientId(7), person: Some(PersonId(1)), at: dt("2026-04-01T09:30:00"), channel: Channel::Call, summary: "hi".into(), outcome: String::new(), next_contact: Some(d("2026-04-15")), who: "amy".into(), seq: 7 }))),
-        ("task", e(encode(&Task { id: TaskId(1), client: ClientId(7), due: d("2026-04-02"), text: "send deck".into(), done: None, who: "amy".into(), seq: 8 }))),
-        ("survey", e(encode(&Survey { id: SurveyId(5), client: ClientId(7), product: ProductId(1), date: d("2026-01-10"), scores: vec![5, 3, 4], ticket: Some(TicketId(3)), who: "amy".into(), seq: 9 }))),
+        (
+            "contact",
+            e(encode(&ContactEntry {
+                id: ContactId(1),
+                client: ClientId(7),
+                person: Some(PersonId(1)),
+                at: dt("2026-04-01T09:30:00"),
+                channel: Channel::Call,
+                summary: "hi".into(),
+                outcome: String::new(),
+                next_contact: Some(d("2026-04-15")),
+                who: "amy".into(),
+                seq: 7,
+            })),
+        ),
+        (
+            "task",
+            e(encode(&Task {
+                id: TaskId(1),
+                client: ClientId(7),
+                due: d("2026-04-02"),
+                text: "send deck".into(),
+                done: None,
+                who: "amy".into(),
+                seq: 8,
+            })),
+        ),
+        (
+            "survey",
+            e(encode(&Survey {
+                id: SurveyId(5),
+                client: ClientId(7),
+                product: ProductId(1),
+                date: d("2026-01-10"),
+                scores: vec![5, 3, 4],
+                ticket: Some(TicketId(3)),
+                who: "amy".into(),
+                seq: 9,
+            })),
+        ),
         ("ticket", e(encode(&sample_ticket()))),
-        ("audit", e(encode(&AuditEntry { seq: 9, who: "amy".into(), at: dt("2026-01-10T08:00:00"), summary: "x".into() }))),
+        (
+            "audit",
+            e(encode(&AuditEntry {
+                seq: 9,
+                who: "amy".into(),
+                at: dt("2026-01-10T08:00:00"),
+                summary: "x".into(),
+            })),
+        ),
     ]
 }
 
@@ -121,20 +246,47 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
 const EXPECTED: &[(&str, &str)] = &[
     ("db_info", "525001000107726170706f7274fc4a6baed200d728a2b3"),
     ("counters", "5250020001fb2c010000000200000000000010240e8a"),
-    ("settings", "525003000132500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d736ddbc1cd"),
+    (
+        "settings",
+        "525003000132500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d736ddbc1cd",
+    ),
     ("manager", "52500400010103616d7907416dc3a96c696501015713dd41"),
     ("segment", "5250050001020672657461696c0652657461696c0002f67735d1"),
     ("product", "5250060001010363726d0343524d08736f66747761726503cf4d20d9"),
     ("portrait", "5250070001020104e9bfb48e"),
-    ("client", "52500800010703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e0103766970030967ea88cd"),
-    ("person", "52500900010107045a6fc3ab0343454f052b33332031067a40782e667201fc740f16000572166d22"),
-    ("settlement", "52500a00010b07fcf4921600fc7fc40300010105494e562d310695d5d5e9"),
-    ("aggregate", "52500b000101fcf4921600fbe803020101fcf49216000101fc30cb99d300012be5d7ff"),
-    ("offer", "52500c0001070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d7900040204042c4376"),
-    ("contact", "52500d000101070101fc30cb99d300000268690001fc1293160003616d7907da034e96"),
-    ("task", "52500e00010107fcf89216000973656e64206465636b0003616d790823f60e69"),
+    (
+        "client",
+        "52500800010703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e0103766970030967ea88cd",
+    ),
+    (
+        "person",
+        "52500900010107045a6fc3ab0343454f052b33332031067a40782e667201fc740f16000572166d22",
+    ),
+    (
+        "settlement",
+        "52500a00010b07fcf4921600fc7fc40300010105494e562d310695d5d5e9",
+    ),
+    (
+        "aggregate",
+        "52500b000101fcf4921600fbe803020101fcf49216000101fc30cb99d300012be5d7ff",
+    ),
+    (
+        "offer",
+        "52500c0001070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d7900040204042c4376",
+    ),
+    (
+        "contact",
+        "52500d000101070101fc30cb99d300000268690001fc1293160003616d7907da034e96",
+    ),
+    (
+        "task",
+        "52500e00010107fcf89216000973656e64206465636b0003616d790823f60e69",
+    ),
     ("survey", "52500f0001050701fc5492160003050304010303616d790917e03fae"),
-    ("ticket", "525010000103070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208b8aa6dec"),
+    (
+        "ticket",
+        "525010000103070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208b8aa6dec",
+    ),
     ("audit", "52501100010903616d79fc000ec4d2000178353dc6db"),
 ];
 
@@ -164,8 +316,19 @@ fn every_kind_round_trips() {
     round_trip(sample_offer());
     round_trip(sample_ticket());
     round_trip(Settings::default());
-    round_trip(Counters { seq: u64::MAX, ..Counters::default() });
-    round_trip(Settlement { id: SettlementId(u64::MAX), client: ClientId(u32::MAX), date: NaiveDate::MIN, amount: Money(i64::MIN), product: None, doc: "é".repeat(100), seq: 0 });
+    round_trip(Counters {
+        seq: u64::MAX,
+        ..Counters::default()
+    });
+    round_trip(Settlement {
+        id: SettlementId(u64::MAX),
+        client: ClientId(u32::MAX),
+        date: NaiveDate::MIN,
+        amount: Money(i64::MIN),
+        product: None,
+        doc: "é".repeat(100),
+        seq: 0,
+    });
     // Every sample decodes as its own kind and no other.
     for (name, bytes) in samples() {
         assert_eq!(&bytes[..2], b"RP", "{name}");
@@ -200,7 +363,10 @@ fn future_version_and_trailing_bytes_are_errors() {
     future[3..5].copy_from_slice(&(SCHEMA_VERSION + 1).to_be_bytes());
     let crc = crc32fast::hash(&future);
     future.extend_from_slice(&crc.to_be_bytes());
-    assert_eq!(decode::<Client>(&future), Err(CodecError::UnknownVersion(SCHEMA_VERSION + 1)));
+    assert_eq!(
+        decode::<Client>(&future),
+        Err(CodecError::UnknownVersion(SCHEMA_VERSION + 1))
+    );
 
     let mut trailing = bytes[..bytes.len() - 4].to_vec();
     trailing.push(0);

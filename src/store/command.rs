@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::offer::{check_transition, TransitionError};
+use crate::domain::offer::{TransitionError, check_transition};
 use crate::domain::*;
 use crate::model::{Change, Model};
 
@@ -181,19 +181,14 @@ pub enum CommandError {
     AlreadyExists(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("{what} was changed by someone else (you edited version {expected}, it is now at {current}); reload and try again")]
-    Stale {
-        what: String,
-        expected: u64,
-        current: u64,
-    },
+    #[error(
+        "{what} was changed by someone else (you edited version {expected}, it is now at {current}); reload and try again"
+    )]
+    Stale { what: String, expected: u64, current: u64 },
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("command {index} of the batch: {source}")]
-    InBatch {
-        index: usize,
-        source: Box<CommandError>,
-    },
+    InBatch { index: usize, source: Box<CommandError> },
 }
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -474,7 +469,10 @@ impl Command {
                 if let Some(p) = prod {
                     product(*p)?;
                 }
-                vec![Change::Settlement { old: None, new: Some(new) }]
+                vec![Change::Settlement {
+                    old: None,
+                    new: Some(new),
+                }]
             }
             Command::EditSettlement {
                 client: cid,
@@ -686,15 +684,25 @@ impl Command {
             Command::EditClient { client: c, .. } => format!("edit client {}", client(c)),
             Command::AddPerson { client: c, name, .. } => format!("add contact person {name} to {}", client(c)),
             Command::RecordSettlement {
-                client: c, date, amount, ..
+                client: c,
+                date,
+                amount,
+                ..
             } => format!("record settlement {amount} on {date} for {}", client(c)),
             Command::EditSettlement { client: c, id, .. } => format!("edit settlement #{id} of {}", client(c)),
             Command::DeleteSettlement { client: c, id } => format!("delete settlement #{id} of {}", client(c)),
-            Command::MoveOffer(m) => format!("move offer {} of {} to {}", product(&m.product), client(&m.client), m.to),
+            Command::MoveOffer(m) => format!(
+                "move offer {} of {} to {}",
+                product(&m.product),
+                client(&m.client),
+                m.to
+            ),
             Command::LogContact { client: c, channel, .. } => format!("log {} with {}", channel.as_str(), client(c)),
             Command::AddTask { client: c, due, .. } => format!("add task for {} due {due}", client(c)),
             Command::CompleteTask { task, .. } => format!("complete task #{task}"),
-            Command::RecordSurvey { client: c, product: p, .. } => {
+            Command::RecordSurvey {
+                client: c, product: p, ..
+            } => {
                 format!("record survey of {} for {}", product(p), client(c))
             }
             Command::OpenTicket { client: c, .. } => format!("open ticket for {}", client(c)),
@@ -716,7 +724,10 @@ fn settlement_fields(
     check_date("settlement date", date)?;
     check_text("document ref", doc, false)?;
     if amount.0.unsigned_abs() > MAX_AMOUNT_CENTS as u64 {
-        return Err(invalid(format!("amount {amount} is beyond ±{}", Money(MAX_AMOUNT_CENTS))));
+        return Err(invalid(format!(
+            "amount {amount} is beyond ±{}",
+            Money(MAX_AMOUNT_CENTS)
+        )));
     }
     Ok(Settlement {
         id,

@@ -151,11 +151,10 @@ impl Store {
     fn stage(&mut self, who: &str, seq: u64, cmd: &Command, changes: &mut Vec<Change>) -> Result<(), CommandError> {
         if let Command::Batch { commands, .. } = cmd {
             for (index, c) in commands.iter().enumerate() {
-                self.stage(who, seq, c, changes)
-                    .map_err(|e| CommandError::InBatch {
-                        index,
-                        source: Box::new(e),
-                    })?;
+                self.stage(who, seq, c, changes).map_err(|e| CommandError::InBatch {
+                    index,
+                    source: Box::new(e),
+                })?;
             }
             return Ok(());
         }
@@ -220,7 +219,11 @@ impl Store {
                         dirty_aggregates.insert(old.client);
                     }
                     if let Some(new) = new {
-                        put(T::Settlements, &keys::pair32_64(new.client.0, new.id.0), codec::encode(new)?);
+                        put(
+                            T::Settlements,
+                            &keys::pair32_64(new.client.0, new.id.0),
+                            codec::encode(new)?,
+                        );
                         dirty_aggregates.insert(new.client);
                     }
                 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::codec::{self, DbInfo};
-use super::{decode_at, scan_prefix, Store, StoreError, T, TREE_NAMES, META_COUNTERS, META_INFO, META_SETTINGS};
+use super::{META_COUNTERS, META_INFO, META_SETTINGS, Store, StoreError, T, TREE_NAMES, decode_at, scan_prefix};
 use crate::domain::*;
 use crate::model::{Change, ClientAggregate, Counters, Model};
 
@@ -232,11 +232,13 @@ fn load_main(trees: &[sled::Tree], model: &mut Model) -> Result<(), StoreError> 
     for item in trees[T::Aggregates as usize].iter() {
         let (key, bytes) = item?;
         let agg: ClientAggregate = decode_at(T::Aggregates, &key, &bytes)?;
-        let id = <[u8; 4]>::try_from(key.as_ref()).map(u32::from_be_bytes).map_err(|_| StoreError::Corrupt {
-            tree: "aggregates",
-            key: super::keys::hex(&key),
-            error: codec::CodecError::Truncated(key.len()),
-        })?;
+        let id = <[u8; 4]>::try_from(key.as_ref())
+            .map(u32::from_be_bytes)
+            .map_err(|_| StoreError::Corrupt {
+                tree: "aggregates",
+                key: super::keys::hex(&key),
+                error: codec::CodecError::Truncated(key.len()),
+            })?;
         model.insert_aggregate(ClientId(id), agg);
     }
     for t in scan_prefix_all(trees, T::Tasks) {

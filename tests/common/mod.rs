@@ -41,16 +41,67 @@ pub fn db_in(dir: &Path) -> PathBuf {
 pub fn small_store(dir: &Path) -> Store {
     let mut s = Store::open(&db_in(dir)).expect("open");
     let cmds = vec![
-        Cmd::AddManager { login: "amy".into(), name: "Amy".into(), role: Role::Manager },
-        Cmd::AddManager { login: "lea".into(), name: "Léa".into(), role: Role::Lead },
-        Cmd::AddSegment { code: "retail".into(), name: "Retail".into(), description: String::new() },
-        Cmd::AddProduct { code: "crm".into(), name: "CRM".into(), line: "software".into() },
-        Cmd::AddProduct { code: "care".into(), name: "Care".into(), line: "support".into() },
-        Cmd::SetPortrait { segment: SegmentId(1), product: ProductId(1), target: true },
-        Cmd::SetPortrait { segment: SegmentId(1), product: ProductId(2), target: true },
-        Cmd::AddClient { reference: "C1".into(), name: "Müller & Söhne".into(), segment: Some(SegmentId(1)), manager: Some(ManagerId(1)), created: d("2025-01-01"), notes: String::new(), tags: vec![] },
-        Cmd::AddClient { reference: "C2".into(), name: "Société Générale".into(), segment: Some(SegmentId(1)), manager: Some(ManagerId(1)), created: d("2025-01-01"), notes: String::new(), tags: vec![] },
+        Cmd::AddManager {
+            login: "amy".into(),
+            name: "Amy".into(),
+            role: Role::Manager,
+        },
+        Cmd::AddManager {
+            login: "lea".into(),
+            name: "Léa".into(),
+            role: Role::Lead,
+        },
+        Cmd::AddSegment {
+            code: "retail".into(),
+            name: "Retail".into(),
+            description: String::new(),
+        },
+        Cmd::AddProduct {
+            code: "crm".into(),
+            name: "CRM".into(),
+            line: "software".into(),
+        },
+        Cmd::AddProduct {
+            code: "care".into(),
+            name: "Care".into(),
+            line: "support".into(),
+        },
+        Cmd::SetPortrait {
+            segment: SegmentId(1),
+            product: ProductId(1),
+            target: true,
+        },
+        Cmd::SetPortrait {
+            segment: SegmentId(1),
+            product: ProductId(2),
+            target: true,
+        },
+        Cmd::AddClient {
+            reference: "C1".into(),
+            name: "Müller & Söhne".into(),
+            segment: Some(SegmentId(1)),
+            manager: Some(ManagerId(1)),
+            created: d("2025-01-01"),
+            notes: String::new(),
+            tags: vec![],
+        },
+        Cmd::AddClient {
+            reference: "C2".into(),
+            name: "Société Générale".into(),
+            segment: Some(SegmentId(1)),
+            manager: Some(ManagerId(1)),
+            created: d("2025-01-01"),
+            notes: String::new(),
+            tags: vec![],
+        },
     ];
-    s.execute("amy", Cmd::Batch { label: "setup".into(), commands: cmds }).expect("setup");
+    s.execute(
+        "amy",
+        Cmd::Batch {
+            label: "setup".into(),
+            commands: cmds,
+        },
+    )
+    .expect("setup");
     s
 }

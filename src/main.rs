@@ -2,6 +2,7 @@
 //! terminal interface.
 
 mod cli;
+mod tui;
 
 // Loading the model allocates millions of small records; mimalloc does
 // that markedly faster than the system allocator.

@@ -150,9 +150,13 @@ pub fn export(args: ExportArgs, db: Option<PathBuf>) -> CliResult {
     }
 }
 
-/// `rapport` and `rapport --demo`: the terminal interface is the next piece
-/// of work; until then, open the database and say what is in it.
-pub fn interactive(db: Option<PathBuf>, demo: bool) -> CliResult {
+/// `rapport` and `rapport --demo`: the terminal interface.
+pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>) -> CliResult {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::input(
+            "the interface needs a terminal; for scripts use the subcommands (rapport --help)",
+        ));
+    }
     let path = if demo {
         rapport::paths::demo_db().ok_or_else(|| Failure::system("cannot find a data directory for the demo"))?
     } else {
@@ -166,31 +170,23 @@ pub fn interactive(db: Option<PathBuf>, demo: bool) -> CliResult {
             &DemoArgs {
                 clients: 300,
                 seed: 42,
-                today: None,
+                today: as_of,
             },
         )?;
     }
-    let m = store.model();
-    println!(
-        "{}: {} clients, {} products in {} segments, {} offers, {} open tickets",
-        path.display(),
-        m.clients.len(),
-        m.products.len(),
-        m.segments.len(),
-        m.offers.len(),
-        m.tickets
-            .values()
-            .filter(|t| t.stage != rapport::domain::TicketStage::Closed)
-            .count()
+    let depth = crate::tui::theme::Depth::from_env(
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::env::var("COLORTERM").ok().as_deref(),
     );
-    println!("The terminal interface is not part of this build yet. Meanwhile:");
-    println!(
-        "  rapport --db {} classes --summary     portfolio classes",
-        path.display()
+    let config_dir = rapport::paths::config_dir();
+    let loaded = crate::tui::settings::load(config_dir.as_deref(), depth);
+    let mut app = crate::tui::app::App::new(
+        Box::new(store),
+        current_login(),
+        as_of.unwrap_or_else(today),
+        loaded.keymap,
+        loaded.theme,
     );
-    println!(
-        "  rapport --db {} export clients        all clients as CSV",
-        path.display()
-    );
-    Ok(())
+    app.show_config_errors(loaded.errors);
+    crate::tui::terminal::run(app).map_err(|e| Failure::system(format!("terminal: {e}")))
 }

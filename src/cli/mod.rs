@@ -27,6 +27,9 @@ pub struct Cli {
     /// Open the demo database (generated on first use).
     #[arg(long)]
     demo: bool,
+    /// Open the interface as of this date instead of today.
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -107,7 +110,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Export(args)) => data::export(args, db),
         Some(Cmd::Classes(args)) => classes::run(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
-        None => data::interactive(db, cli.demo),
+        None => data::interactive(db, cli.demo, cli.as_of),
     }
 }
 

@@ -1,0 +1,134 @@
+//! Every user action, by the snake_case name keymap files and the command
+//! palette use.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    OpenFilter,
+    ClearFilter,
+    SortNext,
+    SortReverse,
+    TabClients,
+    TabPortfolio,
+    NextTab,
+    PrevTab,
+    AddSettlement,
+    EditSegment,
+    AsOfPrevMonth,
+    AsOfNextMonth,
+    AsOfToday,
+    Help,
+    Palette,
+    Submit,
+    Cancel,
+    NextField,
+    PrevField,
+    /// Unbinds a key in a user keymap.
+    Noop,
+}
+
+impl Action {
+    pub const ALL: [Action; 27] = [
+        Action::Quit,
+        Action::MoveUp,
+        Action::MoveDown,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::OpenFilter,
+        Action::ClearFilter,
+        Action::SortNext,
+        Action::SortReverse,
+        Action::TabClients,
+        Action::TabPortfolio,
+        Action::NextTab,
+        Action::PrevTab,
+        Action::AddSettlement,
+        Action::EditSegment,
+        Action::AsOfPrevMonth,
+        Action::AsOfNextMonth,
+        Action::AsOfToday,
+        Action::Help,
+        Action::Palette,
+        Action::Submit,
+        Action::Cancel,
+        Action::NextField,
+        Action::PrevField,
+        Action::Noop,
+    ];
+
+    /// The name used in keymap files.
+    pub fn name(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => format!("{self:?}"),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// What the action does, for the palette when a binding has no `desc`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit rapport",
+            Action::MoveUp => "Select the previous row",
+            Action::MoveDown => "Select the next row",
+            Action::PageUp => "Up one page",
+            Action::PageDown => "Down one page",
+            Action::Top => "Go to the first row",
+            Action::Bottom => "Go to the last row",
+            Action::OpenFilter => "Filter clients (fuzzy, ignores case and accents)",
+            Action::ClearFilter => "Clear the filter",
+            Action::SortNext => "Sort by the next column",
+            Action::SortReverse => "Reverse the sort order",
+            Action::TabClients => "Show the clients view",
+            Action::TabPortfolio => "Show the portfolio view",
+            Action::NextTab => "Next view",
+            Action::PrevTab => "Previous view",
+            Action::AddSettlement => "Record a settlement for the selected client",
+            Action::EditSegment => "Move the selected client to another segment",
+            Action::AsOfPrevMonth => "Classes as of one month earlier",
+            Action::AsOfNextMonth => "Classes as of one month later",
+            Action::AsOfToday => "Classes as of today",
+            Action::Help => "Show the key bindings",
+            Action::Palette => "Search every action",
+            Action::Submit => "Submit / confirm",
+            Action::Cancel => "Cancel / close",
+            Action::NextField => "Next field",
+            Action::PrevField => "Previous field",
+            Action::Noop => "Do nothing (unbinds a key)",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_snake_case() {
+        for a in Action::ALL {
+            let name = a.name();
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()),
+                "{name}"
+            );
+            assert_eq!(Action::from_name(&name), Some(a));
+        }
+        assert_eq!(Action::from_name("add_settlement"), Some(Action::AddSettlement));
+        assert_eq!(Action::from_name("AddSettlement"), None);
+    }
+}

@@ -1,0 +1,759 @@
+//! The app state and `update`: every key becomes an `Action` (through the
+//! keymap) or text for the field being typed in; `update` applies it. Data
+//! changes go through the store's command path, and the events they return
+//! keep the classes, the search index and the list current in the same
+//! frame. Views only read this state.
+
+use std::cell::Cell;
+
+use chrono::{Months, NaiveDate};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use rapport::classes::{self, Classes, Engine};
+use rapport::domain::*;
+use rapport::model::{Change, Model};
+use rapport::store::{Command, Event, Store, StoreError};
+
+use super::action::Action;
+use super::config::ConfigError;
+use super::form::{Field, FieldKind, Form};
+use super::fuzzy::{Search, fold};
+use super::keymap::{Key, Keymap, Lookup, Mode};
+use super::theme::Theme;
+
+/// What the TUI needs from the data: the in-memory model, the one write
+/// path, and the reads that stay on disk. A shared-server session provides
+/// the same.
+pub trait Data {
+    fn model(&self) -> &Model;
+    fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError>;
+    fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError>;
+}
+
+impl Data for Store {
+    fn model(&self) -> &Model {
+        Store::model(self)
+    }
+    fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
+        Store::execute(self, who, cmd)
+    }
+    fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+        Store::contacts_of(self, client)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Clients,
+    Portfolio,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 2] = [Tab::Clients, Tab::Portfolio];
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Clients => "Clients",
+            Tab::Portfolio => "Portfolio",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Relevance,
+    Name,
+    Segment,
+    Manager,
+    Class,
+    Status,
+    Maturity,
+    Turnover,
+}
+
+impl Column {
+    pub const SORTABLE: [Column; 8] = [
+        Column::Name,
+        Column::Segment,
+        Column::Manager,
+        Column::Class,
+        Column::Status,
+        Column::Maturity,
+        Column::Turnover,
+        Column::Relevance,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Relevance => "relevance",
+            Column::Name => "name",
+            Column::Segment => "segment",
+            Column::Manager => "manager",
+            Column::Class => "class",
+            Column::Status => "status",
+            Column::Maturity => "maturity",
+            Column::Turnover => "turnover",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormKind {
+    Settlement(ClientId),
+    Segment(ClientId, u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help {
+        scroll: usize,
+    },
+    Palette {
+        query: String,
+        selected: usize,
+    },
+    Form(FormKind, Form),
+    /// Asking before throwing away a changed form.
+    Confirm(FormKind, Form),
+    /// Config problems found at start, shown until a key is pressed.
+    Errors,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Error,
+}
+
+pub struct App {
+    data: Box<dyn Data>,
+    pub who: String,
+    pub today: NaiveDate,
+    engine: Engine,
+    search: Search,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub config_errors: Vec<ConfigError>,
+    pub tab: Tab,
+    pub overlay: Overlay,
+    pub filter_open: bool,
+    pub filter: String,
+    /// Filter hits, best first, with their scores.
+    hits: Option<Vec<(ClientId, i64)>>,
+    pub rows: Vec<ClientId>,
+    pub selected: usize,
+    pub sort: Column,
+    pub descending: bool,
+    pub contacts: Vec<ContactEntry>,
+    pub status: Option<(String, Tone)>,
+    pending: Vec<Key>,
+    pub quit: bool,
+    /// Set when something visible changed; the loop draws only then.
+    pub dirty: bool,
+    /// Rows the list showed at the last draw (for paging).
+    pub list_height: Cell<usize>,
+    /// The first row shown, kept by the list view between draws.
+    pub list_offset: Cell<usize>,
+    history: Option<Vec<Classes>>,
+}
+
+impl App {
+    pub fn new(data: Box<dyn Data>, who: String, today: NaiveDate, keymap: Keymap, theme: Theme) -> App {
+        let engine = Engine::new(data.model(), today);
+        let search = Search::build(data.model());
+        let mut app = App {
+            data,
+            who,
+            today,
+            engine,
+            search,
+            keymap,
+            theme,
+            config_errors: Vec::new(),
+            tab: Tab::Clients,
+            overlay: Overlay::None,
+            filter_open: false,
+            filter: String::new(),
+            hits: None,
+            rows: Vec::new(),
+            selected: 0,
+            sort: Column::Name,
+            descending: false,
+            contacts: Vec::new(),
+            status: None,
+            pending: Vec::new(),
+            quit: false,
+            dirty: true,
+            list_height: Cell::new(20),
+            list_offset: Cell::new(0),
+            history: None,
+        };
+        app.refresh_rows(None);
+        app
+    }
+
+    pub fn show_config_errors(&mut self, errors: Vec<ConfigError>) {
+        if !errors.is_empty() {
+            self.config_errors = errors;
+            self.overlay = Overlay::Errors;
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        self.data.model()
+    }
+
+    pub fn classes(&self) -> &Classes {
+        self.engine.classes()
+    }
+
+    pub fn as_of(&self) -> NaiveDate {
+        self.engine.as_of()
+    }
+
+    pub fn selected_client(&self) -> Option<&Client> {
+        self.rows.get(self.selected).and_then(|id| self.model().clients.get(id))
+    }
+
+    pub fn filter_hits(&self) -> Option<usize> {
+        self.hits.as_ref().map(Vec::len)
+    }
+
+    pub fn highlight(&self, id: ClientId) -> Vec<usize> {
+        if self.filter.trim().is_empty() {
+            Vec::new()
+        } else {
+            self.search.highlight(id, &self.filter)
+        }
+    }
+
+    /// The portfolio's class history, computed when the tab needs it.
+    pub fn history(&self) -> Option<&[Classes]> {
+        self.history.as_deref()
+    }
+
+    /// The mode whose keymap section applies now.
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Help { .. } => Mode::Help,
+            Overlay::Palette { .. } => Mode::Palette,
+            Overlay::Form(..) => Mode::Form,
+            Overlay::Confirm(..) => Mode::Confirm,
+            Overlay::Errors => Mode::Help,
+            Overlay::None if self.filter_open => Mode::Filter,
+            Overlay::None => match self.tab {
+                Tab::Clients => Mode::Clients,
+                Tab::Portfolio => Mode::Portfolio,
+            },
+        }
+    }
+
+    /// One key press.
+    pub fn key(&mut self, event: KeyEvent) {
+        if self.overlay == Overlay::Errors {
+            self.overlay = Overlay::None;
+            self.dirty = true;
+            return;
+        }
+        let key = Key::from_event(&event);
+        self.pending.push(key);
+        let mode = self.mode();
+        match self.keymap.lookup(mode, &self.pending) {
+            Lookup::Run(actions) => {
+                let actions = actions.to_vec();
+                self.pending.clear();
+                for a in actions {
+                    self.update(a);
+                }
+            }
+            Lookup::Prefix => {}
+            Lookup::None => {
+                self.pending.clear();
+                if mode.is_text() {
+                    self.type_key(event);
+                }
+            }
+        }
+    }
+
+    /// Text typed into the filter, a form field or the palette.
+    fn type_key(&mut self, event: KeyEvent) {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let edit = |s: &mut String| -> bool {
+            match event.code {
+                KeyCode::Char('u') if ctrl => {
+                    s.clear();
+                    true
+                }
+                KeyCode::Char('w') if ctrl => {
+                    let keep = s.trim_end().rfind(' ').map_or(0, |i| i + 1);
+                    s.truncate(keep);
+                    true
+                }
+                KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                    s.push(c);
+                    true
+                }
+                KeyCode::Backspace => s.pop().is_some(),
+                _ => false,
+            }
+        };
+        match &mut self.overlay {
+            Overlay::None if self.filter_open => {
+                let before = self.filter.clone();
+                if edit(&mut self.filter) {
+                    // A longer pattern only narrows: search within the hits.
+                    let narrowing = self.filter.starts_with(&before) && !before.trim().is_empty();
+                    let within = if narrowing { self.hits.clone() } else { None };
+                    self.apply_filter(within.as_deref());
+                }
+            }
+            Overlay::Form(_, form) => {
+                if let Some(field) = form.focused()
+                    && edit(&mut field.value)
+                {
+                    form.error = None;
+                    self.dirty = true;
+                }
+            }
+            Overlay::Palette { query, selected } => {
+                let typed = edit(query);
+                if typed {
+                    *selected = 0;
+                    self.dirty = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        self.dirty = true;
+        match (&self.overlay, action) {
+            (_, Action::Noop) => self.dirty = false,
+            (Overlay::Help { .. } | Overlay::Errors, Action::Cancel | Action::Help) => self.overlay = Overlay::None,
+            (Overlay::Help { scroll }, Action::MoveDown) => self.overlay = Overlay::Help { scroll: scroll + 1 },
+            (Overlay::Help { scroll }, Action::MoveUp) => {
+                self.overlay = Overlay::Help {
+                    scroll: scroll.saturating_sub(1),
+                }
+            }
+            (Overlay::Palette { .. }, _) => self.palette(action),
+            (Overlay::Form(..), _) => self.form_action(action),
+            (Overlay::Confirm(..), Action::Submit) => {
+                self.overlay = Overlay::None;
+                self.set_status("Changes discarded", Tone::Ok);
+            }
+            (Overlay::Confirm(kind, form), Action::Cancel) => self.overlay = Overlay::Form(*kind, form.clone()),
+            (Overlay::Help { .. } | Overlay::Confirm(..) | Overlay::Errors, _) => self.dirty = false,
+            (Overlay::None, _) => self.navigate(action),
+        }
+    }
+
+    fn navigate(&mut self, action: Action) {
+        let page = self.list_height.get().max(1);
+        match action {
+            Action::Quit => self.quit = true,
+            Action::MoveUp => self.select(self.selected.saturating_sub(1)),
+            Action::MoveDown => self.select(self.selected + 1),
+            Action::PageUp => self.select(self.selected.saturating_sub(page)),
+            Action::PageDown => self.select(self.selected + page),
+            Action::Top => self.select(0),
+            Action::Bottom => self.select(self.rows.len().saturating_sub(1)),
+            Action::OpenFilter => {
+                self.tab = Tab::Clients;
+                self.filter_open = true;
+            }
+            Action::ClearFilter | Action::Cancel if self.filter_open || !self.filter.is_empty() => {
+                self.filter_open = false;
+                self.filter.clear();
+                self.apply_filter(None);
+            }
+            Action::Submit if self.filter_open => self.filter_open = false,
+            Action::SortNext => {
+                let i = Column::SORTABLE.iter().position(|c| *c == self.sort).unwrap_or(0);
+                let mut next = Column::SORTABLE[(i + 1) % Column::SORTABLE.len()];
+                if next == Column::Relevance && self.hits.is_none() {
+                    next = Column::Name;
+                }
+                self.sort = next;
+                self.descending = matches!(next, Column::Turnover | Column::Maturity | Column::Relevance);
+                self.resort();
+            }
+            Action::SortReverse => {
+                self.descending = !self.descending;
+                self.resort();
+            }
+            Action::TabClients => self.tab = Tab::Clients,
+            Action::TabPortfolio => self.open_portfolio(),
+            Action::NextTab | Action::PrevTab => {
+                if self.tab == Tab::Clients {
+                    self.open_portfolio();
+                } else {
+                    self.tab = Tab::Clients;
+                }
+            }
+            Action::AddSettlement => self.open_settlement_form(),
+            Action::EditSegment => self.open_segment_form(),
+            Action::AsOfPrevMonth => self.set_as_of(self.as_of().checked_sub_months(Months::new(1))),
+            Action::AsOfNextMonth => self.set_as_of(self.as_of().checked_add_months(Months::new(1))),
+            Action::AsOfToday => self.set_as_of(Some(self.today)),
+            Action::Help => self.overlay = Overlay::Help { scroll: 0 },
+            Action::Palette => {
+                self.overlay = Overlay::Palette {
+                    query: String::new(),
+                    selected: 0,
+                }
+            }
+            _ => self.dirty = false,
+        }
+    }
+
+    fn set_as_of(&mut self, date: Option<NaiveDate>) {
+        let Some(date) = date else { return };
+        if date == self.as_of() {
+            self.dirty = false;
+            return;
+        }
+        self.engine.set_as_of(self.data.model(), date);
+        self.history = None;
+        if self.tab == Tab::Portfolio {
+            self.open_portfolio();
+        }
+        self.resort();
+        self.set_status(format!("Classes as of {date}"), Tone::Ok);
+    }
+
+    fn open_portfolio(&mut self) {
+        self.tab = Tab::Portfolio;
+        if self.history.is_none() {
+            self.history = Some(classes::history(self.data.model(), self.as_of(), 12));
+        }
+    }
+
+    fn set_status(&mut self, text: impl Into<String>, tone: Tone) {
+        self.status = Some((text.into(), tone));
+    }
+
+    fn select(&mut self, index: usize) {
+        let index = index.min(self.rows.len().saturating_sub(1));
+        if index == self.selected {
+            // Already there (top or bottom of the list): nothing to redraw.
+            self.dirty = false;
+            return;
+        }
+        self.selected = index;
+        self.load_detail();
+    }
+
+    /// Reads what the detail pane shows and the model does not hold.
+    fn load_detail(&mut self) {
+        self.contacts = match self.rows.get(self.selected) {
+            Some(id) => match self.data.contacts_of(*id) {
+                Ok(mut c) => {
+                    c.sort_by_key(|e| std::cmp::Reverse(e.at));
+                    c.truncate(5);
+                    c
+                }
+                Err(e) => {
+                    self.set_status(format!("Cannot read the contact log: {e}"), Tone::Error);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+    }
+
+    fn apply_filter(&mut self, within: Option<&[(ClientId, i64)]>) {
+        if self.filter.trim().is_empty() {
+            self.hits = None;
+            if self.sort == Column::Relevance {
+                self.sort = Column::Name;
+                self.descending = false;
+            }
+        } else {
+            let ids: Option<Vec<ClientId>> = within.map(|w| {
+                let mut v: Vec<ClientId> = w.iter().map(|(id, _)| *id).collect();
+                v.sort_unstable();
+                v
+            });
+            self.hits = Some(self.search.filter(&self.filter, ids.as_deref()));
+            self.sort = Column::Relevance;
+            self.descending = true;
+        }
+        self.refresh_rows(None);
+    }
+
+    /// Rebuilds the list from the filter and the sort, keeping `keep` (or
+    /// the current client) selected where it still shows.
+    fn refresh_rows(&mut self, keep: Option<ClientId>) {
+        let keep = keep.or_else(|| self.rows.get(self.selected).copied());
+        self.rows = match &self.hits {
+            Some(h) => h.iter().map(|(id, _)| *id).collect(),
+            None => self.model().clients.keys().copied().collect(),
+        };
+        self.resort_keep(keep);
+    }
+
+    fn resort(&mut self) {
+        let keep = self.rows.get(self.selected).copied();
+        self.resort_keep(keep);
+    }
+
+    fn resort_keep(&mut self, keep: Option<ClientId>) {
+        let model = self.data.model();
+        let classes = self.engine.classes();
+        let rank = |c: ClientId| classes.get(c);
+        let sort = self.sort;
+        match sort {
+            Column::Relevance => {
+                if let Some(h) = &self.hits {
+                    self.rows = h.iter().map(|(id, _)| *id).collect();
+                }
+            }
+            Column::Name | Column::Segment | Column::Manager => {
+                let mut keyed: Vec<(String, ClientId)> = self
+                    .rows
+                    .iter()
+                    .map(|id| {
+                        let c = model.clients.get(id);
+                        let text = match sort {
+                            Column::Segment => c
+                                .and_then(|c| c.segment)
+                                .and_then(|s| model.segments.get(&s))
+                                .map_or(String::from("\u{10ffff}"), |s| fold(&s.name).0),
+                            Column::Manager => c
+                                .and_then(|c| c.manager)
+                                .and_then(|m| model.managers.get(&m))
+                                .map_or(String::from("\u{10ffff}"), |m| fold(&m.name).0),
+                            _ => c.map_or_else(String::new, |c| fold(&c.name).0),
+                        };
+                        (text, *id)
+                    })
+                    .collect();
+                keyed.sort();
+                self.rows = keyed.into_iter().map(|(_, id)| id).collect();
+            }
+            Column::Class => self.rows.sort_by_key(|id| {
+                let c = rank(*id);
+                (
+                    c.and_then(|c| c.abc).map_or(3, |a| a as u8),
+                    c.and_then(|c| c.xyz).map_or(3, |x| x as u8),
+                    *id,
+                )
+            }),
+            Column::Status => self
+                .rows
+                .sort_by_key(|id| (rank(*id).map_or(0, |c| c.status as u8), *id)),
+            Column::Maturity => self.rows.sort_by_key(|id| {
+                let m = rank(*id).and_then(|c| c.maturity);
+                // Ascending: no portrait first, then the least mature.
+                (m.map_or(-1, |(u, t)| (u as i64 * 1000) / t.max(1) as i64), *id)
+            }),
+            Column::Turnover => self
+                .rows
+                .sort_by_key(|id| (rank(*id).map_or(0, |c| c.turnover), std::cmp::Reverse(*id))),
+        }
+        // Keys sort ascending; filter hits come best first.
+        let natural_descending = sort == Column::Relevance;
+        if self.descending != natural_descending {
+            self.rows.reverse();
+        }
+        let index = keep.and_then(|k| self.rows.iter().position(|id| *id == k)).unwrap_or(0);
+        self.selected = index;
+        self.load_detail();
+    }
+
+    fn open_settlement_form(&mut self) {
+        let Some(c) = self.selected_client() else { return };
+        let id = c.id;
+        let title = format!("New settlement · {}", c.name);
+        let form = Form::new(
+            title,
+            vec![
+                Field::new("Date", FieldKind::Date, self.today.to_string(), true),
+                Field::new("Amount", FieldKind::Amount, "", true),
+                Field::new("Product", FieldKind::Product, "", false),
+                Field::new("Document", FieldKind::Text, "", false),
+            ],
+        );
+        self.overlay = Overlay::Form(FormKind::Settlement(id), form);
+    }
+
+    fn open_segment_form(&mut self) {
+        let Some(c) = self.selected_client() else { return };
+        let current = c
+            .segment
+            .and_then(|s| self.model().segments.get(&s))
+            .map(|s| s.code.clone())
+            .unwrap_or_default();
+        let (id, version, title) = (c.id, c.version, format!("Segment · {}", c.name));
+        let form = Form::new(title, vec![Field::new("Segment", FieldKind::Segment, current, false)]);
+        self.overlay = Overlay::Form(FormKind::Segment(id, version), form);
+    }
+
+    fn form_action(&mut self, action: Action) {
+        let Overlay::Form(kind, form) = &mut self.overlay else {
+            return;
+        };
+        let kind = *kind;
+        match action {
+            Action::NextField => form.next(),
+            Action::PrevField => form.prev(),
+            Action::Cancel => {
+                let form = form.clone();
+                self.overlay = if form.changed() {
+                    Overlay::Confirm(kind, form)
+                } else {
+                    Overlay::None
+                };
+            }
+            Action::Submit => self.submit(kind),
+            _ => self.dirty = false,
+        }
+    }
+
+    fn submit(&mut self, kind: FormKind) {
+        let Overlay::Form(_, form) = &mut self.overlay else {
+            return;
+        };
+        let model = self.data.model();
+        if let Some(problem) = form.check(model) {
+            form.error = Some(problem);
+            return;
+        }
+        let cmd = match kind {
+            FormKind::Settlement(client) => {
+                let Some(date) = form.fields.first().and_then(Field::date) else {
+                    return;
+                };
+                let Ok(amount) = Money::parse(form.value("Amount")) else {
+                    return;
+                };
+                Command::RecordSettlement {
+                    client,
+                    date,
+                    amount,
+                    product: model.product_by_code(form.value("Product")).map(|p| p.id),
+                    doc: form.value("Document").to_string(),
+                }
+            }
+            FormKind::Segment(client, version) => {
+                let Some(c) = model.clients.get(&client) else { return };
+                Command::EditClient {
+                    client,
+                    expected_version: Some(version),
+                    name: c.name.clone(),
+                    segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
+                    manager: c.manager,
+                    notes: c.notes.clone(),
+                    tags: c.tags.clone(),
+                }
+            }
+        };
+        let summary = cmd.describe(model);
+        match self.data.execute(&self.who, cmd) {
+            Ok(event) => {
+                self.overlay = Overlay::None;
+                self.applied(&event);
+                self.set_status(format!("Done: {summary}"), Tone::Ok);
+            }
+            Err(e) => {
+                if let Overlay::Form(_, form) = &mut self.overlay {
+                    form.error = Some(e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Brings every derived view up to date after an event (ours, or one a
+    /// server pushed).
+    pub fn applied(&mut self, event: &Event) {
+        let model = self.data.model();
+        self.engine.apply(model, &event.changes);
+        for change in &event.changes {
+            if let Change::Client(c) = change {
+                self.search.update(model, c.id);
+            }
+        }
+        self.history = None;
+        if self.tab == Tab::Portfolio {
+            self.history = Some(classes::history(self.data.model(), self.as_of(), 12));
+        }
+        self.dirty = true;
+        let keep = self.rows.get(self.selected).copied();
+        if self.filter.trim().is_empty() {
+            self.refresh_rows(keep);
+        } else {
+            self.hits = Some(self.search.filter(&self.filter, None));
+            self.refresh_rows(keep);
+        }
+    }
+
+    /// The actions the palette offers for its query, best first.
+    pub fn palette_items(&self, query: &str) -> Vec<(Action, Option<String>)> {
+        let (q, _) = fold(query);
+        let mode = match self.tab {
+            Tab::Clients => Mode::Clients,
+            Tab::Portfolio => Mode::Portfolio,
+        };
+        let matcher = fuzzy_matcher::skim::SkimMatcherV2::default();
+        let mut items: Vec<(i64, Action)> = Action::ALL
+            .iter()
+            .filter(|a| {
+                !matches!(
+                    a,
+                    Action::Noop
+                        | Action::Submit
+                        | Action::Cancel
+                        | Action::NextField
+                        | Action::PrevField
+                        | Action::Palette
+                )
+            })
+            .filter_map(|a| {
+                let hay = format!("{} {}", a.name().replace('_', " "), fold(a.describe()).0);
+                if q.is_empty() {
+                    Some((0, *a))
+                } else {
+                    fuzzy_matcher::FuzzyMatcher::fuzzy_match(&matcher, &hay, &q).map(|s| (s, *a))
+                }
+            })
+            .collect();
+        items.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+        items
+            .into_iter()
+            .map(|(_, a)| (a, self.keymap.key_for(mode, a)))
+            .collect()
+    }
+
+    fn palette(&mut self, action: Action) {
+        let Overlay::Palette { query, selected } = &self.overlay else {
+            return;
+        };
+        let (query, selected) = (query.clone(), *selected);
+        let n = self.palette_items(&query).len();
+        match action {
+            Action::Cancel => self.overlay = Overlay::None,
+            Action::MoveDown => {
+                self.overlay = Overlay::Palette {
+                    query,
+                    selected: (selected + 1).min(n.saturating_sub(1)),
+                }
+            }
+            Action::MoveUp => {
+                self.overlay = Overlay::Palette {
+                    query,
+                    selected: selected.saturating_sub(1),
+                }
+            }
+            Action::Submit => {
+                let chosen = self.palette_items(&query).get(selected).map(|(a, _)| *a);
+                self.overlay = Overlay::None;
+                if let Some(a) = chosen {
+                    self.update(a);
+                }
+            }
+            _ => self.dirty = false,
+        }
+    }
+}

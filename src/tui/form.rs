@@ -1,0 +1,145 @@
+//! Small forms that validate as you type: each field says what is wrong
+//! with it inline; only a form with no problem can be submitted.
+
+use chrono::NaiveDate;
+
+use rapport::domain::{Money, parse_date};
+use rapport::model::Model;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Date,
+    Amount,
+    /// A product id, or empty.
+    Product,
+    /// A segment id, or empty for none.
+    Segment,
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub value: String,
+    initial: String,
+    pub required: bool,
+}
+
+impl Field {
+    pub fn new(label: &'static str, kind: FieldKind, value: impl Into<String>, required: bool) -> Field {
+        let value = value.into();
+        Field {
+            label,
+            kind,
+            initial: value.clone(),
+            value,
+            required,
+        }
+    }
+
+    /// What is wrong with the value now, if anything.
+    pub fn problem(&self, model: &Model) -> Option<String> {
+        let v = self.value.trim();
+        if v.is_empty() {
+            return self
+                .required
+                .then(|| format!("{} is required", self.label.to_lowercase()));
+        }
+        match self.kind {
+            FieldKind::Date => parse_date(v).err().map(|e| e.to_string()),
+            FieldKind::Amount => Money::parse(v).err().map(|e| e.to_string()),
+            FieldKind::Product => model.product_by_code(v).is_none().then(|| {
+                format!(
+                    "no product '{v}' ({})",
+                    codes(model.products.values().map(|p| p.code.as_str()))
+                )
+            }),
+            FieldKind::Segment => model.segment_by_code(v).is_none().then(|| {
+                format!(
+                    "no segment '{v}' ({})",
+                    codes(model.segments.values().map(|s| s.code.as_str()))
+                )
+            }),
+            FieldKind::Text => None,
+        }
+    }
+
+    /// The candidates a product or segment field offers for what is typed.
+    pub fn suggestions(&self, model: &Model) -> Vec<String> {
+        let v = self.value.trim().to_lowercase();
+        let all: Vec<String> = match self.kind {
+            FieldKind::Product => model.products.values().map(|p| p.code.clone()).collect(),
+            FieldKind::Segment => model.segments.values().map(|s| s.code.clone()).collect(),
+            _ => return Vec::new(),
+        };
+        all.into_iter().filter(|c| c.starts_with(&v)).collect()
+    }
+
+    pub fn date(&self) -> Option<NaiveDate> {
+        parse_date(&self.value).ok()
+    }
+}
+
+fn codes<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = it.take(8).collect();
+    v.join(", ")
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// The store's answer to the last submit, when it refused.
+    pub error: Option<String>,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Form {
+        Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    pub fn changed(&self) -> bool {
+        self.fields.iter().any(|f| f.value != f.initial)
+    }
+
+    pub fn focused(&mut self) -> Option<&mut Field> {
+        self.fields.get_mut(self.focus)
+    }
+
+    pub fn next(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + 1) % self.fields.len();
+        }
+    }
+
+    pub fn prev(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+        }
+    }
+
+    pub fn value(&self, label: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map_or("", |f| f.value.trim())
+    }
+
+    /// The first problem of any field, moving the focus to it.
+    pub fn check(&mut self, model: &Model) -> Option<String> {
+        let (i, p) = self
+            .fields
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| f.problem(model).map(|p| (i, p)))?;
+        self.focus = i;
+        Some(p)
+    }
+}

@@ -1,0 +1,73 @@
+//! `config.toml` (`keymap = "vim"`, `theme = "light"`) and the user's
+//! `keymap.toml` / `theme.toml` beside it. Every problem of every file is
+//! collected; rapport starts on the presets for what it could not read.
+
+use std::path::Path;
+
+use toml::de::DeValue;
+
+use super::config::{ConfigError, Doc, string};
+use super::keymap::{self, Keymap};
+use super::theme::{Depth, PRESETS, Theme};
+
+pub struct Loaded {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub errors: Vec<ConfigError>,
+}
+
+fn read(dir: Option<&Path>, name: &str) -> Option<(String, String)> {
+    let path = dir?.join(name);
+    let text = std::fs::read(&path).ok()?;
+    Some((path.display().to_string(), String::from_utf8_lossy(&text).into_owned()))
+}
+
+/// Loads everything from `dir` (usually `$XDG_CONFIG_HOME/rapport`).
+pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
+    let mut errors = Vec::new();
+    let mut keymap_name = "default".to_string();
+    let mut theme_name = "dark".to_string();
+    if let Some((file, text)) = read(dir, "config.toml") {
+        let mut doc = Doc::new(file, &text);
+        let table = doc.parse();
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "keymap" => {
+                    if let Some(v) = string(&mut doc, value, "keymap") {
+                        if keymap::preset(v).is_some() {
+                            keymap_name = v.to_string();
+                        } else {
+                            doc.error(value.span(), format!("unknown keymap '{v}' (default, vim)"));
+                        }
+                    }
+                }
+                "theme" => {
+                    if let Some(v) = string(&mut doc, value, "theme") {
+                        if PRESETS.iter().any(|(n, _)| *n == v) {
+                            theme_name = v.to_string();
+                        } else {
+                            let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+                            doc.error(value.span(), format!("unknown theme '{v}' ({})", names.join(", ")));
+                        }
+                    }
+                }
+                "view" => {
+                    let _ = matches!(value.get_ref(), DeValue::String(_));
+                }
+                other => doc.error(key.span(), format!("unknown setting '{other}' (keymap, theme)")),
+            }
+        }
+        errors.extend(doc.errors);
+    }
+    let user_keys = read(dir, "keymap.toml");
+    let (keymap, e) = Keymap::load(&keymap_name, user_keys.as_ref().map(|(f, t)| (f.as_str(), t.as_str())));
+    errors.extend(e);
+    let user_theme = read(dir, "theme.toml");
+    let (theme, e) = Theme::load(
+        &theme_name,
+        user_theme.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+        depth,
+    );
+    errors.extend(e);
+    Loaded { keymap, theme, errors }
+}

@@ -1,0 +1,140 @@
+//! The terminal loop. Generic over ratatui's `Backend` so tests drive it on
+//! a `TestBackend`. It draws only when something changed (an idle session
+//! writes nothing). Each frame is wrapped in synchronized output and goes
+//! through one buffered write. The terminal is restored on exit, on error,
+//! on panic, and on SIGHUP/SIGTERM; a closed input (a dropped SSH
+//! connection) ends the session, which releases the database.
+
+use std::io::{self, BufWriter, Stdout, Write};
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{cursor, execute, queue, terminal as ct};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
+
+use super::app::App;
+use super::views;
+
+/// What the loop reacts to.
+#[derive(Debug)]
+pub enum Input {
+    Key(event::KeyEvent),
+    Resize,
+    /// The terminal's input is gone (EOF or error): the session is over.
+    Closed,
+    /// SIGHUP, SIGTERM, SIGINT or SIGQUIT arrived.
+    Signal,
+}
+
+/// Runs until the app quits, the input closes or a signal arrives.
+/// `frame_edges` is called with `true` before and `false` after each draw.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    inputs: &Receiver<Input>,
+    mut frame_edges: impl FnMut(&mut B, bool) -> io::Result<()>,
+) -> io::Result<()> {
+    loop {
+        if app.dirty {
+            frame_edges(terminal.backend_mut(), true)?;
+            terminal
+                .draw(|f| views::draw(f, app))
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            frame_edges(terminal.backend_mut(), false)?;
+            app.dirty = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        match inputs.recv() {
+            Ok(Input::Key(k)) if k.kind != KeyEventKind::Release => app.key(k),
+            Ok(Input::Key(_)) => {}
+            Ok(Input::Resize) => {
+                terminal.autoresize().map_err(|e| io::Error::other(e.to_string()))?;
+                app.dirty = true;
+            }
+            Ok(Input::Closed | Input::Signal) | Err(_) => return Ok(()),
+        }
+    }
+}
+
+fn restore() {
+    let _ = ct::disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, EndSynchronizedUpdate, ct::LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Puts the terminal back however the session ends.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn spawn_input(tx: Sender<Input>) {
+    std::thread::spawn(move || {
+        loop {
+            let input = match event::read() {
+                Ok(Event::Key(k)) => Input::Key(k),
+                Ok(Event::Resize(..)) => Input::Resize,
+                Ok(_) => continue,
+                Err(_) => Input::Closed,
+            };
+            let closed = matches!(input, Input::Closed);
+            if tx.send(input).is_err() || closed {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_signals(tx: Sender<Input>) -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGINT, SIGQUIT])?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = (sig, tx.send(Input::Signal));
+        }
+    });
+    Ok(())
+}
+
+/// Runs the app on the real terminal.
+pub fn run(mut app: App) -> io::Result<()> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let (tx, rx) = mpsc::channel();
+    spawn_signals(tx.clone())?;
+    ct::enable_raw_mode()?;
+    let _guard = Guard;
+    // A plain clear: ratatui's `clear` asks the terminal for the cursor
+    // position, and the input thread would swallow the answer.
+    execute!(
+        io::stdout(),
+        ct::EnterAlternateScreen,
+        cursor::Hide,
+        ct::Clear(ct::ClearType::All)
+    )?;
+    spawn_input(tx);
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, io::stdout()));
+    let mut terminal = Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?;
+    run_loop(&mut terminal, &mut app, &rx, sync_edges)
+}
+
+/// Synchronized output around a frame: the terminal shows it all at once.
+fn sync_edges(backend: &mut CrosstermBackend<BufWriter<Stdout>>, begin: bool) -> io::Result<()> {
+    if begin {
+        queue!(backend, BeginSynchronizedUpdate)
+    } else {
+        queue!(backend, EndSynchronizedUpdate)?;
+        Write::flush(backend)
+    }
+}

@@ -1,0 +1,136 @@
+//! The live classes pane (SPEC §4.5): the selected client's classes, then
+//! the totals of the portfolio or of the current filter: counts per class,
+//! the 3×3 ABC×XYZ grid, counts per status.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::money;
+use crate::tui::app::App;
+use rapport::classes::{Abc, Status, Totals, Xyz};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let classes = app.classes();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style("border"))
+        .title(Span::styled(
+            format!(" Classes · {} ", classes.as_of),
+            t.style("header"),
+        ));
+    let mut lines = Vec::new();
+    let label = |s: &str| Span::styled(s.to_string(), t.style("muted"));
+    match app.selected_client().and_then(|c| classes.get(c.id)) {
+        Some(k) => {
+            let abc = k.abc.map_or(Span::styled("–", t.style("muted")), |a| {
+                Span::styled(a.as_str(), t.style(&format!("class_{}", a.as_str().to_lowercase())))
+            });
+            let xyz = k.xyz.map_or(Span::styled("–", t.style("muted")), |x| {
+                Span::styled(x.as_str(), t.style(&format!("class_{}", x.as_str().to_lowercase())))
+            });
+            lines.push(Line::from(vec![
+                label("ABC "),
+                abc,
+                label("  XYZ "),
+                xyz,
+                label("  "),
+                Span::styled(k.status.as_str(), t.style("text")),
+            ]));
+            lines.push(Line::from(vec![
+                label("Turnover "),
+                Span::styled(money(k.turnover), t.style("text")),
+            ]));
+            let cv = k.cv.map_or("–".to_string(), |cv| format!("{cv:.4}"));
+            let coop = k.cooperation_months.map_or("–".to_string(), |m| format!("{m} mo"));
+            lines.push(Line::from(vec![
+                label("CV "),
+                Span::styled(cv, t.style("text")),
+                label("  Coop. "),
+                Span::styled(coop, t.style("text")),
+            ]));
+            let maturity = match k.maturity {
+                Some((u, n)) => {
+                    let filled = if n == 0 { 0 } else { (u as usize * 10) / n as usize };
+                    vec![
+                        label("Maturity "),
+                        Span::styled(format!("{u}/{n} "), t.style("text")),
+                        Span::styled("█".repeat(filled), t.style("ok")),
+                        Span::styled("░".repeat(10 - filled), t.style("muted")),
+                    ]
+                }
+                None => vec![label("Maturity "), Span::styled("no portrait", t.style("muted"))],
+            };
+            lines.push(Line::from(maturity));
+        }
+        None => lines.push(Line::from(label("No client selected"))),
+    }
+    let (totals, scope) = match app.filter_hits() {
+        Some(_) => (
+            Totals::of(classes, app.rows.iter()),
+            format!("filter: {} clients", app.rows.len()),
+        ),
+        None => (
+            classes.totals.clone(),
+            format!("portfolio: {} clients", classes.totals.clients),
+        ),
+    };
+    lines.push(Line::from(Span::styled(format!("── {scope} "), t.style("accent"))));
+    lines.extend(grid(app, &totals));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The ABC×XYZ grid with totals, then status counts.
+pub fn grid<'a>(app: &'a App, totals: &Totals) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    let mut head = vec![Span::raw("     ")];
+    for x in Xyz::ALL {
+        head.push(Span::styled(
+            format!("{:>5}", x.as_str()),
+            t.style(&format!("class_{}", x.as_str().to_lowercase())),
+        ));
+    }
+    head.push(Span::styled(format!("{:>5}{:>6}", "–", "all"), t.style("muted")));
+    lines.push(Line::from(head));
+    for (i, a) in Abc::ALL.iter().map(Some).chain([None]).enumerate() {
+        let name = a.map_or("–", |a| a.as_str());
+        let style = a.map_or(t.style("muted"), |a| {
+            t.style(&format!("class_{}", a.as_str().to_lowercase()))
+        });
+        let mut row = vec![Span::styled(format!("  {name}  "), style)];
+        for x in 0..4 {
+            let n = totals.grid[i][x];
+            row.push(Span::styled(
+                format!("{n:>5}"),
+                if n == 0 { t.style("muted") } else { t.style("text") },
+            ));
+        }
+        row.push(Span::styled(format!("{:>6}", totals.abc[i]), t.style("muted")));
+        lines.push(Line::from(row));
+    }
+    let statuses: Vec<Span> = Status::ALL
+        .iter()
+        .zip(totals.status)
+        .flat_map(|(s, n)| {
+            [
+                Span::styled(format!("{} ", short(*s)), t.style("muted")),
+                Span::styled(format!("{n}  "), t.style("text")),
+            ]
+        })
+        .collect();
+    lines.push(Line::from(statuses));
+    lines
+}
+
+fn short(s: Status) -> &'static str {
+    match s {
+        Status::Potential => "pot",
+        Status::New => "new",
+        Status::Regular => "reg",
+        Status::Restored => "rest",
+        Status::Lost => "lost",
+    }
+}

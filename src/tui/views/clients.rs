@@ -1,0 +1,172 @@
+//! The client list: name (with the filter's matched characters
+//! highlighted), segment, manager, ABC·XYZ badge, status, maturity,
+//! turnover. Only the visible rows are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+use super::money;
+use crate::tui::app::{App, Column};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let model = app.model();
+    let classes = app.classes();
+    let wide = area.width >= 90;
+    let title = format!(
+        " Clients · {} · sorted by {}{} ",
+        app.rows.len(),
+        app.sort.title(),
+        if app.descending { " ↓" } else { " ↑" }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style("border"))
+        .title(Span::styled(title, t.style("header")));
+    let inner_height = area.height.saturating_sub(3) as usize; // borders + header
+    app.list_height.set(inner_height.max(1));
+    // Keep the selection in view, moving the window as little as possible.
+    let mut offset = app.list_offset.get();
+    if app.selected < offset {
+        offset = app.selected;
+    } else if inner_height > 0 && app.selected >= offset + inner_height {
+        offset = app.selected + 1 - inner_height;
+    }
+    offset = offset.min(app.rows.len().saturating_sub(inner_height.max(1)));
+    app.list_offset.set(offset);
+
+    let sorted = |c: Column, name: &'static str| {
+        if app.sort == c {
+            Span::styled(
+                format!("{name}{}", if app.descending { "↓" } else { "↑" }),
+                t.style("accent"),
+            )
+        } else {
+            Span::styled(name, t.style("header"))
+        }
+    };
+    let mut header = vec![Cell::from(sorted(Column::Name, "Name"))];
+    if wide {
+        header.push(Cell::from(sorted(Column::Segment, "Segment")));
+        header.push(Cell::from(sorted(Column::Manager, "Manager")));
+    }
+    header.extend([
+        Cell::from(sorted(Column::Class, "Cls")),
+        Cell::from(sorted(Column::Status, "Status")),
+        Cell::from(sorted(Column::Maturity, "Mat")),
+        Cell::from(Line::from(sorted(Column::Turnover, "Turnover")).right_aligned()),
+    ]);
+    let rows = app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_height)
+        .filter_map(|(i, id)| {
+            let c = model.clients.get(id)?;
+            let k = classes.get(*id);
+            let marks = app.highlight(*id);
+            let name: Line = if marks.is_empty() {
+                Line::from(Span::styled(c.name.clone(), t.style("text")))
+            } else {
+                Line::from(
+                    c.name
+                        .chars()
+                        .enumerate()
+                        .map(|(j, ch)| {
+                            Span::styled(
+                                ch.to_string(),
+                                if marks.contains(&j) {
+                                    t.style("matched")
+                                } else {
+                                    t.style("text")
+                                },
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let abc = k.and_then(|k| k.abc);
+            let xyz = k.and_then(|k| k.xyz);
+            let badge = Line::from(vec![
+                Span::styled(
+                    abc.map_or("–", |a| a.as_str()),
+                    abc.map_or(t.style("muted"), |a| {
+                        t.style(&format!("class_{}", a.as_str().to_lowercase()))
+                    }),
+                ),
+                Span::styled("·", t.style("muted")),
+                Span::styled(
+                    xyz.map_or("–", |x| x.as_str()),
+                    xyz.map_or(t.style("muted"), |x| {
+                        t.style(&format!("class_{}", x.as_str().to_lowercase()))
+                    }),
+                ),
+            ]);
+            let status = k.map_or("", |k| k.status.as_str());
+            let status_style = match status {
+                "lost" => t.style("overdue"),
+                "new" | "restored" => t.style("ok"),
+                "potential" => t.style("muted"),
+                _ => t.style("text"),
+            };
+            let maturity = k
+                .and_then(|k| k.maturity)
+                .map_or(String::from("–"), |(u, n)| format!("{u}/{n}"));
+            let turnover = k.map_or(0, |k| k.turnover);
+            let mut cells = vec![Cell::from(name)];
+            if wide {
+                let seg = c
+                    .segment
+                    .and_then(|s| model.segments.get(&s))
+                    .map_or("–", |s| s.name.as_str());
+                let mgr = c
+                    .manager
+                    .and_then(|m| model.managers.get(&m))
+                    .map_or("–", |m| m.login.as_str());
+                cells.push(Cell::from(Span::styled(seg.to_string(), t.style("muted"))));
+                cells.push(Cell::from(Span::styled(mgr.to_string(), t.style("muted"))));
+            }
+            cells.extend([
+                Cell::from(badge),
+                Cell::from(Span::styled(status.to_string(), status_style)),
+                Cell::from(Span::styled(maturity, t.style("text"))),
+                Cell::from(
+                    Line::from(Span::styled(
+                        money(turnover),
+                        if turnover < 0 {
+                            t.style("warning")
+                        } else {
+                            t.style("text")
+                        },
+                    ))
+                    .right_aligned(),
+                ),
+            ]);
+            let row = Row::new(cells);
+            Some(if i == app.selected {
+                row.style(t.selection())
+            } else {
+                row
+            })
+        });
+    let mut widths = vec![Constraint::Min(14)];
+    if wide {
+        widths.push(Constraint::Length(16));
+        widths.push(Constraint::Length(9));
+    }
+    widths.extend([
+        Constraint::Length(4),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Length(13),
+    ]);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default()))
+        .block(block)
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}

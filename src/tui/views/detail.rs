@@ -1,0 +1,95 @@
+//! The selected client's detail: contact persons, last contacts, open
+//! offers, open tickets.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::tui::app::App;
+use rapport::domain::TicketStage;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let block = Block::default().borders(Borders::ALL).border_style(t.style("border"));
+    let Some(c) = app.selected_client() else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("No client selected", t.style("muted"))).block(block),
+            area,
+        );
+        return;
+    };
+    let model = app.model();
+    let block = block.title(Span::styled(
+        format!(" {} · {} ", c.reference, c.name),
+        t.style("header"),
+    ));
+    let heading = |s: &str| Line::from(Span::styled(s.to_string(), t.style("accent")));
+    let mut lines = vec![heading("Contact persons")];
+    let persons: Vec<_> = model.persons_of(c.id).collect();
+    if persons.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    for p in persons {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}", p.name), t.style("text")),
+            Span::styled(format!("  {} {}", p.role, p.phone), t.style("muted")),
+        ]));
+    }
+    lines.push(heading("Last contacts"));
+    if app.contacts.is_empty() {
+        lines.push(Line::from(Span::styled("  none logged", t.style("muted"))));
+    }
+    for e in app.contacts.iter().take(3) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} {:<7}", e.at.format("%d/%m/%y"), e.channel.as_str()),
+                t.style("muted"),
+            ),
+            Span::styled(e.summary.clone(), t.style("text")),
+        ]));
+    }
+    lines.push(heading("Open offers"));
+    let open: Vec<_> = model.offers_of(c.id).filter(|o| o.stage.is_open()).collect();
+    if open.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    for o in open {
+        let product = model.products.get(&o.product).map_or("?", |p| p.name.as_str());
+        let due = o.next_step.or(o.expiry).or(o.invoice_due).or(o.delivery);
+        let overdue = due.is_some_and(|d| d < app.today);
+        let due_text = due.map_or(String::new(), |d| format!(" → {}", d.format("%d/%m")));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {product} "), t.style("text")),
+            Span::styled(
+                format!("{} {}", o.stage.short(), o.stage_date.format("%d/%m")),
+                t.style("muted"),
+            ),
+            Span::styled(due_text, if overdue { t.style("overdue") } else { t.style("muted") }),
+        ]));
+    }
+    lines.push(heading("Open tickets"));
+    let tickets: Vec<_> = model
+        .tickets
+        .values()
+        .filter(|k| k.client == c.id && k.stage != TicketStage::Closed)
+        .collect();
+    if tickets.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    for k in tickets {
+        let overdue = k.stage_due.is_some_and(|d| d < app.today);
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  #{} {} ", k.id, k.stage),
+                if overdue {
+                    t.style("overdue")
+                } else {
+                    t.style("warning")
+                },
+            ),
+            Span::styled(k.description.clone(), t.style("text")),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}

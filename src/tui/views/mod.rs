@@ -1,0 +1,172 @@
+//! Drawing: every view renders from `&App` and does no I/O.
+
+mod classes_pane;
+mod clients;
+mod detail;
+mod overlays;
+mod portfolio;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::app::{App, Overlay, Tab, Tone};
+use super::keymap::Mode;
+
+/// Below this the layout cannot show a usable list and pane.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    let [top, main, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    tabs(frame, app, top);
+    match app.tab {
+        Tab::Clients => {
+            let right = if main.width >= 110 { 44 } else { 34 };
+            let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
+            clients::draw(frame, app, list);
+            let pane_height = if side.height >= 30 { 17 } else { side.height.min(15) };
+            let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
+            detail::draw(frame, app, det);
+            classes_pane::draw(frame, app, pane);
+        }
+        Tab::Portfolio => portfolio::draw(frame, app, main),
+    }
+    status_line(frame, app, bottom);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => overlays::help(frame, app, *scroll),
+        Overlay::Palette { query, selected } => overlays::palette(frame, app, query, *selected),
+        Overlay::Form(_, form) => overlays::form(frame, app, form),
+        Overlay::Confirm(_, form) => {
+            overlays::form(frame, app, form);
+            overlays::confirm(frame, app);
+        }
+        Overlay::Errors => overlays::errors(frame, app),
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::from("Terminal too small"),
+        Line::from(format!(
+            "need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
+            area.width, area.height
+        )),
+    ];
+    let y = area.height.saturating_sub(2) / 2;
+    let rect = Rect::new(area.x, area.y + y, area.width, area.height.min(2));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(text).centered(), rect);
+}
+
+fn tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" rapport ", t.style("accent"))];
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let style = if *tab == app.tab {
+            t.style("tab_active").add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            t.style("tab")
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {} {} ", i + 1, tab.title()), style));
+    }
+    let as_of = if app.as_of() == app.today {
+        format!("as of today {} ", app.as_of())
+    } else {
+        format!("as of {} ", app.as_of())
+    };
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + as_of.chars().count());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(
+        as_of,
+        if app.as_of() == app.today {
+            t.style("muted")
+        } else {
+            t.style("warning")
+        },
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn status_line(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let line = if app.filter_open || !app.filter.is_empty() {
+        let count = app.filter_hits().unwrap_or(app.rows.len());
+        let cursor = if app.filter_open { "▏" } else { "" };
+        Line::from(vec![
+            Span::styled("/", t.style("accent")),
+            Span::styled(format!("{}{cursor}", app.filter), t.style("text")),
+            Span::styled(
+                format!("  {count} of {} clients", app.model().clients.len()),
+                t.style("muted"),
+            ),
+        ])
+    } else if let Some((text, tone)) = &app.status {
+        let style = if *tone == Tone::Error {
+            t.style("error")
+        } else {
+            t.style("ok")
+        };
+        Line::from(Span::styled(text.clone(), style))
+    } else {
+        Line::from(Span::styled(
+            format!("{} clients", app.model().clients.len()),
+            t.style("muted"),
+        ))
+    };
+    let mode = app.mode();
+    let hint_mode = if mode == Mode::Filter { Mode::Filter } else { mode };
+    let hints: Vec<String> = [
+        (super::action::Action::Help, "help"),
+        (super::action::Action::OpenFilter, "filter"),
+        (super::action::Action::AddSettlement, "settlement"),
+        (super::action::Action::Palette, "commands"),
+        (super::action::Action::Quit, "quit"),
+    ]
+    .iter()
+    .filter_map(|(a, label)| app.keymap.key_for(hint_mode, *a).map(|k| format!("{k} {label}")))
+    .collect();
+    let hints = hints.join("  ");
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(hints.chars().count() as u16 + 1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(line), left);
+    frame.render_widget(
+        Paragraph::new(Span::styled(hints, t.style("status_bar"))).right_aligned(),
+        right,
+    );
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+/// `12345678` cents → `123,456.78`: money with thousands separators.
+pub fn money(cents: i64) -> String {
+    let text = rapport::domain::Money(cents).to_string();
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text.as_str()), |r| ("-", r));
+    let (whole, frac) = rest.split_once('.').unwrap_or((rest, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac}")
+}

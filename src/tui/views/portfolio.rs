@@ -1,0 +1,81 @@
+//! The portfolio view: totals and the class history, i.e. the counts per
+//! ABC class at each of the last 12 month ends.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
+
+use super::classes_pane::grid;
+use super::money;
+use crate::tui::app::App;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let [left, right] = Layout::horizontal([Constraint::Length(40), Constraint::Min(20)]).areas(area);
+    let totals = &app.classes().totals;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Clients  ", t.style("muted")),
+            Span::styled(totals.clients.to_string(), t.style("text")),
+        ]),
+        Line::from(vec![
+            Span::styled("Turnover ", t.style("muted")),
+            Span::styled(money(totals.turnover), t.style("text")),
+        ]),
+        Line::from(""),
+    ];
+    lines.extend(grid(app, totals));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style("border"))
+        .title(Span::styled(
+            format!(" Portfolio · {} ", app.as_of()),
+            t.style("header"),
+        ));
+    frame.render_widget(Paragraph::new(lines).block(block), left);
+
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style("border"))
+        .title(Span::styled(
+            " Clients per ABC class at each month end ",
+            t.style("header"),
+        ));
+    let Some(history) = app.history() else {
+        frame.render_widget(Paragraph::new("").block(block), right);
+        return;
+    };
+    let groups: Vec<BarGroup> = history
+        .iter()
+        .map(|h| {
+            let bars: Vec<Bar> = ["A", "B", "C"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    Bar::default()
+                        .value(u64::from(h.totals.abc[i]))
+                        .style(t.style(&format!("class_{}", name.to_lowercase())))
+                        .value_style(t.style("text").add_modifier(ratatui::style::Modifier::REVERSED))
+                })
+                .collect();
+            BarGroup::default()
+                .label(Line::from(h.as_of.format("%m/%y").to_string()))
+                .bars(&bars)
+        })
+        .collect();
+    let inner_width = right.width.saturating_sub(2);
+    let group_width = (inner_width / history.len().max(1) as u16).max(4);
+    let bar_width = ((group_width.saturating_sub(1)) / 3).max(1);
+    let mut chart = BarChart::default()
+        .block(block)
+        .bar_width(bar_width)
+        .bar_gap(0)
+        .group_gap(1)
+        .label_style(Style::default());
+    for g in groups {
+        chart = chart.data(g);
+    }
+    frame.render_widget(chart, right);
+}

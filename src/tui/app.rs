@@ -480,7 +480,16 @@ impl App {
             self.sort = Column::Relevance;
             self.descending = true;
         }
+        let keep = self.rows.get(self.selected).copied();
         self.refresh_rows(None);
+        // A new pattern selects its best match, as an incremental filter
+        // should; clearing the filter keeps the client that was selected.
+        if self.hits.is_some() && self.selected != 0 {
+            self.selected = 0;
+            self.load_detail();
+        } else if self.hits.is_none() {
+            self.refresh_rows(keep);
+        }
     }
 
     /// Rebuilds the list from the filter and the sort, keeping `keep` (or

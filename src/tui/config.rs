@@ -51,6 +51,12 @@ impl<'t> Doc<'t> {
         });
     }
 
+    /// The problems found, in file order.
+    pub fn into_errors(mut self) -> Vec<ConfigError> {
+        self.errors.sort_by_key(|e| (e.line, e.column));
+        self.errors
+    }
+
     /// Parses the document, recording syntax errors; what could be
     /// recovered is still returned.
     pub fn parse(&mut self) -> DeTable<'t> {

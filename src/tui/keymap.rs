@@ -258,7 +258,7 @@ impl Keymap {
                 }
             }
         }
-        doc.errors
+        doc.into_errors()
     }
 
     fn bind(&mut self, mode: Mode, b: Binding) {

@@ -57,7 +57,7 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
                 other => doc.error(key.span(), format!("unknown setting '{other}' (keymap, theme)")),
             }
         }
-        errors.extend(doc.errors);
+        errors.extend(doc.into_errors());
     }
     let user_keys = read(dir, "keymap.toml");
     let (keymap, e) = Keymap::load(&keymap_name, user_keys.as_ref().map(|(f, t)| (f.as_str(), t.as_str())));

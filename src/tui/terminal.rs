@@ -37,6 +37,9 @@ pub fn run_loop<B: Backend>(
     mut frame_edges: impl FnMut(&mut B, bool) -> io::Result<()>,
 ) -> io::Result<()> {
     loop {
+        if app.quit {
+            return Ok(());
+        }
         if app.dirty {
             frame_edges(terminal.backend_mut(), true)?;
             terminal
@@ -44,9 +47,6 @@ pub fn run_loop<B: Backend>(
                 .map_err(|e| io::Error::other(e.to_string()))?;
             frame_edges(terminal.backend_mut(), false)?;
             app.dirty = false;
-        }
-        if app.quit {
-            return Ok(());
         }
         match inputs.recv() {
             Ok(Input::Key(k)) if k.kind != KeyEventKind::Release => app.key(k),

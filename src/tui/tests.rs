@@ -1,1 +1,298 @@
+//! The TUI on a `TestBackend`: snapshots of each view on the demo data
+//! (fixed seed and date), key sequences through the real `update` path,
+//! and a sweep over terminal sizes.
 
+use std::sync::mpsc;
+
+use chrono::NaiveDate;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use rapport::classes::compute;
+use rapport::demo::{DemoOptions, generate};
+use rapport::store::Store;
+
+use super::app::{App, Overlay, Tab};
+use super::keymap::Keymap;
+use super::terminal::{Input, run_loop};
+use super::theme::{Depth, Theme};
+use super::views;
+
+const TODAY: &str = "2026-11-22";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: App,
+}
+
+fn fixture_with(keymap: &str) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    let today: NaiveDate = TODAY.parse().unwrap();
+    generate(
+        &mut store,
+        &DemoOptions {
+            clients: 300,
+            seed: 42,
+            today,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let (keymap, errors) = Keymap::load(keymap, None);
+    assert!(errors.is_empty());
+    let (theme, _) = Theme::load("dark", None, Depth::TrueColor);
+    let app = App::new(Box::new(store), "tester".into(), today, keymap, theme);
+    Fixture { _dir: dir, app }
+}
+
+fn fixture() -> Fixture {
+    fixture_with("default")
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.key(key(KeyCode::Char(c)));
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::draw(f, app)).unwrap();
+    t
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    render(app, w, h).backend().to_string()
+}
+
+#[test]
+fn clients_view_snapshots() {
+    let f = fixture();
+    insta::assert_snapshot!("clients_80x24", screen(&f.app, 80, 24));
+    insta::assert_snapshot!("clients_120x40", screen(&f.app, 120, 40));
+}
+
+#[test]
+fn filter_muller_finds_mueller_with_accents_ignored() {
+    let mut f = fixture();
+    press(&mut f.app, "/muller");
+    let top = f.app.selected_client().unwrap();
+    assert_eq!(top.name, "Müller & Söhne");
+    assert!(f.app.rows.len() < 300);
+    // The matched characters of the name are highlighted: M-ü-l-l-e-r.
+    assert_eq!(f.app.highlight(top.id), vec![0, 1, 2, 3, 4, 5]);
+    insta::assert_snapshot!("filter_muller_120x40", screen(&f.app, 120, 40));
+    // `societe` finds Société Générale Équipements; narrowing reuses hits.
+    f.app.key(key(KeyCode::Esc));
+    press(&mut f.app, "/societe");
+    assert_eq!(f.app.selected_client().unwrap().name, "Société Générale Équipements");
+    f.app.key(key(KeyCode::Enter));
+    assert!(!f.app.filter_open);
+    assert_eq!(f.app.filter, "societe");
+    f.app.key(key(KeyCode::Esc));
+    assert!(f.app.filter.is_empty());
+    assert_eq!(f.app.rows.len(), 300);
+}
+
+#[test]
+fn adding_a_settlement_updates_list_and_classes_in_the_same_frame() {
+    let mut f = fixture();
+    press(&mut f.app, "/muller");
+    f.app.key(key(KeyCode::Enter));
+    let id = f.app.selected_client().unwrap().id;
+    let before = f.app.classes().get(id).unwrap().clone();
+    press(&mut f.app, "a");
+    assert!(matches!(f.app.overlay, Overlay::Form(..)));
+    f.app.key(key(KeyCode::Tab));
+    press(&mut f.app, "999999,99");
+    f.app.key(key(KeyCode::Tab));
+    press(&mut f.app, "crm-basic");
+    insta::assert_snapshot!("settlement_form_80x24", screen(&f.app, 80, 24));
+    f.app.key(key(KeyCode::Enter));
+    assert_eq!(f.app.overlay, Overlay::None);
+    let after = f.app.classes().get(id).unwrap();
+    assert_eq!(after.turnover, before.turnover + 99_999_999);
+    assert_eq!(after.abc, Some(rapport::classes::Abc::A));
+    assert_ne!(before.abc, after.abc);
+    // Live means exact: the incremental result equals a fresh computation.
+    assert_eq!(f.app.classes(), &compute(f.app.model(), TODAY.parse().unwrap()));
+    assert!(f.app.status.as_ref().unwrap().0.contains("record settlement 999999.99"));
+    insta::assert_snapshot!("after_settlement_120x40", screen(&f.app, 120, 40));
+}
+
+#[test]
+fn forms_validate_inline_and_ask_before_discarding() {
+    let mut f = fixture();
+    press(&mut f.app, "a");
+    f.app.key(key(KeyCode::Tab));
+    press(&mut f.app, "12x");
+    let text = screen(&f.app, 100, 30);
+    assert!(text.contains("'12x' is not an amount"), "{text}");
+    // Enter refuses an invalid form and keeps it open.
+    f.app.key(key(KeyCode::Enter));
+    assert!(matches!(f.app.overlay, Overlay::Form(..)));
+    // Esc on a changed form asks; n goes back, y discards.
+    f.app.key(key(KeyCode::Esc));
+    assert!(matches!(f.app.overlay, Overlay::Confirm(..)));
+    press(&mut f.app, "n");
+    assert!(matches!(f.app.overlay, Overlay::Form(..)));
+    f.app.key(key(KeyCode::Esc));
+    press(&mut f.app, "y");
+    assert_eq!(f.app.overlay, Overlay::None);
+    // An unchanged form closes at once.
+    press(&mut f.app, "a");
+    f.app.key(key(KeyCode::Esc));
+    assert_eq!(f.app.overlay, Overlay::None);
+    // A bad date typed into the date field.
+    press(&mut f.app, "a");
+    for _ in 0..10 {
+        f.app.key(key(KeyCode::Backspace));
+    }
+    press(&mut f.app, "31/02/2026");
+    assert!(screen(&f.app, 100, 30).contains("'31/02/2026' is not a date"));
+}
+
+#[test]
+fn changing_segment_goes_through_the_command_path() {
+    let mut f = fixture();
+    let id = f.app.selected_client().unwrap().id;
+    let version = f.app.model().clients[&id].version;
+    press(&mut f.app, "e");
+    for _ in 0..20 {
+        f.app.key(key(KeyCode::Backspace));
+    }
+    press(&mut f.app, "nowhere");
+    f.app.key(key(KeyCode::Enter));
+    assert!(matches!(f.app.overlay, Overlay::Form(..)), "unknown segment refused");
+    for _ in 0..7 {
+        f.app.key(key(KeyCode::Backspace));
+    }
+    press(&mut f.app, "health");
+    f.app.key(key(KeyCode::Enter));
+    assert_eq!(f.app.overlay, Overlay::None);
+    let c = &f.app.model().clients[&id];
+    assert_eq!(c.version, version + 1);
+    assert_eq!(f.app.model().segments[&c.segment.unwrap()].code, "health");
+    assert_eq!(f.app.classes(), &compute(f.app.model(), TODAY.parse().unwrap()));
+}
+
+#[test]
+fn sorting_and_navigation() {
+    let mut f = fixture();
+    let first = f.app.rows[0];
+    f.app.key(key(KeyCode::Down));
+    f.app.key(key(KeyCode::Down));
+    assert_eq!(f.app.selected, 2);
+    f.app.key(key(KeyCode::End));
+    assert_eq!(f.app.selected, 299);
+    f.app.key(key(KeyCode::Home));
+    assert_eq!(f.app.rows[f.app.selected], first);
+    // Sort by turnover (descending): the biggest client comes first.
+    for _ in 0..6 {
+        press(&mut f.app, "s");
+    }
+    assert_eq!(f.app.sort, super::app::Column::Turnover);
+    let turnovers: Vec<i64> = f
+        .app
+        .rows
+        .iter()
+        .map(|id| f.app.classes().get(*id).unwrap().turnover)
+        .collect();
+    assert!(turnovers.windows(2).all(|w| w[0] >= w[1]));
+    press(&mut f.app, "S");
+    let turnovers: Vec<i64> = f
+        .app
+        .rows
+        .iter()
+        .map(|id| f.app.classes().get(*id).unwrap().turnover)
+        .collect();
+    assert!(turnovers.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn vim_keymap_sequences() {
+    let mut f = fixture_with("vim");
+    press(&mut f.app, "jjj");
+    assert_eq!(f.app.selected, 3);
+    press(&mut f.app, "G");
+    assert_eq!(f.app.selected, 299);
+    press(&mut f.app, "gg");
+    assert_eq!(f.app.selected, 0);
+    press(&mut f.app, "2");
+    assert_eq!(f.app.tab, Tab::Portfolio);
+}
+
+#[test]
+fn other_views_snapshots() {
+    let mut f = fixture();
+    press(&mut f.app, "?");
+    insta::assert_snapshot!("help_80x24", screen(&f.app, 80, 24));
+    f.app.key(key(KeyCode::Esc));
+    press(&mut f.app, ":sort");
+    insta::assert_snapshot!("palette_80x24", screen(&f.app, 80, 24));
+    f.app.key(key(KeyCode::Enter)); // runs the best match: sort_next
+    assert_eq!(f.app.sort, super::app::Column::Segment);
+    press(&mut f.app, "2");
+    insta::assert_snapshot!("portfolio_120x40", screen(&f.app, 120, 40));
+    press(&mut f.app, "[");
+    assert_eq!(f.app.as_of(), "2026-10-22".parse::<NaiveDate>().unwrap());
+    insta::assert_snapshot!("too_small", screen(&f.app, 40, 10));
+}
+
+#[test]
+fn every_size_renders_without_panicking() {
+    let mut f = fixture();
+    let heights = [0u16, 1, 2, 3, 14, 15, 16, 24, 40, 60];
+    let setups: [&dyn Fn(&mut App); 5] = [
+        &|_| {},
+        &|a| press(a, "/mul"),
+        &|a| press(a, "?"),
+        &|a| press(a, "a"),
+        &|a| press(a, "2"),
+    ];
+    for setup in setups {
+        let mut app = std::mem::replace(&mut f.app, fixture().app);
+        setup(&mut app);
+        let mut t = Terminal::new(TestBackend::new(1, 1)).unwrap();
+        for w in 0..=200u16 {
+            for h in heights {
+                t.backend_mut().resize(w, h);
+                t.autoresize().unwrap();
+                t.draw(|fr| views::draw(fr, &app)).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn the_loop_draws_only_when_something_changed() {
+    let f = fixture();
+    let mut app = f.app;
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let mut frames = 0;
+    // A key that is bound to nothing, a move, a quit.
+    tx.send(Input::Key(key(KeyCode::Char('§')))).unwrap();
+    tx.send(Input::Key(key(KeyCode::Down))).unwrap();
+    tx.send(Input::Key(key(KeyCode::Char('q')))).unwrap();
+    run_loop(&mut terminal, &mut app, &rx, |_, begin| {
+        frames += usize::from(begin);
+        Ok(())
+    })
+    .unwrap();
+    // First frame, then one for the move; the unbound key and quit draw nothing.
+    assert_eq!(frames, 2);
+    assert!(app.quit);
+    // A closed input ends the loop without a quit action.
+    let mut app2 = fixture().app;
+    let (tx, rx) = mpsc::channel();
+    tx.send(Input::Closed).unwrap();
+    run_loop(&mut terminal, &mut app2, &rx, |_, _| Ok(())).unwrap();
+    assert!(!app2.quit);
+}

@@ -122,7 +122,7 @@ impl Theme {
                 other => doc.error(key.span(), format!("unknown field '{other}' (expected name, colors)")),
             }
         }
-        doc.errors
+        doc.into_errors()
     }
 
     fn color(&self, role: &str) -> Option<Color> {

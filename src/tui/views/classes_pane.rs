@@ -86,42 +86,46 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 pub fn grid<'a>(app: &'a App, totals: &Totals) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut lines = Vec::new();
-    let mut head = vec![Span::raw("     ")];
+    let mut head = vec![Span::raw("    ")];
     for x in Xyz::ALL {
         head.push(Span::styled(
-            format!("{:>5}", x.as_str()),
+            format!("{:>4}", x.as_str()),
             t.style(&format!("class_{}", x.as_str().to_lowercase())),
         ));
     }
-    head.push(Span::styled(format!("{:>5}{:>6}", "–", "all"), t.style("muted")));
+    head.push(Span::styled(format!("{:>4}{:>5}", "–", "all"), t.style("muted")));
     lines.push(Line::from(head));
     for (i, a) in Abc::ALL.iter().map(Some).chain([None]).enumerate() {
         let name = a.map_or("–", |a| a.as_str());
         let style = a.map_or(t.style("muted"), |a| {
             t.style(&format!("class_{}", a.as_str().to_lowercase()))
         });
-        let mut row = vec![Span::styled(format!("  {name}  "), style)];
+        let mut row = vec![Span::styled(format!("  {name} "), style)];
         for x in 0..4 {
             let n = totals.grid[i][x];
             row.push(Span::styled(
-                format!("{n:>5}"),
+                format!("{n:>4}"),
                 if n == 0 { t.style("muted") } else { t.style("text") },
             ));
         }
-        row.push(Span::styled(format!("{:>6}", totals.abc[i]), t.style("muted")));
+        row.push(Span::styled(format!("{:>5}", totals.abc[i]), t.style("muted")));
         lines.push(Line::from(row));
     }
-    let statuses: Vec<Span> = Status::ALL
-        .iter()
-        .zip(totals.status)
-        .flat_map(|(s, n)| {
-            [
-                Span::styled(format!("{} ", short(*s)), t.style("muted")),
-                Span::styled(format!("{n}  "), t.style("text")),
-            ]
-        })
-        .collect();
-    lines.push(Line::from(statuses));
+    // Statuses on two lines so that a narrow pane shows them all.
+    let status = |range: std::ops::Range<usize>| -> Line<'a> {
+        Line::from(
+            range
+                .flat_map(|i| {
+                    [
+                        Span::styled(format!("{} ", short(Status::ALL[i])), t.style("muted")),
+                        Span::styled(format!("{}  ", totals.status[i]), t.style("text")),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    lines.push(status(0..3));
+    lines.push(status(3..5));
     lines
 }
 

@@ -16,6 +16,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let model = app.model();
     let classes = app.classes();
     let wide = area.width >= 90;
+    // Narrow lists show turnover compactly (383.2k) to leave room for names.
+    let compact = area.width < 60;
     let title = format!(
         " Clients · {} · sorted by {}{} ",
         app.rows.len(),
@@ -54,10 +56,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         header.push(Cell::from(sorted(Column::Manager, "Manager")));
     }
     header.extend([
-        Cell::from(sorted(Column::Class, "Cls")),
+        Cell::from(sorted(Column::Class, "ABC")),
         Cell::from(sorted(Column::Status, "Status")),
         Cell::from(sorted(Column::Maturity, "Mat")),
-        Cell::from(Line::from(sorted(Column::Turnover, "Turnover")).right_aligned()),
+        Cell::from(Line::from(sorted(Column::Turnover, if compact { "Turnov." } else { "Turnover" })).right_aligned()),
     ]);
     let rows = app
         .rows
@@ -136,7 +138,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Cell::from(Span::styled(maturity, t.style("text"))),
                 Cell::from(
                     Line::from(Span::styled(
-                        money(turnover),
+                        if compact {
+                            short_money(turnover)
+                        } else {
+                            money(turnover)
+                        },
                         if turnover < 0 {
                             t.style("warning")
                         } else {
@@ -159,14 +165,29 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         widths.push(Constraint::Length(9));
     }
     widths.extend([
-        Constraint::Length(4),
+        Constraint::Length(3),
         Constraint::Length(9),
         Constraint::Length(4),
-        Constraint::Length(13),
+        Constraint::Length(if compact { 7 } else { 13 }),
     ]);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::default()))
         .block(block)
         .column_spacing(1);
     frame.render_widget(table, area);
+}
+
+/// `38321146` cents → `383.2k`: turnover in seven characters.
+fn short_money(cents: i64) -> String {
+    let units = cents as f64 / 100.0;
+    let abs = units.abs();
+    if abs >= 1e9 {
+        format!("{:.1}G", units / 1e9)
+    } else if abs >= 1e6 {
+        format!("{:.1}M", units / 1e6)
+    } else if abs >= 1e4 {
+        format!("{:.1}k", units / 1e3)
+    } else {
+        format!("{units:.0}")
+    }
 }

@@ -30,10 +30,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if persons.is_empty() {
         lines.push(Line::from(Span::styled("  none", t.style("muted"))));
     }
+    let room = area.width >= 44;
     for p in persons {
+        let extra = if room {
+            format!("  {} {}", p.role, p.phone)
+        } else {
+            format!("  {}", p.role)
+        };
         lines.push(Line::from(vec![
             Span::styled(format!("  {}", p.name), t.style("text")),
-            Span::styled(format!("  {} {}", p.role, p.phone), t.style("muted")),
+            Span::styled(extra, t.style("muted")),
         ]));
     }
     lines.push(heading("Last contacts"));

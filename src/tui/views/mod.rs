@@ -29,10 +29,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     tabs(frame, app, top);
     match app.tab {
         Tab::Clients => {
-            let right = if main.width >= 110 { 44 } else { 34 };
+            let right = if main.width >= 110 { 44 } else { 32 };
             let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
             clients::draw(frame, app, list);
-            let pane_height = if side.height >= 30 { 17 } else { side.height.min(15) };
+            let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
             let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
             detail::draw(frame, app, det);
             classes_pane::draw(frame, app, pane);

@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .borders(Borders::ALL)
         .border_style(t.style("border"))
         .title(Span::styled(
-            " Clients per ABC class at each month end ",
+            " Clients per class A · B · C at the last 12 month ends ",
             t.style("header"),
         ));
     let Some(history) = app.history() else {

@@ -305,6 +305,7 @@ impl App {
                     let narrowing = self.filter.starts_with(&before) && !before.trim().is_empty();
                     let within = if narrowing { self.hits.clone() } else { None };
                     self.apply_filter(within.as_deref());
+                    self.dirty = true;
                 }
             }
             Overlay::Form(_, form) => {

@@ -81,7 +81,10 @@ fn clients_view_snapshots() {
 #[test]
 fn filter_muller_finds_mueller_with_accents_ignored() {
     let mut f = fixture();
-    press(&mut f.app, "/muller");
+    press(&mut f.app, "/mulle");
+    f.app.dirty = false;
+    press(&mut f.app, "r");
+    assert!(f.app.dirty, "typing into the filter must redraw");
     let top = f.app.selected_client().unwrap();
     assert_eq!(top.name, "Müller & Söhne");
     assert!(f.app.rows.len() < 300);

@@ -1,0 +1,158 @@
+//! End to end: the real binary in tmux. Keys go in with `send-keys`, the
+//! screen comes back with `capture-pane`. Needs tmux (CI installs it).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(name: &str) -> Tmux {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "these tests need tmux (apt-get install tmux)"
+        );
+        Tmux {
+            socket: format!("rapport-{name}-{}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn start(&self, home: &Path, command: &str) {
+        let env = format!(
+            "cd {} && export XDG_DATA_HOME={0}/data XDG_CONFIG_HOME={0}/config TERM=xterm-256color NO_COLOR=1; {command}",
+            home.display()
+        );
+        self.run(&["new-session", "-d", "-x", "120", "-y", "40", "sh", "-c", &env]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {text:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+fn demo_db(home: &Path) -> PathBuf {
+    let db = home.join("demo-db");
+    let o = rapport(home, &["--db", db.to_str().unwrap(), "demo", "--today", "2026-11-22"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    db
+}
+
+#[test]
+fn list_filter_and_quit_restore_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let tmux = Tmux::new("filter");
+    let stty = home.path().join("stty.txt");
+    tmux.start(
+        home.path(),
+        &format!(
+            "{BIN} --db {} --as-of 2026-11-22; stty -a > {}; echo EXITED $?; sleep 60",
+            db.display(),
+            stty.display()
+        ),
+    );
+    let s = tmux.wait_for("Clients · 300");
+    assert!(s.contains("Apotheke"), "{s}");
+    assert!(s.contains("portfolio: 300 clients"), "{s}");
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "muller"]);
+    let s = tmux.wait_for("/muller");
+    let first_row = s.lines().nth(3).unwrap_or_default().to_string();
+    assert!(first_row.contains("Müller & Söhne"), "first row: {first_row}\n{s}");
+    assert!(s.contains("C000002 · Müller & Söhne"), "{s}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("300 clients");
+    tmux.keys(&["q"]);
+    let s = tmux.wait_for("EXITED 0");
+    assert!(!s.contains("Clients ·"), "the alternate screen was left:\n{s}");
+    let modes = std::fs::read_to_string(&stty).unwrap();
+    for mode in ["echo", "icanon", "isig"] {
+        assert!(
+            modes.split_whitespace().any(|w| w == mode),
+            "{mode} not restored: {modes}"
+        );
+    }
+}
+
+#[test]
+fn sighup_ends_the_session_and_releases_the_database() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let tmux = Tmux::new("hup");
+    let pidfile = home.path().join("pid");
+    tmux.start(
+        home.path(),
+        &format!(
+            "echo $$ > {}; exec {BIN} --db {} --as-of 2026-11-22",
+            pidfile.display(),
+            db.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    // The whole process group of the pane, as a dropped SSH connection does.
+    let pgid = nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(pid))).unwrap();
+    nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "rapport still runs after SIGHUP"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store = rapport::store::Store::open(&db);
+    assert!(store.is_ok(), "the database is still locked: {:?}", store.err());
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.split_whitespace().nth(2) == Some("Z"))
+}

@@ -5,11 +5,12 @@
 //! frame. Views only read this state.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use rapport::classes::{self, Classes, Engine};
+use rapport::classes::{self, Classes, Engine, Totals};
 use rapport::domain::*;
 use rapport::model::{Change, Model};
 use rapport::store::{Command, Event, Store, StoreError};
@@ -139,6 +140,8 @@ pub struct App {
     pub filter: String,
     /// Filter hits, best first, with their scores.
     hits: Option<Vec<(ClientId, i64)>>,
+    /// Class totals over the filter hits (the pane shows them).
+    filter_totals: Option<Totals>,
     pub rows: Vec<ClientId>,
     pub selected: usize,
     pub sort: Column,
@@ -158,8 +161,13 @@ pub struct App {
 
 impl App {
     pub fn new(data: Box<dyn Data>, who: String, today: NaiveDate, keymap: Keymap, theme: Theme) -> App {
-        let engine = Engine::new(data.model(), today);
-        let search = Search::build(data.model());
+        // Both read the model only: build them side by side.
+        let model = data.model();
+        let (engine, search) = std::thread::scope(|s| {
+            let search = s.spawn(|| Search::build(model));
+            let engine = Engine::new(model, today);
+            (engine, search.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        });
         let mut app = App {
             data,
             who,
@@ -174,6 +182,7 @@ impl App {
             filter_open: false,
             filter: String::new(),
             hits: None,
+            filter_totals: None,
             rows: Vec::new(),
             selected: 0,
             sort: Column::Name,
@@ -216,6 +225,28 @@ impl App {
 
     pub fn filter_hits(&self) -> Option<usize> {
         self.hits.as_ref().map(Vec::len)
+    }
+
+    /// Class totals over the filter, when one is active.
+    pub fn filter_totals(&self) -> Option<&Totals> {
+        self.filter_totals.as_ref()
+    }
+
+    /// Recounts the filter's totals: one merge of two id-ordered lists.
+    fn recount(&mut self) {
+        self.filter_totals = self.hits.as_ref().map(|hits| {
+            let mut ids: Vec<ClientId> = hits.iter().map(|(id, _)| *id).collect();
+            ids.sort_unstable();
+            let mut totals = Totals::default();
+            let mut classes = self.engine.classes().clients.iter().peekable();
+            for id in ids {
+                while classes.next_if(|c| c.client < id).is_some() {}
+                if let Some(c) = classes.peek().filter(|c| c.client == id) {
+                    totals.add(c);
+                }
+            }
+            totals
+        });
     }
 
     pub fn highlight(&self, id: ClientId) -> Vec<usize> {
@@ -416,6 +447,7 @@ impl App {
             return;
         }
         self.engine.set_as_of(self.data.model(), date);
+        self.recount();
         self.history = None;
         if self.tab == Tab::Portfolio {
             self.open_portfolio();
@@ -496,6 +528,7 @@ impl App {
     /// Rebuilds the list from the filter and the sort, keeping `keep` (or
     /// the current client) selected where it still shows.
     fn refresh_rows(&mut self, keep: Option<ClientId>) {
+        self.recount();
         let keep = keep.or_else(|| self.rows.get(self.selected).copied());
         self.rows = match &self.hits {
             Some(h) => h.iter().map(|(id, _)| *id).collect(),
@@ -521,27 +554,32 @@ impl App {
                 }
             }
             Column::Name | Column::Segment | Column::Manager => {
-                let mut keyed: Vec<(String, ClientId)> = self
-                    .rows
-                    .iter()
-                    .map(|id| {
-                        let c = model.clients.get(id);
-                        let text = match sort {
-                            Column::Segment => c
-                                .and_then(|c| c.segment)
-                                .and_then(|s| model.segments.get(&s))
-                                .map_or(String::from("\u{10ffff}"), |s| fold(&s.name).0),
-                            Column::Manager => c
-                                .and_then(|c| c.manager)
-                                .and_then(|m| model.managers.get(&m))
-                                .map_or(String::from("\u{10ffff}"), |m| fold(&m.name).0),
-                            _ => c.map_or_else(String::new, |c| fold(&c.name).0),
-                        };
-                        (text, *id)
-                    })
-                    .collect();
-                keyed.sort();
-                self.rows = keyed.into_iter().map(|(_, id)| id).collect();
+                // Folded once per segment and manager, not once per client;
+                // names come folded from the search index.
+                let segments: HashMap<SegmentId, String> =
+                    model.segments.values().map(|s| (s.id, fold(&s.name).0)).collect();
+                let managers: HashMap<ManagerId, String> =
+                    model.managers.values().map(|m| (m.id, fold(&m.name).0)).collect();
+                const LAST: &str = "\u{10ffff}";
+                let search = &self.search;
+                let key = |id: &ClientId| -> &str {
+                    let c = model.clients.get(id);
+                    match sort {
+                        Column::Segment => c
+                            .and_then(|c| c.segment)
+                            .and_then(|s| segments.get(&s))
+                            .map_or(LAST, String::as_str),
+                        Column::Manager => c
+                            .and_then(|c| c.manager)
+                            .and_then(|m| managers.get(&m))
+                            .map_or(LAST, String::as_str),
+                        _ => search.name_key(*id).unwrap_or(""),
+                    }
+                };
+                let mut keyed: Vec<(&str, ClientId)> = self.rows.iter().map(|id| (key(id), *id)).collect();
+                keyed.sort_unstable();
+                let rows: Vec<ClientId> = keyed.into_iter().map(|(_, id)| id).collect();
+                self.rows = rows;
             }
             Column::Class => self.rows.sort_by_key(|id| {
                 let c = rank(*id);

@@ -43,10 +43,10 @@ pub fn fold(s: &str) -> (String, Vec<usize>) {
 
 struct Entry {
     id: ClientId,
-    /// Folded `name · ref · segment · contact persons`.
-    hay: String,
-    /// Folded characters that belong to the name.
-    name_chars: usize,
+    /// Folded name.
+    name: String,
+    /// Folded `ref · segment · contact persons`.
+    rest: String,
     /// Folded name character → original name character.
     name_map: Vec<usize>,
 }
@@ -59,30 +59,40 @@ pub struct Search {
 fn entry(model: &Model, id: ClientId) -> Option<Entry> {
     let c = model.clients.get(&id)?;
     let (name, name_map) = fold(&c.name);
-    let mut hay = name.clone();
-    hay.push_str(" · ");
-    hay.push_str(&fold(&c.reference).0);
+    let mut rest = fold(&c.reference).0;
     if let Some(seg) = c.segment.and_then(|s| model.segments.get(&s)) {
-        hay.push_str(" · ");
-        hay.push_str(&fold(&seg.name).0);
+        rest.push_str(" · ");
+        rest.push_str(&fold(&seg.name).0);
     }
     for p in model.persons_of(id) {
-        hay.push_str(" · ");
-        hay.push_str(&fold(&p.name).0);
+        rest.push_str(" · ");
+        rest.push_str(&fold(&p.name).0);
     }
     Some(Entry {
         id,
-        name_chars: name_map.len(),
+        name,
+        rest,
         name_map,
-        hay,
     })
 }
 
-/// Whether `pattern`'s characters occur in `hay` in order.
+/// Whether `pattern`'s characters occur in `hay` in order (bytes: both
+/// are folded, and a multi-byte character matches only itself).
 fn subsequence(hay: &str, pattern: &str) -> bool {
-    let mut h = hay.chars();
-    pattern.chars().all(|p| h.any(|c| c == p))
+    let mut h = hay.bytes();
+    pattern.bytes().all(|p| h.any(|c| c == p))
 }
+
+/// Whether `pattern` occurs in order across `name` then `rest`.
+fn subsequence_across(name: &str, rest: &str, pattern: &str) -> bool {
+    let mut h = name.bytes().chain(rest.bytes());
+    pattern.bytes().all(|p| h.any(|c| c == p))
+}
+
+/// Ranking: matches in the name first (a run of the pattern before a
+/// scattered one), then clients that match only through their ref,
+/// segment or contact persons. Higher is better.
+const TIER: i64 = 1 << 40;
 
 impl Search {
     pub fn build(model: &Model) -> Search {
@@ -103,6 +113,34 @@ impl Search {
             }
             (Err(_), None) => {}
         }
+    }
+
+    /// The folded name of a client (a sort key).
+    pub fn name_key(&self, id: ClientId) -> Option<&str> {
+        self.entries
+            .binary_search_by_key(&id, |e| e.id)
+            .ok()
+            .map(|i| self.entries[i].name.as_str())
+    }
+
+    fn score(&self, e: &Entry, pattern: &str) -> Option<i64> {
+        if !subsequence_across(&e.name, &e.rest, pattern) {
+            return None;
+        }
+        if let Some(pos) = e.name.find(pattern) {
+            // A run in the name; earlier and at a word start is better.
+            let word_start = pos == 0 || e.name.as_bytes().get(pos - 1) == Some(&b' ');
+            return Some(2 * TIER + i64::from(word_start) * 1000 - pos as i64);
+        }
+        if subsequence(&e.name, pattern) {
+            let s = if pattern.len() > 1 {
+                self.matcher.fuzzy_match(&e.name, pattern).unwrap_or(0)
+            } else {
+                0
+            };
+            return Some(TIER + s);
+        }
+        Some(0)
     }
 
     /// The clients matching `pattern`, best first (ties by id). `within`
@@ -127,8 +165,7 @@ impl Search {
         let score = |chunk: &[&Entry]| -> Vec<(ClientId, i64)> {
             chunk
                 .iter()
-                .filter(|e| subsequence(&e.hay, &pattern))
-                .filter_map(|e| self.matcher.fuzzy_match(&e.hay, &pattern).map(|s| (e.id, s)))
+                .filter_map(|e| self.score(e, &pattern).map(|s| (e.id, s)))
                 .collect()
         };
         // Two cores: score the halves of a big list side by side.
@@ -143,11 +180,12 @@ impl Search {
         } else {
             score(&candidates)
         };
-        hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         hits
     }
 
-    /// Indexes of the characters of the client's name that `pattern` matched.
+    /// Indexes of the characters of the client's name that `pattern`
+    /// matched (none when it matched elsewhere).
     pub fn highlight(&self, id: ClientId, pattern: &str) -> Vec<usize> {
         let (pattern, _) = fold(pattern.trim());
         let Some(e) = self
@@ -161,18 +199,18 @@ impl Search {
         if pattern.is_empty() {
             return Vec::new();
         }
-        match self.matcher.fuzzy_indices(&e.hay, &pattern) {
-            Some((_, idx)) => {
-                let mut out: Vec<usize> = idx
-                    .into_iter()
-                    .filter(|i| *i < e.name_chars)
-                    .filter_map(|i| e.name_map.get(i).copied())
-                    .collect();
-                out.dedup();
-                out
+        let folded: Vec<usize> = if let Some(pos) = e.name.find(&pattern) {
+            let start = e.name.get(..pos).map_or(0, |p| p.chars().count());
+            (start..start + pattern.chars().count()).collect()
+        } else {
+            match self.matcher.fuzzy_indices(&e.name, &pattern) {
+                Some((_, idx)) => idx,
+                None => return Vec::new(),
             }
-            None => Vec::new(),
-        }
+        };
+        let mut out: Vec<usize> = folded.into_iter().filter_map(|i| e.name_map.get(i).copied()).collect();
+        out.dedup();
+        out
     }
 }
 

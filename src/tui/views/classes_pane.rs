@@ -67,18 +67,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         None => lines.push(Line::from(label("No client selected"))),
     }
-    let (totals, scope) = match app.filter_hits() {
-        Some(_) => (
-            Totals::of(classes, app.rows.iter()),
-            format!("filter: {} clients", app.rows.len()),
-        ),
+    let (totals, scope) = match app.filter_totals() {
+        Some(t) => (t, format!("filter: {} clients", t.clients)),
         None => (
-            classes.totals.clone(),
+            &classes.totals,
             format!("portfolio: {} clients", classes.totals.clients),
         ),
     };
     lines.push(Line::from(Span::styled(format!("── {scope} "), t.style("accent"))));
-    lines.extend(grid(app, &totals));
+    lines.extend(grid(app, totals));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Start-up to first frame of the real binary, measured in tmux: from launch
+# until the client list shows on the screen. Prints one figure per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db=${1:-target/bench-data/demo-100k}
+bin=target/release/rapport
+sock="rapport-startup-$$"
+for _ in 1 2 3 4 5; do
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  start=$(date +%s%N)
+  tmux -L "$sock" new-session -d -x 120 -y 40 "$bin --db $db --as-of 2026-11-22"
+  until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Clients ·"; do sleep 0.005; done
+  end=$(date +%s%N)
+  echo "start-up to first frame: $(( (end - start) / 1000000 )) ms"
+  tmux -L "$sock" send-keys q
+  sleep 0.5
+done
+tmux -L "$sock" kill-server 2>/dev/null || true

@@ -6,14 +6,20 @@ cd "$(dirname "$0")/.."
 db=${1:-target/bench-data/demo-100k}
 bin=target/release/rapport
 sock="rapport-startup-$$"
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
 for _ in 1 2 3 4 5; do
-  tmux -L "$sock" kill-server 2>/dev/null || true
   start=$(date +%s%N)
   tmux -L "$sock" new-session -d -x 120 -y 40 "$bin --db $db --as-of 2026-11-22"
-  until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Clients ·"; do sleep 0.005; done
+  deadline=$((start + 30000000000))
+  until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Clients ·"; do
+    sleep 0.005
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then
+      echo "no first frame after 30 s:"; tmux -L "$sock" capture-pane -p; exit 1
+    fi
+  done
   end=$(date +%s%N)
   echo "start-up to first frame: $(( (end - start) / 1000000 )) ms"
   tmux -L "$sock" send-keys q
-  sleep 0.5
+  # Quitting saves the model snapshot; wait until the session has ended.
+  while tmux -L "$sock" has-session 2>/dev/null; do sleep 0.05; done
 done
-tmux -L "$sock" kill-server 2>/dev/null || true

@@ -367,3 +367,56 @@ fn killed_writers_lose_no_confirmed_command() {
     }
     assert!(confirmed > 0, "the writer never confirmed anything");
 }
+
+#[test]
+fn the_model_snapshot_is_a_cache_that_is_never_trusted_when_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = small_store(dir.path());
+    store.execute("amy", settle(1, "2026-01-05", 1000)).unwrap();
+    assert!(!store.loaded_from_snapshot());
+    store.save_snapshot().unwrap();
+    let expected = store.model().clone();
+    drop(store);
+
+    // Current snapshot: used, and the model is the same.
+    let mut store = Store::open(&db).unwrap();
+    assert!(store.loaded_from_snapshot());
+    assert_eq!(store.model(), &expected);
+    assert_eq!(store.model().client_by_ref("C1").map(|c| c.id), Some(ClientId(1)));
+
+    // A command after the snapshot makes it stale: the records are read.
+    store.execute("amy", settle(2, "2026-01-06", 500)).unwrap();
+    let expected = store.model().clone();
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    assert!(!store.loaded_from_snapshot());
+    assert_eq!(store.model(), &expected);
+    drop(store);
+
+    // A damaged snapshot is ignored, not an error.
+    let mut store = Store::open(&db).unwrap();
+    store.save_snapshot().unwrap();
+    drop(store);
+    let file = db.join("rapport-model.snapshot");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert!(!store.loaded_from_snapshot());
+    assert_eq!(store.model(), &expected);
+    drop(store);
+
+    // Another database's snapshot, even at the same sequence number, is ignored.
+    let other = tempfile::tempdir().unwrap();
+    let mut o = small_store(other.path());
+    o.execute("amy", settle(1, "2026-01-05", 999_999)).unwrap();
+    o.execute("amy", settle(2, "2026-01-06", 1)).unwrap();
+    o.save_snapshot().unwrap();
+    drop(o);
+    std::fs::copy(db_in(other.path()).join("rapport-model.snapshot"), &file).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert!(!store.loaded_from_snapshot());
+    assert_eq!(store.model(), &expected);
+}

@@ -32,7 +32,7 @@ pub struct Counters {
     pub ticket: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     pub settings: Settings,
     pub counters: Counters,
@@ -47,6 +47,7 @@ pub struct Model {
     pub tasks: BTreeMap<TaskId, Task>,
     pub surveys: BTreeMap<SurveyId, Survey>,
     pub tickets: BTreeMap<TicketId, Ticket>,
+    #[serde(skip)]
     index: Index,
 }
 
@@ -196,6 +197,17 @@ impl Model {
                 self.tickets.insert(t.id, t);
             }
         }
+    }
+
+    /// Rebuilds the lookups by user keys (after decoding a snapshot, which
+    /// does not carry them).
+    pub fn rebuild_index(&mut self) {
+        self.index = Index {
+            client_by_ref: self.clients.values().map(|c| (c.reference.clone(), c.id)).collect(),
+            segment_by_code: self.segments.values().map(|s| (s.code.clone(), s.id)).collect(),
+            product_by_code: self.products.values().map(|p| (p.code.clone(), p.id)).collect(),
+            manager_by_login: self.managers.values().map(|m| (m.login.clone(), m.id)).collect(),
+        };
     }
 
     /// Loading path: the store hands over persisted records directly.

@@ -26,6 +26,13 @@ fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<PAYLOAD_LIMIT>()
 }
 
+/// A model snapshot holds every kept record at once.
+const SNAPSHOT_LIMIT: usize = 8 * 1024 * 1024 * 1024;
+
+fn snapshot_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<SNAPSHOT_LIMIT>()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum RecordKind {
@@ -46,6 +53,7 @@ pub enum RecordKind {
     Survey = 15,
     Ticket = 16,
     Audit = 17,
+    Snapshot = 18,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,17 +117,32 @@ record! {
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {
     let payload = bincode::serde::encode_to_vec(record, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(envelope(R::KIND, payload))
+}
+
+fn envelope(kind: RecordKind, payload: Vec<u8>) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len() + TRAILER);
     out.extend_from_slice(&MAGIC);
-    out.push(R::KIND as u8);
+    out.push(kind as u8);
     out.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
     out.extend_from_slice(&payload);
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_be_bytes());
-    Ok(out)
+    out
 }
 
 pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
+    let payload = open_envelope(bytes, R::KIND)?;
+    let (value, used): (R, usize) =
+        bincode::serde::decode_from_slice(payload, config()).map_err(|e| CodecError::Payload(e.to_string()))?;
+    if used != payload.len() {
+        return Err(CodecError::TrailingBytes(payload.len() - used));
+    }
+    Ok(value)
+}
+
+/// Checks magic, checksum, kind and version; returns the payload.
+fn open_envelope(bytes: &[u8], kind: RecordKind) -> Result<&[u8], CodecError> {
     if bytes.len() < HEADER + TRAILER {
         return Err(CodecError::Truncated(bytes.len()));
     }
@@ -133,9 +156,9 @@ pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
     if stored != computed {
         return Err(CodecError::Checksum { stored, computed });
     }
-    if header[2] != R::KIND as u8 {
+    if header[2] != kind as u8 {
         return Err(CodecError::WrongKind {
-            expected: R::KIND,
+            expected: kind,
             found: header[2],
         });
     }
@@ -143,12 +166,39 @@ pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
     if version != SCHEMA_VERSION {
         return Err(CodecError::UnknownVersion(version));
     }
-    let (value, used): (R, usize) =
-        bincode::serde::decode_from_slice(payload, config()).map_err(|e| CodecError::Payload(e.to_string()))?;
+    Ok(payload)
+}
+
+/// The model as of one audit sequence number of one database: a cache
+/// that spares reading every record at start-up.
+#[derive(serde::Serialize)]
+pub struct SnapshotRef<'a> {
+    pub created: chrono::NaiveDateTime,
+    pub seq: u64,
+    pub model: &'a crate::model::Model,
+}
+
+#[derive(serde::Deserialize)]
+pub struct Snapshot {
+    pub created: chrono::NaiveDateTime,
+    pub seq: u64,
+    pub model: crate::model::Model,
+}
+
+pub fn encode_snapshot(s: &SnapshotRef) -> Result<Vec<u8>, CodecError> {
+    let payload = bincode::serde::encode_to_vec(s, snapshot_config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(envelope(RecordKind::Snapshot, payload))
+}
+
+pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, CodecError> {
+    let payload = open_envelope(bytes, RecordKind::Snapshot)?;
+    let (mut snapshot, used): (Snapshot, usize) = bincode::serde::decode_from_slice(payload, snapshot_config())
+        .map_err(|e| CodecError::Payload(e.to_string()))?;
     if used != payload.len() {
         return Err(CodecError::TrailingBytes(payload.len() - used));
     }
-    Ok(value)
+    snapshot.model.rebuild_index();
+    Ok(snapshot)
 }
 
 #[cfg(test)]

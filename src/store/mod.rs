@@ -64,6 +64,8 @@ pub(crate) const TREE_NAMES: [&str; 15] = [
 pub(crate) const META_INFO: &[u8] = b"info";
 pub(crate) const META_COUNTERS: &[u8] = b"counters";
 pub(crate) const META_SETTINGS: &[u8] = b"settings";
+/// The model snapshot, beside sled's own files in the database directory.
+pub(crate) const SNAPSHOT_FILE: &str = "rapport-model.snapshot";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -79,6 +81,8 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Codec(#[from] CodecError),
+    #[error("cannot write the model snapshot: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 pub struct Store {
@@ -86,6 +90,10 @@ pub struct Store {
     db: sled::Db,
     trees: Vec<sled::Tree>,
     model: Model,
+    /// When the database was created: stamps the snapshot.
+    created: NaiveDateTime,
+    /// The sequence number of the snapshot on disk, if it matches the model.
+    snapshot_seq: Option<u64>,
 }
 
 impl Store {
@@ -101,6 +109,38 @@ impl Store {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// Whether opening read the model from a current snapshot.
+    pub fn loaded_from_snapshot(&self) -> bool {
+        self.snapshot_seq.is_some_and(|s| s == self.model.counters.seq)
+    }
+
+    /// Writes the model as a snapshot (temp file, fsync, rename) so that
+    /// the next open reads one file instead of every record. A cache only:
+    /// it is used when its sequence number is the database's, and the
+    /// records stay the truth. Does nothing when the snapshot is current.
+    pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
+        let seq = self.model.counters.seq;
+        if self.snapshot_seq == Some(seq) {
+            return Ok(());
+        }
+        let bytes = codec::encode_snapshot(&codec::SnapshotRef {
+            created: self.created,
+            seq,
+            model: &self.model,
+        })?;
+        let target = self.path.join(SNAPSHOT_FILE);
+        let tmp = self.path.join(format!("{SNAPSHOT_FILE}.tmp"));
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, &bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &target)?;
+        std::fs::File::open(&self.path)?.sync_all()?;
+        self.snapshot_seq = Some(seq);
+        Ok(())
     }
 
     fn tree(&self, t: T) -> &sled::Tree {

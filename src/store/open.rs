@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::codec::{self, DbInfo};
-use super::{META_COUNTERS, META_INFO, META_SETTINGS, Store, StoreError, T, TREE_NAMES, decode_at, scan_prefix};
+use super::{
+    META_COUNTERS, META_INFO, META_SETTINGS, SNAPSHOT_FILE, Store, StoreError, T, TREE_NAMES, decode_at, scan_prefix,
+};
 use crate::domain::*;
 use crate::model::{Change, ClientAggregate, Counters, Model};
 
@@ -45,9 +47,7 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
         .map_err(|e| damaged(e.into()))?;
     let meta = &trees[T::Meta as usize];
     match meta.get(META_INFO).map_err(|e| damaged(e.into()))? {
-        Some(bytes) => {
-            let _: DbInfo = decode_at(T::Meta, META_INFO, &bytes).map_err(damaged)?;
-        }
+        Some(_) => {}
         None => {
             let has_data = trees.iter().any(|t| !t.is_empty());
             if has_data || !db.is_empty() {
@@ -62,13 +62,30 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
     if fresh {
         restrict_files(path);
     }
-    let model = load_model(&trees).map_err(damaged)?;
+    let info: DbInfo = meta_record(&trees, META_INFO).map_err(damaged)?;
+    let counters: Counters = meta_record(&trees, META_COUNTERS).map_err(damaged)?;
+    let (model, snapshot_seq) = match read_snapshot(path, &info, &counters) {
+        Some(model) => (model, Some(counters.seq)),
+        None => (load_model(&trees).map_err(damaged)?, None),
+    };
     Ok(Store {
         path: path.to_path_buf(),
         db,
         trees,
         model,
+        created: info.created,
+        snapshot_seq,
     })
+}
+
+/// The model from the snapshot file, if there is one for exactly this
+/// database at exactly this sequence number. Anything else (missing,
+/// damaged, older, from another database) means reading the records.
+fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters) -> Option<Model> {
+    let bytes = fs::read(path.join(SNAPSHOT_FILE)).ok()?;
+    let snapshot = codec::decode_snapshot(&bytes).ok()?;
+    (snapshot.created == info.created && snapshot.seq == counters.seq && &snapshot.model.counters == counters)
+        .then_some(snapshot.model)
 }
 
 /// Returns whether the database is new. A missing directory is created

@@ -29,6 +29,8 @@ pub trait Data {
     fn model(&self) -> &Model;
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError>;
     fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError>;
+    /// The session ends: keep what makes the next one start fast.
+    fn close(&mut self) -> Result<(), StoreError>;
 }
 
 impl Data for Store {
@@ -40,6 +42,9 @@ impl Data for Store {
     }
     fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
         Store::contacts_of(self, client)
+    }
+    fn close(&mut self) -> Result<(), StoreError> {
+        self.save_snapshot()
     }
 }
 
@@ -209,6 +214,10 @@ impl App {
 
     pub fn model(&self) -> &Model {
         self.data.model()
+    }
+
+    pub fn close(&mut self) -> Result<(), StoreError> {
+        self.data.close()
     }
 
     pub fn classes(&self) -> &Classes {

@@ -105,7 +105,7 @@ fn spawn_signals(tx: Sender<Input>) -> io::Result<()> {
 }
 
 /// Runs the app on the real terminal.
-pub fn run(mut app: App) -> io::Result<()> {
+pub fn run(app: &mut App) -> io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -126,7 +126,7 @@ pub fn run(mut app: App) -> io::Result<()> {
     spawn_input(tx);
     let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, io::stdout()));
     let mut terminal = Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?;
-    run_loop(&mut terminal, &mut app, &rx, sync_edges)
+    run_loop(&mut terminal, app, &rx, sync_edges)
 }
 
 /// Synchronized output around a frame: the terminal shows it all at once.

@@ -193,6 +193,16 @@ pub enum CommandError {
 
 type Result<T> = std::result::Result<T, CommandError>;
 
+/// The record `id` of `map`, or "`what` #id not found".
+fn found<'a, K: Ord + std::fmt::Display, V>(
+    map: &'a std::collections::BTreeMap<K, V>,
+    id: K,
+    what: &str,
+) -> Result<&'a V> {
+    map.get(&id)
+        .ok_or_else(|| CommandError::NotFound(format!("{what} #{id}")))
+}
+
 fn invalid(msg: impl Into<String>) -> CommandError {
     CommandError::Invalid(msg.into())
 }
@@ -257,30 +267,10 @@ impl Command {
     /// changes it makes. Nothing is changed here.
     pub fn plan(&self, model: &Model, ctx: &Context) -> Result<Vec<Change>> {
         let seq = ctx.seq;
-        let client = |id: ClientId| {
-            model
-                .clients
-                .get(&id)
-                .ok_or_else(|| CommandError::NotFound(format!("client #{id}")))
-        };
-        let product = |id: ProductId| {
-            model
-                .products
-                .get(&id)
-                .ok_or_else(|| CommandError::NotFound(format!("product #{id}")))
-        };
-        let segment = |id: SegmentId| {
-            model
-                .segments
-                .get(&id)
-                .ok_or_else(|| CommandError::NotFound(format!("segment #{id}")))
-        };
-        let manager = |id: ManagerId| {
-            model
-                .managers
-                .get(&id)
-                .ok_or_else(|| CommandError::NotFound(format!("manager #{id}")))
-        };
+        let client = |id: ClientId| found(&model.clients, id, "client");
+        let product = |id: ProductId| found(&model.products, id, "product");
+        let segment = |id: SegmentId| found(&model.segments, id, "segment");
+        let manager = |id: ManagerId| found(&model.managers, id, "manager");
         let c = &model.counters;
         Ok(match self {
             Command::UpdateSettings(s) => {
@@ -549,10 +539,7 @@ impl Command {
                 })]
             }
             Command::CompleteTask { task, date } => {
-                let t = model
-                    .tasks
-                    .get(task)
-                    .ok_or_else(|| CommandError::NotFound(format!("task #{task}")))?;
+                let t = found(&model.tasks, *task, "task")?;
                 if let Some(done) = t.done {
                     return Err(invalid(format!("task #{task} was already done on {done}")));
                 }
@@ -747,14 +734,8 @@ fn stored_settlement(ctx: &Context, client: ClientId, id: SettlementId) -> Resul
 }
 
 fn move_offer(model: &Model, ctx: &Context, m: &OfferMove) -> Result<Offer> {
-    let client = model
-        .clients
-        .get(&m.client)
-        .ok_or_else(|| CommandError::NotFound(format!("client #{}", m.client)))?;
-    let product = model
-        .products
-        .get(&m.product)
-        .ok_or_else(|| CommandError::NotFound(format!("product #{}", m.product)))?;
+    let client = found(&model.clients, m.client, "client")?;
+    let product = found(&model.products, m.product, "product")?;
     check_date("stage date", m.date)?;
     for (what, d) in [
         ("next step date", m.next_step),
@@ -854,10 +835,7 @@ fn new_ticket(
 }
 
 fn advance_ticket(model: &Model, ctx: &Context, a: &TicketAdvance) -> Result<Ticket> {
-    let old = model
-        .tickets
-        .get(&a.ticket)
-        .ok_or_else(|| CommandError::NotFound(format!("ticket #{}", a.ticket)))?;
+    let old = found(&model.tickets, a.ticket, "ticket")?;
     check_version(|| format!("ticket #{}", a.ticket), a.expected_version, old.version)?;
     let to = old
         .stage

@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use toml::de::DeValue;
-
 use super::config::{ConfigError, Doc, string};
 use super::keymap::{self, Keymap};
 use super::theme::{Depth, PRESETS, Theme};
@@ -51,9 +49,6 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
                         }
                     }
                 }
-                "view" => {
-                    let _ = matches!(value.get_ref(), DeValue::String(_));
-                }
                 other => doc.error(key.span(), format!("unknown setting '{other}' (keymap, theme)")),
             }
         }
@@ -70,4 +65,44 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
     );
     errors.extend(e);
     Loaded { keymap, theme, errors }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::keymap::{Key, Lookup, Mode};
+
+    #[test]
+    fn config_selects_presets_and_reports_every_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "keymap = \"vim\"\ntheme = \"light\"\n").unwrap();
+        let loaded = load(Some(dir.path()), Depth::TrueColor);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert_eq!(loaded.theme.name, "light");
+        let j = Key::parse("j").unwrap();
+        assert!(matches!(loaded.keymap.lookup(Mode::Clients, &[j]), Lookup::Run(_)));
+
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "keymap = \"emacs\"\ntheme = 3\ncolour = \"x\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("theme.toml"), "[colors]\nok = \"nope\"\n").unwrap();
+        let loaded = load(Some(dir.path()), Depth::TrueColor);
+        let text: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+        let cfg = dir.path().join("config.toml").display().to_string();
+        let theme = dir.path().join("theme.toml").display().to_string();
+        assert_eq!(
+            text,
+            vec![
+                format!("{cfg}:1:10: unknown keymap 'emacs' (default, vim)"),
+                format!("{cfg}:2:9: theme must be a string"),
+                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme)"),
+                format!("{theme}:2:6: unknown colour 'nope' (a name, #rrggbb or 0–255)"),
+            ]
+        );
+        // The presets still apply.
+        assert_eq!(loaded.theme.name, "dark");
+        assert!(!loaded.keymap.bindings(Mode::Clients).is_empty());
+    }
 }

@@ -201,21 +201,15 @@ fn sorting_and_navigation() {
         press(&mut f.app, "s");
     }
     assert_eq!(f.app.sort, super::app::Column::Turnover);
-    let turnovers: Vec<i64> = f
-        .app
-        .rows
-        .iter()
-        .map(|id| f.app.classes().get(*id).unwrap().turnover)
-        .collect();
-    assert!(turnovers.windows(2).all(|w| w[0] >= w[1]));
+    let turnovers = |app: &App| -> Vec<i64> {
+        app.rows
+            .iter()
+            .map(|id| app.classes().get(*id).unwrap().turnover)
+            .collect()
+    };
+    assert!(turnovers(&f.app).windows(2).all(|w| w[0] >= w[1]));
     press(&mut f.app, "S");
-    let turnovers: Vec<i64> = f
-        .app
-        .rows
-        .iter()
-        .map(|id| f.app.classes().get(*id).unwrap().turnover)
-        .collect();
-    assert!(turnovers.windows(2).all(|w| w[0] <= w[1]));
+    assert!(turnovers(&f.app).windows(2).all(|w| w[0] <= w[1]));
 }
 
 #[test]

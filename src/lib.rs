@@ -10,6 +10,7 @@ pub mod classes;
 pub mod demo;
 pub mod domain;
 pub mod io;
+pub mod matrix;
 pub mod model;
 pub mod paths;
 pub mod store;

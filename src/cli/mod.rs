@@ -3,6 +3,7 @@
 
 mod classes;
 mod data;
+mod offers;
 mod stress;
 
 use std::path::PathBuf;
@@ -44,6 +45,12 @@ enum Cmd {
     Export(data::ExportArgs),
     /// Print every client's classes (SPEC §4).
     Classes(classes::ClassesArgs),
+    /// List offers (the product matrix cells).
+    Offers(offers::OffersArgs),
+    /// Move one client's offer of one product to a stage (SPEC §3).
+    Offer(offers::OfferArgs),
+    /// Print the portrait: each segment's target products.
+    Portrait(offers::PortraitArgs),
     /// Test helper: apply numbered commands, reporting each once it is durable.
     #[command(hide = true)]
     StressWriter(stress::StressArgs),
@@ -109,6 +116,9 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Import(args)) => data::import(args, db),
         Some(Cmd::Export(args)) => data::export(args, db),
         Some(Cmd::Classes(args)) => classes::run(args, db),
+        Some(Cmd::Offers(args)) => offers::offers(args, db),
+        Some(Cmd::Offer(args)) => offers::offer(args, db),
+        Some(Cmd::Portrait(args)) => offers::portrait(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
         None => data::interactive(db, cli.demo, cli.as_of),
     }

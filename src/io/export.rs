@@ -183,24 +183,29 @@ pub fn export(store: &Store, kind: Kind, format: Format, out: &mut dyn Write) ->
         }
         Kind::Offers => {
             for o in model.offers.values() {
-                let refusal = o.refusal.as_ref();
-                w.row(&[
-                    client_ref(model, o.client),
-                    product_code(model, o.product),
-                    o.stage.as_str().into(),
-                    o.stage_date.to_string(),
-                    opt_date(o.next_step),
-                    o.next_note.clone(),
-                    opt_date(o.expiry),
-                    opt_date(o.invoice_due),
-                    opt_date(o.delivery),
-                    refusal.map(|r| r.reason.as_str().to_string()).unwrap_or_default(),
-                    refusal.map(|r| r.at_stage.as_str().to_string()).unwrap_or_default(),
-                    opt_date(refusal.and_then(|r| r.retry)),
-                    o.version.to_string(),
-                ])?;
+                w.row(&offer_row(model, o))?;
             }
         }
     }
     w.finish()
+}
+
+/// One offer in the columns of `Kind::Offers`.
+pub fn offer_row(model: &Model, o: &Offer) -> Vec<String> {
+    let refusal = o.refusal.as_ref();
+    vec![
+        client_ref(model, o.client),
+        product_code(model, o.product),
+        o.stage.as_str().into(),
+        o.stage_date.to_string(),
+        opt_date(o.next_step),
+        o.next_note.clone(),
+        opt_date(o.expiry),
+        opt_date(o.invoice_due),
+        opt_date(o.delivery),
+        refusal.map(|r| r.reason.as_str().to_string()).unwrap_or_default(),
+        refusal.map(|r| r.at_stage.as_str().to_string()).unwrap_or_default(),
+        opt_date(refusal.and_then(|r| r.retry)),
+        o.version.to_string(),
+    ]
 }

@@ -1,0 +1,218 @@
+//! `rapport offers`, `rapport offer`, `rapport portrait`: the product
+//! matrix from the command line, through the same command path as the TUI.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::{CliResult, Failure, current_login, date_arg, open_store, today};
+use rapport::domain::{OfferStage, RefusalReason};
+use rapport::io::Kind;
+use rapport::io::export::{Format, RowWriter, offer_row};
+use rapport::store::{Command, OfferMove};
+
+#[derive(Args, Debug)]
+pub struct OffersArgs {
+    /// Only this client's offers (its ref).
+    #[arg(long, value_name = "REF")]
+    client: Option<String>,
+    /// Only clients of this segment (its id).
+    #[arg(long, value_name = "SEGMENT")]
+    segment: Option<String>,
+    /// Only offers at this stage.
+    #[arg(long, value_parser = stage_arg)]
+    stage: Option<OfferStage>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct OfferArgs {
+    /// The client's ref.
+    client: String,
+    /// The product's id.
+    product: String,
+    /// The stage to move to: presentation, proposal, agreement, invoiced,
+    /// delivery, won, refused, excluded (or back to not_offered).
+    #[arg(value_parser = stage_arg)]
+    stage: OfferStage,
+    /// The stage date (default: today).
+    #[arg(long, value_parser = date_arg)]
+    date: Option<NaiveDate>,
+    /// The next step's date.
+    #[arg(long, value_parser = date_arg)]
+    next: Option<NaiveDate>,
+    /// What the next step is.
+    #[arg(long, default_value = "")]
+    next_note: String,
+    /// Why (required when moving back).
+    #[arg(long, default_value = "")]
+    note: String,
+    /// Refusal reason: price, timing, competitor, no_need, no_budget, other.
+    #[arg(long, value_parser = reason_arg)]
+    reason: Option<RefusalReason>,
+    /// When to try again after a refusal.
+    #[arg(long, value_parser = date_arg)]
+    retry: Option<NaiveDate>,
+    /// Proposal expiry date.
+    #[arg(long, value_parser = date_arg)]
+    expiry: Option<NaiveDate>,
+    /// Invoice due date.
+    #[arg(long, value_parser = date_arg)]
+    invoice_due: Option<NaiveDate>,
+    /// Delivery date.
+    #[arg(long, value_parser = date_arg)]
+    delivery: Option<NaiveDate>,
+    /// The offer version this edit is based on (from `rapport offers`): a
+    /// later change by someone else makes the edit fail instead of being
+    /// overwritten.
+    #[arg(long)]
+    version: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct PortraitArgs {
+    /// `text`: segments × products grid; `csv`: one `segment,product` row per target.
+    #[arg(long, value_enum, default_value_t = PortraitFormat::Text)]
+    format: PortraitFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PortraitFormat {
+    Text,
+    Csv,
+}
+
+fn stage_arg(s: &str) -> Result<OfferStage, String> {
+    OfferStage::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = OfferStage::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown stage '{s}' (one of {})", names.join(", "))
+    })
+}
+
+fn reason_arg(s: &str) -> Result<RefusalReason, String> {
+    RefusalReason::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = RefusalReason::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown reason '{s}' (one of {})", names.join(", "))
+    })
+}
+
+fn io_err(e: impl std::fmt::Display) -> Failure {
+    Failure::system(format!("cannot write: {e}"))
+}
+
+pub fn offers(args: OffersArgs, db: Option<PathBuf>) -> CliResult {
+    let store = open_store(db)?;
+    let model = store.model();
+    let client = match &args.client {
+        Some(r) => Some(
+            model
+                .client_by_ref(r)
+                .ok_or_else(|| Failure::input(format!("unknown client '{r}'")))?
+                .id,
+        ),
+        None => None,
+    };
+    let segment = match &args.segment {
+        Some(s) => Some(
+            model
+                .segment_by_code(s)
+                .ok_or_else(|| Failure::input(format!("unknown segment '{s}'")))?
+                .id,
+        ),
+        None => None,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut w = RowWriter::new(
+        &mut out,
+        args.format,
+        Kind::Offers.columns().iter().map(|(c, _)| *c).collect(),
+    )
+    .map_err(io_err)?;
+    for o in model.offers.values() {
+        let in_segment = || segment.is_none_or(|s| model.clients.get(&o.client).and_then(|c| c.segment) == Some(s));
+        if client.is_none_or(|c| c == o.client) && args.stage.is_none_or(|s| s == o.stage) && in_segment() {
+            w.row(&offer_row(model, o)).map_err(io_err)?;
+        }
+    }
+    w.finish().map_err(io_err)?;
+    out.flush().map_err(io_err)
+}
+
+pub fn offer(args: OfferArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let model = store.model();
+    let client = model
+        .client_by_ref(&args.client)
+        .ok_or_else(|| Failure::input(format!("unknown client '{}'", args.client)))?;
+    let product = model
+        .product_by_code(&args.product)
+        .ok_or_else(|| Failure::input(format!("unknown product '{}'", args.product)))?;
+    let from = model
+        .offers
+        .get(&(client.id, product.id))
+        .map_or(OfferStage::NotOffered, |o| o.stage);
+    let (reference, code, key) = (client.reference.clone(), product.code.clone(), (client.id, product.id));
+    let mut m = OfferMove::new(client.id, product.id, args.stage, args.date.unwrap_or_else(today));
+    m.expected_version = args.version;
+    m.next_step = args.next;
+    m.next_note = args.next_note;
+    m.note = args.note;
+    m.reason = args.reason;
+    m.retry = args.retry;
+    m.expiry = args.expiry;
+    m.invoice_due = args.invoice_due;
+    m.delivery = args.delivery;
+    store.execute(&current_login(), Command::MoveOffer(m))?;
+    let version = store.model().offers.get(&key).map_or(0, |o| o.version);
+    println!(
+        "offer {code} of {reference}: {from} → {} (version {version})",
+        args.stage
+    );
+    Ok(())
+}
+
+pub fn portrait(args: PortraitArgs, db: Option<PathBuf>) -> CliResult {
+    let store = open_store(db)?;
+    let model = store.model();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        PortraitFormat::Csv => {
+            rapport::io::export::export(&store, Kind::Portrait, Format::Csv, &mut out).map_err(io_err)?;
+        }
+        PortraitFormat::Text => {
+            let products = rapport::matrix::columns(model);
+            let width = model
+                .segments
+                .values()
+                .map(|s| s.code.chars().count())
+                .max()
+                .unwrap_or(7)
+                .max(7);
+            write!(out, "{:width$}", "segment").map_err(io_err)?;
+            for p in &products {
+                let code = model.products.get(p).map_or("", |p| p.code.as_str());
+                write!(out, "  {code}").map_err(io_err)?;
+            }
+            writeln!(out).map_err(io_err)?;
+            for s in model.segments.values() {
+                write!(out, "{:width$}", s.code).map_err(io_err)?;
+                for p in &products {
+                    let w = model.products.get(p).map_or(1, |p| p.code.chars().count());
+                    let mark = if model.portrait.contains(&(s.id, *p)) {
+                        "●"
+                    } else {
+                        "·"
+                    };
+                    write!(out, "  {mark:^w$}").map_err(io_err)?;
+                }
+                writeln!(out).map_err(io_err)?;
+            }
+        }
+    }
+    out.flush().map_err(io_err)
+}

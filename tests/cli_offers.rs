@@ -1,0 +1,138 @@
+//! `rapport offers`, `rapport offer`, `rapport portrait` on the real binary.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn setup(h: &Path) -> String {
+    let db = h.join("db").to_str().unwrap().to_string();
+    for (kind, content) in [
+        ("segments", "id,name\nretail,Retail\npublic,Public\n"),
+        ("products", "id,name,line\ncrm,CRM,software\ncare,Care,support\n"),
+        ("portrait", "segment,product\nretail,crm\nretail,care\npublic,care\n"),
+        ("clients", "ref,name,segment\nC1,Alpha,retail\nC2,Beta,public\n"),
+    ] {
+        let f = h.join(format!("{kind}.csv"));
+        std::fs::write(&f, content).unwrap();
+        let o = rapport(h, &["--db", &db, "import", kind, f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    db
+}
+
+#[test]
+fn offers_move_through_the_stages_with_the_rules_of_spec_3() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let db = setup(h);
+    let run = |args: &[&str]| {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        rapport(h, &all)
+    };
+    // Forward, skipping stages.
+    let o = run(&[
+        "offer",
+        "C1",
+        "crm",
+        "presentation",
+        "--date",
+        "2026-02-01",
+        "--next",
+        "2026-02-10",
+        "--next-note",
+        "send deck",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "offer crm of C1: not_offered → presentation (version 1)\n");
+    let o = run(&["offer", "C1", "crm", "agreement", "--date", "2026-02-20"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Back without a note: refused, nothing changed.
+    let o = run(&["offer", "C1", "crm", "proposal"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs a note"), "{}", stderr(&o));
+    let o = run(&[
+        "offer",
+        "C1",
+        "crm",
+        "proposal",
+        "--note",
+        "new terms",
+        "--expiry",
+        "2026-03-31",
+        "--date",
+        "2026-02-25",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A refusal needs its reason.
+    let o = run(&["offer", "C1", "care", "presentation", "--date", "2026-01-05"]);
+    assert!(o.status.success());
+    let o = run(&["offer", "C1", "care", "refused"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs a reason"));
+    let o = run(&[
+        "offer",
+        "C1",
+        "care",
+        "refused",
+        "--reason",
+        "no-budget",
+        "--retry",
+        "2026-09-01",
+        "--date",
+        "2026-01-20",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Bad input: clear message, exit 2.
+    for (args, message) in [
+        (vec!["offer", "C9", "crm", "won"], "unknown client 'C9'"),
+        (vec!["offer", "C1", "tea", "won"], "unknown product 'tea'"),
+        (vec!["offer", "C1", "crm", "sold"], "unknown stage 'sold'"),
+        (vec!["offer", "C1", "crm", "won", "--date", "30/02/2026"], "not a date"),
+        (
+            vec!["offer", "C1", "crm", "refused", "--reason", "mood"],
+            "unknown reason 'mood'",
+        ),
+        (
+            vec!["offer", "C1", "crm", "won", "--version", "1"],
+            "changed by someone else (you edited version 1, it is now at 3)",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+    }
+    // The current version goes through.
+    let o = run(&["offer", "C1", "crm", "won", "--version", "3", "--date", "2026-03-05"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let all = stdout(&run(&["offers"]));
+    assert_eq!(
+        all,
+        "client,product,stage,stage_date,next_step,next_note,expiry,invoice_due,delivery,reason,refused_at,retry,version\n\
+         C1,crm,won,2026-03-05,,,,,,,,,4\n\
+         C1,care,refused,2026-01-20,,,,,,no_budget,presentation,2026-09-01,2\n"
+    );
+    assert_eq!(stdout(&run(&["offers", "--stage", "won"])).lines().count(), 2);
+    assert_eq!(stdout(&run(&["offers", "--segment", "public"])).lines().count(), 1);
+    assert_eq!(stdout(&run(&["offers", "--client", "C2"])).lines().count(), 1);
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&["offers", "--client", "C1", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json[1]["reason"], "no_budget");
+    assert_eq!(run(&["offers", "--segment", "nowhere"]).status.code(), Some(2));
+}
+
+#[test]
+fn portrait_as_grid_and_csv() {
+    let home = tempfile::tempdir().unwrap();
+    let db = setup(home.path());
+    let o = rapport(home.path(), &["--db", &db, "portrait"]);
+    assert_eq!(
+        stdout(&o),
+        "segment  crm  care\nretail    ●    ●  \npublic    ·    ●  \n"
+    );
+    let o = rapport(home.path(), &["--db", &db, "portrait", "--format", "csv"]);
+    assert_eq!(stdout(&o), "segment,product\nretail,crm\nretail,care\npublic,care\n");
+}

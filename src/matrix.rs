@@ -56,11 +56,7 @@ pub fn cell(model: &Model, client: &Client, product: ProductId, today: NaiveDate
         OfferStage::NotOffered => "—".to_string(),
         OfferStage::Excluded => "×".to_string(),
         OfferStage::Refused => match &o.refusal {
-            Some(r) => format!(
-                "ref@{} {}",
-                r.at_stage.rank().unwrap_or(0),
-                r.reason.as_str().replace('_', " ")
-            ),
+            Some(r) => format!("ref@{} {}", r.at_stage.rank().unwrap_or(0), reason_label(r.reason)),
             None => "ref".to_string(),
         },
         OfferStage::Won => format!("won {}", date(o.stage_date)),
@@ -72,6 +68,19 @@ pub fn cell(model: &Model, client: &Client, product: ProductId, today: NaiveDate
         due,
         overdue,
         label,
+    }
+}
+
+/// A refusal reason in at most seven characters, for a cell.
+fn reason_label(r: crate::domain::RefusalReason) -> &'static str {
+    use crate::domain::RefusalReason::*;
+    match r {
+        Price => "price",
+        Timing => "timing",
+        Competitor => "rival",
+        NoNeed => "no-need",
+        NoBudget => "budget",
+        Other => "other",
     }
 }
 

@@ -18,6 +18,7 @@ pub enum Action {
     SortNext,
     SortReverse,
     TabClients,
+    TabMatrix,
     TabPortfolio,
     NextTab,
     PrevTab,
@@ -32,12 +33,21 @@ pub enum Action {
     Cancel,
     NextField,
     PrevField,
+    MoveLeft,
+    MoveRight,
+    EditCell,
+    AdvanceWeek,
+    AdvanceFortnight,
+    TogglePortrait,
+    ToggleTarget,
+    CycleSegment,
+    CycleManager,
     /// Unbinds a key in a user keymap.
     Noop,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 37] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -50,6 +60,7 @@ impl Action {
         Action::SortNext,
         Action::SortReverse,
         Action::TabClients,
+        Action::TabMatrix,
         Action::TabPortfolio,
         Action::NextTab,
         Action::PrevTab,
@@ -64,6 +75,15 @@ impl Action {
         Action::Cancel,
         Action::NextField,
         Action::PrevField,
+        Action::MoveLeft,
+        Action::MoveRight,
+        Action::EditCell,
+        Action::AdvanceWeek,
+        Action::AdvanceFortnight,
+        Action::TogglePortrait,
+        Action::ToggleTarget,
+        Action::CycleSegment,
+        Action::CycleManager,
         Action::Noop,
     ];
 
@@ -94,6 +114,7 @@ impl Action {
             Action::SortNext => "Sort by the next column",
             Action::SortReverse => "Reverse the sort order",
             Action::TabClients => "Show the clients view",
+            Action::TabMatrix => "Show the product matrix",
             Action::TabPortfolio => "Show the portfolio view",
             Action::NextTab => "Next view",
             Action::PrevTab => "Previous view",
@@ -108,6 +129,15 @@ impl Action {
             Action::Cancel => "Cancel / close",
             Action::NextField => "Next field",
             Action::PrevField => "Previous field",
+            Action::MoveLeft => "Previous column",
+            Action::MoveRight => "Next column",
+            Action::EditCell => "Edit the offer in this cell",
+            Action::AdvanceWeek => "Move the offer one stage forward, next step in 7 days",
+            Action::AdvanceFortnight => "Move the offer one stage forward, next step in 14 days",
+            Action::TogglePortrait => "Switch between the matrix and the portrait editor",
+            Action::ToggleTarget => "Add or remove this product as a target of the segment",
+            Action::CycleSegment => "Show one segment after another (then all)",
+            Action::CycleManager => "Show one manager's clients after another (then all)",
             Action::Noop => "Do nothing (unbinds a key)",
         }
     }

@@ -15,6 +15,10 @@ use rapport::domain::*;
 use rapport::model::{Change, Model};
 use rapport::store::{Command, Event, Store, StoreError};
 
+mod matrix;
+
+pub use matrix::MatrixState;
+
 use super::action::Action;
 use super::config::ConfigError;
 use super::form::{Field, FieldKind, Form};
@@ -51,14 +55,16 @@ impl Data for Store {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Clients,
+    Matrix,
     Portfolio,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Clients, Tab::Portfolio];
+    pub const ALL: [Tab; 3] = [Tab::Clients, Tab::Matrix, Tab::Portfolio];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Clients => "Clients",
+            Tab::Matrix => "Matrix",
             Tab::Portfolio => "Portfolio",
         }
     }
@@ -105,6 +111,11 @@ impl Column {
 pub enum FormKind {
     Settlement(ClientId),
     Segment(ClientId, u64),
+    Offer {
+        client: ClientId,
+        product: ProductId,
+        version: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,6 +173,7 @@ pub struct App {
     /// The first row shown, kept by the list view between draws.
     pub list_offset: Cell<usize>,
     history: Option<Vec<Classes>>,
+    pub matrix: MatrixState,
 }
 
 impl App {
@@ -200,6 +212,10 @@ impl App {
             list_height: Cell::new(20),
             list_offset: Cell::new(0),
             history: None,
+            matrix: MatrixState {
+                stale: true,
+                ..MatrixState::default()
+            },
         };
         app.refresh_rows(None);
         app
@@ -282,6 +298,8 @@ impl App {
             Overlay::None if self.filter_open => Mode::Filter,
             Overlay::None => match self.tab {
                 Tab::Clients => Mode::Clients,
+                Tab::Matrix if self.matrix.portrait => Mode::PortraitEditor,
+                Tab::Matrix => Mode::Matrix,
                 Tab::Portfolio => Mode::Portfolio,
             },
         }
@@ -391,6 +409,9 @@ impl App {
     }
 
     fn navigate(&mut self, action: Action) {
+        if self.tab == Tab::Matrix && !self.filter_open && self.matrix_action(action) {
+            return;
+        }
         let page = self.list_height.get().max(1);
         match action {
             Action::Quit => self.quit = true,
@@ -401,7 +422,9 @@ impl App {
             Action::Top => self.select(0),
             Action::Bottom => self.select(self.rows.len().saturating_sub(1)),
             Action::OpenFilter => {
-                self.tab = Tab::Clients;
+                if self.tab == Tab::Portfolio {
+                    self.tab = Tab::Clients;
+                }
                 self.filter_open = true;
             }
             Action::ClearFilter | Action::Cancel if self.filter_open || !self.filter.is_empty() => {
@@ -425,12 +448,19 @@ impl App {
                 self.resort();
             }
             Action::TabClients => self.tab = Tab::Clients,
+            Action::TabMatrix => self.open_matrix(),
             Action::TabPortfolio => self.open_portfolio(),
             Action::NextTab | Action::PrevTab => {
-                if self.tab == Tab::Clients {
-                    self.open_portfolio();
+                let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                let step = if action == Action::NextTab {
+                    1
                 } else {
-                    self.tab = Tab::Clients;
+                    Tab::ALL.len() - 1
+                };
+                match Tab::ALL[(i + step) % Tab::ALL.len()] {
+                    Tab::Clients => self.tab = Tab::Clients,
+                    Tab::Matrix => self.open_matrix(),
+                    Tab::Portfolio => self.open_portfolio(),
                 }
             }
             Action::AddSettlement => self.open_settlement_form(),
@@ -539,6 +569,7 @@ impl App {
     fn refresh_rows(&mut self, keep: Option<ClientId>) {
         self.recount();
         let keep = keep.or_else(|| self.rows.get(self.selected).copied());
+        self.matrix.stale = true;
         self.rows = match &self.hits {
             Some(h) => h.iter().map(|(id, _)| *id).collect(),
             None => self.model().clients.keys().copied().collect(),
@@ -618,6 +649,9 @@ impl App {
         let index = keep.and_then(|k| self.rows.iter().position(|id| *id == k)).unwrap_or(0);
         self.selected = index;
         self.load_detail();
+        if self.tab == Tab::Matrix && self.matrix.stale {
+            self.rebuild_matrix();
+        }
     }
 
     fn open_settlement_form(&mut self) {
@@ -694,6 +728,16 @@ impl App {
                     doc: form.value("Document").to_string(),
                 }
             }
+            FormKind::Offer {
+                client,
+                product,
+                version,
+            } => {
+                let Some(cmd) = matrix::offer_command(self.today, form, client, product, version) else {
+                    return;
+                };
+                cmd
+            }
             FormKind::Segment(client, version) => {
                 let Some(c) = model.clients.get(&client) else { return };
                 Command::EditClient {
@@ -719,6 +763,18 @@ impl App {
                     form.error = Some(e.to_string());
                 }
             }
+        }
+    }
+
+    /// Applies a command from a quick key, reporting in the status line.
+    fn run(&mut self, cmd: Command) {
+        let summary = cmd.describe(self.data.model());
+        match self.data.execute(&self.who, cmd) {
+            Ok(event) => {
+                self.applied(&event);
+                self.set_status(format!("Done: {summary}"), Tone::Ok);
+            }
+            Err(e) => self.set_status(e.to_string(), Tone::Error),
         }
     }
 
@@ -751,6 +807,7 @@ impl App {
         let (q, _) = fold(query);
         let mode = match self.tab {
             Tab::Clients => Mode::Clients,
+            Tab::Matrix => Mode::Matrix,
             Tab::Portfolio => Mode::Portfolio,
         };
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default();

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use rapport::domain::{Money, parse_date};
+use rapport::domain::{Money, OfferStage, RefusalReason, parse_date};
 use rapport::model::Model;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,12 @@ pub enum FieldKind {
     Product,
     /// A segment id, or empty for none.
     Segment,
+    /// An offer stage name.
+    Stage,
+    /// A refusal reason.
+    Reason,
+    /// A date, or `+N` days from the form's base date.
+    DateOrDays,
     Text,
 }
 
@@ -61,7 +67,32 @@ impl Field {
                     codes(model.segments.values().map(|s| s.code.as_str()))
                 )
             }),
+            FieldKind::Stage => OfferStage::parse(v)
+                .is_none()
+                .then(|| format!("no stage '{v}' ({})", OfferStage::ALL.map(|s| s.as_str()).join(", "))),
+            FieldKind::Reason => RefusalReason::parse(v).is_none().then(|| {
+                format!(
+                    "no reason '{v}' ({})",
+                    RefusalReason::ALL.map(|r| r.as_str()).join(", ")
+                )
+            }),
+            FieldKind::DateOrDays => match v.strip_prefix('+') {
+                Some(n) => n.parse::<u16>().err().map(|_| format!("'{v}' is not +days (e.g. +7)")),
+                None => parse_date(v).err().map(|e| format!("{e}, or +days")),
+            },
             FieldKind::Text => None,
+        }
+    }
+
+    /// A date field's value; `+N` counts from `base`.
+    pub fn date_from(&self, base: NaiveDate) -> Option<NaiveDate> {
+        let v = self.value.trim();
+        match v.strip_prefix('+') {
+            Some(n) => n
+                .parse::<u16>()
+                .ok()
+                .and_then(|n| base.checked_add_days(chrono::Days::new(u64::from(n)))),
+            None => parse_date(v).ok(),
         }
     }
 
@@ -71,6 +102,8 @@ impl Field {
         let all: Vec<String> = match self.kind {
             FieldKind::Product => model.products.values().map(|p| p.code.clone()).collect(),
             FieldKind::Segment => model.segments.values().map(|s| s.code.clone()).collect(),
+            FieldKind::Stage => OfferStage::ALL.iter().map(|s| s.as_str().to_string()).collect(),
+            FieldKind::Reason => RefusalReason::ALL.iter().map(|r| r.as_str().to_string()).collect(),
             _ => return Vec::new(),
         };
         all.into_iter().filter(|c| c.starts_with(&v)).collect()
@@ -93,6 +126,8 @@ pub struct Form {
     pub focus: usize,
     /// The store's answer to the last submit, when it refused.
     pub error: Option<String>,
+    /// Read-only lines under the fields (an offer's history).
+    pub info: Vec<String>,
 }
 
 impl Form {
@@ -102,6 +137,7 @@ impl Form {
             fields,
             focus: 0,
             error: None,
+            info: Vec::new(),
         }
     }
 
@@ -123,6 +159,10 @@ impl Form {
         if !self.fields.is_empty() {
             self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
         }
+    }
+
+    pub fn field(&self, label: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.label == label)
     }
 
     pub fn value(&self, label: &str) -> &str {

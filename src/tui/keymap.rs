@@ -30,6 +30,8 @@ pub enum Mode {
     /// Navigation keys shared by the views.
     Global,
     Clients,
+    Matrix,
+    PortraitEditor,
     Portfolio,
     Filter,
     Form,
@@ -39,9 +41,11 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Clients,
+        Mode::Matrix,
+        Mode::PortraitEditor,
         Mode::Portfolio,
         Mode::Filter,
         Mode::Form,
@@ -53,6 +57,8 @@ impl Mode {
         match self {
             Mode::Global => "global",
             Mode::Clients => "clients",
+            Mode::Matrix => "matrix",
+            Mode::PortraitEditor => "portrait",
             Mode::Portfolio => "portfolio",
             Mode::Filter => "filter",
             Mode::Form => "form",

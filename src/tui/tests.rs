@@ -222,6 +222,10 @@ fn vim_keymap_sequences() {
     press(&mut f.app, "gg");
     assert_eq!(f.app.selected, 0);
     press(&mut f.app, "2");
+    assert_eq!(f.app.tab, Tab::Matrix);
+    press(&mut f.app, "hl");
+    assert_eq!(f.app.matrix.col, 1);
+    press(&mut f.app, "3");
     assert_eq!(f.app.tab, Tab::Portfolio);
 }
 
@@ -235,7 +239,7 @@ fn other_views_snapshots() {
     insta::assert_snapshot!("palette_80x24", screen(&f.app, 80, 24));
     f.app.key(key(KeyCode::Enter)); // runs the best match: sort_next
     assert_eq!(f.app.sort, super::app::Column::Segment);
-    press(&mut f.app, "2");
+    press(&mut f.app, "3");
     insta::assert_snapshot!("portfolio_120x40", screen(&f.app, 120, 40));
     press(&mut f.app, "[");
     assert_eq!(f.app.as_of(), "2026-10-22".parse::<NaiveDate>().unwrap());
@@ -246,12 +250,14 @@ fn other_views_snapshots() {
 fn every_size_renders_without_panicking() {
     let mut f = fixture();
     let heights = [0u16, 1, 2, 3, 14, 15, 16, 24, 40, 60];
-    let setups: [&dyn Fn(&mut App); 5] = [
+    let setups: [&dyn Fn(&mut App); 7] = [
         &|_| {},
         &|a| press(a, "/mul"),
         &|a| press(a, "?"),
         &|a| press(a, "a"),
+        &|a| press(a, "3"),
         &|a| press(a, "2"),
+        &|a| press(a, "2p"),
     ];
     for setup in setups {
         let mut app = std::mem::replace(&mut f.app, fixture().app);
@@ -398,6 +404,42 @@ fn perf_100k() {
         }
         app.key(key(KeyCode::Esc));
     }
+    // The matrix: opening the tab (rows for 100,000 clients), then cursor
+    // moves and opening a cell, each with its frame.
+    let t = Instant::now();
+    press(&mut app, "2");
+    terminal.draw(|f| views::draw(f, &app)).unwrap();
+    println!("matrix tab open with first frame: {:?}", t.elapsed());
+    let mut moves = Vec::new();
+    for k in [
+        KeyCode::Down,
+        KeyCode::Right,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::PageDown,
+        KeyCode::Right,
+    ] {
+        for _ in 0..5 {
+            let t = Instant::now();
+            app.key(key(k));
+            terminal.draw(|f| views::draw(f, &app)).unwrap();
+            moves.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let mut opens = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        app.key(key(KeyCode::Enter));
+        terminal.draw(|f| views::draw(f, &app)).unwrap();
+        opens.push(t.elapsed().as_secs_f64() * 1000.0);
+        app.key(key(KeyCode::Esc));
+        app.key(key(KeyCode::Down));
+    }
+    println!(
+        "matrix cursor move → frame: median {:.2} ms; open a cell → frame: median {:.2} ms",
+        median(moves),
+        median(opens)
+    );
     let first: Vec<f64> = per_key.iter().step_by(6).copied().collect();
     println!(
         "filter keystroke → frame: median {:.2} ms, max {:.2} ms, first keystrokes {:?}",
@@ -452,5 +494,181 @@ mod parsers_never_panic {
             // The presets survive whatever the user's files hold.
             prop_assert!(!loaded.keymap.bindings(crate::tui::keymap::Mode::Form).is_empty());
         }
+    }
+}
+
+mod matrix_view {
+    use super::*;
+    use rapport::domain::{OfferStage, ProductId};
+
+    /// Puts the matrix cursor on the first target cell never offered.
+    fn on_unoffered_target(app: &mut App) -> (rapport::domain::ClientId, ProductId) {
+        let model = app.model();
+        for (r, id) in app.matrix.rows.iter().enumerate() {
+            let c = &model.clients[id];
+            for (k, p) in app.matrix.columns.iter().enumerate() {
+                let target = c.segment.is_some_and(|s| model.portrait.contains(&(s, *p)));
+                if target && !model.offers.contains_key(&(*id, *p)) {
+                    let found = (*id, *p);
+                    app.matrix.row = r;
+                    app.matrix.col = k;
+                    return found;
+                }
+            }
+        }
+        panic!("no free target cell in the demo data");
+    }
+
+    fn stage(app: &App, key: (rapport::domain::ClientId, ProductId)) -> OfferStage {
+        app.model().offers.get(&key).map_or(OfferStage::NotOffered, |o| o.stage)
+    }
+
+    fn set_field(app: &mut App, label: &str, value: &str) {
+        let Overlay::Form(_, form) = &mut app.overlay else {
+            panic!("no form open")
+        };
+        let field = form.fields.iter_mut().find(|f| f.label == label).unwrap();
+        field.value = value.to_string();
+    }
+
+    #[test]
+    fn snapshots_with_horizontal_scroll() {
+        let mut f = fixture();
+        press(&mut f.app, "2");
+        insta::assert_snapshot!("matrix_80x24", screen(&f.app, 80, 24));
+        for _ in 0..9 {
+            f.app.key(key(KeyCode::Right));
+        }
+        f.app.key(key(KeyCode::Down));
+        insta::assert_snapshot!("matrix_160x48_scrolled", screen(&f.app, 160, 48));
+    }
+
+    #[test]
+    fn every_transition_from_the_keyboard() {
+        let mut f = fixture();
+        press(&mut f.app, "2");
+        let cell = on_unoffered_target(&mut f.app);
+        // Enter: the form suggests the next stage; saving moves the offer.
+        f.app.key(key(KeyCode::Enter));
+        assert!(matches!(f.app.overlay, Overlay::Form(..)));
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.overlay, Overlay::None, "{:?}", f.app.status);
+        assert_eq!(stage(&f.app, cell), OfferStage::Presentation);
+        // Quick key: one stage forward, next step in 7 days.
+        press(&mut f.app, ">");
+        assert_eq!(stage(&f.app, cell), OfferStage::Proposal);
+        let offer = &f.app.model().offers[&cell];
+        assert_eq!(offer.next_step, Some("2026-11-29".parse().unwrap()));
+        assert_eq!(offer.history.len(), 2);
+        // Back without a note: refused inside the form, which stays open.
+        f.app.key(key(KeyCode::Enter));
+        set_field(&mut f.app, "Stage", "presentation");
+        f.app.key(key(KeyCode::Enter));
+        let Overlay::Form(_, form) = &f.app.overlay else {
+            panic!("the form closed")
+        };
+        assert!(
+            form.error.as_deref().unwrap_or("").contains("needs a note"),
+            "{:?}",
+            form.error
+        );
+        insta::assert_snapshot!("cell_form_refused_back_move", screen(&f.app, 100, 30));
+        set_field(&mut f.app, "Note", "client wants another demo");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f.app, cell), OfferStage::Presentation);
+        // A refusal needs its reason; with one, the cell shows it.
+        f.app.key(key(KeyCode::Enter));
+        set_field(&mut f.app, "Stage", "refused");
+        f.app.key(key(KeyCode::Enter));
+        assert!(matches!(f.app.overlay, Overlay::Form(..)));
+        set_field(&mut f.app, "Reason", "price");
+        set_field(&mut f.app, "Retry", "+90");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f.app, cell), OfferStage::Refused);
+        let offer = &f.app.model().offers[&cell];
+        assert_eq!(
+            offer.refusal.as_ref().unwrap().retry,
+            Some("2027-02-20".parse().unwrap())
+        );
+        let c = f.app.model().clients[&cell.0].clone();
+        assert_eq!(
+            rapport::matrix::cell(f.app.model(), &c, cell.1, f.app.today).label,
+            "ref@1 price"
+        );
+        // Exclude, then re-open with the quick key.
+        f.app.key(key(KeyCode::Enter));
+        set_field(&mut f.app, "Stage", "excluded");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f.app, cell), OfferStage::Excluded);
+        press(&mut f.app, "}");
+        assert_eq!(stage(&f.app, cell), OfferStage::Presentation);
+        assert_eq!(f.app.model().offers[&cell].history.len(), 6);
+        // Maturity and classes stay exact throughout.
+        assert_eq!(f.app.classes(), &compute(f.app.model(), TODAY.parse().unwrap()));
+    }
+
+    #[test]
+    fn a_stale_cell_edit_is_refused() {
+        let mut f = fixture();
+        press(&mut f.app, "2");
+        let cell = on_unoffered_target(&mut f.app);
+        f.app.key(key(KeyCode::Enter));
+        let opened = f.app.overlay.clone();
+        f.app.key(key(KeyCode::Esc));
+        // Someone else moves the offer meanwhile.
+        press(&mut f.app, ">");
+        assert_eq!(stage(&f.app, cell), OfferStage::Presentation);
+        f.app.overlay = opened;
+        set_field(&mut f.app, "Stage", "agreement");
+        f.app.key(key(KeyCode::Enter));
+        let Overlay::Form(_, form) = &f.app.overlay else {
+            panic!("the stale edit went through")
+        };
+        assert!(
+            form.error.as_deref().unwrap_or("").contains("changed by someone else"),
+            "{:?}",
+            form.error
+        );
+        assert_eq!(stage(&f.app, cell), OfferStage::Presentation);
+    }
+
+    #[test]
+    fn portrait_editor_updates_maturity_and_the_plan() {
+        let mut f = fixture();
+        press(&mut f.app, "2p");
+        insta::assert_snapshot!("portrait_editor_120x40", screen(&f.app, 120, 40));
+        let before_targets = f.app.matrix.whitespace.targets;
+        let before = f.app.model().portrait.len();
+        press(&mut f.app, " ");
+        let after = f.app.model().portrait.len();
+        assert_eq!(before.abs_diff(after), 1);
+        assert_ne!(f.app.matrix.whitespace.targets, before_targets);
+        assert_eq!(f.app.classes(), &compute(f.app.model(), TODAY.parse().unwrap()));
+        press(&mut f.app, " ");
+        assert_eq!(f.app.model().portrait.len(), before);
+        f.app.key(key(KeyCode::Esc));
+        assert!(!f.app.matrix.portrait);
+    }
+
+    #[test]
+    fn restrictions_and_filter() {
+        let mut f = fixture();
+        press(&mut f.app, "2");
+        let all = f.app.matrix.rows.len();
+        press(&mut f.app, "s");
+        let seg = f.app.matrix.segment.unwrap();
+        assert!(f.app.matrix.rows.len() < all);
+        assert!(
+            f.app
+                .matrix
+                .rows
+                .iter()
+                .all(|id| f.app.model().clients[id].segment == Some(seg))
+        );
+        press(&mut f.app, "m");
+        assert!(f.app.matrix.manager.is_some());
+        press(&mut f.app, "/muller");
+        f.app.key(key(KeyCode::Enter));
+        assert!(f.app.matrix.rows.iter().all(|id| f.app.rows.contains(id)));
     }
 }

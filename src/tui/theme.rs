@@ -18,7 +18,7 @@ pub const PRESETS: [(&str, &str); 4] = [
 ];
 
 /// Every role a theme may colour.
-pub const ROLES: [&str; 20] = [
+pub const ROLES: [&str; 24] = [
     "text",
     "muted",
     "accent",
@@ -39,6 +39,10 @@ pub const ROLES: [&str; 20] = [
     "error",
     "matched",
     "status_bar",
+    "stage_progress",
+    "stage_won",
+    "stage_refused",
+    "stage_excluded",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 mod classes_pane;
 mod clients;
 mod detail;
+mod matrix;
 mod overlays;
 mod portfolio;
 
@@ -37,6 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             detail::draw(frame, app, det);
             classes_pane::draw(frame, app, pane);
         }
+        Tab::Matrix => matrix::draw(frame, app, main),
         Tab::Portfolio => portfolio::draw(frame, app, main),
     }
     status_line(frame, app, bottom);

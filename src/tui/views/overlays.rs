@@ -24,6 +24,8 @@ pub fn help(frame: &mut Frame, app: &App, scroll: usize) {
     let area = centered(frame.area(), 64, frame.area().height.saturating_sub(4));
     let view = match app.tab {
         crate::tui::app::Tab::Clients => Mode::Clients,
+        crate::tui::app::Tab::Matrix if app.matrix.portrait => Mode::PortraitEditor,
+        crate::tui::app::Tab::Matrix => Mode::Matrix,
         crate::tui::app::Tab::Portfolio => Mode::Portfolio,
     };
     let mut lines = Vec::new();
@@ -79,8 +81,8 @@ pub fn palette(frame: &mut Frame, app: &App, query: &str, selected: usize) {
 pub fn form(frame: &mut Frame, app: &App, form: &Form) {
     let t = &app.theme;
     let model = app.model();
-    let height = (form.fields.len() as u16) * 2 + 5;
-    let area = centered(frame.area(), 60, height);
+    let height = (form.fields.len() + form.info.len()) as u16 + 5;
+    let area = centered(frame.area(), 76, height);
     let mut lines = Vec::new();
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
@@ -88,27 +90,34 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
         let cursor = if focused { "▏" } else { "" };
         let mut spans = vec![
             Span::styled(
-                format!("{marker} {:<10}", f.label),
+                format!("{marker} {:<12}", f.label),
                 if focused { t.style("accent") } else { t.style("muted") },
             ),
             Span::styled(format!("{}{cursor}", f.value), t.style("text")),
         ];
-        if focused {
-            let sugg = f.suggestions(model);
-            if !sugg.is_empty() && !sugg.iter().any(|s| *s == f.value.trim()) {
-                spans.push(Span::styled(format!("  {}", sugg.join(" ")), t.style("muted")));
-            }
-        }
-        lines.push(Line::from(spans));
-        // Validation as you type: the field's problem right under it.
+        // Validation as you type: the field's problem on its own line.
         let problem = f
             .problem(model)
             .filter(|_| !f.value.trim().is_empty() || form.error.is_some());
-        lines.push(Line::from(Span::styled(
-            format!("             {}", problem.unwrap_or_default()),
-            t.style("error"),
-        )));
+        match problem {
+            Some(p) => spans.push(Span::styled(format!("  {p}"), t.style("error"))),
+            None if focused => {
+                let sugg = f.suggestions(model);
+                if !sugg.is_empty() && !sugg.iter().any(|s| *s == f.value.trim()) {
+                    spans.push(Span::styled(format!("  {}", sugg.join(" ")), t.style("muted")));
+                }
+            }
+            None => {}
+        }
+        lines.push(Line::from(spans));
     }
+    if !form.info.is_empty() {
+        lines.push(Line::from(""));
+        for info in &form.info {
+            lines.push(Line::from(Span::styled(info.clone(), t.style("muted"))));
+        }
+    }
+    lines.push(Line::from(""));
     if let Some(e) = &form.error {
         lines.push(Line::from(Span::styled(e.clone(), t.style("error"))));
     } else {
@@ -125,7 +134,9 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
     }
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(boxed(app, format!(" {} ", form.title))),
+        Paragraph::new(lines)
+            .block(boxed(app, format!(" {} ", form.title)))
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

@@ -38,6 +38,7 @@ pub enum Action {
     EditCell,
     AdvanceWeek,
     AdvanceFortnight,
+    AdvanceTo,
     TogglePortrait,
     ToggleTarget,
     CycleSegment,
@@ -47,7 +48,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 38] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -80,6 +81,7 @@ impl Action {
         Action::EditCell,
         Action::AdvanceWeek,
         Action::AdvanceFortnight,
+        Action::AdvanceTo,
         Action::TogglePortrait,
         Action::ToggleTarget,
         Action::CycleSegment,
@@ -134,6 +136,7 @@ impl Action {
             Action::EditCell => "Edit the offer in this cell",
             Action::AdvanceWeek => "Move the offer one stage forward, next step in 7 days",
             Action::AdvanceFortnight => "Move the offer one stage forward, next step in 14 days",
+            Action::AdvanceTo => "Move the offer one stage forward, typing the next step's date",
             Action::TogglePortrait => "Switch between the matrix and the portrait editor",
             Action::ToggleTarget => "Add or remove this product as a target of the segment",
             Action::CycleSegment => "Show one segment after another (then all)",

@@ -608,6 +608,115 @@ mod matrix_view {
     }
 
     #[test]
+    fn typed_next_step_date() {
+        let mut f = fixture();
+        press(&mut f.app, "2");
+        let cell = on_unoffered_target(&mut f.app);
+        press(&mut f.app, "+");
+        press(&mut f.app, "15/12/2026");
+        f.app.key(key(KeyCode::Enter));
+        let offer = &f.app.model().offers[&cell];
+        assert_eq!(offer.stage, OfferStage::Presentation);
+        assert_eq!(offer.next_step, Some("2026-12-15".parse().unwrap()));
+    }
+
+    #[test]
+    fn non_targets_are_muted_and_overdue_cells_stand_out() {
+        use ratatui::style::Modifier;
+        let mut f = fixture();
+        press(&mut f.app, "2");
+        let model = f.app.model();
+        let today = f.app.today;
+        // Find a visible non-target cell and a visible overdue cell.
+        let (mut muted, mut overdue) = (None, None);
+        for (r, id) in f.app.matrix.rows.iter().enumerate().take(30) {
+            let c = &model.clients[id];
+            for (k, p) in f.app.matrix.columns.iter().enumerate().take(6) {
+                let cell = rapport::matrix::cell(model, c, *p, today);
+                if !cell.target && muted.is_none() {
+                    muted = Some((r, k));
+                }
+                if cell.overdue && overdue.is_none() {
+                    overdue = Some((r, k, cell.label.clone()));
+                }
+            }
+        }
+        let t = render(&f.app, 160, 48);
+        let buf = t.backend().buffer();
+        // Rows start under the tab bar, border and two header lines; cells
+        // after 12 + 22 + 5 + 3 fixed columns, 14 wide, inside the border.
+        let at = |r: usize, k: usize| buf[((1 + 42 + 14 * k) as u16, (4 + r) as u16)].clone();
+        let (r, k) = muted.expect("a non-target cell in view");
+        assert!(at(r, k).modifier.contains(Modifier::DIM), "non-target cell not muted");
+        let (r, k, label) = overdue.expect("an overdue cell in view");
+        let cell = at(r, k);
+        assert_eq!(cell.symbol(), &label[..1]);
+        assert!(cell.modifier.contains(Modifier::BOLD), "overdue cell not emphasised");
+        assert_eq!(cell.fg, f.app.theme.style("overdue").fg.unwrap());
+    }
+
+    #[test]
+    fn scrolling_the_matrix_never_reads_the_store() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        struct Counting(Store);
+        impl super::super::app::Data for Counting {
+            fn model(&self) -> &rapport::model::Model {
+                self.0.model()
+            }
+            fn execute(
+                &mut self,
+                who: &str,
+                cmd: rapport::store::Command,
+            ) -> Result<rapport::store::Event, rapport::store::StoreError> {
+                self.0.execute(who, cmd)
+            }
+            fn contacts_of(
+                &self,
+                c: rapport::domain::ClientId,
+            ) -> Result<Vec<rapport::domain::ContactEntry>, rapport::store::StoreError> {
+                READS.fetch_add(1, Ordering::SeqCst);
+                self.0.contacts_of(c)
+            }
+            fn close(&mut self) -> Result<(), rapport::store::StoreError> {
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db")).unwrap();
+        let today: NaiveDate = TODAY.parse().unwrap();
+        generate(
+            &mut store,
+            &DemoOptions {
+                clients: 120,
+                seed: 42,
+                today,
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        let (keymap, _) = Keymap::load("default", None);
+        let (theme, _) = Theme::load("dark", None, Depth::Mono);
+        let mut app = App::new(Box::new(Counting(store)), "t".into(), today, keymap, theme);
+        press(&mut app, "2");
+        let before = READS.load(Ordering::SeqCst);
+        for code in [
+            KeyCode::Down,
+            KeyCode::Right,
+            KeyCode::PageDown,
+            KeyCode::End,
+            KeyCode::Left,
+            KeyCode::Home,
+        ] {
+            for _ in 0..5 {
+                app.key(key(code));
+                render(&app, 120, 40);
+            }
+        }
+        assert_eq!(READS.load(Ordering::SeqCst), before);
+    }
+
+    #[test]
     fn a_stale_cell_edit_is_refused() {
         let mut f = fixture();
         press(&mut f.app, "2");

@@ -133,6 +133,15 @@ impl App {
                 self.rebuild_matrix();
             }
             Action::EditCell => self.open_cell_form(),
+            Action::AdvanceTo => {
+                // The editor on the next stage, with the cursor on the date.
+                self.open_cell_form();
+                if let Overlay::Form(_, form) = &mut self.overlay
+                    && let Some(i) = form.fields.iter().position(|f| f.label == "Next step")
+                {
+                    form.focus = i;
+                }
+            }
             Action::AdvanceWeek => self.advance(7),
             Action::AdvanceFortnight => self.advance(14),
             _ => return false,

@@ -1,6 +1,7 @@
 //! Command-line interface (clap derive). Exit codes: 0 done, 1 the database
 //! or the system failed, 2 bad input (nothing was changed).
 
+mod backup;
 mod classes;
 mod data;
 mod offers;
@@ -51,6 +52,10 @@ enum Cmd {
     Offer(offers::OfferArgs),
     /// Print the portrait: each segment's target products.
     Portrait(offers::PortraitArgs),
+    /// Write a logical, human-readable backup of every record.
+    Backup(backup::BackupArgs),
+    /// Rebuild a new database (--db) from a backup.
+    Restore(backup::RestoreArgs),
     /// Test helper: apply numbered commands, reporting each once it is durable.
     #[command(hide = true)]
     StressWriter(stress::StressArgs),
@@ -119,6 +124,8 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Offers(args)) => offers::offers(args, db),
         Some(Cmd::Offer(args)) => offers::offer(args, db),
         Some(Cmd::Portrait(args)) => offers::portrait(args, db),
+        Some(Cmd::Backup(args)) => backup::backup(args, db),
+        Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
         None => data::interactive(db, cli.demo, cli.as_of),
     }

@@ -3,6 +3,7 @@
 //! (`Store::execute`): command in, validated, applied in one transaction,
 //! flushed, event out.
 
+pub mod backup;
 pub mod codec;
 pub mod command;
 pub mod event;

@@ -1,0 +1,292 @@
+//! Logical backups: a versioned, human-readable dump (JSON lines: a header,
+//! then one record per line) written via temp file, fsync and rename; and
+//! restore, which rebuilds a new database from one. Aggregates are not
+//! dumped: restore recomputes them from the settlements and contacts.
+
+use std::fs;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{self, Record, SCHEMA_VERSION};
+use super::{META_COUNTERS, META_SETTINGS, Store, StoreError, T, TREE_NAMES, keys, scan_prefix};
+use crate::domain::*;
+use crate::model::{Change, Counters, Model};
+
+pub const FORMAT: &str = "rapport-backup";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub schema: u16,
+    pub db_created: NaiveDateTime,
+    pub seq: u64,
+    pub taken: NaiveDateTime,
+}
+
+/// One record of the dump.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+pub enum Line {
+    Settings(Settings),
+    Counters(Counters),
+    Manager(Manager),
+    Segment(Segment),
+    Product(Product),
+    Portrait(PortraitEntry),
+    Client(Client),
+    Person(ContactPerson),
+    Settlement(Settlement),
+    Offer(Offer),
+    Contact(ContactEntry),
+    Task(Task),
+    Survey(Survey),
+    Ticket(Ticket),
+    Audit(AuditEntry),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("{file}:{line}: {message}")]
+    Line { file: String, line: usize, message: String },
+    #[error("{0}: the database already holds data; restore only into a new or empty one")]
+    NotEmpty(PathBuf),
+    #[error(transparent)]
+    Open(#[from] super::OpenError),
+}
+
+/// What a backup or restore handled.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub records: u64,
+    pub seq: u64,
+}
+
+impl Store {
+    /// Writes every record to `file` (temp file, fsync, rename).
+    pub fn backup(&self, file: &Path, taken: NaiveDateTime) -> Result<Summary, BackupError> {
+        let io = |e| BackupError::Io(file.to_path_buf(), e);
+        let tmp = file.with_extension("tmp");
+        let mut out = BufWriter::new(fs::File::create(&tmp).map_err(io)?);
+        let header = Header {
+            format: FORMAT.into(),
+            schema: SCHEMA_VERSION,
+            db_created: self.created,
+            seq: self.model.counters.seq,
+            taken,
+        };
+        let mut records = 0u64;
+        let put = |out: &mut BufWriter<fs::File>, value: &dyn erased::Json| -> Result<(), BackupError> {
+            value.write(out).map_err(io)?;
+            out.write_all(b"\n").map_err(io)
+        };
+        put(&mut out, &header)?;
+        put(&mut out, &Line::Settings(self.model.settings.clone()))?;
+        put(&mut out, &Line::Counters(self.model.counters.clone()))?;
+        macro_rules! dump {
+            ($tree:expr, $variant:ident, $ty:ty) => {
+                for r in scan_prefix::<$ty>(self.tree($tree), $tree, &[]) {
+                    put(&mut out, &Line::$variant(r?))?;
+                    records += 1;
+                }
+            };
+        }
+        dump!(T::Managers, Manager, Manager);
+        dump!(T::Segments, Segment, Segment);
+        dump!(T::Products, Product, Product);
+        dump!(T::Portrait, Portrait, PortraitEntry);
+        dump!(T::Clients, Client, Client);
+        dump!(T::Persons, Person, ContactPerson);
+        dump!(T::Settlements, Settlement, Settlement);
+        dump!(T::Offers, Offer, Offer);
+        dump!(T::Contacts, Contact, ContactEntry);
+        dump!(T::Tasks, Task, Task);
+        dump!(T::Surveys, Survey, Survey);
+        dump!(T::Tickets, Ticket, Ticket);
+        dump!(T::Audit, Audit, AuditEntry);
+        let file_handle = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file_handle.sync_all().map_err(io)?;
+        drop(file_handle);
+        fs::rename(&tmp, file).map_err(io)?;
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+        }
+        Ok(Summary {
+            records,
+            seq: header.seq,
+        })
+    }
+}
+
+/// One `put` for the header and the lines: serialisation behind a trait
+/// object, since a closure cannot be generic.
+mod erased {
+    pub trait Json {
+        fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+            serde_json::to_writer(out, self).map_err(std::io::Error::other)
+        }
+    }
+}
+
+/// Lines written to the trees per batch: bounds memory on big restores.
+const CHUNK: usize = 50_000;
+
+/// Rebuilds a database at `db` from `file`. Refuses a database that holds
+/// data; on any error the new database is removed again.
+pub fn restore(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError> {
+    let existed = db.exists();
+    if existed {
+        let empty = fs::read_dir(db).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !empty {
+            // Even an empty rapport database would be fine; anything with
+            // records is refused.
+            let store = Store::open(db)?;
+            if !store.model().clients.is_empty() || store.model().counters.seq > 0 {
+                return Err(BackupError::NotEmpty(db.to_path_buf()));
+            }
+        }
+    }
+    let result = restore_into(file, db);
+    if result.is_err() && !existed {
+        let _ = fs::remove_dir_all(db);
+    }
+    result
+}
+
+fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError> {
+    let name = file.display().to_string();
+    let err = |line: usize, message: String| BackupError::Line {
+        file: name.clone(),
+        line,
+        message,
+    };
+    let reader = std::io::BufReader::new(fs::File::open(file).map_err(|e| BackupError::Io(file.to_path_buf(), e))?);
+    let mut lines = reader.lines().enumerate();
+    let header: Header = match lines.next() {
+        Some((_, Ok(text))) => {
+            serde_json::from_str(&text).map_err(|e| err(1, format!("not a rapport backup header: {e}")))?
+        }
+        Some((_, Err(e))) => return Err(err(1, e.to_string())),
+        None => return Err(err(1, "the file is empty".into())),
+    };
+    if header.format != FORMAT {
+        return Err(err(1, format!("format '{}' is not {FORMAT}", header.format)));
+    }
+    if header.schema != SCHEMA_VERSION {
+        return Err(err(
+            1,
+            format!(
+                "schema {} cannot be restored by this rapport (schema {SCHEMA_VERSION})",
+                header.schema
+            ),
+        ));
+    }
+    let mut store = Store::open(db)?;
+    let mut model = Model::default();
+    let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
+    let mut pending = 0usize;
+    let mut records = 0u64;
+    let mut counters = None;
+    fn put<R: Record>(batches: &mut [sled::Batch], t: T, key: &[u8], r: &R) -> Result<(), StoreError> {
+        batches[t as usize].insert(key, codec::encode(r)?);
+        Ok(())
+    }
+    for (i, text) in lines {
+        let n = i + 1;
+        let text = text.map_err(|e| err(n, e.to_string()))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let line: Line = serde_json::from_str(&text).map_err(|e| err(n, format!("unreadable record: {e}")))?;
+        let b = &mut batches;
+        match line {
+            Line::Settings(s) => {
+                put(b, T::Meta, META_SETTINGS, &s)?;
+                model.apply_owned(Change::Settings(s));
+            }
+            Line::Counters(c) => counters = Some(c),
+            Line::Manager(m) => {
+                put(b, T::Managers, &keys::id32(m.id.0), &m)?;
+                model.apply_owned(Change::Manager(m));
+            }
+            Line::Segment(s) => {
+                put(b, T::Segments, &keys::id32(s.id.0), &s)?;
+                model.apply_owned(Change::Segment(s));
+            }
+            Line::Product(p) => {
+                put(b, T::Products, &keys::id32(p.id.0), &p)?;
+                model.apply_owned(Change::Product(p));
+            }
+            Line::Portrait(e) => put(b, T::Portrait, &keys::pair32(e.segment.0, e.product.0), &e)?,
+            Line::Client(c) => {
+                put(b, T::Clients, &keys::id32(c.id.0), &c)?;
+                model.apply_owned(Change::Client(c));
+            }
+            Line::Person(p) => put(b, T::Persons, &keys::pair32_64(p.client.0, p.id.0), &p)?,
+            Line::Settlement(s) => {
+                put(b, T::Settlements, &keys::pair32_64(s.client.0, s.id.0), &s)?;
+                model.apply_owned(Change::Settlement {
+                    old: None,
+                    new: Some(s),
+                });
+            }
+            Line::Offer(o) => put(b, T::Offers, &keys::pair32(o.client.0, o.product.0), &o)?,
+            Line::Contact(c) => {
+                put(b, T::Contacts, &keys::pair32_64(c.client.0, c.id.0), &c)?;
+                model.apply_owned(Change::Contact(c));
+            }
+            Line::Task(t) => put(b, T::Tasks, &keys::pair32_64(t.client.0, t.id.0), &t)?,
+            Line::Survey(s) => put(b, T::Surveys, &keys::pair32_64(s.client.0, s.id.0), &s)?,
+            Line::Ticket(t) => put(b, T::Tickets, &keys::id64(t.id.0), &t)?,
+            Line::Audit(a) => put(b, T::Audit, &keys::id64(a.seq), &a)?,
+        }
+        records += 1;
+        pending += 1;
+        if pending >= CHUNK {
+            store.write_batches(&mut batches)?;
+            pending = 0;
+        }
+    }
+    let counters = counters.ok_or_else(|| err(1, "the backup has no counters record".into()))?;
+    if counters.seq != header.seq {
+        return Err(err(
+            1,
+            format!("header says sequence {}, counters say {}", header.seq, counters.seq),
+        ));
+    }
+    for (client, aggregate) in &model.aggregates {
+        put(&mut batches, T::Aggregates, &keys::id32(client.0), aggregate)?;
+    }
+    put(&mut batches, T::Meta, META_COUNTERS, &counters)?;
+    store.write_batches(&mut batches)?;
+    store.db.flush().map_err(StoreError::from)?;
+    drop(store);
+    let store = Store::open(db)?;
+    Ok((
+        store,
+        Summary {
+            records,
+            seq: header.seq,
+        },
+    ))
+}
+
+impl Store {
+    /// Restore only: writes and empties the batches (not one transaction:
+    /// a failed restore removes the whole new database instead).
+    fn write_batches(&mut self, batches: &mut [sled::Batch]) -> Result<(), StoreError> {
+        for (tree, batch) in self.trees.iter().zip(batches.iter_mut()) {
+            tree.apply_batch(std::mem::take(batch))?;
+        }
+        Ok(())
+    }
+}

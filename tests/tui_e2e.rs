@@ -153,6 +153,40 @@ fn sighup_ends_the_session_and_releases_the_database() {
     assert!(store.is_ok(), "the database is still locked: {:?}", store.err());
 }
 
+#[test]
+fn a_panic_restores_the_terminal_and_releases_the_database() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let tmux = Tmux::new("panic");
+    let stty = home.path().join("stty.txt");
+    tmux.start(
+        home.path(),
+        &format!(
+            "RAPPORT_PANIC_ON_KEY=1 {BIN} --db {} --as-of 2026-11-22 2>{}/panic.txt; echo EXITED $?; stty -a > {}; sleep 60",
+            db.display(),
+            home.path().display(),
+            stty.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["j"]);
+    let s = tmux.wait_for("EXITED 101");
+    assert!(!s.contains("Clients ·"), "the alternate screen was left:\n{s}");
+    let start = Instant::now();
+    while !stty.exists() {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let modes = std::fs::read_to_string(&stty).unwrap();
+    for mode in ["echo", "icanon"] {
+        assert!(modes.split_whitespace().any(|w| w == mode), "{mode} not restored after a panic: {modes}");
+    }
+    let panic = std::fs::read_to_string(home.path().join("panic.txt")).unwrap();
+    assert!(panic.contains("panicking on purpose"), "{panic}");
+    assert!(rapport::store::Store::open(&db).is_ok(), "the database is still locked after a panic");
+}
+
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.split_whitespace().nth(2) == Some("Z"))
 }

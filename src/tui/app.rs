@@ -174,6 +174,9 @@ pub struct App {
     pub list_offset: Cell<usize>,
     history: Option<Vec<Classes>>,
     pub matrix: MatrixState,
+    /// Test hook (`RAPPORT_PANIC_ON_KEY`): panic at the next key, to check
+    /// that a crash still restores the terminal and releases the database.
+    pub panic_on_key: bool,
 }
 
 impl App {
@@ -216,6 +219,7 @@ impl App {
                 stale: true,
                 ..MatrixState::default()
             },
+            panic_on_key: false,
         };
         app.refresh_rows(None);
         app
@@ -307,6 +311,9 @@ impl App {
 
     /// One key press.
     pub fn key(&mut self, event: KeyEvent) {
+        if self.panic_on_key {
+            panic!("RAPPORT_PANIC_ON_KEY is set: panicking on purpose");
+        }
         if self.overlay == Overlay::Errors {
             self.overlay = Overlay::None;
             self.dirty = true;

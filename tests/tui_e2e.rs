@@ -180,11 +180,17 @@ fn a_panic_restores_the_terminal_and_releases_the_database() {
     std::thread::sleep(Duration::from_millis(100));
     let modes = std::fs::read_to_string(&stty).unwrap();
     for mode in ["echo", "icanon"] {
-        assert!(modes.split_whitespace().any(|w| w == mode), "{mode} not restored after a panic: {modes}");
+        assert!(
+            modes.split_whitespace().any(|w| w == mode),
+            "{mode} not restored after a panic: {modes}"
+        );
     }
     let panic = std::fs::read_to_string(home.path().join("panic.txt")).unwrap();
     assert!(panic.contains("panicking on purpose"), "{panic}");
-    assert!(rapport::store::Store::open(&db).is_ok(), "the database is still locked after a panic");
+    assert!(
+        rapport::store::Store::open(&db).is_ok(),
+        "the database is still locked after a panic"
+    );
 }
 
 fn is_zombie(pid: i32) -> bool {

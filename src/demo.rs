@@ -556,10 +556,13 @@ fn settlements(
             let base = rng.random_range(20_000..300_000) * scale;
             let two = rng.random_bool(0.6);
             let day = rng.random_range(1..28);
+            // How much the monthly amount wanders: steady payers spread
+            // over X (a few %) and Y (up to a quarter).
+            let noise: i64 = rng.random_range(2..=25);
             for m in (0..24).rev() {
                 let month = months_before(today, m);
                 let date = month.with_day(day).unwrap_or(month);
-                plan.push((date, base + base * rng.random_range(-5..=5) / 100, main));
+                plan.push((date, base + base * rng.random_range(-noise..=noise) / 100, main));
                 if two {
                     plan.push((
                         add_days(date, 2),

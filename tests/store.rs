@@ -304,12 +304,21 @@ fn a_damaged_database_is_an_error_not_a_panic_and_is_left_alone() {
 
 #[test]
 fn killed_writers_lose_no_confirmed_command() {
+    kill_loop(50);
+}
+
+/// The long run, by hand: `cargo test --release --test store -- --ignored`.
+#[test]
+#[ignore]
+fn killed_writers_stress_1000() {
+    kill_loop(1000);
+}
+
+/// Kills a writer `kills` times at random moments; after each kill every
+/// command it confirmed must be on disk.
+fn kill_loop(kills: u32) {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(dir.path());
-    let kills = std::env::var("RAPPORT_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
     let mut confirmed: u64 = 0;
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for round in 0..kills {
@@ -366,6 +375,7 @@ fn killed_writers_lose_no_confirmed_command() {
         assert_eq!(agg, total, "round {round}: aggregate disagrees with the settlements");
     }
     assert!(confirmed > 0, "the writer never confirmed anything");
+    eprintln!("{kills} kills, {confirmed} commands confirmed, none lost");
 }
 
 #[test]

@@ -177,21 +177,7 @@ mod tests {
     }
 
     fn offer(product: u32, stage: OfferStage) -> Offer {
-        Offer {
-            client: ClientId(1),
-            product: ProductId(product),
-            stage,
-            stage_date: d("2026-02-25"),
-            next_step: None,
-            next_note: String::new(),
-            expiry: None,
-            invoice_due: None,
-            delivery: None,
-            refusal: None,
-            history: vec![],
-            version: 1,
-            seq: 0,
-        }
+        Offer::new(ClientId(1), ProductId(product), stage, d("2026-02-25"))
     }
 
     #[test]

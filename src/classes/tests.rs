@@ -315,23 +315,8 @@ fn maturity_counts_targets_used_by_settlement_or_late_offer() {
     fx.client(1);
     fx.pay_product(1, "2026-01-01", 10, Some(1)); // used: settled in W
     fx.pay_product(1, "2025-01-01", 10, Some(2)); // outside W: not by itself
-    let offer = |product: u32, stage| {
-        Change::Offer(Offer {
-            client: ClientId(1),
-            product: ProductId(product),
-            stage,
-            stage_date: d("2026-01-01"),
-            next_step: None,
-            next_note: String::new(),
-            expiry: None,
-            invoice_due: None,
-            delivery: None,
-            refusal: None,
-            history: vec![],
-            version: 1,
-            seq: 0,
-        })
-    };
+    let offer =
+        |product: u32, stage| Change::Offer(Offer::new(ClientId(1), ProductId(product), stage, d("2026-01-01")));
     fx.model.apply(&offer(3, OfferStage::Proposal));
     assert_eq!(get(&fx.classes(D), 1).maturity, Some((1, 3)));
     fx.model.apply(&offer(3, OfferStage::Agreement));

@@ -156,6 +156,28 @@ pub struct Offer {
     pub seq: u64,
 }
 
+impl Offer {
+    /// An offer at `stage` since `stage_date`, with no dates, refusal or
+    /// history yet.
+    pub fn new(client: ClientId, product: ProductId, stage: OfferStage, stage_date: NaiveDate) -> Offer {
+        Offer {
+            client,
+            product,
+            stage,
+            stage_date,
+            next_step: None,
+            next_note: String::new(),
+            expiry: None,
+            invoice_due: None,
+            delivery: None,
+            refusal: None,
+            history: Vec::new(),
+            version: 1,
+            seq: 0,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {

@@ -523,6 +523,15 @@ mod matrix_view {
         app.model().offers.get(&key).map_or(OfferStage::NotOffered, |o| o.stage)
     }
 
+    /// The form is still open and says `text`.
+    fn assert_form_error(app: &App, text: &str) {
+        let Overlay::Form(_, form) = &app.overlay else {
+            panic!("the form closed")
+        };
+        let error = form.error.as_deref().unwrap_or("");
+        assert!(error.contains(text), "form error {error:?} lacks {text:?}");
+    }
+
     fn set_field(app: &mut App, label: &str, value: &str) {
         let Overlay::Form(_, form) = &mut app.overlay else {
             panic!("no form open")
@@ -564,14 +573,7 @@ mod matrix_view {
         f.app.key(key(KeyCode::Enter));
         set_field(&mut f.app, "Stage", "presentation");
         f.app.key(key(KeyCode::Enter));
-        let Overlay::Form(_, form) = &f.app.overlay else {
-            panic!("the form closed")
-        };
-        assert!(
-            form.error.as_deref().unwrap_or("").contains("needs a note"),
-            "{:?}",
-            form.error
-        );
+        assert_form_error(&f.app, "needs a note");
         insta::assert_snapshot!("cell_form_refused_back_move", screen(&f.app, 100, 30));
         set_field(&mut f.app, "Note", "client wants another demo");
         f.app.key(key(KeyCode::Enter));
@@ -730,14 +732,7 @@ mod matrix_view {
         f.app.overlay = opened;
         set_field(&mut f.app, "Stage", "agreement");
         f.app.key(key(KeyCode::Enter));
-        let Overlay::Form(_, form) = &f.app.overlay else {
-            panic!("the stale edit went through")
-        };
-        assert!(
-            form.error.as_deref().unwrap_or("").contains("changed by someone else"),
-            "{:?}",
-            form.error
-        );
+        assert_form_error(&f.app, "changed by someone else");
         assert_eq!(stage(&f.app, cell), OfferStage::Presentation);
     }
 

@@ -117,3 +117,45 @@ fn a_damaged_backup_is_refused_and_leaves_nothing_behind() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("schema 99 cannot be restored"), "{}", stderr(&o));
 }
+
+#[test]
+fn one_automatic_backup_a_day_keeping_seven() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("backups");
+    std::fs::create_dir_all(&dir).unwrap();
+    for day in 1..=9 {
+        std::fs::write(dir.join(format!("2026-01-{day:02}.jsonl")), "old").unwrap();
+    }
+    std::fs::write(dir.join("keep-me.jsonl"), "not a daily backup").unwrap();
+    let mut store = small_store(home.path());
+    store.save_snapshot().unwrap();
+    let today = d("2026-11-22");
+    let written = store.daily_backup(&dir, today, 7).unwrap();
+    assert_eq!(written, Some(dir.join("2026-11-22.jsonl")));
+    assert_eq!(
+        store.daily_backup(&dir, today, 7).unwrap(),
+        None,
+        "a second one the same day"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "2026-01-04.jsonl",
+            "2026-01-05.jsonl",
+            "2026-01-06.jsonl",
+            "2026-01-07.jsonl",
+            "2026-01-08.jsonl",
+            "2026-01-09.jsonl",
+            "2026-11-22.jsonl",
+            "keep-me.jsonl"
+        ]
+    );
+    // The backup restores.
+    let (restored, _) = rapport::store::backup::restore(&dir.join("2026-11-22.jsonl"), &home.path().join("r")).unwrap();
+    assert_eq!(restored.model(), store.model());
+}

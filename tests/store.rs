@@ -367,8 +367,17 @@ fn kill_loop(kills: u32) {
                 "round {round}: confirmed command {n} lost"
             );
         }
-        // Commands that reached the disk without being confirmed are fine;
-        // the next writer continues after the highest one present.
+        // What is on disk is a replay of a prefix of the commands: 1..=k,
+        // no gap and no duplicate (k may exceed the last confirmed one, for
+        // a command that reached the disk just before the kill).
+        let mut sorted = amounts.clone();
+        sorted.sort_unstable();
+        let prefix: Vec<i64> = (1..=sorted.len() as i64).collect();
+        assert_eq!(
+            sorted, prefix,
+            "round {round}: the database is not a prefix of the commands"
+        );
+        // The next writer continues after the highest one present.
         confirmed = amounts.iter().copied().max().unwrap_or(0).max(last as i64) as u64;
         let total: i64 = amounts.iter().sum();
         let agg: i64 = client.map_or(0, |c| store.model().aggregates[&c].days.iter().map(|d| d.amount).sum());

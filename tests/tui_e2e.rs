@@ -120,6 +120,13 @@ fn list_filter_and_quit_restore_the_terminal() {
             "{mode} not restored: {modes}"
         );
     }
+    // Ending the session took the day's automatic backup.
+    let backups = home.path().join("data/rapport/backups");
+    let found = std::fs::read_dir(&backups)
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .any(|f| f.unwrap().path().extension().is_some_and(|e| e == "jsonl"));
+    assert!(found, "no automatic backup under {}", backups.display());
 }
 
 #[test]

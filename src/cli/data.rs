@@ -194,5 +194,5 @@ pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>) ->
     app.panic_on_key = std::env::var_os("RAPPORT_PANIC_ON_KEY").is_some();
     crate::tui::terminal::run(&mut app).map_err(|e| Failure::system(format!("terminal: {e}")))?;
     // After the terminal is restored: the next session starts faster.
-    app.close().map_err(Failure::from)
+    app.close().map_err(Failure::system)
 }

@@ -290,3 +290,44 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The automatic backup: at most one a day in `dir` (`YYYY-MM-DD.jsonl`),
+    /// keeping the newest `keep`. Returns the file written, if any.
+    pub fn daily_backup(
+        &self,
+        dir: &Path,
+        today: chrono::NaiveDate,
+        keep: usize,
+    ) -> Result<Option<PathBuf>, BackupError> {
+        use std::os::unix::fs::DirBuilderExt;
+        let file = dir.join(format!("{today}.jsonl"));
+        if file.exists() {
+            return Ok(None);
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| BackupError::Io(dir.to_path_buf(), e))?;
+        self.backup(&file, chrono::Utc::now().naive_utc())?;
+        let mut all: Vec<PathBuf> = fs::read_dir(dir)
+            .map_err(|e| BackupError::Io(dir.to_path_buf(), e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_daily(p))
+            .collect();
+        all.sort();
+        let excess = all.len().saturating_sub(keep);
+        for old in all.into_iter().take(excess) {
+            fs::remove_file(&old).map_err(|e| BackupError::Io(old.clone(), e))?;
+        }
+        Ok(Some(file))
+    }
+}
+
+/// `YYYY-MM-DD.jsonl`: only the automatic backups are pruned.
+fn is_daily(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.strip_suffix(".jsonl")
+        .is_some_and(|d| crate::domain::parse_date(d).is_ok() && d.len() == 10 && d.as_bytes().get(4) == Some(&b'-'))
+}

@@ -33,8 +33,9 @@ pub trait Data {
     fn model(&self) -> &Model;
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError>;
     fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError>;
-    /// The session ends: keep what makes the next one start fast.
-    fn close(&mut self) -> Result<(), StoreError>;
+    /// The session ends: keep what makes the next one start fast, and take
+    /// the day's automatic backup if there is none yet.
+    fn close(&mut self, today: NaiveDate) -> Result<(), String>;
 }
 
 impl Data for Store {
@@ -47,8 +48,12 @@ impl Data for Store {
     fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
         Store::contacts_of(self, client)
     }
-    fn close(&mut self) -> Result<(), StoreError> {
-        self.save_snapshot()
+    fn close(&mut self, today: NaiveDate) -> Result<(), String> {
+        self.save_snapshot().map_err(|e| e.to_string())?;
+        if let Some(dir) = rapport::paths::backup_dir(self.path()) {
+            self.daily_backup(&dir, today, 7).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 }
 
@@ -236,8 +241,8 @@ impl App {
         self.data.model()
     }
 
-    pub fn close(&mut self) -> Result<(), StoreError> {
-        self.data.close()
+    pub fn close(&mut self) -> Result<(), String> {
+        self.data.close(chrono::Local::now().date_naive())
     }
 
     pub fn classes(&self) -> &Classes {

@@ -233,22 +233,20 @@ pub(super) fn offer_command(
     product: ProductId,
     version: u64,
 ) -> Option<Command> {
-    {
-        let stage = OfferStage::parse(form.value("Stage"))?;
-        let date = form.field("Date")?.date_from(today)?;
-        let opt = |label: &str| form.field(label).and_then(|f| f.date_from(date));
-        let mut m = OfferMove::new(client, product, stage, date);
-        m.expected_version = Some(version);
-        m.next_step = opt("Next step");
-        m.next_note = form.value("Next note").to_string();
-        m.note = form.value("Note").to_string();
-        m.expiry = opt("Expiry");
-        m.invoice_due = opt("Invoice due");
-        m.delivery = opt("Delivery");
-        m.reason = RefusalReason::parse(form.value("Reason"));
-        m.retry = opt("Retry");
-        Some(Command::MoveOffer(m))
-    }
+    let stage = OfferStage::parse(form.value("Stage"))?;
+    let date = form.field("Date")?.date_from(today)?;
+    let opt = |label: &str| form.field(label).and_then(|f| f.date_from(date));
+    let mut m = OfferMove::new(client, product, stage, date);
+    m.expected_version = Some(version);
+    m.next_step = opt("Next step");
+    m.next_note = form.value("Next note").to_string();
+    m.note = form.value("Note").to_string();
+    m.expiry = opt("Expiry");
+    m.invoice_due = opt("Invoice due");
+    m.delivery = opt("Delivery");
+    m.reason = RefusalReason::parse(form.value("Reason"));
+    m.retry = opt("Retry");
+    Some(Command::MoveOffer(m))
 }
 
 impl App {

@@ -26,20 +26,27 @@ struct Fixture {
     app: App,
 }
 
-fn fixture_with(keymap: &str) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("db")).unwrap();
+/// The demo data set (seed 42, fixed date) in a new store under `dir`.
+fn demo_store(dir: &std::path::Path, clients: usize) -> Store {
+    let mut store = Store::open(&dir.join("db")).unwrap();
     let today: NaiveDate = TODAY.parse().unwrap();
     generate(
         &mut store,
         &DemoOptions {
-            clients: 300,
+            clients,
             seed: 42,
             today,
         },
         &mut |_| {},
     )
     .unwrap();
+    store
+}
+
+fn fixture_with(keymap: &str) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path(), 300);
+    let today: NaiveDate = TODAY.parse().unwrap();
     let (keymap, errors) = Keymap::load(keymap, None);
     assert!(errors.is_empty());
     let (theme, _) = Theme::load("dark", None, Depth::TrueColor);
@@ -685,18 +692,8 @@ mod matrix_view {
             }
         }
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("db")).unwrap();
+        let store = super::demo_store(dir.path(), 120);
         let today: NaiveDate = TODAY.parse().unwrap();
-        generate(
-            &mut store,
-            &DemoOptions {
-                clients: 120,
-                seed: 42,
-                today,
-            },
-            &mut |_| {},
-        )
-        .unwrap();
         let (keymap, _) = Keymap::load("default", None);
         let (theme, _) = Theme::load("dark", None, Depth::Mono);
         let mut app = App::new(Box::new(Counting(store)), "t".into(), today, keymap, theme);

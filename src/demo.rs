@@ -479,7 +479,8 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
             .into(),
         }));
     }
-    if !used.is_empty() && rng.random_bool(0.12) {
+    // Most buying clients answered a survey in the last year.
+    if !used.is_empty() && rng.random_bool(0.7) {
         let product = used.choose(rng).copied().unwrap_or(0);
         let low = rng.random_bool(0.3);
         let scores = (0..3)
@@ -494,7 +495,7 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
         out.push(Gen::Ready(Command::RecordSurvey {
             client: id,
             product: ProductId(product as u32 + 1),
-            date: add_days(today, -rng.random_range(5..300)),
+            date: add_days(today, -rng.random_range(5..380)),
             scores,
         }));
     }
@@ -756,12 +757,14 @@ fn contacts(
     pattern: Pattern,
     out: &mut Vec<Gen>,
 ) {
-    let n = match pattern {
-        Pattern::Potential => rng.random_range(0..=1),
-        Pattern::Churned => rng.random_range(0..=2),
-        _ => rng.random_range(0..=5),
+    // Most active clients were called recently, as a working team's would
+    // be; a few were neglected, which the queue shows as overdue.
+    let (n, recent) = match pattern {
+        Pattern::Potential => (rng.random_range(0..=1), 150),
+        Pattern::Churned => (rng.random_range(0..=2), 150),
+        _ => (rng.random_range(1..=5), if rng.random_bool(0.85) { 45 } else { 150 }),
     };
-    let mut days: Vec<i64> = (0..n).map(|_| rng.random_range(0..150)).collect();
+    let mut days: Vec<i64> = (0..n).map(|_| rng.random_range(0..recent)).collect();
     days.sort_unstable_by(|a, b| b.cmp(a));
     for ago in days {
         let at = add_days(today, -ago)
@@ -773,7 +776,9 @@ fn contacts(
             channel: *Channel::ALL.choose(rng).unwrap_or(&Channel::Call),
             summary: SUMMARIES.choose(rng).copied().unwrap_or("Call").into(),
             outcome: OUTCOMES.choose(rng).copied().unwrap_or("").into(),
-            next_contact: rng.random_bool(0.3).then(|| add_days(today, rng.random_range(-5..30))),
+            next_contact: rng
+                .random_bool(0.3)
+                .then(|| add_days(today, rng.random_range(7..45) - ago)),
         };
         out.push(Gen::Contact {
             client,

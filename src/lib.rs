@@ -3,8 +3,8 @@
 //! This library holds everything but the terminal: the domain of SPEC §2
 //! (`domain`), the in-memory read model (`model`), the durable sled store
 //! with its one write path (`store`), the class engine of SPEC §4
-//! (`classes`), CSV import/export (`io`), and the demo data generator
-//! (`demo`).
+//! (`classes`), the due-contacts queue of SPEC §5 (`queue`), CSV
+//! import/export (`io`), and the demo data generator (`demo`).
 
 pub mod classes;
 pub mod demo;
@@ -13,4 +13,5 @@ pub mod io;
 pub mod matrix;
 pub mod model;
 pub mod paths;
+pub mod queue;
 pub mod store;

@@ -91,7 +91,8 @@ impl Engine {
                 | Change::Contact(_)
                 | Change::Task(_)
                 | Change::Survey(_)
-                | Change::Ticket(_) => {}
+                | Change::Ticket(_)
+                | Change::Mark { .. } => {}
             }
         }
         if touched.is_empty() {

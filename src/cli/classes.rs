@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliResult, Failure, date_arg, open_store, today};
+use super::{CliResult, Failure, date_arg, io_err, open_store, today};
 use rapport::classes::{self, Abc, ClientClasses, Status, Totals, Xyz};
 use rapport::domain::Money;
 use rapport::io::export::Format;
@@ -64,10 +64,6 @@ fn row<'a>(model: &'a Model, c: &ClientClasses) -> Option<Row<'a>> {
         first_settlement: c.first_settlement,
         last_settlement: c.last_settlement,
     })
-}
-
-fn io_err(e: impl std::fmt::Display) -> Failure {
-    Failure::system(format!("cannot write: {e}"))
 }
 
 pub fn run(args: ClassesArgs, db: Option<PathBuf>) -> CliResult {

@@ -154,7 +154,7 @@ pub fn export(args: ExportArgs, db: Option<PathBuf>) -> CliResult {
 }
 
 /// `rapport` and `rapport --demo`: the terminal interface.
-pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>) -> CliResult {
+pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::input(
             "the interface needs a terminal; for scripts use the subcommands (rapport --help)",
@@ -190,6 +190,9 @@ pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>) ->
         loaded.keymap,
         loaded.theme,
     );
+    if queue || loaded.start_queue {
+        app.update(crate::tui::action::Action::TabQueue);
+    }
     app.show_config_errors(loaded.errors);
     app.panic_on_key = std::env::var_os("RAPPORT_PANIC_ON_KEY").is_some();
     crate::tui::terminal::run(&mut app).map_err(|e| Failure::system(format!("terminal: {e}")))?;

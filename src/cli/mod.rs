@@ -5,6 +5,7 @@ mod backup;
 mod classes;
 mod data;
 mod offers;
+mod queue;
 mod stress;
 
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ pub struct Cli {
     /// Open the interface as of this date instead of today.
     #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
     as_of: Option<NaiveDate>,
+    /// Open on the due-contacts queue (also `start = "queue"` in config.toml).
+    #[arg(long)]
+    queue: bool,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -52,6 +56,16 @@ enum Cmd {
     Offer(offers::OfferArgs),
     /// Print the portrait: each segment's target products.
     Portrait(offers::PortraitArgs),
+    /// Print the due-contacts queue (SPEC §5): overdue, today, next 7 days.
+    Today(queue::TodayArgs),
+    /// Log a contact with a client (call, meeting, email, message, visit).
+    Log(queue::LogArgs),
+    /// Add a manual task for a client.
+    Task(queue::TaskArgs),
+    /// Mark a queue item done (a task is completed).
+    Done(queue::DoneArgs),
+    /// Snooze a queue item to a later date.
+    Snooze(queue::SnoozeArgs),
     /// Write a logical, human-readable backup of every record.
     Backup(backup::BackupArgs),
     /// Rebuild a new database (--db) from a backup.
@@ -99,6 +113,19 @@ impl From<std::io::Error> for Failure {
 
 pub type CliResult = Result<(), Failure>;
 
+/// A failed write to standard output. A closed pipe (`rapport today | head`)
+/// is not an error: the reader has what it wanted.
+pub fn io_err(e: impl Into<std::io::Error>) -> Failure {
+    let e: std::io::Error = e.into();
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure {
+            code: 0,
+            message: String::new(),
+        };
+    }
+    Failure::system(format!("cannot write: {e}"))
+}
+
 pub fn run() -> ExitCode {
     // Databases, backups and exports hold customer data: private by default.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
@@ -124,10 +151,15 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Offers(args)) => offers::offers(args, db),
         Some(Cmd::Offer(args)) => offers::offer(args, db),
         Some(Cmd::Portrait(args)) => offers::portrait(args, db),
+        Some(Cmd::Today(args)) => queue::today_cmd(args, db),
+        Some(Cmd::Log(args)) => queue::log_cmd(args, db),
+        Some(Cmd::Task(args)) => queue::task_cmd(args, db),
+        Some(Cmd::Done(args)) => queue::done_cmd(args, db),
+        Some(Cmd::Snooze(args)) => queue::snooze_cmd(args, db),
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
-        None => data::interactive(db, cli.demo, cli.as_of),
+        None => data::interactive(db, cli.demo, cli.as_of, cli.queue),
     }
 }
 
@@ -140,6 +172,20 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
 pub fn open_store(db: Option<PathBuf>) -> Result<Store, Failure> {
     let path = db_path(db)?;
     Store::open(&path).map_err(|e| Failure::system(e.to_string()))
+}
+
+/// Ends a command that only read: leaves a current model snapshot so the
+/// next command starts fast, and exits without freeing the model record by
+/// record (the process ends anyway; freeing 100,000 clients' records one
+/// by one costs a noticeable part of a second).
+pub fn finish_read(mut store: Store) -> CliResult {
+    if !store.loaded_from_snapshot() {
+        // A cache only: failing to write it changes nothing for the user.
+        let _ = store.save_snapshot();
+    }
+    store
+        .close_without_freeing()
+        .map_err(|e| Failure::system(e.to_string()))
 }
 
 /// The login of the Unix user running rapport: the audit trail's "who".

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{CliResult, Failure, current_login, date_arg, open_store, today};
+use super::{CliResult, Failure, current_login, date_arg, io_err, open_store, today};
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
 use rapport::io::export::{Format, RowWriter, offer_row};
@@ -97,10 +97,6 @@ fn reason_arg(s: &str) -> Result<RefusalReason, String> {
         let names: Vec<&str> = RefusalReason::ALL.iter().map(|r| r.as_str()).collect();
         format!("unknown reason '{s}' (one of {})", names.join(", "))
     })
-}
-
-fn io_err(e: impl std::fmt::Display) -> Failure {
-    Failure::system(format!("cannot write: {e}"))
 }
 
 pub fn offers(args: OffersArgs, db: Option<PathBuf>) -> CliResult {

@@ -295,3 +295,28 @@ pub struct AuditEntry {
     pub at: NaiveDateTime,
     pub summary: String,
 }
+
+/// What a user did with one item of the due-contacts queue (SPEC §5), or
+/// the next contact date agreed at a client's latest contact. Stored, so the
+/// queue is the same after a restart and in every session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMark {
+    /// The item's stable id (`step-12-3`, `cadence-12`…).
+    pub key: String,
+    /// The due date the mark was made for: when the data moves the item to
+    /// another date, the mark no longer applies.
+    #[serde(with = "crate::domain::compact::date")]
+    pub due: NaiveDate,
+    pub state: MarkState,
+    pub who: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkState {
+    Done,
+    Snoozed(#[serde(with = "crate::domain::compact::date")] NaiveDate),
+    /// The next contact date agreed at the contact logged on `due`.
+    NextContact(#[serde(with = "crate::domain::compact::date")] NaiveDate),
+}

@@ -24,6 +24,16 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
 }
 
+impl From<ExportError> for std::io::Error {
+    fn from(e: ExportError) -> std::io::Error {
+        match e {
+            ExportError::Io(e) => e,
+            ExportError::Csv(e) => e.into(),
+            other => std::io::Error::other(other.to_string()),
+        }
+    }
+}
+
 /// Writes rows as CSV or as a JSON array of objects (all values strings,
 /// exactly as in the CSV: amounts keep their cents without float rounding).
 pub struct RowWriter<'w> {

@@ -27,4 +27,9 @@ pub enum Change {
     Task(Task),
     Survey(Survey),
     Ticket(Ticket),
+    /// A queue mark set (`Some`) or cleared (`None`).
+    Mark {
+        key: String,
+        mark: Option<QueueMark>,
+    },
 }

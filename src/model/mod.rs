@@ -47,6 +47,8 @@ pub struct Model {
     pub tasks: BTreeMap<TaskId, Task>,
     pub surveys: BTreeMap<SurveyId, Survey>,
     pub tickets: BTreeMap<TicketId, Ticket>,
+    /// Queue marks by item key (SPEC §5: done, snoozed, next contact).
+    pub marks: BTreeMap<String, QueueMark>,
     #[serde(skip)]
     index: Index,
 }
@@ -196,6 +198,14 @@ impl Model {
                 self.counters.ticket = self.counters.ticket.max(t.id.0);
                 self.tickets.insert(t.id, t);
             }
+            Change::Mark { key, mark } => match mark {
+                Some(m) => {
+                    self.marks.insert(key, m);
+                }
+                None => {
+                    self.marks.remove(&key);
+                }
+            },
         }
     }
 

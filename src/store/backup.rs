@@ -45,6 +45,7 @@ pub enum Line {
     Survey(Survey),
     Ticket(Ticket),
     Audit(AuditEntry),
+    Mark(QueueMark),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +110,7 @@ impl Store {
         dump!(T::Tasks, Task, Task);
         dump!(T::Surveys, Survey, Survey);
         dump!(T::Tickets, Ticket, Ticket);
+        dump!(T::Marks, Mark, QueueMark);
         dump!(T::Audit, Audit, AuditEntry);
         let file_handle = out.into_inner().map_err(|e| io(e.into_error()))?;
         file_handle.sync_all().map_err(io)?;
@@ -248,6 +250,7 @@ fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError>
             Line::Survey(s) => put(b, T::Surveys, &keys::pair32_64(s.client.0, s.id.0), &s)?,
             Line::Ticket(t) => put(b, T::Tickets, &keys::id64(t.id.0), &t)?,
             Line::Audit(a) => put(b, T::Audit, &keys::id64(a.seq), &a)?,
+            Line::Mark(m) => put(b, T::Marks, m.key.as_bytes(), &m)?,
         }
         records += 1;
         pending += 1;

@@ -54,6 +54,7 @@ pub enum RecordKind {
     Ticket = 16,
     Audit = 17,
     Snapshot = 18,
+    Mark = 19,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,6 +114,7 @@ record! {
     Survey => Survey,
     Ticket => Ticket,
     AuditEntry => Audit,
+    QueueMark => Mark,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

@@ -238,6 +238,16 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
                 summary: "x".into(),
             })),
         ),
+        (
+            "mark",
+            e(encode(&QueueMark {
+                key: "step-7-1".into(),
+                due: d("2026-01-10"),
+                state: MarkState::Snoozed(d("2026-01-12")),
+                who: "amy".into(),
+                seq: 10,
+            })),
+        ),
     ]
 }
 
@@ -288,6 +298,10 @@ const EXPECTED: &[(&str, &str)] = &[
         "525010000103070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208b8aa6dec",
     ),
     ("audit", "52501100010903616d79fc000ec4d2000178353dc6db"),
+    (
+        "mark",
+        "525013000108737465702d372d31fc5492160001fc5892160003616d790ae8d2885e",
+    ),
 ];
 
 #[test]
@@ -315,6 +329,19 @@ fn every_kind_round_trips() {
     round_trip(sample_client());
     round_trip(sample_offer());
     round_trip(sample_ticket());
+    for state in [
+        MarkState::Done,
+        MarkState::Snoozed(NaiveDate::MAX),
+        MarkState::NextContact(NaiveDate::MIN),
+    ] {
+        round_trip(QueueMark {
+            key: "cadence-1".into(),
+            due: d("2026-02-28"),
+            state,
+            who: String::new(),
+            seq: 1,
+        });
+    }
     round_trip(Settings::default());
     round_trip(Counters {
         seq: u64::MAX,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::offer::{TransitionError, check_transition};
 use crate::domain::*;
 use crate::model::{Change, Model};
+use crate::queue::{ItemKey, Kind};
 
 /// Largest settlement amount in cents (10 billion in currency units): keeps
 /// every sum over millions of settlements far from i64 overflow.
@@ -114,6 +115,13 @@ pub enum Command {
         text: String,
     },
     AdvanceTicket(TicketAdvance),
+    /// Marks a queue item done or snoozed for the date it is due
+    /// (`MarkState::NextContact` is set by logging a contact only).
+    MarkItem {
+        key: String,
+        due: NaiveDate,
+        state: MarkState,
+    },
     /// Several commands applied all or nothing, as one audit entry (imports).
     Batch {
         label: String,
@@ -510,19 +518,53 @@ impl Command {
                 check_date("contact date", at.date())?;
                 if let Some(n) = next_contact {
                     check_date("next contact date", *n)?;
+                    if *n < at.date() {
+                        return Err(invalid(format!(
+                            "the next contact date {n} is before the contact ({})",
+                            at.date()
+                        )));
+                    }
                 }
-                vec![Change::Contact(ContactEntry {
-                    id: ContactId(c.contact + 1),
-                    client: *id,
-                    person: *person,
-                    at: *at,
-                    channel: *channel,
-                    summary: summary.trim().to_string(),
-                    outcome: outcome.trim().to_string(),
-                    next_contact: *next_contact,
-                    who: ctx.who.to_string(),
-                    seq,
-                })]
+                let mut changes = Vec::with_capacity(2);
+                // SPEC §5.4: the latest contact decides the next cadence
+                // date; a back-dated entry only adds to the log.
+                let latest = model
+                    .aggregate(*id)
+                    .and_then(|a| a.last_contact)
+                    .is_none_or(|last| *at >= last);
+                if latest {
+                    let key = ItemKey::NextContact(*id).to_string();
+                    match next_contact {
+                        Some(next) => changes.push(Change::Mark {
+                            key: key.clone(),
+                            mark: Some(QueueMark {
+                                key,
+                                due: at.date(),
+                                state: MarkState::NextContact(*next),
+                                who: ctx.who.to_string(),
+                                seq,
+                            }),
+                        }),
+                        None if model.marks.contains_key(&key) => changes.push(Change::Mark { key, mark: None }),
+                        None => {}
+                    }
+                }
+                changes.insert(
+                    0,
+                    Change::Contact(ContactEntry {
+                        id: ContactId(c.contact + 1),
+                        client: *id,
+                        person: *person,
+                        at: *at,
+                        channel: *channel,
+                        summary: summary.trim().to_string(),
+                        outcome: outcome.trim().to_string(),
+                        next_contact: *next_contact,
+                        who: ctx.who.to_string(),
+                        seq,
+                    }),
+                );
+                changes
             }
             Command::AddTask { client: id, due, text } => {
                 client(*id)?;
@@ -630,6 +672,7 @@ impl Command {
                 ))]
             }
             Command::AdvanceTicket(a) => vec![Change::Ticket(advance_ticket(model, ctx, a)?)],
+            Command::MarkItem { key, due, state } => vec![mark_item(model, ctx, key, *due, *state)?],
             Command::Batch { .. } => {
                 return Err(invalid("a batch is applied by the store, not planned as one command"));
             }
@@ -694,6 +737,11 @@ impl Command {
             }
             Command::OpenTicket { client: c, .. } => format!("open ticket for {}", client(c)),
             Command::AdvanceTicket(a) => format!("advance ticket #{}", a.ticket),
+            Command::MarkItem { key, state, .. } => match state {
+                MarkState::Done => format!("mark {key} done"),
+                MarkState::Snoozed(until) => format!("snooze {key} to {until}"),
+                MarkState::NextContact(next) => format!("set the next contact of {key} to {next}"),
+            },
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }
     }
@@ -880,4 +928,53 @@ fn advance_ticket(model: &Model, ctx: &Context, a: &TicketAdvance) -> Result<Tic
     t.version += 1;
     t.seq = ctx.seq;
     Ok(t)
+}
+
+/// Done or snoozed, for the date the item is due. Cadence items are done by
+/// logging the contact, tasks by completing them and tickets by advancing
+/// them: marking those done would hide work that is still there.
+fn mark_item(model: &Model, ctx: &Context, key: &str, due: NaiveDate, state: MarkState) -> Result<Change> {
+    let parsed: ItemKey = key.parse().map_err(|e: crate::queue::BadKey| invalid(e.to_string()))?;
+    if !parsed.exists(model) {
+        return Err(CommandError::NotFound(format!("queue item {parsed}")));
+    }
+    check_date("due date", due)?;
+    match (parsed.kind(), state) {
+        (None, _) | (_, MarkState::NextContact(_)) => {
+            return Err(invalid(format!("{parsed} is set by logging a contact")));
+        }
+        (Some(Kind::Cadence), MarkState::Done) => {
+            return Err(invalid(format!(
+                "{parsed} is done by logging the contact (rapport log), which also sets the next date"
+            )));
+        }
+        (Some(Kind::Task), MarkState::Done) => {
+            return Err(invalid(format!("{parsed} is done by completing the task")));
+        }
+        (Some(Kind::Ticket), MarkState::Done) => {
+            return Err(invalid(format!(
+                "{parsed} is done by advancing the ticket to its next stage (rapport ticket advance)"
+            )));
+        }
+        (_, MarkState::Snoozed(until)) => {
+            check_date("snooze date", until)?;
+            if until <= due {
+                return Err(invalid(format!(
+                    "a snooze moves an item later: {until} is not after its due date {due}"
+                )));
+            }
+        }
+        (_, MarkState::Done) => {}
+    }
+    let key = parsed.to_string();
+    Ok(Change::Mark {
+        key: key.clone(),
+        mark: Some(QueueMark {
+            key,
+            due,
+            state,
+            who: ctx.who.to_string(),
+            seq: ctx.seq,
+        }),
+    })
 }

@@ -42,9 +42,10 @@ pub(crate) enum T {
     Surveys,
     Tickets,
     Audit,
+    Marks,
 }
 
-pub(crate) const TREE_NAMES: [&str; 15] = [
+pub(crate) const TREE_NAMES: [&str; 16] = [
     "meta",
     "managers",
     "segments",
@@ -60,6 +61,7 @@ pub(crate) const TREE_NAMES: [&str; 15] = [
     "surveys",
     "tickets",
     "audit",
+    "marks",
 ];
 
 pub(crate) const META_INFO: &[u8] = b"info";
@@ -141,6 +143,15 @@ impl Store {
         std::fs::rename(&tmp, &target)?;
         std::fs::File::open(&self.path)?.sync_all()?;
         self.snapshot_seq = Some(seq);
+        Ok(())
+    }
+
+    /// Flushes and closes the database but leaves the in-memory model
+    /// allocated: for a process about to exit, which frees it at once.
+    pub fn close_without_freeing(self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        let Store { model, .. } = self;
+        std::mem::forget(model);
         Ok(())
     }
 
@@ -276,6 +287,10 @@ impl Store {
                 Change::Task(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), codec::encode(t)?),
                 Change::Survey(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), codec::encode(s)?),
                 Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), codec::encode(t)?),
+                Change::Mark { key, mark } => match mark {
+                    Some(m) => put(T::Marks, key.as_bytes(), codec::encode(m)?),
+                    None => removals.push((T::Marks, key.as_bytes().to_vec())),
+                },
             }
         }
         // A removal followed by a re-insert of the same key (an edited

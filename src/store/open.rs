@@ -264,6 +264,13 @@ fn load_main(trees: &[sled::Tree], model: &mut Model) -> Result<(), StoreError> 
     for s in scan_prefix_all(trees, T::Surveys) {
         model.apply_owned(Change::Survey(s?));
     }
+    for m in scan_prefix_all::<QueueMark>(trees, T::Marks) {
+        let m = m?;
+        model.apply_owned(Change::Mark {
+            key: m.key.clone(),
+            mark: Some(m),
+        });
+    }
     Ok(())
 }
 

@@ -43,12 +43,19 @@ pub enum Action {
     ToggleTarget,
     CycleSegment,
     CycleManager,
+    TabQueue,
+    LogContact,
+    AddTask,
+    MarkDone,
+    Snooze,
+    OpenClient,
+    ToggleScope,
     /// Unbinds a key in a user keymap.
     Noop,
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 45] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -86,6 +93,13 @@ impl Action {
         Action::ToggleTarget,
         Action::CycleSegment,
         Action::CycleManager,
+        Action::TabQueue,
+        Action::LogContact,
+        Action::AddTask,
+        Action::MarkDone,
+        Action::Snooze,
+        Action::OpenClient,
+        Action::ToggleScope,
         Action::Noop,
     ];
 
@@ -141,6 +155,13 @@ impl Action {
             Action::ToggleTarget => "Add or remove this product as a target of the segment",
             Action::CycleSegment => "Show one segment after another (then all)",
             Action::CycleManager => "Show one manager's clients after another (then all)",
+            Action::TabQueue => "Show the due-contacts queue",
+            Action::LogContact => "Log a contact with the client (call, meeting…)",
+            Action::AddTask => "Add a manual task for the client",
+            Action::MarkDone => "Mark the queue item done",
+            Action::Snooze => "Snooze the queue item (+1, +7 or a date)",
+            Action::OpenClient => "Jump to the item's client",
+            Action::ToggleScope => "Show my clients' items or everyone's",
             Action::Noop => "Do nothing (unbinds a key)",
         }
     }

@@ -16,8 +16,10 @@ use rapport::model::{Change, Model};
 use rapport::store::{Command, Event, Store, StoreError};
 
 mod matrix;
+mod queue;
 
 pub use matrix::MatrixState;
+pub use queue::{QueueState, when};
 
 use super::action::Action;
 use super::config::ConfigError;
@@ -62,15 +64,26 @@ pub enum Tab {
     Clients,
     Matrix,
     Portfolio,
+    Queue,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Clients, Tab::Matrix, Tab::Portfolio];
+    pub const ALL: [Tab; 4] = [Tab::Clients, Tab::Matrix, Tab::Portfolio, Tab::Queue];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Clients => "Clients",
             Tab::Matrix => "Matrix",
             Tab::Portfolio => "Portfolio",
+            Tab::Queue => "Queue",
+        }
+    }
+    /// The keymap section of the tab's own keys.
+    pub fn mode(self) -> Mode {
+        match self {
+            Tab::Clients => Mode::Clients,
+            Tab::Matrix => Mode::Matrix,
+            Tab::Portfolio => Mode::Portfolio,
+            Tab::Queue => Mode::Queue,
         }
     }
 }
@@ -120,6 +133,13 @@ pub enum FormKind {
         client: ClientId,
         product: ProductId,
         version: u64,
+    },
+    /// Log a contact with the client.
+    Contact(ClientId),
+    Task(ClientId),
+    Snooze {
+        key: rapport::queue::ItemKey,
+        due: NaiveDate,
     },
 }
 
@@ -179,6 +199,7 @@ pub struct App {
     pub list_offset: Cell<usize>,
     history: Option<Vec<Classes>>,
     pub matrix: MatrixState,
+    pub queue: QueueState,
     /// Test hook (`RAPPORT_PANIC_ON_KEY`): panic at the next key, to check
     /// that a crash still restores the terminal and releases the database.
     pub panic_on_key: bool,
@@ -224,8 +245,10 @@ impl App {
                 stale: true,
                 ..MatrixState::default()
             },
+            queue: QueueState::new(rapport::queue::Scope::All),
             panic_on_key: false,
         };
+        app.queue.scope = app.default_scope();
         app.refresh_rows(None);
         app
     }
@@ -310,6 +333,7 @@ impl App {
                 Tab::Matrix if self.matrix.portrait => Mode::PortraitEditor,
                 Tab::Matrix => Mode::Matrix,
                 Tab::Portfolio => Mode::Portfolio,
+                Tab::Queue => Mode::Queue,
             },
         }
     }
@@ -424,6 +448,9 @@ impl App {
         if self.tab == Tab::Matrix && !self.filter_open && self.matrix_action(action) {
             return;
         }
+        if self.tab == Tab::Queue && !self.filter_open && self.queue_action(action) {
+            return;
+        }
         let page = self.list_height.get().max(1);
         match action {
             Action::Quit => self.quit = true,
@@ -434,7 +461,7 @@ impl App {
             Action::Top => self.select(0),
             Action::Bottom => self.select(self.rows.len().saturating_sub(1)),
             Action::OpenFilter => {
-                if self.tab == Tab::Portfolio {
+                if matches!(self.tab, Tab::Portfolio | Tab::Queue) {
                     self.tab = Tab::Clients;
                 }
                 self.filter_open = true;
@@ -462,6 +489,7 @@ impl App {
             Action::TabClients => self.tab = Tab::Clients,
             Action::TabMatrix => self.open_matrix(),
             Action::TabPortfolio => self.open_portfolio(),
+            Action::TabQueue => self.open_queue(),
             Action::NextTab | Action::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let step = if action == Action::NextTab {
@@ -473,10 +501,13 @@ impl App {
                     Tab::Clients => self.tab = Tab::Clients,
                     Tab::Matrix => self.open_matrix(),
                     Tab::Portfolio => self.open_portfolio(),
+                    Tab::Queue => self.open_queue(),
                 }
             }
             Action::AddSettlement => self.open_settlement_form(),
             Action::EditSegment => self.open_segment_form(),
+            Action::LogContact => self.open_contact_form(self.rows.get(self.selected).copied()),
+            Action::AddTask => self.open_task_form(self.rows.get(self.selected).copied()),
             Action::AsOfPrevMonth => self.set_as_of(self.as_of().checked_sub_months(Months::new(1))),
             Action::AsOfNextMonth => self.set_as_of(self.as_of().checked_add_months(Months::new(1))),
             Action::AsOfToday => self.set_as_of(Some(self.today)),
@@ -502,6 +533,10 @@ impl App {
         self.history = None;
         if self.tab == Tab::Portfolio {
             self.open_portfolio();
+        }
+        self.queue.stale = true;
+        if self.tab == Tab::Queue {
+            self.rebuild_queue();
         }
         self.resort();
         self.set_status(format!("Classes as of {date}"), Tone::Ok);
@@ -535,7 +570,8 @@ impl App {
             Some(id) => match self.data.contacts_of(*id) {
                 Ok(mut c) => {
                     c.sort_by_key(|e| std::cmp::Reverse(e.at));
-                    c.truncate(5);
+                    // More than any pane shows.
+                    c.truncate(40);
                     c
                 }
                 Err(e) => {
@@ -750,6 +786,18 @@ impl App {
                 };
                 cmd
             }
+            FormKind::Contact(_) | FormKind::Task(_) | FormKind::Snooze { .. } => {
+                let form = form.clone();
+                match self.queue_form_command(kind, &form) {
+                    Ok(cmd) => cmd,
+                    Err(problem) => {
+                        if let Overlay::Form(_, form) = &mut self.overlay {
+                            form.error = Some(problem);
+                        }
+                        return;
+                    }
+                }
+            }
             FormKind::Segment(client, version) => {
                 let Some(c) = model.clients.get(&client) else { return };
                 Command::EditClient {
@@ -804,6 +852,10 @@ impl App {
         if self.tab == Tab::Portfolio {
             self.history = Some(classes::history(self.data.model(), self.as_of(), 12));
         }
+        self.queue.stale = true;
+        if self.tab == Tab::Queue {
+            self.rebuild_queue();
+        }
         self.dirty = true;
         let keep = self.rows.get(self.selected).copied();
         if self.filter.trim().is_empty() {
@@ -817,11 +869,7 @@ impl App {
     /// The actions the palette offers for its query, best first.
     pub fn palette_items(&self, query: &str) -> Vec<(Action, Option<String>)> {
         let (q, _) = fold(query);
-        let mode = match self.tab {
-            Tab::Clients => Mode::Clients,
-            Tab::Matrix => Mode::Matrix,
-            Tab::Portfolio => Mode::Portfolio,
-        };
+        let mode = self.tab.mode();
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default();
         let mut items: Vec<(i64, Action)> = Action::ALL
             .iter()

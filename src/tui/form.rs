@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use rapport::domain::{Money, OfferStage, RefusalReason, parse_date};
+use rapport::domain::{Channel, ClientId, Money, OfferStage, RefusalReason, parse_date};
 use rapport::model::Model;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub enum FieldKind {
     Reason,
     /// A date, or `+N` days from the form's base date.
     DateOrDays,
+    /// A contact channel (call, meeting, email, message, visit).
+    Channel,
+    /// One of this client's contact persons, by name, or empty.
+    Person(ClientId),
     Text,
 }
 
@@ -80,6 +84,18 @@ impl Field {
                 Some(n) => n.parse::<u16>().err().map(|_| format!("'{v}' is not +days (e.g. +7)")),
                 None => parse_date(v).err().map(|e| format!("{e}, or +days")),
             },
+            FieldKind::Channel => Channel::parse(v)
+                .is_none()
+                .then(|| format!("no channel '{v}' ({})", Channel::ALL.map(|c| c.as_str()).join(", "))),
+            FieldKind::Person(client) => {
+                let mut names = model.persons_of(client).map(|p| p.name.as_str());
+                (!names.any(|n| n.eq_ignore_ascii_case(v))).then(|| {
+                    format!(
+                        "no contact person '{v}' ({})",
+                        codes(model.persons_of(client).map(|p| p.name.as_str()))
+                    )
+                })
+            }
             FieldKind::Text => None,
         }
     }
@@ -104,6 +120,8 @@ impl Field {
             FieldKind::Segment => model.segments.values().map(|s| s.code.clone()).collect(),
             FieldKind::Stage => OfferStage::ALL.iter().map(|s| s.as_str().to_string()).collect(),
             FieldKind::Reason => RefusalReason::ALL.iter().map(|r| r.as_str().to_string()).collect(),
+            FieldKind::Channel => Channel::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+            FieldKind::Person(client) => model.persons_of(client).map(|p| p.name.to_lowercase()).collect(),
             _ => return Vec::new(),
         };
         all.into_iter().filter(|c| c.starts_with(&v)).collect()

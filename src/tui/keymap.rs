@@ -33,6 +33,7 @@ pub enum Mode {
     Matrix,
     PortraitEditor,
     Portfolio,
+    Queue,
     Filter,
     Form,
     Confirm,
@@ -41,12 +42,13 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Clients,
         Mode::Matrix,
         Mode::PortraitEditor,
         Mode::Portfolio,
+        Mode::Queue,
         Mode::Filter,
         Mode::Form,
         Mode::Confirm,
@@ -60,6 +62,7 @@ impl Mode {
             Mode::Matrix => "matrix",
             Mode::PortraitEditor => "portrait",
             Mode::Portfolio => "portfolio",
+            Mode::Queue => "queue",
             Mode::Filter => "filter",
             Mode::Form => "form",
             Mode::Confirm => "confirm",

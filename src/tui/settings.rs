@@ -10,6 +10,8 @@ use super::theme::{Depth, PRESETS, Theme};
 
 pub struct Loaded {
     pub keymap: Keymap,
+    /// `start = "queue"`: open on the due-contacts queue.
+    pub start_queue: bool,
     pub theme: Theme,
     pub errors: Vec<ConfigError>,
 }
@@ -25,6 +27,7 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
     let mut errors = Vec::new();
     let mut keymap_name = "default".to_string();
     let mut theme_name = "dark".to_string();
+    let mut start_queue = false;
     if let Some((file, text)) = read(dir, "config.toml") {
         let mut doc = Doc::new(file, &text);
         let table = doc.parse();
@@ -49,7 +52,16 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
                         }
                     }
                 }
-                other => doc.error(key.span(), format!("unknown setting '{other}' (keymap, theme)")),
+                "start" => {
+                    if let Some(v) = string(&mut doc, value, "start") {
+                        match v {
+                            "queue" => start_queue = true,
+                            "clients" => start_queue = false,
+                            _ => doc.error(value.span(), format!("unknown start view '{v}' (clients, queue)")),
+                        }
+                    }
+                }
+                other => doc.error(key.span(), format!("unknown setting '{other}' (keymap, theme, start)")),
             }
         }
         errors.extend(doc.into_errors());
@@ -64,7 +76,12 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
         depth,
     );
     errors.extend(e);
-    Loaded { keymap, theme, errors }
+    Loaded {
+        keymap,
+        start_queue,
+        theme,
+        errors,
+    }
 }
 
 #[cfg(test)]
@@ -75,9 +92,14 @@ mod tests {
     #[test]
     fn config_selects_presets_and_reports_every_problem() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "keymap = \"vim\"\ntheme = \"light\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "keymap = \"vim\"\ntheme = \"light\"\nstart = \"queue\"\n",
+        )
+        .unwrap();
         let loaded = load(Some(dir.path()), Depth::TrueColor);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert!(loaded.start_queue);
         assert_eq!(loaded.theme.name, "light");
         let j = Key::parse("j").unwrap();
         assert!(matches!(loaded.keymap.lookup(Mode::Clients, &[j]), Lookup::Run(_)));
@@ -97,7 +119,7 @@ mod tests {
             vec![
                 format!("{cfg}:1:10: unknown keymap 'emacs' (default, vim)"),
                 format!("{cfg}:2:9: theme must be a string"),
-                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme)"),
+                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme, start)"),
                 format!("{theme}:2:6: unknown colour 'nope' (a name, #rrggbb or 0–255)"),
             ]
         );

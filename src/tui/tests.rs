@@ -773,3 +773,156 @@ mod matrix_view {
         assert!(f.app.matrix.rows.iter().all(|id| f.app.rows.contains(id)));
     }
 }
+
+/// The queue tab (SPEC §5) driven by keys on the demo data.
+mod queue_view {
+    use super::*;
+    use rapport::classes::Abc;
+    use rapport::queue::{Group, ItemKey, Kind, Scope};
+
+    fn select(app: &mut App, index: usize) {
+        press(app, "4");
+        app.key(key(KeyCode::Home));
+        for _ in 0..index {
+            app.key(key(KeyCode::Down));
+        }
+        assert_eq!(app.queue.selected, index);
+    }
+
+    fn typed(app: &mut App, text: &str) {
+        // Clear the field first (ctrl-u), then type.
+        app.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        press(app, text);
+    }
+
+    fn keys(app: &App) -> Vec<ItemKey> {
+        app.queue.items.iter().map(|i| i.key).collect()
+    }
+
+    #[test]
+    fn snapshots_and_counts() {
+        let mut f = fixture();
+        press(&mut f.app, "4");
+        assert_eq!(f.app.tab, Tab::Queue);
+        assert_eq!(f.app.queue.scope, Scope::All, "tester is not a manager");
+        let today: NaiveDate = TODAY.parse().unwrap();
+        let q = &f.app.queue;
+        let overdue = q.items.iter().filter(|i| i.group(today) == Group::Overdue).count();
+        assert_eq!(q.counts[0], overdue);
+        assert_eq!(q.counts.iter().sum::<usize>(), q.items.len());
+        insta::assert_snapshot!("queue_120x40", screen(&f.app, 120, 40));
+        insta::assert_snapshot!("queue_80x24", screen(&f.app, 80, 24));
+        // The last item scrolls into view with its group heading kept.
+        f.app.key(key(KeyCode::End));
+        let text = screen(&f.app, 120, 40);
+        let last = f.app.queue.items.last().unwrap();
+        let name = &f.app.model().clients[&last.client].name;
+        assert!(text.contains(name.as_str()), "{name} not on screen:\n{text}");
+    }
+
+    #[test]
+    fn logging_a_call_moves_a_class_a_clients_cadence_out_of_today() {
+        let mut f = fixture();
+        press(&mut f.app, "4");
+        let today: NaiveDate = TODAY.parse().unwrap();
+        let index = f
+            .app
+            .queue
+            .items
+            .iter()
+            .position(|i| {
+                i.kind == Kind::Cadence
+                    && i.due <= today
+                    && f.app.classes().get(i.client).and_then(|c| c.abc) == Some(Abc::A)
+            })
+            .expect("a class-A client due for a call in the demo data");
+        let item = f.app.queue.items[index].clone();
+        select(&mut f.app, index);
+        press(&mut f.app, "l");
+        let Overlay::Form(_, form) = &f.app.overlay else {
+            panic!("no log form")
+        };
+        assert_eq!(form.value("Next contact"), "+14", "class A cadence");
+        f.app.key(key(KeyCode::Enter));
+        let Overlay::Form(_, form) = &f.app.overlay else {
+            panic!("an empty summary must keep the form open")
+        };
+        assert_eq!(form.error.as_deref(), Some("summary is required"));
+        assert_eq!(form.focus, 2, "the focus moved to the summary");
+        press(&mut f.app, "Discussed the renewal");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.overlay, Overlay::None, "{:?}", f.app.status);
+        assert!(!keys(&f.app).contains(&item.key), "the cadence item left the queue");
+        // Its next date is the agreed one, 14 days on.
+        let classes = compute(f.app.model(), today);
+        let next = rapport::queue::find(f.app.model(), &classes, today, item.key).unwrap();
+        assert_eq!(next.due, today + chrono::Days::new(14));
+        // The contact is in the client's log, with who logged it.
+        press(&mut f.app, "1");
+        f.app.update(super::super::action::Action::TabQueue);
+        let idx = f.app.queue.items.iter().position(|i| i.client == item.client);
+        if let Some(idx) = idx {
+            select(&mut f.app, idx);
+            f.app.key(key(KeyCode::Enter));
+            assert_eq!(f.app.tab, Tab::Clients);
+            assert_eq!(f.app.selected_client().map(|c| c.id), Some(item.client));
+            assert_eq!(f.app.contacts[0].summary, "Discussed the renewal");
+            assert_eq!(f.app.contacts[0].who, "tester");
+        }
+    }
+
+    #[test]
+    fn done_snooze_task_and_jump() {
+        let mut f = fixture();
+        press(&mut f.app, "4");
+        let today: NaiveDate = TODAY.parse().unwrap();
+        // Done: a next step leaves the queue and the mark is stored.
+        let i = f.app.queue.items.iter().position(|i| i.kind == Kind::NextStep).unwrap();
+        let step = f.app.queue.items[i].clone();
+        select(&mut f.app, i);
+        press(&mut f.app, "d");
+        assert!(!keys(&f.app).contains(&step.key));
+        assert!(f.app.model().marks.contains_key(&step.key.to_string()));
+
+        // Snooze: +7 moves it a week on (past dates are refused in the form).
+        let i = f.app.queue.items.iter().position(|i| i.kind == Kind::Expiry).unwrap();
+        let expiry = f.app.queue.items[i].clone();
+        select(&mut f.app, i);
+        press(&mut f.app, "s");
+        typed(&mut f.app, "2020-01-01");
+        f.app.key(key(KeyCode::Enter));
+        let Overlay::Form(_, form) = &f.app.overlay else {
+            panic!("a past date must keep the form open")
+        };
+        assert_eq!(form.error.as_deref(), Some("2020-01-01 is in the past"));
+        typed(&mut f.app, "+7");
+        f.app.key(key(KeyCode::Enter));
+        let moved = f.app.queue.items.iter().find(|i| i.key == expiry.key).unwrap();
+        assert_eq!((moved.due, moved.snoozed), (today + chrono::Days::new(7), true));
+
+        // A task for the selected item's client shows in the next 7 days.
+        let client = f.app.queue.selected_item().unwrap().client;
+        press(&mut f.app, "t");
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "Send the brochure");
+        f.app.key(key(KeyCode::Enter));
+        let task = f
+            .app
+            .queue
+            .items
+            .iter()
+            .find(|i| i.kind == Kind::Task && i.reason == "task: Send the brochure")
+            .unwrap();
+        assert_eq!((task.client, task.due), (client, today + chrono::Days::new(1)));
+        // `d` on a task completes it.
+        let i = f.app.queue.items.iter().position(|i| i.key == task.key).unwrap();
+        let task_key = task.key;
+        select(&mut f.app, i);
+        press(&mut f.app, "d");
+        assert!(!keys(&f.app).contains(&task_key));
+
+        // `m` switches to one manager's clients only when the user is one.
+        press(&mut f.app, "m");
+        assert_eq!(f.app.queue.scope, Scope::All);
+    }
+}

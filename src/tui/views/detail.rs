@@ -1,5 +1,5 @@
-//! The selected client's detail: contact persons, last contacts, open
-//! offers, open tickets.
+//! The selected client's detail: contact persons, open offers, open
+//! tickets, and the contact log (newest first, with who logged each).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -42,19 +42,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(extra, t.style("muted")),
         ]));
     }
-    lines.push(heading("Last contacts"));
-    if app.contacts.is_empty() {
-        lines.push(Line::from(Span::styled("  none logged", t.style("muted"))));
-    }
-    for e in app.contacts.iter().take(3) {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("  {} {:<7}", e.at.format("%d/%m/%y"), e.channel.as_str()),
-                t.style("muted"),
-            ),
-            Span::styled(e.summary.clone(), t.style("text")),
-        ]));
-    }
     lines.push(heading("Open offers"));
     let open: Vec<_> = model.offers_of(c.id).filter(|o| o.stage.is_open()).collect();
     if open.is_empty() {
@@ -95,6 +82,20 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 },
             ),
             Span::styled(k.description.clone(), t.style("text")),
+        ]));
+    }
+    // Last: the contact log, newest first, as much as fits.
+    lines.push(heading("Contact log"));
+    if app.contacts.is_empty() {
+        lines.push(Line::from(Span::styled("  none logged", t.style("muted"))));
+    }
+    for e in &app.contacts {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} {:<7} {} ", e.at.format("%d/%m/%y"), e.channel.as_str(), e.who),
+                t.style("muted"),
+            ),
+            Span::styled(e.summary.clone(), t.style("text")),
         ]));
     }
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);

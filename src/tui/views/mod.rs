@@ -6,6 +6,7 @@ mod detail;
 mod matrix;
 mod overlays;
 mod portfolio;
+mod queue;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -40,6 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Tab::Matrix => matrix::draw(frame, app, main),
         Tab::Portfolio => portfolio::draw(frame, app, main),
+        Tab::Queue => queue::draw(frame, app, main),
     }
     status_line(frame, app, bottom);
     match &app.overlay {

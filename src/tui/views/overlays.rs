@@ -23,10 +23,8 @@ pub fn help(frame: &mut Frame, app: &App, scroll: usize) {
     let t = &app.theme;
     let area = centered(frame.area(), 64, frame.area().height.saturating_sub(4));
     let view = match app.tab {
-        crate::tui::app::Tab::Clients => Mode::Clients,
         crate::tui::app::Tab::Matrix if app.matrix.portrait => Mode::PortraitEditor,
-        crate::tui::app::Tab::Matrix => Mode::Matrix,
-        crate::tui::app::Tab::Portfolio => Mode::Portfolio,
+        tab => tab.mode(),
     };
     let mut lines = Vec::new();
     for mode in [view, Mode::Global, Mode::Filter, Mode::Form] {

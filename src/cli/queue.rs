@@ -1,0 +1,444 @@
+//! The quick morning review without the TUI (SPEC §5): `rapport today`
+//! prints the call list as text, JSON or iCalendar; `log`, `task`, `done`
+//! and `snooze` act on it through the same command path as the TUI.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use chrono::{Local, NaiveDate};
+use clap::Args;
+use serde::Serialize;
+
+use super::{CliResult, Failure, current_login, date_arg, finish_read, io_err, open_store, today};
+use rapport::classes;
+use rapport::domain::*;
+use rapport::model::Model;
+use rapport::queue::{self, Group, Item, ItemKey, Scope};
+use rapport::store::{Command, Store};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TodayFormat {
+    Text,
+    Json,
+    Ics,
+}
+
+#[derive(Args, Debug)]
+pub struct TodayArgs {
+    /// The day to review (default: today).
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
+    /// Only this manager's clients (default: yours, if you are a manager).
+    #[arg(long, value_name = "LOGIN", conflicts_with = "all")]
+    manager: Option<String>,
+    /// Every manager's clients.
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value_t = TodayFormat::Text)]
+    format: TodayFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// The client's ref.
+    client: String,
+    /// call, meeting, email, message or visit.
+    #[arg(long, value_parser = channel_arg)]
+    channel: Channel,
+    /// What was said.
+    #[arg(long)]
+    summary: String,
+    #[arg(long, default_value = "")]
+    outcome: String,
+    /// The contact person's name (one of the client's persons).
+    #[arg(long)]
+    person: Option<String>,
+    /// The next contact date (a date or +DAYS): it becomes the next cadence
+    /// date.
+    #[arg(long, value_name = "DATE|+DAYS")]
+    next: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TaskArgs {
+    /// The client's ref.
+    client: String,
+    /// Due date (a date or +DAYS).
+    due: String,
+    /// What to do.
+    text: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DoneArgs {
+    /// The item's id, as `rapport today` prints it (e.g. step-12-3).
+    id: String,
+    /// The day the queue is read as of (default: today).
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct SnoozeArgs {
+    /// The item's id, as `rapport today` prints it.
+    id: String,
+    /// Until when: a date or +DAYS.
+    until: String,
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
+}
+
+fn channel_arg(s: &str) -> Result<Channel, String> {
+    Channel::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        format!("unknown channel '{s}' (one of {})", names.join(", "))
+    })
+}
+
+/// A date, or `+N` days from `base`.
+pub fn date_or_days(s: &str, base: NaiveDate) -> Result<NaiveDate, Failure> {
+    let s = s.trim();
+    match s.strip_prefix('+') {
+        Some(n) => n
+            .parse::<u16>()
+            .ok()
+            .and_then(|n| base.checked_add_days(chrono::Days::new(u64::from(n))))
+            .ok_or_else(|| Failure::input(format!("'{s}' is not +DAYS (e.g. +7)"))),
+        None => parse_date(s).map_err(|e| Failure::input(format!("{e}, or +DAYS"))),
+    }
+}
+
+fn client_by_ref<'a>(model: &'a Model, reference: &str) -> Result<&'a Client, Failure> {
+    model
+        .client_by_ref(reference)
+        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
+}
+
+/// `--manager`, `--all`, or the manager whose login is the Unix user.
+fn scope(model: &Model, manager: Option<&str>, all: bool) -> Result<(Scope, Option<String>), Failure> {
+    if all {
+        return Ok((Scope::All, None));
+    }
+    match manager {
+        Some(login) => {
+            let m = model
+                .manager_by_login(login)
+                .ok_or_else(|| Failure::input(format!("unknown manager '{login}'")))?;
+            Ok((Scope::Manager(m.id), Some(m.login.clone())))
+        }
+        None => Ok(match model.manager_by_login(&current_login()) {
+            Some(m) => (Scope::Manager(m.id), Some(m.login.clone())),
+            None => (Scope::All, None),
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    #[serde(flatten)]
+    item: &'a Item,
+    group: Group,
+    days_late: i64,
+    client_ref: &'a str,
+    client_name: &'a str,
+    product_code: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonQueue<'a> {
+    as_of: NaiveDate,
+    manager: Option<String>,
+    overdue: usize,
+    today: usize,
+    soon: usize,
+    items: Vec<JsonItem<'a>>,
+}
+
+pub fn today_cmd(args: TodayArgs, db: Option<PathBuf>) -> CliResult {
+    let store = open_store(db)?;
+    let model = store.model();
+    let (scope, manager) = scope(model, args.manager.as_deref(), args.all)?;
+    let as_of = args.as_of.unwrap_or_else(today);
+    let classes = classes::compute(model, as_of);
+    let items = queue::due(model, &classes, as_of, scope);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        TodayFormat::Text => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            write_text(&mut out, model, &items, as_of, manager.as_deref(), colour).map_err(io_err)?;
+        }
+        TodayFormat::Json => {
+            let count = |g| items.iter().filter(|i| i.group(as_of) == g).count();
+            let doc = JsonQueue {
+                as_of,
+                manager,
+                overdue: count(Group::Overdue),
+                today: count(Group::Today),
+                soon: count(Group::Soon),
+                items: items
+                    .iter()
+                    .map(|i| {
+                        let client = model.clients.get(&i.client);
+                        JsonItem {
+                            item: i,
+                            group: i.group(as_of),
+                            days_late: i.days_late(as_of),
+                            client_ref: client.map_or("", |c| c.reference.as_str()),
+                            client_name: client.map_or("", |c| c.name.as_str()),
+                            product_code: i.product.and_then(|p| model.products.get(&p)).map(|p| p.code.as_str()),
+                        }
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(io_err)?;
+            writeln!(out).map_err(io_err)?;
+        }
+        TodayFormat::Ics => {
+            out.write_all(ics(model, &items).as_bytes()).map_err(io_err)?;
+        }
+    }
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+/// Grouped, aligned; colour only on a terminal and never with `NO_COLOR`.
+fn write_text(
+    out: &mut impl Write,
+    model: &Model,
+    items: &[Item],
+    as_of: NaiveDate,
+    manager: Option<&str>,
+    colour: bool,
+) -> std::io::Result<()> {
+    let paint = |code: &str, text: &str| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let whose = manager.map_or_else(|| "all managers".to_string(), |m| format!("manager {m}"));
+    writeln!(
+        out,
+        "{}",
+        paint(
+            "1",
+            &format!("Due contacts as of {as_of} — {whose}: {} items", items.len())
+        )
+    )?;
+    let refs: Vec<&str> = items
+        .iter()
+        .map(|i| model.clients.get(&i.client).map_or("?", |c| c.reference.as_str()))
+        .collect();
+    let ref_w = refs.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+    let names: Vec<String> = items
+        .iter()
+        .map(|i| {
+            let name = model.clients.get(&i.client).map_or("?", |c| c.name.as_str());
+            truncate(name, 28)
+        })
+        .collect();
+    let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let id_w = items.iter().map(|i| i.key.to_string().len()).max().unwrap_or(0);
+    let whens: Vec<String> = items
+        .iter()
+        .map(|item| match item.group(as_of) {
+            Group::Overdue => format!("{} late", plural(item.days_late(as_of), "day")),
+            Group::Today => "today".to_string(),
+            Group::Soon => format!("in {}", plural((item.due - as_of).num_days(), "day")),
+        })
+        .collect();
+    let when_w = whens.iter().map(|w| w.len()).max().unwrap_or(0);
+    for group in Group::ALL {
+        let rows: Vec<usize> = (0..items.len()).filter(|&i| items[i].group(as_of) == group).collect();
+        writeln!(out)?;
+        let title = format!("{} ({})", group.title(), rows.len());
+        writeln!(
+            out,
+            "{}",
+            paint(if group == Group::Overdue { "1;31" } else { "1" }, &title)
+        )?;
+        for i in rows {
+            let item = &items[i];
+            let when = format!("{:<when_w$}", whens[i]);
+            let when = if group == Group::Overdue {
+                paint("31", &when)
+            } else {
+                when
+            };
+            writeln!(
+                out,
+                "  {}  {}  {:<8}  {:<ref_w$}  {:<name_w$}  {:<id_w$}  {}",
+                item.due.format("%d/%m/%Y"),
+                when,
+                item.kind.as_str(),
+                refs[i],
+                names[i],
+                item.key.to_string(),
+                item.reason,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// One all-day event per item, with a UID stable for the item and its date,
+/// so re-importing the file updates events instead of duplicating them.
+fn ics(model: &Model, items: &[Item]) -> String {
+    use icalendar::{Calendar, Component, Event, EventLike};
+    let mut cal = Calendar::new();
+    cal.name("rapport due contacts");
+    for i in items {
+        let client = model.clients.get(&i.client);
+        let name = client.map_or("?", |c| c.name.as_str());
+        let reference = client.map_or("?", |c| c.reference.as_str());
+        let event = Event::new()
+            .uid(&format!("{}-{}@rapport", i.key, i.base_due.format("%Y%m%d")))
+            .all_day(i.due)
+            .summary(&format!("{}: {name}", i.kind.as_str()))
+            .description(&format!("{} — {reference} (rapport id {})", i.reason, i.key))
+            .done();
+        cal.push(event);
+    }
+    cal.done().to_string()
+}
+
+pub fn log_cmd(args: LogArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let now = Local::now().naive_local();
+    let model = store.model();
+    let client = client_by_ref(model, &args.client)?;
+    let person = match &args.person {
+        Some(name) => {
+            let wanted = name.trim().to_lowercase();
+            let p = model
+                .persons_of(client.id)
+                .find(|p| p.name.to_lowercase() == wanted)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = model.persons_of(client.id).map(|p| p.name.as_str()).collect();
+                    Failure::input(format!(
+                        "{} has no contact person '{name}' ({})",
+                        client.reference,
+                        if names.is_empty() {
+                            "none recorded".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ))
+                })?;
+            Some(p.id)
+        }
+        None => None,
+    };
+    let next = args.next.as_deref().map(|n| date_or_days(n, now.date())).transpose()?;
+    let (id, reference) = (client.id, client.reference.clone());
+    store.execute(
+        &current_login(),
+        Command::LogContact {
+            client: id,
+            person,
+            at: now,
+            channel: args.channel,
+            summary: args.summary,
+            outcome: args.outcome,
+            next_contact: next,
+        },
+    )?;
+    match next {
+        Some(n) => println!("logged a {} with {reference}; next contact {n}", args.channel.as_str()),
+        None => println!("logged a {} with {reference}", args.channel.as_str()),
+    }
+    Ok(())
+}
+
+pub fn task_cmd(args: TaskArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let client = client_by_ref(store.model(), &args.client)?;
+    let (id, reference) = (client.id, client.reference.clone());
+    let due = date_or_days(&args.due, today())?;
+    store.execute(
+        &current_login(),
+        Command::AddTask {
+            client: id,
+            due,
+            text: args.text,
+        },
+    )?;
+    let task = store.model().counters.task;
+    println!("task-{task} for {reference} due {due}");
+    Ok(())
+}
+
+/// The item `id` as of `as_of`, or a clear reason why there is none.
+fn item(store: &Store, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
+    let key: ItemKey = id.parse().map_err(|e: queue::BadKey| Failure::input(e.to_string()))?;
+    let model = store.model();
+    if !key.exists(model) {
+        return Err(Failure::input(format!(
+            "no queue item {key}: its record does not exist"
+        )));
+    }
+    let classes = classes::compute(model, as_of);
+    queue::find(model, &classes, as_of, key).ok_or_else(|| {
+        Failure::input(format!(
+            "{key} is not due as of {as_of} (done already, or nothing dated)"
+        ))
+    })
+}
+
+pub fn done_cmd(args: DoneArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let as_of = args.as_of.unwrap_or_else(today);
+    let item = item(&store, &args.id, as_of)?;
+    let cmd = match item.key {
+        ItemKey::Task(task) => Command::CompleteTask { task, date: as_of },
+        _ => Command::MarkItem {
+            key: item.key.to_string(),
+            due: item.base_due,
+            state: MarkState::Done,
+        },
+    };
+    store.execute(&current_login(), cmd)?;
+    println!("{} done", item.key);
+    Ok(())
+}
+
+pub fn snooze_cmd(args: SnoozeArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let as_of = args.as_of.unwrap_or_else(today);
+    let until = date_or_days(&args.until, as_of)?;
+    if until < as_of {
+        return Err(Failure::input(format!("{until} is in the past (today is {as_of})")));
+    }
+    let item = item(&store, &args.id, as_of)?;
+    store.execute(
+        &current_login(),
+        Command::MarkItem {
+            key: item.key.to_string(),
+            due: item.base_due,
+            state: MarkState::Snoozed(until),
+        },
+    )?;
+    println!("{} snoozed to {until}", item.key);
+    Ok(())
+}

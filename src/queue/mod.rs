@@ -1,0 +1,456 @@
+//! The due-contacts queue of SPEC §5: every control date the data holds, for
+//! one as-of date and one manager (or all), grouped overdue / today / next 7
+//! days. Derived, never typed twice: the only stored part is what users did
+//! with items (done, snoozed) and the next contact date they agreed, kept as
+//! `QueueMark`s under the item's stable id. Pure: reads the model and the
+//! classes.
+
+mod key;
+
+pub use key::{BadKey, ItemKey, Kind};
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Days, NaiveDate};
+use serde::Serialize;
+
+use crate::classes::{Abc, Classes};
+use crate::domain::dates::{months_after, months_before};
+use crate::domain::*;
+use crate::model::Model;
+
+/// Items due up to this many days ahead are listed ("next 7 days").
+pub const HORIZON_DAYS: u64 = 7;
+/// Birthdays show this many days ahead…
+pub const BIRTHDAY_AHEAD_DAYS: u64 = 3;
+/// …and stay this many days after, for a late greeting.
+pub const BIRTHDAY_LATE_DAYS: u64 = 7;
+/// A sale survey is asked this many days after the offer is won.
+pub const SALE_SURVEY_DAYS: u64 = 7;
+/// Sale surveys older than this are left to the yearly survey.
+pub const SALE_SURVEY_MONTHS: u32 = 12;
+/// The yearly survey: months since the last survey or complaint.
+pub const SURVEY_EVERY_MONTHS: u32 = 12;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Overdue,
+    Today,
+    Soon,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::Overdue, Group::Today, Group::Soon];
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Overdue => "Overdue",
+            Group::Today => "Today",
+            Group::Soon => "Next 7 days",
+        }
+    }
+}
+
+/// One thing to do on a date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Item {
+    #[serde(serialize_with = "as_text")]
+    pub key: ItemKey,
+    pub kind: Kind,
+    /// When it is due now (the snooze date, if snoozed).
+    pub due: NaiveDate,
+    /// The date the data gives; a mark made for another date does not apply.
+    pub base_due: NaiveDate,
+    pub snoozed: bool,
+    pub client: ClientId,
+    pub product: Option<ProductId>,
+    /// One line: why this is due.
+    pub reason: String,
+}
+
+fn as_text<S: serde::Serializer>(key: &ItemKey, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(key)
+}
+
+impl Item {
+    pub fn group(&self, as_of: NaiveDate) -> Group {
+        match self.due.cmp(&as_of) {
+            std::cmp::Ordering::Less => Group::Overdue,
+            std::cmp::Ordering::Equal => Group::Today,
+            std::cmp::Ordering::Greater => Group::Soon,
+        }
+    }
+
+    /// Days past due (0 when not overdue).
+    pub fn days_late(&self, as_of: NaiveDate) -> i64 {
+        (as_of - self.due).num_days().max(0)
+    }
+}
+
+/// Whose items: one manager's clients (and tickets they own), or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Manager(ManagerId),
+}
+
+/// The queue for `as_of`: items due up to `as_of + 7 days` (birthdays 3
+/// days ahead), sorted by due date, then kind, then client.
+pub fn due(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope) -> Vec<Item> {
+    let until = as_of.checked_add_days(Days::new(HORIZON_DAYS)).unwrap_or(as_of);
+    let mut items = all_items(model, classes, as_of, scope, Some(until));
+    items.sort_by_key(|i| (i.due, i.kind, i.client, i.key));
+    items
+}
+
+/// The next date each client has something due, however far ahead (the
+/// client list's column); overdue items count with their past date.
+pub fn next_due_by_client(model: &Model, classes: &Classes, as_of: NaiveDate) -> HashMap<ClientId, NaiveDate> {
+    let mut next: HashMap<ClientId, NaiveDate> = HashMap::with_capacity(model.clients.len());
+    for item in all_items(model, classes, as_of, Scope::All, None) {
+        next.entry(item.client)
+            .and_modify(|d| *d = (*d).min(item.due))
+            .or_insert(item.due);
+    }
+    next
+}
+
+/// The item `key` as the data holds it on `as_of`, however far ahead it is
+/// due; none when nothing is due under that id (or it was done).
+pub fn find(model: &Model, classes: &Classes, as_of: NaiveDate, key: ItemKey) -> Option<Item> {
+    all_items(model, classes, as_of, Scope::All, None)
+        .into_iter()
+        .find(|i| i.key == key)
+}
+
+/// Every item the data holds, with marks applied, with no horizon.
+/// Items due after `until` are left out before their text is made.
+fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope, until: Option<NaiveDate>) -> Vec<Item> {
+    let mut b = Builder {
+        model,
+        until,
+        marks: model
+            .marks
+            .values()
+            .filter_map(|m| m.key.parse::<ItemKey>().ok().map(|k| (k, m)))
+            .collect(),
+        items: Vec::new(),
+    };
+    let mine = |client: ClientId| match scope {
+        Scope::All => true,
+        Scope::Manager(m) => model.clients.get(&client).is_some_and(|c| c.manager == Some(m)),
+    };
+    let history = History::new(model);
+    offers(&mut b, &mine);
+    sale_surveys(&mut b, &history, as_of, &mine);
+    for client in model.clients.values().filter(|c| mine(c.id)) {
+        yearly_survey(&mut b, &history, client);
+        cadence(&mut b, classes, as_of, client);
+        for person in model.persons_of(client.id) {
+            birthday(&mut b, as_of, person);
+        }
+    }
+    for t in model.tasks.values().filter(|t| t.done.is_none() && mine(t.client)) {
+        b.push(ItemKey::Task(t.id), t.due, t.client, None, || {
+            format!("task: {}", first_line(&t.text))
+        });
+    }
+    for t in model.tickets.values() {
+        let owned = matches!(scope, Scope::Manager(m) if t.owner == Some(m));
+        if t.stage == TicketStage::Closed || !(owned || mine(t.client)) {
+            continue;
+        }
+        let (Some(due), Some(next)) = (t.stage_due, t.stage.next()) else {
+            continue;
+        };
+        let needs = match next {
+            TicketStage::Investigating => " (needs an owner)",
+            TicketStage::Resolved => " (needs the cause and the action)",
+            TicketStage::Prevented => " (needs the process fix)",
+            _ => "",
+        };
+        b.push(ItemKey::Ticket(t.id), due, t.client, t.product, || {
+            format!("ticket #{} {}: move to {next}{needs}", t.id, t.stage)
+        });
+    }
+    b.items
+}
+
+struct Builder<'a> {
+    model: &'a Model,
+    until: Option<NaiveDate>,
+    marks: HashMap<ItemKey, &'a QueueMark>,
+    items: Vec<Item>,
+}
+
+impl Builder<'_> {
+    /// Adds the item unless it is marked done for this date; a snooze for
+    /// this date moves it. `reason` is only called for items kept.
+    fn push(
+        &mut self,
+        key: ItemKey,
+        base_due: NaiveDate,
+        client: ClientId,
+        product: Option<ProductId>,
+        reason: impl FnOnce() -> String,
+    ) {
+        let mut due = base_due;
+        let mut snoozed = false;
+        if let Some(mark) = self.marks.get(&key)
+            && mark.due == base_due
+        {
+            match mark.state {
+                MarkState::Done => return,
+                MarkState::Snoozed(until) => {
+                    due = until;
+                    snoozed = true;
+                }
+                MarkState::NextContact(_) => {}
+            }
+        }
+        if self.until.is_some_and(|u| due > u) {
+            return;
+        }
+        let Some(kind) = key.kind() else { return };
+        let mut reason = reason();
+        if snoozed {
+            reason = format!("{reason} (snoozed from {})", base_due.format("%d/%m"));
+        }
+        self.items.push(Item {
+            key,
+            kind,
+            due,
+            base_due,
+            snoozed,
+            client,
+            product,
+            reason,
+        });
+    }
+}
+
+fn product_name(model: &Model, p: ProductId) -> &str {
+    model.products.get(&p).map_or("?", |p| p.name.as_str())
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// SPEC §5.1 and §5.3: control dates of open offers, retries of refusals.
+fn offers(b: &mut Builder, mine: &dyn Fn(ClientId) -> bool) {
+    let model = b.model;
+    for o in model.offers.values() {
+        if !mine(o.client) {
+            continue;
+        }
+        let key = |k| ItemKey::Offer(k, o.client, o.product);
+        let name = || product_name(model, o.product);
+        if o.stage.is_open()
+            && let Some(d) = o.next_step
+        {
+            b.push(key(Kind::NextStep), d, o.client, Some(o.product), || {
+                if o.next_note.is_empty() {
+                    format!("next step of the {} ({})", o.stage, name())
+                } else {
+                    format!("{} ({}, {})", first_line(&o.next_note), name(), o.stage)
+                }
+            });
+        }
+        let (kind, date) = match o.stage {
+            OfferStage::Proposal => (Kind::Expiry, o.expiry),
+            OfferStage::Invoiced => (Kind::Invoice, o.invoice_due),
+            OfferStage::Delivery => (Kind::Delivery, o.delivery),
+            OfferStage::Refused => (Kind::Retry, o.refusal.as_ref().and_then(|r| r.retry)),
+            _ => continue,
+        };
+        let Some(d) = date else { continue };
+        b.push(key(kind), d, o.client, Some(o.product), || match (&o.refusal, kind) {
+            (Some(r), Kind::Retry) => format!("retry {} (refused at {}: {})", name(), r.at_stage, r.reason.as_str()),
+            (_, Kind::Expiry) => format!("proposal for {} expires", name()),
+            (_, Kind::Invoice) => format!("invoice for {} due", name()),
+            _ => format!("delivery of {}", name()),
+        });
+    }
+}
+
+/// Surveys and complaints per client, gathered once.
+struct History {
+    /// The latest survey of each (client, product).
+    survey: HashMap<(ClientId, ProductId), NaiveDate>,
+    /// The latest survey or complaint of each client.
+    feedback: HashMap<ClientId, NaiveDate>,
+}
+
+impl History {
+    fn new(model: &Model) -> History {
+        let mut survey: HashMap<(ClientId, ProductId), NaiveDate> = HashMap::new();
+        let mut feedback: HashMap<ClientId, NaiveDate> = HashMap::new();
+        let later = |map: &mut HashMap<ClientId, NaiveDate>, c: ClientId, d: NaiveDate| {
+            map.entry(c).and_modify(|x| *x = (*x).max(d)).or_insert(d);
+        };
+        for s in model.surveys.values() {
+            survey
+                .entry((s.client, s.product))
+                .and_modify(|x| *x = (*x).max(s.date))
+                .or_insert(s.date);
+            later(&mut feedback, s.client, s.date);
+        }
+        for t in model.tickets.values() {
+            if t.source == TicketSource::Complaint {
+                later(&mut feedback, t.client, t.opened);
+            }
+        }
+        History { survey, feedback }
+    }
+}
+
+/// SPEC §5.2, first half: 7 days after an offer is won, when the client was
+/// new at the sale (its first settlement, if any, lies inside the status
+/// window before the sale — or after it: a first sale not yet paid).
+fn sale_surveys(b: &mut Builder, history: &History, as_of: NaiveDate, mine: &dyn Fn(ClientId) -> bool) {
+    let model = b.model;
+    let oldest = months_before(as_of, SALE_SURVEY_MONTHS);
+    let window = model.settings.status_window_months;
+    for o in model.offers.values() {
+        if o.stage != OfferStage::Won || o.stage_date <= oldest || !mine(o.client) {
+            continue;
+        }
+        let won = o.stage_date;
+        let first = model.aggregate(o.client).and_then(|a| a.days.first()).map(|d| d.date);
+        let new_client = first.is_none_or(|f| f > months_before(won, window));
+        if !new_client || history.survey.get(&(o.client, o.product)).is_some_and(|d| *d >= won) {
+            continue;
+        }
+        let due = won.checked_add_days(Days::new(SALE_SURVEY_DAYS)).unwrap_or(won);
+        let why = || {
+            format!(
+                "satisfaction survey: {} won {} by a new client",
+                product_name(model, o.product),
+                won.format("%d/%m")
+            )
+        };
+        b.push(
+            ItemKey::SaleSurvey(o.client, o.product),
+            due,
+            o.client,
+            Some(o.product),
+            why,
+        );
+    }
+}
+
+/// SPEC §5.2 second half and §6: every client with settlements is surveyed
+/// at least once every 12 months; a complaint counts as feedback too.
+fn yearly_survey(b: &mut Builder, history: &History, client: &Client) {
+    let Some(first) = b
+        .model
+        .aggregate(client.id)
+        .and_then(|a| a.days.first())
+        .map(|d| d.date)
+    else {
+        return;
+    };
+    let last = history.feedback.get(&client.id).copied();
+    let due = months_after(last.unwrap_or(first), SURVEY_EVERY_MONTHS);
+    b.push(ItemKey::YearlySurvey(client.id), due, client.id, None, || match last {
+        Some(last) => format!(
+            "satisfaction survey: no survey or complaint since {}",
+            last.format("%d/%m/%Y")
+        ),
+        None => format!(
+            "satisfaction survey: never surveyed (client since {})",
+            first.format("%d/%m/%Y")
+        ),
+    });
+}
+
+/// SPEC §5.4: the last actual contact plus the interval of the client's ABC
+/// class — or the next contact date agreed at that contact. With no contact
+/// yet, the interval counts from the client's creation.
+fn cadence(b: &mut Builder, classes: &Classes, as_of: NaiveDate, client: &Client) {
+    let model = b.model;
+    let abc = classes.get(client.id).and_then(|c| c.abc);
+    let days = model.settings.cadence_days;
+    let (interval, class) = match abc {
+        Some(Abc::A) => (days[0], "class A"),
+        Some(Abc::B) => (days[1], "class B"),
+        Some(Abc::C) => (days[2], "class C"),
+        None => (days[3], "no class"),
+    };
+    let last = model
+        .aggregate(client.id)
+        .and_then(|a| a.last_contact)
+        .map(|t| t.date());
+    let agreed = match model.marks.get(&ItemKey::NextContact(client.id).to_string()) {
+        Some(QueueMark {
+            state: MarkState::NextContact(next),
+            due,
+            ..
+        }) if last.is_none_or(|l| *due >= l) => Some((*next, *due)),
+        _ => None,
+    };
+    let due = match (agreed, last) {
+        (Some((next, _)), _) => next,
+        (None, Some(last)) => last.checked_add_days(Days::new(u64::from(interval))).unwrap_or(last),
+        (None, None) => client
+            .created
+            .checked_add_days(Days::new(u64::from(interval)))
+            .unwrap_or(client.created),
+    };
+    b.push(ItemKey::Cadence(client.id), due, client.id, None, || {
+        match (agreed, last) {
+            (Some((_, at)), _) => format!("next contact agreed on {}", at.format("%d/%m")),
+            (None, Some(last)) => format!(
+                "no contact for {} days — {class} cadence {interval}",
+                (as_of - last).num_days()
+            ),
+            (None, None) => format!(
+                "no contact yet (client since {}) — {class} cadence {interval}",
+                client.created.format("%d/%m/%Y")
+            ),
+        }
+    });
+}
+
+/// The birthday in `year`; 29 February falls on the 28th in other years.
+pub fn birthday_in(birthday: NaiveDate, year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, birthday.month(), birthday.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, birthday.month(), birthday.day().saturating_sub(1)))
+}
+
+/// SPEC §5.5: shown 3 days ahead, kept a week after; a snoozed one shows on
+/// its snooze date.
+fn birthday(b: &mut Builder, as_of: NaiveDate, person: &ContactPerson) {
+    let Some(born) = person.birthday else { return };
+    let key = ItemKey::Birthday(person.client, person.id);
+    let from = as_of.checked_sub_days(Days::new(BIRTHDAY_LATE_DAYS)).unwrap_or(as_of);
+    let to = as_of.checked_add_days(Days::new(BIRTHDAY_AHEAD_DAYS)).unwrap_or(as_of);
+    let snoozed_for = match b.model.marks.get(&key.to_string()) {
+        Some(QueueMark {
+            state: MarkState::Snoozed(_),
+            due,
+            ..
+        }) => Some(*due),
+        _ => None,
+    };
+    for year in [as_of.year() - 1, as_of.year(), as_of.year() + 1] {
+        let Some(day) = birthday_in(born, year) else { continue };
+        if day <= born {
+            continue;
+        }
+        if (from..=to).contains(&day) || snoozed_for == Some(day) {
+            b.push(key, day, person.client, None, || {
+                let role = if person.role.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", person.role)
+                };
+                format!("birthday of {}{role} ({})", person.name, day.format("%d/%m"))
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,8 @@
 //! This library holds everything but the terminal: the domain of SPEC §2
 //! (`domain`), the in-memory read model (`model`), the durable sled store
 //! with its one write path (`store`), the class engine of SPEC §4
-//! (`classes`), the due-contacts queue of SPEC §5 (`queue`), CSV
+//! (`classes`), the due-contacts queue of SPEC §5 (`queue`), complaint
+//! tickets and their summary of SPEC §6–7 (`tickets`), CSV
 //! import/export (`io`), and the demo data generator (`demo`).
 
 pub mod classes;
@@ -15,3 +16,4 @@ pub mod model;
 pub mod paths;
 pub mod queue;
 pub mod store;
+pub mod tickets;

@@ -92,6 +92,7 @@ impl Engine {
                 | Change::Task(_)
                 | Change::Survey(_)
                 | Change::Ticket(_)
+                | Change::Questionnaire(_)
                 | Change::Mark { .. } => {}
             }
         }

@@ -7,6 +7,7 @@ mod data;
 mod offers;
 mod queue;
 mod stress;
+mod tickets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,14 @@ enum Cmd {
     Done(queue::DoneArgs),
     /// Snooze a queue item to a later date.
     Snooze(queue::SnoozeArgs),
+    /// List complaint tickets (open ones by default).
+    Tickets(tickets::TicketsArgs),
+    /// Register a complaint or move a ticket to its next stage.
+    Ticket(tickets::TicketArgs),
+    /// Record a satisfaction survey (a score of 3 or less opens a ticket).
+    Survey(tickets::SurveyArgs),
+    /// Show or set a product's survey questions.
+    Questionnaire(tickets::QuestionnaireArgs),
     /// Write a logical, human-readable backup of every record.
     Backup(backup::BackupArgs),
     /// Rebuild a new database (--db) from a backup.
@@ -156,6 +165,10 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Task(args)) => queue::task_cmd(args, db),
         Some(Cmd::Done(args)) => queue::done_cmd(args, db),
         Some(Cmd::Snooze(args)) => queue::snooze_cmd(args, db),
+        Some(Cmd::Tickets(args)) => tickets::list(args, db),
+        Some(Cmd::Ticket(args)) => tickets::ticket(args, db),
+        Some(Cmd::Survey(args)) => tickets::survey(args, db),
+        Some(Cmd::Questionnaire(args)) => tickets::questionnaire(args, db),
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),

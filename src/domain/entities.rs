@@ -296,6 +296,15 @@ pub struct AuditEntry {
     pub summary: String,
 }
 
+/// A product's own satisfaction questionnaire (SPEC §6); products without
+/// one use the default questions of the settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Questionnaire {
+    pub product: ProductId,
+    pub questions: Vec<String>,
+    pub seq: u64,
+}
+
 /// What a user did with one item of the due-contacts queue (SPEC §5), or
 /// the next contact date agreed at a client's latest contact. Stored, so the
 /// queue is the same after a restart and in every session.

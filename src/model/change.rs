@@ -27,6 +27,7 @@ pub enum Change {
     Task(Task),
     Survey(Survey),
     Ticket(Ticket),
+    Questionnaire(Questionnaire),
     /// A queue mark set (`Some`) or cleared (`None`).
     Mark {
         key: String,

@@ -49,6 +49,8 @@ pub struct Model {
     pub tickets: BTreeMap<TicketId, Ticket>,
     /// Queue marks by item key (SPEC §5: done, snoozed, next contact).
     pub marks: BTreeMap<String, QueueMark>,
+    /// Per-product survey questions (SPEC §6).
+    pub questionnaires: BTreeMap<ProductId, Questionnaire>,
     #[serde(skip)]
     index: Index,
 }
@@ -86,6 +88,13 @@ impl Model {
             .manager_by_login
             .get(login)
             .and_then(|id| self.managers.get(id))
+    }
+
+    /// The survey questions of a product: its own, or the default ones.
+    pub fn questions(&self, product: ProductId) -> &[String] {
+        self.questionnaires
+            .get(&product)
+            .map_or(&self.settings.survey_questions, |q| &q.questions)
     }
 
     /// The target products of a segment (its portrait).
@@ -197,6 +206,9 @@ impl Model {
             Change::Ticket(t) => {
                 self.counters.ticket = self.counters.ticket.max(t.id.0);
                 self.tickets.insert(t.id, t);
+            }
+            Change::Questionnaire(q) => {
+                self.questionnaires.insert(q.product, q);
             }
             Change::Mark { key, mark } => match mark {
                 Some(m) => {

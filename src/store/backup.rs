@@ -46,6 +46,7 @@ pub enum Line {
     Ticket(Ticket),
     Audit(AuditEntry),
     Mark(QueueMark),
+    Questionnaire(Questionnaire),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +112,7 @@ impl Store {
         dump!(T::Surveys, Survey, Survey);
         dump!(T::Tickets, Ticket, Ticket);
         dump!(T::Marks, Mark, QueueMark);
+        dump!(T::Questionnaires, Questionnaire, Questionnaire);
         dump!(T::Audit, Audit, AuditEntry);
         let file_handle = out.into_inner().map_err(|e| io(e.into_error()))?;
         file_handle.sync_all().map_err(io)?;
@@ -251,6 +253,7 @@ fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError>
             Line::Ticket(t) => put(b, T::Tickets, &keys::id64(t.id.0), &t)?,
             Line::Audit(a) => put(b, T::Audit, &keys::id64(a.seq), &a)?,
             Line::Mark(m) => put(b, T::Marks, m.key.as_bytes(), &m)?,
+            Line::Questionnaire(q) => put(b, T::Questionnaires, &keys::id32(q.product.0), &q)?,
         }
         records += 1;
         pending += 1;

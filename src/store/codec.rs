@@ -55,6 +55,7 @@ pub enum RecordKind {
     Audit = 17,
     Snapshot = 18,
     Mark = 19,
+    Questionnaire = 20,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,6 +116,7 @@ record! {
     Ticket => Ticket,
     AuditEntry => Audit,
     QueueMark => Mark,
+    Questionnaire => Questionnaire,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

@@ -239,6 +239,14 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
             })),
         ),
         (
+            "questionnaire",
+            e(encode(&Questionnaire {
+                product: ProductId(2),
+                questions: vec!["qualité".into()],
+                seq: 11,
+            })),
+        ),
+        (
             "mark",
             e(encode(&QueueMark {
                 key: "step-7-1".into(),
@@ -298,6 +306,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "525010000103070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208b8aa6dec",
     ),
     ("audit", "52501100010903616d79fc000ec4d2000178353dc6db"),
+    ("questionnaire", "52501400010201087175616c6974c3a90be8696341"),
     (
         "mark",
         "525013000108737465702d372d31fc5492160001fc5892160003616d790ae8d2885e",

@@ -115,6 +115,27 @@ pub enum Command {
         text: String,
     },
     AdvanceTicket(TicketAdvance),
+    /// Sets who owns a ticket (before or after `investigating`).
+    SetTicketOwner {
+        ticket: TicketId,
+        expected_version: Option<u64>,
+        owner: ManagerId,
+    },
+    /// Edits a ticket's text fields; a stage's field cannot be emptied once
+    /// the ticket has passed it.
+    EditTicket {
+        ticket: TicketId,
+        expected_version: Option<u64>,
+        description: String,
+        cause: String,
+        action: String,
+        fix: String,
+    },
+    /// Sets a product's own survey questions.
+    SetQuestionnaire {
+        product: ProductId,
+        questions: Vec<String>,
+    },
     /// Marks a queue item done or snoozed for the date it is due
     /// (`MarkState::NextContact` is set by logging a contact only).
     MarkItem {
@@ -600,7 +621,7 @@ impl Command {
                 client(*id)?;
                 let prod = product(*p)?;
                 check_date("survey date", *date)?;
-                let questions = &model.settings.survey_questions;
+                let questions = model.questions(*p);
                 if scores.len() != questions.len() {
                     return Err(invalid(format!(
                         "the survey has {} questions ({}), got {} scores",
@@ -673,6 +694,66 @@ impl Command {
             }
             Command::AdvanceTicket(a) => vec![Change::Ticket(advance_ticket(model, ctx, a)?)],
             Command::MarkItem { key, due, state } => vec![mark_item(model, ctx, key, *due, *state)?],
+            Command::SetTicketOwner {
+                ticket,
+                expected_version,
+                owner,
+            } => {
+                let old = found(&model.tickets, *ticket, "ticket")?;
+                check_version(|| format!("ticket #{ticket}"), *expected_version, old.version)?;
+                manager(*owner)?;
+                if old.stage == TicketStage::Closed {
+                    return Err(invalid(format!("ticket #{ticket} is closed")));
+                }
+                vec![Change::Ticket(Ticket {
+                    owner: Some(*owner),
+                    version: old.version + 1,
+                    seq,
+                    ..old.clone()
+                })]
+            }
+            Command::EditTicket {
+                ticket,
+                expected_version,
+                description,
+                cause,
+                action,
+                fix,
+            } => {
+                let old = found(&model.tickets, *ticket, "ticket")?;
+                check_version(|| format!("ticket #{ticket}"), *expected_version, old.version)?;
+                check_text("description", description, true)?;
+                let past = |s: TicketStage| old.stage >= s;
+                check_text("cause", cause, past(TicketStage::Resolved))?;
+                check_text("action", action, past(TicketStage::Resolved))?;
+                check_text("process fix", fix, past(TicketStage::Prevented))?;
+                vec![Change::Ticket(Ticket {
+                    description: description.trim().to_string(),
+                    cause: cause.trim().to_string(),
+                    action: action.trim().to_string(),
+                    fix: fix.trim().to_string(),
+                    version: old.version + 1,
+                    seq,
+                    ..old.clone()
+                })]
+            }
+            Command::SetQuestionnaire { product: p, questions } => {
+                product(*p)?;
+                if questions.is_empty() || questions.len() > 20 {
+                    return Err(invalid("a survey has 1 to 20 questions"));
+                }
+                for q in questions {
+                    check_text("question", q, true)?;
+                    if q.contains('\n') {
+                        return Err(invalid("a question is one line"));
+                    }
+                }
+                vec![Change::Questionnaire(Questionnaire {
+                    product: *p,
+                    questions: questions.iter().map(|q| q.trim().to_string()).collect(),
+                    seq,
+                })]
+            }
             Command::Batch { .. } => {
                 return Err(invalid("a batch is applied by the store, not planned as one command"));
             }
@@ -737,6 +818,9 @@ impl Command {
             }
             Command::OpenTicket { client: c, .. } => format!("open ticket for {}", client(c)),
             Command::AdvanceTicket(a) => format!("advance ticket #{}", a.ticket),
+            Command::SetTicketOwner { ticket, .. } => format!("set the owner of ticket #{ticket}"),
+            Command::EditTicket { ticket, .. } => format!("edit ticket #{ticket}"),
+            Command::SetQuestionnaire { product: p, .. } => format!("set the survey questions of {}", product(p)),
             Command::MarkItem { key, state, .. } => match state {
                 MarkState::Done => format!("mark {key} done"),
                 MarkState::Snoozed(until) => format!("snooze {key} to {until}"),

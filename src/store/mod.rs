@@ -43,9 +43,10 @@ pub(crate) enum T {
     Tickets,
     Audit,
     Marks,
+    Questionnaires,
 }
 
-pub(crate) const TREE_NAMES: [&str; 16] = [
+pub(crate) const TREE_NAMES: [&str; 17] = [
     "meta",
     "managers",
     "segments",
@@ -62,6 +63,7 @@ pub(crate) const TREE_NAMES: [&str; 16] = [
     "tickets",
     "audit",
     "marks",
+    "questionnaires",
 ];
 
 pub(crate) const META_INFO: &[u8] = b"info";
@@ -287,6 +289,7 @@ impl Store {
                 Change::Task(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), codec::encode(t)?),
                 Change::Survey(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), codec::encode(s)?),
                 Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), codec::encode(t)?),
+                Change::Questionnaire(q) => put(T::Questionnaires, &keys::id32(q.product.0), codec::encode(q)?),
                 Change::Mark { key, mark } => match mark {
                     Some(m) => put(T::Marks, key.as_bytes(), codec::encode(m)?),
                     None => removals.push((T::Marks, key.as_bytes().to_vec())),

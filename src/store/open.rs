@@ -264,6 +264,9 @@ fn load_main(trees: &[sled::Tree], model: &mut Model) -> Result<(), StoreError> 
     for s in scan_prefix_all(trees, T::Surveys) {
         model.apply_owned(Change::Survey(s?));
     }
+    for q in scan_prefix_all(trees, T::Questionnaires) {
+        model.apply_owned(Change::Questionnaire(q?));
+    }
     for m in scan_prefix_all::<QueueMark>(trees, T::Marks) {
         let m = m?;
         model.apply_owned(Change::Mark {

@@ -50,12 +50,21 @@ pub enum Action {
     Snooze,
     OpenClient,
     ToggleScope,
+    TabTickets,
+    NewTicket,
+    AdvanceTicket,
+    SetOwner,
+    EditTicket,
+    CycleTicketFilter,
+    TicketsOfClient,
+    TicketsOfProduct,
+    RecordSurvey,
     /// Unbinds a key in a user keymap.
     Noop,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 54] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -100,6 +109,15 @@ impl Action {
         Action::Snooze,
         Action::OpenClient,
         Action::ToggleScope,
+        Action::TabTickets,
+        Action::NewTicket,
+        Action::AdvanceTicket,
+        Action::SetOwner,
+        Action::EditTicket,
+        Action::CycleTicketFilter,
+        Action::TicketsOfClient,
+        Action::TicketsOfProduct,
+        Action::RecordSurvey,
         Action::Noop,
     ];
 
@@ -162,6 +180,15 @@ impl Action {
             Action::Snooze => "Snooze the queue item (+1, +7 or a date)",
             Action::OpenClient => "Jump to the item's client",
             Action::ToggleScope => "Show my clients' items or everyone's",
+            Action::TabTickets => "Show the complaint tickets",
+            Action::NewTicket => "Register a complaint",
+            Action::AdvanceTicket => "Move the ticket to its next stage",
+            Action::SetOwner => "Set the ticket's owner",
+            Action::EditTicket => "Edit the ticket's texts",
+            Action::CycleTicketFilter => "Show open, overdue, all, or one stage's tickets",
+            Action::TicketsOfClient => "Only this client's tickets (again: all clients)",
+            Action::TicketsOfProduct => "Only this product's tickets (again: all products)",
+            Action::RecordSurvey => "Record a satisfaction survey",
             Action::Noop => "Do nothing (unbinds a key)",
         }
     }

@@ -17,9 +17,11 @@ use rapport::store::{Command, Event, Store, StoreError};
 
 mod matrix;
 mod queue;
+mod tickets;
 
 pub use matrix::MatrixState;
 pub use queue::{QueueState, when};
+pub use tickets::TicketsState;
 
 use super::action::Action;
 use super::config::ConfigError;
@@ -65,16 +67,18 @@ pub enum Tab {
     Matrix,
     Portfolio,
     Queue,
+    Tickets,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Clients, Tab::Matrix, Tab::Portfolio, Tab::Queue];
+    pub const ALL: [Tab; 5] = [Tab::Clients, Tab::Matrix, Tab::Portfolio, Tab::Queue, Tab::Tickets];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Clients => "Clients",
             Tab::Matrix => "Matrix",
             Tab::Portfolio => "Portfolio",
             Tab::Queue => "Queue",
+            Tab::Tickets => "Tickets",
         }
     }
     /// The keymap section of the tab's own keys.
@@ -84,6 +88,7 @@ impl Tab {
             Tab::Matrix => Mode::Matrix,
             Tab::Portfolio => Mode::Portfolio,
             Tab::Queue => Mode::Queue,
+            Tab::Tickets => Mode::Tickets,
         }
     }
 }
@@ -141,6 +146,20 @@ pub enum FormKind {
         key: rapport::queue::ItemKey,
         due: NaiveDate,
     },
+    NewTicket,
+    AdvanceTicket {
+        ticket: TicketId,
+        version: u64,
+    },
+    TicketOwner {
+        ticket: TicketId,
+        version: u64,
+    },
+    EditTicket {
+        ticket: TicketId,
+        version: u64,
+    },
+    Survey(ClientId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -200,6 +219,7 @@ pub struct App {
     history: Option<Vec<Classes>>,
     pub matrix: MatrixState,
     pub queue: QueueState,
+    pub tickets: TicketsState,
     /// Test hook (`RAPPORT_PANIC_ON_KEY`): panic at the next key, to check
     /// that a crash still restores the terminal and releases the database.
     pub panic_on_key: bool,
@@ -246,6 +266,7 @@ impl App {
                 ..MatrixState::default()
             },
             queue: QueueState::new(rapport::queue::Scope::All),
+            tickets: TicketsState::default(),
             panic_on_key: false,
         };
         app.queue.scope = app.default_scope();
@@ -334,6 +355,7 @@ impl App {
                 Tab::Matrix => Mode::Matrix,
                 Tab::Portfolio => Mode::Portfolio,
                 Tab::Queue => Mode::Queue,
+                Tab::Tickets => Mode::Tickets,
             },
         }
     }
@@ -451,6 +473,9 @@ impl App {
         if self.tab == Tab::Queue && !self.filter_open && self.queue_action(action) {
             return;
         }
+        if self.tab == Tab::Tickets && !self.filter_open && self.tickets_action(action) {
+            return;
+        }
         let page = self.list_height.get().max(1);
         match action {
             Action::Quit => self.quit = true,
@@ -461,7 +486,7 @@ impl App {
             Action::Top => self.select(0),
             Action::Bottom => self.select(self.rows.len().saturating_sub(1)),
             Action::OpenFilter => {
-                if matches!(self.tab, Tab::Portfolio | Tab::Queue) {
+                if matches!(self.tab, Tab::Portfolio | Tab::Queue | Tab::Tickets) {
                     self.tab = Tab::Clients;
                 }
                 self.filter_open = true;
@@ -490,6 +515,7 @@ impl App {
             Action::TabMatrix => self.open_matrix(),
             Action::TabPortfolio => self.open_portfolio(),
             Action::TabQueue => self.open_queue(),
+            Action::TabTickets => self.open_tickets(),
             Action::NextTab | Action::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let step = if action == Action::NextTab {
@@ -502,12 +528,15 @@ impl App {
                     Tab::Matrix => self.open_matrix(),
                     Tab::Portfolio => self.open_portfolio(),
                     Tab::Queue => self.open_queue(),
+                    Tab::Tickets => self.open_tickets(),
                 }
             }
             Action::AddSettlement => self.open_settlement_form(),
             Action::EditSegment => self.open_segment_form(),
             Action::LogContact => self.open_contact_form(self.rows.get(self.selected).copied()),
             Action::AddTask => self.open_task_form(self.rows.get(self.selected).copied()),
+            Action::NewTicket => self.open_new_ticket_form(self.rows.get(self.selected).copied()),
+            Action::RecordSurvey => self.open_survey_form(self.rows.get(self.selected).copied(), None),
             Action::AsOfPrevMonth => self.set_as_of(self.as_of().checked_sub_months(Months::new(1))),
             Action::AsOfNextMonth => self.set_as_of(self.as_of().checked_add_months(Months::new(1))),
             Action::AsOfToday => self.set_as_of(Some(self.today)),
@@ -547,6 +576,18 @@ impl App {
         if self.history.is_none() {
             self.history = Some(classes::history(self.data.model(), self.as_of(), 12));
         }
+    }
+
+    /// Shows `client` selected in the clients tab (clearing a filter that
+    /// hides it).
+    pub(super) fn show_client(&mut self, client: ClientId) {
+        if !self.filter.is_empty() {
+            self.filter.clear();
+            self.filter_open = false;
+            self.apply_filter(None);
+        }
+        self.tab = Tab::Clients;
+        self.refresh_rows(Some(client));
     }
 
     fn set_status(&mut self, text: impl Into<String>, tone: Tone) {
@@ -786,9 +827,22 @@ impl App {
                 };
                 cmd
             }
-            FormKind::Contact(_) | FormKind::Task(_) | FormKind::Snooze { .. } => {
+            FormKind::Contact(_)
+            | FormKind::Task(_)
+            | FormKind::Snooze { .. }
+            | FormKind::NewTicket
+            | FormKind::AdvanceTicket { .. }
+            | FormKind::TicketOwner { .. }
+            | FormKind::EditTicket { .. }
+            | FormKind::Survey(_) => {
                 let form = form.clone();
-                match self.queue_form_command(kind, &form) {
+                let cmd = match kind {
+                    FormKind::Contact(_) | FormKind::Task(_) | FormKind::Snooze { .. } => {
+                        self.queue_form_command(kind, &form)
+                    }
+                    _ => self.ticket_form_command(kind, &form),
+                };
+                match cmd {
                     Ok(cmd) => cmd,
                     Err(problem) => {
                         if let Overlay::Form(_, form) = &mut self.overlay {
@@ -816,7 +870,20 @@ impl App {
             Ok(event) => {
                 self.overlay = Overlay::None;
                 self.applied(&event);
-                self.set_status(format!("Done: {summary}"), Tone::Ok);
+                // A low survey score opens a ticket by itself: say so.
+                let opened = event.changes.iter().find_map(|c| match c {
+                    Change::Ticket(t) if matches!(t.source, TicketSource::Survey(_)) && t.history.is_empty() => {
+                        Some(t.id)
+                    }
+                    _ => None,
+                });
+                match opened {
+                    Some(t) if matches!(kind, FormKind::Survey(_)) => self.set_status(
+                        format!("Survey recorded: a score of 3 or less opened ticket #{t}"),
+                        Tone::Error,
+                    ),
+                    _ => self.set_status(format!("Done: {summary}"), Tone::Ok),
+                }
             }
             Err(e) => {
                 if let Overlay::Form(_, form) = &mut self.overlay {
@@ -855,6 +922,10 @@ impl App {
         self.queue.stale = true;
         if self.tab == Tab::Queue {
             self.rebuild_queue();
+        }
+        self.tickets.stale = true;
+        if self.tab == Tab::Tickets {
+            self.rebuild_tickets();
         }
         self.dirty = true;
         let keep = self.rows.get(self.selected).copied();

@@ -24,6 +24,12 @@ pub enum FieldKind {
     Channel,
     /// One of this client's contact persons, by name, or empty.
     Person(ClientId),
+    /// A client ref.
+    Client,
+    /// A manager's login.
+    Manager,
+    /// Survey scores, 1–5 each: `5 4 3`.
+    Scores,
     Text,
 }
 
@@ -96,6 +102,14 @@ impl Field {
                     )
                 })
             }
+            FieldKind::Client => model.client_by_ref(v).is_none().then(|| format!("no client '{v}'")),
+            FieldKind::Manager => model.manager_by_login(v).is_none().then(|| {
+                format!(
+                    "no manager '{v}' ({})",
+                    codes(model.managers.values().map(|m| m.login.as_str()))
+                )
+            }),
+            FieldKind::Scores => scores(v).is_none().then(|| "scores are 1 to 5, like 5 4 3".to_string()),
             FieldKind::Text => None,
         }
     }
@@ -121,6 +135,7 @@ impl Field {
             FieldKind::Stage => OfferStage::ALL.iter().map(|s| s.as_str().to_string()).collect(),
             FieldKind::Reason => RefusalReason::ALL.iter().map(|r| r.as_str().to_string()).collect(),
             FieldKind::Channel => Channel::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+            FieldKind::Manager => model.managers.values().map(|m| m.login.clone()).collect(),
             FieldKind::Person(client) => model.persons_of(client).map(|p| p.name.to_lowercase()).collect(),
             _ => return Vec::new(),
         };
@@ -130,6 +145,16 @@ impl Field {
     pub fn date(&self) -> Option<NaiveDate> {
         parse_date(&self.value).ok()
     }
+}
+
+/// `5 4 3` (or `5,4,3`) → the scores, each 1 to 5.
+pub fn scores(text: &str) -> Option<Vec<u8>> {
+    let v: Option<Vec<u8>> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<u8>().ok().filter(|n| (1..=5).contains(n)))
+        .collect();
+    v.filter(|v| !v.is_empty())
 }
 
 fn codes<'a>(it: impl Iterator<Item = &'a str>) -> String {

@@ -34,6 +34,7 @@ pub enum Mode {
     PortraitEditor,
     Portfolio,
     Queue,
+    Tickets,
     Filter,
     Form,
     Confirm,
@@ -42,13 +43,14 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Clients,
         Mode::Matrix,
         Mode::PortraitEditor,
         Mode::Portfolio,
         Mode::Queue,
+        Mode::Tickets,
         Mode::Filter,
         Mode::Form,
         Mode::Confirm,
@@ -63,6 +65,7 @@ impl Mode {
             Mode::PortraitEditor => "portrait",
             Mode::Portfolio => "portfolio",
             Mode::Queue => "queue",
+            Mode::Tickets => "tickets",
             Mode::Filter => "filter",
             Mode::Form => "form",
             Mode::Confirm => "confirm",

@@ -926,3 +926,143 @@ mod queue_view {
         assert_eq!(f.app.queue.scope, Scope::All);
     }
 }
+
+/// Complaints and surveys (SPEC §6) from the keyboard.
+mod tickets_view {
+    use super::*;
+    use rapport::domain::{TicketSource, TicketStage};
+    use rapport::queue::{ItemKey, Kind};
+
+    fn typed(app: &mut App, text: &str) {
+        app.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        press(app, text);
+    }
+
+    fn form_error(app: &App) -> Option<String> {
+        match &app.overlay {
+            Overlay::Form(_, form) => form.error.clone(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn snapshots_of_list_and_detail() {
+        let mut f = fixture();
+        press(&mut f.app, "5");
+        assert_eq!(f.app.tab, Tab::Tickets);
+        assert!(!f.app.tickets.ids.is_empty());
+        insta::assert_snapshot!("tickets_120x40", screen(&f.app, 120, 40));
+        insta::assert_snapshot!("tickets_80x24", screen(&f.app, 80, 24));
+        // `f` cycles: open → overdue → all.
+        press(&mut f.app, "ff");
+        let all = f.app.tickets.ids.len();
+        assert_eq!(all, f.app.model().tickets.len());
+    }
+
+    #[test]
+    fn a_survey_scored_3_opens_a_ticket_seen_in_tickets_and_queue() {
+        let mut f = fixture();
+        let client = f.app.selected_client().unwrap().id;
+        let before = f.app.model().tickets.len();
+        press(&mut f.app, "v");
+        typed(&mut f.app, "crm-basic");
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "5 9 4");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(form_error(&f.app).as_deref(), Some("scores are 1 to 5, like 5 4 3"));
+        typed(&mut f.app, "5 3");
+        f.app.key(key(KeyCode::Enter));
+        assert!(form_error(&f.app).unwrap().contains("the survey has 3 questions"));
+        typed(&mut f.app, "5 3 4");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.overlay, Overlay::None);
+        let ticket = f.app.model().tickets.values().last().unwrap().clone();
+        assert_eq!(f.app.model().tickets.len(), before + 1);
+        assert_eq!(ticket.client, client);
+        assert!(matches!(ticket.source, TicketSource::Survey(_)));
+        let (text, _) = f.app.status.clone().unwrap();
+        assert_eq!(
+            text,
+            format!("Survey recorded: a score of 3 or less opened ticket #{}", ticket.id)
+        );
+        // In the tickets tab, newest first…
+        press(&mut f.app, "5");
+        assert_eq!(f.app.selected_ticket().map(|t| t.id), Some(ticket.id));
+        // …and in the queue, due a day after opening.
+        press(&mut f.app, "4");
+        let item = f
+            .app
+            .queue
+            .items
+            .iter()
+            .find(|i| i.key == ItemKey::Ticket(ticket.id))
+            .unwrap();
+        assert_eq!(item.kind, Kind::Ticket);
+        assert_eq!(item.due, "2026-11-23".parse::<NaiveDate>().unwrap());
+    }
+
+    #[test]
+    fn a_complaint_from_registration_to_closure() {
+        let mut f = fixture();
+        let client = f.app.selected_client().unwrap().clone();
+        press(&mut f.app, "n");
+        f.app.key(key(KeyCode::Tab));
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "Delivery arrived broken");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.overlay, Overlay::None, "{:?}", form_error(&f.app));
+        press(&mut f.app, "5");
+        let id = f.app.selected_ticket().unwrap().id;
+        assert_eq!(f.app.selected_ticket().unwrap().client, client.id);
+        let stage = |f: &Fixture| f.app.model().tickets[&id].stage;
+
+        // Investigating: the form asks for an owner and refuses without one.
+        press(&mut f.app, ">");
+        f.app.key(key(KeyCode::Tab));
+        typed(&mut f.app, "");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(form_error(&f.app).as_deref(), Some("owner is required"));
+        typed(&mut f.app, "nobody");
+        f.app.key(key(KeyCode::Enter));
+        assert!(form_error(&f.app).unwrap().starts_with("no manager 'nobody'"));
+        let login = f.app.model().managers.values().next().unwrap().login.clone();
+        typed(&mut f.app, &login);
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f), TicketStage::Investigating);
+
+        // Resolved: the cause and the action.
+        press(&mut f.app, ">");
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "Packaging too thin");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(form_error(&f.app).as_deref(), Some("action taken is required"));
+        press(&mut f.app, "Replacement sent");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f), TicketStage::Resolved);
+
+        // Prevented: the process fix. Then closed.
+        press(&mut f.app, ">");
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "Double boxes for fragile goods");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f), TicketStage::Prevented);
+        insta::assert_snapshot!("ticket_prevented_120x40", screen(&f.app, 120, 40));
+        press(&mut f.app, ">");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(stage(&f), TicketStage::Closed);
+        let history: Vec<TicketStage> = f.app.model().tickets[&id].history.iter().map(|h| h.to).collect();
+        assert_eq!(history, TicketStage::ALL[1..].to_vec());
+        assert!(f.app.model().tickets[&id].history.iter().all(|h| h.who == "tester"));
+        let k = &f.app.model().tickets[&id];
+        assert_eq!(
+            (k.cause.as_str(), k.action.as_str(), k.fix.as_str()),
+            (
+                "Packaging too thin",
+                "Replacement sent",
+                "Double boxes for fragile goods"
+            )
+        );
+        // Closed tickets leave the open list.
+        assert!(!f.app.tickets.ids.contains(&id));
+    }
+}

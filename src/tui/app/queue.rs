@@ -145,14 +145,9 @@ impl App {
     }
 
     fn jump_to_client(&mut self) {
-        let Some(client) = self.queue_client() else { return };
-        if !self.filter.is_empty() {
-            self.filter.clear();
-            self.filter_open = false;
-            self.apply_filter(None);
+        if let Some(client) = self.queue_client() {
+            self.show_client(client);
         }
-        self.tab = Tab::Clients;
-        self.refresh_rows(Some(client));
     }
 
     /// `d`: a task is completed, a cadence item is done by logging the
@@ -165,6 +160,9 @@ impl App {
         match item.key {
             ItemKey::Task(task) => self.run(Command::CompleteTask { task, date: self.today }),
             ItemKey::Cadence(client) => self.open_contact_form(Some(client)),
+            // A survey item is done by entering the survey.
+            ItemKey::SaleSurvey(client, product) => self.open_survey_form(Some(client), Some(product)),
+            ItemKey::YearlySurvey(client) => self.open_survey_form(Some(client), None),
             ItemKey::Ticket(t) => self.set_status(
                 format!("Ticket #{t} is done by advancing it to its next stage"),
                 Tone::Error,

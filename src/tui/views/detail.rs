@@ -84,6 +84,22 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(k.description.clone(), t.style("text")),
         ]));
     }
+    lines.push(heading("Surveys"));
+    let mut surveys: Vec<_> = model.surveys.values().filter(|s| s.client == c.id).collect();
+    surveys.sort_by_key(|s| std::cmp::Reverse((s.date, s.id)));
+    if surveys.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    for s in surveys.iter().take(3) {
+        let product = model.products.get(&s.product).map_or("?", |p| p.code.as_str());
+        let scores: Vec<String> = s.scores.iter().map(u8::to_string).collect();
+        let low = s.scores.iter().any(|x| *x <= 3);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} {product} ", s.date.format("%d/%m/%y")), t.style("muted")),
+            Span::styled(scores.join(" "), if low { t.style("warning") } else { t.style("text") }),
+            Span::styled(s.ticket.map_or(String::new(), |k| format!(" → #{k}")), t.style("muted")),
+        ]));
+    }
     // Last: the contact log, newest first, as much as fits.
     lines.push(heading("Contact log"));
     if app.contacts.is_empty() {

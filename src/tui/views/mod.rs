@@ -7,6 +7,7 @@ mod matrix;
 mod overlays;
 mod portfolio;
 mod queue;
+mod tickets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -42,6 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Matrix => matrix::draw(frame, app, main),
         Tab::Portfolio => portfolio::draw(frame, app, main),
         Tab::Queue => queue::draw(frame, app, main),
+        Tab::Tickets => tickets::draw(frame, app, main),
     }
     status_line(frame, app, bottom);
     match &app.overlay {

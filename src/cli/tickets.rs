@@ -1,0 +1,321 @@
+//! Complaints and surveys from the command line (SPEC §6): `rapport
+//! tickets`, `rapport ticket new|advance`, `rapport survey`, `rapport
+//! questionnaire`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{CliResult, Failure, current_login, date_arg, finish_read, io_err, open_store, today};
+use rapport::domain::*;
+use rapport::io::export::Format;
+use rapport::model::Model;
+use rapport::store::{Command, TicketAdvance};
+use rapport::tickets::{self, Filter};
+
+#[derive(Args, Debug)]
+pub struct TicketsArgs {
+    /// Only tickets at this stage (registered, investigating, resolved,
+    /// prevented, closed).
+    #[arg(long, value_parser = stage_arg)]
+    stage: Option<TicketStage>,
+    /// Only this client's tickets (its ref).
+    #[arg(long, value_name = "REF")]
+    client: Option<String>,
+    /// Closed tickets too (default: open ones only, unless --stage closed).
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct TicketArgs {
+    #[command(subcommand)]
+    action: TicketAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum TicketAction {
+    /// Register a complaint.
+    New {
+        /// The client's ref.
+        client: String,
+        /// The product it is about (its id).
+        #[arg(long)]
+        product: Option<String>,
+        /// What the client complains about.
+        #[arg(long)]
+        text: String,
+        #[arg(long, value_parser = date_arg)]
+        date: Option<NaiveDate>,
+    },
+    /// Move a ticket to its next stage, with the field that stage needs:
+    /// investigating an owner, resolved the cause and action, prevented the
+    /// process fix.
+    Advance {
+        id: u64,
+        #[arg(long, value_name = "LOGIN")]
+        owner: Option<String>,
+        #[arg(long)]
+        cause: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long)]
+        fix: Option<String>,
+        #[arg(long, value_parser = date_arg)]
+        date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SurveyArgs {
+    /// The client's ref.
+    client: String,
+    /// The product surveyed (its id).
+    product: String,
+    /// One score from 1 to 5 per question of the product's questionnaire.
+    #[arg(required = true, value_parser = clap::value_parser!(u8))]
+    scores: Vec<u8>,
+    #[arg(long, value_parser = date_arg)]
+    date: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct QuestionnaireArgs {
+    /// The product (its id).
+    product: String,
+    /// The new questions; none prints the current ones.
+    questions: Vec<String>,
+}
+
+fn stage_arg(s: &str) -> Result<TicketStage, String> {
+    TicketStage::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = TicketStage::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown stage '{s}' (one of {})", names.join(", "))
+    })
+}
+
+fn client<'a>(model: &'a Model, reference: &str) -> Result<&'a Client, Failure> {
+    model
+        .client_by_ref(reference)
+        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
+}
+
+fn product<'a>(model: &'a Model, code: &str) -> Result<&'a Product, Failure> {
+    model
+        .product_by_code(code)
+        .ok_or_else(|| Failure::input(format!("unknown product '{code}'")))
+}
+
+/// One ticket as `rapport tickets` prints it.
+#[derive(Serialize)]
+struct Row {
+    id: u64,
+    client: String,
+    client_name: String,
+    product: String,
+    stage: &'static str,
+    opened: NaiveDate,
+    age_days: i64,
+    stage_due: Option<NaiveDate>,
+    overdue: bool,
+    owner: String,
+    source: &'static str,
+    description: String,
+    cause: String,
+    action: String,
+    fix: String,
+}
+
+pub fn list(args: TicketsArgs, db: Option<PathBuf>) -> CliResult {
+    let store = open_store(db)?;
+    let model = store.model();
+    let as_of = today();
+    let filter = Filter {
+        open: !args.all && args.stage != Some(TicketStage::Closed),
+        stage: args.stage,
+        client: args
+            .client
+            .as_deref()
+            .map(|r| client(model, r).map(|c| c.id))
+            .transpose()?,
+        product: None,
+        overdue_on: None,
+    };
+    let rows: Vec<Row> = tickets::list(model, &filter)
+        .into_iter()
+        .map(|t| {
+            let c = model.clients.get(&t.client);
+            Row {
+                id: t.id.0,
+                client: c.map_or(String::new(), |c| c.reference.clone()),
+                client_name: c.map_or(String::new(), |c| c.name.clone()),
+                product: t
+                    .product
+                    .and_then(|p| model.products.get(&p))
+                    .map_or(String::new(), |p| p.code.clone()),
+                stage: t.stage.as_str(),
+                opened: t.opened,
+                age_days: (as_of - t.opened).num_days(),
+                stage_due: t.stage_due,
+                overdue: tickets::is_overdue(t, as_of),
+                owner: t
+                    .owner
+                    .and_then(|m| model.managers.get(&m))
+                    .map_or(String::new(), |m| m.login.clone()),
+                source: t.source.as_str(),
+                description: t.description.clone(),
+                cause: t.cause.clone(),
+                action: t.action.clone(),
+                fix: t.fix.clone(),
+            }
+        })
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows).map_err(io_err)?;
+            writeln!(out).map_err(io_err)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            for r in &rows {
+                w.serialize(r).map_err(io_err)?;
+            }
+            if rows.is_empty() {
+                w.write_record([
+                    "id",
+                    "client",
+                    "client_name",
+                    "product",
+                    "stage",
+                    "opened",
+                    "age_days",
+                    "stage_due",
+                    "overdue",
+                    "owner",
+                    "source",
+                    "description",
+                    "cause",
+                    "action",
+                    "fix",
+                ])
+                .map_err(io_err)?;
+            }
+            w.flush().map_err(io_err)?;
+        }
+    }
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+pub fn ticket(args: TicketArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let model = store.model();
+    match args.action {
+        TicketAction::New {
+            client: reference,
+            product: code,
+            text,
+            date,
+        } => {
+            let c = client(model, &reference)?.id;
+            let p = code.as_deref().map(|p| product(model, p).map(|p| p.id)).transpose()?;
+            store.execute(
+                &current_login(),
+                Command::OpenTicket {
+                    client: c,
+                    product: p,
+                    date: date.unwrap_or_else(today),
+                    text,
+                },
+            )?;
+            let id = store.model().counters.ticket;
+            let t = &store.model().tickets[&TicketId(id)];
+            let due = t
+                .stage_due
+                .map_or(String::new(), |d| format!(", investigating due {d}"));
+            println!("ticket #{id} registered for {reference}{due}");
+        }
+        TicketAction::Advance {
+            id,
+            owner,
+            cause,
+            action,
+            fix,
+            date,
+        } => {
+            let owner = owner
+                .as_deref()
+                .map(|login| {
+                    model
+                        .manager_by_login(login)
+                        .map(|m| m.id)
+                        .ok_or_else(|| Failure::input(format!("unknown manager '{login}'")))
+                })
+                .transpose()?;
+            store.execute(
+                &current_login(),
+                Command::AdvanceTicket(TicketAdvance {
+                    ticket: TicketId(id),
+                    expected_version: None,
+                    date: date.unwrap_or_else(today),
+                    owner,
+                    cause,
+                    action,
+                    fix,
+                }),
+            )?;
+            let t = &store.model().tickets[&TicketId(id)];
+            let due = t.stage_due.map_or(String::new(), |d| format!(" (next stage due {d})"));
+            println!("ticket #{id} is now {}{due}", t.stage);
+        }
+    }
+    Ok(())
+}
+
+pub fn survey(args: SurveyArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let model = store.model();
+    let c = client(model, &args.client)?.id;
+    let p = product(model, &args.product)?.id;
+    store.execute(
+        &current_login(),
+        Command::RecordSurvey {
+            client: c,
+            product: p,
+            date: args.date.unwrap_or_else(today),
+            scores: args.scores,
+        },
+    )?;
+    let id = SurveyId(store.model().counters.survey);
+    match store.model().surveys.get(&id).and_then(|s| s.ticket) {
+        Some(t) => println!("survey #{id} recorded; a score of 3 or less opened ticket #{t}"),
+        None => println!("survey #{id} recorded"),
+    }
+    Ok(())
+}
+
+pub fn questionnaire(args: QuestionnaireArgs, db: Option<PathBuf>) -> CliResult {
+    let mut store = open_store(db)?;
+    let p = product(store.model(), &args.product)?.id;
+    if !args.questions.is_empty() {
+        store.execute(
+            &current_login(),
+            Command::SetQuestionnaire {
+                product: p,
+                questions: args.questions,
+            },
+        )?;
+    }
+    for (i, q) in store.model().questions(p).iter().enumerate() {
+        println!("{}. {q}", i + 1);
+    }
+    Ok(())
+}

@@ -17,3 +17,6 @@ pub mod paths;
 pub mod queue;
 pub mod store;
 pub mod tickets;
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::classes;
-use crate::model::Model;
-use crate::store::{Command, CommandError, Context, OfferMove};
+use crate::store::{Command, CommandError, OfferMove};
+use crate::testing::Planner;
 use chrono::NaiveDateTime;
 
 fn d(s: &str) -> NaiveDate {
@@ -17,15 +17,13 @@ fn at(s: &str) -> NaiveDateTime {
 }
 
 struct Fx {
-    model: Model,
+    p: Planner,
 }
 
 impl Fx {
     /// Two managers, one product per line, one segment.
     fn new() -> Fx {
-        let mut fx = Fx {
-            model: Model::default(),
-        };
+        let mut fx = Fx { p: Planner::default() };
         fx.run(Command::AddManager {
             login: "ann".into(),
             name: "Ann".into(),
@@ -52,31 +50,16 @@ impl Fx {
     }
 
     fn try_run(&mut self, cmd: Command) -> Result<(), CommandError> {
-        let seq = self.model.counters.seq + 1;
-        let none = |_: ClientId, _: SettlementId| Ok(None);
-        let ctx = Context {
-            who: "ann",
-            seq,
-            settlement: &none,
-        };
-        let changes = cmd.plan(&self.model, &ctx)?;
-        for c in &changes {
-            self.model.apply(c);
-        }
-        self.model.counters.seq = seq;
-        Ok(())
+        self.p.try_run(cmd)
     }
 
     fn run(&mut self, cmd: Command) {
-        let text = format!("{cmd:?}");
-        if let Err(e) = self.try_run(cmd) {
-            panic!("{text}: {e}");
-        }
+        self.p.run(cmd)
     }
 
     /// Client `n` (ids count from 1), created on `created`, of manager 1.
     fn client(&mut self, created: &str) -> ClientId {
-        let id = ClientId(self.model.counters.client + 1);
+        let id = ClientId(self.p.model.counters.client + 1);
         self.run(Command::AddClient {
             reference: format!("C{}", id.0),
             name: format!("Client {}", id.0),
@@ -119,7 +102,12 @@ impl Fx {
 
     fn queue(&self, as_of: &str) -> Vec<Item> {
         let as_of = d(as_of);
-        due(&self.model, &classes::compute(&self.model, as_of), as_of, Scope::All)
+        due(
+            &self.p.model,
+            &classes::compute(&self.p.model, as_of),
+            as_of,
+            Scope::All,
+        )
     }
 
     /// The items of one kind: (id, due date).
@@ -253,8 +241,8 @@ fn cadence_counts_from_the_last_actual_contact_by_class() {
     let due_a = |fx: &Fx| {
         let as_of = d(as_of);
         find(
-            &fx.model,
-            &classes::compute(&fx.model, as_of),
+            &fx.p.model,
+            &classes::compute(&fx.p.model, as_of),
             as_of,
             ItemKey::Cadence(a),
         )
@@ -269,14 +257,14 @@ fn cadence_counts_from_the_last_actual_contact_by_class() {
     // …until a later contact without one.
     fx.contact(a, "2027-01-02", None);
     assert_eq!(due_a(&fx), Some(d("2027-01-16")));
-    assert!(!fx.model.marks.contains_key("next-1"), "the agreed date was cleared");
+    assert!(!fx.p.model.marks.contains_key("next-1"), "the agreed date was cleared");
 }
 
 #[test]
 fn cadence_settings_are_used() {
     let mut fx = Fx::new();
     let c = fx.client("2026-11-01");
-    let mut s = fx.model.settings.clone();
+    let mut s = fx.p.model.settings.clone();
     s.cadence_days = [7, 14, 21, 10];
     fx.run(Command::UpdateSettings(s));
     assert_eq!(
@@ -509,7 +497,7 @@ fn marks_that_make_no_sense_are_refused() {
     assert!(err(&mut fx, "next-1", MarkState::Done).contains("set by logging a contact"));
     assert!(err(&mut fx, "survey-1", MarkState::Snoozed(d("2026-11-22"))).contains("not after its due date"));
     assert!(err(&mut fx, "survey-1", MarkState::NextContact(d("2026-12-22"))).contains("logging a contact"));
-    assert!(fx.model.marks.is_empty(), "nothing was stored");
+    assert!(fx.p.model.marks.is_empty(), "nothing was stored");
     fx.mark("task-1", "2026-11-22", MarkState::Snoozed(d("2026-11-29")))
         .unwrap();
     assert_eq!(
@@ -545,7 +533,7 @@ fn scope_keeps_one_managers_clients_and_owned_tickets() {
         notes: String::new(),
         tags: vec![],
     });
-    let mut s = fx.model.settings.clone();
+    let mut s = fx.p.model.settings.clone();
     s.cadence_days = [1, 1, 1, 1];
     fx.run(Command::UpdateSettings(s));
     fx.run(Command::OpenTicket {
@@ -564,14 +552,14 @@ fn scope_keeps_one_managers_clients_and_owned_tickets() {
         fix: None,
     }));
     let as_of = d("2026-11-22");
-    let classes = classes::compute(&fx.model, as_of);
-    let ann: Vec<String> = due(&fx.model, &classes, as_of, Scope::Manager(ManagerId(1)))
+    let classes = classes::compute(&fx.p.model, as_of);
+    let ann: Vec<String> = due(&fx.p.model, &classes, as_of, Scope::Manager(ManagerId(1)))
         .iter()
         .map(|i| i.key.to_string())
         .collect();
     assert_eq!(ann, vec![format!("cadence-{mine}"), "ticket-1".to_string()]);
-    let all = due(&fx.model, &classes, as_of, Scope::All);
+    let all = due(&fx.p.model, &classes, as_of, Scope::All);
     assert_eq!(all.len(), 3);
-    let next = next_due_by_client(&fx.model, &classes, as_of);
+    let next = next_due_by_client(&fx.p.model, &classes, as_of);
     assert_eq!(next.get(&mine), Some(&d("2026-11-02")));
 }

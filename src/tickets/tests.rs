@@ -3,21 +3,20 @@
 //! complaints summary.
 
 use super::*;
-use crate::store::{Command, CommandError, Context, TicketAdvance};
+use crate::store::{Command, CommandError, TicketAdvance};
+use crate::testing::Planner;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
 struct Fx {
-    model: Model,
+    p: Planner,
 }
 
 impl Fx {
     fn new() -> Fx {
-        let mut fx = Fx {
-            model: Model::default(),
-        };
+        let mut fx = Fx { p: Planner::default() };
         fx.run(Command::AddManager {
             login: "ann".into(),
             name: "Ann".into(),
@@ -43,25 +42,11 @@ impl Fx {
     }
 
     fn try_run(&mut self, cmd: Command) -> Result<(), CommandError> {
-        let seq = self.model.counters.seq + 1;
-        let none = |_: ClientId, _: SettlementId| Ok(None);
-        let ctx = Context {
-            who: "ann",
-            seq,
-            settlement: &none,
-        };
-        for c in cmd.plan(&self.model, &ctx)? {
-            self.model.apply(&c);
-        }
-        self.model.counters.seq = seq;
-        Ok(())
+        self.p.try_run(cmd)
     }
 
     fn run(&mut self, cmd: Command) {
-        let text = format!("{cmd:?}");
-        if let Err(e) = self.try_run(cmd) {
-            panic!("{text}: {e}");
-        }
+        self.p.run(cmd)
     }
 
     fn open(&mut self, date: &str) -> TicketId {
@@ -71,7 +56,7 @@ impl Fx {
             date: d(date),
             text: "Invoice was wrong".into(),
         });
-        TicketId(self.model.counters.ticket)
+        TicketId(self.p.model.counters.ticket)
     }
 
     fn advance(&mut self, t: TicketId, date: &str, fields: Fields) -> Result<(), CommandError> {
@@ -87,7 +72,7 @@ impl Fx {
     }
 
     fn ticket(&self, t: TicketId) -> &Ticket {
-        &self.model.tickets[&t]
+        &self.p.model.tickets[&t]
     }
 }
 
@@ -282,15 +267,15 @@ fn low_survey_scores_open_a_linked_ticket() {
         })
     };
     survey(&mut fx, 1, vec![4, 5, 4]).unwrap();
-    assert!(fx.model.tickets.is_empty(), "4 and 5 are satisfied");
+    assert!(fx.p.model.tickets.is_empty(), "4 and 5 are satisfied");
     survey(&mut fx, 1, vec![5, 3, 4]).unwrap();
-    let t = &fx.model.tickets[&TicketId(1)];
+    let t = &fx.p.model.tickets[&TicketId(1)];
     assert_eq!(t.source, TicketSource::Survey(SurveyId(2)));
     assert_eq!(t.description, "Survey on CRM: delivery speed 3/5");
-    assert_eq!(fx.model.surveys[&SurveyId(2)].ticket, Some(TicketId(1)));
+    assert_eq!(fx.p.model.surveys[&SurveyId(2)].ticket, Some(TicketId(1)));
     survey(&mut fx, 1, vec![2, 2, 5]).unwrap();
     assert_eq!(
-        fx.model.tickets[&TicketId(2)].description,
+        fx.p.model.tickets[&TicketId(2)].description,
         "Survey on CRM: product 2/5, delivery speed 2/5"
     );
 
@@ -303,7 +288,7 @@ fn low_survey_scores_open_a_linked_ticket() {
         let e = survey(&mut fx, 1, scores).unwrap_err();
         assert!(e.to_string().contains(says), "{e}");
     }
-    assert_eq!(fx.model.surveys.len(), 3);
+    assert_eq!(fx.p.model.surveys.len(), 3);
 
     // A product's own questionnaire.
     fx.run(Command::SetQuestionnaire {
@@ -318,7 +303,7 @@ fn low_survey_scores_open_a_linked_ticket() {
     );
     survey(&mut fx, 2, vec![5, 1]).unwrap();
     assert_eq!(
-        fx.model.tickets[&TicketId(3)].description,
+        fx.p.model.tickets[&TicketId(3)].description,
         "Survey on CARE: Friendliness 1/5"
     );
     assert!(
@@ -343,7 +328,7 @@ fn filters_and_the_complaints_summary() {
         fx.advance(t, closed, Fields::default()).unwrap();
     }
     let open = fx.open("2026-10-20");
-    let s = summary(fx.model.tickets.values(), d("2026-10-01"), d("2026-10-31"));
+    let s = summary(fx.p.model.tickets.values(), d("2026-10-01"), d("2026-10-31"));
     assert_eq!((s.opened, s.closed, s.from_surveys), (3, 3, 0));
     // Days to close: 4 (a), 20 (b), 31 (c, opened before the period).
     assert_eq!(s.median_days_to_close, Some(20.0));
@@ -359,10 +344,10 @@ fn filters_and_the_complaints_summary() {
         s.by_cause,
         vec![("Wrong price list".to_string(), 2), (String::new(), 1)]
     );
-    let s = summary(fx.model.tickets.values(), d("2026-10-01"), d("2026-10-05"));
+    let s = summary(fx.p.model.tickets.values(), d("2026-10-01"), d("2026-10-05"));
     assert_eq!(s.median_days_to_close, Some(17.5), "two closed: (4 + 31) / 2");
 
-    let ids = |f: &Filter| list(&fx.model, f).iter().map(|t| t.id).collect::<Vec<_>>();
+    let ids = |f: &Filter| list(&fx.p.model, f).iter().map(|t| t.id).collect::<Vec<_>>();
     assert_eq!(ids(&Filter::open()), vec![open]);
     assert_eq!(ids(&Filter::default()).len(), 4);
     let overdue = Filter {

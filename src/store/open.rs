@@ -123,7 +123,23 @@ fn prepare_directory(path: &Path) -> Result<bool, OpenError> {
     }
 }
 
+/// A process that is just closing the database (a session ending, or this
+/// process's own background flusher after a drop) still holds the lock for
+/// a moment: wait up to a second before calling it locked.
 fn open_sled(path: &Path) -> Result<sled::Db, OpenError> {
+    let mut tries = 0;
+    loop {
+        match open_sled_once(path) {
+            Err(OpenError::Locked(_)) if tries < 10 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_sled_once(path: &Path) -> Result<sled::Db, OpenError> {
     let config = sled::Config::new().path(path).mode(sled::Mode::HighThroughput);
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
     match opened {

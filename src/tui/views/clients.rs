@@ -31,13 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner_height = area.height.saturating_sub(3) as usize; // borders + header
     app.list_height.set(inner_height.max(1));
     // Keep the selection in view, moving the window as little as possible.
-    let mut offset = app.list_offset.get();
-    if app.selected < offset {
-        offset = app.selected;
-    } else if inner_height > 0 && app.selected >= offset + inner_height {
-        offset = app.selected + 1 - inner_height;
-    }
-    offset = offset.min(app.rows.len().saturating_sub(inner_height.max(1)));
+    let offset = super::scroll_to(app.selected, app.list_offset.get(), inner_height, app.rows.len());
     app.list_offset.set(offset);
 
     let sorted = |c: Column, name: &'static str| {

@@ -155,6 +155,18 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
+/// The first row to show so that `selected` is in a window of `height`
+/// rows over `len`, moving the window from `offset` as little as possible.
+pub fn scroll_to(selected: usize, offset: usize, height: usize, len: usize) -> usize {
+    let mut offset = offset;
+    if selected < offset {
+        offset = selected;
+    } else if height > 0 && selected >= offset + height {
+        offset = selected + 1 - height;
+    }
+    offset.min(len.saturating_sub(height.max(1)))
+}
+
 /// A centred rectangle of at most `w`×`h` inside `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);

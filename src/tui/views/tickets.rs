@@ -36,12 +36,7 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
         .title(Span::styled(title, t.style("header")));
     let height = area.height.saturating_sub(3) as usize;
     s.height.set(height.max(1));
-    let mut offset = s.offset.get();
-    if s.selected < offset {
-        offset = s.selected;
-    } else if height > 0 && s.selected >= offset + height {
-        offset = s.selected + 1 - height;
-    }
+    let offset = super::scroll_to(s.selected, s.offset.get(), height, s.ids.len());
     s.offset.set(offset);
     let wide = area.width >= 80;
     let header: Vec<&str> = if wide {

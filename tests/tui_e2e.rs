@@ -169,7 +169,7 @@ fn a_panic_restores_the_terminal_and_releases_the_database() {
     tmux.start(
         home.path(),
         &format!(
-            "RAPPORT_PANIC_ON_KEY=1 {BIN} --db {} --as-of 2026-11-22 2>{}/panic.txt; echo EXITED $?; stty -a > {}; sleep 60",
+            "RAPPORT_PANIC_ON_KEY=1 {BIN} --db {} --as-of 2026-11-22 2>{}/panic.txt; rc=$?; stty -a > {2}.part; mv {2}.part {2}; echo EXITED $rc; sleep 60",
             db.display(),
             home.path().display(),
             stty.display()
@@ -177,14 +177,9 @@ fn a_panic_restores_the_terminal_and_releases_the_database() {
     );
     tmux.wait_for("Clients · 300");
     tmux.keys(&["j"]);
+    // The modes are written whole (renamed into place) before EXITED shows.
     let s = tmux.wait_for("EXITED 101");
     assert!(!s.contains("Clients ·"), "the alternate screen was left:\n{s}");
-    let start = Instant::now();
-    while !stty.exists() {
-        assert!(start.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(100));
     let modes = std::fs::read_to_string(&stty).unwrap();
     for mode in ["echo", "icanon"] {
         assert!(

@@ -328,6 +328,35 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
         done += n;
         progress(done);
     }
+    // Follow-ups worked through in the past, so activity reports have tasks
+    // done. Derived from the client number (no random draw), and last, so
+    // every id handed out above stays what it was.
+    let mut next_task = store.model().counters.task;
+    let mut work = Vec::new();
+    for i in (4..opts.clients).step_by(9) {
+        let client = ClientId(i as u32 + 1);
+        let due = add_days(opts.today, -(20 + (i % 60) as i64));
+        work.push(Command::AddTask {
+            client,
+            due,
+            text: "Follow up on the last order".into(),
+        });
+        next_task += 1;
+        work.push(Command::CompleteTask {
+            task: TaskId(next_task),
+            date: add_days(due, (i % 3) as i64),
+        });
+    }
+    if !work.is_empty() {
+        store.execute_at(
+            "demo",
+            at,
+            Command::Batch {
+                label: "demo: follow-ups done".into(),
+                commands: work,
+            },
+        )?;
+    }
     Ok(())
 }
 

@@ -4,13 +4,15 @@
 //! (`domain`), the in-memory read model (`model`), the durable sled store
 //! with its one write path (`store`), the class engine of SPEC §4
 //! (`classes`), the due-contacts queue of SPEC §5 (`queue`), complaint
-//! tickets and their summary of SPEC §6–7 (`tickets`), CSV
+//! tickets and their summary of SPEC §6–7 (`tickets`), the manager results
+//! and funnel of SPEC §7 (`kpi`), CSV
 //! import/export (`io`), and the demo data generator (`demo`).
 
 pub mod classes;
 pub mod demo;
 pub mod domain;
 pub mod io;
+pub mod kpi;
 pub mod matrix;
 pub mod model;
 pub mod paths;

@@ -10,7 +10,7 @@ mod stats;
 
 pub use engine::Engine;
 pub use history::{ClassPoint, Transition, client_history, history, month_ends};
-pub use stats::{ClientStats, Window, client_stats};
+pub use stats::{ClientStats, Window, client_stats, status_on};
 
 use std::fmt;
 

@@ -80,7 +80,7 @@ pub fn client_stats(agg: &ClientAggregate, targets: &[ProductId], offer_used: &[
 
     let first = agg.first_settlement().filter(|f| *f <= d);
     let last = agg.last_settlement_until(d);
-    let status = status(agg, first, w);
+    let status = status(agg, first, d, w.p0_start, w.p1_start);
     let (xyz, cv) = if status == Status::New {
         (None, None)
     } else {
@@ -105,16 +105,34 @@ pub fn client_stats(agg: &ClientAggregate, targets: &[ProductId], offer_used: &[
     }
 }
 
+/// A client's lifecycle status as of `as_of` alone (the KPIs need it at
+/// two dates for every client; the ranking is not needed for it).
+pub fn status_on(agg: Option<&ClientAggregate>, as_of: NaiveDate, settings: &Settings) -> Status {
+    let Some(agg) = agg else {
+        return Status::Potential;
+    };
+    let first = agg.first_settlement().filter(|f| *f <= as_of);
+    let p0_start = months_before(as_of, settings.status_window_months);
+    let p1_start = months_before(as_of, 2 * settings.status_window_months);
+    status(agg, first, as_of, p0_start, p1_start)
+}
+
 /// SPEC §4.3. Any settlement counts, whatever its amount.
-fn status(agg: &ClientAggregate, first: Option<NaiveDate>, w: &Window) -> Status {
+fn status(
+    agg: &ClientAggregate,
+    first: Option<NaiveDate>,
+    as_of: NaiveDate,
+    p0_start: NaiveDate,
+    p1_start: NaiveDate,
+) -> Status {
     let Some(first) = first else {
         return Status::Potential;
     };
-    if first > w.p0_start {
+    if first > p0_start {
         return Status::New;
     }
-    let in_p0 = !agg.days_in(w.p0_start, w.as_of).is_empty();
-    let in_p1 = !agg.days_in(w.p1_start, w.p0_start).is_empty();
+    let in_p0 = !agg.days_in(p0_start, as_of).is_empty();
+    let in_p1 = !agg.days_in(p1_start, p0_start).is_empty();
     match (in_p0, in_p1) {
         (true, true) => Status::Regular,
         // First settlement before P0 and none in P1: it lies on or before

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliResult, Failure, date_arg, io_err, open_store, today};
+use super::sheet::Output;
+use super::{CliResult, date_arg, io_err, open_store, today};
 use rapport::classes::{self, Abc, ClientClasses, Status, Totals, Xyz};
 use rapport::domain::Money;
 use rapport::io::export::Format;
@@ -73,7 +74,11 @@ pub fn run(args: ClassesArgs, db: Option<PathBuf>) -> CliResult {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = if args.history {
-        history(model, as_of, args.client.as_deref(), args.format, &mut out)
+        let output = match args.format {
+            Format::Json => Output::Json,
+            Format::Csv => Output::Text,
+        };
+        super::report::history(model, as_of, args.client.as_deref(), output, false, &mut out)
     } else {
         let classes = classes::compute(model, as_of);
         if args.summary {
@@ -162,64 +167,4 @@ fn summary(t: &Totals, as_of: NaiveDate, format: Format, out: &mut dyn Write) ->
         .map(|(s, n)| format!("{s} {n}"))
         .collect();
     w(out, format!("status: {}", statuses.join(" · ")))
-}
-
-fn history(model: &Model, as_of: NaiveDate, client: Option<&str>, format: Format, out: &mut dyn Write) -> CliResult {
-    let points = classes::history(model, as_of, 12);
-    let Some(reference) = client else {
-        if format == Format::Json {
-            let rows: Vec<_> = points
-                .iter()
-                .map(|c| serde_json::json!({ "date": c.as_of, "totals": c.totals }))
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &rows).map_err(io_err)?;
-            return writeln!(out).map_err(io_err);
-        }
-        writeln!(out, "month end       A      B      C      –   turnover").map_err(io_err)?;
-        for c in &points {
-            let t = &c.totals;
-            writeln!(
-                out,
-                "{}  {:>6} {:>6} {:>6} {:>6}   {}",
-                c.as_of,
-                t.abc[0],
-                t.abc[1],
-                t.abc[2],
-                t.abc[3],
-                Money(t.turnover)
-            )
-            .map_err(io_err)?;
-        }
-        return Ok(());
-    };
-    let c = model
-        .client_by_ref(reference)
-        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))?;
-    let (points, transitions) = classes::client_history(&points, c.id);
-    if format == Format::Json {
-        let v = serde_json::json!({ "client": reference, "points": points, "transitions": transitions });
-        serde_json::to_writer_pretty(&mut *out, &v).map_err(io_err)?;
-        return writeln!(out).map_err(io_err);
-    }
-    writeln!(out, "{} — {}", c.reference, c.name).map_err(io_err)?;
-    writeln!(out, "month end   ABC XYZ status     turnover").map_err(io_err)?;
-    for p in &points {
-        let abc = p.abc.map_or("–", |a| a.as_str());
-        let xyz = p.xyz.map_or("–", |x| x.as_str());
-        writeln!(
-            out,
-            "{}  {abc:<3} {xyz:<3} {:<10} {}",
-            p.date,
-            p.status,
-            Money(p.turnover)
-        )
-        .map_err(io_err)?;
-    }
-    if !transitions.is_empty() {
-        writeln!(out).map_err(io_err)?;
-        for t in &transitions {
-            writeln!(out, "{t}").map_err(io_err)?;
-        }
-    }
-    Ok(())
 }

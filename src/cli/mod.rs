@@ -6,6 +6,8 @@ mod classes;
 mod data;
 mod offers;
 mod queue;
+mod report;
+mod sheet;
 mod stress;
 mod tickets;
 
@@ -75,6 +77,8 @@ enum Cmd {
     Survey(tickets::SurveyArgs),
     /// Show or set a product's survey questions.
     Questionnaire(tickets::QuestionnaireArgs),
+    /// The team lead's numbers (SPEC §7) and the class history (SPEC §4.5).
+    Report(report::ReportArgs),
     /// Write a logical, human-readable backup of every record.
     Backup(backup::BackupArgs),
     /// Rebuild a new database (--db) from a backup.
@@ -169,6 +173,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Ticket(args)) => tickets::ticket(args, db),
         Some(Cmd::Survey(args)) => tickets::survey(args, db),
         Some(Cmd::Questionnaire(args)) => tickets::questionnaire(args, db),
+        Some(Cmd::Report(args)) => report::run(args, db),
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use super::sheet::{Cell, Output, Sheet, col};
 use super::{CliResult, Failure, date_arg, finish_read, io_err, open_store, today};
 use rapport::classes::{self, Status};
-use rapport::domain::{ContactEntry, RefusalReason};
+use rapport::domain::RefusalReason;
 use rapport::kpi::{self, GroupBy, Period, Preset, Row, Table};
 use rapport::model::Model;
 use rapport::store::Store;
@@ -244,20 +244,9 @@ fn manager_filter(model: &Model, login: Option<&str>) -> Result<Option<rapport::
 pub fn managers_table(store: &Store, period: Period, by: GroupBy) -> Result<Table, Failure> {
     let model = store.model();
     let (sales, contacts) = std::thread::scope(|s| {
-        let contacts = s.spawn(|| -> Result<Vec<ContactEntry>, Failure> {
-            let mut kept = Vec::new();
-            for c in store.contacts() {
-                let c = c?;
-                if period.contains(c.at.date()) {
-                    kept.push(c);
-                }
-            }
-            Ok(kept)
-        });
+        let contacts = s.spawn(|| store.contacts_between(period.from, period.to));
         let sales = kpi::sales(model, period, |client| store.settlements_of(client));
-        let contacts = contacts
-            .join()
-            .unwrap_or_else(|_| Err(Failure::system("reading the contact log failed")));
+        let contacts = contacts.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (sales, contacts)
     });
     Ok(kpi::table(model, period, by, &sales?, &contacts?))

@@ -17,7 +17,7 @@ pub use open::OpenError;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use crate::domain::*;
@@ -351,6 +351,19 @@ impl Store {
     /// The whole contact log, by client then id.
     pub fn contacts(&self) -> impl Iterator<Item = Result<ContactEntry, StoreError>> + '_ {
         scan_prefix(self.tree(T::Contacts), T::Contacts, &[])
+    }
+
+    /// The contacts logged on a day from `from` to `to`: one scan of the log.
+    pub fn contacts_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
+        let mut kept = Vec::new();
+        for c in self.contacts() {
+            let c = c?;
+            let day = c.at.date();
+            if from <= day && day <= to {
+                kept.push(c);
+            }
+        }
+        Ok(kept)
     }
 
     /// The audit trail, oldest first.

@@ -59,12 +59,16 @@ pub enum Action {
     TicketsOfClient,
     TicketsOfProduct,
     RecordSurvey,
+    TabReports,
+    ReportPeriodNext,
+    ReportPeriodDates,
+    ReportGroupNext,
     /// Unbinds a key in a user keymap.
     Noop,
 }
 
 impl Action {
-    pub const ALL: [Action; 54] = [
+    pub const ALL: [Action; 58] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -118,6 +122,10 @@ impl Action {
         Action::TicketsOfClient,
         Action::TicketsOfProduct,
         Action::RecordSurvey,
+        Action::TabReports,
+        Action::ReportPeriodNext,
+        Action::ReportPeriodDates,
+        Action::ReportGroupNext,
         Action::Noop,
     ];
 
@@ -189,6 +197,10 @@ impl Action {
             Action::TicketsOfClient => "Only this client's tickets (again: all clients)",
             Action::TicketsOfProduct => "Only this product's tickets (again: all products)",
             Action::RecordSurvey => "Record a satisfaction survey",
+            Action::TabReports => "Show the manager results, funnel and class history",
+            Action::ReportPeriodNext => "Reports for the next period (this month, last month, quarters, year)",
+            Action::ReportPeriodDates => "Reports for dates you type",
+            Action::ReportGroupNext => "Group the results by manager, segment or product line",
             Action::Noop => "Do nothing (unbinds a key)",
         }
     }

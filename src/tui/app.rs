@@ -17,10 +17,12 @@ use rapport::store::{Command, Event, Store, StoreError};
 
 mod matrix;
 mod queue;
+mod reports;
 mod tickets;
 
 pub use matrix::MatrixState;
 pub use queue::{QueueState, when};
+pub use reports::ReportsState;
 pub use tickets::TicketsState;
 
 use super::action::Action;
@@ -37,6 +39,9 @@ pub trait Data {
     fn model(&self) -> &Model;
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError>;
     fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError>;
+    /// Every contact logged from `from` to `to` (the reports count them).
+    fn contacts_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError>;
+    fn settlements_of(&self, client: ClientId) -> Result<Vec<Settlement>, StoreError>;
     /// The session ends: keep what makes the next one start fast, and take
     /// the day's automatic backup if there is none yet.
     fn close(&mut self, today: NaiveDate) -> Result<(), String>;
@@ -51,6 +56,12 @@ impl Data for Store {
     }
     fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
         Store::contacts_of(self, client)
+    }
+    fn contacts_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
+        Store::contacts_between(self, from, to)
+    }
+    fn settlements_of(&self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
+        Store::settlements_of(self, client)
     }
     fn close(&mut self, today: NaiveDate) -> Result<(), String> {
         self.save_snapshot().map_err(|e| e.to_string())?;
@@ -68,10 +79,18 @@ pub enum Tab {
     Portfolio,
     Queue,
     Tickets,
+    Reports,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Clients, Tab::Matrix, Tab::Portfolio, Tab::Queue, Tab::Tickets];
+    pub const ALL: [Tab; 6] = [
+        Tab::Clients,
+        Tab::Matrix,
+        Tab::Portfolio,
+        Tab::Queue,
+        Tab::Tickets,
+        Tab::Reports,
+    ];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Clients => "Clients",
@@ -79,6 +98,7 @@ impl Tab {
             Tab::Portfolio => "Portfolio",
             Tab::Queue => "Queue",
             Tab::Tickets => "Tickets",
+            Tab::Reports => "Reports",
         }
     }
     /// The keymap section of the tab's own keys.
@@ -89,6 +109,7 @@ impl Tab {
             Tab::Portfolio => Mode::Portfolio,
             Tab::Queue => Mode::Queue,
             Tab::Tickets => Mode::Tickets,
+            Tab::Reports => Mode::Reports,
         }
     }
 }
@@ -160,6 +181,8 @@ pub enum FormKind {
         version: u64,
     },
     Survey(ClientId),
+    /// The reports' period, typed.
+    ReportPeriod,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,6 +243,10 @@ pub struct App {
     pub matrix: MatrixState,
     pub queue: QueueState,
     pub tickets: TicketsState,
+    pub reports: ReportsState,
+    /// The clients list shows only this manager's clients (picked from a
+    /// row of the reports' manager table).
+    pub manager_filter: Option<ManagerId>,
     /// Test hook (`RAPPORT_PANIC_ON_KEY`): panic at the next key, to check
     /// that a crash still restores the terminal and releases the database.
     pub panic_on_key: bool,
@@ -267,6 +294,8 @@ impl App {
             },
             queue: QueueState::new(rapport::queue::Scope::All),
             tickets: TicketsState::default(),
+            reports: ReportsState::default(),
+            manager_filter: None,
             panic_on_key: false,
         };
         app.queue.scope = app.default_scope();
@@ -310,10 +339,12 @@ impl App {
         self.filter_totals.as_ref()
     }
 
-    /// Recounts the filter's totals: one merge of two id-ordered lists.
+    /// Recounts the totals of the listed clients when a filter narrows
+    /// them: one merge of two id-ordered lists.
     fn recount(&mut self) {
-        self.filter_totals = self.hits.as_ref().map(|hits| {
-            let mut ids: Vec<ClientId> = hits.iter().map(|(id, _)| *id).collect();
+        let filtered = self.hits.is_some() || self.manager_filter.is_some();
+        self.filter_totals = filtered.then(|| {
+            let mut ids: Vec<ClientId> = self.rows.clone();
             ids.sort_unstable();
             let mut totals = Totals::default();
             let mut classes = self.engine.classes().clients.iter().peekable();
@@ -356,6 +387,7 @@ impl App {
                 Tab::Portfolio => Mode::Portfolio,
                 Tab::Queue => Mode::Queue,
                 Tab::Tickets => Mode::Tickets,
+                Tab::Reports => Mode::Reports,
             },
         }
     }
@@ -476,6 +508,9 @@ impl App {
         if self.tab == Tab::Tickets && !self.filter_open && self.tickets_action(action) {
             return;
         }
+        if self.tab == Tab::Reports && !self.filter_open && self.reports_action(action) {
+            return;
+        }
         let page = self.list_height.get().max(1);
         match action {
             Action::Quit => self.quit = true,
@@ -486,7 +521,7 @@ impl App {
             Action::Top => self.select(0),
             Action::Bottom => self.select(self.rows.len().saturating_sub(1)),
             Action::OpenFilter => {
-                if matches!(self.tab, Tab::Portfolio | Tab::Queue | Tab::Tickets) {
+                if matches!(self.tab, Tab::Portfolio | Tab::Queue | Tab::Tickets | Tab::Reports) {
                     self.tab = Tab::Clients;
                 }
                 self.filter_open = true;
@@ -495,6 +530,9 @@ impl App {
                 self.filter_open = false;
                 self.filter.clear();
                 self.apply_filter(None);
+            }
+            Action::ClearFilter | Action::Cancel if self.manager_filter.is_some() && self.tab == Tab::Clients => {
+                self.show_manager(None);
             }
             Action::Submit if self.filter_open => self.filter_open = false,
             Action::SortNext => {
@@ -516,6 +554,7 @@ impl App {
             Action::TabPortfolio => self.open_portfolio(),
             Action::TabQueue => self.open_queue(),
             Action::TabTickets => self.open_tickets(),
+            Action::TabReports => self.open_reports(),
             Action::NextTab | Action::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let step = if action == Action::NextTab {
@@ -529,6 +568,7 @@ impl App {
                     Tab::Portfolio => self.open_portfolio(),
                     Tab::Queue => self.open_queue(),
                     Tab::Tickets => self.open_tickets(),
+                    Tab::Reports => self.open_reports(),
                 }
             }
             Action::AddSettlement => self.open_settlement_form(),
@@ -563,6 +603,10 @@ impl App {
         if self.tab == Tab::Portfolio {
             self.open_portfolio();
         }
+        self.reports.stale = true;
+        if self.tab == Tab::Reports {
+            self.open_reports();
+        }
         self.queue.stale = true;
         if self.tab == Tab::Queue {
             self.rebuild_queue();
@@ -586,8 +630,24 @@ impl App {
             self.filter_open = false;
             self.apply_filter(None);
         }
+        let manager = self.model().clients.get(&client).and_then(|c| c.manager);
+        if self.manager_filter.is_some() && self.manager_filter != manager {
+            self.manager_filter = None;
+        }
         self.tab = Tab::Clients;
         self.refresh_rows(Some(client));
+    }
+
+    /// Lists only `manager`'s clients (`None`: everyone's again).
+    pub(super) fn show_manager(&mut self, manager: Option<ManagerId>) {
+        self.manager_filter = manager;
+        self.tab = Tab::Clients;
+        self.refresh_rows(None);
+        let text = match manager.and_then(|m| self.model().managers.get(&m)) {
+            Some(m) => format!("{} clients of {} · Esc shows everyone's", self.rows.len(), m.name),
+            None => "Every manager's clients".to_string(),
+        };
+        self.set_status(text, Tone::Ok);
     }
 
     fn set_status(&mut self, text: impl Into<String>, tone: Tone) {
@@ -656,13 +716,18 @@ impl App {
     /// Rebuilds the list from the filter and the sort, keeping `keep` (or
     /// the current client) selected where it still shows.
     fn refresh_rows(&mut self, keep: Option<ClientId>) {
-        self.recount();
         let keep = keep.or_else(|| self.rows.get(self.selected).copied());
         self.matrix.stale = true;
-        self.rows = match &self.hits {
-            Some(h) => h.iter().map(|(id, _)| *id).collect(),
-            None => self.model().clients.keys().copied().collect(),
+        let model = self.data.model();
+        let shown = |id: &ClientId| {
+            self.manager_filter
+                .is_none_or(|m| model.clients.get(id).is_some_and(|c| c.manager == Some(m)))
         };
+        self.rows = match &self.hits {
+            Some(h) => h.iter().map(|(id, _)| *id).filter(shown).collect(),
+            None => model.clients.keys().copied().filter(shown).collect(),
+        };
+        self.recount();
         self.resort_keep(keep);
     }
 
@@ -801,6 +866,18 @@ impl App {
             form.error = Some(problem);
             return;
         }
+        if kind == FormKind::ReportPeriod {
+            let form = form.clone();
+            match self.submit_period(&form) {
+                Ok(()) => self.overlay = Overlay::None,
+                Err(problem) => {
+                    if let Overlay::Form(_, form) = &mut self.overlay {
+                        form.error = Some(problem);
+                    }
+                }
+            }
+            return;
+        }
         let cmd = match kind {
             FormKind::Settlement(client) => {
                 let Some(date) = form.fields.first().and_then(Field::date) else {
@@ -834,7 +911,8 @@ impl App {
             | FormKind::AdvanceTicket { .. }
             | FormKind::TicketOwner { .. }
             | FormKind::EditTicket { .. }
-            | FormKind::Survey(_) => {
+            | FormKind::Survey(_)
+            | FormKind::ReportPeriod => {
                 let form = form.clone();
                 let cmd = match kind {
                     FormKind::Contact(_) | FormKind::Task(_) | FormKind::Snooze { .. } => {
@@ -926,6 +1004,11 @@ impl App {
         self.tickets.stale = true;
         if self.tab == Tab::Tickets {
             self.rebuild_tickets();
+        }
+        self.reports.stale = true;
+        if self.tab == Tab::Reports {
+            self.rebuild_reports();
+            self.history = Some(classes::history(self.data.model(), self.as_of(), 12));
         }
         self.dirty = true;
         let keep = self.rows.get(self.selected).copied();

@@ -35,6 +35,7 @@ pub enum Mode {
     Portfolio,
     Queue,
     Tickets,
+    Reports,
     Filter,
     Form,
     Confirm,
@@ -43,7 +44,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Global,
         Mode::Clients,
         Mode::Matrix,
@@ -51,6 +52,7 @@ impl Mode {
         Mode::Portfolio,
         Mode::Queue,
         Mode::Tickets,
+        Mode::Reports,
         Mode::Filter,
         Mode::Form,
         Mode::Confirm,
@@ -66,6 +68,7 @@ impl Mode {
             Mode::Portfolio => "portfolio",
             Mode::Queue => "queue",
             Mode::Tickets => "tickets",
+            Mode::Reports => "reports",
             Mode::Filter => "filter",
             Mode::Form => "form",
             Mode::Confirm => "confirm",

@@ -257,7 +257,7 @@ fn other_views_snapshots() {
 fn every_size_renders_without_panicking() {
     let mut f = fixture();
     let heights = [0u16, 1, 2, 3, 14, 15, 16, 24, 40, 60];
-    let setups: [&dyn Fn(&mut App); 7] = [
+    let setups: [&dyn Fn(&mut App); 10] = [
         &|_| {},
         &|a| press(a, "/mul"),
         &|a| press(a, "?"),
@@ -265,6 +265,9 @@ fn every_size_renders_without_panicking() {
         &|a| press(a, "3"),
         &|a| press(a, "2"),
         &|a| press(a, "2p"),
+        &|a| press(a, "4"),
+        &|a| press(a, "5"),
+        &|a| press(a, "6"),
     ];
     for setup in setups {
         let mut app = std::mem::replace(&mut f.app, fixture().app);
@@ -687,6 +690,21 @@ mod matrix_view {
                 READS.fetch_add(1, Ordering::SeqCst);
                 self.0.contacts_of(c)
             }
+            fn contacts_between(
+                &self,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<rapport::domain::ContactEntry>, rapport::store::StoreError> {
+                READS.fetch_add(1, Ordering::SeqCst);
+                self.0.contacts_between(from, to)
+            }
+            fn settlements_of(
+                &self,
+                c: rapport::domain::ClientId,
+            ) -> Result<Vec<rapport::domain::Settlement>, rapport::store::StoreError> {
+                READS.fetch_add(1, Ordering::SeqCst);
+                self.0.settlements_of(c)
+            }
             fn close(&mut self, _today: NaiveDate) -> Result<(), String> {
                 Ok(())
             }
@@ -1064,5 +1082,143 @@ mod tickets_view {
         );
         // Closed tickets leave the open list.
         assert!(!f.app.tickets.ids.contains(&id));
+    }
+}
+
+mod reports_view {
+    use super::*;
+    use rapport::kpi::GroupBy;
+
+    fn table(app: &App) -> &rapport::kpi::Table {
+        app.reports.table.as_ref().expect("the reports tab computed its table")
+    }
+
+    #[test]
+    fn snapshots_and_the_period_and_grouping_keys() {
+        let mut f = fixture();
+        press(&mut f.app, "6");
+        assert_eq!(f.app.tab, Tab::Reports);
+        assert_eq!(f.app.reports.period_label(), "this month · 2026-11-01 to 2026-11-22");
+        let t = table(&f.app);
+        let logins: Vec<&str> = t.rows.iter().map(|r| r.group.as_str()).collect();
+        assert_eq!(logins, ["amartin", "fdubois", "hweber", "jschmidt", "ocarter"]);
+        // The total adds up the rows.
+        let sum = |f: fn(&rapport::kpi::Row) -> u32| t.rows.iter().map(f).sum::<u32>();
+        assert_eq!(sum(|r| r.repeat.count), t.total.repeat.count);
+        assert_eq!(sum(|r| r.loyalty.active_clients), t.total.loyalty.active_clients);
+        let month = t.total.repeat.count;
+        insta::assert_snapshot!("reports_160x45", screen(&f.app, 160, 45));
+        insta::assert_snapshot!("reports_80x24", screen(&f.app, 80, 24));
+
+        press(&mut f.app, "p");
+        assert_eq!(f.app.reports.period_label(), "last month · 2026-10-01 to 2026-10-31");
+        press(&mut f.app, "ppp");
+        assert_eq!(f.app.reports.period_label(), "year to date · 2026-01-01 to 2026-11-22");
+        let year = table(&f.app).total.repeat.count;
+        assert!(
+            year > month,
+            "a year holds more repeat sales ({year}) than a month ({month})"
+        );
+
+        press(&mut f.app, "g");
+        assert_eq!(table(&f.app).by, GroupBy::Segment);
+        assert_eq!(f.app.reports.selected_manager(), None);
+        press(&mut f.app, "g");
+        assert_eq!(table(&f.app).by, GroupBy::Line);
+        assert_eq!(
+            table(&f.app).rows[0].new_clients,
+            None,
+            "client figures are per client, not per line"
+        );
+        insta::assert_snapshot!("reports_by_line_120x40", screen(&f.app, 120, 40));
+        press(&mut f.app, "g");
+        assert_eq!(table(&f.app).by, GroupBy::Manager);
+    }
+
+    #[test]
+    fn typed_dates_are_checked_in_the_form() {
+        let mut f = fixture();
+        press(&mut f.app, "6P");
+        assert!(matches!(f.app.overlay, Overlay::Form(..)));
+        let set = |app: &mut App, label: &str, value: &str| {
+            let Overlay::Form(_, form) = &mut app.overlay else {
+                panic!("no form")
+            };
+            form.fields.iter_mut().find(|x| x.label == label).unwrap().value = value.into();
+        };
+        set(&mut f.app, "From", "2026-07-01");
+        set(&mut f.app, "To", "2026-06-01");
+        f.app.key(key(KeyCode::Enter));
+        let Overlay::Form(_, form) = &f.app.overlay else {
+            panic!("a backwards period closed the form")
+        };
+        assert!(
+            form.error.as_deref().unwrap_or("").contains("before it starts"),
+            "{:?}",
+            form.error
+        );
+        set(&mut f.app, "To", "2026-30-09");
+        f.app.key(key(KeyCode::Enter));
+        assert!(matches!(f.app.overlay, Overlay::Form(..)), "a bad date is refused");
+        set(&mut f.app, "To", "2026-09-30");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.overlay, Overlay::None);
+        assert_eq!(f.app.reports.period_label(), "2026-07-01 to 2026-09-30");
+        assert_eq!(table(&f.app).period.to, "2026-09-30".parse::<NaiveDate>().unwrap());
+    }
+
+    #[test]
+    fn a_manager_row_lists_their_clients_and_drives_the_funnel() {
+        let mut f = fixture();
+        press(&mut f.app, "6");
+        let everyone = {
+            f.app.key(key(KeyCode::End));
+            assert_eq!(f.app.reports.selected_manager(), None, "the last row is the total");
+            f.app.reports.funnel.reached.iter().map(|s| s.offers).sum::<u32>()
+        };
+        f.app.key(key(KeyCode::Home));
+        let amartin = f.app.reports.selected_manager().expect("first row is a manager");
+        let theirs = f.app.reports.funnel.reached.iter().map(|s| s.offers).sum::<u32>();
+        assert!(theirs < everyone, "{theirs} of {everyone}");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.tab, Tab::Clients);
+        let expected = f
+            .app
+            .model()
+            .clients
+            .values()
+            .filter(|c| c.manager == Some(amartin))
+            .count();
+        assert_eq!(f.app.rows.len(), expected);
+        assert!(
+            f.app
+                .rows
+                .iter()
+                .all(|id| f.app.model().clients[id].manager == Some(amartin))
+        );
+        assert_eq!(f.app.filter_totals().map(|t| t.clients as usize), Some(expected));
+        assert!(screen(&f.app, 120, 40).contains("Clients of amartin"));
+        f.app.key(key(KeyCode::Esc));
+        assert_eq!(f.app.rows.len(), 300);
+        assert_eq!(f.app.filter_totals(), None);
+    }
+
+    #[test]
+    fn a_settlement_entered_in_the_clients_view_shows_in_the_results() {
+        let mut f = fixture();
+        press(&mut f.app, "6");
+        let before = table(&f.app).total.clone();
+        press(&mut f.app, "1a");
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "100");
+        f.app.key(key(KeyCode::Tab));
+        press(&mut f.app, "crm-basic");
+        f.app.key(key(KeyCode::Enter));
+        assert_eq!(f.app.overlay, Overlay::None);
+        press(&mut f.app, "6");
+        let after = &table(&f.app).total;
+        assert_eq!(after.turnover, before.turnover + 10_000);
+        let sales = |r: &rapport::kpi::Row| r.primary.count + r.repeat.count + r.new_line.count;
+        assert_eq!(sales(after), sales(&before) + 1);
     }
 }

@@ -18,8 +18,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let wide = area.width >= 90;
     // Narrow lists show turnover compactly (383.2k) to leave room for names.
     let compact = area.width < 60;
+    let of_manager = app
+        .manager_filter
+        .and_then(|m| model.managers.get(&m))
+        .map_or(String::new(), |m| format!(" of {}", m.login));
     let title = format!(
-        " Clients · {} · sorted by {}{} ",
+        " Clients{of_manager} · {} · sorted by {}{} ",
         app.rows.len(),
         app.sort.title(),
         if app.descending { " ↓" } else { " ↑" }

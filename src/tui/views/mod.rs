@@ -7,6 +7,7 @@ mod matrix;
 mod overlays;
 mod portfolio;
 mod queue;
+mod reports;
 mod tickets;
 
 use ratatui::Frame;
@@ -44,6 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Portfolio => portfolio::draw(frame, app, main),
         Tab::Queue => queue::draw(frame, app, main),
         Tab::Tickets => tickets::draw(frame, app, main),
+        Tab::Reports => reports::draw(frame, app, main),
     }
     status_line(frame, app, bottom);
     match &app.overlay {

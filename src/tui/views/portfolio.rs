@@ -36,17 +36,34 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ));
     frame.render_widget(Paragraph::new(lines).block(block), left);
 
+    history_chart(
+        frame,
+        app,
+        right,
+        " Clients per class A · B · C at the last 12 month ends ",
+    );
+}
+
+/// The portfolio's counts per ABC class at each of the last 12 month ends
+/// (SPEC §4.5), one group of three bars per month.
+pub fn history_chart(frame: &mut Frame, app: &App, area: Rect, title: &str) {
+    let t = &app.theme;
+    let right = area;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style("border"))
-        .title(Span::styled(
-            " Clients per class A · B · C at the last 12 month ends ",
-            t.style("header"),
-        ));
+        .title(Span::styled(title.to_string(), t.style("header")));
     let Some(history) = app.history() else {
         frame.render_widget(Paragraph::new("").block(block), right);
         return;
     };
+    let inner_width = right.width.saturating_sub(2);
+    let group_width = (inner_width / history.len().max(1) as u16).max(4);
+    // Too narrow for twelve months: the latest ones that fit.
+    let fit = (inner_width / group_width).max(1) as usize;
+    let history = &history[history.len().saturating_sub(fit)..];
+    // `11/25` needs five columns; a narrow chart labels months only.
+    let label = if group_width > 5 { "%m/%y" } else { "%m" };
     let groups: Vec<BarGroup> = history
         .iter()
         .map(|h| {
@@ -61,12 +78,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 })
                 .collect();
             BarGroup::default()
-                .label(Line::from(h.as_of.format("%m/%y").to_string()))
+                .label(Line::from(h.as_of.format(label).to_string()))
                 .bars(&bars)
         })
         .collect();
-    let inner_width = right.width.saturating_sub(2);
-    let group_width = (inner_width / history.len().max(1) as u16).max(4);
     let bar_width = ((group_width.saturating_sub(1)) / 3).max(1);
     let mut chart = BarChart::default()
         .block(block)

@@ -20,6 +20,10 @@ run() {
 run "open the store (export managers)" "$bin" --db "$db" export managers
 run "rapport classes (100k clients)" "$bin" --db "$db" classes --as-of 2026-11-22
 run "rapport classes --summary" "$bin" --db "$db" classes --as-of 2026-11-22 --summary
+run "rapport today --manager amartin" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
+run "rapport today --all" "$bin" --db "$db" today --all --as-of 2026-11-22
+run "rapport report managers (one year)" "$bin" --db "$db" report managers --from 2025-11-23 --to 2026-11-22
+run "rapport report funnel (one year)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

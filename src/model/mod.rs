@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 mod change;
+pub mod halves;
 
 pub use aggregate::{ClientAggregate, DayTotal, ProductDay};
 pub use change::Change;
@@ -62,6 +63,22 @@ struct Index {
     segment_by_code: HashMap<String, SegmentId>,
     product_by_code: HashMap<String, ProductId>,
     manager_by_login: HashMap<String, ManagerId>,
+}
+
+impl Index {
+    fn build(
+        clients: &BTreeMap<ClientId, Client>,
+        segments: &BTreeMap<SegmentId, Segment>,
+        products: &BTreeMap<ProductId, Product>,
+        managers: &BTreeMap<ManagerId, Manager>,
+    ) -> Index {
+        Index {
+            client_by_ref: clients.values().map(|c| (c.reference.clone(), c.id)).collect(),
+            segment_by_code: segments.values().map(|s| (s.code.clone(), s.id)).collect(),
+            product_by_code: products.values().map(|p| (p.code.clone(), p.id)).collect(),
+            manager_by_login: managers.values().map(|m| (m.login.clone(), m.id)).collect(),
+        }
+    }
 }
 
 impl Model {
@@ -224,12 +241,7 @@ impl Model {
     /// Rebuilds the lookups by user keys (after decoding a snapshot, which
     /// does not carry them).
     pub fn rebuild_index(&mut self) {
-        self.index = Index {
-            client_by_ref: self.clients.values().map(|c| (c.reference.clone(), c.id)).collect(),
-            segment_by_code: self.segments.values().map(|s| (s.code.clone(), s.id)).collect(),
-            product_by_code: self.products.values().map(|p| (p.code.clone(), p.id)).collect(),
-            manager_by_login: self.managers.values().map(|m| (m.login.clone(), m.id)).collect(),
-        };
+        self.index = Index::build(&self.clients, &self.segments, &self.products, &self.managers);
     }
 
     /// Loading path: the store hands over persisted records directly.

@@ -53,7 +53,10 @@ pub enum RecordKind {
     Survey = 15,
     Ticket = 16,
     Audit = 17,
-    Snapshot = 18,
+    /// The model snapshot in two halves (`encode_snapshot`). Kind 18 was
+    /// the single-payload snapshot of earlier versions: a file of that kind
+    /// is ignored (the records are read instead), never misread.
+    Snapshot = 21,
     Mark = 19,
     Questionnaire = 20,
 }
@@ -182,27 +185,65 @@ pub struct SnapshotRef<'a> {
     pub model: &'a crate::model::Model,
 }
 
-#[derive(serde::Deserialize)]
 pub struct Snapshot {
     pub created: chrono::NaiveDateTime,
     pub seq: u64,
     pub model: crate::model::Model,
 }
 
+/// Header (creation time, sequence number, length of the first half), then
+/// the two halves of the model, each a bincode payload of its own.
 pub fn encode_snapshot(s: &SnapshotRef) -> Result<Vec<u8>, CodecError> {
-    let payload = bincode::serde::encode_to_vec(s, snapshot_config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    let (first, second) = s.model.halves();
+    let first = encode_whole(&first)?;
+    let second = encode_whole(&second)?;
+    let header = encode_whole(&(s.created, s.seq, first.len() as u64))?;
+    let mut payload = Vec::with_capacity(header.len() + first.len() + second.len());
+    payload.extend_from_slice(&header);
+    payload.extend_from_slice(&first);
+    payload.extend_from_slice(&second);
     Ok(envelope(RecordKind::Snapshot, payload))
 }
 
-pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, CodecError> {
-    let payload = open_envelope(bytes, RecordKind::Snapshot)?;
-    let (mut snapshot, used): (Snapshot, usize) = bincode::serde::decode_from_slice(payload, snapshot_config())
-        .map_err(|e| CodecError::Payload(e.to_string()))?;
-    if used != payload.len() {
-        return Err(CodecError::TrailingBytes(payload.len() - used));
+fn encode_whole<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::serde::encode_to_vec(value, snapshot_config()).map_err(|e| CodecError::Encode(e.to_string()))
+}
+
+fn decode_whole<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (value, used): (T, usize) =
+        bincode::serde::decode_from_slice(bytes, snapshot_config()).map_err(|e| CodecError::Payload(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::TrailingBytes(bytes.len() - used));
     }
-    snapshot.model.rebuild_index();
-    Ok(snapshot)
+    Ok(value)
+}
+
+/// Decodes the two halves side by side (two cores halve the start-up).
+pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, CodecError> {
+    use crate::model::halves::{First, Second};
+    let payload = open_envelope(bytes, RecordKind::Snapshot)?;
+    let ((created, seq, first_len), used): ((chrono::NaiveDateTime, u64, u64), usize) =
+        bincode::serde::decode_from_slice(payload, snapshot_config())
+            .map_err(|e| CodecError::Payload(e.to_string()))?;
+    let halves = payload.get(used..).ok_or(CodecError::Truncated(payload.len()))?;
+    let split = usize::try_from(first_len)
+        .ok()
+        .filter(|n| *n <= halves.len())
+        .ok_or(CodecError::Truncated(payload.len()))?;
+    let (first, second) = halves.split_at(split);
+    let (first, second) = std::thread::scope(|s| {
+        let first = s.spawn(|| decode_whole::<First>(first));
+        let second = decode_whole::<Second>(second);
+        let first = first
+            .join()
+            .unwrap_or_else(|_| Err(CodecError::Payload("the snapshot decoder failed".into())));
+        (first, second)
+    });
+    Ok(Snapshot {
+        created,
+        seq,
+        model: crate::model::Model::from_halves(first?, second?),
+    })
 }
 
 #[cfg(test)]

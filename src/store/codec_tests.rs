@@ -428,3 +428,66 @@ fn huge_length_prefix_inside_payload_is_an_error_not_an_allocation() {
     body.extend_from_slice(&crc.to_be_bytes());
     assert!(matches!(decode::<AuditEntry>(&body), Err(CodecError::Payload(_))));
 }
+
+mod snapshot {
+    use super::*;
+    use crate::model::{Change, Model};
+
+    fn model() -> Model {
+        let mut m = Model::default();
+        m.apply(&Change::Client(sample_client()));
+        m.apply(&Change::Offer(sample_offer()));
+        m.counters.seq = 12;
+        m
+    }
+
+    fn encoded(m: &Model) -> Vec<u8> {
+        encode_snapshot(&SnapshotRef {
+            created: dt("2026-11-22T08:00:00"),
+            seq: 12,
+            model: m,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn both_halves_come_back_with_the_lookups() {
+        let m = model();
+        let s = decode_snapshot(&encoded(&m)).unwrap();
+        assert_eq!((s.created, s.seq), (dt("2026-11-22T08:00:00"), 12));
+        assert_eq!(s.model, m);
+        assert_eq!(s.model.client_by_ref("C-7").map(|c| c.id), Some(ClientId(7)));
+    }
+
+    /// Re-seals `payload` so the checksum passes and the halves' framing
+    /// itself is what gets tested.
+    fn sealed(payload: Vec<u8>) -> Vec<u8> {
+        envelope(RecordKind::Snapshot, payload)
+    }
+
+    #[test]
+    fn bad_framing_is_an_error_never_a_panic() {
+        let bytes = encoded(&model());
+        let payload = bytes[HEADER..bytes.len() - TRAILER].to_vec();
+        // The first half's length pointing past the end.
+        let mut long = encode_whole(&(dt("2026-11-22T08:00:00"), 12u64, u64::MAX)).unwrap();
+        long.extend_from_slice(&payload[payload.len() - 10..]);
+        assert!(decode_snapshot(&sealed(long)).is_err());
+        // Every truncation of the payload.
+        for cut in 0..payload.len() {
+            assert!(
+                decode_snapshot(&sealed(payload[..cut].to_vec())).is_err(),
+                "cut at {cut}"
+            );
+        }
+        // An older single-payload snapshot (kind 18) is not read as this one.
+        let mut old = bytes[..bytes.len() - TRAILER].to_vec();
+        old[MAGIC.len()] = 18;
+        let crc = crc32fast::hash(&old);
+        old.extend_from_slice(&crc.to_be_bytes());
+        assert!(matches!(
+            decode_snapshot(&old),
+            Err(CodecError::WrongKind { found: 18, .. })
+        ));
+    }
+}

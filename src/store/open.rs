@@ -82,7 +82,13 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
 /// database at exactly this sequence number. Anything else (missing,
 /// damaged, older, from another database) means reading the records.
 fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters) -> Option<Model> {
-    let bytes = fs::read(path.join(SNAPSHOT_FILE)).ok()?;
+    let file = fs::File::open(path.join(SNAPSHOT_FILE)).ok()?;
+    // Mapped rather than read: the pages come from the page cache instead
+    // of a fresh 90 MB buffer. SAFETY: the snapshot is only ever replaced
+    // by renaming a new file over it, so the mapped file is never changed
+    // or truncated while mapped; and a damaged file is caught by the
+    // envelope's checksum before decoding.
+    let bytes = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     let snapshot = codec::decode_snapshot(&bytes).ok()?;
     (snapshot.created == info.created && snapshot.seq == counters.seq && &snapshot.model.counters == counters)
         .then_some(snapshot.model)

@@ -233,7 +233,8 @@ fn write_text(
         .map(|i| model.clients.get(&i.client).map_or("?", |c| c.reference.as_str()))
         .collect();
     let ref_w = refs.iter().map(|r| r.chars().count()).max().unwrap_or(0);
-    let names: Vec<String> = items
+    // Borrowed unless cut: the list can hold a hundred thousand items.
+    let names: Vec<std::borrow::Cow<str>> = items
         .iter()
         .map(|i| {
             let name = model.clients.get(&i.client).map_or("?", |c| c.name.as_str());
@@ -241,7 +242,8 @@ fn write_text(
         })
         .collect();
     let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let id_w = items.iter().map(|i| i.key.to_string().len()).max().unwrap_or(0);
+    let ids: Vec<String> = items.iter().map(|i| i.key.to_string()).collect();
+    let id_w = ids.iter().map(String::len).max().unwrap_or(0);
     let whens: Vec<String> = items
         .iter()
         .map(|item| match item.group(as_of) {
@@ -276,7 +278,7 @@ fn write_text(
                 item.kind.as_str(),
                 refs[i],
                 names[i],
-                item.key.to_string(),
+                ids[i],
                 item.reason,
             )?;
         }
@@ -292,13 +294,13 @@ fn plural(n: i64, unit: &str) -> String {
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
+fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     if s.chars().count() <= max {
-        s.to_string()
+        std::borrow::Cow::Borrowed(s)
     } else {
         let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
         t.push('…');
-        t
+        std::borrow::Cow::Owned(t)
     }
 }
 

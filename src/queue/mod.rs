@@ -9,7 +9,7 @@ mod key;
 
 pub use key::{BadKey, ItemKey, Kind};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
@@ -98,7 +98,14 @@ pub enum Scope {
 /// days ahead), sorted by due date, then kind, then client.
 pub fn due(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope) -> Vec<Item> {
     let until = as_of.checked_add_days(Days::new(HORIZON_DAYS)).unwrap_or(as_of);
-    let mut items = all_items(model, classes, as_of, scope, Some(until));
+    let want = Want {
+        scope,
+        only: None,
+        until: Some(until),
+        reasons: true,
+    };
+    let mut items = Vec::new();
+    all_items(model, classes, as_of, &want, &mut |i| items.push(i));
     items.sort_by_key(|i| (i.due, i.kind, i.client, i.key));
     items
 }
@@ -106,44 +113,111 @@ pub fn due(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope) -> 
 /// The next date each client has something due, however far ahead (the
 /// client list's column); overdue items count with their past date.
 pub fn next_due_by_client(model: &Model, classes: &Classes, as_of: NaiveDate) -> HashMap<ClientId, NaiveDate> {
-    let mut next: HashMap<ClientId, NaiveDate> = HashMap::with_capacity(model.clients.len());
-    for item in all_items(model, classes, as_of, Scope::All, None) {
+    next_due(model, classes, as_of, None)
+}
+
+/// The same for a few clients (those an edit touched), without going
+/// through every client.
+pub fn next_due_of(
+    model: &Model,
+    classes: &Classes,
+    as_of: NaiveDate,
+    clients: &BTreeSet<ClientId>,
+) -> HashMap<ClientId, NaiveDate> {
+    next_due(model, classes, as_of, Some(clients))
+}
+
+fn next_due(
+    model: &Model,
+    classes: &Classes,
+    as_of: NaiveDate,
+    only: Option<&BTreeSet<ClientId>>,
+) -> HashMap<ClientId, NaiveDate> {
+    let want = Want {
+        scope: Scope::All,
+        only,
+        until: None,
+        reasons: false,
+    };
+    let mut next: HashMap<ClientId, NaiveDate> = HashMap::with_capacity(only.map_or(model.clients.len(), |o| o.len()));
+    all_items(model, classes, as_of, &want, &mut |item| {
         next.entry(item.client)
             .and_modify(|d| *d = (*d).min(item.due))
             .or_insert(item.due);
-    }
+    });
     next
 }
 
 /// The item `key` as the data holds it on `as_of`, however far ahead it is
 /// due; none when nothing is due under that id (or it was done).
 pub fn find(model: &Model, classes: &Classes, as_of: NaiveDate, key: ItemKey) -> Option<Item> {
-    all_items(model, classes, as_of, Scope::All, None)
-        .into_iter()
-        .find(|i| i.key == key)
+    let want = Want {
+        scope: Scope::All,
+        only: None,
+        until: None,
+        reasons: true,
+    };
+    let mut found = None;
+    all_items(model, classes, as_of, &want, &mut |i| {
+        if i.key == key {
+            found = Some(i);
+        }
+    });
+    found
 }
 
-/// Every item the data holds, with marks applied, with no horizon.
-/// Items due after `until` are left out before their text is made.
-fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope, until: Option<NaiveDate>) -> Vec<Item> {
+/// Which items `all_items` builds.
+struct Want<'a> {
+    scope: Scope,
+    /// Only these clients' items.
+    only: Option<&'a BTreeSet<ClientId>>,
+    /// Items due after this are left out before their text is made.
+    until: Option<NaiveDate>,
+    /// Whether to write each item's one-line reason (not for dates alone).
+    reasons: bool,
+}
+
+/// Every item the data holds, with marks applied, handed to `sink` (not
+/// collected: the next-due column needs only the earliest date of each client).
+fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, sink: &mut dyn FnMut(Item)) {
+    let scope = want.scope;
     let mut b = Builder {
         model,
-        until,
-        marks: model
-            .marks
-            .values()
-            .filter_map(|m| m.key.parse::<ItemKey>().ok().map(|k| (k, m)))
-            .collect(),
-        items: Vec::new(),
+        until: want.until,
+        reasons: want.reasons,
+        // A few clients' items look their marks up one by one; every
+        // client's, through one map of all marks.
+        marks: want.only.is_none().then(|| {
+            model
+                .marks
+                .values()
+                .filter_map(|m| m.key.parse::<ItemKey>().ok().map(|k| (k, m)))
+                .collect()
+        }),
+        sink,
     };
-    let mine = |client: ClientId| match scope {
-        Scope::All => true,
-        Scope::Manager(m) => model.clients.get(&client).is_some_and(|c| c.manager == Some(m)),
+    let mine = |client: ClientId| {
+        want.only.is_none_or(|o| o.contains(&client))
+            && match scope {
+                Scope::All => true,
+                Scope::Manager(m) => model.clients.get(&client).is_some_and(|c| c.manager == Some(m)),
+            }
     };
-    let history = History::new(model);
-    offers(&mut b, &mine);
-    sale_surveys(&mut b, &history, as_of, &mine);
-    for client in model.clients.values().filter(|c| mine(c.id)) {
+    let history = History::new(model, want.only);
+    // The offers and clients to go through: range reads for a few clients.
+    let offers_of = || -> Box<dyn Iterator<Item = &Offer> + '_> {
+        match want.only {
+            Some(only) => Box::new(only.iter().flat_map(|c| model.offers_of(*c))),
+            None => Box::new(model.offers.values()),
+        }
+    };
+    let clients: Box<dyn Iterator<Item = &Client>> = match want.only {
+        Some(only) => Box::new(only.iter().filter_map(|c| model.clients.get(c))),
+        None => Box::new(model.clients.values()),
+    };
+    offers(&mut b, offers_of(), &mine);
+    sale_surveys(&mut b, &history, as_of, offers_of(), &mine);
+    for client in clients.filter(|c| mine(c.id)) {
         yearly_survey(&mut b, &history, client);
         cadence(&mut b, classes, as_of, client);
         for person in model.persons_of(client.id) {
@@ -156,7 +230,8 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope, u
         });
     }
     for t in model.tickets.values() {
-        let owned = matches!(scope, Scope::Manager(m) if t.owner == Some(m));
+        let owned =
+            matches!(scope, Scope::Manager(m) if t.owner == Some(m)) && want.only.is_none_or(|o| o.contains(&t.client));
         if t.stage == TicketStage::Closed || !(owned || mine(t.client)) {
             continue;
         }
@@ -173,17 +248,17 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope, u
             format!("ticket #{} {}: move to {next}{needs}", t.id, t.stage)
         });
     }
-    b.items
 }
 
-struct Builder<'a> {
+struct Builder<'a, 's> {
     model: &'a Model,
     until: Option<NaiveDate>,
-    marks: HashMap<ItemKey, &'a QueueMark>,
-    items: Vec<Item>,
+    reasons: bool,
+    marks: Option<HashMap<ItemKey, &'a QueueMark>>,
+    sink: &'s mut dyn FnMut(Item),
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     /// Adds the item unless it is marked done for this date; a snooze for
     /// this date moves it. `reason` is only called for items kept.
     fn push(
@@ -196,7 +271,11 @@ impl Builder<'_> {
     ) {
         let mut due = base_due;
         let mut snoozed = false;
-        if let Some(mark) = self.marks.get(&key)
+        let mark = match &self.marks {
+            Some(marks) => marks.get(&key).copied(),
+            None => self.model.marks.get(&key.to_string()),
+        };
+        if let Some(mark) = mark
             && mark.due == base_due
         {
             match mark.state {
@@ -212,11 +291,11 @@ impl Builder<'_> {
             return;
         }
         let Some(kind) = key.kind() else { return };
-        let mut reason = reason();
-        if snoozed {
+        let mut reason = if self.reasons { reason() } else { String::new() };
+        if snoozed && self.reasons {
             reason = format!("{reason} (snoozed from {})", base_due.format("%d/%m"));
         }
-        self.items.push(Item {
+        (self.sink)(Item {
             key,
             kind,
             due,
@@ -238,9 +317,9 @@ fn first_line(text: &str) -> &str {
 }
 
 /// SPEC §5.1 and §5.3: control dates of open offers, retries of refusals.
-fn offers(b: &mut Builder, mine: &dyn Fn(ClientId) -> bool) {
+fn offers<'a>(b: &mut Builder<'a, '_>, all: impl Iterator<Item = &'a Offer>, mine: &dyn Fn(ClientId) -> bool) {
     let model = b.model;
-    for o in model.offers.values() {
+    for o in all {
         if !mine(o.client) {
             continue;
         }
@@ -283,20 +362,21 @@ struct History {
 }
 
 impl History {
-    fn new(model: &Model) -> History {
+    fn new(model: &Model, only: Option<&BTreeSet<ClientId>>) -> History {
+        let kept = |c: &ClientId| only.is_none_or(|o| o.contains(c));
         let mut survey: HashMap<(ClientId, ProductId), NaiveDate> = HashMap::new();
         let mut feedback: HashMap<ClientId, NaiveDate> = HashMap::new();
         let later = |map: &mut HashMap<ClientId, NaiveDate>, c: ClientId, d: NaiveDate| {
             map.entry(c).and_modify(|x| *x = (*x).max(d)).or_insert(d);
         };
-        for s in model.surveys.values() {
+        for s in model.surveys.values().filter(|s| kept(&s.client)) {
             survey
                 .entry((s.client, s.product))
                 .and_modify(|x| *x = (*x).max(s.date))
                 .or_insert(s.date);
             later(&mut feedback, s.client, s.date);
         }
-        for t in model.tickets.values() {
+        for t in model.tickets.values().filter(|t| kept(&t.client)) {
             if t.source == TicketSource::Complaint {
                 later(&mut feedback, t.client, t.opened);
             }
@@ -308,11 +388,17 @@ impl History {
 /// SPEC §5.2, first half: 7 days after an offer is won, when the client was
 /// new at the sale (its first settlement, if any, lies inside the status
 /// window before the sale — or after it: a first sale not yet paid).
-fn sale_surveys(b: &mut Builder, history: &History, as_of: NaiveDate, mine: &dyn Fn(ClientId) -> bool) {
+fn sale_surveys<'a>(
+    b: &mut Builder<'a, '_>,
+    history: &History,
+    as_of: NaiveDate,
+    all: impl Iterator<Item = &'a Offer>,
+    mine: &dyn Fn(ClientId) -> bool,
+) {
     let model = b.model;
     let oldest = months_before(as_of, SALE_SURVEY_MONTHS);
     let window = model.settings.status_window_months;
-    for o in model.offers.values() {
+    for o in all {
         if o.stage != OfferStage::Won || o.stage_date <= oldest || !mine(o.client) {
             continue;
         }

@@ -562,4 +562,16 @@ fn scope_keeps_one_managers_clients_and_owned_tickets() {
     assert_eq!(all.len(), 3);
     let next = next_due_by_client(&fx.p.model, &classes, as_of);
     assert_eq!(next.get(&mine), Some(&d("2026-11-02")));
+    // For a few clients, what the whole computation says about them.
+    for few in [vec![mine], vec![theirs], vec![mine, theirs]] {
+        let set: std::collections::BTreeSet<ClientId> = few.iter().copied().collect();
+        let part = next_due_of(&fx.p.model, &classes, as_of, &set);
+        let expected: HashMap<ClientId, NaiveDate> = next
+            .iter()
+            .filter(|(c, _)| set.contains(c))
+            .map(|(c, d)| (*c, *d))
+            .collect();
+        assert_eq!(part, expected);
+        assert!(!part.is_empty());
+    }
 }

@@ -124,10 +124,11 @@ pub enum Column {
     Status,
     Maturity,
     Turnover,
+    NextDue,
 }
 
 impl Column {
-    pub const SORTABLE: [Column; 8] = [
+    pub const SORTABLE: [Column; 9] = [
         Column::Name,
         Column::Segment,
         Column::Manager,
@@ -135,6 +136,7 @@ impl Column {
         Column::Status,
         Column::Maturity,
         Column::Turnover,
+        Column::NextDue,
         Column::Relevance,
     ];
     pub fn title(self) -> &'static str {
@@ -147,6 +149,7 @@ impl Column {
             Column::Status => "status",
             Column::Maturity => "maturity",
             Column::Turnover => "turnover",
+            Column::NextDue => "next due",
         }
     }
 }
@@ -240,6 +243,10 @@ pub struct App {
     /// The first row shown, kept by the list view between draws.
     pub list_offset: Cell<usize>,
     history: Option<Vec<Classes>>,
+    /// Each client's next due date in the queue (the list's column), kept
+    /// current client by client after each event. Computed just after the
+    /// first frame (`finish_loading`), so it does not delay it.
+    next_due: Option<HashMap<ClientId, NaiveDate>>,
     pub matrix: MatrixState,
     pub queue: QueueState,
     pub tickets: TicketsState,
@@ -288,6 +295,7 @@ impl App {
             list_height: Cell::new(20),
             list_offset: Cell::new(0),
             history: None,
+            next_due: None,
             matrix: MatrixState {
                 stale: true,
                 ..MatrixState::default()
@@ -328,6 +336,31 @@ impl App {
 
     pub fn selected_client(&self) -> Option<&Client> {
         self.rows.get(self.selected).and_then(|id| self.model().clients.get(id))
+    }
+
+    /// The next date the client has something due in the queue; `Err`
+    /// while still loading.
+    pub fn next_due(&self, client: ClientId) -> Result<Option<NaiveDate>, ()> {
+        self.next_due.as_ref().map(|m| m.get(&client).copied()).ok_or(())
+    }
+
+    /// Work left for after the first frame; true when it changed what shows.
+    pub fn finish_loading(&mut self) -> bool {
+        if self.next_due.is_some() {
+            return false;
+        }
+        self.load_next_due();
+        self.dirty = true;
+        true
+    }
+
+    fn load_next_due(&mut self) {
+        let model = self.data.model();
+        self.next_due = Some(rapport::queue::next_due_by_client(
+            model,
+            self.engine.classes(),
+            self.as_of(),
+        ));
     }
 
     pub fn filter_hits(&self) -> Option<usize> {
@@ -598,6 +631,7 @@ impl App {
             return;
         }
         self.engine.set_as_of(self.data.model(), date);
+        self.load_next_due();
         self.recount();
         self.history = None;
         if self.tab == Tab::Portfolio {
@@ -794,6 +828,16 @@ impl App {
             Column::Turnover => self
                 .rows
                 .sort_by_key(|id| (rank(*id).map_or(0, |c| c.turnover), std::cmp::Reverse(*id))),
+            Column::NextDue => {
+                if self.next_due.is_none() {
+                    self.load_next_due();
+                }
+                let next = self.next_due.as_ref();
+                self.rows.sort_by_key(|id| {
+                    let due = next.and_then(|m| m.get(id)).copied();
+                    (due.unwrap_or(NaiveDate::MAX), *id)
+                })
+            }
         }
         // Keys sort ascending; filter hits come best first.
         let natural_descending = sort == Column::Relevance;
@@ -987,7 +1031,16 @@ impl App {
     /// server pushed).
     pub fn applied(&mut self, event: &Event) {
         let model = self.data.model();
+        let abc_before: Vec<(ClientId, Option<classes::Abc>)> = self
+            .engine
+            .classes()
+            .clients
+            .iter()
+            .map(|c| (c.client, c.abc))
+            .collect();
         self.engine.apply(model, &event.changes);
+        self.refresh_next_due(&event.changes, &abc_before);
+        let model = self.data.model();
         for change in &event.changes {
             if let Change::Client(c) = change {
                 self.search.update(model, c.id);
@@ -1017,6 +1070,37 @@ impl App {
         } else {
             self.hits = Some(self.search.filter(&self.filter, None));
             self.refresh_rows(keep);
+        }
+    }
+
+    /// Recomputes the next due date of the clients an event touched, and
+    /// of those whose ABC class it moved (their cadence changes with it).
+    fn refresh_next_due(&mut self, changes: &[Change], abc_before: &[(ClientId, Option<classes::Abc>)]) {
+        if self.next_due.is_none() {
+            return;
+        }
+        let model = self.data.model();
+        let classes = self.engine.classes();
+        let as_of = self.engine.as_of();
+        let Some(mut touched) = touched_clients(model, changes) else {
+            self.load_next_due();
+            return;
+        };
+        let mut before = abc_before.iter().peekable();
+        for c in &classes.clients {
+            while before.next_if(|(id, _)| *id < c.client).is_some() {}
+            let old = before.peek().filter(|(id, _)| *id == c.client).map(|(_, abc)| *abc);
+            if old != Some(c.abc) {
+                touched.insert(c.client);
+            }
+        }
+        let fresh = rapport::queue::next_due_of(model, classes, as_of, &touched);
+        let Some(next_due) = &mut self.next_due else { return };
+        for client in touched {
+            match fresh.get(&client) {
+                Some(d) => next_due.insert(client, *d),
+                None => next_due.remove(&client),
+            };
         }
     }
 
@@ -1084,4 +1168,39 @@ impl App {
             _ => self.dirty = false,
         }
     }
+}
+
+/// The clients whose queue items `changes` may move; `None` when a change
+/// reaches every client (settings, the portrait, products).
+fn touched_clients(model: &Model, changes: &[Change]) -> Option<std::collections::BTreeSet<ClientId>> {
+    let mut set = std::collections::BTreeSet::new();
+    for change in changes {
+        let client = match change {
+            Change::Client(c) => c.id,
+            Change::Person(p) => p.client,
+            Change::Settlement { old, new } => {
+                if let Some(o) = old {
+                    set.insert(o.client);
+                }
+                match new {
+                    Some(n) => n.client,
+                    None => continue,
+                }
+            }
+            Change::Offer(o) => o.client,
+            Change::Contact(c) => c.client,
+            Change::Task(t) => t.client,
+            Change::Survey(s) => s.client,
+            Change::Ticket(t) => t.client,
+            Change::Mark { key, .. } => key.parse::<rapport::queue::ItemKey>().ok()?.client(model)?,
+            Change::Settings(_)
+            | Change::Manager(_)
+            | Change::Segment(_)
+            | Change::Product(_)
+            | Change::Portrait { .. }
+            | Change::Questionnaire(_) => return None,
+        };
+        set.insert(client);
+    }
+    Some(set)
 }

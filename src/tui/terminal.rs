@@ -47,6 +47,10 @@ pub fn run_loop<B: Backend>(
                 .map_err(|e| io::Error::other(e.to_string()))?;
             frame_edges(terminal.backend_mut(), false)?;
             app.dirty = false;
+            // The first frame is up: finish what it did not need, then show it.
+            if app.finish_loading() {
+                continue;
+            }
         }
         match inputs.recv() {
             Ok(Input::Key(k)) if k.kind != KeyEventKind::Release => app.key(k),

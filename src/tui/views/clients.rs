@@ -59,6 +59,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Cell::from(sorted(Column::Maturity, "Mat")),
         Cell::from(Line::from(sorted(Column::Turnover, if compact { "Turnov." } else { "Turnover" })).right_aligned()),
     ]);
+    if !compact {
+        header.push(Cell::from(sorted(Column::NextDue, "Next")));
+    }
     let rows = app
         .rows
         .iter()
@@ -150,6 +153,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     .right_aligned(),
                 ),
             ]);
+            if !compact {
+                // The next queue item: overdue and today's stand out.
+                let loaded = app.next_due(*id);
+                let next = loaded.ok().flatten();
+                let style = match next {
+                    Some(d) if d < app.as_of() => t.style("overdue"),
+                    Some(d) if d == app.as_of() => t.style("warning"),
+                    _ => t.style("muted"),
+                };
+                // Late items say by how much: a date alone would hide the year.
+                let text = match next {
+                    None if loaded.is_err() => "…".to_string(),
+                    None => "–".to_string(),
+                    Some(d) if d < app.as_of() => format!("-{}d", (app.as_of() - d).num_days().min(999)),
+                    Some(d) if d == app.as_of() => "today".to_string(),
+                    Some(d) => d.format("%d/%m").to_string(),
+                };
+                cells.push(Cell::from(Span::styled(text, style)));
+            }
             let row = Row::new(cells);
             Some(if i == app.selected {
                 row.style(t.selection())
@@ -168,6 +190,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(4),
         Constraint::Length(if compact { 7 } else { 13 }),
     ]);
+    if !compact {
+        widths.push(Constraint::Length(5));
+    }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::default()))
         .block(block)

@@ -209,22 +209,38 @@ fn encode_whole<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(value, snapshot_config()).map_err(|e| CodecError::Encode(e.to_string()))
 }
 
+/// Decodes `bytes` whole, with a size limit that grows with the input: a
+/// damaged length prefix can claim no more than a few times the bytes
+/// there are, never gigabytes (found by the `snapshot_decoder` fuzz target).
 fn decode_whole<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (value, used): (T, usize) =
-        bincode::serde::decode_from_slice(bytes, snapshot_config()).map_err(|e| CodecError::Payload(e.to_string()))?;
+    let need = bytes.len().saturating_mul(4);
+    let (value, used): (T, usize) = if need <= 1 << 22 {
+        decode_limited::<T, { 1 << 22 }>(bytes)
+    } else if need <= 1 << 26 {
+        decode_limited::<T, { 1 << 26 }>(bytes)
+    } else if need <= 1 << 30 {
+        decode_limited::<T, { 1 << 30 }>(bytes)
+    } else {
+        decode_limited::<T, SNAPSHOT_LIMIT>(bytes)
+    }?;
     if used != bytes.len() {
         return Err(CodecError::TrailingBytes(bytes.len() - used));
     }
     Ok(value)
 }
 
+fn decode_limited<T: serde::de::DeserializeOwned, const LIMIT: usize>(bytes: &[u8]) -> Result<(T, usize), CodecError> {
+    bincode::serde::decode_from_slice(bytes, bincode::config::standard().with_limit::<LIMIT>())
+        .map_err(|e| CodecError::Payload(e.to_string()))
+}
+
 /// Decodes the two halves side by side (two cores halve the start-up).
 pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, CodecError> {
     use crate::model::halves::{First, Second};
     let payload = open_envelope(bytes, RecordKind::Snapshot)?;
+    // The header is a few dozen bytes: a small limit keeps a damaged one cheap.
     let ((created, seq, first_len), used): ((chrono::NaiveDateTime, u64, u64), usize) =
-        bincode::serde::decode_from_slice(payload, snapshot_config())
-            .map_err(|e| CodecError::Payload(e.to_string()))?;
+        decode_limited::<_, 4096>(payload)?;
     let halves = payload.get(used..).ok_or(CodecError::Truncated(payload.len()))?;
     let split = usize::try_from(first_len)
         .ok()

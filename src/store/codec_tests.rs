@@ -491,3 +491,13 @@ mod snapshot {
         ));
     }
 }
+
+/// Found by the `snapshot_decoder` fuzz target: a checksummed snapshot
+/// whose header claims a 2 GB string. The limit follows the input size,
+/// so this is a quick error, not a 2 GB allocation.
+#[test]
+fn a_snapshot_claiming_gigabytes_is_refused_without_allocating_them() {
+    let payload = include_bytes!("../../tests/data/snapshot-huge-string.bin");
+    let sealed = envelope(RecordKind::Snapshot, payload.to_vec());
+    assert!(matches!(decode_snapshot(&sealed), Err(CodecError::Payload(_))));
+}

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Whole-process figures on the 100,000-client demo data (the criterion
-# benches in benches/ give the in-process ones). Prints medians of 5 runs.
+# Every budget of the issues, side by side, on the 100,000-client demo data
+# (generated once into target/bench-data/demo-100k):
+#   - in-process figures: the criterion class benches and the TUI perf test
+#     (filter keystroke, bytes per move and idle, matrix moves);
+#   - start-up to first frame (scripts/startup.sh);
+#   - whole-process commands, medians of 5 runs with their peak memory;
+#   - imports of 100,000 and of every (1.9 million) settlement rows;
+#   - rapport today beside taskwarrior, when taskwarrior is installed.
+# `--quick` skips the criterion benches and the imports.
 set -euo pipefail
+quick=${1:-}
 cd "$(dirname "$0")/.."
 cargo build --release -q
 bin=target/release/rapport
@@ -10,12 +18,22 @@ if [ ! -f "$db/conf" ]; then
   echo "generating $db (about a minute)…"
   /usr/bin/time -f "demo --clients 100000: %e s, peak %M KB" "$bin" --db "$db" demo --clients 100000 --today 2026-11-22
 fi
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
+if [ "$quick" != "--quick" ]; then
+  echo "== criterion: class recomputation (full, incremental, new as-of date)"
+  cargo bench -q --bench classes 2>&1 | grep -E "^[a-z_/ ]+time:" || true
+fi
+echo "== TUI on the 100k data: filter keystroke, bytes per move and idle, matrix"
+cargo test -q --release --bin rapport perf_100k -- --ignored --nocapture 2>&1 | grep -vE "^(running|test |$)|test result" || true
+echo "== start-up to first frame"
+bash scripts/startup.sh "$db"
+echo "== whole process (median of 5, peak memory of the median run)"
+median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 run() {
   local label=$1; shift
   local t
-  t=$(for _ in 1 2 3 4 5; do /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; done | median)
-  printf '%-44s %6s s\n' "$label" "$t"
+  t=$(for _ in 1 2 3 4 5; do /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; done | median)
+  printf '%-44s %6s s  peak %6s MB\n' "$label" "${t%% *}" "$(( ${t##* } / 1024 ))"
 }
 run "open the store (export managers)" "$bin" --db "$db" export managers
 run "rapport classes (100k clients)" "$bin" --db "$db" classes --as-of 2026-11-22
@@ -25,6 +43,13 @@ run "rapport today --all" "$bin" --db "$db" today --all --as-of 2026-11-22
 run "rapport report managers (one year)" "$bin" --db "$db" report managers --from 2025-11-23 --to 2026-11-22
 run "rapport report funnel (one year)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
 
+if command -v task >/dev/null; then
+  echo "== rapport today beside taskwarrior"
+  bash scripts/today-vs-taskwarrior.sh
+fi
+[ "$quick" = "--quick" ] && exit 0
+
+echo "== imports (one transaction each)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" --db "$db" export settlements > "$tmp/all.csv"

@@ -778,7 +778,14 @@ impl App {
         match sort {
             Column::Relevance => {
                 if let Some(h) = &self.hits {
-                    self.rows = h.iter().map(|(id, _)| *id).collect();
+                    let manager = self.manager_filter;
+                    self.rows = h
+                        .iter()
+                        .map(|(id, _)| *id)
+                        .filter(|id| {
+                            manager.is_none_or(|m| model.clients.get(id).is_some_and(|c| c.manager == Some(m)))
+                        })
+                        .collect();
                 }
             }
             Column::Name | Column::Segment | Column::Manager => {

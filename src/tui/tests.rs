@@ -1274,6 +1274,21 @@ mod reports_view {
         );
         assert_eq!(f.app.filter_totals().map(|t| t.clients as usize), Some(expected));
         assert!(screen(&f.app, 120, 40).contains("Clients of amartin"));
+        // A text filter narrows within the manager's clients.
+        press(&mut f.app, "/gmbh");
+        assert!(
+            !f.app.rows.is_empty() && f.app.rows.len() < expected,
+            "{}",
+            f.app.rows.len()
+        );
+        assert!(
+            f.app
+                .rows
+                .iter()
+                .all(|id| f.app.model().clients[id].manager == Some(amartin))
+        );
+        f.app.key(key(KeyCode::Esc));
+        assert_eq!(f.app.rows.len(), expected, "Esc clears the text filter first");
         f.app.key(key(KeyCode::Esc));
         assert_eq!(f.app.rows.len(), 300);
         assert_eq!(f.app.filter_totals(), None);

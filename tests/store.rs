@@ -404,11 +404,58 @@ fn the_model_snapshot_is_a_cache_that_is_never_trusted_when_stale() {
     assert_eq!(store.model(), &expected);
     assert_eq!(store.model().client_by_ref("C1").map(|c| c.id), Some(ClientId(1)));
 
-    // A command after the snapshot makes it stale: the records are read.
+    // Commands after the snapshot: their logged changes bring it up to
+    // date, and the result is what reading every record gives.
     store.execute("amy", settle(2, "2026-01-06", 500)).unwrap();
+    store
+        .execute(
+            "amy",
+            Command::AddTask {
+                client: ClientId(2),
+                due: d("2026-01-20"),
+                text: "Call back".into(),
+            },
+        )
+        .unwrap();
     let expected = store.model().clone();
     drop(store);
     let store = Store::open(&db).unwrap();
+    assert!(!store.loaded_from_snapshot());
+    assert_eq!(store.replayed(), 2);
+    assert_eq!(store.model(), &expected);
+    drop(store);
+    let snapshot = db.join("rapport-model.snapshot");
+    let kept = std::fs::read(&snapshot).unwrap();
+    std::fs::remove_file(&snapshot).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.replayed(), 0, "no snapshot: the records are read");
+    assert_eq!(store.model(), &expected);
+    drop(store);
+    std::fs::write(&snapshot, kept).unwrap();
+
+    // A command too large for the log (an import) leaves a gap: the
+    // records are read.
+    let mut store = Store::open(&db).unwrap();
+    let many: Vec<Command> = (0..=rapport::store::CHANGE_LOG_MAX)
+        .map(|i| Command::AddTask {
+            client: ClientId(1),
+            due: d("2026-02-01"),
+            text: format!("t{i}"),
+        })
+        .collect();
+    store
+        .execute(
+            "amy",
+            Command::Batch {
+                label: "many".into(),
+                commands: many,
+            },
+        )
+        .unwrap();
+    let expected = store.model().clone();
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.replayed(), 0);
     assert!(!store.loaded_from_snapshot());
     assert_eq!(store.model(), &expected);
     drop(store);
@@ -437,5 +484,40 @@ fn the_model_snapshot_is_a_cache_that_is_never_trusted_when_stale() {
     std::fs::copy(db_in(other.path()).join("rapport-model.snapshot"), &file).unwrap();
     let store = Store::open(&db).unwrap();
     assert!(!store.loaded_from_snapshot());
+    assert_eq!(store.model(), &expected);
+}
+
+/// A key written then cleared by one command (a next-contact date set by
+/// one logged call and cleared by a later call of the same import) ends
+/// cleared on disk, as in the model: reading the records gives the model.
+#[test]
+fn a_mark_set_then_cleared_in_one_batch_is_cleared_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = small_store(dir.path());
+    let call = |day: &str, next: Option<&str>| Command::LogContact {
+        client: ClientId(1),
+        person: None,
+        at: d(day).and_hms_opt(9, 0, 0).unwrap(),
+        channel: Channel::Call,
+        summary: "Called".into(),
+        outcome: String::new(),
+        next_contact: next.map(d),
+    };
+    store
+        .execute(
+            "amy",
+            Command::Batch {
+                label: "calls".into(),
+                commands: vec![call("2026-03-01", Some("2026-03-20")), call("2026-03-05", None)],
+            },
+        )
+        .unwrap();
+    assert!(store.model().marks.is_empty(), "the latest call set no next date");
+    let expected = store.model().clone();
+    drop(store);
+    let _ = std::fs::remove_file(db.join("rapport-model.snapshot"));
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.replayed(), 0);
     assert_eq!(store.model(), &expected);
 }

@@ -59,6 +59,7 @@ pub enum RecordKind {
     Snapshot = 21,
     Mark = 19,
     Questionnaire = 20,
+    ChangeLog = 22,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,6 +121,7 @@ record! {
     AuditEntry => Audit,
     QueueMark => Mark,
     Questionnaire => Questionnaire,
+    super::ChangeLog => ChangeLog,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

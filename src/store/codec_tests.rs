@@ -247,6 +247,16 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
             })),
         ),
         (
+            "change_log",
+            e(encode(&crate::store::ChangeLog {
+                seq: 12,
+                changes: vec![crate::model::Change::Mark {
+                    key: "task-3".into(),
+                    mark: None,
+                }],
+            })),
+        ),
+        (
             "mark",
             e(encode(&QueueMark {
                 key: "step-7-1".into(),
@@ -307,6 +317,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     ("audit", "52501100010903616d79fc000ec4d2000178353dc6db"),
     ("questionnaire", "52501400010201087175616c6974c3a90be8696341"),
+    ("change_log", "52501600010c010e067461736b2d33008e5f2060"),
     (
         "mark",
         "525013000108737465702d372d31fc5492160001fc5892160003616d790ae8d2885e",

@@ -44,9 +44,12 @@ pub(crate) enum T {
     Audit,
     Marks,
     Questionnaires,
+    /// The changes of recent commands, so that opening can bring an older
+    /// snapshot up to date instead of reading every record.
+    Changes,
 }
 
-pub(crate) const TREE_NAMES: [&str; 17] = [
+pub(crate) const TREE_NAMES: [&str; 18] = [
     "meta",
     "managers",
     "segments",
@@ -64,7 +67,20 @@ pub(crate) const TREE_NAMES: [&str; 17] = [
     "audit",
     "marks",
     "questionnaires",
+    "changes",
 ];
+
+/// Commands with more changes than this (imports, the demo) are not kept in
+/// the change log: they save a snapshot themselves, and replaying them would
+/// cost what reading the records costs.
+pub const CHANGE_LOG_MAX: usize = 5_000;
+
+/// One command's changes, by audit sequence number (tree `changes`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeLog {
+    pub seq: u64,
+    pub changes: Vec<Change>,
+}
 
 pub(crate) const META_INFO: &[u8] = b"info";
 pub(crate) const META_COUNTERS: &[u8] = b"counters";
@@ -99,6 +115,8 @@ pub struct Store {
     created: NaiveDateTime,
     /// The sequence number of the snapshot on disk, if it matches the model.
     snapshot_seq: Option<u64>,
+    /// How many logged commands opening replayed on top of the snapshot.
+    replayed: u64,
 }
 
 impl Store {
@@ -119,6 +137,12 @@ impl Store {
     /// Whether opening read the model from a current snapshot.
     pub fn loaded_from_snapshot(&self) -> bool {
         self.snapshot_seq.is_some_and(|s| s == self.model.counters.seq)
+    }
+
+    /// How many commands opening replayed from the change log on top of an
+    /// older snapshot (0 when the snapshot was current or the records were read).
+    pub fn replayed(&self) -> u64 {
+        self.replayed
     }
 
     /// Writes the model as a snapshot (temp file, fsync, rename) so that
@@ -145,6 +169,13 @@ impl Store {
         std::fs::rename(&tmp, &target)?;
         std::fs::File::open(&self.path)?.sync_all()?;
         self.snapshot_seq = Some(seq);
+        // The snapshot now holds what the log entries up to it said.
+        let log = self.tree(T::Changes);
+        let mut prune = sled::Batch::default();
+        for key in log.range(..=keys::id64(seq)).keys() {
+            prune.remove(key?);
+        }
+        log.apply_batch(prune)?;
         Ok(())
     }
 
@@ -235,16 +266,23 @@ impl Store {
     }
 
     fn commit(&self, changes: &[Change], audit: &AuditEntry) -> Result<(), StoreError> {
+        // One batch per tree, written in the order of the changes: a later
+        // write to a key replaces an earlier one (sled batches keep the
+        // last), so an edited settlement's remove-then-insert leaves the
+        // insert, and a mark set then cleared in one import ends cleared —
+        // as in the model, which applies the changes in the same order.
         let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
-        let mut put = |t: T, key: &[u8], bytes: Vec<u8>| batches[t as usize].insert(key, bytes);
+        let mut put = |t: T, key: &[u8], bytes: Option<Vec<u8>>| match bytes {
+            Some(b) => batches[t as usize].insert(key, b),
+            None => batches[t as usize].remove(key),
+        };
         let mut dirty_aggregates = BTreeSet::new();
-        let mut removals: Vec<(T, Vec<u8>)> = Vec::new();
         for change in changes {
             match change {
-                Change::Settings(s) => put(T::Meta, META_SETTINGS, codec::encode(s)?),
-                Change::Manager(m) => put(T::Managers, &keys::id32(m.id.0), codec::encode(m)?),
-                Change::Segment(s) => put(T::Segments, &keys::id32(s.id.0), codec::encode(s)?),
-                Change::Product(p) => put(T::Products, &keys::id32(p.id.0), codec::encode(p)?),
+                Change::Settings(s) => put(T::Meta, META_SETTINGS, Some(codec::encode(s)?)),
+                Change::Manager(m) => put(T::Managers, &keys::id32(m.id.0), Some(codec::encode(m)?)),
+                Change::Segment(s) => put(T::Segments, &keys::id32(s.id.0), Some(codec::encode(s)?)),
+                Change::Product(p) => put(T::Products, &keys::id32(p.id.0), Some(codec::encode(p)?)),
                 Change::Portrait {
                     segment,
                     product,
@@ -257,62 +295,78 @@ impl Store {
                             product: *product,
                             seq: audit.seq,
                         };
-                        put(T::Portrait, &key, codec::encode(&entry)?);
+                        put(T::Portrait, &key, Some(codec::encode(&entry)?));
                     } else {
-                        removals.push((T::Portrait, key.to_vec()));
+                        put(T::Portrait, &key, None);
                     }
                 }
                 Change::Client(c) => {
-                    put(T::Clients, &keys::id32(c.id.0), codec::encode(c)?);
+                    put(T::Clients, &keys::id32(c.id.0), Some(codec::encode(c)?));
                     dirty_aggregates.insert(c.id);
                 }
-                Change::Person(p) => put(T::Persons, &keys::pair32_64(p.client.0, p.id.0), codec::encode(p)?),
+                Change::Person(p) => put(
+                    T::Persons,
+                    &keys::pair32_64(p.client.0, p.id.0),
+                    Some(codec::encode(p)?),
+                ),
                 Change::Settlement { old, new } => {
                     if let Some(old) = old {
-                        removals.push((T::Settlements, keys::pair32_64(old.client.0, old.id.0).to_vec()));
+                        put(T::Settlements, &keys::pair32_64(old.client.0, old.id.0), None);
                         dirty_aggregates.insert(old.client);
                     }
                     if let Some(new) = new {
                         put(
                             T::Settlements,
                             &keys::pair32_64(new.client.0, new.id.0),
-                            codec::encode(new)?,
+                            Some(codec::encode(new)?),
                         );
                         dirty_aggregates.insert(new.client);
                     }
                 }
-                Change::Offer(o) => put(T::Offers, &keys::pair32(o.client.0, o.product.0), codec::encode(o)?),
+                Change::Offer(o) => put(
+                    T::Offers,
+                    &keys::pair32(o.client.0, o.product.0),
+                    Some(codec::encode(o)?),
+                ),
                 Change::Contact(c) => {
-                    put(T::Contacts, &keys::pair32_64(c.client.0, c.id.0), codec::encode(c)?);
+                    put(
+                        T::Contacts,
+                        &keys::pair32_64(c.client.0, c.id.0),
+                        Some(codec::encode(c)?),
+                    );
                     dirty_aggregates.insert(c.client);
                 }
-                Change::Task(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), codec::encode(t)?),
-                Change::Survey(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), codec::encode(s)?),
-                Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), codec::encode(t)?),
-                Change::Questionnaire(q) => put(T::Questionnaires, &keys::id32(q.product.0), codec::encode(q)?),
+                Change::Task(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), Some(codec::encode(t)?)),
+                Change::Survey(s) => put(
+                    T::Surveys,
+                    &keys::pair32_64(s.client.0, s.id.0),
+                    Some(codec::encode(s)?),
+                ),
+                Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), Some(codec::encode(t)?)),
+                Change::Questionnaire(q) => put(T::Questionnaires, &keys::id32(q.product.0), Some(codec::encode(q)?)),
                 Change::Mark { key, mark } => match mark {
-                    Some(m) => put(T::Marks, key.as_bytes(), codec::encode(m)?),
-                    None => removals.push((T::Marks, key.as_bytes().to_vec())),
+                    Some(m) => put(T::Marks, key.as_bytes(), Some(codec::encode(m)?)),
+                    None => put(T::Marks, key.as_bytes(), None),
                 },
             }
         }
-        // A removal followed by a re-insert of the same key (an edited
-        // settlement) must leave the insert: apply removals first.
-        let mut ordered: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
-        for (t, key) in removals {
-            ordered[t as usize].remove(key);
-        }
         for client in dirty_aggregates {
             if let Some(agg) = self.model.aggregates.get(&client) {
-                put(T::Aggregates, &keys::id32(client.0), codec::encode(agg)?);
+                put(T::Aggregates, &keys::id32(client.0), Some(codec::encode(agg)?));
             }
         }
-        put(T::Meta, META_COUNTERS, codec::encode(&self.model.counters)?);
-        put(T::Audit, &keys::id64(audit.seq), codec::encode(audit)?);
+        put(T::Meta, META_COUNTERS, Some(codec::encode(&self.model.counters)?));
+        put(T::Audit, &keys::id64(audit.seq), Some(codec::encode(audit)?));
+        if changes.len() <= CHANGE_LOG_MAX {
+            let log = ChangeLog {
+                seq: audit.seq,
+                changes: changes.to_vec(),
+            };
+            put(T::Changes, &keys::id64(audit.seq), Some(codec::encode(&log)?));
+        }
         let result: Result<(), TransactionError<()>> = self.trees.as_slice().transaction(|tx| {
-            for (i, (first, second)) in ordered.iter().zip(&batches).enumerate() {
-                tx[i].apply_batch(first)?;
-                tx[i].apply_batch(second)?;
+            for (i, batch) in batches.iter().enumerate() {
+                tx[i].apply_batch(batch)?;
             }
             Ok::<(), ConflictableTransactionError<()>>(())
         });

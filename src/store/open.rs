@@ -64,9 +64,9 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
     }
     let info: DbInfo = meta_record(&trees, META_INFO).map_err(damaged)?;
     let counters: Counters = meta_record(&trees, META_COUNTERS).map_err(damaged)?;
-    let (model, snapshot_seq) = match read_snapshot(path, &info, &counters) {
-        Some(model) => (model, Some(counters.seq)),
-        None => (load_model(&trees).map_err(damaged)?, None),
+    let (model, snapshot_seq, replayed) = match read_snapshot(path, &info, &counters, &trees) {
+        Some((model, seq)) => (model, Some(seq), counters.seq - seq),
+        None => (load_model(&trees).map_err(damaged)?, None, 0),
     };
     Ok(Store {
         path: path.to_path_buf(),
@@ -75,13 +75,15 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
         model,
         created: info.created,
         snapshot_seq,
+        replayed,
     })
 }
 
-/// The model from the snapshot file, if there is one for exactly this
-/// database at exactly this sequence number. Anything else (missing,
-/// damaged, older, from another database) means reading the records.
-fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters) -> Option<Model> {
+/// The model from the snapshot file of this database, brought up to date
+/// with the change log when commands ran since it was written; with the
+/// snapshot's sequence number. Anything else (missing, damaged, from
+/// another database, a gap in the log) means reading the records.
+fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters, trees: &[sled::Tree]) -> Option<(Model, u64)> {
     let file = fs::File::open(path.join(SNAPSHOT_FILE)).ok()?;
     // Mapped rather than read: the pages come from the page cache instead
     // of a fresh 90 MB buffer. SAFETY: the snapshot is only ever replaced
@@ -90,8 +92,27 @@ fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters) -> Option<Mode
     // envelope's checksum before decoding.
     let bytes = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     let snapshot = codec::decode_snapshot(&bytes).ok()?;
-    (snapshot.created == info.created && snapshot.seq == counters.seq && &snapshot.model.counters == counters)
-        .then_some(snapshot.model)
+    if snapshot.created != info.created || snapshot.seq > counters.seq {
+        return None;
+    }
+    let mut model = snapshot.model;
+    if snapshot.seq == counters.seq {
+        return (&model.counters == counters).then_some((model, snapshot.seq));
+    }
+    let log = &trees[T::Changes as usize];
+    for seq in snapshot.seq + 1..=counters.seq {
+        let bytes = log.get(super::keys::id64(seq)).ok()??;
+        let entry: super::ChangeLog = codec::decode(&bytes).ok()?;
+        if entry.seq != seq {
+            return None;
+        }
+        for change in entry.changes {
+            model.apply_owned(change);
+        }
+    }
+    // As after reading the records: the stored counters are the truth.
+    model.counters = counters.clone();
+    Some((model, snapshot.seq))
 }
 
 /// Returns whether the database is new. A missing directory is created

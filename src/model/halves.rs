@@ -42,20 +42,6 @@ pub struct SecondRef<'a> {
     aggregates: &'a BTreeMap<ClientId, ClientAggregate>,
 }
 
-/// Decoded with its lookups built, on the thread that decoded it.
-pub struct Second {
-    settings: Settings,
-    counters: Counters,
-    managers: BTreeMap<ManagerId, Manager>,
-    segments: BTreeMap<SegmentId, Segment>,
-    products: BTreeMap<ProductId, Product>,
-    portrait: BTreeSet<(SegmentId, ProductId)>,
-    clients: BTreeMap<ClientId, Client>,
-    persons: BTreeMap<(ClientId, PersonId), ContactPerson>,
-    aggregates: BTreeMap<ClientId, ClientAggregate>,
-    index: Index,
-}
-
 #[derive(Deserialize)]
 struct SecondFields {
     settings: Settings,
@@ -69,22 +55,17 @@ struct SecondFields {
     aggregates: BTreeMap<ClientId, ClientAggregate>,
 }
 
+/// Decoded with its lookups built, on the thread that decoded it.
+pub struct Second {
+    fields: SecondFields,
+    index: Index,
+}
+
 impl<'de> Deserialize<'de> for Second {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let f = SecondFields::deserialize(d)?;
         let index = Index::build(&f.clients, &f.segments, &f.products, &f.managers);
-        Ok(Second {
-            settings: f.settings,
-            counters: f.counters,
-            managers: f.managers,
-            segments: f.segments,
-            products: f.products,
-            portrait: f.portrait,
-            clients: f.clients,
-            persons: f.persons,
-            aggregates: f.aggregates,
-            index,
-        })
+        Ok(Second { fields: f, index })
     }
 }
 
@@ -114,16 +95,17 @@ impl Model {
     }
 
     pub fn from_halves(first: First, second: Second) -> Model {
+        let f = second.fields;
         Model {
-            settings: second.settings,
-            counters: second.counters,
-            managers: second.managers,
-            segments: second.segments,
-            products: second.products,
-            portrait: second.portrait,
-            clients: second.clients,
-            persons: second.persons,
-            aggregates: second.aggregates,
+            settings: f.settings,
+            counters: f.counters,
+            managers: f.managers,
+            segments: f.segments,
+            products: f.products,
+            portrait: f.portrait,
+            clients: f.clients,
+            persons: f.persons,
+            aggregates: f.aggregates,
             offers: first.offers,
             tasks: first.tasks,
             surveys: first.surveys,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ClientId, ContactEntry, Settlement, SettlementId};
+use crate::domain::{ClientId, ContactEntry, Role, Settlement, SettlementId};
 use crate::model::{Change, Model};
 use crate::store::{Command, CommandError, Context};
 
@@ -16,6 +16,37 @@ pub struct Planner {
 }
 
 impl Planner {
+    /// The reference data the unit tests start from: managers by login
+    /// (named with a capital), segment `s`, and products as (code, line),
+    /// each numbered from 1 in the order given.
+    pub fn with_reference(managers: &[&str], products: &[(&str, &str)]) -> Planner {
+        let mut p = Planner::default();
+        for login in managers {
+            let mut name = login.to_string();
+            if let Some(first) = name.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            p.run(Command::AddManager {
+                login: login.to_string(),
+                name,
+                role: Role::Manager,
+            });
+        }
+        p.run(Command::AddSegment {
+            code: "s".into(),
+            name: "S".into(),
+            description: String::new(),
+        });
+        for (code, line) in products {
+            p.run(Command::AddProduct {
+                code: code.to_string(),
+                name: code.to_uppercase(),
+                line: line.to_string(),
+            });
+        }
+        p
+    }
+
     /// Plans `cmd` as user `ann` and applies its changes.
     pub fn try_run(&mut self, cmd: Command) -> Result<(), CommandError> {
         let seq = self.model.counters.seq + 1;

@@ -34,28 +34,13 @@ struct Book {
 
 impl Book {
     fn empty() -> Book {
-        let mut p = Planner::default();
-        for (login, name) in [("ann", "Ann"), ("bob", "Bob")] {
-            p.run(Command::AddManager {
-                login: login.into(),
-                name: name.into(),
-                role: Role::Manager,
-            });
-        }
-        p.run(Command::AddSegment {
-            code: "s".into(),
-            name: "S".into(),
-            description: String::new(),
-        });
         // crm and its add-on share the software line.
-        for (code, line) in [("crm", "software"), ("addon", "software"), ("support", "support")] {
-            p.run(Command::AddProduct {
-                code: code.into(),
-                name: code.to_uppercase(),
-                line: line.into(),
-            });
+        Book {
+            p: Planner::with_reference(
+                &["ann", "bob"],
+                &[("crm", "software"), ("addon", "software"), ("support", "support")],
+            ),
         }
-        Book { p }
     }
 
     fn client(&mut self, manager: ManagerId, created: &str) -> ClientId {

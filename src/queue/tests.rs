@@ -23,30 +23,9 @@ struct Fx {
 impl Fx {
     /// Two managers, one product per line, one segment.
     fn new() -> Fx {
-        let mut fx = Fx { p: Planner::default() };
-        fx.run(Command::AddManager {
-            login: "ann".into(),
-            name: "Ann".into(),
-            role: Role::Manager,
-        });
-        fx.run(Command::AddManager {
-            login: "bob".into(),
-            name: "Bob".into(),
-            role: Role::Manager,
-        });
-        fx.run(Command::AddSegment {
-            code: "s".into(),
-            name: "S".into(),
-            description: String::new(),
-        });
-        for p in ["crm", "support"] {
-            fx.run(Command::AddProduct {
-                code: p.into(),
-                name: p.to_uppercase(),
-                line: p.into(),
-            });
+        Fx {
+            p: Planner::with_reference(&["ann", "bob"], &[("crm", "crm"), ("support", "support")]),
         }
-        fx
     }
 
     fn try_run(&mut self, cmd: Command) -> Result<(), CommandError> {

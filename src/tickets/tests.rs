@@ -16,19 +16,9 @@ struct Fx {
 
 impl Fx {
     fn new() -> Fx {
-        let mut fx = Fx { p: Planner::default() };
-        fx.run(Command::AddManager {
-            login: "ann".into(),
-            name: "Ann".into(),
-            role: Role::Manager,
-        });
-        for p in ["crm", "care"] {
-            fx.run(Command::AddProduct {
-                code: p.into(),
-                name: p.to_uppercase(),
-                line: p.into(),
-            });
-        }
+        let mut fx = Fx {
+            p: Planner::with_reference(&["ann"], &[("crm", "crm"), ("care", "care")]),
+        };
         fx.run(Command::AddClient {
             reference: "C1".into(),
             name: "Client".into(),

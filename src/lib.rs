@@ -6,7 +6,8 @@
 //! (`classes`), the due-contacts queue of SPEC §5 (`queue`), complaint
 //! tickets and their summary of SPEC §6–7 (`tickets`), the manager results
 //! and funnel of SPEC §7 (`kpi`), CSV
-//! import/export (`io`), and the demo data generator (`demo`).
+//! import/export (`io`), the demo data generator (`demo`), and the shared server with
+//! its sessions (`server`, `session`).
 
 pub mod classes;
 pub mod demo;
@@ -17,6 +18,8 @@ pub mod matrix;
 pub mod model;
 pub mod paths;
 pub mod queue;
+pub mod server;
+pub mod session;
 pub mod store;
 pub mod tickets;
 

@@ -138,7 +138,7 @@ fn sighup_ends_the_session_and_releases_the_database() {
     tmux.start(
         home.path(),
         &format!(
-            "echo $$ > {}; exec {BIN} --db {} --as-of 2026-11-22",
+            "echo $$ > {}; exec {BIN} --server never --db {} --as-of 2026-11-22",
             pidfile.display(),
             db.display()
         ),
@@ -169,7 +169,7 @@ fn a_panic_restores_the_terminal_and_releases_the_database() {
     tmux.start(
         home.path(),
         &format!(
-            "RAPPORT_PANIC_ON_KEY=1 {BIN} --db {} --as-of 2026-11-22 2>{}/panic.txt; rc=$?; stty -a > {2}.part; mv {2}.part {2}; echo EXITED $rc; sleep 60",
+            "RAPPORT_PANIC_ON_KEY=1 {BIN} --server never --db {} --as-of 2026-11-22 2>{}/panic.txt; rc=$?; stty -a > {2}.part; mv {2}.part {2}; echo EXITED $rc; sleep 60",
             db.display(),
             home.path().display(),
             stty.display()
@@ -193,6 +193,73 @@ fn a_panic_restores_the_terminal_and_releases_the_database() {
         rapport::store::Store::open(&db).is_ok(),
         "the database is still locked after a panic"
     );
+}
+
+/// Two sessions on one database: the interface started a server for
+/// itself (`--server auto`), a command-line session goes through it, and
+/// what it records shows in the interface's list and classes pane without
+/// a keypress. When the interface quits, the server stops by itself.
+#[test]
+fn another_sessions_change_shows_live() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let socket = home.path().join("rapport.sock");
+    let tmux = Tmux::new("live");
+    tmux.start(
+        home.path(),
+        &format!(
+            "{BIN} --db {} --socket {} --as-of 2026-11-22; echo EXITED $?; sleep 60",
+            db.display(),
+            socket.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    assert!(socket.exists(), "the interface did not start a server");
+    let csv = home.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "client,date,amount,product,doc\nNEW-1,2026-11-20,250000.00,,INV-1\n",
+    )
+    .unwrap();
+    let o = rapport(
+        home.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--socket",
+            socket.to_str().unwrap(),
+            "--server",
+            "always",
+            "import",
+            "settlements",
+            csv.to_str().unwrap(),
+            "--create-missing",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let start = Instant::now();
+    let s = tmux.wait_for("Clients · 301");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "the change took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        s.contains("portfolio: 301 clients"),
+        "the classes pane did not follow:\n{s}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    // The server leaves with the last session and releases the database.
+    let start = Instant::now();
+    while rapport::store::Store::open(&db).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the server still holds the database"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!socket.exists(), "the socket was left behind");
 }
 
 fn is_zombie(pid: i32) -> bool {

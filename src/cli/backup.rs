@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliResult, Failure, db_path, open_store};
+use super::{CliResult, Failure, Target, open_store};
 use rapport::store::backup::{self, BackupError};
 
 #[derive(Args, Debug)]
@@ -26,11 +26,10 @@ fn failure(e: BackupError) -> Failure {
     }
 }
 
-pub fn backup(args: BackupArgs, db: Option<PathBuf>) -> CliResult {
-    let store = open_store(db)?;
-    let summary = store
-        .backup(&args.file, chrono::Utc::now().naive_utc())
-        .map_err(failure)?;
+pub fn backup(args: BackupArgs, db: Target) -> CliResult {
+    let mut session = open_store(db)?;
+    let taken = chrono::Utc::now().naive_utc();
+    let summary = backup::write_file(&args.file, |out| session.write_backup(out, taken)).map_err(failure)?;
     println!(
         "backed up {} records (sequence {}) to {}",
         summary.records,
@@ -40,8 +39,8 @@ pub fn backup(args: BackupArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn restore(args: RestoreArgs, db: Option<PathBuf>) -> CliResult {
-    let target = db_path(db)?;
+pub fn restore(args: RestoreArgs, db: Target) -> CliResult {
+    let target = db.path()?;
     let (mut store, summary) = backup::restore(&args.file, &target).map_err(failure)?;
     store.save_snapshot()?;
     println!(

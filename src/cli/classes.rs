@@ -2,14 +2,13 @@
 //! portfolio summary, or the class history.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 
 use super::sheet::Output;
-use super::{CliResult, date_arg, io_err, open_store, today};
+use super::{CliResult, Target, date_arg, io_err, open_store, today};
 use rapport::classes::{self, Abc, ClientClasses, Status, Totals, Xyz};
 use rapport::domain::Money;
 use rapport::io::export::Format;
@@ -67,7 +66,7 @@ fn row<'a>(model: &'a Model, c: &ClientClasses) -> Option<Row<'a>> {
     })
 }
 
-pub fn run(args: ClassesArgs, db: Option<PathBuf>) -> CliResult {
+pub fn run(args: ClassesArgs, db: Target) -> CliResult {
     let store = open_store(db)?;
     let model = store.model();
     let as_of = args.as_of.unwrap_or_else(today);

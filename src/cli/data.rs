@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{CliResult, Failure, current_login, date_arg, db_path, open_store, today};
+use super::{CliResult, Failure, Target, current_login, date_arg, open_store, today};
 use rapport::demo::{self, DemoOptions};
 use rapport::io::Kind;
 use rapport::io::export::{self, Format};
 use rapport::io::import::{self, ImportError, ImportOptions};
+use rapport::session::{ServerMode, Session};
 use rapport::store::Store;
 
 /// Row errors printed before the rest are only counted.
@@ -75,8 +76,10 @@ fn write_demo(store: &mut Store, args: &DemoArgs) -> CliResult {
     Ok(())
 }
 
-pub fn demo(args: DemoArgs, db: Option<PathBuf>) -> CliResult {
-    let mut store = open_store(db)?;
+pub fn demo(args: DemoArgs, db: Target) -> CliResult {
+    // The demo goes only into a new database, which no server serves.
+    let path = db.path()?;
+    let mut store = Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
     if !store.model().clients.is_empty() {
         return Err(Failure::input(format!(
             "{} already holds data; the demo is written only into a new database",
@@ -95,7 +98,7 @@ pub fn demo(args: DemoArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn import(args: ImportArgs, db: Option<PathBuf>) -> CliResult {
+pub fn import(args: ImportArgs, db: Target) -> CliResult {
     let label = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).map_err(|e| Failure::input(format!("{label}: {e}")))?;
     let mut store = open_store(db)?;
@@ -121,8 +124,11 @@ pub fn import(args: ImportArgs, db: Option<PathBuf>) -> CliResult {
                 String::new()
             };
             println!("imported {} {} rows from {label}{created}", report.rows, args.kind);
-            // The snapshot spares the next session reading every record.
-            store.save_snapshot()?;
+            // The snapshot spares the next session reading every record
+            // (a server keeps its own).
+            if let Session::Local(store) = &mut store {
+                store.save_snapshot()?;
+            }
             Ok(())
         }
         Err(ImportError::Rows(errors)) => {
@@ -142,11 +148,11 @@ pub fn import(args: ImportArgs, db: Option<PathBuf>) -> CliResult {
     }
 }
 
-pub fn export(args: ExportArgs, db: Option<PathBuf>) -> CliResult {
-    let store = open_store(db)?;
+pub fn export(args: ExportArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match export::export(&store, args.kind, args.format, &mut out).and_then(|()| Ok(out.flush()?)) {
+    match export::export(&mut store, args.kind, args.format, &mut out).and_then(|()| Ok(out.flush()?)) {
         Ok(()) => Ok(()),
         Err(e) if e.is_broken_pipe() => Ok(()),
         Err(e) => Err(Failure::system(e.to_string())),
@@ -154,7 +160,7 @@ pub fn export(args: ExportArgs, db: Option<PathBuf>) -> CliResult {
 }
 
 /// `rapport` and `rapport --demo`: the terminal interface.
-pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
+pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::input(
             "the interface needs a terminal; for scripts use the subcommands (rapport --help)",
@@ -163,20 +169,47 @@ pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>, qu
     let path = if demo {
         rapport::paths::demo_db().ok_or_else(|| Failure::system("cannot find a data directory for the demo"))?
     } else {
-        db_path(db)?
+        db.path()?
     };
-    let mut store = Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
-    if demo && store.model().clients.is_empty() {
-        eprintln!("generating the demo database in {} …", path.display());
-        write_demo(
-            &mut store,
-            &DemoArgs {
-                clients: 300,
-                seed: 42,
-                today: as_of,
-            },
-        )?;
+    if demo {
+        // Generated on first use. A server (or another session) holding
+        // it means it is there already.
+        match Store::open(&path) {
+            Ok(mut store) => {
+                if store.model().clients.is_empty() {
+                    eprintln!("generating the demo database in {} …", path.display());
+                    write_demo(
+                        &mut store,
+                        &DemoArgs {
+                            clients: 300,
+                            seed: 42,
+                            today: as_of,
+                        },
+                    )?;
+                }
+                if db.mode == ServerMode::Never {
+                    return run_interface(Session::Local(store), as_of, queue, None);
+                }
+                store.close_without_freeing()?;
+            }
+            Err(rapport::store::OpenError::Locked(_)) => {}
+            Err(e) => return Err(Failure::system(e.to_string())),
+        }
     }
+    let session = crate::cli::serve::session_for_interface(&db, &path)?;
+    run_interface(session, as_of, queue, Some((db, path)))
+}
+
+fn run_interface(
+    session: Session,
+    as_of: Option<NaiveDate>,
+    queue: bool,
+    target: Option<(Target, PathBuf)>,
+) -> CliResult {
+    let who = match &session {
+        Session::Remote(r) => r.login.clone(),
+        Session::Local(_) => current_login(),
+    };
     let depth = crate::tui::theme::Depth::from_env(
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("COLORTERM").ok().as_deref(),
@@ -184,8 +217,8 @@ pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>, qu
     let config_dir = rapport::paths::config_dir();
     let loaded = crate::tui::settings::load(config_dir.as_deref(), depth);
     let mut app = crate::tui::app::App::new(
-        Box::new(store),
-        current_login(),
+        Box::new(session),
+        who,
         as_of.unwrap_or_else(today),
         loaded.keymap,
         loaded.theme,
@@ -195,6 +228,13 @@ pub fn interactive(db: Option<PathBuf>, demo: bool, as_of: Option<NaiveDate>, qu
     }
     app.show_config_errors(loaded.errors);
     app.panic_on_key = std::env::var_os("RAPPORT_PANIC_ON_KEY").is_some();
+    if let Some((target, path)) = target {
+        app.reconnect = Some(Box::new(move || {
+            crate::cli::serve::session_for_interface(&target, &path)
+                .map(|s| Box::new(s) as Box<dyn crate::tui::app::Data>)
+                .map_err(|f| f.message().to_string())
+        }));
+    }
     crate::tui::terminal::run(&mut app).map_err(|e| Failure::system(format!("terminal: {e}")))?;
     // After the terminal is restored: the next session starts faster.
     app.close().map_err(Failure::system)

@@ -7,6 +7,7 @@ mod data;
 mod offers;
 mod queue;
 mod report;
+mod serve;
 mod sheet;
 mod stress;
 mod tickets;
@@ -18,7 +19,8 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use rapport::domain::parse_date;
-use rapport::store::{Store, StoreError};
+use rapport::session::{ServerMode, Session};
+use rapport::store::StoreError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -39,6 +41,18 @@ pub struct Cli {
     /// Open on the due-contacts queue (also `start = "queue"` in config.toml).
     #[arg(long)]
     queue: bool,
+    /// How to reach the database: through a server if one listens (auto),
+    /// only through a server (always), or directly (never).
+    #[arg(long, global = true, env = "RAPPORT_SERVER", value_name = "MODE", default_value = "auto",
+          value_parser = ["auto", "always", "never"])]
+    server: String,
+    /// The server's socket (default: $XDG_RUNTIME_DIR/rapport/<db hash>.sock).
+    #[arg(long, global = true, env = "RAPPORT_SOCKET", value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// Tests only: the login to claim from a server started with
+    /// --trust-claimed-logins.
+    #[arg(long, global = true, env = "RAPPORT_CLAIM_LOGIN", hide = true)]
+    claim_login: Option<String>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -83,6 +97,9 @@ enum Cmd {
     Backup(backup::BackupArgs),
     /// Rebuild a new database (--db) from a backup.
     Restore(backup::RestoreArgs),
+    /// Serve the database to every session over a Unix socket (a team's
+    /// shared server; see README "Shared server").
+    Serve(serve::ServeArgs),
     /// Test helper: apply numbered commands, reporting each once it is durable.
     #[command(hide = true)]
     StressWriter(stress::StressArgs),
@@ -107,12 +124,16 @@ impl Failure {
             message: message.into(),
         }
     }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Command(c) => Failure::input(c.to_string()),
+            StoreError::Denied(why) => Failure::input(format!("not allowed: {why}")),
             other => Failure::system(other.to_string()),
         }
     }
@@ -155,7 +176,12 @@ pub fn run() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> CliResult {
-    let db = cli.db.clone();
+    let db = Target {
+        db: cli.db.clone(),
+        mode: ServerMode::parse(&cli.server).unwrap_or(ServerMode::Auto),
+        socket: cli.socket.clone(),
+        claim_login: cli.claim_login.clone(),
+    };
     match cli.command {
         Some(Cmd::Demo(args)) => data::demo(args, db),
         Some(Cmd::Import(args)) => data::import(args, db),
@@ -176,8 +202,32 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Report(args)) => report::run(args, db),
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
+        Some(Cmd::Serve(args)) => serve::run(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
         None => data::interactive(db, cli.demo, cli.as_of, cli.queue),
+    }
+}
+
+/// Which database a command works on, and how to reach it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub db: Option<PathBuf>,
+    pub mode: ServerMode,
+    pub socket: Option<PathBuf>,
+    pub claim_login: Option<String>,
+}
+
+impl Target {
+    /// `--db`, then `RAPPORT_DB` (both via clap), then the XDG default.
+    pub fn path(&self) -> Result<PathBuf, Failure> {
+        db_path(self.db.clone())
+    }
+
+    /// `--socket`, then `RAPPORT_SOCKET`, then the default for the database.
+    pub fn socket(&self, db: &std::path::Path) -> PathBuf {
+        self.socket
+            .clone()
+            .unwrap_or_else(|| rapport::server::default_socket(db))
     }
 }
 
@@ -187,23 +237,21 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
         .ok_or_else(|| Failure::system("cannot find a home directory for the default database; pass --db PATH"))
 }
 
-pub fn open_store(db: Option<PathBuf>) -> Result<Store, Failure> {
-    let path = db_path(db)?;
-    Store::open(&path).map_err(|e| Failure::system(e.to_string()))
+/// A session on the target's database: through its server when one
+/// listens (and `--server` allows), else the store opened here.
+pub fn open_store(target: Target) -> Result<Session, Failure> {
+    let path = target.path()?;
+    let socket = target.socket(&path);
+    rapport::session::connect(&path, &socket, target.mode, target.claim_login)
+        .map_err(|e| Failure::system(e.to_string()))
 }
 
 /// Ends a command that only read: leaves a current model snapshot so the
 /// next command starts fast, and exits without freeing the model record by
 /// record (the process ends anyway; freeing 100,000 clients' records one
 /// by one costs a noticeable part of a second).
-pub fn finish_read(mut store: Store) -> CliResult {
-    if !store.loaded_from_snapshot() {
-        // A cache only: failing to write it changes nothing for the user.
-        let _ = store.save_snapshot();
-    }
-    store
-        .close_without_freeing()
-        .map_err(|e| Failure::system(e.to_string()))
+pub fn finish_read(session: Session) -> CliResult {
+    session.finish().map_err(|e| Failure::system(e.to_string()))
 }
 
 /// The login of the Unix user running rapport: the audit trail's "who".

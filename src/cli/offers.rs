@@ -2,12 +2,11 @@
 //! matrix from the command line, through the same command path as the TUI.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{CliResult, Failure, current_login, date_arg, io_err, open_store, today};
+use super::{CliResult, Failure, Target, current_login, date_arg, io_err, open_store, today};
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
 use rapport::io::export::{Format, RowWriter, offer_row};
@@ -99,7 +98,7 @@ fn reason_arg(s: &str) -> Result<RefusalReason, String> {
     })
 }
 
-pub fn offers(args: OffersArgs, db: Option<PathBuf>) -> CliResult {
+pub fn offers(args: OffersArgs, db: Target) -> CliResult {
     let store = open_store(db)?;
     let model = store.model();
     let client = match &args.client {
@@ -138,7 +137,7 @@ pub fn offers(args: OffersArgs, db: Option<PathBuf>) -> CliResult {
     out.flush().map_err(io_err)
 }
 
-pub fn offer(args: OfferArgs, db: Option<PathBuf>) -> CliResult {
+pub fn offer(args: OfferArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let model = store.model();
     let client = model
@@ -171,16 +170,16 @@ pub fn offer(args: OfferArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn portrait(args: PortraitArgs, db: Option<PathBuf>) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
+pub fn portrait(args: PortraitArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         PortraitFormat::Csv => {
-            rapport::io::export::export(&store, Kind::Portrait, Format::Csv, &mut out).map_err(io_err)?;
+            rapport::io::export::export(&mut store, Kind::Portrait, Format::Csv, &mut out).map_err(io_err)?;
         }
         PortraitFormat::Text => {
+            let model = store.model();
             let products = rapport::matrix::columns(model);
             let width = model
                 .segments

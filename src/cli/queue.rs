@@ -3,18 +3,18 @@
 //! and `snooze` act on it through the same command path as the TUI.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 
 use chrono::{Local, NaiveDate};
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliResult, Failure, current_login, date_arg, finish_read, io_err, open_store, today};
+use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
 use rapport::classes;
 use rapport::domain::*;
 use rapport::model::Model;
 use rapport::queue::{self, Group, Item, ItemKey, Scope};
-use rapport::store::{Command, Store};
+use rapport::session::Session;
+use rapport::store::Command;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TodayFormat {
@@ -154,7 +154,7 @@ struct JsonQueue<'a> {
     items: Vec<JsonItem<'a>>,
 }
 
-pub fn today_cmd(args: TodayArgs, db: Option<PathBuf>) -> CliResult {
+pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
     let store = open_store(db)?;
     let model = store.model();
     let (scope, manager) = scope(model, args.manager.as_deref(), args.all)?;
@@ -325,7 +325,7 @@ fn ics(model: &Model, items: &[Item]) -> String {
     cal.done().to_string()
 }
 
-pub fn log_cmd(args: LogArgs, db: Option<PathBuf>) -> CliResult {
+pub fn log_cmd(args: LogArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let now = Local::now().naive_local();
     let model = store.model();
@@ -373,7 +373,7 @@ pub fn log_cmd(args: LogArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn task_cmd(args: TaskArgs, db: Option<PathBuf>) -> CliResult {
+pub fn task_cmd(args: TaskArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let client = client_by_ref(store.model(), &args.client)?;
     let (id, reference) = (client.id, client.reference.clone());
@@ -392,7 +392,7 @@ pub fn task_cmd(args: TaskArgs, db: Option<PathBuf>) -> CliResult {
 }
 
 /// The item `id` as of `as_of`, or a clear reason why there is none.
-fn item(store: &Store, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
+fn item(store: &Session, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
     let key: ItemKey = id.parse().map_err(|e: queue::BadKey| Failure::input(e.to_string()))?;
     let model = store.model();
     if !key.exists(model) {
@@ -408,7 +408,7 @@ fn item(store: &Store, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
     })
 }
 
-pub fn done_cmd(args: DoneArgs, db: Option<PathBuf>) -> CliResult {
+pub fn done_cmd(args: DoneArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let item = item(&store, &args.id, as_of)?;
@@ -425,7 +425,7 @@ pub fn done_cmd(args: DoneArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn snooze_cmd(args: SnoozeArgs, db: Option<PathBuf>) -> CliResult {
+pub fn snooze_cmd(args: SnoozeArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let until = date_or_days(&args.until, as_of)?;

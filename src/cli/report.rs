@@ -3,18 +3,16 @@
 //! as aligned text, CSV (`--excel` for French Excel) or JSON.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::sheet::{Cell, Output, Sheet, col};
-use super::{CliResult, Failure, date_arg, finish_read, io_err, open_store, today};
+use super::{CliResult, Failure, Target, date_arg, finish_read, io_err, open_store, today};
 use rapport::classes::{self, Status};
 use rapport::domain::RefusalReason;
 use rapport::kpi::{self, GroupBy, Period, Preset, Row, Table};
 use rapport::model::Model;
-use rapport::store::Store;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -134,7 +132,7 @@ fn group_arg(s: &str) -> Result<GroupBy, String> {
     GroupBy::parse(s).ok_or_else(|| format!("'{s}' is not a grouping (expected manager, segment or line)"))
 }
 
-pub fn run(args: ReportArgs, db: Option<PathBuf>) -> CliResult {
+pub fn run(args: ReportArgs, db: Target) -> CliResult {
     // Check the arguments before the (slower) opening of the database.
     let output = match &args.what {
         What::Managers(a) | What::Loyalty(a) => {
@@ -147,12 +145,12 @@ pub fn run(args: ReportArgs, db: Option<PathBuf>) -> CliResult {
         }
         What::History(a) => a.output.output()?,
     };
-    let store = open_store(db)?;
+    let mut store = open_store(db)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match &args.what {
         What::Managers(a) => {
-            let table = managers_table(&store, a.period.period()?, a.by)?;
+            let table = store.kpi_table(a.period.period()?, a.by)?;
             if output == Output::Json {
                 json(&table, &mut out)
             } else {
@@ -160,7 +158,7 @@ pub fn run(args: ReportArgs, db: Option<PathBuf>) -> CliResult {
             }
         }
         What::Loyalty(a) => {
-            let table = managers_table(&store, a.period.period()?, a.by)?;
+            let table = store.kpi_table(a.period.period()?, a.by)?;
             if output == Output::Json {
                 let rows: Vec<_> = table
                     .rows
@@ -237,19 +235,6 @@ fn manager_filter(model: &Model, login: Option<&str>) -> Result<Option<rapport::
                 .ok_or_else(|| Failure::input(format!("unknown manager '{l}'")))
         })
         .transpose()
-}
-
-/// Reads what the table needs from disk — the contact log, and the few
-/// clients' settlements that the model cannot tell apart — side by side.
-pub fn managers_table(store: &Store, period: Period, by: GroupBy) -> Result<Table, Failure> {
-    let model = store.model();
-    let (sales, contacts) = std::thread::scope(|s| {
-        let contacts = s.spawn(|| store.contacts_between(period.from, period.to));
-        let sales = kpi::sales(model, period, |client| store.settlements_of(client));
-        let contacts = contacts.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (sales, contacts)
-    });
-    Ok(kpi::table(model, period, by, &sales?, &contacts?))
 }
 
 fn title(what: &str, period: Period) -> String {

@@ -4,11 +4,10 @@
 //! moments and checks every reported N is on disk.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliResult, Failure, open_store};
+use super::{CliResult, Failure, Target, open_store};
 use rapport::domain::{ClientId, Money};
 use rapport::store::Command;
 
@@ -21,7 +20,7 @@ pub struct StressArgs {
     count: u64,
 }
 
-pub fn run(args: StressArgs, db: Option<PathBuf>) -> CliResult {
+pub fn run(args: StressArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let client = match store.model().client_by_ref("STRESS") {
         Some(c) => c.id,

@@ -3,13 +3,12 @@
 //! questionnaire`.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{CliResult, Failure, current_login, date_arg, finish_read, io_err, open_store, today};
+use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
 use rapport::domain::*;
 use rapport::io::export::Format;
 use rapport::model::Model;
@@ -131,7 +130,7 @@ struct Row {
     fix: String,
 }
 
-pub fn list(args: TicketsArgs, db: Option<PathBuf>) -> CliResult {
+pub fn list(args: TicketsArgs, db: Target) -> CliResult {
     let store = open_store(db)?;
     let model = store.model();
     let as_of = today();
@@ -215,7 +214,7 @@ pub fn list(args: TicketsArgs, db: Option<PathBuf>) -> CliResult {
     finish_read(store)
 }
 
-pub fn ticket(args: TicketArgs, db: Option<PathBuf>) -> CliResult {
+pub fn ticket(args: TicketArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let model = store.model();
     match args.action {
@@ -280,7 +279,7 @@ pub fn ticket(args: TicketArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn survey(args: SurveyArgs, db: Option<PathBuf>) -> CliResult {
+pub fn survey(args: SurveyArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let model = store.model();
     let c = client(model, &args.client)?.id;
@@ -302,7 +301,7 @@ pub fn survey(args: SurveyArgs, db: Option<PathBuf>) -> CliResult {
     Ok(())
 }
 
-pub fn questionnaire(args: QuestionnaireArgs, db: Option<PathBuf>) -> CliResult {
+pub fn questionnaire(args: QuestionnaireArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let p = product(store.model(), &args.product)?.id;
     if !args.questions.is_empty() {

@@ -152,7 +152,7 @@ impl fmt::Display for RefusalReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum TransitionError {
     #[error("the offer is already at stage {0}")]
     SameStage(OfferStage),

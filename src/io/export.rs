@@ -6,7 +6,8 @@ use std::io::Write;
 use super::Kind;
 use crate::domain::*;
 use crate::model::Model;
-use crate::store::{Store, StoreError};
+use crate::session::Session;
+use crate::store::StoreError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -127,7 +128,13 @@ fn product_code(model: &Model, id: ProductId) -> String {
 }
 
 /// Writes every record of `kind` in id order.
-pub fn export(store: &Store, kind: Kind, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
+pub fn export(store: &mut Session, kind: Kind, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
+    // A server sends them all first; a local store streams them below.
+    let fetched = match (kind, &mut *store) {
+        (Kind::Settlements, Session::Remote(r)) => r.all_settlements()?,
+        _ => Vec::new(),
+    };
+    let store = &*store;
     let model = store.model();
     let mut w = RowWriter::new(out, format, kind.columns().iter().map(|(c, _)| *c).collect())?;
     match kind {
@@ -180,7 +187,11 @@ pub fn export(store: &Store, kind: Kind, format: Format, out: &mut dyn Write) ->
             }
         }
         Kind::Settlements => {
-            for s in store.settlements() {
+            let settlements: Box<dyn Iterator<Item = Result<Settlement, StoreError>>> = match store {
+                Session::Local(local) => Box::new(local.settlements()),
+                Session::Remote(_) => Box::new(fetched.into_iter().map(Ok)),
+            };
+            for s in settlements {
                 let s = s?;
                 w.row(&[
                     client_ref(model, s.client),

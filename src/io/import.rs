@@ -10,7 +10,8 @@ use super::Kind;
 use super::table::{self, RowError, Table};
 use crate::domain::*;
 use crate::model::Model;
-use crate::store::{Command, CommandError, Event, Store, StoreError};
+use crate::session::Session;
+use crate::store::{Command, CommandError, Event, StoreError};
 
 pub use super::table::RowError as ImportRowError;
 
@@ -88,7 +89,7 @@ pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOp
 /// Plans, then applies the whole file as one batch command (one
 /// transaction, one flush).
 pub fn import(
-    store: &mut Store,
+    store: &mut Session,
     who: &str,
     kind: Kind,
     file: &str,

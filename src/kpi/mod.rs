@@ -12,7 +12,7 @@ mod tests;
 
 pub use funnel::{Funnel, RefusalCount, StageCount, funnel};
 pub use period::{Period, Preset};
-pub use sales::{Sale, SaleKind, from_list, sales};
+pub use sales::{Sale, SaleKind, clients_to_fetch, from_list, sales};
 
 use std::collections::{BTreeMap, BTreeSet};
 

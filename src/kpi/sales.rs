@@ -55,18 +55,44 @@ pub fn sales<E>(
 ) -> Result<Vec<Sale>, E> {
     let mut out = Vec::new();
     for (client, agg) in &model.aggregates {
-        let days = agg.days_in(period.day_before(), period.to);
-        if days.is_empty() {
-            continue;
-        }
-        if days.iter().any(|d| d.count > 1) {
-            let settlements = fetch(*client)?;
-            classify_exact(model, period, settlements, &mut out);
-        } else {
-            classify_from_aggregate(model, period, *client, agg, &mut out);
+        match read_of(agg, period) {
+            Read::Nothing => {}
+            Read::Fetch => {
+                let settlements = fetch(*client)?;
+                classify_exact(model, period, settlements, &mut out);
+            }
+            Read::Aggregate => classify_from_aggregate(model, period, *client, agg, &mut out),
         }
     }
     Ok(out)
+}
+
+/// The clients whose settlements `sales` fetches: a caller that cannot
+/// fetch while it lends out the model reads them first.
+pub fn clients_to_fetch(model: &Model, period: Period) -> Vec<ClientId> {
+    let fetch = |(c, agg): (&ClientId, &ClientAggregate)| (read_of(agg, period) == Read::Fetch).then_some(*c);
+    model.aggregates.iter().filter_map(fetch).collect()
+}
+
+#[derive(PartialEq, Eq)]
+enum Read {
+    /// No settlement in the period (or the day before).
+    Nothing,
+    /// One settlement a day at most: the aggregates tell each apart.
+    Aggregate,
+    /// Several settlements on one day: only the records tell their order.
+    Fetch,
+}
+
+fn read_of(agg: &ClientAggregate, period: Period) -> Read {
+    let days = agg.days_in(period.day_before(), period.to);
+    if days.is_empty() {
+        Read::Nothing
+    } else if days.iter().any(|d| d.count > 1) {
+        Read::Fetch
+    } else {
+        Read::Aggregate
+    }
 }
 
 /// Same-day order is by settlement id; the fetched list is the client's

@@ -73,9 +73,13 @@ pub struct Summary {
 impl Store {
     /// Writes every record to `file` (temp file, fsync, rename).
     pub fn backup(&self, file: &Path, taken: NaiveDateTime) -> Result<Summary, BackupError> {
-        let io = |e| BackupError::Io(file.to_path_buf(), e);
-        let tmp = file.with_extension("tmp");
-        let mut out = BufWriter::new(fs::File::create(&tmp).map_err(io)?);
+        write_file(file, |out| self.write_backup(out, taken))
+    }
+
+    /// Writes every record as JSON lines to `out` (a file, or a server's
+    /// answer to a session that takes a backup).
+    pub fn write_backup(&self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
+        let io = |e| BackupError::Io(PathBuf::from("(backup)"), e);
         let header = Header {
             format: FORMAT.into(),
             schema: SCHEMA_VERSION,
@@ -84,17 +88,17 @@ impl Store {
             taken,
         };
         let mut records = 0u64;
-        let put = |out: &mut BufWriter<fs::File>, value: &dyn erased::Json| -> Result<(), BackupError> {
+        let put = |out: &mut dyn Write, value: &dyn erased::Json| -> Result<(), BackupError> {
             value.write(out).map_err(io)?;
             out.write_all(b"\n").map_err(io)
         };
-        put(&mut out, &header)?;
-        put(&mut out, &Line::Settings(self.model.settings.clone()))?;
-        put(&mut out, &Line::Counters(self.model.counters.clone()))?;
+        put(out, &header)?;
+        put(out, &Line::Settings(self.model.settings.clone()))?;
+        put(out, &Line::Counters(self.model.counters.clone()))?;
         macro_rules! dump {
             ($tree:expr, $variant:ident, $ty:ty) => {
                 for r in scan_prefix::<$ty>(self.tree($tree), $tree, &[]) {
-                    put(&mut out, &Line::$variant(r?))?;
+                    put(out, &Line::$variant(r?))?;
                     records += 1;
                 }
             };
@@ -114,18 +118,43 @@ impl Store {
         dump!(T::Marks, Mark, QueueMark);
         dump!(T::Questionnaires, Questionnaire, Questionnaire);
         dump!(T::Audit, Audit, AuditEntry);
-        let file_handle = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file_handle.sync_all().map_err(io)?;
-        drop(file_handle);
-        fs::rename(&tmp, file).map_err(io)?;
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-        }
         Ok(Summary {
             records,
             seq: header.seq,
         })
     }
+}
+
+/// Writes `file` through `write`: a temp file beside it, fsync, rename,
+/// fsync of the directory. A failure leaves any earlier file as it was.
+pub fn write_file<T>(
+    file: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, BackupError>,
+) -> Result<T, BackupError> {
+    let io = |e| BackupError::Io(file.to_path_buf(), e);
+    let tmp = file.with_extension("tmp");
+    let mut out = BufWriter::new(fs::File::create(&tmp).map_err(io)?);
+    let written = write(&mut out).map_err(|e| match e {
+        BackupError::Io(_, err) => io(err),
+        other => other,
+    });
+    let done = written.and_then(|value| {
+        let handle = out.into_inner().map_err(|e| io(e.into_error()))?;
+        handle.sync_all().map_err(io)?;
+        Ok(value)
+    });
+    let value = match done {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    fs::rename(&tmp, file).map_err(io)?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    }
+    Ok(value)
 }
 
 /// One `put` for the header and the lines: serialisation behind a trait

@@ -60,6 +60,10 @@ pub enum RecordKind {
     Mark = 19,
     Questionnaire = 20,
     ChangeLog = 22,
+    /// A frame a session sends to the server (`server::protocol`).
+    ToServer = 23,
+    /// A frame the server sends to a session.
+    ToSession = 24,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +126,8 @@ record! {
     QueueMark => Mark,
     Questionnaire => Questionnaire,
     super::ChangeLog => ChangeLog,
+    crate::server::protocol::ToServer => ToServer,
+    crate::server::protocol::ToSession => ToSession,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

@@ -202,7 +202,7 @@ pub struct TicketAdvance {
     pub fix: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum CommandError {
     #[error("{0} not found")]
     NotFound(String),

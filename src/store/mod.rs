@@ -104,6 +104,12 @@ pub enum StoreError {
     Codec(#[from] CodecError),
     #[error("cannot write the model snapshot: {0}")]
     Io(#[from] std::io::Error),
+    /// The server refused the command for this user: nothing was changed.
+    #[error("not allowed: {0}")]
+    Denied(String),
+    /// The server could not be reached or could not apply the command.
+    #[error("{0}")]
+    Server(String),
 }
 
 pub struct Store {
@@ -145,6 +151,15 @@ impl Store {
         self.replayed
     }
 
+    /// The model as snapshot bytes (what a server sends a new session).
+    pub fn encode_snapshot(&self) -> Result<Vec<u8>, CodecError> {
+        codec::encode_snapshot(&codec::SnapshotRef {
+            created: self.created,
+            seq: self.model.counters.seq,
+            model: &self.model,
+        })
+    }
+
     /// Writes the model as a snapshot (temp file, fsync, rename) so that
     /// the next open reads one file instead of every record. A cache only:
     /// it is used when its sequence number is the database's, and the
@@ -154,11 +169,7 @@ impl Store {
         if self.snapshot_seq == Some(seq) {
             return Ok(());
         }
-        let bytes = codec::encode_snapshot(&codec::SnapshotRef {
-            created: self.created,
-            seq,
-            model: &self.model,
-        })?;
+        let bytes = self.encode_snapshot()?;
         let target = self.path.join(SNAPSHOT_FILE);
         let tmp = self.path.join(format!("{SNAPSHOT_FILE}.tmp"));
         {

@@ -12,7 +12,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use rapport::classes::{self, Classes, Engine, Totals};
 use rapport::domain::*;
+use rapport::kpi::{GroupBy, Period, Table};
 use rapport::model::{Change, Model};
+use rapport::server::client::Waker;
+use rapport::session::Session;
 use rapport::store::{Command, Event, Store, StoreError};
 
 mod matrix;
@@ -33,19 +36,32 @@ use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::theme::Theme;
 
 /// What the TUI needs from the data: the in-memory model, the one write
-/// path, and the reads that stay on disk. A shared-server session provides
-/// the same.
+/// path, and the reads that stay on disk — from a store opened here, or
+/// from a shared server, which also pushes other sessions' events.
 pub trait Data {
     fn model(&self) -> &Model;
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError>;
-    fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError>;
-    /// Every contact logged from `from` to `to` (the reports count them).
-    fn contacts_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError>;
-    fn settlements_of(&self, client: ClientId) -> Result<Vec<Settlement>, StoreError>;
+    fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError>;
+    /// The manager results of a period (the reports tab).
+    fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, StoreError>;
+    /// Other sessions' events that arrived since the last call, already in
+    /// the model.
+    fn poll_events(&mut self) -> Vec<Event> {
+        Vec::new()
+    }
+    /// Why the connection to the server ended, once it has.
+    fn connection_lost(&self) -> Option<String> {
+        None
+    }
+    /// Lets a server session wake the loop when events arrive.
+    fn set_waker(&mut self, _waker: Waker) {}
     /// The session ends: keep what makes the next one start fast, and take
     /// the day's automatic backup if there is none yet.
     fn close(&mut self, today: NaiveDate) -> Result<(), String>;
 }
+
+/// Opens a fresh server session after the connection was lost.
+pub type Reconnect = Box<dyn FnMut() -> Result<Box<dyn Data>, String>>;
 
 impl Data for Store {
     fn model(&self) -> &Model {
@@ -54,14 +70,11 @@ impl Data for Store {
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
         Store::execute(self, who, cmd)
     }
-    fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+    fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
         Store::contacts_of(self, client)
     }
-    fn contacts_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
-        Store::contacts_between(self, from, to)
-    }
-    fn settlements_of(&self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
-        Store::settlements_of(self, client)
+    fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, StoreError> {
+        rapport::session::kpi_table_local(self, period, by)
     }
     fn close(&mut self, today: NaiveDate) -> Result<(), String> {
         self.save_snapshot().map_err(|e| e.to_string())?;
@@ -69,6 +82,42 @@ impl Data for Store {
             self.daily_backup(&dir, today, 7).map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+}
+
+impl Data for Session {
+    fn model(&self) -> &Model {
+        Session::model(self)
+    }
+    fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
+        Session::execute(self, who, cmd)
+    }
+    fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+        Session::contacts_of(self, client)
+    }
+    fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, StoreError> {
+        Session::kpi_table(self, period, by)
+    }
+    fn poll_events(&mut self) -> Vec<Event> {
+        Session::poll_events(self)
+    }
+    fn connection_lost(&self) -> Option<String> {
+        match self {
+            Session::Remote(r) => r.closed().map(str::to_string),
+            Session::Local(_) => None,
+        }
+    }
+    fn set_waker(&mut self, waker: Waker) {
+        if let Session::Remote(r) = self {
+            r.set_waker(waker);
+        }
+    }
+    fn close(&mut self, today: NaiveDate) -> Result<(), String> {
+        match self {
+            Session::Local(store) => Data::close(store, today),
+            // The server keeps its own snapshot and backups.
+            Session::Remote(_) => Ok(()),
+        }
     }
 }
 
@@ -257,6 +306,11 @@ pub struct App {
     /// Test hook (`RAPPORT_PANIC_ON_KEY`): panic at the next key, to check
     /// that a crash still restores the terminal and releases the database.
     pub panic_on_key: bool,
+    /// How a server session reconnects when its connection is lost (set by
+    /// the command line; a local session has none).
+    pub reconnect: Option<Reconnect>,
+    /// Wakes the loop when a server pushes something.
+    waker: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl App {
@@ -305,10 +359,76 @@ impl App {
             reports: ReportsState::default(),
             manager_filter: None,
             panic_on_key: false,
+            reconnect: None,
+            waker: None,
         };
         app.queue.scope = app.default_scope();
         app.refresh_rows(None);
         app
+    }
+
+    /// Lets a server session wake the loop (the terminal loop sends itself
+    /// an input) when other sessions' events arrive.
+    pub fn set_waker(&mut self, waker: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        let w = waker.clone();
+        self.data.set_waker(Box::new(move || w()));
+        self.waker = Some(waker);
+    }
+
+    /// Applies what other sessions changed (pushed by the server); on a
+    /// lost connection, reconnects and starts again from a fresh copy.
+    pub fn remote_events(&mut self) {
+        for event in self.data.poll_events() {
+            self.applied(&event);
+        }
+        let Some(reason) = self.data.connection_lost() else {
+            return;
+        };
+        let fresh = match self.reconnect.as_mut() {
+            Some(reconnect) => reconnect(),
+            None => Err("no way to reconnect".into()),
+        };
+        match fresh {
+            Ok(data) => {
+                self.replace_data(data);
+                self.set_status(format!("Reconnected to the server ({reason})"), Tone::Ok);
+            }
+            Err(e) => {
+                self.reconnect = None;
+                self.set_status(
+                    format!(
+                        "Lost the server ({reason}); cannot reconnect: {e}. Changes cannot be saved: restart rapport"
+                    ),
+                    Tone::Error,
+                );
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Starts again from `data` (a new server session): everything derived
+    /// from the model is rebuilt; the view, filter and selection stay.
+    fn replace_data(&mut self, data: Box<dyn Data>) {
+        let as_of = self.as_of();
+        self.data = data;
+        if let Some(w) = self.waker.clone() {
+            self.data.set_waker(Box::new(move || w()));
+        }
+        let model = self.data.model();
+        self.engine = Engine::new(model, as_of);
+        self.search = Search::build(model);
+        self.load_next_due();
+        self.history = None;
+        self.matrix.stale = true;
+        self.queue.stale = true;
+        self.tickets.stale = true;
+        self.reports.stale = true;
+        let keep = self.rows.get(self.selected).copied();
+        if !self.filter.trim().is_empty() {
+            self.hits = Some(self.search.filter(&self.filter, None));
+        }
+        self.refresh_rows(keep);
+        self.dirty = true;
     }
 
     pub fn show_config_errors(&mut self, errors: Vec<ConfigError>) {

@@ -26,6 +26,8 @@ pub enum Input {
     Closed,
     /// SIGHUP, SIGTERM, SIGINT or SIGQUIT arrived.
     Signal,
+    /// The server pushed something (other sessions' changes).
+    Remote,
 }
 
 /// Runs until the app quits, the input closes or a signal arrives.
@@ -59,6 +61,7 @@ pub fn run_loop<B: Backend>(
                 terminal.autoresize().map_err(|e| io::Error::other(e.to_string()))?;
                 app.dirty = true;
             }
+            Ok(Input::Remote) => app.remote_events(),
             Ok(Input::Closed | Input::Signal) | Err(_) => return Ok(()),
         }
     }
@@ -117,6 +120,12 @@ pub fn run(app: &mut App) -> io::Result<()> {
     }));
     let (tx, rx) = mpsc::channel();
     spawn_signals(tx.clone())?;
+    let wake = std::sync::Mutex::new(tx.clone());
+    app.set_waker(std::sync::Arc::new(move || {
+        if let Ok(tx) = wake.lock() {
+            let _ = tx.send(Input::Remote);
+        }
+    }));
     ct::enable_raw_mode()?;
     let _guard = Guard;
     // A plain clear: ratatui's `clear` asks the terminal for the cursor

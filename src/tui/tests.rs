@@ -760,26 +760,19 @@ mod matrix_view {
                 self.0.execute(who, cmd)
             }
             fn contacts_of(
-                &self,
+                &mut self,
                 c: rapport::domain::ClientId,
             ) -> Result<Vec<rapport::domain::ContactEntry>, rapport::store::StoreError> {
                 READS.fetch_add(1, Ordering::SeqCst);
                 self.0.contacts_of(c)
             }
-            fn contacts_between(
-                &self,
-                from: NaiveDate,
-                to: NaiveDate,
-            ) -> Result<Vec<rapport::domain::ContactEntry>, rapport::store::StoreError> {
+            fn kpi_table(
+                &mut self,
+                period: rapport::kpi::Period,
+                by: rapport::kpi::GroupBy,
+            ) -> Result<rapport::kpi::Table, rapport::store::StoreError> {
                 READS.fetch_add(1, Ordering::SeqCst);
-                self.0.contacts_between(from, to)
-            }
-            fn settlements_of(
-                &self,
-                c: rapport::domain::ClientId,
-            ) -> Result<Vec<rapport::domain::Settlement>, rapport::store::StoreError> {
-                READS.fetch_add(1, Ordering::SeqCst);
-                self.0.settlements_of(c)
+                rapport::session::kpi_table_local(&self.0, period, by)
             }
             fn close(&mut self, _today: NaiveDate) -> Result<(), String> {
                 Ok(())

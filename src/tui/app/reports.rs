@@ -85,16 +85,7 @@ impl App {
         };
         r.period = Some(period);
         let by = r.by;
-        let data = &self.data;
-        let model = data.model();
-        let read = || -> Result<Table, String> {
-            let sales = kpi::sales(model, period, |c| data.settlements_of(c)).map_err(|e| e.to_string())?;
-            let contacts = data
-                .contacts_between(period.from, period.to)
-                .map_err(|e| e.to_string())?;
-            Ok(kpi::table(model, period, by, &sales, &contacts))
-        };
-        match read() {
+        match self.data.kpi_table(period, by) {
             Ok(table) => {
                 let r = &mut self.reports;
                 r.selected = r.selected.min(table.rows.len());

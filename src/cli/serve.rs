@@ -1,0 +1,142 @@
+//! `rapport serve`: the shared server (library `rapport::server`).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::{CliResult, Failure, Target};
+use rapport::server::client::{ConnectError, Remote};
+use rapport::session::{ServerMode, Session};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Permission bits of the socket: 600 for one user, 660 for a team
+    /// sharing a group (see README "Shared server").
+    #[arg(long, default_value = "600", value_parser = mode_arg)]
+    socket_mode: u32,
+    /// Stop once the last session has left (how sessions start a server
+    /// for themselves).
+    #[arg(long)]
+    exit_when_idle: bool,
+    /// Tests only: accept the login a session claims instead of its Unix user.
+    #[arg(long, hide = true)]
+    trust_claimed_logins: bool,
+    /// Frames a session may have waiting before it is dropped as too slow.
+    #[arg(long, hide = true, default_value_t = rapport::server::QUEUE_FRAMES)]
+    queue_frames: usize,
+    /// Print "ready SOCKET" on standard output once sessions can connect.
+    #[arg(long, hide = true)]
+    print_ready: bool,
+}
+
+fn mode_arg(s: &str) -> Result<u32, String> {
+    u32::from_str_radix(s, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("'{s}' is not an octal permission like 600 or 660"))
+}
+
+pub fn run(args: ServeArgs, target: Target) -> CliResult {
+    let db = target.path()?;
+    let socket = target.socket(&db);
+    let config = rapport::server::Config {
+        db,
+        socket,
+        socket_mode: args.socket_mode,
+        exit_when_idle: args.exit_when_idle,
+        trust_claimed_logins: args.trust_claimed_logins,
+        queue_frames: args.queue_frames,
+    };
+    let print_ready = args.print_ready;
+    rapport::server::serve(config, |socket| {
+        if print_ready {
+            println!("ready {}", socket.display());
+        }
+    })
+    .map_err(|e| Failure::system(e.to_string()))
+}
+
+/// The interface's session. With `--server auto` and no server listening,
+/// it starts one in the background (tmux-style) that stops once the last
+/// session has left, so a second session of the same user (another SSH
+/// login) joins the first without any set-up.
+pub fn session_for_interface(target: &Target, db: &Path) -> Result<Session, Failure> {
+    let socket = target.socket(db);
+    let claim = target.claim_login.clone();
+    if target.mode != ServerMode::Auto {
+        return rapport::session::connect(db, &socket, target.mode, claim).map_err(|e| Failure::system(e.to_string()));
+    }
+    match Remote::connect(&socket, claim.clone()) {
+        Ok(r) => return Ok(Session::Remote(Box::new(r))),
+        Err(ConnectError::NoServer(_)) => {}
+        Err(e) => return Err(Failure::system(e.to_string())),
+    }
+    start_server(db, &socket)?;
+    Remote::connect(&socket, claim)
+        .map(|r| Session::Remote(Box::new(r)))
+        .map_err(|e| Failure::system(e.to_string()))
+}
+
+/// Starts `rapport serve --exit-when-idle` detached from this terminal (its
+/// own process group: the terminal's signals are not its business) and
+/// waits until it answers. Its log goes beside its socket.
+fn start_server(db: &Path, socket: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::DirBuilderExt;
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().map_err(|e| Failure::system(format!("cannot find the rapport program: {e}")))?;
+    if let Some(dir) = socket.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Failure::system(format!("{}: {e}", dir.display())))?;
+    }
+    let log_path = socket.with_extension("log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| Failure::system(format!("{}: {e}", log_path.display())))?;
+    let start_len = log.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut child = std::process::Command::new(exe)
+        .arg("--db")
+        .arg(db)
+        .arg("--socket")
+        .arg(socket)
+        .arg("serve")
+        .arg("--exit-when-idle")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Failure::system(format!("cannot start a server: {e}")))?;
+    let started = Instant::now();
+    loop {
+        if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            // Another session's server may have won the race.
+            if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+                return Ok(());
+            }
+            let said = std::fs::read(&log_path).unwrap_or_default();
+            let said = String::from_utf8_lossy(said.get(start_len as usize..).unwrap_or_default());
+            let last = said.lines().last().unwrap_or("it exited").to_string();
+            return Err(Failure::system(format!(
+                "could not start a server for {}: {last}",
+                db.display()
+            )));
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            return Err(Failure::system(format!(
+                "the server for {} did not answer within 5 minutes (log: {})",
+                db.display(),
+                log_path.display()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

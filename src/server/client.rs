@@ -1,0 +1,367 @@
+//! A session's end of the socket: a copy of the model kept current by the
+//! server's events, and the store's calls (`execute`, the reads) as
+//! requests. A reader thread decodes frames into an inbox; the owner of the
+//! `Remote` applies them, so the model only changes on its own thread.
+
+use std::io::{Read as _, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::protocol::{self, FrameError, MAX_SNAPSHOT, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
+use crate::domain::*;
+use crate::model::Model;
+use crate::store::{Command, Event, StoreError, codec};
+
+/// Called from the reader thread whenever something arrived (the
+/// interface wakes its loop with it).
+pub type Waker = Box<dyn Fn() + Send>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Nothing listens there (no socket, or a socket left by a dead server).
+    #[error("no rapport server is listening on {0}")]
+    NoServer(PathBuf),
+    #[error("the server on {socket} refused the session: {reason}")]
+    Refused { socket: PathBuf, reason: String },
+    #[error("the server on {socket} failed during the hello: {reason}")]
+    Failed { socket: PathBuf, reason: String },
+}
+
+enum Incoming {
+    Msg(ToSession),
+    Closed(String),
+}
+
+pub struct Remote {
+    socket: PathBuf,
+    model: Model,
+    stream: UnixStream,
+    inbox: Receiver<Incoming>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    next_id: u64,
+    /// Events received while waiting for an answer, not yet handed out.
+    pending: Vec<Event>,
+    closed: Option<String>,
+    pub login: String,
+    pub manager: Option<ManagerId>,
+    pub role: Role,
+}
+
+impl Remote {
+    /// Connects, says hello, and receives the model. `claimed_login` is
+    /// for servers started with `--trust-claimed-logins` (tests).
+    pub fn connect(socket: &Path, claimed_login: Option<String>) -> Result<Remote, ConnectError> {
+        let failed = |reason: String| ConnectError::Failed {
+            socket: socket.to_path_buf(),
+            reason,
+        };
+        let mut stream = UnixStream::connect(socket).map_err(|_| ConnectError::NoServer(socket.to_path_buf()))?;
+        protocol::write_frame(
+            &mut stream,
+            &ToServer::Hello {
+                protocol: PROTOCOL_VERSION,
+                app: format!("rapport {}", env!("CARGO_PKG_VERSION")),
+                claimed_login,
+            },
+        )
+        .map_err(|e| failed(e.to_string()))?;
+        let (login, manager, role, len) = match protocol::read_frame::<ToSession>(&mut stream) {
+            Ok(ToSession::Welcome {
+                protocol: _,
+                login,
+                manager,
+                role,
+                snapshot_len,
+            }) => (login, manager, role, snapshot_len),
+            Ok(ToSession::Refused(reason)) => {
+                return Err(ConnectError::Refused {
+                    socket: socket.to_path_buf(),
+                    reason,
+                });
+            }
+            Ok(other) => return Err(failed(format!("unexpected first answer {other:?}"))),
+            // A server of another schema version cannot even frame its
+            // refusal in our envelope.
+            Err(FrameError::Codec(e)) => {
+                return Err(failed(format!(
+                    "its answer does not decode ({e}); is it another rapport version?"
+                )));
+            }
+            Err(e) => return Err(failed(e.to_string())),
+        };
+        if len > MAX_SNAPSHOT {
+            return Err(failed(format!("a snapshot of {len} bytes is beyond the limit")));
+        }
+        let mut bytes = Vec::new();
+        (&mut stream)
+            .take(len)
+            .read_to_end(&mut bytes)
+            .map_err(|e| failed(format!("receiving the model: {e}")))?;
+        if bytes.len() as u64 != len {
+            return Err(failed("the connection closed while sending the model".into()));
+        }
+        let snapshot = codec::decode_snapshot(&bytes).map_err(|e| failed(format!("the model does not decode: {e}")))?;
+        drop(bytes);
+        let reader = stream.try_clone().map_err(|e| failed(e.to_string()))?;
+        let (tx, inbox) = mpsc::channel();
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let wake = waker.clone();
+        std::thread::spawn(move || {
+            let mut reader = reader;
+            loop {
+                let incoming = match protocol::read_frame::<ToSession>(&mut reader) {
+                    Ok(msg) => Incoming::Msg(msg),
+                    Err(FrameError::Closed) => Incoming::Closed("the server closed the connection".into()),
+                    Err(e) => Incoming::Closed(format!("the connection to the server broke: {e}")),
+                };
+                let last = matches!(incoming, Incoming::Closed(_));
+                if tx.send(incoming).is_err() {
+                    return;
+                }
+                if let Ok(w) = wake.lock()
+                    && let Some(w) = w.as_ref()
+                {
+                    w();
+                }
+                if last {
+                    return;
+                }
+            }
+        });
+        Ok(Remote {
+            socket: socket.to_path_buf(),
+            model: snapshot.model,
+            stream,
+            inbox,
+            waker,
+            next_id: 1,
+            pending: Vec::new(),
+            closed: None,
+            login,
+            manager,
+            role,
+        })
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Why the connection ended, once it has.
+    pub fn closed(&self) -> Option<&str> {
+        self.closed.as_deref()
+    }
+
+    pub fn set_waker(&mut self, waker: Waker) {
+        if let Ok(mut w) = self.waker.lock() {
+            *w = Some(waker);
+        }
+    }
+
+    fn apply(&mut self, event: &Event) {
+        // Events come in sequence order; one already in the snapshot is skipped.
+        if event.seq <= self.model.counters.seq {
+            return;
+        }
+        for change in &event.changes {
+            self.model.apply(change);
+        }
+        self.model.counters.seq = event.seq;
+    }
+
+    /// Applies what the server pushed since the last call and returns
+    /// those events (other sessions' commands), oldest first.
+    pub fn poll_events(&mut self) -> Vec<Event> {
+        loop {
+            match self.inbox.try_recv() {
+                Ok(Incoming::Msg(ToSession::Event(e))) => {
+                    self.apply(&e);
+                    self.pending.push(e);
+                }
+                Ok(Incoming::Msg(ToSession::Closing(reason))) | Ok(Incoming::Closed(reason)) => {
+                    self.closed.get_or_insert(reason);
+                }
+                Ok(Incoming::Msg(_)) => {}
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.closed
+                        .get_or_insert_with(|| "the connection to the server ended".into());
+                    break;
+                }
+            }
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    fn lost(&self) -> StoreError {
+        StoreError::Server(format!(
+            "lost the connection to the server ({}); reconnect and check whether the last change was saved",
+            self.closed.as_deref().unwrap_or("no reason given")
+        ))
+    }
+
+    fn send(&mut self, msg: &ToServer) -> Result<(), StoreError> {
+        if self.closed.is_some() {
+            return Err(self.lost());
+        }
+        let bytes = protocol::frame(msg).map_err(|e| StoreError::Server(format!("cannot send: {e}")))?;
+        if let Err(e) = self.stream.write_all(&bytes) {
+            self.closed.get_or_insert(e.to_string());
+            return Err(self.lost());
+        }
+        Ok(())
+    }
+
+    /// Waits for the next message that is not an event (events are applied
+    /// and kept for `poll_events`).
+    fn next_answer(&mut self) -> Result<ToSession, StoreError> {
+        loop {
+            match self.inbox.recv() {
+                Ok(Incoming::Msg(ToSession::Event(e))) => {
+                    self.apply(&e);
+                    self.pending.push(e);
+                }
+                Ok(Incoming::Msg(ToSession::Closing(reason))) | Ok(Incoming::Closed(reason)) => {
+                    self.closed.get_or_insert(reason);
+                    return Err(self.lost());
+                }
+                Ok(Incoming::Msg(msg)) => return Ok(msg),
+                Err(_) => {
+                    self.closed
+                        .get_or_insert_with(|| "the connection to the server ended".into());
+                    return Err(self.lost());
+                }
+            }
+        }
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Sends `cmd` and waits until the server has applied and flushed it.
+    /// The audit trail names the login the server authenticated, so there
+    /// is no "who" to pass.
+    pub fn execute(&mut self, cmd: Command) -> Result<Event, StoreError> {
+        let id = self.id();
+        self.send(&ToServer::Execute { id, command: cmd })?;
+        loop {
+            match self.next_answer()? {
+                ToSession::Done { id: done, result } if done == id => {
+                    return match result {
+                        Ok(seq) => {
+                            // Our event arrived before the answer, like any other.
+                            match self.pending.iter().position(|e| e.seq == seq) {
+                                Some(i) => Ok(self.pending.remove(i)),
+                                None => Err(StoreError::Server(format!(
+                                    "the server confirmed change {seq} but did not send it"
+                                ))),
+                            }
+                        }
+                        Err(Refusal::Command(c)) => Err(StoreError::Command(c)),
+                        Err(Refusal::Denied(why)) => Err(StoreError::Denied(why)),
+                        Err(Refusal::Failed(why)) => Err(StoreError::Server(why)),
+                    };
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read(&mut self, read: Read) -> Result<u64, StoreError> {
+        let id = self.id();
+        self.send(&ToServer::Read { id, read })?;
+        Ok(id)
+    }
+
+    fn settlements(&mut self, read: Read) -> Result<Vec<Settlement>, StoreError> {
+        let id = self.read(read)?;
+        let mut all = Vec::new();
+        loop {
+            if let ToSession::Settlements { id: got, result, more } = self.next_answer()?
+                && got == id
+            {
+                all.extend(result.map_err(StoreError::Server)?);
+                if !more {
+                    return Ok(all);
+                }
+            }
+        }
+    }
+
+    fn contacts(&mut self, read: Read) -> Result<Vec<ContactEntry>, StoreError> {
+        let id = self.read(read)?;
+        loop {
+            if let ToSession::Contacts { id: got, result } = self.next_answer()?
+                && got == id
+            {
+                return result.map_err(StoreError::Server);
+            }
+        }
+    }
+
+    pub fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
+        self.settlements(Read::SettlementsOf(client))
+    }
+
+    pub fn all_settlements(&mut self) -> Result<Vec<Settlement>, StoreError> {
+        self.settlements(Read::AllSettlements)
+    }
+
+    pub fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+        self.contacts(Read::ContactsOf(client))
+    }
+
+    pub fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
+        self.contacts(Read::ContactsBetween(from, to))
+    }
+
+    /// The server's logical backup, written to `out` as it arrives.
+    pub fn backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<(), StoreError> {
+        let id = self.read(Read::Backup { taken })?;
+        loop {
+            if let ToSession::Text { id: got, result, more } = self.next_answer()?
+                && got == id
+            {
+                out.write_all(result.map_err(StoreError::Server)?.as_bytes())?;
+                if !more {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for the next pushed event (tests and scripts).
+    pub fn wait_event(&mut self, timeout: Duration) -> Option<Event> {
+        if let Some(e) = (!self.pending.is_empty()).then(|| self.pending.remove(0)) {
+            return Some(e);
+        }
+        match self.inbox.recv_timeout(timeout) {
+            Ok(Incoming::Msg(ToSession::Event(e))) => {
+                self.apply(&e);
+                Some(e)
+            }
+            Ok(Incoming::Msg(ToSession::Closing(reason)) | Incoming::Closed(reason)) => {
+                self.closed.get_or_insert(reason);
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}

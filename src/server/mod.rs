@@ -1,0 +1,551 @@
+//! The shared server: one process owns the database (sled lets only one
+//! open it) and serves every session of a team over a Unix socket.
+//!
+//! Commands from all sessions are applied one at a time, in arrival order,
+//! through the store's one write path (validated, one transaction,
+//! flushed); only then is the event pushed to every session and the sender
+//! told `Done`. Each session has a reader thread and a writer thread with a
+//! bounded queue: a session that does not read falls behind, its queue
+//! fills, and it is disconnected instead of slowing the others.
+
+pub mod auth;
+pub mod client;
+pub mod protocol;
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::domain::Role;
+use crate::store::{Store, StoreError};
+use auth::User;
+use protocol::{FrameError, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
+
+/// Frames a session may have waiting before it counts as too far behind.
+pub const QUEUE_FRAMES: usize = 4096;
+/// How long a new connection has to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Settlements per frame when streaming all of them.
+const SETTLEMENT_CHUNK: usize = 20_000;
+/// Bytes of text per frame when streaming a backup.
+const TEXT_CHUNK: usize = 4 * 1024 * 1024;
+
+/// The default socket for the database at `db`:
+/// `$XDG_RUNTIME_DIR/rapport/<hash of its full path>.sock` (or under
+/// `/tmp/rapport-<uid>` without a runtime directory).
+pub fn default_socket(db: &Path) -> PathBuf {
+    let full = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());
+    let hash = crc32fast::hash(full.to_string_lossy().as_bytes());
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d).join("rapport"),
+        None => std::env::temp_dir().join(format!("rapport-{}", nix::unistd::getuid())),
+    };
+    dir.join(format!("{hash:08x}.sock"))
+}
+
+pub struct Config {
+    pub db: PathBuf,
+    pub socket: PathBuf,
+    /// Permission bits of the socket file (0600 alone, 0660 for a group).
+    pub socket_mode: u32,
+    /// Stop once the last session has left (a server a session started).
+    pub exit_when_idle: bool,
+    /// Tests only: take the login a session claims in its hello.
+    pub trust_claimed_logins: bool,
+    /// Frames a session may have waiting (`QUEUE_FRAMES`; tests lower it).
+    pub queue_frames: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{socket}: a rapport server already serves this database (pid {pid})")]
+    AlreadyServed { socket: PathBuf, pid: String },
+    #[error(transparent)]
+    Open(#[from] crate::store::OpenError),
+    #[error("{0}: {1}")]
+    Socket(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One connected session, as the fan-out sees it.
+struct Peer {
+    id: u64,
+    login: String,
+    queue: SyncSender<Arc<Vec<u8>>>,
+    stream: UnixStream,
+}
+
+/// Everything behind the one lock: the store, the sessions, and the
+/// snapshot encoded for the current sequence number (sessions that join
+/// together share one encoding).
+struct Core {
+    store: Store,
+    peers: Vec<Peer>,
+    snapshot: Option<(u64, Arc<Vec<u8>>)>,
+}
+
+struct Shared {
+    core: Mutex<Core>,
+    config: Config,
+    stop: Arc<AtomicBool>,
+    next_peer: AtomicU64,
+    /// Sessions ever welcomed (the idle exit waits for the first).
+    welcomed: AtomicU64,
+}
+
+impl Shared {
+    /// The store lock. A panic while it was held (a bug) may have left the
+    /// in-memory model half-changed: stop serving rather than serve it; the
+    /// records on disk are the truth and the next start reads them.
+    fn core(&self) -> Option<MutexGuard<'_, Core>> {
+        match self.core.lock() {
+            Ok(g) => Some(g),
+            Err(_) => {
+                log("a command failed inside the server; stopping");
+                self.stop.store(true, Ordering::SeqCst);
+                None
+            }
+        }
+    }
+}
+
+fn log(msg: &str) {
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
+    let _ = writeln!(std::io::stderr().lock(), "{now} rapport serve: {msg}");
+}
+
+/// Whether a server answers on `socket`, and which process it is.
+fn answering(socket: &Path) -> Option<String> {
+    let stream = UnixStream::connect(socket).ok()?;
+    let pid = nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
+        .map(|c| c.pid().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    Some(pid)
+}
+
+/// Serves until SIGTERM/SIGINT (or, with `exit_when_idle`, until the last
+/// session leaves); `ready` is called once the socket accepts sessions.
+pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError> {
+    let socket = config.socket.clone();
+    if let Some(pid) = answering(&socket) {
+        return Err(ServeError::AlreadyServed { socket, pid });
+    }
+    let sock_err = |e| ServeError::Socket(socket.clone(), e);
+    if let Some(dir) = socket.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(sock_err)?;
+    }
+    // The sled lock is the real guard against two servers (or a server and
+    // a direct session) on one database.
+    let store = Store::open(&config.db)?;
+    if let Some(pid) = answering(&socket) {
+        return Err(ServeError::AlreadyServed { socket, pid });
+    }
+    // Nobody answers: a file left by a server that was killed.
+    if socket.exists() {
+        std::fs::remove_file(&socket).map_err(sock_err)?;
+    }
+    let listener = UnixListener::bind(&socket).map_err(sock_err)?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(config.socket_mode)).map_err(sock_err)?;
+    listener.set_nonblocking(true).map_err(sock_err)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(sock_err)?;
+    }
+    let today = chrono::Local::now().date_naive();
+    if let Some(dir) = crate::paths::backup_dir(store.path())
+        && let Err(e) = store.daily_backup(&dir, today, 7)
+    {
+        log(&format!("daily backup failed: {e}"));
+    }
+    let shared = Arc::new(Shared {
+        core: Mutex::new(Core {
+            store,
+            peers: Vec::new(),
+            snapshot: None,
+        }),
+        config,
+        stop,
+        next_peer: AtomicU64::new(1),
+        welcomed: AtomicU64::new(0),
+    });
+    log(&format!(
+        "serving {} on {}",
+        shared.config.db.display(),
+        socket.display()
+    ));
+    ready(&socket);
+    accept_loop(&shared, &listener);
+
+    // Stop: no new sessions; the lock waits for the command in flight.
+    drop(listener);
+    let _ = std::fs::remove_file(&socket);
+    let mut core = match shared.core.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Ok(bye) = protocol::frame(&ToSession::Closing("the server stopped".into())) {
+        let bye = Arc::new(bye);
+        for p in core.peers.drain(..) {
+            let _ = p.queue.try_send(bye.clone());
+        }
+    }
+    core.store.save_snapshot()?;
+    log("stopped; everything is flushed");
+    Ok(())
+}
+
+fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener) {
+    use std::os::fd::AsFd;
+    let started = Instant::now();
+    let mut idle_since: Option<Instant> = None;
+    while !shared.stop.load(Ordering::SeqCst) {
+        let mut fds = [nix::poll::PollFd::new(listener.as_fd(), nix::poll::PollFlags::POLLIN)];
+        // Wakes at least every 200 ms to see the stop flag.
+        let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(200u16));
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let shared = shared.clone();
+                let id = shared.next_peer.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || session(&shared, stream, id));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => log(&format!("accept failed: {e}")),
+        }
+        if shared.config.exit_when_idle {
+            let empty = shared.core().is_none_or(|c| c.peers.is_empty());
+            let anyone = shared.welcomed.load(Ordering::SeqCst) > 0;
+            // Stays up a moment after the last session leaves (a restart
+            // of the interface reconnects), and a while for the first one.
+            let grace = if anyone {
+                Duration::from_secs(2)
+            } else {
+                Duration::from_secs(60)
+            };
+            match (empty, idle_since) {
+                (false, _) => idle_since = None,
+                (true, None) => idle_since = Some(if anyone { Instant::now() } else { started }),
+                (true, Some(t)) if t.elapsed() >= grace => {
+                    log("the last session left; stopping");
+                    return;
+                }
+                (true, Some(_)) => {}
+            }
+        }
+    }
+}
+
+/// The login of the peer of `stream`, from the kernel (SO_PEERCRED), and
+/// whether it is the user the server runs as.
+fn peer_login(stream: &UnixStream) -> Result<(String, bool), String> {
+    let cred = nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+        .map_err(|e| format!("cannot read the peer's credentials: {e}"))?;
+    let uid = nix::unistd::Uid::from_raw(cred.uid());
+    let owner = uid == nix::unistd::geteuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => Ok((user.name, owner)),
+        _ => Err(format!("uid {uid} has no user name")),
+    }
+}
+
+/// The hello exchange: who is this, and may they come in? A manager comes
+/// in with their role. The user the server runs as owns the database
+/// files and could open them directly: they come in as a lead even when
+/// not a manager (how one person works on their own database).
+fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<User, String> {
+    let hello = protocol::read_frame::<ToServer>(stream).map_err(|e| format!("no valid hello: {e}"))?;
+    let ToServer::Hello {
+        protocol,
+        app,
+        claimed_login,
+    } = hello
+    else {
+        return Err("the first frame was not a hello".into());
+    };
+    if protocol != PROTOCOL_VERSION {
+        return Err(format!(
+            "this server speaks protocol {PROTOCOL_VERSION}, the session ({app}) speaks {protocol}: \
+             use the same rapport version on both sides"
+        ));
+    }
+    let (login, owner) = match claimed_login {
+        Some(claimed) if shared.config.trust_claimed_logins => (claimed, false),
+        _ => peer_login(stream)?,
+    };
+    let core = shared.core().ok_or("the server is stopping")?;
+    match core.store.model().manager_by_login(&login) {
+        Some(m) => Ok(User {
+            login,
+            manager: Some(m.id),
+            role: m.role,
+        }),
+        None if owner => Ok(User {
+            login,
+            manager: None,
+            role: Role::Lead,
+        }),
+        None => Err(format!(
+            "user '{login}' is not a manager of this database; a lead adds them with \
+             `rapport import managers` (login,name,role)"
+        )),
+    }
+}
+
+fn send_now(stream: &mut UnixStream, msg: &ToSession) {
+    if let Ok(bytes) = protocol::frame(msg) {
+        let _ = stream.write_all(&bytes);
+    }
+}
+
+/// One connection, from hello to goodbye.
+fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
+    let user = match welcome(shared, &mut stream) {
+        Ok(u) => u,
+        Err(reason) => {
+            log(&format!("session {id} refused: {reason}"));
+            send_now(&mut stream, &ToSession::Refused(reason));
+            return;
+        }
+    };
+    let _ = stream.set_read_timeout(None);
+    // Room for the welcome and the snapshot at least.
+    let (queue, outbox) = mpsc::sync_channel::<Arc<Vec<u8>>>(shared.config.queue_frames.max(2));
+    let (Ok(writer), Ok(handle)) = (stream.try_clone(), stream.try_clone()) else {
+        return;
+    };
+    // The writer: the only thread that writes to this socket. A write
+    // error (the session is gone, or was shut down for falling behind)
+    // ends it.
+    std::thread::spawn(move || {
+        let mut writer = writer;
+        for bytes in outbox {
+            if writer.write_all(&bytes).is_err() {
+                let _ = writer.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+        }
+    });
+    {
+        let Some(mut core) = shared.core() else { return };
+        let seq = core.store.model().counters.seq;
+        let snapshot = match &core.snapshot {
+            Some((s, bytes)) if *s == seq => bytes.clone(),
+            _ => match core.store.encode_snapshot() {
+                Ok(bytes) => {
+                    let bytes = Arc::new(bytes);
+                    core.snapshot = Some((seq, bytes.clone()));
+                    bytes
+                }
+                Err(e) => {
+                    log(&format!("cannot encode the snapshot: {e}"));
+                    return;
+                }
+            },
+        };
+        let welcome = ToSession::Welcome {
+            protocol: PROTOCOL_VERSION,
+            login: user.login.clone(),
+            manager: user.manager,
+            role: user.role,
+            snapshot_len: snapshot.len() as u64,
+        };
+        let Ok(frame) = protocol::frame(&welcome) else { return };
+        // The queue is new and empty: both fit.
+        let _ = queue.try_send(Arc::new(frame));
+        let _ = queue.try_send(snapshot);
+        core.peers.push(Peer {
+            id,
+            login: user.login.clone(),
+            queue: queue.clone(),
+            stream: handle,
+        });
+    }
+    shared.welcomed.fetch_add(1, Ordering::SeqCst);
+    log(&format!(
+        "session {id}: {} ({}) joined",
+        user.login,
+        if user.role == Role::Lead { "lead" } else { "manager" }
+    ));
+    let reason = serve_session(shared, &mut stream, &user, &queue);
+    if let Some(mut core) = shared.core() {
+        core.peers.retain(|p| p.id != id);
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    log(&format!("session {id}: {} left ({reason})", user.login));
+}
+
+/// Reads and answers requests until the session ends; returns why.
+fn serve_session(shared: &Shared, stream: &mut UnixStream, user: &User, queue: &SyncSender<Arc<Vec<u8>>>) -> String {
+    let reply = |msg: &ToSession| -> bool {
+        match protocol::frame(msg) {
+            // Blocks only this session when its own queue is full.
+            Ok(bytes) => queue.send(Arc::new(bytes)).is_ok(),
+            Err(e) => {
+                log(&format!("cannot encode a reply: {e}"));
+                false
+            }
+        }
+    };
+    loop {
+        let request = match protocol::read_frame::<ToServer>(stream) {
+            Ok(r) => r,
+            Err(FrameError::Closed) => return "closed".into(),
+            Err(e) => return format!("bad frame, connection closed: {e}"),
+        };
+        let ok = match request {
+            ToServer::Hello { .. } => return "a second hello".into(),
+            ToServer::Execute { id, command } => {
+                let result = execute(shared, user, command);
+                reply(&ToSession::Done { id, result })
+            }
+            ToServer::Read { id, read } => answer_read(shared, id, read, &reply),
+        };
+        if !ok {
+            return "its queue was closed".into();
+        }
+    }
+}
+
+/// Applies one command and pushes its event to every session, all under
+/// the lock, so that every session sees the events in sequence order.
+fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Result<u64, Refusal> {
+    let mut core = shared
+        .core()
+        .ok_or_else(|| Refusal::Failed("the server is stopping".into()))?;
+    auth::authorize(core.store.model(), user, &command).map_err(Refusal::Denied)?;
+    let event = match core.store.execute(&user.login, command) {
+        Ok(e) => e,
+        Err(StoreError::Command(c)) => return Err(Refusal::Command(c)),
+        Err(e) => return Err(Refusal::Failed(e.to_string())),
+    };
+    let seq = event.seq;
+    match protocol::frame(&ToSession::Event(event)) {
+        Ok(frame) => {
+            let frame = Arc::new(frame);
+            core.peers.retain(|p| match p.queue.try_send(frame.clone()) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    log(&format!(
+                        "session {} ({}) is too far behind; disconnected",
+                        p.id, p.login
+                    ));
+                    let _ = p.stream.shutdown(std::net::Shutdown::Both);
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            });
+        }
+        // Applied but too big to push (a huge import): the sessions
+        // reconnect for a fresh snapshot.
+        Err(e) => {
+            log(&format!("event {seq} is too large to push ({e}); sessions reconnect"));
+            for p in core.peers.drain(..) {
+                let _ = p.stream.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+    Ok(seq)
+}
+
+fn answer_read(shared: &Shared, id: u64, read: Read, reply: &dyn Fn(&ToSession) -> bool) -> bool {
+    let Some(core) = shared.core() else { return false };
+    let store = &core.store;
+    match read {
+        Read::SettlementsOf(c) => {
+            let result = store.settlements_of(c).map_err(|e| e.to_string());
+            drop(core);
+            reply(&ToSession::Settlements {
+                id,
+                result,
+                more: false,
+            })
+        }
+        Read::ContactsOf(c) => {
+            let result = store.contacts_of(c).map_err(|e| e.to_string());
+            drop(core);
+            reply(&ToSession::Contacts { id, result })
+        }
+        Read::ContactsBetween(from, to) => {
+            let result = store.contacts_between(from, to).map_err(|e| e.to_string());
+            drop(core);
+            reply(&ToSession::Contacts { id, result })
+        }
+        Read::AllSettlements => {
+            // Read under the lock (a consistent set), sent after it.
+            let all: Result<Vec<_>, _> = store.settlements().collect();
+            drop(core);
+            match all {
+                Ok(all) => {
+                    let mut chunks = all.chunks(SETTLEMENT_CHUNK).peekable();
+                    if chunks.peek().is_none() {
+                        return reply(&ToSession::Settlements {
+                            id,
+                            result: Ok(Vec::new()),
+                            more: false,
+                        });
+                    }
+                    while let Some(chunk) = chunks.next() {
+                        let more = chunks.peek().is_some();
+                        if !reply(&ToSession::Settlements {
+                            id,
+                            result: Ok(chunk.to_vec()),
+                            more,
+                        }) {
+                            return false;
+                        }
+                    }
+                    true
+                }
+                Err(e) => reply(&ToSession::Settlements {
+                    id,
+                    result: Err(e.to_string()),
+                    more: false,
+                }),
+            }
+        }
+        Read::Backup { taken } => {
+            let mut text = Vec::new();
+            let result = store.write_backup(&mut text, taken);
+            drop(core);
+            if let Err(e) = result {
+                return reply(&ToSession::Text {
+                    id,
+                    result: Err(e.to_string()),
+                    more: false,
+                });
+            }
+            let text = String::from_utf8_lossy(&text).into_owned();
+            let mut rest = text.as_str();
+            loop {
+                let mut cut = rest.len().min(TEXT_CHUNK);
+                while !rest.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let (chunk, tail) = rest.split_at(cut);
+                rest = tail;
+                if !reply(&ToSession::Text {
+                    id,
+                    result: Ok(chunk.to_string()),
+                    more: !rest.is_empty(),
+                }) {
+                    return false;
+                }
+                if rest.is_empty() {
+                    return true;
+                }
+            }
+        }
+    }
+}

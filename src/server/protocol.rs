@@ -1,0 +1,261 @@
+//! The wire format between sessions and the server.
+//!
+//! A frame is a big-endian u32 length, then that many bytes: one value in
+//! the codec's envelope (magic, kind, schema version, bincode payload,
+//! CRC), so a frame is checked like a record and decoding never panics.
+//! The one exception is the model snapshot that follows `Welcome`: it is
+//! already an envelope of its own (with its own checksum) and travels as
+//! `snapshot_len` raw bytes, not copied into a frame.
+//!
+//! A session opens with `Hello` carrying `PROTOCOL_VERSION`; the server
+//! answers `Welcome` (then the snapshot, then every event in order) or
+//! `Refused` with a message for the user.
+
+use std::io::{self, Read as _, Write};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+use crate::store::codec::{self, CodecError, Record};
+use crate::store::{Command, CommandError, Event};
+
+/// Bump when a message changes shape or meaning.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest frame either side accepts: a whole import fits (a
+/// 100,000-row settlement file is a few MiB), a bogus length does not make
+/// the reader allocate gigabytes.
+pub const MAX_FRAME: u32 = 64 * 1024 * 1024;
+
+/// The largest model snapshot a session accepts after `Welcome`.
+pub const MAX_SNAPSHOT: u64 = 8 * 1024 * 1024 * 1024;
+
+/// What a session sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToServer {
+    Hello {
+        protocol: u32,
+        /// The sender's program version, for the server's log.
+        app: String,
+        /// Honoured only by a server started with the hidden
+        /// `--trust-claimed-logins` (tests run many "users" from one Unix
+        /// account); otherwise the login comes from the socket's peer uid.
+        claimed_login: Option<String>,
+    },
+    Execute {
+        id: u64,
+        command: Command,
+    },
+    Read {
+        id: u64,
+        read: Read,
+    },
+}
+
+/// Reads of what the model does not hold in memory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Read {
+    SettlementsOf(ClientId),
+    ContactsOf(ClientId),
+    ContactsBetween(NaiveDate, NaiveDate),
+    /// Every settlement, in chunks (`more: true` until the last).
+    AllSettlements,
+    /// The logical backup (JSON lines), in chunks.
+    Backup {
+        taken: NaiveDateTime,
+    },
+}
+
+/// Why the server did not apply a command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    /// The command itself is wrong or stale: nothing was changed.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// The authenticated user may not make this change.
+    #[error("not allowed: {0}")]
+    Denied(String),
+    /// The server could not write it (disk full, I/O error…).
+    #[error("the server could not apply it: {0}")]
+    Failed(String),
+}
+
+/// What the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToSession {
+    Welcome {
+        protocol: u32,
+        login: String,
+        /// None for the database's owner who is not a manager.
+        manager: Option<ManagerId>,
+        role: Role,
+        /// The raw snapshot bytes that follow this frame.
+        snapshot_len: u64,
+    },
+    Refused(String),
+    /// An applied command, to every session, in sequence order.
+    Event(Event),
+    /// The answer to `Execute`: the sequence number of its event, which
+    /// this session has already received.
+    Done {
+        id: u64,
+        result: Result<u64, Refusal>,
+    },
+    Settlements {
+        id: u64,
+        result: Result<Vec<Settlement>, String>,
+        more: bool,
+    },
+    Contacts {
+        id: u64,
+        result: Result<Vec<ContactEntry>, String>,
+    },
+    Text {
+        id: u64,
+        result: Result<String, String>,
+        more: bool,
+    },
+    /// The server is stopping or dropped this session; the reason is for the user.
+    Closing(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("connection closed")]
+    Closed,
+    #[error("frame of {0} bytes is larger than the limit of {MAX_FRAME} bytes")]
+    Oversized(u64),
+    #[error("frame does not decode: {0}")]
+    Codec(#[from] CodecError),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Encodes one value as a frame: length, then the envelope.
+pub fn frame<R: Record>(value: &R) -> Result<Vec<u8>, FrameError> {
+    let body = codec::encode(value)?;
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|n| *n <= MAX_FRAME)
+        .ok_or(FrameError::Oversized(body.len() as u64))?;
+    let mut out = Vec::with_capacity(4 + body.len());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+pub fn write_frame<R: Record>(out: &mut impl Write, value: &R) -> Result<(), FrameError> {
+    out.write_all(&frame(value)?)?;
+    Ok(())
+}
+
+/// Reads one frame. The length is checked before anything is allocated;
+/// a clean end of stream before a frame starts is `Closed`.
+pub fn read_frame<R: Record>(input: &mut impl io::Read) -> Result<R, FrameError> {
+    let mut len = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match input.read(&mut len[got..]) {
+            Ok(0) if got == 0 => return Err(FrameError::Closed),
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let len = u32::from_be_bytes(len);
+    if len > MAX_FRAME {
+        return Err(FrameError::Oversized(u64::from(len)));
+    }
+    let mut body = Vec::new();
+    input.take(u64::from(len)).read_to_end(&mut body)?;
+    if body.len() != len as usize {
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+    }
+    Ok(codec::decode(&body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello() -> ToServer {
+        ToServer::Hello {
+            protocol: PROTOCOL_VERSION,
+            app: "test".into(),
+            claimed_login: Some("anna".into()),
+        }
+    }
+
+    #[test]
+    fn a_frame_round_trips() {
+        let bytes = frame(&hello()).unwrap();
+        let back: ToServer = read_frame(&mut bytes.as_slice()).unwrap();
+        assert_eq!(back, hello());
+    }
+
+    #[test]
+    fn two_frames_in_a_row_are_read_one_at_a_time() {
+        let mut bytes = frame(&hello()).unwrap();
+        bytes.extend(
+            frame(&ToServer::Read {
+                id: 7,
+                read: Read::AllSettlements,
+            })
+            .unwrap(),
+        );
+        let mut input = bytes.as_slice();
+        assert_eq!(read_frame::<ToServer>(&mut input).unwrap(), hello());
+        assert!(matches!(
+            read_frame::<ToServer>(&mut input).unwrap(),
+            ToServer::Read { id: 7, .. }
+        ));
+        assert!(matches!(read_frame::<ToServer>(&mut input), Err(FrameError::Closed)));
+    }
+
+    #[test]
+    fn a_huge_length_is_refused_before_allocating() {
+        let bytes = (1u32 << 30).to_be_bytes();
+        assert!(matches!(
+            read_frame::<ToServer>(&mut bytes.as_slice()),
+            Err(FrameError::Oversized(n)) if n == 1 << 30
+        ));
+    }
+
+    #[test]
+    fn truncated_and_damaged_frames_are_errors() {
+        let bytes = frame(&hello()).unwrap();
+        for cut in 1..bytes.len() {
+            let r = read_frame::<ToServer>(&mut &bytes[..cut]);
+            assert!(matches!(r, Err(FrameError::Io(_))), "cut at {cut}: {r:?}");
+        }
+        let mut damaged = bytes.clone();
+        let last = damaged.len() - 6;
+        damaged[last] ^= 0x40;
+        assert!(matches!(
+            read_frame::<ToServer>(&mut damaged.as_slice()),
+            Err(FrameError::Codec(_))
+        ));
+        // A session's frame is not a server's.
+        assert!(matches!(
+            read_frame::<ToSession>(&mut bytes.as_slice()),
+            Err(FrameError::Codec(_))
+        ));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for n in 0..2_000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(n % 97) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(seed as u8);
+            }
+            let _ = read_frame::<ToServer>(&mut bytes.as_slice());
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! A session on a database: the store opened in this process, or a
+//! server's copy of it over the socket. Everything above (the commands
+//! line, the interface) works the same on both.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use std::collections::BTreeMap;
+
+use crate::domain::*;
+use crate::kpi::{self, GroupBy, Period, Table};
+use crate::model::Model;
+use crate::server::client::{ConnectError, Remote};
+use crate::store::backup::{BackupError, Header, Summary};
+use crate::store::{Command, Event, OpenError, Store, StoreError};
+
+/// `--server`: how a session finds its database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ServerMode {
+    /// Through a server if one is listening, else directly.
+    Auto,
+    /// Through a server only.
+    Always,
+    /// Directly only.
+    Never,
+}
+
+impl ServerMode {
+    pub fn parse(s: &str) -> Option<ServerMode> {
+        match s {
+            "auto" => Some(ServerMode::Auto),
+            "always" => Some(ServerMode::Always),
+            "never" => Some(ServerMode::Never),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Open(OpenError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(
+        "{db}: the database is locked by another rapport process and no server answers on {socket}; \
+         to share it, stop that process and run `rapport serve --db {db}` (every session then goes through it)"
+    )]
+    LockedNoServer { db: PathBuf, socket: PathBuf },
+}
+
+// One per process: the size of the local variant does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Session {
+    Local(Store),
+    Remote(Box<Remote>),
+}
+
+/// Opens a session on `db` as `mode` says; `socket` is the server's socket.
+pub fn connect(
+    db: &Path,
+    socket: &Path,
+    mode: ServerMode,
+    claimed_login: Option<String>,
+) -> Result<Session, SessionError> {
+    if mode != ServerMode::Never {
+        match Remote::connect(socket, claimed_login) {
+            Ok(r) => return Ok(Session::Remote(Box::new(r))),
+            Err(ConnectError::NoServer(_)) if mode == ServerMode::Auto => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match Store::open(db) {
+        Ok(store) => Ok(Session::Local(store)),
+        Err(OpenError::Locked(_)) if mode == ServerMode::Auto => Err(SessionError::LockedNoServer {
+            db: db.to_path_buf(),
+            socket: socket.to_path_buf(),
+        }),
+        Err(e) => Err(SessionError::Open(e)),
+    }
+}
+
+impl Session {
+    pub fn model(&self) -> &Model {
+        match self {
+            Session::Local(s) => s.model(),
+            Session::Remote(r) => r.model(),
+        }
+    }
+
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Session::Remote(_))
+    }
+
+    /// Applies `cmd`. Directly it is recorded as `who`; through a server,
+    /// as the login the server authenticated.
+    pub fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
+        match self {
+            Session::Local(s) => s.execute(who, cmd),
+            Session::Remote(r) => r.execute(cmd),
+        }
+    }
+
+    pub fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
+        match self {
+            Session::Local(s) => s.settlements_of(client),
+            Session::Remote(r) => r.settlements_of(client),
+        }
+    }
+
+    pub fn all_settlements(&mut self) -> Result<Vec<Settlement>, StoreError> {
+        match self {
+            Session::Local(s) => s.settlements().collect(),
+            Session::Remote(r) => r.all_settlements(),
+        }
+    }
+
+    pub fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+        match self {
+            Session::Local(s) => s.contacts_of(client),
+            Session::Remote(r) => r.contacts_of(client),
+        }
+    }
+
+    pub fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
+        match self {
+            Session::Local(s) => s.contacts_between(from, to),
+            Session::Remote(r) => r.contacts_between(from, to),
+        }
+    }
+
+    /// The logical backup of every record, as JSON lines.
+    pub fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
+        match self {
+            Session::Local(s) => s.write_backup(out, taken),
+            Session::Remote(r) => {
+                let mut counted = LineCounter {
+                    out,
+                    lines: 0,
+                    first: Vec::new(),
+                };
+                r.backup(&mut counted, taken)?;
+                let header: Header = serde_json::from_slice(&counted.first).map_err(|e| BackupError::Line {
+                    file: "(from the server)".into(),
+                    line: 1,
+                    message: e.to_string(),
+                })?;
+                // The header, the settings and the counters are not records.
+                Ok(Summary {
+                    records: counted.lines.saturating_sub(3),
+                    seq: header.seq,
+                })
+            }
+        }
+    }
+
+    /// The manager results of SPEC §7 for `period`, reading what the
+    /// model does not hold (the contact log, and the settlements of the
+    /// few clients with several on one day).
+    pub fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, StoreError> {
+        match self {
+            Session::Local(store) => kpi_table_local(store, period, by),
+            Session::Remote(r) => {
+                let mut fetched = BTreeMap::new();
+                for client in kpi::clients_to_fetch(r.model(), period) {
+                    fetched.insert(client, r.settlements_of(client)?);
+                }
+                let contacts = r.contacts_between(period.from, period.to)?;
+                let sales = kpi::sales(r.model(), period, |c| {
+                    Ok::<_, StoreError>(fetched.remove(&c).unwrap_or_default())
+                })?;
+                Ok(kpi::table(r.model(), period, by, &sales, &contacts))
+            }
+        }
+    }
+
+    /// Other sessions' events since the last call (none when local).
+    pub fn poll_events(&mut self) -> Vec<Event> {
+        match self {
+            Session::Local(_) => Vec::new(),
+            Session::Remote(r) => r.poll_events(),
+        }
+    }
+
+    /// Ends a session that only read: a local one leaves a current model
+    /// snapshot so the next start is fast, then closes without freeing the
+    /// model record by record (the process ends anyway).
+    pub fn finish(self) -> Result<(), StoreError> {
+        match self {
+            Session::Local(mut store) => {
+                if !store.loaded_from_snapshot() {
+                    // A cache only: failing to write it changes nothing.
+                    let _ = store.save_snapshot();
+                }
+                store.close_without_freeing()
+            }
+            Session::Remote(r) => {
+                // The socket closes with the process.
+                std::mem::forget(r);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Counts the lines written through it and keeps the first (the header).
+struct LineCounter<'a> {
+    out: &'a mut dyn Write,
+    lines: u64,
+    first: Vec<u8>,
+}
+
+impl Write for LineCounter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        let written = buf.get(..n).unwrap_or(buf);
+        if self.lines == 0 {
+            let end = written.iter().position(|b| *b == b'\n').unwrap_or(written.len());
+            self.first.extend_from_slice(written.get(..end).unwrap_or(written));
+        }
+        self.lines += written.iter().filter(|b| **b == b'\n').count() as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `Session::kpi_table` on a store of this process: the contact log and
+/// the settlements are read side by side.
+pub fn kpi_table_local(store: &Store, period: Period, by: GroupBy) -> Result<Table, StoreError> {
+    let model = store.model();
+    let (sales, contacts) = std::thread::scope(|s| {
+        let contacts = s.spawn(|| store.contacts_between(period.from, period.to));
+        let sales = kpi::sales(model, period, |client| store.settlements_of(client));
+        let contacts = contacts.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (sales, contacts)
+    });
+    Ok(kpi::table(model, period, by, &sales?, &contacts?))
+}

@@ -1,0 +1,552 @@
+//! The shared server: a real `rapport serve` process on a real socket in a
+//! temp dir, with library sessions (`Remote`) and CLI sessions.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use rapport::domain::*;
+use rapport::server::client::{ConnectError, Remote};
+use rapport::server::protocol::{self, PROTOCOL_VERSION, ToServer, ToSession};
+use rapport::store::{Command as Cmd, OfferMove, Store, StoreError};
+
+struct Server {
+    child: Child,
+    socket: PathBuf,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts `rapport serve` on `db` and waits until it is ready.
+    fn start(dir: &Path, db: &Path, extra: &[&str]) -> Server {
+        let socket = dir.join("rapport.sock");
+        let log = dir.join("serve.log");
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .arg("--socket")
+            .arg(&socket)
+            .args(["serve", "--print-ready"])
+            .args(extra)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.starts_with("ready"),
+            "the server did not start: {line:?}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        Server { child, socket, log }
+    }
+
+    fn trusting(dir: &Path, db: &Path) -> Server {
+        Server::start(dir, db, &["--trust-claimed-logins"])
+    }
+
+    fn session(&self, login: &str) -> Remote {
+        Remote::connect(&self.socket, Some(login.into())).unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, and the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `small_store` plus a second manager (`ben`) with client `C3`, and an
+/// offer of product 1 to `C3` at presentation.
+fn team_db(dir: &Path) -> PathBuf {
+    let mut s = small_store(dir);
+    s.execute(
+        "lea",
+        Cmd::AddManager {
+            login: "ben".into(),
+            name: "Ben".into(),
+            role: Role::Manager,
+        },
+    )
+    .unwrap();
+    s.execute(
+        "lea",
+        Cmd::AddClient {
+            reference: "C3".into(),
+            name: "Ben's client".into(),
+            segment: Some(SegmentId(1)),
+            manager: Some(ManagerId(3)),
+            created: d("2025-01-01"),
+            notes: String::new(),
+            tags: vec![],
+        },
+    )
+    .unwrap();
+    s.execute(
+        "lea",
+        Cmd::MoveOffer(OfferMove::new(
+            ClientId(3),
+            ProductId(1),
+            OfferStage::Presentation,
+            d("2026-01-01"),
+        )),
+    )
+    .unwrap();
+    db_in(dir)
+}
+
+fn settlement(client: u32, doc: String) -> Cmd {
+    Cmd::RecordSettlement {
+        client: ClientId(client),
+        date: d("2026-06-01"),
+        amount: Money(12_345),
+        product: Some(ProductId(1)),
+        doc,
+    }
+}
+
+/// Waits until `r` has applied every event up to `seq`.
+fn catch_up(r: &mut Remote, seq: u64) {
+    let start = Instant::now();
+    while r.model().counters.seq < seq {
+        r.wait_event(Duration::from_millis(100));
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "session stuck at {}",
+            r.model().counters.seq
+        );
+    }
+}
+
+fn concurrent_sessions(n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let per_session = 20;
+    let results: Vec<(Vec<String>, usize, usize, Remote)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let server = &server;
+                s.spawn(move || {
+                    // Half leads, half the manager of C3.
+                    let mut r = server.session(if i % 2 == 0 { "lea" } else { "ben" });
+                    let mut confirmed = Vec::new();
+                    let (mut moved, mut stale) = (0, 0);
+                    for k in 0..per_session {
+                        let doc = format!("S{i}-{k}");
+                        r.execute(settlement(3, doc.clone())).unwrap();
+                        confirmed.push(doc);
+                        // Everyone moves the same offer, from the version they see.
+                        let _ = r.poll_events();
+                        let offer = &r.model().offers[&(ClientId(3), ProductId(1))];
+                        let to = if offer.stage == OfferStage::Presentation {
+                            OfferStage::Proposal
+                        } else {
+                            OfferStage::Presentation
+                        };
+                        let mut mv = OfferMove::new(ClientId(3), ProductId(1), to, d("2026-06-02"));
+                        mv.expected_version = Some(offer.version);
+                        mv.note = format!("back and forth {i}-{k}");
+                        match r.execute(Cmd::MoveOffer(mv)) {
+                            Ok(_) => moved += 1,
+                            Err(StoreError::Command(rapport::store::CommandError::Stale { .. })) => stale += 1,
+                            Err(e) => panic!("session {i}: {e}"),
+                        }
+                    }
+                    (confirmed, moved, stale, r)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let moved: usize = results.iter().map(|r| r.1).sum();
+    let stale: usize = results.iter().map(|r| r.2).sum();
+    assert!(moved >= per_session, "moved {moved}");
+    assert_eq!(moved + stale, n * per_session);
+    let mut sessions: Vec<Remote> = Vec::new();
+    let mut confirmed = BTreeSet::new();
+    for (docs, _, _, r) in results {
+        confirmed.extend(docs);
+        sessions.push(r);
+    }
+    let last = sessions.iter().map(|r| r.model().counters.seq).max().unwrap();
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.model().counters.seq, last);
+    let stored: BTreeSet<String> = store
+        .settlements_of(ClientId(3))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.doc)
+        .collect();
+    assert_eq!(stored, confirmed, "a confirmed settlement is missing");
+    let offer = &store.model().offers[&(ClientId(3), ProductId(1))];
+    assert_eq!(offer.version, 1 + moved as u64, "a lost or doubled offer move");
+    for mut r in sessions {
+        catch_up(&mut r, last);
+        assert!(
+            r.model() == store.model(),
+            "a session's model differs from a fresh open"
+        );
+    }
+    // Every change is audited under the login the server authenticated.
+    let who: BTreeSet<String> = store.audit().skip(4).map(|a| a.unwrap().who).collect();
+    assert_eq!(who, ["ben".to_string(), "lea".to_string()].into());
+}
+
+#[test]
+fn two_sessions_lose_nothing_and_agree() {
+    concurrent_sessions(2);
+}
+
+#[test]
+fn eight_sessions_lose_nothing_and_agree() {
+    concurrent_sessions(8);
+}
+
+#[test]
+fn events_reach_every_other_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let mut writer = server.session("ben");
+    let mut readers: Vec<Remote> = (0..3).map(|_| server.session("amy")).collect();
+    let event = writer.execute(settlement(3, "X1".into())).unwrap();
+    for r in &mut readers {
+        let got = r.wait_event(Duration::from_secs(5)).expect("no event pushed");
+        assert_eq!(got, event);
+        assert_eq!(
+            r.model().aggregates[&ClientId(3)],
+            writer.model().aggregates[&ClientId(3)]
+        );
+    }
+}
+
+#[test]
+fn users_are_authorized_by_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    match Remote::connect(&server.socket, Some("mallory".into())) {
+        Err(ConnectError::Refused { reason, .. }) => assert!(reason.contains("not a manager"), "{reason}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a stranger was let in"),
+    }
+    let mut amy = server.session("amy");
+    match amy.execute(settlement(3, "by amy".into())) {
+        Err(StoreError::Denied(why)) => assert!(why.contains("C3 belongs to ben"), "{why}"),
+        other => panic!("amy changed ben's client: {other:?}"),
+    }
+    amy.execute(settlement(1, "own".into())).unwrap();
+    let mut lea = server.session("lea");
+    lea.execute(settlement(3, "by the lead".into())).unwrap();
+    // And through the command line: refused with exit 2, nothing changed.
+    let o = Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--socket",
+            server.socket.to_str().unwrap(),
+        ])
+        .args(["--claim-login", "amy", "offer", "C3", "crm", "proposal"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not allowed"), "{}", stderr(&o));
+    drop((amy, lea));
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    let docs: Vec<String> = store
+        .settlements_of(ClientId(3))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.doc)
+        .collect();
+    assert_eq!(docs, ["by the lead"]);
+}
+
+/// The production path: the login comes from the kernel (SO_PEERCRED), and
+/// a claimed one is ignored.
+#[test]
+fn the_login_comes_from_the_socket_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let me = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .unwrap()
+        .unwrap()
+        .name;
+    {
+        let mut s = Store::open(&db).unwrap();
+        s.execute(
+            "lea",
+            Cmd::AddManager {
+                login: me.clone(),
+                name: "Me".into(),
+                role: Role::Manager,
+            },
+        )
+        .unwrap();
+    }
+    let server = Server::start(dir.path(), &db, &[]);
+    let mut r = Remote::connect(&server.socket, Some("lea".into())).unwrap();
+    assert_eq!(r.login, me);
+    assert_eq!(r.role, Role::Manager, "the claimed lead login was honoured");
+    assert!(matches!(
+        r.execute(settlement(3, "x".into())),
+        Err(StoreError::Denied(_))
+    ));
+    drop(r);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn the_owner_of_the_database_comes_in_as_lead() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &[]);
+    let mut r = Remote::connect(&server.socket, None).unwrap();
+    assert_eq!(r.role, Role::Lead);
+    assert_eq!(r.manager, None);
+    r.execute(settlement(3, "owner".into())).unwrap();
+}
+
+fn raw_hello(socket: &Path) -> UnixStream {
+    let mut s = UnixStream::connect(socket).unwrap();
+    protocol::write_frame(
+        &mut s,
+        &ToServer::Hello {
+            protocol: PROTOCOL_VERSION,
+            app: "test".into(),
+            claimed_login: Some("lea".into()),
+        },
+    )
+    .unwrap();
+    s
+}
+
+#[test]
+fn bad_frames_close_only_their_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--queue-frames", "16"]);
+    let mut good = server.session("lea");
+    // Garbage instead of a hello.
+    let mut g = UnixStream::connect(&server.socket).unwrap();
+    g.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    // A 1 GiB length prefix after a good hello.
+    let mut huge = raw_hello(&server.socket);
+    huge.write_all(&(1u32 << 30).to_be_bytes()).unwrap();
+    // A frame cut short, then the connection closed.
+    let mut cut = raw_hello(&server.socket);
+    let frame = protocol::frame(&ToServer::Execute {
+        id: 1,
+        command: settlement(3, "never".into()),
+    })
+    .unwrap();
+    cut.write_all(&frame[..frame.len() / 2]).unwrap();
+    drop(cut);
+    // The wrong protocol version gets a clear refusal.
+    let mut old = UnixStream::connect(&server.socket).unwrap();
+    protocol::write_frame(
+        &mut old,
+        &ToServer::Hello {
+            protocol: PROTOCOL_VERSION + 1,
+            app: "future".into(),
+            claimed_login: None,
+        },
+    )
+    .unwrap();
+    match protocol::read_frame::<ToSession>(&mut old).unwrap() {
+        ToSession::Refused(why) => assert!(why.contains("protocol"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // A session that never reads: it falls behind and is dropped.
+    let never_reads = raw_hello(&server.socket);
+    let mut written = 0;
+    while !server.log().contains("too far behind") {
+        good.execute(settlement(3, format!("G{written}"))).unwrap();
+        written += 1;
+        assert!(
+            written < 5_000,
+            "a session that never reads was kept:\n{}",
+            server.log()
+        );
+    }
+    let log = server.log();
+    assert!(log.contains("bad frame") || log.contains("no valid hello"), "{log}");
+    assert!(log.contains("larger than the limit"), "{log}");
+    // A client killed in the middle of a command changes nothing else.
+    for k in 0..5 {
+        let mut c = Command::new(BIN)
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--socket",
+                server.socket.to_str().unwrap(),
+            ])
+            .args([
+                "--claim-login",
+                "lea",
+                "log",
+                "C3",
+                "--channel",
+                "call",
+                "--summary",
+                &format!("kill {k}"),
+            ])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(5 * k));
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    good.execute(settlement(3, "after".into())).unwrap();
+    drop((g, huge, never_reads));
+    let seq = good.model().counters.seq;
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.model().counters.seq, seq);
+    assert_eq!(store.settlements_of(ClientId(3)).unwrap().len(), written + 1);
+}
+
+#[test]
+fn a_second_server_is_refused_and_sigterm_flushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let o = Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--socket",
+            server.socket.to_str().unwrap(),
+            "serve",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("already serves this database"), "{}", stderr(&o));
+    // Another socket, same database: the database lock refuses it.
+    let other = dir.path().join("other.sock");
+    let o = Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--socket",
+            other.to_str().unwrap(),
+            "serve",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
+    let socket = server.socket.clone();
+    assert!(server.stop().success());
+    assert!(!socket.exists(), "the socket was left behind");
+    // A session with --server always now says there is no server.
+    let o = rapport(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--socket",
+            socket.to_str().unwrap(),
+            "--server",
+            "always",
+            "today",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no rapport server is listening"), "{}", stderr(&o));
+}
+
+/// SIGKILL of the server in a burst of writes: every settlement the writer
+/// saw confirmed is on disk. 50 rounds.
+#[test]
+fn killing_the_server_loses_nothing_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let mut confirmed: Vec<u64> = Vec::new();
+    let mut next = 1u64;
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+    for _round in 0..50 {
+        let server = Server::trusting(dir.path(), &db);
+        let mut writer = Command::new(BIN)
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--socket",
+                server.socket.to_str().unwrap(),
+            ])
+            .args([
+                "--server",
+                "always",
+                "--claim-login",
+                "lea",
+                "stress-writer",
+                "--from",
+                &next.to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(Duration::from_millis(30 + rng % 120));
+        let mut server = server;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        let mut out = String::new();
+        writer.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        let _ = writer.wait();
+        for line in out.lines() {
+            if let Some(n) = line.strip_prefix("ok ").and_then(|n| n.parse::<u64>().ok()) {
+                confirmed.push(n);
+                next = next.max(n + 1);
+            }
+        }
+        // An unconfirmed command may or may not have landed: skip its number.
+        next += 1;
+    }
+    assert!(confirmed.len() >= 50, "too few writes confirmed: {}", confirmed.len());
+    let store = Store::open(&db).unwrap();
+    let client = store.model().client_by_ref("STRESS").unwrap().id;
+    let stored: BTreeSet<String> = store
+        .settlements_of(client)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.doc)
+        .collect();
+    for n in &confirmed {
+        assert!(stored.contains(&format!("S{n}")), "confirmed write {n} was lost");
+    }
+}

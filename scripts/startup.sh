@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Start-up to first frame of the real binary, measured in tmux: from launch
 # until the client list shows on the screen. Prints one figure per run.
+# RAPPORT_SERVER=never opens the database in the process; the default
+# (auto) starts a server first, as a first session does, and waits for it
+# to leave between runs; RAPPORT_SERVER=auto WARM=1 keeps one server up
+# (a second session joining).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:-target/bench-data/demo-100k}
@@ -22,4 +26,8 @@ for _ in 1 2 3 4 5; do
   tmux -L "$sock" send-keys q
   # Quitting saves the model snapshot; wait until the session has ended.
   while tmux -L "$sock" has-session 2>/dev/null; do sleep 0.05; done
+  # A server started by the session leaves 2 s after it; wait for that.
+  if [ "${RAPPORT_SERVER:-auto}" = auto ] && [ -z "${WARM:-}" ]; then
+    while pgrep -f "rapport --db $db.* serve" >/dev/null; do sleep 0.1; done
+  fi
 done

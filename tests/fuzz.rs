@@ -18,6 +18,23 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     #[test]
+    fn frame_decoder(payload in proptest::collection::vec(any::<u8>(), 0..400), to_server in any::<bool>()) {
+        use rapport::server::protocol::{ToServer, ToSession, read_frame};
+        // A frame with a valid length and envelope, so the message decoder
+        // is reached; then the same bytes raw, frame after frame.
+        let mut env = vec![b'R', b'P', if to_server { 23 } else { 24 }, 0, 1];
+        env.extend_from_slice(&payload);
+        let crc = crc32fast::hash(&env);
+        env.extend_from_slice(&crc.to_be_bytes());
+        let mut framed = (env.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&env);
+        let _ = read_frame::<ToServer>(&mut framed.as_slice());
+        let _ = read_frame::<ToSession>(&mut framed.as_slice());
+        let mut raw = payload.as_slice();
+        while read_frame::<ToServer>(&mut raw).is_ok() {}
+    }
+
+    #[test]
     fn record_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..300), valid_prefix in any::<bool>()) {
         // Half the cases start like a real envelope so the payload decoder
         // is reached, not only the envelope checks.

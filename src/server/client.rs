@@ -70,14 +70,15 @@ impl Remote {
             },
         )
         .map_err(|e| failed(e.to_string()))?;
-        let (login, manager, role, len) = match protocol::read_frame::<ToSession>(&mut stream) {
+        let (login, manager, role, len, seq) = match protocol::read_frame::<ToSession>(&mut stream) {
             Ok(ToSession::Welcome {
                 protocol: _,
                 login,
                 manager,
                 role,
                 snapshot_len,
-            }) => (login, manager, role, snapshot_len),
+                seq,
+            }) => (login, manager, role, snapshot_len, seq),
             Ok(ToSession::Refused(reason)) => {
                 return Err(ConnectError::Refused {
                     socket: socket.to_path_buf(),
@@ -133,7 +134,7 @@ impl Remote {
                 }
             }
         });
-        Ok(Remote {
+        let mut remote = Remote {
             socket: socket.to_path_buf(),
             model: snapshot.model,
             stream,
@@ -145,7 +146,18 @@ impl Remote {
             login,
             manager,
             role,
-        })
+        };
+        // The events between the snapshot and now are history, not news:
+        // apply them before handing out the model.
+        while remote.model.counters.seq < seq {
+            match remote.inbox.recv() {
+                Ok(Incoming::Msg(ToSession::Event(e))) => remote.apply(&e),
+                Ok(Incoming::Msg(_)) => {}
+                Ok(Incoming::Closed(reason)) => return Err(failed(reason)),
+                Err(_) => return Err(failed("the connection closed while sending the model".into())),
+            }
+        }
+        Ok(remote)
     }
 
     pub fn socket(&self) -> &Path {

@@ -26,6 +26,9 @@ use crate::store::{Store, StoreError};
 use auth::User;
 use protocol::{FrameError, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
 
+/// Encoded bytes ready for a socket, shared by every session they go to.
+type Frame = Arc<Vec<u8>>;
+
 /// Frames a session may have waiting before it counts as too far behind.
 pub const QUEUE_FRAMES: usize = 4096;
 /// How long a new connection has to say hello.
@@ -77,17 +80,49 @@ pub enum ServeError {
 struct Peer {
     id: u64,
     login: String,
-    queue: SyncSender<Arc<Vec<u8>>>,
+    queue: SyncSender<Frame>,
     stream: UnixStream,
 }
 
-/// Everything behind the one lock: the store, the sessions, and the
-/// snapshot encoded for the current sequence number (sessions that join
-/// together share one encoding).
+/// Everything behind the one lock: the store, the sessions, and what a
+/// joining session is sent: an encoded snapshot (of sequence number `seq`)
+/// and the event frames since. Encoding the model costs over a second on
+/// 100,000 clients, so it is redone only when the events since grow long.
 struct Core {
     store: Store,
     peers: Vec<Peer>,
-    snapshot: Option<(u64, Arc<Vec<u8>>)>,
+    snapshot: Option<Snapshot>,
+}
+
+struct Snapshot {
+    bytes: Frame,
+    since: Vec<Frame>,
+    since_bytes: usize,
+}
+
+/// Past these, a joining session gets a new snapshot instead of the events.
+const SINCE_FRAMES: usize = 1_000;
+const SINCE_BYTES: usize = 32 * 1024 * 1024;
+
+impl Core {
+    /// The snapshot and the events since, for a session joining now.
+    fn join_frames(&mut self, room: usize) -> Result<(Frame, Vec<Frame>), StoreError> {
+        let usable = self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.since.len() < SINCE_FRAMES.min(room) && s.since_bytes < SINCE_BYTES);
+        if !usable {
+            self.snapshot = Some(Snapshot {
+                bytes: Arc::new(self.store.encode_snapshot()?),
+                since: Vec::new(),
+                since_bytes: 0,
+            });
+        }
+        match &self.snapshot {
+            Some(s) => Ok((s.bytes.clone(), s.since.clone())),
+            None => Err(StoreError::Server("no snapshot".into())),
+        }
+    }
 }
 
 struct Shared {
@@ -146,7 +181,7 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
     }
     // The sled lock is the real guard against two servers (or a server and
     // a direct session) on one database.
-    let store = Store::open(&config.db)?;
+    let mut store = Store::open(&config.db)?;
     if let Some(pid) = answering(&socket) {
         return Err(ServeError::AlreadyServed { socket, pid });
     }
@@ -168,11 +203,12 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
     {
         log(&format!("daily backup failed: {e}"));
     }
+    let snapshot = first_snapshot(&mut store);
     let shared = Arc::new(Shared {
         core: Mutex::new(Core {
             store,
             peers: Vec::new(),
-            snapshot: None,
+            snapshot,
         }),
         config,
         stop,
@@ -203,6 +239,29 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
     core.store.save_snapshot()?;
     log("stopped; everything is flushed");
     Ok(())
+}
+
+/// What the first session gets: the snapshot file as it is on disk when
+/// it is current (written when the last session or server ended), else a
+/// new one, written first so that the next start is fast too.
+fn first_snapshot(store: &mut Store) -> Option<Snapshot> {
+    if !store.loaded_from_snapshot()
+        && let Err(e) = store.save_snapshot()
+    {
+        log(&format!("cannot write the snapshot: {e}"));
+        return None;
+    }
+    match std::fs::read(store.path().join(crate::store::SNAPSHOT_FILE)) {
+        Ok(bytes) => Some(Snapshot {
+            bytes: Arc::new(bytes),
+            since: Vec::new(),
+            since_bytes: 0,
+        }),
+        Err(e) => {
+            log(&format!("cannot read the snapshot: {e}"));
+            None
+        }
+    }
 }
 
 fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener) {
@@ -321,7 +380,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     };
     let _ = stream.set_read_timeout(None);
     // Room for the welcome and the snapshot at least.
-    let (queue, outbox) = mpsc::sync_channel::<Arc<Vec<u8>>>(shared.config.queue_frames.max(2));
+    let (queue, outbox) = mpsc::sync_channel::<Frame>(shared.config.queue_frames.max(2));
     let (Ok(writer), Ok(handle)) = (stream.try_clone(), stream.try_clone()) else {
         return;
     };
@@ -339,20 +398,13 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     });
     {
         let Some(mut core) = shared.core() else { return };
-        let seq = core.store.model().counters.seq;
-        let snapshot = match &core.snapshot {
-            Some((s, bytes)) if *s == seq => bytes.clone(),
-            _ => match core.store.encode_snapshot() {
-                Ok(bytes) => {
-                    let bytes = Arc::new(bytes);
-                    core.snapshot = Some((seq, bytes.clone()));
-                    bytes
-                }
-                Err(e) => {
-                    log(&format!("cannot encode the snapshot: {e}"));
-                    return;
-                }
-            },
+        let room = shared.config.queue_frames.saturating_sub(2);
+        let (snapshot, since) = match core.join_frames(room) {
+            Ok(frames) => frames,
+            Err(e) => {
+                log(&format!("cannot encode the snapshot: {e}"));
+                return;
+            }
         };
         let welcome = ToSession::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -360,11 +412,15 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
             manager: user.manager,
             role: user.role,
             snapshot_len: snapshot.len() as u64,
+            seq: core.store.model().counters.seq,
         };
         let Ok(frame) = protocol::frame(&welcome) else { return };
-        // The queue is new and empty: both fit.
+        // The queue is new and empty: all fit (`join_frames` saw to it).
         let _ = queue.try_send(Arc::new(frame));
         let _ = queue.try_send(snapshot);
+        for event in since {
+            let _ = queue.try_send(event);
+        }
         core.peers.push(Peer {
             id,
             login: user.login.clone(),
@@ -387,7 +443,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
 }
 
 /// Reads and answers requests until the session ends; returns why.
-fn serve_session(shared: &Shared, stream: &mut UnixStream, user: &User, queue: &SyncSender<Arc<Vec<u8>>>) -> String {
+fn serve_session(shared: &Shared, stream: &mut UnixStream, user: &User, queue: &SyncSender<Frame>) -> String {
     let reply = |msg: &ToSession| -> bool {
         match protocol::frame(msg) {
             // Blocks only this session when its own queue is full.
@@ -434,6 +490,10 @@ fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Resu
     match protocol::frame(&ToSession::Event(event)) {
         Ok(frame) => {
             let frame = Arc::new(frame);
+            if let Some(snap) = core.snapshot.as_mut() {
+                snap.since_bytes += frame.len();
+                snap.since.push(frame.clone());
+            }
             core.peers.retain(|p| match p.queue.try_send(frame.clone()) {
                 Ok(()) => true,
                 Err(TrySendError::Full(_)) => {
@@ -451,6 +511,7 @@ fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Resu
         // reconnect for a fresh snapshot.
         Err(e) => {
             log(&format!("event {seq} is too large to push ({e}); sessions reconnect"));
+            core.snapshot = None;
             for p in core.peers.drain(..) {
                 let _ = p.stream.shutdown(std::net::Shutdown::Both);
             }

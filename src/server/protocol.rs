@@ -90,8 +90,10 @@ pub enum ToSession {
         /// None for the database's owner who is not a manager.
         manager: Option<ManagerId>,
         role: Role,
-        /// The raw snapshot bytes that follow this frame.
+        /// The raw snapshot bytes that follow this frame; the events after
+        /// it bring it to `seq`, the server's sequence number now.
         snapshot_len: u64,
+        seq: u64,
     },
     Refused(String),
     /// An applied command, to every session, in sequence order.

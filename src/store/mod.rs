@@ -86,7 +86,7 @@ pub(crate) const META_INFO: &[u8] = b"info";
 pub(crate) const META_COUNTERS: &[u8] = b"counters";
 pub(crate) const META_SETTINGS: &[u8] = b"settings";
 /// The model snapshot, beside sled's own files in the database directory.
-pub(crate) const SNAPSHOT_FILE: &str = "rapport-model.snapshot";
+pub const SNAPSHOT_FILE: &str = "rapport-model.snapshot";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

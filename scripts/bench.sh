@@ -25,8 +25,17 @@ if [ "$quick" != "--quick" ]; then
 fi
 echo "== TUI on the 100k data: filter keystroke, bytes per move and idle, matrix"
 cargo test -q --release --bin rapport perf_100k -- --ignored --nocapture 2>&1 | grep -vE "^(running|test |$)|test result" || true
-echo "== start-up to first frame"
+echo "== start-up to first frame: directly (--server never), first session starting a server, joining one"
+RAPPORT_SERVER=never bash scripts/startup.sh "$db"
 bash scripts/startup.sh "$db"
+target/release/rapport --db "$db" serve >/dev/null 2>&1 &
+server=$!
+sleep 3
+WARM=1 bash scripts/startup.sh "$db"
+kill -TERM "$server"; wait "$server" || true
+echo "== shared server: round trip and fan-out with 8 sessions (small database, then a copy of the 100k one)"
+cargo test -q --release --test server round_trip -- --ignored --nocapture 2>&1 | grep "sessions"
+RAPPORT_BENCH_DB="$db" cargo test -q --release --test server round_trip -- --ignored --nocapture 2>&1 | grep "sessions"
 echo "== whole process (median of 5, peak memory of the median run)"
 median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 run() {

@@ -584,10 +584,21 @@ fn kill_loop(rounds: usize) {
 #[ignore = "a benchmark: cargo test --release --test server -- --ignored --nocapture round_trip"]
 fn round_trip_and_fan_out_to_8_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
+    // RAPPORT_BENCH_DB: a copy of that database instead (e.g. the 100k demo),
+    // joined as its owner.
+    let (db, claim) = match std::env::var_os("RAPPORT_BENCH_DB") {
+        Some(src) => {
+            let db = dir.path().join("copy");
+            let ok = Command::new("cp").arg("-r").arg(&src).arg(&db).status().unwrap();
+            assert!(ok.success());
+            (db, None)
+        }
+        None => (team_db(dir.path()), Some("lea".to_string())),
+    };
     let server = Server::trusting(dir.path(), &db);
-    let mut writer = server.session("lea");
-    let readers: Vec<Remote> = (0..7).map(|_| server.session("amy")).collect();
+    let connect = || Remote::connect(&server.socket, claim.clone()).unwrap();
+    let mut writer = connect();
+    let readers: Vec<Remote> = (0..7).map(|_| connect()).collect();
     let (tx, rx) = std::sync::mpsc::channel::<(u64, Instant)>();
     for mut r in readers {
         let tx = tx.clone();
@@ -633,4 +644,46 @@ fn round_trip_and_fan_out_to_8_sessions() {
         ms(&fan_out, 50),
         ms(&fan_out, 99),
     );
+}
+
+/// `--managers-see own`: a manager's session holds and receives only their
+/// own clients; a lead's holds everything.
+#[test]
+fn managers_can_be_limited_to_their_own_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let mut amy = server.session("amy");
+    let mut ben = server.session("ben");
+    let mut lea = server.session("lea");
+    let refs = |r: &Remote| {
+        r.model()
+            .clients
+            .values()
+            .map(|c| c.reference.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refs(&amy), ["C1", "C2"]);
+    assert_eq!(refs(&ben), ["C3"]);
+    assert_eq!(refs(&lea), ["C1", "C2", "C3"]);
+    assert!(ben.model().offers.contains_key(&(ClientId(3), ProductId(1))));
+    assert!(amy.model().offers.is_empty());
+    // Ben's settlement reaches Amy as an empty event: her copy moves on
+    // without his client in it.
+    let e = ben.execute(settlement(3, "B1".into())).unwrap();
+    let seen = amy.wait_event(Duration::from_secs(5)).expect("no event");
+    assert_eq!(seen.seq, e.seq);
+    assert!(seen.changes.is_empty() && seen.summary.is_empty(), "{seen:?}");
+    assert!(!amy.model().aggregates.contains_key(&ClientId(3)));
+    assert!(matches!(amy.contacts_of(ClientId(3)), Err(StoreError::Server(m)) if m.contains("own clients")));
+    assert!(amy.settlements_of(ClientId(1)).is_ok());
+    // The lead's change to Amy's client reaches her whole.
+    let e = lea.execute(settlement(1, "L1".into())).unwrap();
+    catch_up(&mut amy, e.seq);
+    assert_eq!(amy.settlements_of(ClientId(1)).unwrap().len(), 1);
+    assert_eq!(
+        amy.model().aggregates[&ClientId(1)],
+        lea.model().aggregates[&ClientId(1)]
+    );
+    assert!(amy.all_settlements().unwrap().iter().all(|s| s.client == ClientId(1)));
 }

@@ -15,6 +15,10 @@ pub struct ServeArgs {
     /// sharing a group (see README "Shared server").
     #[arg(long, default_value = "600", value_parser = mode_arg)]
     socket_mode: u32,
+    /// Whether managers read every client (all) or only their own (own);
+    /// leads always read everything.
+    #[arg(long, default_value = "all", value_parser = ["all", "own"])]
+    managers_see: String,
     /// Stop once the last session has left (how sessions start a server
     /// for themselves).
     #[arg(long)]
@@ -47,6 +51,7 @@ pub fn run(args: ServeArgs, target: Target) -> CliResult {
         exit_when_idle: args.exit_when_idle,
         trust_claimed_logins: args.trust_claimed_logins,
         queue_frames: args.queue_frames,
+        managers_see_all: args.managers_see == "all",
     };
     let print_ready = args.print_ready;
     rapport::server::serve(config, |socket| {

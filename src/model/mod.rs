@@ -238,6 +238,99 @@ impl Model {
         }
     }
 
+    /// The model as one manager sees it when managers may read only their
+    /// own clients: their clients and everything about them, and all the
+    /// shared reference data (managers, segments, products, portrait).
+    pub fn only_of(&self, manager: ManagerId) -> Model {
+        let mine = |c: &ClientId| self.clients.get(c).is_some_and(|c| c.manager == Some(manager));
+        let mut m = Model {
+            settings: self.settings.clone(),
+            counters: self.counters.clone(),
+            managers: self.managers.clone(),
+            segments: self.segments.clone(),
+            products: self.products.clone(),
+            portrait: self.portrait.clone(),
+            clients: self
+                .clients
+                .iter()
+                .filter(|(c, _)| mine(c))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            persons: self
+                .persons
+                .iter()
+                .filter(|((c, _), _)| mine(c))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            aggregates: self
+                .aggregates
+                .iter()
+                .filter(|(c, _)| mine(c))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            offers: self
+                .offers
+                .iter()
+                .filter(|((c, _), _)| mine(c))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            tasks: self
+                .tasks
+                .iter()
+                .filter(|(_, t)| mine(&t.client))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            surveys: self
+                .surveys
+                .iter()
+                .filter(|(_, s)| mine(&s.client))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            tickets: self
+                .tickets
+                .iter()
+                .filter(|(_, t)| mine(&t.client))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            marks: self
+                .marks
+                .iter()
+                .filter(|(k, _)| self.client_of_mark(k).is_some_and(|c| mine(&c)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            questionnaires: self.questionnaires.clone(),
+            index: Index::default(),
+        };
+        m.rebuild_index();
+        m
+    }
+
+    /// The client a queue mark's key is about.
+    pub fn client_of_mark(&self, key: &str) -> Option<ClientId> {
+        key.parse::<crate::queue::ItemKey>().ok().and_then(|k| k.client(self))
+    }
+
+    /// The client a change is about (`None` for shared reference data).
+    pub fn client_of(&self, change: &Change) -> Option<ClientId> {
+        match change {
+            Change::Settings(_)
+            | Change::Manager(_)
+            | Change::Segment(_)
+            | Change::Product(_)
+            | Change::Portrait { .. }
+            | Change::Questionnaire(_) => None,
+            Change::Client(c) => Some(c.id),
+            Change::Person(p) => Some(p.client),
+            Change::Settlement { old, new } => new.as_ref().or(old.as_ref()).map(|s| s.client),
+            Change::Offer(o) => Some(o.client),
+            Change::Contact(c) => Some(c.client),
+            Change::Task(t) => Some(t.client),
+            Change::Survey(s) => Some(s.client),
+            Change::Ticket(t) => Some(t.client),
+            Change::Mark { key, .. } => self.client_of_mark(key),
+        }
+    }
+
     /// Rebuilds the lookups by user keys (after decoding a snapshot, which
     /// does not carry them).
     pub fn rebuild_index(&mut self) {

@@ -21,7 +21,7 @@ use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::domain::Role;
+use crate::domain::{ClientId, ManagerId, Role};
 use crate::store::{Store, StoreError};
 use auth::User;
 use protocol::{FrameError, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
@@ -62,6 +62,8 @@ pub struct Config {
     pub trust_claimed_logins: bool,
     /// Frames a session may have waiting (`QUEUE_FRAMES`; tests lower it).
     pub queue_frames: usize,
+    /// Whether managers read every client (the default) or only their own.
+    pub managers_see_all: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,8 @@ pub enum ServeError {
 struct Peer {
     id: u64,
     login: String,
+    /// Set when this session may read only that manager's clients.
+    sees: Option<ManagerId>,
     queue: SyncSender<Frame>,
     stream: UnixStream,
 }
@@ -396,10 +400,25 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
             }
         }
     });
+    let sees = match (shared.config.managers_see_all, user.role, user.manager) {
+        (false, Role::Manager, Some(m)) => Some(m),
+        _ => None,
+    };
     {
         let Some(mut core) = shared.core() else { return };
         let room = shared.config.queue_frames.saturating_sub(2);
-        let (snapshot, since) = match core.join_frames(room) {
+        let joined = match sees {
+            // Their own share of the model, encoded for them.
+            Some(m) => {
+                let model = core.store.model().only_of(m);
+                core.store
+                    .encode_snapshot_of(&model)
+                    .map(|b| (Arc::new(b), Vec::new()))
+                    .map_err(StoreError::from)
+            }
+            None => core.join_frames(room),
+        };
+        let (snapshot, since) = match joined {
             Ok(frames) => frames,
             Err(e) => {
                 log(&format!("cannot encode the snapshot: {e}"));
@@ -424,6 +443,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         core.peers.push(Peer {
             id,
             login: user.login.clone(),
+            sees,
             queue: queue.clone(),
             stream: handle,
         });
@@ -434,7 +454,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         user.login,
         if user.role == Role::Lead { "lead" } else { "manager" }
     ));
-    let reason = serve_session(shared, &mut stream, &user, &queue);
+    let reason = serve_session(shared, &mut stream, &user, sees, &queue);
     if let Some(mut core) = shared.core() {
         core.peers.retain(|p| p.id != id);
     }
@@ -443,7 +463,13 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
 }
 
 /// Reads and answers requests until the session ends; returns why.
-fn serve_session(shared: &Shared, stream: &mut UnixStream, user: &User, queue: &SyncSender<Frame>) -> String {
+fn serve_session(
+    shared: &Shared,
+    stream: &mut UnixStream,
+    user: &User,
+    sees: Option<ManagerId>,
+    queue: &SyncSender<Frame>,
+) -> String {
     let reply = |msg: &ToSession| -> bool {
         match protocol::frame(msg) {
             // Blocks only this session when its own queue is full.
@@ -466,7 +492,7 @@ fn serve_session(shared: &Shared, stream: &mut UnixStream, user: &User, queue: &
                 let result = execute(shared, user, command);
                 reply(&ToSession::Done { id, result })
             }
-            ToServer::Read { id, read } => answer_read(shared, id, read, &reply),
+            ToServer::Read { id, read } => answer_read(shared, sees, id, read, &reply),
         };
         if !ok {
             return "its queue was closed".into();
@@ -487,26 +513,8 @@ fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Resu
         Err(e) => return Err(Refusal::Failed(e.to_string())),
     };
     let seq = event.seq;
-    match protocol::frame(&ToSession::Event(event)) {
-        Ok(frame) => {
-            let frame = Arc::new(frame);
-            if let Some(snap) = core.snapshot.as_mut() {
-                snap.since_bytes += frame.len();
-                snap.since.push(frame.clone());
-            }
-            core.peers.retain(|p| match p.queue.try_send(frame.clone()) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    log(&format!(
-                        "session {} ({}) is too far behind; disconnected",
-                        p.id, p.login
-                    ));
-                    let _ = p.stream.shutdown(std::net::Shutdown::Both);
-                    false
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            });
-        }
+    let frame = match protocol::frame(&ToSession::Event(event.clone())) {
+        Ok(f) => Arc::new(f),
         // Applied but too big to push (a huge import): the sessions
         // reconnect for a fresh snapshot.
         Err(e) => {
@@ -515,15 +523,109 @@ fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Resu
             for p in core.peers.drain(..) {
                 let _ = p.stream.shutdown(std::net::Shutdown::Both);
             }
+            return Ok(seq);
         }
+    };
+    let Core { store, peers, snapshot } = &mut *core;
+    if let Some(snap) = snapshot.as_mut() {
+        snap.since_bytes += frame.len();
+        snap.since.push(frame.clone());
     }
+    // Sessions that see only their own clients get the event without the
+    // rest (encoded once per manager).
+    let mut own: Vec<(ManagerId, Frame)> = Vec::new();
+    peers.retain(|p| {
+        let f = match p.sees {
+            None => frame.clone(),
+            Some(m) => match own.iter().find(|(o, _)| *o == m) {
+                Some((_, f)) => f.clone(),
+                None => match protocol::frame(&ToSession::Event(only_of(store.model(), &event, m))) {
+                    Ok(f) => {
+                        let f = Arc::new(f);
+                        own.push((m, f.clone()));
+                        f
+                    }
+                    Err(_) => frame.clone(),
+                },
+            },
+        };
+        match p.queue.try_send(f) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                log(&format!(
+                    "session {} ({}) is too far behind; disconnected",
+                    p.id, p.login
+                ));
+                let _ = p.stream.shutdown(std::net::Shutdown::Both);
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    });
     Ok(seq)
 }
 
-fn answer_read(shared: &Shared, id: u64, read: Read, reply: &dyn Fn(&ToSession) -> bool) -> bool {
+/// `event` as manager `m` may see it: the changes about their clients and
+/// the shared reference data. The summary goes only when nothing was left out.
+fn only_of(model: &crate::model::Model, event: &crate::store::Event, m: ManagerId) -> crate::store::Event {
+    let visible = |c: &crate::model::Change| {
+        model
+            .client_of(c)
+            .is_none_or(|client| model.clients.get(&client).is_some_and(|cl| cl.manager == Some(m)))
+    };
+    let changes: Vec<_> = event.changes.iter().filter(|c| visible(c)).cloned().collect();
+    let summary = if changes.len() == event.changes.len() {
+        event.summary.clone()
+    } else {
+        String::new()
+    };
+    crate::store::Event {
+        seq: event.seq,
+        who: event.who.clone(),
+        at: event.at,
+        summary,
+        changes,
+    }
+}
+
+fn answer_read(
+    shared: &Shared,
+    sees: Option<ManagerId>,
+    id: u64,
+    read: Read,
+    reply: &dyn Fn(&ToSession) -> bool,
+) -> bool {
     let Some(core) = shared.core() else { return false };
     let store = &core.store;
+    let mine = |c: ClientId| match sees {
+        None => true,
+        Some(m) => store.model().clients.get(&c).is_some_and(|cl| cl.manager == Some(m)),
+    };
+    let denied = "not allowed: you may read your own clients only".to_string();
     match read {
+        Read::SettlementsOf(c) if !mine(c) => {
+            drop(core);
+            reply(&ToSession::Settlements {
+                id,
+                result: Err(denied),
+                more: false,
+            })
+        }
+        Read::ContactsOf(c) if !mine(c) => {
+            drop(core);
+            reply(&ToSession::Contacts {
+                id,
+                result: Err(denied),
+            })
+        }
+        Read::Backup { .. } if sees.is_some() => {
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result: Err(denied),
+                more: false,
+            })
+        }
         Read::SettlementsOf(c) => {
             let result = store.settlements_of(c).map_err(|e| e.to_string());
             drop(core);
@@ -539,13 +641,19 @@ fn answer_read(shared: &Shared, id: u64, read: Read, reply: &dyn Fn(&ToSession) 
             reply(&ToSession::Contacts { id, result })
         }
         Read::ContactsBetween(from, to) => {
-            let result = store.contacts_between(from, to).map_err(|e| e.to_string());
+            let result = store
+                .contacts_between(from, to)
+                .map(|all| all.into_iter().filter(|c| mine(c.client)).collect())
+                .map_err(|e| e.to_string());
             drop(core);
             reply(&ToSession::Contacts { id, result })
         }
         Read::AllSettlements => {
             // Read under the lock (a consistent set), sent after it.
-            let all: Result<Vec<_>, _> = store.settlements().collect();
+            let all: Result<Vec<_>, _> = store
+                .settlements()
+                .filter(|s| s.as_ref().map_or(true, |s| mine(s.client)))
+                .collect();
             drop(core);
             match all {
                 Ok(all) => {

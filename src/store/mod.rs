@@ -153,10 +153,15 @@ impl Store {
 
     /// The model as snapshot bytes (what a server sends a new session).
     pub fn encode_snapshot(&self) -> Result<Vec<u8>, CodecError> {
+        self.encode_snapshot_of(&self.model)
+    }
+
+    /// `model` (this database's, or a part of it) as snapshot bytes.
+    pub fn encode_snapshot_of(&self, model: &Model) -> Result<Vec<u8>, CodecError> {
         codec::encode_snapshot(&codec::SnapshotRef {
             created: self.created,
-            seq: self.model.counters.seq,
-            model: &self.model,
+            seq: model.counters.seq,
+            model,
         })
     }
 

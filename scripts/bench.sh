@@ -36,6 +36,8 @@ kill -TERM "$server"; wait "$server" || true
 echo "== shared server: round trip and fan-out with 8 sessions (small database, then a copy of the 100k one)"
 cargo test -q --release --test server round_trip -- --ignored --nocapture 2>&1 | grep "sessions"
 RAPPORT_BENCH_DB="$db" cargo test -q --release --test server round_trip -- --ignored --nocapture 2>&1 | grep "sessions"
+echo "== shared server: another session's change on the interface's screen"
+bash scripts/live-latency.sh "$db"
 echo "== whole process (median of 5, peak memory of the median run)"
 median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 run() {

@@ -326,7 +326,12 @@ fn peer_login(stream: &UnixStream) -> Result<(String, bool), String> {
 /// files and could open them directly: they come in as a lead even when
 /// not a manager (how one person works on their own database).
 fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<User, String> {
-    let hello = protocol::read_frame::<ToServer>(stream).map_err(|e| format!("no valid hello: {e}"))?;
+    let hello = match protocol::read_frame::<ToServer>(stream) {
+        Ok(h) => h,
+        // A probe (a session waiting for the server to come up): no news.
+        Err(FrameError::Closed) => return Err(String::new()),
+        Err(e) => return Err(format!("no valid hello: {e}")),
+    };
     let ToServer::Hello {
         protocol,
         app,
@@ -376,6 +381,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
     let user = match welcome(shared, &mut stream) {
         Ok(u) => u,
+        Err(reason) if reason.is_empty() => return,
         Err(reason) => {
             log(&format!("session {id} refused: {reason}"));
             send_now(&mut stream, &ToSession::Refused(reason));

@@ -1306,3 +1306,116 @@ mod reports_view {
         assert_eq!(sales(after), sales(&before) + 1);
     }
 }
+
+/// What a server session does, simulated on a local store: commands "from
+/// another session" are applied when the loop polls, and the connection
+/// can be cut.
+mod pushed_events {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use rapport::domain::{ClientId, ContactEntry, Money};
+    use rapport::store::{Command, Event, StoreError};
+
+    struct Pushed {
+        store: Store,
+        others: Arc<Mutex<Vec<Command>>>,
+        lost: Arc<Mutex<Option<String>>>,
+    }
+
+    impl super::super::app::Data for Pushed {
+        fn model(&self) -> &rapport::model::Model {
+            self.store.model()
+        }
+        fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
+            self.store.execute(who, cmd)
+        }
+        fn contacts_of(&mut self, c: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+            self.store.contacts_of(c)
+        }
+        fn kpi_table(
+            &mut self,
+            period: rapport::kpi::Period,
+            by: rapport::kpi::GroupBy,
+        ) -> Result<rapport::kpi::Table, StoreError> {
+            rapport::session::kpi_table_local(&self.store, period, by)
+        }
+        fn poll_events(&mut self) -> Vec<Event> {
+            let cmds: Vec<Command> = self.others.lock().unwrap().drain(..).collect();
+            cmds.into_iter()
+                .map(|c| self.store.execute("someone-else", c).unwrap())
+                .collect()
+        }
+        fn connection_lost(&self) -> Option<String> {
+            self.lost.lock().unwrap().clone()
+        }
+        fn close(&mut self, _today: NaiveDate) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn another_sessions_settlement_moves_the_list_and_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let others = Arc::new(Mutex::new(Vec::new()));
+        let lost = Arc::new(Mutex::new(None));
+        let data = Pushed {
+            store: demo_store(dir.path(), 120),
+            others: others.clone(),
+            lost: lost.clone(),
+        };
+        let today: NaiveDate = TODAY.parse().unwrap();
+        let (keymap, _) = Keymap::load("default", None);
+        let (theme, _) = Theme::load("dark", None, Depth::Mono);
+        let mut app = App::new(Box::new(data), "t".into(), today, keymap, theme);
+        app.finish_loading();
+        // The client with the smallest turnover becomes the biggest.
+        let small = app
+            .classes()
+            .clients
+            .iter()
+            .filter(|c| c.abc == Some(rapport::classes::Abc::C))
+            .min_by_key(|c| c.turnover)
+            .map(|c| c.client)
+            .unwrap();
+        app.dirty = false;
+        others.lock().unwrap().push(Command::RecordSettlement {
+            client: small,
+            date: today,
+            amount: Money(100_000_000_00),
+            product: None,
+            doc: "big".into(),
+        });
+        app.remote_events();
+        assert!(app.dirty, "nothing to redraw after another session's change");
+        let class = app.classes().clients.iter().find(|c| c.client == small).unwrap().abc;
+        assert_eq!(class, Some(rapport::classes::Abc::A));
+        // Nothing new: nothing to draw.
+        app.dirty = false;
+        app.remote_events();
+        assert!(!app.dirty);
+        // The connection drops: the app reconnects to a fresh copy (here
+        // another database of 40 clients) and rebuilds from it.
+        let dir2 = tempfile::tempdir().unwrap();
+        let mut fresh = Some(Pushed {
+            store: demo_store(dir2.path(), 40),
+            others: Arc::new(Mutex::new(Vec::new())),
+            lost: Arc::new(Mutex::new(None)),
+        });
+        app.reconnect = Some(Box::new(move || {
+            fresh
+                .take()
+                .map(|d| Box::new(d) as Box<dyn super::super::app::Data>)
+                .ok_or_else(|| "no server".to_string())
+        }));
+        *lost.lock().unwrap() = Some("the server stopped".into());
+        app.remote_events();
+        assert_eq!(app.rows.len(), 40);
+        assert_eq!(app.classes().clients.len(), 40);
+        assert!(
+            app.status.as_ref().is_some_and(|(s, _)| s.contains("Reconnected")),
+            "{:?}",
+            app.status
+        );
+    }
+}

@@ -1382,7 +1382,7 @@ mod pushed_events {
         others.lock().unwrap().push(Command::RecordSettlement {
             client: small,
             date: today,
-            amount: Money(100_000_000_00),
+            amount: Money(10_000_000_000),
             product: None,
             doc: "big".into(),
         });

@@ -687,3 +687,22 @@ fn managers_can_be_limited_to_their_own_clients() {
     );
     assert!(amy.all_settlements().unwrap().iter().all(|s| s.client == ClientId(1)));
 }
+
+/// More events since the kept snapshot than a new session's queue holds:
+/// the server encodes the model afresh for it.
+#[test]
+fn a_late_session_after_many_events_gets_a_fresh_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--queue-frames", "8"]);
+    let mut writer = server.session("lea");
+    for k in 0..20 {
+        writer.execute(settlement(3, format!("M{k}"))).unwrap();
+        if k % 7 == 0 {
+            let late = server.session("amy");
+            assert!(late.model() == writer.model(), "join after {k} events");
+        }
+    }
+    let late = server.session("amy");
+    assert!(late.model() == writer.model());
+}

@@ -536,6 +536,11 @@ fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Resu
     if let Some(snap) = snapshot.as_mut() {
         snap.since_bytes += frame.len();
         snap.since.push(frame.clone());
+        // Too long to replay to a joining session: the next join encodes
+        // the model afresh, and the frames are not kept meanwhile.
+        if snap.since.len() >= SINCE_FRAMES || snap.since_bytes >= SINCE_BYTES {
+            *snapshot = None;
+        }
     }
     // Sessions that see only their own clients get the event without the
     // rest (encoded once per manager).

@@ -17,7 +17,7 @@ use crate::store::backup::{BackupError, Header, Summary};
 use crate::store::{Command, Event, OpenError, Store, StoreError};
 
 /// `--server`: how a session finds its database.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerMode {
     /// Through a server if one is listening, else directly.
     Auto,

@@ -59,6 +59,13 @@ impl Server {
         Remote::connect(&self.socket, Some(login.into())).unwrap()
     }
 
+    /// The real binary as a session of this server's database.
+    fn cli(&self, db: &Path) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--db").arg(db).arg("--socket").arg(&self.socket);
+        c
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -275,13 +282,8 @@ fn users_are_authorized_by_role() {
     let mut lea = server.session("lea");
     lea.execute(settlement(3, "by the lead".into())).unwrap();
     // And through the command line: refused with exit 2, nothing changed.
-    let o = Command::new(BIN)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--socket",
-            server.socket.to_str().unwrap(),
-        ])
+    let o = server
+        .cli(&db)
         .args(["--claim-login", "amy", "offer", "C3", "crm", "proposal"])
         .output()
         .unwrap();
@@ -411,13 +413,8 @@ fn bad_frames_close_only_their_connection() {
     assert!(log.contains("larger than the limit"), "{log}");
     // A client killed in the middle of a command changes nothing else.
     for k in 0..5 {
-        let mut c = Command::new(BIN)
-            .args([
-                "--db",
-                db.to_str().unwrap(),
-                "--socket",
-                server.socket.to_str().unwrap(),
-            ])
+        let mut c = server
+            .cli(&db)
             .args([
                 "--claim-login",
                 "lea",
@@ -448,16 +445,7 @@ fn a_second_server_is_refused_and_sigterm_flushes() {
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
     let server = Server::trusting(dir.path(), &db);
-    let o = Command::new(BIN)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--socket",
-            server.socket.to_str().unwrap(),
-            "serve",
-        ])
-        .output()
-        .unwrap();
+    let o = server.cli(&db).arg("serve").output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("already serves this database"), "{}", stderr(&o));
     // Another socket, same database: the database lock refuses it.
@@ -515,13 +503,8 @@ fn kill_loop(rounds: usize) {
     let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
     for _round in 0..rounds {
         let server = Server::trusting(dir.path(), &db);
-        let mut writer = Command::new(BIN)
-            .args([
-                "--db",
-                db.to_str().unwrap(),
-                "--socket",
-                server.socket.to_str().unwrap(),
-            ])
+        let mut writer = server
+            .cli(&db)
             .args([
                 "--server",
                 "always",

@@ -250,54 +250,14 @@ impl Model {
             segments: self.segments.clone(),
             products: self.products.clone(),
             portrait: self.portrait.clone(),
-            clients: self
-                .clients
-                .iter()
-                .filter(|(c, _)| mine(c))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            persons: self
-                .persons
-                .iter()
-                .filter(|((c, _), _)| mine(c))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            aggregates: self
-                .aggregates
-                .iter()
-                .filter(|(c, _)| mine(c))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            offers: self
-                .offers
-                .iter()
-                .filter(|((c, _), _)| mine(c))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            tasks: self
-                .tasks
-                .iter()
-                .filter(|(_, t)| mine(&t.client))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            surveys: self
-                .surveys
-                .iter()
-                .filter(|(_, s)| mine(&s.client))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            tickets: self
-                .tickets
-                .iter()
-                .filter(|(_, t)| mine(&t.client))
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            marks: self
-                .marks
-                .iter()
-                .filter(|(k, _)| self.client_of_mark(k).is_some_and(|c| mine(&c)))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            clients: kept(&self.clients, |c, _| mine(c)),
+            persons: kept(&self.persons, |(c, _), _| mine(c)),
+            aggregates: kept(&self.aggregates, |c, _| mine(c)),
+            offers: kept(&self.offers, |(c, _), _| mine(c)),
+            tasks: kept(&self.tasks, |_, t| mine(&t.client)),
+            surveys: kept(&self.surveys, |_, s| mine(&s.client)),
+            tickets: kept(&self.tickets, |_, t| mine(&t.client)),
+            marks: kept(&self.marks, |k, _| self.client_of_mark(k).is_some_and(|c| mine(&c))),
             questionnaires: self.questionnaires.clone(),
             index: Index::default(),
         };
@@ -341,4 +301,12 @@ impl Model {
     pub(crate) fn insert_aggregate(&mut self, client: ClientId, aggregate: ClientAggregate) {
         self.aggregates.insert(client, aggregate);
     }
+}
+
+/// The entries of `map` that `keep` says yes to.
+fn kept<K: Ord + Clone, V: Clone>(map: &BTreeMap<K, V>, keep: impl Fn(&K, &V) -> bool) -> BTreeMap<K, V> {
+    map.iter()
+        .filter(|(k, v)| keep(k, v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }

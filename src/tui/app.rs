@@ -31,7 +31,7 @@ pub use tickets::TicketsState;
 use super::action::Action;
 use super::config::ConfigError;
 use super::form::{Field, FieldKind, Form};
-use super::fuzzy::{Search, fold};
+use super::fuzzy::{Hits, Search, fold};
 use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::theme::Theme;
 
@@ -274,7 +274,7 @@ pub struct App {
     pub filter_open: bool,
     pub filter: String,
     /// Filter hits, best first, with their scores.
-    hits: Option<Vec<(ClientId, i64)>>,
+    hits: Option<Hits>,
     /// Class totals over the filter hits (the pane shows them).
     filter_totals: Option<Totals>,
     pub rows: Vec<ClientId>,
@@ -425,7 +425,8 @@ impl App {
         self.reports.stale = true;
         let keep = self.rows.get(self.selected).copied();
         if !self.filter.trim().is_empty() {
-            self.hits = Some(self.search.filter(&self.filter, None));
+            let recycle = self.hits.take();
+            self.hits = Some(self.search.filter(&self.filter, recycle));
         }
         self.refresh_rows(keep);
         self.dirty = true;
@@ -484,7 +485,7 @@ impl App {
     }
 
     pub fn filter_hits(&self) -> Option<usize> {
-        self.hits.as_ref().map(Vec::len)
+        self.hits.as_ref().map(|h| h.ranked.len())
     }
 
     /// Class totals over the filter, when one is active.
@@ -497,11 +498,19 @@ impl App {
     fn recount(&mut self) {
         let filtered = self.hits.is_some() || self.manager_filter.is_some();
         self.filter_totals = filtered.then(|| {
-            let mut ids: Vec<ClientId> = self.rows.clone();
-            ids.sort_unstable();
+            let sorted;
+            let ids: &[ClientId] = match (&self.hits, self.manager_filter) {
+                (Some(h), None) => &h.ascending,
+                _ => {
+                    let mut rows = self.rows.clone();
+                    rows.sort_unstable();
+                    sorted = rows;
+                    &sorted
+                }
+            };
             let mut totals = Totals::default();
             let mut classes = self.engine.classes().clients.iter().peekable();
-            for id in ids {
+            for &id in ids {
                 while classes.next_if(|c| c.client < id).is_some() {}
                 if let Some(c) = classes.peek().filter(|c| c.client == id) {
                     totals.add(c);
@@ -599,15 +608,9 @@ impl App {
             }
         };
         match &mut self.overlay {
-            Overlay::None if self.filter_open => {
-                let before = self.filter.clone();
-                if edit(&mut self.filter) {
-                    // A longer pattern only narrows: search within the hits.
-                    let narrowing = self.filter.starts_with(&before) && !before.trim().is_empty();
-                    let within = if narrowing { self.hits.clone() } else { None };
-                    self.apply_filter(within.as_deref());
-                    self.dirty = true;
-                }
+            Overlay::None if self.filter_open && edit(&mut self.filter) => {
+                self.apply_filter();
+                self.dirty = true;
             }
             Overlay::Form(_, form) => {
                 if let Some(field) = form.focused()
@@ -682,7 +685,7 @@ impl App {
             Action::ClearFilter | Action::Cancel if self.filter_open || !self.filter.is_empty() => {
                 self.filter_open = false;
                 self.filter.clear();
-                self.apply_filter(None);
+                self.apply_filter();
             }
             Action::ClearFilter | Action::Cancel if self.manager_filter.is_some() && self.tab == Tab::Clients => {
                 self.show_manager(None);
@@ -782,7 +785,7 @@ impl App {
         if !self.filter.is_empty() {
             self.filter.clear();
             self.filter_open = false;
-            self.apply_filter(None);
+            self.apply_filter();
         }
         let manager = self.model().clients.get(&client).and_then(|c| c.manager);
         if self.manager_filter.is_some() && self.manager_filter != manager {
@@ -838,20 +841,20 @@ impl App {
         };
     }
 
-    fn apply_filter(&mut self, within: Option<&[(ClientId, i64)]>) {
+    /// Filters by the pattern (a longer pattern narrows the last hits:
+    /// the search keeps them).
+    fn apply_filter(&mut self) {
         if self.filter.trim().is_empty() {
-            self.hits = None;
+            if let Some(hits) = self.hits.take() {
+                self.search.give_back(hits);
+            }
             if self.sort == Column::Relevance {
                 self.sort = Column::Name;
                 self.descending = false;
             }
         } else {
-            let ids: Option<Vec<ClientId>> = within.map(|w| {
-                let mut v: Vec<ClientId> = w.iter().map(|(id, _)| *id).collect();
-                v.sort_unstable();
-                v
-            });
-            self.hits = Some(self.search.filter(&self.filter, ids.as_deref()));
+            let recycle = self.hits.take();
+            self.hits = Some(self.search.filter(&self.filter, recycle));
             self.sort = Column::Relevance;
             self.descending = true;
         }
@@ -877,10 +880,12 @@ impl App {
             self.manager_filter
                 .is_none_or(|m| model.clients.get(id).is_some_and(|c| c.manager == Some(m)))
         };
-        self.rows = match &self.hits {
-            Some(h) => h.iter().map(|(id, _)| *id).filter(shown).collect(),
-            None => model.clients.keys().copied().filter(shown).collect(),
-        };
+        // Refilled in place: the buffer outlives the keystroke.
+        self.rows.clear();
+        match &self.hits {
+            Some(h) => self.rows.extend(h.ranked.iter().map(|(id, _)| *id).filter(shown)),
+            None => self.rows.extend(model.clients.keys().copied().filter(shown)),
+        }
         self.recount();
         self.resort_keep(keep);
     }
@@ -899,13 +904,10 @@ impl App {
             Column::Relevance => {
                 if let Some(h) = &self.hits {
                     let manager = self.manager_filter;
-                    self.rows = h
-                        .iter()
-                        .map(|(id, _)| *id)
-                        .filter(|id| {
-                            manager.is_none_or(|m| model.clients.get(id).is_some_and(|c| c.manager == Some(m)))
-                        })
-                        .collect();
+                    self.rows.clear();
+                    self.rows.extend(h.ranked.iter().map(|(id, _)| *id).filter(|id| {
+                        manager.is_none_or(|m| model.clients.get(id).is_some_and(|c| c.manager == Some(m)))
+                    }));
                 }
             }
             Column::Name | Column::Segment | Column::Manager => {
@@ -1168,9 +1170,13 @@ impl App {
         self.engine.apply(model, &event.changes);
         self.refresh_next_due(&event.changes, &abc_before);
         let model = self.data.model();
+        // The filter also searches segment and contact-person names.
         for change in &event.changes {
-            if let Change::Client(c) = change {
-                self.search.update(model, c.id);
+            match change {
+                Change::Client(c) => self.search.update(model, c.id),
+                Change::Person(p) => self.search.update(model, p.client),
+                Change::Segment(_) => self.search = Search::build(model),
+                _ => {}
             }
         }
         self.history = None;
@@ -1195,7 +1201,8 @@ impl App {
         if self.filter.trim().is_empty() {
             self.refresh_rows(keep);
         } else {
-            self.hits = Some(self.search.filter(&self.filter, None));
+            let recycle = self.hits.take();
+            self.hits = Some(self.search.filter(&self.filter, recycle));
             self.refresh_rows(keep);
         }
     }

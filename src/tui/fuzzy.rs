@@ -6,6 +6,7 @@
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
+use memchr::memmem::Finder;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use rapport::domain::ClientId;
@@ -41,52 +42,90 @@ pub fn fold(s: &str) -> (String, Vec<usize>) {
     (out, map)
 }
 
+/// One client in the index: where its folded text sits in the arena.
 struct Entry {
     id: ClientId,
-    /// Folded name.
-    name: String,
-    /// Folded `ref · segment · contact persons`.
-    rest: String,
-    /// Folded name character → original name character.
-    name_map: Vec<usize>,
+    /// Folded name is `text[start..name_end]`; folded `ref · segment ·
+    /// contact persons` follows it up to `end`.
+    start: u32,
+    name_end: u32,
+    end: u32,
 }
 
+/// The clients that matched the last pattern: the pattern, and their
+/// entry positions in ascending order (a longer pattern searches only
+/// these, while `valid`).
+#[derive(Default)]
+struct Last {
+    valid: bool,
+    pattern: String,
+    positions: Vec<u32>,
+}
+
+/// Clients matching a pattern.
+#[derive(Debug, Clone, Default)]
+pub struct Hits {
+    /// Best first, ties by id.
+    pub ranked: Vec<(ClientId, i64)>,
+    /// The same clients in id order (totals merge with the class list).
+    pub ascending: Vec<ClientId>,
+}
+
+/// The filter's index. The folded text of every client lives in one
+/// arena, in id order, so a keystroke scans memory front to back instead
+/// of chasing 200,000 separate strings.
 pub struct Search {
+    text: String,
     entries: Vec<Entry>,
+    /// Folded name character → original name character, per entry.
+    name_maps: Vec<Vec<usize>>,
     matcher: SkimMatcherV2,
+    last: Last,
+    /// Each half's hits, kept for their buffers.
+    scratch: (Scored, Scored),
+    /// Hits handed back when the filter was cleared, for their buffers.
+    spare: Option<Hits>,
+    /// Candidates from this many on are scored on two threads.
+    parallel_from: usize,
 }
 
-fn entry(model: &Model, id: ClientId) -> Option<Entry> {
+/// Appends the folded text of one client to `text`.
+fn append(text: &mut String, model: &Model, id: ClientId) -> Option<(Entry, Vec<usize>)> {
     let c = model.clients.get(&id)?;
+    let start = text.len();
     let (name, name_map) = fold(&c.name);
-    let mut rest = fold(&c.reference).0;
+    text.push_str(&name);
+    let name_end = text.len();
+    text.push_str(&fold(&c.reference).0);
     if let Some(seg) = c.segment.and_then(|s| model.segments.get(&s)) {
-        rest.push_str(" · ");
-        rest.push_str(&fold(&seg.name).0);
+        text.push_str(" · ");
+        text.push_str(&fold(&seg.name).0);
     }
     for p in model.persons_of(id) {
-        rest.push_str(" · ");
-        rest.push_str(&fold(&p.name).0);
+        text.push_str(" · ");
+        text.push_str(&fold(&p.name).0);
     }
-    Some(Entry {
+    let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let entry = Entry {
         id,
-        name,
-        rest,
-        name_map,
-    })
+        start: offset(start),
+        name_end: offset(name_end),
+        end: offset(text.len()),
+    };
+    Some((entry, name_map))
 }
 
-/// Whether `pattern`'s characters occur in `hay` in order (bytes: both
-/// are folded, and a multi-byte character matches only itself).
-fn subsequence(hay: &str, pattern: &str) -> bool {
-    let mut h = hay.bytes();
-    pattern.bytes().all(|p| h.any(|c| c == p))
-}
-
-/// Whether `pattern` occurs in order across `name` then `rest`.
-fn subsequence_across(name: &str, rest: &str, pattern: &str) -> bool {
-    let mut h = name.bytes().chain(rest.bytes());
-    pattern.bytes().all(|p| h.any(|c| c == p))
+/// Whether `pattern`'s bytes occur in `hay` in order (both are folded,
+/// and a multi-byte character matches only itself).
+fn subsequence(hay: &[u8], pattern: &[u8]) -> bool {
+    let mut rest = hay;
+    for &p in pattern {
+        match memchr::memchr(p, rest) {
+            Some(i) => rest = rest.get(i + 1..).unwrap_or_default(),
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Ranking: matches in the name first (a run of the pattern before a
@@ -94,47 +133,120 @@ fn subsequence_across(name: &str, rest: &str, pattern: &str) -> bool {
 /// segment or contact persons. Higher is better.
 const TIER: i64 = 1 << 40;
 
+/// Fewer candidates than this are scored on one thread.
+const PARALLEL_FROM: usize = 20_000;
+
+/// Hits best first, and the entry positions that matched.
+type Scored = (Vec<(ClientId, i64)>, Vec<u32>);
+
+fn best_first(a: &(ClientId, i64), b: &(ClientId, i64)) -> std::cmp::Ordering {
+    b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// Appends the two best-first runs `a` and `b` to `out`, best first.
+fn merge(out: &mut Vec<(ClientId, i64)>, a: &[(ClientId, i64)], b: &[(ClientId, i64)]) {
+    out.reserve(a.len() + b.len());
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if best_first(x, y).is_le() => a.next(),
+            (Some(_), Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(hit) => out.push(*hit),
+            None => break,
+        }
+    }
+}
+
 impl Search {
     pub fn build(model: &Model) -> Search {
+        let mut text = String::with_capacity(model.clients.len() * 96);
+        let (entries, name_maps): (Vec<Entry>, _) = model
+            .clients
+            .keys()
+            .filter_map(|id| append(&mut text, model, *id))
+            .unzip();
+        // Buffers for the widest filter (a first keystroke matches most
+        // clients), sized now rather than grown during that keystroke.
+        let n = entries.len();
+        let half = || (Vec::with_capacity(n / 2 + 1), Vec::with_capacity(n / 2 + 1));
         Search {
-            entries: model.clients.keys().filter_map(|id| entry(model, *id)).collect(),
+            text,
+            entries,
+            name_maps,
             matcher: SkimMatcherV2::default(),
+            last: Last {
+                positions: Vec::with_capacity(n),
+                ..Last::default()
+            },
+            scratch: (half(), half()),
+            spare: Some(Hits {
+                ranked: Vec::with_capacity(n),
+                ascending: Vec::with_capacity(n),
+            }),
+            parallel_from: PARALLEL_FROM,
         }
     }
 
-    /// Re-reads one client (after an edit).
+    /// Re-reads one client (after an edit). Its new text goes to the end
+    /// of the arena; the old text stays until the arena is rebuilt.
     pub fn update(&mut self, model: &Model, id: ClientId) {
+        self.last.valid = false;
         let pos = self.entries.binary_search_by_key(&id, |e| e.id);
-        match (pos, entry(model, id)) {
-            (Ok(i), Some(e)) => self.entries[i] = e,
-            (Err(i), Some(e)) => self.entries.insert(i, e),
+        match (pos, append(&mut self.text, model, id)) {
+            (Ok(i), Some((e, map))) => {
+                self.entries[i] = e;
+                self.name_maps[i] = map;
+            }
+            (Err(i), Some((e, map))) => {
+                self.entries.insert(i, e);
+                self.name_maps.insert(i, map);
+            }
             (Ok(i), None) => {
                 self.entries.remove(i);
+                self.name_maps.remove(i);
             }
             (Err(_), None) => {}
         }
+        let live: usize = self.entries.iter().map(|e| (e.end - e.start) as usize).sum();
+        if self.text.len() > 2 * live + 4096 {
+            *self = Search::build(model);
+        }
+    }
+
+    fn slice(&self, from: u32, to: u32) -> &str {
+        self.text.get(from as usize..to as usize).unwrap_or_default()
+    }
+
+    fn name(&self, e: &Entry) -> &str {
+        self.slice(e.start, e.name_end)
+    }
+
+    fn position(&self, id: ClientId) -> Option<usize> {
+        self.entries.binary_search_by_key(&id, |e| e.id).ok()
     }
 
     /// The folded name of a client (a sort key).
     pub fn name_key(&self, id: ClientId) -> Option<&str> {
-        self.entries
-            .binary_search_by_key(&id, |e| e.id)
-            .ok()
-            .map(|i| self.entries[i].name.as_str())
+        self.position(id).map(|i| self.name(&self.entries[i]))
     }
 
-    fn score(&self, e: &Entry, pattern: &str) -> Option<i64> {
-        if !subsequence_across(&e.name, &e.rest, pattern) {
+    fn score(&self, e: &Entry, pattern: &str, run: &Finder) -> Option<i64> {
+        if !subsequence(self.slice(e.start, e.end).as_bytes(), pattern.as_bytes()) {
             return None;
         }
-        if let Some(pos) = e.name.find(pattern) {
+        let name = self.name(e);
+        if let Some(pos) = run.find(name.as_bytes()) {
             // A run in the name; earlier and at a word start is better.
-            let word_start = pos == 0 || e.name.as_bytes().get(pos - 1) == Some(&b' ');
+            let word_start = pos == 0 || name.as_bytes().get(pos - 1) == Some(&b' ');
             return Some(2 * TIER + i64::from(word_start) * 1000 - pos as i64);
         }
-        if subsequence(&e.name, pattern) {
+        if subsequence(name.as_bytes(), pattern.as_bytes()) {
             let s = if pattern.len() > 1 {
-                self.matcher.fuzzy_match(&e.name, pattern).unwrap_or(0)
+                self.matcher.fuzzy_match(name, pattern).unwrap_or(0)
             } else {
                 0
             };
@@ -143,72 +255,124 @@ impl Search {
         Some(0)
     }
 
-    /// The clients matching `pattern`, best first (ties by id). `within`
-    /// narrows an earlier result as the pattern grows.
-    pub fn filter(&self, pattern: &str, within: Option<&[ClientId]>) -> Vec<(ClientId, i64)> {
-        let (pattern, _) = fold(pattern.trim());
-        if pattern.is_empty() {
-            return self.entries.iter().map(|e| (e.id, 0)).collect();
+    /// Scores the entries at `positions` (ascending) into `out`: the hits
+    /// sorted best first, and the positions that matched (still ascending).
+    fn score_all(&self, positions: impl Iterator<Item = u32>, pattern: &str, out: &mut Scored) {
+        let (ranked, matched) = out;
+        let run = Finder::new(pattern.as_bytes());
+        for p in positions {
+            if let Some(e) = self.entries.get(p as usize)
+                && let Some(s) = self.score(e, pattern, &run)
+            {
+                ranked.push((e.id, s));
+                matched.push(p);
+            }
         }
-        let candidates: Vec<&Entry> = match within {
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| {
-                    self.entries
-                        .binary_search_by_key(id, |e| e.id)
-                        .ok()
-                        .map(|i| &self.entries[i])
-                })
-                .collect(),
-            None => self.entries.iter().collect(),
-        };
-        let score = |chunk: &[&Entry]| -> Vec<(ClientId, i64)> {
-            chunk
-                .iter()
-                .filter_map(|e| self.score(e, &pattern).map(|s| (e.id, s)))
-                .collect()
-        };
-        // Two cores: score the halves of a big list side by side.
-        let mut hits = if candidates.len() > 20_000 {
-            let (left, right) = candidates.split_at(candidates.len() / 2);
-            std::thread::scope(|s| {
-                let r = s.spawn(|| score(right));
-                let mut l = score(left);
-                l.extend(r.join().unwrap_or_default());
-                l
-            })
+        ranked.sort_unstable_by(best_first);
+    }
+
+    /// The clients matching `pattern`. A pattern that extends the last
+    /// one searches only the last one's hits: a longer pattern narrows.
+    /// `recycle` hands back the previous hits, whose buffers are reused:
+    /// allocating megabytes afresh per keystroke costs more than scoring.
+    pub fn filter(&mut self, pattern: &str, recycle: Option<Hits>) -> Hits {
+        let (pattern, _) = fold(pattern.trim());
+        let mut hits = recycle.or_else(|| self.spare.take()).unwrap_or_default();
+        hits.ranked.clear();
+        hits.ascending.clear();
+        if pattern.is_empty() {
+            self.last.valid = false;
+            hits.ranked.extend(self.entries.iter().map(|e| (e.id, 0)));
+            hits.ascending.extend(self.entries.iter().map(|e| e.id));
+            return hits;
+        }
+        let narrowing = self.last.valid && pattern.starts_with(&self.last.pattern);
+        let mut last = std::mem::take(&mut self.last);
+        let n = if narrowing {
+            last.positions.len()
         } else {
-            score(&candidates)
+            self.entries.len()
         };
-        hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let (mut left, mut right) = std::mem::take(&mut self.scratch);
+        for (ranked, matched) in [&mut left, &mut right] {
+            ranked.clear();
+            matched.clear();
+        }
+        {
+            let this = &*self;
+            let candidates = &last.positions;
+            let (pattern, narrowing) = (&pattern, narrowing);
+            let run = |range: std::ops::Range<usize>, out: &mut Scored| {
+                if narrowing {
+                    let slice = candidates.get(range).unwrap_or_default();
+                    this.score_all(slice.iter().copied(), pattern, out);
+                } else {
+                    this.score_all(range.filter_map(|p| u32::try_from(p).ok()), pattern, out);
+                }
+            };
+            // Two cores: each scores and sorts one half.
+            if n >= this.parallel_from {
+                let mid = n / 2;
+                std::thread::scope(|s| {
+                    s.spawn(|| run(mid..n, &mut right));
+                    run(0..mid, &mut left);
+                });
+            } else {
+                run(0..n, &mut left);
+            }
+        }
+        merge(&mut hits.ranked, &left.0, &right.0);
+        // The halves' positions are each ascending, the left ones first.
+        last.positions.clear();
+        last.positions.extend(left.1.iter().chain(&right.1));
+        hits.ascending.extend(
+            last.positions
+                .iter()
+                .filter_map(|p| self.entries.get(*p as usize).map(|e| e.id)),
+        );
+        last.pattern = pattern;
+        last.valid = true;
+        self.last = last;
+        self.scratch = (left, right);
         hits
+    }
+
+    /// Scores on two threads from `n` candidates on (tests take the
+    /// two-thread path on small data).
+    #[cfg(test)]
+    pub fn parallel_from(mut self, n: usize) -> Search {
+        self.parallel_from = n;
+        self
+    }
+
+    /// Takes back the hits of a cleared filter: the next filter reuses
+    /// their buffers.
+    pub fn give_back(&mut self, hits: Hits) {
+        self.spare = Some(hits);
     }
 
     /// Indexes of the characters of the client's name that `pattern`
     /// matched (none when it matched elsewhere).
     pub fn highlight(&self, id: ClientId, pattern: &str) -> Vec<usize> {
         let (pattern, _) = fold(pattern.trim());
-        let Some(e) = self
-            .entries
-            .binary_search_by_key(&id, |e| e.id)
-            .ok()
-            .map(|i| &self.entries[i])
-        else {
+        let Some(i) = self.position(id) else {
             return Vec::new();
         };
         if pattern.is_empty() {
             return Vec::new();
         }
-        let folded: Vec<usize> = if let Some(pos) = e.name.find(&pattern) {
-            let start = e.name.get(..pos).map_or(0, |p| p.chars().count());
+        let name = self.name(&self.entries[i]);
+        let folded: Vec<usize> = if let Some(pos) = name.find(&pattern) {
+            let start = name.get(..pos).map_or(0, |p| p.chars().count());
             (start..start + pattern.chars().count()).collect()
         } else {
-            match self.matcher.fuzzy_indices(&e.name, &pattern) {
+            match self.matcher.fuzzy_indices(name, &pattern) {
                 Some((_, idx)) => idx,
                 None => return Vec::new(),
             }
         };
-        let mut out: Vec<usize> = folded.into_iter().filter_map(|i| e.name_map.get(i).copied()).collect();
+        let map = &self.name_maps[i];
+        let mut out: Vec<usize> = folded.into_iter().filter_map(|i| map.get(i).copied()).collect();
         out.dedup();
         out
     }
@@ -231,7 +395,9 @@ mod tests {
 
     #[test]
     fn subsequence_prefilter() {
-        assert!(subsequence("muller & sohne", "mlr"));
-        assert!(!subsequence("muller", "rm"));
+        assert!(subsequence(b"muller & sohne", b"mlr"));
+        assert!(!subsequence(b"muller", b"rm"));
+        assert!(subsequence(b"muller", b""));
+        assert!(!subsequence(b"", b"m"));
     }
 }

@@ -223,6 +223,7 @@ fn run_interface(
         loaded.keymap,
         loaded.theme,
     );
+    app.set_card(loaded.card_open);
     if queue || loaded.start_queue {
         app.update(crate::tui::action::Action::TabQueue);
     }

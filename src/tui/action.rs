@@ -63,12 +63,13 @@ pub enum Action {
     ReportPeriodNext,
     ReportPeriodDates,
     ReportGroupNext,
+    ToggleCard,
     /// Unbinds a key in a user keymap.
     Noop,
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 59] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -126,6 +127,7 @@ impl Action {
         Action::ReportPeriodNext,
         Action::ReportPeriodDates,
         Action::ReportGroupNext,
+        Action::ToggleCard,
         Action::Noop,
     ];
 
@@ -187,6 +189,7 @@ impl Action {
             Action::MarkDone => "Mark the queue item done",
             Action::Snooze => "Snooze the queue item (+1, +7 or a date)",
             Action::OpenClient => "Jump to the item's client",
+            Action::ToggleCard => "Open or close the client card: persons, offers, tickets, contact log",
             Action::ToggleScope => "Show my clients' items or everyone's",
             Action::TabTickets => "Show the complaint tickets",
             Action::NewTicket => "Register a complaint",

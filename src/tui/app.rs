@@ -281,6 +281,11 @@ pub struct App {
     pub selected: usize,
     pub sort: Column,
     pub descending: bool,
+    /// The client card (persons, offers, tickets, contact log) beside
+    /// the list. Closed, a move in the list redraws two names and the
+    /// classes pane's client lines only (issue 4's bytes-per-move budget).
+    pub card_open: bool,
+    /// The card's contact log (read only while the card is open).
     pub contacts: Vec<ContactEntry>,
     pub status: Option<(String, Tone)>,
     pending: Vec<Key>,
@@ -341,6 +346,7 @@ impl App {
             selected: 0,
             sort: Column::Name,
             descending: false,
+            card_open: false,
             contacts: Vec::new(),
             status: None,
             pending: Vec::new(),
@@ -690,7 +696,12 @@ impl App {
             Action::ClearFilter | Action::Cancel if self.manager_filter.is_some() && self.tab == Tab::Clients => {
                 self.show_manager(None);
             }
+            // Esc backs out one level: the filter, the manager, the card.
+            Action::ClearFilter | Action::Cancel if self.card_open && self.tab == Tab::Clients => {
+                self.set_card(false);
+            }
             Action::Submit if self.filter_open => self.filter_open = false,
+            Action::ToggleCard if self.tab == Tab::Clients => self.set_card(!self.card_open),
             Action::SortNext => {
                 let i = Column::SORTABLE.iter().position(|c| *c == self.sort).unwrap_or(0);
                 let mut next = Column::SORTABLE[(i + 1) % Column::SORTABLE.len()];
@@ -792,6 +803,9 @@ impl App {
             self.manager_filter = None;
         }
         self.tab = Tab::Clients;
+        // Jumping to a client (from the queue, a ticket) is to act on it:
+        // its card shows the persons to call and what is open.
+        self.card_open = true;
         self.refresh_rows(Some(client));
     }
 
@@ -822,8 +836,19 @@ impl App {
         self.load_detail();
     }
 
-    /// Reads what the detail pane shows and the model does not hold.
+    /// Opens or closes the client card.
+    pub fn set_card(&mut self, open: bool) {
+        self.card_open = open;
+        self.load_detail();
+        self.dirty = true;
+    }
+
+    /// Reads what the card shows and the model does not hold.
     fn load_detail(&mut self) {
+        if !self.card_open {
+            self.contacts.clear();
+            return;
+        }
         self.contacts = match self.rows.get(self.selected) {
             Some(id) => match self.data.contacts_of(*id) {
                 Ok(mut c) => {

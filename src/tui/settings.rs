@@ -12,6 +12,8 @@ pub struct Loaded {
     pub keymap: Keymap,
     /// `start = "queue"`: open on the due-contacts queue.
     pub start_queue: bool,
+    /// `card = "open"`: the client card shows from the start.
+    pub card_open: bool,
     pub theme: Theme,
     pub errors: Vec<ConfigError>,
 }
@@ -28,6 +30,7 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
     let mut keymap_name = "default".to_string();
     let mut theme_name = "dark".to_string();
     let mut start_queue = false;
+    let mut card_open = false;
     if let Some((file, text)) = read(dir, "config.toml") {
         let mut doc = Doc::new(file, &text);
         let table = doc.parse();
@@ -61,7 +64,19 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
                         }
                     }
                 }
-                other => doc.error(key.span(), format!("unknown setting '{other}' (keymap, theme, start)")),
+                "card" => {
+                    if let Some(v) = string(&mut doc, value, "card") {
+                        match v {
+                            "open" => card_open = true,
+                            "closed" => card_open = false,
+                            _ => doc.error(value.span(), format!("unknown card setting '{v}' (open, closed)")),
+                        }
+                    }
+                }
+                other => doc.error(
+                    key.span(),
+                    format!("unknown setting '{other}' (keymap, theme, start, card)"),
+                ),
             }
         }
         errors.extend(doc.into_errors());
@@ -79,6 +94,7 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
     Loaded {
         keymap,
         start_queue,
+        card_open,
         theme,
         errors,
     }
@@ -94,23 +110,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("config.toml"),
-            "keymap = \"vim\"\ntheme = \"light\"\nstart = \"queue\"\n",
+            "keymap = \"vim\"\ntheme = \"light\"\nstart = \"queue\"\ncard = \"open\"\n",
         )
         .unwrap();
         let loaded = load(Some(dir.path()), Depth::TrueColor);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         assert!(loaded.start_queue);
+        assert!(loaded.card_open);
         assert_eq!(loaded.theme.name, "light");
         let j = Key::parse("j").unwrap();
         assert!(matches!(loaded.keymap.lookup(Mode::Clients, &[j]), Lookup::Run(_)));
 
         std::fs::write(
             dir.path().join("config.toml"),
-            "keymap = \"emacs\"\ntheme = 3\ncolour = \"x\"\n",
+            "keymap = \"emacs\"\ntheme = 3\ncolour = \"x\"\ncard = \"wide\"\n",
         )
         .unwrap();
         std::fs::write(dir.path().join("theme.toml"), "[colors]\nok = \"nope\"\n").unwrap();
         let loaded = load(Some(dir.path()), Depth::TrueColor);
+        assert!(!loaded.card_open);
         let text: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         let cfg = dir.path().join("config.toml").display().to_string();
         let theme = dir.path().join("theme.toml").display().to_string();
@@ -119,7 +137,8 @@ mod tests {
             vec![
                 format!("{cfg}:1:10: unknown keymap 'emacs' (default, vim)"),
                 format!("{cfg}:2:9: theme must be a string"),
-                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme, start)"),
+                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme, start, card)"),
+                format!("{cfg}:4:8: unknown card setting 'wide' (open, closed)"),
                 format!("{theme}:2:6: unknown colour 'nope' (a name, #rrggbb or 0–255)"),
             ]
         );

@@ -5,7 +5,7 @@
 //! on panic, and on SIGHUP/SIGTERM; a closed input (a dropped SSH
 //! connection) ends the session, which releases the database.
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, Write};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use crossterm::event::{self, Event, KeyEventKind};
@@ -143,7 +143,7 @@ pub fn run(app: &mut App) -> io::Result<()> {
 }
 
 /// Synchronized output around a frame: the terminal shows it all at once.
-fn sync_edges(backend: &mut CrosstermBackend<BufWriter<Stdout>>, begin: bool) -> io::Result<()> {
+pub fn sync_edges<W: Write>(backend: &mut CrosstermBackend<W>, begin: bool) -> io::Result<()> {
     if begin {
         queue!(backend, BeginSynchronizedUpdate)
     } else {

@@ -39,16 +39,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 label("  "),
                 Span::styled(k.status.as_str(), t.style("text")),
             ]));
+            // Values keep their columns from client to client: moving the
+            // selection rewrites the characters that differ, nothing more.
             lines.push(Line::from(vec![
                 label("Turnover "),
-                Span::styled(money(k.turnover), t.style("text")),
+                Span::styled(format!("{:>13}", money(k.turnover)), t.style("text")),
             ]));
-            let cv = k.cv.map_or("–".to_string(), |cv| format!("{cv:.4}"));
+            let cv = format!("{:<7}", k.cv.map_or("–".to_string(), |cv| format!("{cv:.4}")));
             let coop = k.cooperation_months.map_or("–".to_string(), |m| format!("{m} mo"));
             lines.push(Line::from(vec![
                 label("CV "),
                 Span::styled(cv, t.style("text")),
-                label("  Coop. "),
+                label(" Coop. "),
                 Span::styled(coop, t.style("text")),
             ]));
             let maturity = match k.maturity {

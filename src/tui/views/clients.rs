@@ -4,7 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
@@ -72,26 +72,28 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let c = model.clients.get(id)?;
             let k = classes.get(*id);
             let marks = app.highlight(*id);
+            // The selection covers the name cell only, in one style: a move
+            // then rewrites two names, not two coloured rows.
+            let selected = i == app.selected;
+            let (plain, matched) = if selected {
+                let s = t.selection();
+                (s, s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
+            } else {
+                (t.style("text"), t.style("matched"))
+            };
             let name: Line = if marks.is_empty() {
-                Line::from(Span::styled(c.name.clone(), t.style("text")))
+                Line::from(Span::styled(c.name.clone(), plain))
             } else {
                 Line::from(
                     c.name
                         .chars()
                         .enumerate()
-                        .map(|(j, ch)| {
-                            Span::styled(
-                                ch.to_string(),
-                                if marks.contains(&j) {
-                                    t.style("matched")
-                                } else {
-                                    t.style("text")
-                                },
-                            )
-                        })
+                        .map(|(j, ch)| Span::styled(ch.to_string(), if marks.contains(&j) { matched } else { plain }))
                         .collect::<Vec<_>>(),
                 )
             };
+            // The padding takes the name's style: one colour run per name.
+            let name = Cell::from(name).style(plain);
             let abc = k.and_then(|k| k.abc);
             let xyz = k.and_then(|k| k.xyz);
             let badge = Line::from(vec![
@@ -120,7 +122,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .and_then(|k| k.maturity)
                 .map_or(String::from("–"), |(u, n)| format!("{u}/{n}"));
             let turnover = k.map_or(0, |k| k.turnover);
-            let mut cells = vec![Cell::from(name)];
+            let mut cells = vec![name];
             if wide {
                 let seg = c
                     .segment
@@ -172,12 +174,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 };
                 cells.push(Cell::from(Span::styled(text, style)));
             }
-            let row = Row::new(cells);
-            Some(if i == app.selected {
-                row.style(t.selection())
-            } else {
-                row
-            })
+            Some(Row::new(cells))
         });
     let mut widths = vec![Constraint::Min(14)];
     if wide {

@@ -36,10 +36,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let right = if main.width >= 110 { 44 } else { 32 };
             let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
             clients::draw(frame, app, list);
-            let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
-            let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
-            detail::draw(frame, app, det);
-            classes_pane::draw(frame, app, pane);
+            if app.card_open {
+                let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
+                let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
+                detail::draw(frame, app, det);
+                classes_pane::draw(frame, app, pane);
+            } else {
+                classes_pane::draw(frame, app, side);
+            }
         }
         Tab::Matrix => matrix::draw(frame, app, main),
         Tab::Portfolio => portfolio::draw(frame, app, main),
@@ -134,17 +138,27 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     };
     let mode = app.mode();
     let hint_mode = if mode == Mode::Filter { Mode::Filter } else { mode };
-    let hints: Vec<String> = [
+    // Most useful first; what does not fit in about half the line is left
+    // to `?`, so that messages keep their room.
+    let room = area.width as usize * 55 / 100;
+    let mut hints = String::new();
+    for (action, label) in [
         (super::action::Action::Help, "help"),
         (super::action::Action::OpenFilter, "filter"),
+        (super::action::Action::ToggleCard, "card"),
         (super::action::Action::AddSettlement, "settlement"),
         (super::action::Action::Palette, "commands"),
         (super::action::Action::Quit, "quit"),
-    ]
-    .iter()
-    .filter_map(|(a, label)| app.keymap.key_for(hint_mode, *a).map(|k| format!("{k} {label}")))
-    .collect();
-    let hints = hints.join("  ");
+    ] {
+        let Some(key) = app.keymap.key_for(hint_mode, action) else {
+            continue;
+        };
+        let hint = format!("{}{key} {label}", if hints.is_empty() { "" } else { "  " });
+        if hints.chars().count() + hint.chars().count() > room {
+            break;
+        }
+        hints.push_str(&hint);
+    }
     let [left, right] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(hints.chars().count() as u16 + 1),

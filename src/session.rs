@@ -4,6 +4,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -12,7 +15,8 @@ use std::collections::BTreeMap;
 use crate::domain::*;
 use crate::kpi::{self, GroupBy, Period, Table};
 use crate::model::Model;
-use crate::server::client::{ConnectError, Remote};
+use crate::server::client::{ConnectError, Remote, Waker};
+use crate::server::protocol::Held;
 use crate::store::backup::{BackupError, Header, Summary};
 use crate::store::{Command, Event, OpenError, Store, StoreError};
 
@@ -56,6 +60,27 @@ pub enum SessionError {
 pub enum Session {
     Local(Store),
     Remote(Box<Remote>),
+    /// Handing a store opened here to a server started for it: the model
+    /// stays in memory (and on screen) meanwhile; a call that needs the
+    /// server waits for it.
+    Joining(Box<Joining>),
+}
+
+/// Starts (or finds) the server for the database and connects to it,
+/// saying which model the session holds. Runs on its own thread.
+pub type Connector = Box<dyn FnOnce(Held) -> Result<Remote, String> + Send>;
+
+/// How long a call waits for the server a hand-over started (it may take
+/// the day's backup before it listens).
+const JOIN_WAIT: Duration = Duration::from_secs(60);
+
+pub struct Joining {
+    model: Model,
+    joined: Receiver<Result<Remote, String>>,
+    /// Called when the connection is there (the interface wakes its loop).
+    waker: Arc<Mutex<Option<Waker>>>,
+    /// Why the hand-over failed, once it has.
+    failed: Option<String>,
 }
 
 /// Opens a session on `db` as `mode` says; `socket` is the server's socket.
@@ -87,11 +112,107 @@ impl Session {
         match self {
             Session::Local(s) => s.model(),
             Session::Remote(r) => r.model(),
+            Session::Joining(j) => &j.model,
         }
     }
 
     pub fn is_remote(&self) -> bool {
-        matches!(self, Session::Remote(_))
+        !matches!(self, Session::Local(_))
+    }
+
+    /// Hands a store opened here to a server: flushes and closes it
+    /// (releasing the database), keeps the model, and lets `connect` start
+    /// the server and join it on another thread. The session answers from
+    /// the model meanwhile; the first call that needs the server waits
+    /// for it. Does nothing on a session that is not local.
+    pub fn hand_over(&mut self, connect: Connector) -> Result<(), StoreError> {
+        let Session::Local(store) = self else {
+            return Ok(());
+        };
+        store.flush()?;
+        let (tx, joined) = mpsc::channel();
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let placeholder = Session::Joining(Box::new(Joining {
+            model: Model::default(),
+            joined,
+            waker: waker.clone(),
+            failed: None,
+        }));
+        let Session::Local(store) = std::mem::replace(self, placeholder) else {
+            return Ok(());
+        };
+        let (model, created) = store.into_model();
+        let have = Held {
+            created,
+            seq: model.counters.seq,
+        };
+        if let Session::Joining(j) = self {
+            j.model = model;
+        }
+        std::thread::spawn(move || {
+            let _ = tx.send(connect(have));
+            if let Ok(w) = waker.lock()
+                && let Some(w) = w.as_ref()
+            {
+                w();
+            }
+        });
+        Ok(())
+    }
+
+    /// Finishes a hand-over whose server answered (waiting up to `wait`):
+    /// the connection takes the model, or brings a newer one (then the
+    /// result is true: what was derived from the old model is stale).
+    fn settle(&mut self, wait: Option<Duration>) -> Result<bool, StoreError> {
+        let Session::Joining(j) = self else {
+            return Ok(false);
+        };
+        if let Some(reason) = &j.failed {
+            return Err(StoreError::Server(reason.clone()));
+        }
+        let outcome = match wait {
+            Some(wait) => j.joined.recv_timeout(wait).map_err(|e| match e {
+                RecvTimeoutError::Timeout => None,
+                RecvTimeoutError::Disconnected => Some("the hand-over to the server stopped".to_string()),
+            }),
+            None => j.joined.try_recv().map_err(|e| match e {
+                TryRecvError::Empty => None,
+                TryRecvError::Disconnected => Some("the hand-over to the server stopped".to_string()),
+            }),
+        };
+        let mut remote = match outcome {
+            Ok(Ok(remote)) => remote,
+            Ok(Err(reason)) | Err(Some(reason)) => {
+                j.failed = Some(reason.clone());
+                return Err(StoreError::Server(reason));
+            }
+            Err(None) if wait.is_some() => {
+                return Err(StoreError::Server(
+                    "the server for this database is still starting (it may be taking the day's backup); \
+                     nothing was changed, try again in a moment"
+                        .into(),
+                ));
+            }
+            Err(None) => return Ok(false),
+        };
+        let replaced = !remote.kept();
+        if remote.kept() {
+            remote.adopt(std::mem::take(&mut j.model));
+        }
+        if let Some(w) = j.waker.lock().ok().and_then(|mut w| w.take()) {
+            remote.set_waker(w);
+        }
+        *self = Session::Remote(Box::new(remote));
+        Ok(replaced)
+    }
+
+    /// The server connection, after a hand-over if one is under way.
+    fn remote(&mut self) -> Result<Option<&mut Remote>, StoreError> {
+        self.settle(Some(JOIN_WAIT))?;
+        Ok(match self {
+            Session::Remote(r) => Some(r),
+            _ => None,
+        })
     }
 
     /// Applies `cmd`. Directly it is recorded as `who`; through a server,
@@ -99,42 +220,51 @@ impl Session {
     pub fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
         match self {
             Session::Local(s) => s.execute(who, cmd),
-            Session::Remote(r) => r.execute(cmd),
+            _ => self.joined()?.execute(cmd),
         }
+    }
+
+    fn joined(&mut self) -> Result<&mut Remote, StoreError> {
+        self.remote()?
+            .ok_or_else(|| StoreError::Server("no server session".into()))
     }
 
     pub fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
         match self {
             Session::Local(s) => s.settlements_of(client),
-            Session::Remote(r) => r.settlements_of(client),
+            _ => self.joined()?.settlements_of(client),
         }
     }
 
     pub fn all_settlements(&mut self) -> Result<Vec<Settlement>, StoreError> {
         match self {
             Session::Local(s) => s.settlements().collect(),
-            Session::Remote(r) => r.all_settlements(),
+            _ => self.joined()?.all_settlements(),
         }
     }
 
     pub fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
         match self {
             Session::Local(s) => s.contacts_of(client),
-            Session::Remote(r) => r.contacts_of(client),
+            _ => self.joined()?.contacts_of(client),
         }
     }
 
     pub fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
         match self {
             Session::Local(s) => s.contacts_between(from, to),
-            Session::Remote(r) => r.contacts_between(from, to),
+            _ => self.joined()?.contacts_between(from, to),
         }
     }
 
     /// The logical backup of every record, as JSON lines.
     pub fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
+        if matches!(self, Session::Joining(_)) {
+            self.settle(Some(JOIN_WAIT))?;
+        }
         match self {
             Session::Local(s) => s.write_backup(out, taken),
+            Session::Joining(_) => Err(StoreError::Server("no server session".into()).into()),
             Session::Remote(r) => {
                 let mut counted = LineCounter {
                     out,
@@ -160,8 +290,10 @@ impl Session {
     /// model does not hold (the contact log, and the settlements of the
     /// few clients with several on one day).
     pub fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, StoreError> {
+        self.settle(Some(JOIN_WAIT))?;
         match self {
             Session::Local(store) => kpi_table_local(store, period, by),
+            Session::Joining(_) => Err(StoreError::Server("no server session".into())),
             Session::Remote(r) => {
                 let mut fetched = BTreeMap::new();
                 for client in kpi::clients_to_fetch(r.model(), period) {
@@ -179,8 +311,37 @@ impl Session {
     /// Other sessions' events since the last call (none when local).
     pub fn poll_events(&mut self) -> Vec<Event> {
         match self {
-            Session::Local(_) => Vec::new(),
+            Session::Local(_) | Session::Joining(_) => Vec::new(),
             Session::Remote(r) => r.poll_events(),
+        }
+    }
+
+    /// Completes a hand-over whose server has answered, without waiting.
+    /// True when the server brought a newer model than the one held (the
+    /// database changed in between): what was derived from it is stale.
+    pub fn poll_hand_over(&mut self) -> bool {
+        matches!(self.settle(None), Ok(true))
+    }
+
+    /// Why the connection to the server ended (or could not be made).
+    pub fn connection_lost(&self) -> Option<String> {
+        match self {
+            Session::Remote(r) => r.closed().map(str::to_string),
+            Session::Joining(j) => j.failed.clone(),
+            Session::Local(_) => None,
+        }
+    }
+
+    /// Lets the connection (once there) wake the caller's loop.
+    pub fn set_waker(&mut self, waker: Waker) {
+        match self {
+            Session::Remote(r) => r.set_waker(waker),
+            Session::Joining(j) => {
+                if let Ok(mut w) = j.waker.lock() {
+                    *w = Some(waker);
+                }
+            }
+            Session::Local(_) => {}
         }
     }
 
@@ -199,6 +360,10 @@ impl Session {
             Session::Remote(r) => {
                 // The socket closes with the process.
                 std::mem::forget(r);
+                Ok(())
+            }
+            Session::Joining(j) => {
+                std::mem::forget(j);
                 Ok(())
             }
         }

@@ -354,6 +354,7 @@ fn raw_hello(socket: &Path) -> UnixStream {
             protocol: PROTOCOL_VERSION,
             app: "test".into(),
             claimed_login: Some("lea".into()),
+            have: None,
         },
     )
     .unwrap();
@@ -389,6 +390,7 @@ fn bad_frames_close_only_their_connection() {
             protocol: PROTOCOL_VERSION + 1,
             app: "future".into(),
             claimed_login: None,
+            have: None,
         },
     )
     .unwrap();
@@ -688,4 +690,105 @@ fn a_late_session_after_many_events_gets_a_fresh_snapshot() {
     }
     let late = server.session("amy");
     assert!(late.model() == writer.model());
+}
+
+/// A session that opened the database itself hands it to a server it
+/// starts (what the interface's first session does after its first
+/// frame): it keeps answering from its model meanwhile, the server sends
+/// it no copy, and its next write goes through the server, where another
+/// session sees it.
+#[test]
+fn a_local_session_hands_its_database_to_a_server_and_keeps_its_model() {
+    use rapport::session::Session;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let store = Store::open(&db).unwrap();
+    let before = store.model().clone();
+    let mut session = Session::Local(store);
+    let (tx, started) = std::sync::mpsc::channel();
+    let (home, path) = (dir.path().to_path_buf(), db.clone());
+    session
+        .hand_over(Box::new(move |have| {
+            // The server opens the database: the session has released it.
+            let server = Server::trusting(&home, &path);
+            let joined =
+                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
+            tx.send(server).unwrap();
+            joined
+        }))
+        .unwrap();
+    assert!(session.is_remote());
+    assert_eq!(session.model(), &before, "the model must stay while the server starts");
+    // The write waits for the server, then goes through it.
+    let event = session.execute("lea", settlement(1, "HANDED-1".into())).unwrap();
+    assert!(matches!(session, Session::Remote(_)));
+    assert_eq!(event.seq, before.counters.seq + 1);
+    assert_eq!(session.model().counters.seq, event.seq);
+    let server = started.recv().unwrap();
+    let log = server.log();
+    assert!(log.contains("lea (lead) joined, keeping the model it had"), "{log}");
+    let mut other = server.session("ben");
+    catch_up(&mut other, event.seq);
+    assert_eq!(
+        other
+            .settlements_of(ClientId(1))
+            .unwrap()
+            .iter()
+            .filter(|s| s.doc == "HANDED-1")
+            .count(),
+        1
+    );
+}
+
+/// The database changed between the hand-over and the join (a command of
+/// another process got in first): the server sends its model after all,
+/// and the session says so, so that everything derived from the old
+/// model is rebuilt. A hand-over that fails is reported, not waited on.
+#[test]
+fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reported() {
+    use rapport::session::Session;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let mut session = Session::Local(Store::open(&db).unwrap());
+    let seq = session.model().counters.seq;
+    let (tx, started) = std::sync::mpsc::channel();
+    let (home, path) = (dir.path().to_path_buf(), db.clone());
+    session
+        .hand_over(Box::new(move |have| {
+            let mut direct = Store::open(&path).map_err(|e| e.to_string())?;
+            direct
+                .execute("lea", settlement(2, "FIRST-IN".into()))
+                .map_err(|e| e.to_string())?;
+            drop(direct);
+            let server = Server::trusting(&home, &path);
+            let joined =
+                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
+            tx.send(server).unwrap();
+            joined
+        }))
+        .unwrap();
+    let server = started.recv().unwrap();
+    let start = Instant::now();
+    while !session.poll_hand_over() {
+        assert!(matches!(session, Session::Joining(_)), "joined without a new model");
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(session.model().counters.seq, seq + 1);
+    assert!(!server.log().contains("keeping the model"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let mut session = Session::Local(Store::open(&db).unwrap());
+    session
+        .hand_over(Box::new(|_| Err("no server could be started".into())))
+        .unwrap();
+    let err = session.execute("lea", settlement(1, "NEVER".into())).unwrap_err();
+    assert!(err.to_string().contains("no server could be started"), "{err}");
+    assert_eq!(session.connection_lost().as_deref(), Some("no server could be started"));
+    // Nothing was written, and the database is free again.
+    let store = Store::open(&db).unwrap();
+    assert!(store.settlements().all(|s| s.unwrap().doc != "NEVER"));
 }

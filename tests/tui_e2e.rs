@@ -199,10 +199,12 @@ fn a_panic_restores_the_terminal_and_releases_the_database() {
     );
 }
 
-/// Two sessions on one database: the interface started a server for
-/// itself (`--server auto`), a command-line session goes through it, and
-/// what it records shows in the interface's list and classes pane without
-/// a keypress. When the interface quits, the server stops by itself.
+/// Two sessions on one database: the interface opened the database itself
+/// (`--server auto`, no server yet) and, after its first frame, handed it
+/// to a server it started, keeping its model; a command-line session goes
+/// through that server, and what it records shows in the interface's list
+/// and classes pane without a keypress. When the interface quits, the
+/// server stops by itself.
 #[test]
 fn another_sessions_change_shows_live() {
     let home = tempfile::tempdir().unwrap();
@@ -218,7 +220,17 @@ fn another_sessions_change_shows_live() {
         ),
     );
     tmux.wait_for("Clients · 300");
-    assert!(socket.exists(), "the interface did not start a server");
+    let log = socket.with_extension("log");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("joined")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the interface did not hand the database to a server"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("joined, keeping the model it had"), "{text}");
     let csv = home.path().join("new.csv");
     std::fs::write(
         &csv,

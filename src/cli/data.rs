@@ -187,28 +187,39 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                         },
                     )?;
                 }
-                if db.mode == ServerMode::Never {
-                    return run_interface(Session::Local(store), as_of, queue, None);
+                match db.mode {
+                    ServerMode::Never => return run_interface(Session::Local(store), as_of, queue, None, None),
+                    ServerMode::Auto => {
+                        let connect = crate::cli::serve::hand_over_to_server(&db, &path);
+                        let local = Session::Local(store);
+                        return run_interface(local, as_of, queue, Some((db, path)), Some(connect));
+                    }
+                    ServerMode::Always => store.close_without_freeing()?,
                 }
-                store.close_without_freeing()?;
             }
             Err(rapport::store::OpenError::Locked(_)) => {}
             Err(e) => return Err(Failure::system(e.to_string())),
         }
     }
+    if let Some((store, connect)) = crate::cli::serve::local_for_interface(&db, &path)? {
+        return run_interface(Session::Local(store), as_of, queue, Some((db, path)), Some(connect));
+    }
     let session = crate::cli::serve::session_for_interface(&db, &path)?;
-    run_interface(session, as_of, queue, Some((db, path)))
+    run_interface(session, as_of, queue, Some((db, path)), None)
 }
 
+/// Runs the interface on `session`; `target` is how it reconnects to a
+/// server it lost, `hand_over` how a local first session moves to one.
 fn run_interface(
     session: Session,
     as_of: Option<NaiveDate>,
     queue: bool,
     target: Option<(Target, PathBuf)>,
+    hand_over: Option<rapport::session::Connector>,
 ) -> CliResult {
     let who = match &session {
         Session::Remote(r) => r.login.clone(),
-        Session::Local(_) => current_login(),
+        Session::Local(_) | Session::Joining(_) => current_login(),
     };
     let depth = crate::tui::theme::Depth::from_env(
         std::env::var("NO_COLOR").ok().as_deref(),
@@ -228,6 +239,7 @@ fn run_interface(
         app.update(crate::tui::action::Action::TabQueue);
     }
     app.show_config_errors(loaded.errors);
+    app.hand_over = hand_over;
     app.panic_on_key = std::env::var_os("RAPPORT_PANIC_ON_KEY").is_some();
     if let Some((target, path)) = target {
         app.reconnect = Some(Box::new(move || {

@@ -7,7 +7,8 @@ use clap::Args;
 
 use super::{CliResult, Failure, Target};
 use rapport::server::client::{ConnectError, Remote};
-use rapport::session::{ServerMode, Session};
+use rapport::session::{Connector, ServerMode, Session};
+use rapport::store::{OpenError, Store};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -81,6 +82,40 @@ pub fn session_for_interface(target: &Target, db: &Path) -> Result<Session, Fail
     Remote::connect(&socket, claim)
         .map(|r| Session::Remote(Box::new(r)))
         .map_err(|e| Failure::system(e.to_string()))
+}
+
+/// What the interface's first session does in `auto` mode when no server
+/// answers: it opens the database itself (the first frame comes as fast
+/// as without a server) and, once that frame is up, hands it to a server
+/// it starts, keeping its model (`Session::hand_over`). `None` when a
+/// server answers or another process holds the database: then it joins
+/// or starts a server first, as `session_for_interface` does.
+pub fn local_for_interface(target: &Target, db: &Path) -> Result<Option<(Store, Connector)>, Failure> {
+    if target.mode != ServerMode::Auto {
+        return Ok(None);
+    }
+    let socket = target.socket(db);
+    if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+        return Ok(None);
+    }
+    let store = match Store::open(db) {
+        Ok(store) => store,
+        Err(OpenError::Locked(_)) => return Ok(None),
+        Err(e) => return Err(Failure::system(e.to_string())),
+    };
+    Ok(Some((store, hand_over_to_server(target, db))))
+}
+
+/// Starts the server for `db` (or finds one that won the race) and joins
+/// it, saying which model the session holds.
+pub fn hand_over_to_server(target: &Target, db: &Path) -> Connector {
+    let socket = target.socket(db);
+    let claim = target.claim_login.clone();
+    let db = db.to_path_buf();
+    Box::new(move |have| {
+        start_server(&db, &socket).map_err(|f| f.message().to_string())?;
+        Remote::connect_with(&socket, claim, Some(have)).map_err(|e| e.to_string())
+    })
 }
 
 /// Starts `rapport serve --exit-when-idle` detached from this terminal (its

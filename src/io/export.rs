@@ -131,7 +131,8 @@ fn product_code(model: &Model, id: ProductId) -> String {
 pub fn export(store: &mut Session, kind: Kind, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
     // A server sends them all first; a local store streams them below.
     let fetched = match (kind, &mut *store) {
-        (Kind::Settlements, Session::Remote(r)) => r.all_settlements()?,
+        (_, Session::Local(_)) => Vec::new(),
+        (Kind::Settlements, remote) => remote.all_settlements()?,
         _ => Vec::new(),
     };
     let store = &*store;
@@ -189,7 +190,7 @@ pub fn export(store: &mut Session, kind: Kind, format: Format, out: &mut dyn Wri
         Kind::Settlements => {
             let settlements: Box<dyn Iterator<Item = Result<Settlement, StoreError>>> = match store {
                 Session::Local(local) => Box::new(local.settlements()),
-                Session::Remote(_) => Box::new(fetched.into_iter().map(Ok)),
+                Session::Remote(_) | Session::Joining(_) => Box::new(fetched.into_iter().map(Ok)),
             };
             for s in settlements {
                 let s = s?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::protocol::{self, FrameError, MAX_SNAPSHOT, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
+use super::protocol::{self, FrameError, Held, MAX_SNAPSHOT, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
 use crate::domain::*;
 use crate::model::Model;
 use crate::store::{Command, Event, StoreError, codec};
@@ -47,6 +47,9 @@ pub struct Remote {
     /// Events received while waiting for an answer, not yet handed out.
     pending: Vec<Event>,
     closed: Option<String>,
+    /// The server let this session keep the model it holds: `adopt`
+    /// hands it over before anything else is done with this `Remote`.
+    kept: bool,
     pub login: String,
     pub manager: Option<ManagerId>,
     pub role: Role,
@@ -56,6 +59,16 @@ impl Remote {
     /// Connects, says hello, and receives the model. `claimed_login` is
     /// for servers started with `--trust-claimed-logins` (tests).
     pub fn connect(socket: &Path, claimed_login: Option<String>) -> Result<Remote, ConnectError> {
+        Remote::connect_with(socket, claimed_login, None)
+    }
+
+    /// `connect`, saying which model the session holds (`have`): when it
+    /// is the server's, nothing is sent and `kept()` is true.
+    pub fn connect_with(
+        socket: &Path,
+        claimed_login: Option<String>,
+        have: Option<Held>,
+    ) -> Result<Remote, ConnectError> {
         let failed = |reason: String| ConnectError::Failed {
             socket: socket.to_path_buf(),
             reason,
@@ -67,10 +80,11 @@ impl Remote {
                 protocol: PROTOCOL_VERSION,
                 app: format!("rapport {}", env!("CARGO_PKG_VERSION")),
                 claimed_login,
+                have,
             },
         )
         .map_err(|e| failed(e.to_string()))?;
-        let (login, manager, role, len, seq) = match protocol::read_frame::<ToSession>(&mut stream) {
+        let (login, manager, role, len, seq, kept) = match protocol::read_frame::<ToSession>(&mut stream) {
             Ok(ToSession::Welcome {
                 protocol: _,
                 login,
@@ -78,7 +92,8 @@ impl Remote {
                 role,
                 snapshot_len,
                 seq,
-            }) => (login, manager, role, snapshot_len, seq),
+                kept,
+            }) => (login, manager, role, snapshot_len, seq, kept),
             Ok(ToSession::Refused(reason)) => {
                 return Err(ConnectError::Refused {
                     socket: socket.to_path_buf(),
@@ -95,19 +110,28 @@ impl Remote {
             }
             Err(e) => return Err(failed(e.to_string())),
         };
-        if len > MAX_SNAPSHOT {
-            return Err(failed(format!("a snapshot of {len} bytes is beyond the limit")));
+        if kept && have.is_none_or(|h| h.seq != seq) {
+            return Err(failed("it let the session keep a model it does not hold".into()));
         }
-        let mut bytes = Vec::new();
-        (&mut stream)
-            .take(len)
-            .read_to_end(&mut bytes)
-            .map_err(|e| failed(format!("receiving the model: {e}")))?;
-        if bytes.len() as u64 != len {
-            return Err(failed("the connection closed while sending the model".into()));
-        }
-        let snapshot = codec::decode_snapshot(&bytes).map_err(|e| failed(format!("the model does not decode: {e}")))?;
-        drop(bytes);
+        let model = if kept {
+            // A placeholder until `adopt`.
+            Model::default()
+        } else {
+            if len > MAX_SNAPSHOT {
+                return Err(failed(format!("a snapshot of {len} bytes is beyond the limit")));
+            }
+            let mut bytes = Vec::new();
+            (&mut stream)
+                .take(len)
+                .read_to_end(&mut bytes)
+                .map_err(|e| failed(format!("receiving the model: {e}")))?;
+            if bytes.len() as u64 != len {
+                return Err(failed("the connection closed while sending the model".into()));
+            }
+            codec::decode_snapshot(&bytes)
+                .map_err(|e| failed(format!("the model does not decode: {e}")))?
+                .model
+        };
         let reader = stream.try_clone().map_err(|e| failed(e.to_string()))?;
         let (tx, inbox) = mpsc::channel();
         let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
@@ -136,20 +160,21 @@ impl Remote {
         });
         let mut remote = Remote {
             socket: socket.to_path_buf(),
-            model: snapshot.model,
+            model,
             stream,
             inbox,
             waker,
             next_id: 1,
             pending: Vec::new(),
             closed: None,
+            kept,
             login,
             manager,
             role,
         };
         // The events between the snapshot and now are history, not news:
         // apply them before handing out the model.
-        while remote.model.counters.seq < seq {
+        while !kept && remote.model.counters.seq < seq {
             match remote.inbox.recv() {
                 Ok(Incoming::Msg(ToSession::Event(e))) => remote.apply(&e),
                 Ok(Incoming::Msg(_)) => {}
@@ -162,6 +187,17 @@ impl Remote {
 
     pub fn socket(&self) -> &Path {
         &self.socket
+    }
+
+    /// Whether the server let this session keep the model it holds.
+    pub fn kept(&self) -> bool {
+        self.kept
+    }
+
+    /// Takes the model the session held when it said hello (after `kept`).
+    pub fn adopt(&mut self, model: Model) {
+        self.model = model;
+        self.kept = false;
     }
 
     pub fn model(&self) -> &Model {

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use crate::domain::{ClientId, ManagerId, Role};
 use crate::store::{Store, StoreError};
 use auth::User;
-use protocol::{FrameError, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
+use protocol::{FrameError, Held, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
 
 /// Encoded bytes ready for a socket, shared by every session they go to.
 type Frame = Arc<Vec<u8>>;
@@ -325,7 +325,8 @@ fn peer_login(stream: &UnixStream) -> Result<(String, bool), String> {
 /// in with their role. The user the server runs as owns the database
 /// files and could open them directly: they come in as a lead even when
 /// not a manager (how one person works on their own database).
-fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<User, String> {
+/// The user, and the model their session says it holds.
+fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Held>), String> {
     let hello = match protocol::read_frame::<ToServer>(stream) {
         Ok(h) => h,
         // A probe (a session waiting for the server to come up): no news.
@@ -336,6 +337,7 @@ fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<User, String> {
         protocol,
         app,
         claimed_login,
+        have,
     } = hello
     else {
         return Err("the first frame was not a hello".into());
@@ -352,16 +354,22 @@ fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<User, String> {
     };
     let core = shared.core().ok_or("the server is stopping")?;
     match core.store.model().manager_by_login(&login) {
-        Some(m) => Ok(User {
-            login,
-            manager: Some(m.id),
-            role: m.role,
-        }),
-        None if owner => Ok(User {
-            login,
-            manager: None,
-            role: Role::Lead,
-        }),
+        Some(m) => Ok((
+            User {
+                login,
+                manager: Some(m.id),
+                role: m.role,
+            },
+            have,
+        )),
+        None if owner => Ok((
+            User {
+                login,
+                manager: None,
+                role: Role::Lead,
+            },
+            have,
+        )),
         None => Err(format!(
             "user '{login}' is not a manager of this database; a lead adds them with \
              `rapport import managers` (login,name,role)"
@@ -379,7 +387,7 @@ fn send_now(stream: &mut UnixStream, msg: &ToSession) {
 fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
-    let user = match welcome(shared, &mut stream) {
+    let (user, have) = match welcome(shared, &mut stream) {
         Ok(u) => u,
         Err(reason) if reason.is_empty() => return,
         Err(reason) => {
@@ -389,6 +397,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         }
     };
     let _ = stream.set_read_timeout(None);
+    let kept;
     // Room for the welcome and the snapshot at least.
     let (queue, outbox) = mpsc::sync_channel::<Frame>(shared.config.queue_frames.max(2));
     let (Ok(writer), Ok(handle)) = (stream.try_clone(), stream.try_clone()) else {
@@ -413,7 +422,15 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     {
         let Some(mut core) = shared.core() else { return };
         let room = shared.config.queue_frames.saturating_sub(2);
+        // A session that opened the database itself and handed it over
+        // keeps its model if it is this one, whole and current.
+        let now = Held {
+            created: core.store.created(),
+            seq: core.store.model().counters.seq,
+        };
+        kept = sees.is_none() && have == Some(now);
         let joined = match sees {
+            _ if kept => Ok((Arc::new(Vec::new()), Vec::new())),
             // Their own share of the model, encoded for them.
             Some(m) => {
                 let model = core.store.model().only_of(m);
@@ -437,12 +454,15 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
             manager: user.manager,
             role: user.role,
             snapshot_len: snapshot.len() as u64,
-            seq: core.store.model().counters.seq,
+            seq: now.seq,
+            kept,
         };
         let Ok(frame) = protocol::frame(&welcome) else { return };
         // The queue is new and empty: all fit (`join_frames` saw to it).
         let _ = queue.try_send(Arc::new(frame));
-        let _ = queue.try_send(snapshot);
+        if !kept {
+            let _ = queue.try_send(snapshot);
+        }
         for event in since {
             let _ = queue.try_send(event);
         }
@@ -456,9 +476,10 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     }
     shared.welcomed.fetch_add(1, Ordering::SeqCst);
     log(&format!(
-        "session {id}: {} ({}) joined",
+        "session {id}: {} ({}) joined{}",
         user.login,
-        if user.role == Role::Lead { "lead" } else { "manager" }
+        if user.role == Role::Lead { "lead" } else { "manager" },
+        if kept { ", keeping the model it had" } else { "" }
     ));
     let reason = serve_session(shared, &mut stream, &user, sees, &queue);
     if let Some(mut core) = shared.core() {

@@ -21,7 +21,17 @@ use crate::store::codec::{self, CodecError, Record};
 use crate::store::{Command, CommandError, Event};
 
 /// Bump when a message changes shape or meaning.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// A model a session already holds: the database it was read from (its
+/// creation time) and its sequence number. A session that opened the
+/// database itself and then handed it to a server says so in its hello,
+/// and keeps its model instead of receiving a copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub created: NaiveDateTime,
+    pub seq: u64,
+}
 
 /// The largest frame either side accepts: a whole import fits (a
 /// 100,000-row settlement file is a few MiB), a bogus length does not make
@@ -42,6 +52,8 @@ pub enum ToServer {
         /// `--trust-claimed-logins` (tests run many "users" from one Unix
         /// account); otherwise the login comes from the socket's peer uid.
         claimed_login: Option<String>,
+        /// The model the session holds, if any.
+        have: Option<Held>,
     },
     Execute {
         id: u64,
@@ -94,6 +106,9 @@ pub enum ToSession {
         /// it bring it to `seq`, the server's sequence number now.
         snapshot_len: u64,
         seq: u64,
+        /// The model the session holds is current and whole: no snapshot
+        /// or events follow, the session keeps it.
+        kept: bool,
     },
     Refused(String),
     /// An applied command, to every session, in sequence order.
@@ -187,6 +202,10 @@ mod tests {
             protocol: PROTOCOL_VERSION,
             app: "test".into(),
             claimed_login: Some("anna".into()),
+            have: Some(Held {
+                created: NaiveDateTime::default(),
+                seq: 7,
+            }),
         }
     }
 

@@ -195,6 +195,26 @@ impl Store {
         Ok(())
     }
 
+    /// When the database was created: with the sequence number, what
+    /// identifies a state of it.
+    pub fn created(&self) -> NaiveDateTime {
+        self.created
+    }
+
+    /// Writes everything to disk (each command already is; this is for
+    /// a hand-over to another process).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Closes the database (releasing its lock) and keeps the model: a
+    /// session handing the database to a server. Call `flush` first.
+    pub fn into_model(self) -> (Model, NaiveDateTime) {
+        let Store { model, created, .. } = self;
+        (model, created)
+    }
+
     /// Flushes and closes the database but leaves the in-memory model
     /// allocated: for a process about to exit, which frees it at once.
     pub fn close_without_freeing(self) -> Result<(), StoreError> {

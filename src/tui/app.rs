@@ -15,7 +15,7 @@ use rapport::domain::*;
 use rapport::kpi::{GroupBy, Period, Table};
 use rapport::model::{Change, Model};
 use rapport::server::client::Waker;
-use rapport::session::Session;
+use rapport::session::{Connector, Session};
 use rapport::store::{Command, Event, Store, StoreError};
 
 mod matrix;
@@ -55,6 +55,15 @@ pub trait Data {
     }
     /// Lets a server session wake the loop when events arrive.
     fn set_waker(&mut self, _waker: Waker) {}
+    /// Moves a local session to a server (see `Session::hand_over`).
+    fn hand_over(&mut self, _connect: Connector) -> Result<(), String> {
+        Err("only a session on a store opened here can be handed over".into())
+    }
+    /// Completes a hand-over that is ready; true when the server brought
+    /// a newer model (everything derived from the old one is stale).
+    fn poll_hand_over(&mut self) -> bool {
+        false
+    }
     /// The session ends: keep what makes the next one start fast, and take
     /// the day's automatic backup if there is none yet.
     fn close(&mut self, today: NaiveDate) -> Result<(), String>;
@@ -102,21 +111,22 @@ impl Data for Session {
         Session::poll_events(self)
     }
     fn connection_lost(&self) -> Option<String> {
-        match self {
-            Session::Remote(r) => r.closed().map(str::to_string),
-            Session::Local(_) => None,
-        }
+        Session::connection_lost(self)
     }
     fn set_waker(&mut self, waker: Waker) {
-        if let Session::Remote(r) = self {
-            r.set_waker(waker);
-        }
+        Session::set_waker(self, waker);
+    }
+    fn hand_over(&mut self, connect: Connector) -> Result<(), String> {
+        Session::hand_over(self, connect).map_err(|e| e.to_string())
+    }
+    fn poll_hand_over(&mut self) -> bool {
+        Session::poll_hand_over(self)
     }
     fn close(&mut self, today: NaiveDate) -> Result<(), String> {
         match self {
             Session::Local(store) => Data::close(store, today),
             // The server keeps its own snapshot and backups.
-            Session::Remote(_) => Ok(()),
+            Session::Remote(_) | Session::Joining(_) => Ok(()),
         }
     }
 }
@@ -314,6 +324,9 @@ pub struct App {
     /// How a server session reconnects when its connection is lost (set by
     /// the command line; a local session has none).
     pub reconnect: Option<Reconnect>,
+    /// Set on a first session that opened the database itself: after the
+    /// first frame it hands the database to a server (and keeps its model).
+    pub hand_over: Option<Connector>,
     /// Wakes the loop when a server pushes something.
     waker: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
 }
@@ -366,6 +379,7 @@ impl App {
             manager_filter: None,
             panic_on_key: false,
             reconnect: None,
+            hand_over: None,
             waker: None,
         };
         app.queue.scope = app.default_scope();
@@ -384,6 +398,9 @@ impl App {
     /// Applies what other sessions changed (pushed by the server); on a
     /// lost connection, reconnects and starts again from a fresh copy.
     pub fn remote_events(&mut self) {
+        if self.data.poll_hand_over() {
+            self.rebuild();
+        }
         for event in self.data.poll_events() {
             self.applied(&event);
         }
@@ -415,11 +432,17 @@ impl App {
     /// Starts again from `data` (a new server session): everything derived
     /// from the model is rebuilt; the view, filter and selection stay.
     fn replace_data(&mut self, data: Box<dyn Data>) {
-        let as_of = self.as_of();
         self.data = data;
         if let Some(w) = self.waker.clone() {
             self.data.set_waker(Box::new(move || w()));
         }
+        self.rebuild();
+    }
+
+    /// Rebuilds everything derived from the model (it was replaced); the
+    /// view, filter and selection stay.
+    fn rebuild(&mut self) {
+        let as_of = self.as_of();
         let model = self.data.model();
         self.engine = Engine::new(model, as_of);
         self.search = Search::build(model);
@@ -471,14 +494,28 @@ impl App {
         self.next_due.as_ref().map(|m| m.get(&client).copied()).ok_or(())
     }
 
-    /// Work left for after the first frame; true when it changed what shows.
+    /// Work left for after the first frame, a step per call; true when it
+    /// changed what shows.
     pub fn finish_loading(&mut self) -> bool {
-        if self.next_due.is_some() {
-            return false;
+        if self.next_due.is_none() {
+            self.load_next_due();
+            self.dirty = true;
+            return true;
         }
-        self.load_next_due();
-        self.dirty = true;
-        true
+        // Then a first session that opened the database itself hands it to
+        // a server (started now, it does not slow the steps above).
+        let Some(connect) = self.hand_over.take() else {
+            return false;
+        };
+        if let Err(e) = self.data.hand_over(connect) {
+            self.set_status(format!("Cannot hand the database to a server: {e}"), Tone::Error);
+            self.dirty = true;
+            return true;
+        }
+        if let Some(w) = self.waker.clone() {
+            self.data.set_waker(Box::new(move || w()));
+        }
+        false
     }
 
     fn load_next_due(&mut self) {

@@ -25,7 +25,7 @@ if [ "$quick" != "--quick" ]; then
 fi
 echo "== TUI on the 100k data: filter keystroke, bytes per move and idle, matrix"
 cargo test -q --release --bin rapport perf_100k -- --ignored --nocapture 2>&1 | grep -vE "^(running|test |$)|test result" || true
-echo "== start-up to first frame: directly (--server never), first session starting a server, joining one"
+echo "== start-up to first frame: directly (--server never), first session (opens the database, hands it to a server after the frame), joining a server"
 RAPPORT_SERVER=never bash scripts/startup.sh "$db"
 bash scripts/startup.sh "$db"
 target/release/rapport --db "$db" serve >/dev/null 2>&1 &

@@ -526,6 +526,24 @@ fn perf_100k() {
         median(moves.clone()),
         moves.iter().copied().fold(0.0, f64::max)
     );
+    // With the client card open, for comparison (it follows the selection).
+    app.set_card(true);
+    terminal.draw(|f| views::draw(f, &app)).unwrap();
+    let mut card_moves = Vec::new();
+    for _ in 0..10 {
+        app.dirty = false;
+        let before = *count.0.lock().unwrap();
+        let (tx, rx) = mpsc::channel();
+        tx.send(Input::Key(key(KeyCode::Down))).unwrap();
+        tx.send(Input::Closed).unwrap();
+        run_loop(&mut terminal, &mut app, &rx, sync_edges).unwrap();
+        card_moves.push((*count.0.lock().unwrap() - before) as f64);
+    }
+    println!(
+        "bytes per one-row move with the client card open: median {}",
+        median(card_moves)
+    );
+    app.set_card(false);
     // Where they go: cells that change on a move, by region.
     let before_buf = render(&app, 120, 40).backend().buffer().clone();
     app.key(key(KeyCode::Down));

@@ -322,8 +322,9 @@ fn other_views_snapshots() {
 fn every_size_renders_without_panicking() {
     let mut f = fixture();
     let heights = [0u16, 1, 2, 3, 14, 15, 16, 24, 40, 60];
-    let setups: [&dyn Fn(&mut App); 10] = [
+    let setups: [&dyn Fn(&mut App); 11] = [
         &|_| {},
+        &|a| a.set_card(true),
         &|a| press(a, "/mul"),
         &|a| press(a, "?"),
         &|a| press(a, "a"),

@@ -161,11 +161,11 @@ impl Session {
     }
 
     /// Finishes a hand-over whose server answered (waiting up to `wait`):
-    /// the connection takes the model, or brings a newer one (then the
-    /// result is true: what was derived from the old model is stale).
-    fn settle(&mut self, wait: Option<Duration>) -> Result<bool, StoreError> {
+    /// the connection takes the model, or brings a newer one (see
+    /// `poll_hand_over`).
+    fn settle(&mut self, wait: Option<Duration>) -> Result<(), StoreError> {
         let Session::Joining(j) = self else {
-            return Ok(false);
+            return Ok(());
         };
         if let Some(reason) = &j.failed {
             return Err(StoreError::Server(reason.clone()));
@@ -193,9 +193,8 @@ impl Session {
                         .into(),
                 ));
             }
-            Err(None) => return Ok(false),
+            Err(None) => return Ok(()),
         };
-        let replaced = !remote.kept();
         if remote.kept() {
             remote.adopt(std::mem::take(&mut j.model));
         }
@@ -203,7 +202,7 @@ impl Session {
             remote.set_waker(w);
         }
         *self = Session::Remote(Box::new(remote));
-        Ok(replaced)
+        Ok(())
     }
 
     /// The server connection, after a hand-over if one is under way.
@@ -317,10 +316,16 @@ impl Session {
     }
 
     /// Completes a hand-over whose server has answered, without waiting.
-    /// True when the server brought a newer model than the one held (the
-    /// database changed in between): what was derived from it is stale.
+    /// True (once) when the hand-over is done and the server brought a
+    /// newer model than the one held (the database changed in between):
+    /// what was derived from it is stale. Also true after a call that
+    /// waited for the hand-over.
     pub fn poll_hand_over(&mut self) -> bool {
-        matches!(self.settle(None), Ok(true))
+        let _ = self.settle(None);
+        match self {
+            Session::Remote(r) => r.take_replaced(),
+            _ => false,
+        }
     }
 
     /// Why the connection to the server ended (or could not be made).

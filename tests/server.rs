@@ -777,7 +777,35 @@ fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reporte
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(session.model().counters.seq, seq + 1);
+    assert!(!session.poll_hand_over(), "reported once");
     assert!(!server.log().contains("keeping the model"));
+    drop(server);
+
+    // The same, noticed by a write that waited for the hand-over.
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let mut session = Session::Local(Store::open(&db).unwrap());
+    let (tx, started) = std::sync::mpsc::channel();
+    let (home, path) = (dir.path().to_path_buf(), db.clone());
+    session
+        .hand_over(Box::new(move |have| {
+            let mut direct = Store::open(&path).map_err(|e| e.to_string())?;
+            direct
+                .execute("lea", settlement(2, "FIRST-IN".into()))
+                .map_err(|e| e.to_string())?;
+            drop(direct);
+            let server = Server::trusting(&home, &path);
+            let joined =
+                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
+            tx.send(server).unwrap();
+            joined
+        }))
+        .unwrap();
+    let event = session.execute("lea", settlement(1, "AFTER".into())).unwrap();
+    assert_eq!(event.seq, seq + 2);
+    assert!(session.poll_hand_over(), "the newer model went unnoticed");
+    assert!(!session.poll_hand_over());
+    drop(started.recv().unwrap());
 
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());

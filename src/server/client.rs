@@ -50,6 +50,8 @@ pub struct Remote {
     /// The server let this session keep the model it holds: `adopt`
     /// hands it over before anything else is done with this `Remote`.
     kept: bool,
+    /// The session offered a model and the server sent a newer one.
+    replaced: bool,
     pub login: String,
     pub manager: Option<ManagerId>,
     pub role: Role,
@@ -168,6 +170,7 @@ impl Remote {
             pending: Vec::new(),
             closed: None,
             kept,
+            replaced: have.is_some() && !kept,
             login,
             manager,
             role,
@@ -192,6 +195,12 @@ impl Remote {
     /// Whether the server let this session keep the model it holds.
     pub fn kept(&self) -> bool {
         self.kept
+    }
+
+    /// Whether the session offered its model and got a newer one instead
+    /// (once: what was derived from the old model must be rebuilt).
+    pub fn take_replaced(&mut self) -> bool {
+        std::mem::take(&mut self.replaced)
     }
 
     /// Takes the model the session held when it said hello (after `kept`).

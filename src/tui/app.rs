@@ -398,9 +398,7 @@ impl App {
     /// Applies what other sessions changed (pushed by the server); on a
     /// lost connection, reconnects and starts again from a fresh copy.
     pub fn remote_events(&mut self) {
-        if self.data.poll_hand_over() {
-            self.rebuild();
-        }
+        self.catch_up_hand_over();
         for event in self.data.poll_events() {
             self.applied(&event);
         }
@@ -427,6 +425,15 @@ impl App {
             }
         }
         self.dirty = true;
+    }
+
+    /// Completes a hand-over to a server that is ready; rebuilds what was
+    /// derived from the model if the server brought a newer one.
+    fn catch_up_hand_over(&mut self) {
+        if self.data.poll_hand_over() {
+            self.rebuild();
+            self.dirty = true;
+        }
     }
 
     /// Starts again from `data` (a new server session): everything derived
@@ -602,6 +609,7 @@ impl App {
         if self.panic_on_key {
             panic!("RAPPORT_PANIC_ON_KEY is set: panicking on purpose");
         }
+        self.catch_up_hand_over();
         if self.overlay == Overlay::Errors {
             self.overlay = Overlay::None;
             self.dirty = true;
@@ -1209,7 +1217,10 @@ impl App {
     /// Applies a command from a quick key, reporting in the status line.
     fn run(&mut self, cmd: Command) {
         let summary = cmd.describe(self.data.model());
-        match self.data.execute(&self.who, cmd) {
+        let result = self.data.execute(&self.who, cmd);
+        // The call may have waited for a hand-over that brought a newer model.
+        self.catch_up_hand_over();
+        match result {
             Ok(event) => {
                 self.applied(&event);
                 self.set_status(format!("Done: {summary}"), Tone::Ok);

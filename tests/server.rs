@@ -692,6 +692,37 @@ fn a_late_session_after_many_events_gets_a_fresh_snapshot() {
     assert!(late.model() == writer.model());
 }
 
+/// Hands `session` (a store opened on `db`) to a server it starts in
+/// `dir`, as "lea"; with `write_first`, another process writes to the
+/// database before the server opens it. The server comes back on the
+/// receiver once the session has joined it.
+fn hand_over(
+    session: &mut rapport::session::Session,
+    dir: &Path,
+    db: &Path,
+    write_first: bool,
+) -> std::sync::mpsc::Receiver<Server> {
+    let (tx, started) = std::sync::mpsc::channel();
+    let (home, path) = (dir.to_path_buf(), db.to_path_buf());
+    session
+        .hand_over(Box::new(move |have| {
+            if write_first {
+                let mut direct = Store::open(&path).map_err(|e| e.to_string())?;
+                direct
+                    .execute("lea", settlement(2, "FIRST-IN".into()))
+                    .map_err(|e| e.to_string())?;
+            }
+            // The server opens the database: the session has released it.
+            let server = Server::trusting(&home, &path);
+            let joined =
+                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
+            tx.send(server).unwrap();
+            joined
+        }))
+        .unwrap();
+    started
+}
+
 /// A session that opened the database itself hands it to a server it
 /// starts (what the interface's first session does after its first
 /// frame): it keeps answering from its model meanwhile, the server sends
@@ -706,18 +737,7 @@ fn a_local_session_hands_its_database_to_a_server_and_keeps_its_model() {
     let store = Store::open(&db).unwrap();
     let before = store.model().clone();
     let mut session = Session::Local(store);
-    let (tx, started) = std::sync::mpsc::channel();
-    let (home, path) = (dir.path().to_path_buf(), db.clone());
-    session
-        .hand_over(Box::new(move |have| {
-            // The server opens the database: the session has released it.
-            let server = Server::trusting(&home, &path);
-            let joined =
-                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
-            tx.send(server).unwrap();
-            joined
-        }))
-        .unwrap();
+    let started = hand_over(&mut session, dir.path(), &db, false);
     assert!(session.is_remote());
     assert_eq!(session.model(), &before, "the model must stay while the server starts");
     // The write waits for the server, then goes through it.
@@ -753,22 +773,7 @@ fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reporte
     let db = team_db(dir.path());
     let mut session = Session::Local(Store::open(&db).unwrap());
     let seq = session.model().counters.seq;
-    let (tx, started) = std::sync::mpsc::channel();
-    let (home, path) = (dir.path().to_path_buf(), db.clone());
-    session
-        .hand_over(Box::new(move |have| {
-            let mut direct = Store::open(&path).map_err(|e| e.to_string())?;
-            direct
-                .execute("lea", settlement(2, "FIRST-IN".into()))
-                .map_err(|e| e.to_string())?;
-            drop(direct);
-            let server = Server::trusting(&home, &path);
-            let joined =
-                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
-            tx.send(server).unwrap();
-            joined
-        }))
-        .unwrap();
+    let started = hand_over(&mut session, dir.path(), &db, true);
     let server = started.recv().unwrap();
     let start = Instant::now();
     while !session.poll_hand_over() {
@@ -785,22 +790,7 @@ fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reporte
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
     let mut session = Session::Local(Store::open(&db).unwrap());
-    let (tx, started) = std::sync::mpsc::channel();
-    let (home, path) = (dir.path().to_path_buf(), db.clone());
-    session
-        .hand_over(Box::new(move |have| {
-            let mut direct = Store::open(&path).map_err(|e| e.to_string())?;
-            direct
-                .execute("lea", settlement(2, "FIRST-IN".into()))
-                .map_err(|e| e.to_string())?;
-            drop(direct);
-            let server = Server::trusting(&home, &path);
-            let joined =
-                Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
-            tx.send(server).unwrap();
-            joined
-        }))
-        .unwrap();
+    let started = hand_over(&mut session, dir.path(), &db, true);
     let event = session.execute("lea", settlement(1, "AFTER".into())).unwrap();
     assert_eq!(event.seq, seq + 2);
     assert!(session.poll_hand_over(), "the newer model went unnoticed");

@@ -512,34 +512,29 @@ fn perf_100k() {
     terminal.draw(|f| views::draw(f, &app)).unwrap();
     // Bytes for moving the selection one row, through the real loop (a
     // key in, one frame in synchronized output out), then for 5 s idling.
-    let mut moves = Vec::new();
-    for _ in 0..20 {
-        app.dirty = false;
-        let before = *count.0.lock().unwrap();
-        let (tx, rx) = mpsc::channel();
-        tx.send(Input::Key(key(KeyCode::Down))).unwrap();
-        tx.send(Input::Closed).unwrap();
-        run_loop(&mut terminal, &mut app, &rx, sync_edges).unwrap();
-        moves.push((*count.0.lock().unwrap() - before) as f64);
-    }
+    let mut bytes_per_move = |app: &mut App, n: usize| -> Vec<f64> {
+        (0..n)
+            .map(|_| {
+                app.dirty = false;
+                let before = *count.0.lock().unwrap();
+                let (tx, rx) = mpsc::channel();
+                tx.send(Input::Key(key(KeyCode::Down))).unwrap();
+                tx.send(Input::Closed).unwrap();
+                run_loop(&mut terminal, app, &rx, sync_edges).unwrap();
+                (*count.0.lock().unwrap() - before) as f64
+            })
+            .collect()
+    };
+    let moves = bytes_per_move(&mut app, 20);
     println!(
         "bytes per one-row move at 120x40: median {}, max {}",
         median(moves.clone()),
         moves.iter().copied().fold(0.0, f64::max)
     );
     // With the client card open, for comparison (it follows the selection).
+    // (The first frame also opens the card: left out.)
     app.set_card(true);
-    terminal.draw(|f| views::draw(f, &app)).unwrap();
-    let mut card_moves = Vec::new();
-    for _ in 0..10 {
-        app.dirty = false;
-        let before = *count.0.lock().unwrap();
-        let (tx, rx) = mpsc::channel();
-        tx.send(Input::Key(key(KeyCode::Down))).unwrap();
-        tx.send(Input::Closed).unwrap();
-        run_loop(&mut terminal, &mut app, &rx, sync_edges).unwrap();
-        card_moves.push((*count.0.lock().unwrap() - before) as f64);
-    }
+    let card_moves = bytes_per_move(&mut app, 11).split_off(1);
     println!(
         "bytes per one-row move with the client card open: median {}",
         median(card_moves)

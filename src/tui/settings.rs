@@ -3,6 +3,8 @@
 //! collected; rapport starts on the presets for what it could not read.
 
 use std::path::Path;
+use toml::Spanned;
+use toml::de::DeValue;
 
 use super::config::{ConfigError, Doc, string};
 use super::keymap::{self, Keymap};
@@ -22,6 +24,18 @@ fn read(dir: Option<&Path>, name: &str) -> Option<(String, String)> {
     let path = dir?.join(name);
     let text = std::fs::read(&path).ok()?;
     Some((path.display().to_string(), String::from_utf8_lossy(&text).into_owned()))
+}
+
+/// A setting that takes one of two `words`: true when it is `yes`.
+/// Anything else is reported at its position (`what` names it).
+fn either(doc: &mut Doc, value: &Spanned<DeValue>, key: &str, what: &str, words: [&str; 2], yes: &str) -> Option<bool> {
+    let v = string(doc, value, key)?;
+    if words.contains(&v) {
+        Some(v == yes)
+    } else {
+        doc.error(value.span(), format!("unknown {what} '{v}' ({})", words.join(", ")));
+        None
+    }
 }
 
 /// Loads everything from `dir` (usually `$XDG_CONFIG_HOME/rapport`).
@@ -56,21 +70,13 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
                     }
                 }
                 "start" => {
-                    if let Some(v) = string(&mut doc, value, "start") {
-                        match v {
-                            "queue" => start_queue = true,
-                            "clients" => start_queue = false,
-                            _ => doc.error(value.span(), format!("unknown start view '{v}' (clients, queue)")),
-                        }
+                    if let Some(on) = either(&mut doc, value, "start", "start view", ["clients", "queue"], "queue") {
+                        start_queue = on;
                     }
                 }
                 "card" => {
-                    if let Some(v) = string(&mut doc, value, "card") {
-                        match v {
-                            "open" => card_open = true,
-                            "closed" => card_open = false,
-                            _ => doc.error(value.span(), format!("unknown card setting '{v}' (open, closed)")),
-                        }
+                    if let Some(on) = either(&mut doc, value, "card", "card setting", ["open", "closed"], "open") {
+                        card_open = on;
                     }
                 }
                 other => doc.error(

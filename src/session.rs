@@ -53,6 +53,11 @@ pub enum SessionError {
          to share it, stop that process and run `rapport serve --db {db}` (every session then goes through it)"
     )]
     LockedNoServer { db: PathBuf, socket: PathBuf },
+    #[error(
+        "no rapport server is listening on {0}, a shared socket: the team's server is not running \
+         (nothing was done; ask whoever runs it to start `rapport serve`)"
+    )]
+    TeamServerDown(PathBuf),
 }
 
 // One per process: the size of the local variant does not matter.
@@ -93,7 +98,14 @@ pub fn connect(
     if mode != ServerMode::Never {
         match Remote::connect(socket, claimed_login) {
             Ok(r) => return Ok(Session::Remote(Box::new(r))),
-            Err(ConnectError::NoServer(_)) if mode == ServerMode::Auto => {}
+            // Only a socket of this user's own may be passed over: a
+            // team's server that is down must not become a private,
+            // empty database that takes the user's work.
+            Err(ConnectError::NoServer(_))
+                if mode == ServerMode::Auto && crate::server::trust::is_private_socket_dir(socket) => {}
+            Err(ConnectError::NoServer(s)) if mode == ServerMode::Auto => {
+                return Err(SessionError::TeamServerDown(s));
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -361,6 +361,58 @@ fn raw_hello(socket: &Path) -> UnixStream {
     s
 }
 
+/// The server's resident memory, peak and now, in MB (Linux /proc).
+fn server_memory(server: &Server) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb / 1024)
+            .unwrap()
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Before a peer is authenticated it cannot make the server allocate:
+/// 20 connections that announce a 64 MiB hello and start sending it.
+#[test]
+fn huge_hellos_cost_the_server_no_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &[]);
+    let junk = vec![0x41u8; 1024 * 1024];
+    let conns: Vec<UnixStream> = (0..20)
+        .map(|_| {
+            let mut c = UnixStream::connect(&server.socket).unwrap();
+            c.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+            c.write_all(&(64u32 << 20).to_be_bytes()).unwrap();
+            // The server closes the connection at once: writing more fails.
+            for _ in 0..64 {
+                if c.write_all(&junk).is_err() {
+                    break;
+                }
+            }
+            c
+        })
+        .collect();
+    drop(conns);
+    std::thread::sleep(Duration::from_millis(300));
+    let (peak, now) = server_memory(&server);
+    assert!(peak < 150, "the server's peak was {peak} MB");
+    assert!(now < 150, "the server holds {now} MB");
+    assert!(
+        server.log().contains("larger than the limit of 4096 bytes"),
+        "{}",
+        server.log()
+    );
+    // And it still serves.
+    let o = server.cli(&db).args(["export", "clients"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_frames_close_only_their_connection() {
     let dir = tempfile::tempdir().unwrap();

@@ -190,7 +190,7 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                 match db.mode {
                     ServerMode::Never => return run_interface(Session::Local(store), as_of, queue, None, None),
                     ServerMode::Auto => {
-                        let connect = crate::cli::serve::hand_over_to_server(&db, &path);
+                        let connect = crate::cli::serve::hand_over_to_server(&db, &path)?;
                         let local = Session::Local(store);
                         return run_interface(local, as_of, queue, Some((db, path)), Some(connect));
                     }

@@ -49,6 +49,10 @@ pub struct Cli {
     /// The server's socket (default: $XDG_RUNTIME_DIR/rapport/<db hash>.sock).
     #[arg(long, global = true, env = "RAPPORT_SOCKET", value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// The user the server must run as (a name or uid); a session refuses
+    /// any other. Default: the owner of the socket's directory.
+    #[arg(long, global = true, env = "RAPPORT_SERVER_USER", value_name = "USER")]
+    server_user: Option<String>,
     /// Tests only: the login to claim from a server started with
     /// --trust-claimed-logins.
     #[arg(long, global = true, env = "RAPPORT_CLAIM_LOGIN", hide = true)]
@@ -176,6 +180,9 @@ pub fn run() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> CliResult {
+    if let Some(user) = cli.server_user.clone() {
+        rapport::server::trust::set_server_user(user);
+    }
     let db = Target {
         db: cli.db.clone(),
         mode: ServerMode::parse(&cli.server).unwrap_or(ServerMode::Auto),
@@ -224,10 +231,11 @@ impl Target {
     }
 
     /// `--socket`, then `RAPPORT_SOCKET`, then the default for the database.
-    pub fn socket(&self, db: &std::path::Path) -> PathBuf {
-        self.socket
-            .clone()
-            .unwrap_or_else(|| rapport::server::default_socket(db))
+    pub fn socket(&self, db: &std::path::Path) -> Result<PathBuf, Failure> {
+        match &self.socket {
+            Some(s) => Ok(s.clone()),
+            None => rapport::server::default_socket(db).map_err(Failure::system),
+        }
     }
 }
 
@@ -241,7 +249,7 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
 /// listens (and `--server` allows), else the store opened here.
 pub fn open_store(target: Target) -> Result<Session, Failure> {
     let path = target.path()?;
-    let socket = target.socket(&path);
+    let socket = target.socket(&path)?;
     rapport::session::connect(&path, &socket, target.mode, target.claim_login)
         .map_err(|e| Failure::system(e.to_string()))
 }

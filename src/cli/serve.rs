@@ -44,7 +44,7 @@ fn mode_arg(s: &str) -> Result<u32, String> {
 
 pub fn run(args: ServeArgs, target: Target) -> CliResult {
     let db = target.path()?;
-    let socket = target.socket(&db);
+    let socket = target.socket(&db)?;
     let config = rapport::server::Config {
         db,
         socket,
@@ -68,9 +68,9 @@ pub fn run(args: ServeArgs, target: Target) -> CliResult {
 /// session has left, so a second session of the same user (another SSH
 /// login) joins the first without any set-up.
 pub fn session_for_interface(target: &Target, db: &Path) -> Result<Session, Failure> {
-    let socket = target.socket(db);
+    let socket = target.socket(db)?;
     let claim = target.claim_login.clone();
-    if target.mode != ServerMode::Auto {
+    if target.mode != ServerMode::Auto || !rapport::server::trust::is_private_socket_dir(&socket) {
         return rapport::session::connect(db, &socket, target.mode, claim).map_err(|e| Failure::system(e.to_string()));
     }
     match Remote::connect(&socket, claim.clone()) {
@@ -91,10 +91,10 @@ pub fn session_for_interface(target: &Target, db: &Path) -> Result<Session, Fail
 /// server answers or another process holds the database: then it joins
 /// or starts a server first, as `session_for_interface` does.
 pub fn local_for_interface(target: &Target, db: &Path) -> Result<Option<(Store, Connector)>, Failure> {
-    if target.mode != ServerMode::Auto {
+    let socket = target.socket(db)?;
+    if target.mode != ServerMode::Auto || !rapport::server::trust::is_private_socket_dir(&socket) {
         return Ok(None);
     }
-    let socket = target.socket(db);
     if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
         return Ok(None);
     }
@@ -103,19 +103,19 @@ pub fn local_for_interface(target: &Target, db: &Path) -> Result<Option<(Store, 
         Err(OpenError::Locked(_)) => return Ok(None),
         Err(e) => return Err(Failure::system(e.to_string())),
     };
-    Ok(Some((store, hand_over_to_server(target, db))))
+    Ok(Some((store, hand_over_to_server(target, db)?)))
 }
 
 /// Starts the server for `db` (or finds one that won the race) and joins
 /// it, saying which model the session holds.
-pub fn hand_over_to_server(target: &Target, db: &Path) -> Connector {
-    let socket = target.socket(db);
+pub fn hand_over_to_server(target: &Target, db: &Path) -> Result<Connector, Failure> {
+    let socket = target.socket(db)?;
     let claim = target.claim_login.clone();
     let db = db.to_path_buf();
-    Box::new(move |have| {
+    Ok(Box::new(move |have| {
         start_server(&db, &socket).map_err(|f| f.message().to_string())?;
         Remote::connect_with(&socket, claim, Some(have)).map_err(|e| e.to_string())
-    })
+    }))
 }
 
 /// Starts `rapport serve --exit-when-idle` detached from this terminal (its

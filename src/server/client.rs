@@ -30,6 +30,15 @@ pub enum ConnectError {
     Refused { socket: PathBuf, reason: String },
     #[error("the server on {socket} failed during the hello: {reason}")]
     Failed { socket: PathBuf, reason: String },
+    /// The socket is there but this user may not connect to it.
+    #[error(
+        "{0}: permission denied; a team's socket is open to the members of its group only \
+         (ask your team lead to add you to it, then log in again)"
+    )]
+    Denied(PathBuf),
+    /// The process answering is not the database's server.
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 enum Incoming {
@@ -75,7 +84,13 @@ impl Remote {
             socket: socket.to_path_buf(),
             reason,
         };
-        let mut stream = UnixStream::connect(socket).map_err(|_| ConnectError::NoServer(socket.to_path_buf()))?;
+        let mut stream = UnixStream::connect(socket).map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => ConnectError::Denied(socket.to_path_buf()),
+            _ => ConnectError::NoServer(socket.to_path_buf()),
+        })?;
+        // Nothing is sent (not even the login) to a process that is not
+        // the database's server.
+        super::trust::verify_server(&stream, socket).map_err(|u| ConnectError::Untrusted(u.0))?;
         protocol::write_frame(
             &mut stream,
             &ToServer::Hello {

@@ -11,12 +11,13 @@
 pub mod auth;
 pub mod client;
 pub mod protocol;
+pub mod trust;
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -33,6 +34,9 @@ type Frame = Arc<Vec<u8>>;
 pub const QUEUE_FRAMES: usize = 4096;
 /// How long a new connection has to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections that have not yet said hello: past this, new ones are
+/// closed at once (each waiting one holds a thread until its timeout).
+const MAX_PENDING_HELLOS: usize = 64;
 /// Settlements per frame when streaming all of them.
 const SETTLEMENT_CHUNK: usize = 20_000;
 /// Bytes of text per frame when streaming a backup.
@@ -40,15 +44,12 @@ const TEXT_CHUNK: usize = 4 * 1024 * 1024;
 
 /// The default socket for the database at `db`:
 /// `$XDG_RUNTIME_DIR/rapport/<hash of its full path>.sock` (or under
-/// `/tmp/rapport-<uid>` without a runtime directory).
-pub fn default_socket(db: &Path) -> PathBuf {
+/// `/tmp/rapport-<uid>` without a runtime directory). The directory is
+/// created private, and refused when it is not (`trust::runtime_dir`).
+pub fn default_socket(db: &Path) -> Result<PathBuf, String> {
     let full = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());
     let hash = crc32fast::hash(full.to_string_lossy().as_bytes());
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(d) => PathBuf::from(d).join("rapport"),
-        None => std::env::temp_dir().join(format!("rapport-{}", nix::unistd::getuid())),
-    };
-    dir.join(format!("{hash:08x}.sock"))
+    Ok(trust::runtime_dir()?.join(format!("{hash:08x}.sock")))
 }
 
 pub struct Config {
@@ -74,6 +75,8 @@ pub enum ServeError {
     Open(#[from] crate::store::OpenError),
     #[error("{0}: {1}")]
     Socket(PathBuf, std::io::Error),
+    #[error("refusing to listen: {0}")]
+    UnsafeDir(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -136,6 +139,8 @@ struct Shared {
     next_peer: AtomicU64,
     /// Sessions ever welcomed (the idle exit waits for the first).
     welcomed: AtomicU64,
+    /// Connections still in their hello.
+    pending: AtomicUsize,
 }
 
 impl Shared {
@@ -183,6 +188,11 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
             .create(dir)
             .map_err(sock_err)?;
     }
+    let dir = match socket.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    trust::check_listen_dir(&dir).map_err(ServeError::UnsafeDir)?;
     // The sled lock is the real guard against two servers (or a server and
     // a direct session) on one database.
     let mut store = Store::open(&config.db)?;
@@ -218,6 +228,7 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         stop,
         next_peer: AtomicU64::new(1),
         welcomed: AtomicU64::new(0),
+        pending: AtomicUsize::new(0),
     });
     log(&format!(
         "serving {} on {}",
@@ -278,6 +289,12 @@ fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener) {
         let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(200u16));
         match listener.accept() {
             Ok((stream, _)) => {
+                if shared.pending.fetch_add(1, Ordering::SeqCst) >= MAX_PENDING_HELLOS {
+                    shared.pending.fetch_sub(1, Ordering::SeqCst);
+                    log("too many connections waiting to say hello; closed a new one");
+                    drop(stream);
+                    continue;
+                }
                 let shared = shared.clone();
                 let id = shared.next_peer.fetch_add(1, Ordering::SeqCst);
                 std::thread::spawn(move || session(&shared, stream, id));
@@ -327,7 +344,7 @@ fn peer_login(stream: &UnixStream) -> Result<(String, bool), String> {
 /// not a manager (how one person works on their own database).
 /// The user, and the model their session says it holds.
 fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Held>), String> {
-    let hello = match protocol::read_frame::<ToServer>(stream) {
+    let hello = match protocol::read_frame_max::<ToServer>(stream, protocol::MAX_HELLO) {
         Ok(h) => h,
         // A probe (a session waiting for the server to come up): no news.
         Err(FrameError::Closed) => return Err(String::new()),
@@ -387,7 +404,9 @@ fn send_now(stream: &mut UnixStream, msg: &ToSession) {
 fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
-    let (user, have) = match welcome(shared, &mut stream) {
+    let welcomed = welcome(shared, &mut stream);
+    shared.pending.fetch_sub(1, Ordering::SeqCst);
+    let (user, have) = match welcomed {
         Ok(u) => u,
         Err(reason) if reason.is_empty() => return,
         Err(reason) => {

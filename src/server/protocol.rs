@@ -38,6 +38,10 @@ pub struct Held {
 /// the reader allocate gigabytes.
 pub const MAX_FRAME: u32 = 64 * 1024 * 1024;
 
+/// The largest hello a server reads: a peer not yet authenticated cannot
+/// make it allocate more.
+pub const MAX_HELLO: u32 = 4 * 1024;
+
 /// The largest model snapshot a session accepts after `Welcome`.
 pub const MAX_SNAPSHOT: u64 = 8 * 1024 * 1024 * 1024;
 
@@ -141,8 +145,8 @@ pub enum ToSession {
 pub enum FrameError {
     #[error("connection closed")]
     Closed,
-    #[error("frame of {0} bytes is larger than the limit of {MAX_FRAME} bytes")]
-    Oversized(u64),
+    #[error("frame of {0} bytes is larger than the limit of {1} bytes")]
+    Oversized(u64, u32),
     #[error("frame does not decode: {0}")]
     Codec(#[from] CodecError),
     #[error(transparent)]
@@ -155,7 +159,7 @@ pub fn frame<R: Record>(value: &R) -> Result<Vec<u8>, FrameError> {
     let len = u32::try_from(body.len())
         .ok()
         .filter(|n| *n <= MAX_FRAME)
-        .ok_or(FrameError::Oversized(body.len() as u64))?;
+        .ok_or(FrameError::Oversized(body.len() as u64, MAX_FRAME))?;
     let mut out = Vec::with_capacity(4 + body.len());
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(&body);
@@ -170,6 +174,12 @@ pub fn write_frame<R: Record>(out: &mut impl Write, value: &R) -> Result<(), Fra
 /// Reads one frame. The length is checked before anything is allocated;
 /// a clean end of stream before a frame starts is `Closed`.
 pub fn read_frame<R: Record>(input: &mut impl io::Read) -> Result<R, FrameError> {
+    read_frame_max(input, MAX_FRAME)
+}
+
+/// `read_frame` with a lower limit: before a peer is authenticated it may
+/// make the server allocate no more than `max` bytes.
+pub fn read_frame_max<R: Record>(input: &mut impl io::Read, max: u32) -> Result<R, FrameError> {
     let mut len = [0u8; 4];
     let mut got = 0;
     while got < 4 {
@@ -182,8 +192,8 @@ pub fn read_frame<R: Record>(input: &mut impl io::Read) -> Result<R, FrameError>
         }
     }
     let len = u32::from_be_bytes(len);
-    if len > MAX_FRAME {
-        return Err(FrameError::Oversized(u64::from(len)));
+    if len > max {
+        return Err(FrameError::Oversized(u64::from(len), max));
     }
     let mut body = Vec::new();
     input.take(u64::from(len)).read_to_end(&mut body)?;
@@ -240,8 +250,24 @@ mod tests {
         let bytes = (1u32 << 30).to_be_bytes();
         assert!(matches!(
             read_frame::<ToServer>(&mut bytes.as_slice()),
-            Err(FrameError::Oversized(n)) if n == 1 << 30
+            Err(FrameError::Oversized(n, _)) if n == 1 << 30
         ));
+    }
+
+    #[test]
+    fn a_hello_over_its_cap_is_refused_before_allocating() {
+        let mut bytes = (MAX_HELLO + 1).to_be_bytes().to_vec();
+        bytes.extend(std::iter::repeat_n(0u8, 64));
+        assert!(matches!(
+            read_frame_max::<ToServer>(&mut bytes.as_slice(), MAX_HELLO),
+            Err(FrameError::Oversized(n, MAX_HELLO)) if n == u64::from(MAX_HELLO) + 1
+        ));
+        let hello = frame(&hello()).unwrap();
+        assert!(hello.len() < MAX_HELLO as usize, "a real hello fits its cap");
+        assert_eq!(
+            read_frame_max::<ToServer>(&mut hello.as_slice(), MAX_HELLO).unwrap(),
+            self::tests::hello()
+        );
     }
 
     #[test]

@@ -114,6 +114,9 @@ const SINCE_BYTES: usize = 32 * 1024 * 1024;
 impl Core {
     /// The snapshot and the events since, for a session joining now.
     fn join_frames(&mut self, room: usize) -> Result<(Frame, Vec<Frame>), StoreError> {
+        // A closed store (a write failed and it could not reopen yet) may
+        // hold that write in its model: send nobody that.
+        self.store.available()?;
         let usable = self
             .snapshot
             .as_ref()

@@ -97,7 +97,7 @@ impl Store {
         put(out, &Line::Counters(self.model.counters.clone()))?;
         macro_rules! dump {
             ($tree:expr, $variant:ident, $ty:ty) => {
-                for r in scan_prefix::<$ty>(self.tree($tree), $tree, &[]) {
+                for r in scan_prefix::<$ty>(self.tree($tree)?, $tree, &[]) {
                     put(out, &Line::$variant(r?))?;
                     records += 1;
                 }
@@ -303,7 +303,7 @@ fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError>
     }
     put(&mut batches, T::Meta, META_COUNTERS, &counters)?;
     store.write_batches(&mut batches)?;
-    store.db.flush().map_err(StoreError::from)?;
+    store.flush()?;
     drop(store);
     let store = Store::open(db)?;
     Ok((
@@ -319,7 +319,7 @@ impl Store {
     /// Restore only: writes and empties the batches (not one transaction:
     /// a failed restore removes the whole new database instead).
     fn write_batches(&mut self, batches: &mut [sled::Batch]) -> Result<(), StoreError> {
-        for (tree, batch) in self.trees.iter().zip(batches.iter_mut()) {
+        for (tree, batch) in self.handle()?.trees.iter().zip(batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
         }
         Ok(())

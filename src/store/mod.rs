@@ -9,6 +9,7 @@ pub mod command;
 pub mod event;
 pub mod keys;
 mod open;
+pub mod space;
 
 pub use command::{Command, CommandError, Context, OfferMove, TicketAdvance};
 pub use event::Event;
@@ -110,12 +111,44 @@ pub enum StoreError {
     /// The server could not be reached or could not apply the command.
     #[error("{0}")]
     Server(String),
+    /// The disk cannot hold the command: refused before anything was written.
+    #[error(
+        "the disk holding {path} is full ({free} free, this change needs about {need}): nothing was written; \
+         free some space and try again"
+    )]
+    DiskFull { path: PathBuf, free: Bytes, need: Bytes },
+    /// A write failed and the database could not be reopened yet (each
+    /// later call tries again).
+    #[error("the database at {path} cannot be used until it is reopened: {why}; nothing was written")]
+    Unavailable { path: PathBuf, why: String },
+}
+
+/// A size, as people read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bytes(pub u64);
+
+impl std::fmt::Display for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MIB: u64 = 1024 * 1024;
+        match self.0 {
+            n if n >= MIB => write!(f, "{:.1} MiB", n as f64 / MIB as f64),
+            n => write!(f, "{} KiB", n.div_ceil(1024)),
+        }
+    }
+}
+
+/// The open sled database and its trees (in the order of `TREE_NAMES`).
+pub(crate) struct Handle {
+    pub(crate) db: sled::Db,
+    pub(crate) trees: Vec<sled::Tree>,
 }
 
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
-    trees: Vec<sled::Tree>,
+    /// `None` after a write failed and reopening has not worked yet.
+    handle: Option<Handle>,
+    /// Why the database is closed, when it is.
+    closed: Option<String>,
     model: Model,
     /// When the database was created: stamps the snapshot.
     created: NaiveDateTime,
@@ -123,6 +156,8 @@ pub struct Store {
     snapshot_seq: Option<u64>,
     /// How many logged commands opening replayed on top of the snapshot.
     replayed: u64,
+    /// Keep a reserve file (not for databases on a disk too small for one).
+    reserve_wanted: bool,
 }
 
 impl Store {
@@ -170,6 +205,8 @@ impl Store {
     /// it is used when its sequence number is the database's, and the
     /// records stay the truth. Does nothing when the snapshot is current.
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
+        // A closed store's model may hold a command that failed.
+        self.available()?;
         let seq = self.model.counters.seq;
         if self.snapshot_seq == Some(seq) {
             return Ok(());
@@ -186,7 +223,7 @@ impl Store {
         std::fs::File::open(&self.path)?.sync_all()?;
         self.snapshot_seq = Some(seq);
         // The snapshot now holds what the log entries up to it said.
-        let log = self.tree(T::Changes);
+        let log = self.tree(T::Changes)?;
         let mut prune = sled::Batch::default();
         for key in log.range(..=keys::id64(seq)).keys() {
             prune.remove(key?);
@@ -204,8 +241,21 @@ impl Store {
     /// Writes everything to disk (each command already is; this is for
     /// a hand-over to another process).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.handle()?.db.flush()?;
         Ok(())
+    }
+
+    /// Whether the database is open (it is closed after a failed write
+    /// until reopening works).
+    pub fn available(&self) -> Result<(), StoreError> {
+        self.handle().map(|_| ())
+    }
+
+    pub(crate) fn handle(&self) -> Result<&Handle, StoreError> {
+        self.handle.as_ref().ok_or_else(|| StoreError::Unavailable {
+            path: self.path.clone(),
+            why: self.closed.clone().unwrap_or_else(|| "it was closed".into()),
+        })
     }
 
     /// Closes the database (releasing its lock) and keeps the model: a
@@ -218,14 +268,18 @@ impl Store {
     /// Flushes and closes the database but leaves the in-memory model
     /// allocated: for a process about to exit, which frees it at once.
     pub fn close_without_freeing(self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.flush()?;
         let Store { model, .. } = self;
         std::mem::forget(model);
         Ok(())
     }
 
-    fn tree(&self, t: T) -> &sled::Tree {
-        &self.trees[t as usize]
+    fn tree(&self, t: T) -> Result<&sled::Tree, StoreError> {
+        let handle = self.handle()?;
+        handle.trees.get(t as usize).ok_or_else(|| StoreError::Unavailable {
+            path: self.path.clone(),
+            why: format!("tree {} is missing", TREE_NAMES[t as usize]),
+        })
     }
 
     /// Applies `cmd` on behalf of `who`, stamped with the current UTC time.
@@ -238,6 +292,9 @@ impl Store {
     /// for good and returns the event. On any error nothing is written and
     /// the model is as before.
     pub fn execute_at(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, StoreError> {
+        if self.handle.is_none() {
+            self.reopen()?;
+        }
         let seq = self.model.counters.seq + 1;
         let summary = cmd.describe(&self.model);
         let mut changes = Vec::new();
@@ -255,8 +312,19 @@ impl Store {
             summary,
         };
         if let Err(e) = self.commit(&changes, &audit) {
-            self.reload()?;
-            return Err(e);
+            if matches!(e, StoreError::DiskFull { .. }) {
+                // Refused before sled was touched: only the model changed.
+                self.reload()?;
+                return Err(e);
+            }
+            // sled failed while writing: what it holds in memory may
+            // include this command. Only the disk is the truth: reopen.
+            self.reopen()?;
+            if self.model.counters.seq != seq {
+                return Err(e);
+            }
+            // The whole command reached the disk after all (sled writes a
+            // transaction whole or not at all).
         }
         Ok(Event {
             seq,
@@ -279,7 +347,11 @@ impl Store {
             }
             return Ok(());
         }
-        let settlements = &self.trees[T::Settlements as usize];
+        let settlements = self
+            .handle
+            .as_ref()
+            .and_then(|h| h.trees.get(T::Settlements as usize))
+            .ok_or_else(|| CommandError::Invalid("the database is closed".into()))?;
         let lookup = |client: ClientId, id: SettlementId| -> Result<Option<Settlement>, String> {
             let key = keys::pair32_64(client.0, id.0);
             match settlements.get(key) {
@@ -308,9 +380,13 @@ impl Store {
         // insert, and a mark set then cleared in one import ends cleared —
         // as in the model, which applies the changes in the same order.
         let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
-        let mut put = |t: T, key: &[u8], bytes: Option<Vec<u8>>| match bytes {
-            Some(b) => batches[t as usize].insert(key, b),
-            None => batches[t as usize].remove(key),
+        let mut bytes_written = 0u64;
+        let mut put = |t: T, key: &[u8], bytes: Option<Vec<u8>>| {
+            bytes_written += (key.len() + bytes.as_ref().map_or(0, Vec::len)) as u64;
+            match bytes {
+                Some(b) => batches[t as usize].insert(key, b),
+                None => batches[t as usize].remove(key),
+            }
         };
         let mut dirty_aggregates = BTreeSet::new();
         for change in changes {
@@ -400,7 +476,9 @@ impl Store {
             };
             put(T::Changes, &keys::id64(audit.seq), Some(codec::encode(&log)?));
         }
-        let result: Result<(), TransactionError<()>> = self.trees.as_slice().transaction(|tx| {
+        self.check_room(bytes_written)?;
+        let handle = self.handle()?;
+        let result: Result<(), TransactionError<()>> = handle.trees.as_slice().transaction(|tx| {
             for (i, batch) in batches.iter().enumerate() {
                 tx[i].apply_batch(batch)?;
             }
@@ -413,34 +491,93 @@ impl Store {
                 return Err(StoreError::Sled(sled::Error::Unsupported("transaction aborted".into())));
             }
         }
-        self.db.flush()?;
+        handle.db.flush()?;
+        if self.reserve_wanted {
+            space::keep_reserve(&self.path);
+        }
         Ok(())
     }
 
-    /// Rebuilds the model from disk (after a failed batch or write).
-    fn reload(&mut self) -> Result<(), StoreError> {
-        self.model = open::load_model(&self.trees)?;
+    /// Refuses a write of `bytes` that the disk has no room for (twice the
+    /// bytes and some slack), before sled is touched: sled does not survive
+    /// running out of space in the middle of a write.
+    fn check_room(&self, bytes: u64) -> Result<(), StoreError> {
+        if std::env::var_os("RAPPORT_TEST_SKIP_SPACE_CHECK").is_some() {
+            return Ok(());
+        }
+        let need = bytes.saturating_mul(2).saturating_add(space::SLACK);
+        // Unknown free space (statvfs failed) does not block a write.
+        let free = space::free_bytes(&self.path).unwrap_or(u64::MAX);
+        if free < need {
+            return Err(StoreError::DiskFull {
+                path: self.path.clone(),
+                free: Bytes(free),
+                need: Bytes(need),
+            });
+        }
         Ok(())
+    }
+
+    /// Rebuilds the model from disk (after a refused or failed write): from
+    /// the snapshot and the change log when they are current, else from
+    /// every record.
+    fn reload(&mut self) -> Result<(), StoreError> {
+        let handle = self.handle()?;
+        self.model = open::reload_model(&self.path, self.created, &handle.trees)?;
+        Ok(())
+    }
+
+    /// After a failed write: drops sled's state (it may hold what failed),
+    /// gives the reserve file back so that sled's recovery has room, and
+    /// opens the database again from disk. When that fails too the store
+    /// stays closed: reads and writes say so, and the next write tries again.
+    fn reopen(&mut self) -> Result<(), StoreError> {
+        self.handle = None;
+        space::release_reserve(&self.path);
+        let _ = space::remove_incomplete_sled_snapshots(&self.path);
+        match open::open_handle(&self.path) {
+            Ok((handle, _)) => {
+                self.handle = Some(handle);
+                self.closed = None;
+                self.reload()
+            }
+            Err(e) => {
+                let why = e.to_string();
+                self.closed = Some(why.clone());
+                Err(StoreError::Unavailable {
+                    path: self.path.clone(),
+                    why,
+                })
+            }
+        }
     }
 
     /// A client's settlements in id order: one range scan.
     pub fn settlements_of(&self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
-        scan_prefix(self.tree(T::Settlements), T::Settlements, &keys::id32(client.0)).collect()
+        scan_prefix(self.tree(T::Settlements)?, T::Settlements, &keys::id32(client.0)).collect()
     }
 
     /// Every settlement, by client then id.
     pub fn settlements(&self) -> impl Iterator<Item = Result<Settlement, StoreError>> + '_ {
-        scan_prefix(self.tree(T::Settlements), T::Settlements, &[])
+        self.scan(T::Settlements)
     }
 
     /// A client's contact log, oldest first.
     pub fn contacts_of(&self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
-        scan_prefix(self.tree(T::Contacts), T::Contacts, &keys::id32(client.0)).collect()
+        scan_prefix(self.tree(T::Contacts)?, T::Contacts, &keys::id32(client.0)).collect()
     }
 
     /// The whole contact log, by client then id.
     pub fn contacts(&self) -> impl Iterator<Item = Result<ContactEntry, StoreError>> + '_ {
-        scan_prefix(self.tree(T::Contacts), T::Contacts, &[])
+        self.scan(T::Contacts)
+    }
+
+    /// Every record of tree `t`; one error when the database is closed.
+    pub(crate) fn scan<'a, R: Record + 'a>(&'a self, t: T) -> Box<dyn Iterator<Item = Result<R, StoreError>> + 'a> {
+        match self.tree(t) {
+            Ok(tree) => Box::new(scan_prefix(tree, t, &[])),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
     }
 
     /// The contacts logged on a day from `from` to `to`: one scan of the log.
@@ -458,12 +595,12 @@ impl Store {
 
     /// The audit trail, oldest first.
     pub fn audit(&self) -> impl Iterator<Item = Result<AuditEntry, StoreError>> + '_ {
-        scan_prefix(self.tree(T::Audit), T::Audit, &[])
+        self.scan(T::Audit)
     }
 
     /// One audit entry: who made a record's last change, and when.
     pub fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
-        match self.tree(T::Audit).get(keys::id64(seq))? {
+        match self.tree(T::Audit)?.get(keys::id64(seq))? {
             Some(bytes) => Ok(Some(decode_at(T::Audit, &keys::id64(seq), &bytes)?)),
             None => Ok(None),
         }

@@ -12,7 +12,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::codec::{self, DbInfo};
 use super::{
-    META_COUNTERS, META_INFO, META_SETTINGS, SNAPSHOT_FILE, Store, StoreError, T, TREE_NAMES, decode_at, scan_prefix,
+    Handle, META_COUNTERS, META_INFO, META_SETTINGS, SNAPSHOT_FILE, Store, StoreError, T, TREE_NAMES, decode_at,
+    scan_prefix,
 };
 use crate::domain::*;
 use crate::model::{Change, ClientAggregate, Counters, Model};
@@ -37,7 +38,54 @@ pub enum OpenError {
 }
 
 pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
+    let (handle, fresh) = open_handle(path)?;
+    let damaged = |e: StoreError| OpenError::Damaged(path.to_path_buf(), e);
+    let trees = &handle.trees;
+    if fresh {
+        restrict_files(path);
+    }
+    let info: DbInfo = meta_record(trees, META_INFO).map_err(damaged)?;
+    let counters: Counters = meta_record(trees, META_COUNTERS).map_err(damaged)?;
+    let (model, snapshot_seq, replayed) = match read_snapshot(path, info.created, &counters, trees) {
+        Some((model, seq)) => (model, Some(seq), counters.seq - seq),
+        None => (load_model(trees).map_err(damaged)?, None, 0),
+    };
+    // A reserve file for reopening after a write failed (when the disk is
+    // large enough to spare one).
+    let reserve_wanted = super::space::keep_reserve(path);
+    Ok(Store {
+        path: path.to_path_buf(),
+        handle: Some(handle),
+        closed: None,
+        model,
+        created: info.created,
+        snapshot_seq,
+        replayed,
+        reserve_wanted,
+    })
+}
+
+/// The model of an open database, as `open` reads it: from the snapshot
+/// and the change log when they are current, else from every record.
+pub(super) fn reload_model(
+    path: &Path,
+    created: chrono::NaiveDateTime,
+    trees: &[sled::Tree],
+) -> Result<Model, StoreError> {
+    let counters: Counters = meta_record(trees, META_COUNTERS)?;
+    match read_snapshot(path, created, &counters, trees) {
+        Some((model, _)) => Ok(model),
+        None => load_model(trees),
+    }
+}
+
+/// Opens sled at `path` (creating a new database in an empty or missing
+/// directory) and its trees; with whether the database is new.
+pub(super) fn open_handle(path: &Path) -> Result<(Handle, bool), OpenError> {
     let fresh = prepare_directory(path)?;
+    // A disk that filled while sled wrote its page-table snapshot leaves
+    // the file cut short, and sled would refuse every open after.
+    super::space::remove_incomplete_sled_snapshots(path).map_err(|e| OpenError::Io(path.to_path_buf(), e))?;
     let db = open_sled(path)?;
     let damaged = |e: StoreError| OpenError::Damaged(path.to_path_buf(), e);
     let trees = TREE_NAMES
@@ -59,31 +107,19 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
             initialise(&db, &trees).map_err(damaged)?;
         }
     }
-    if fresh {
-        restrict_files(path);
-    }
-    let info: DbInfo = meta_record(&trees, META_INFO).map_err(damaged)?;
-    let counters: Counters = meta_record(&trees, META_COUNTERS).map_err(damaged)?;
-    let (model, snapshot_seq, replayed) = match read_snapshot(path, &info, &counters, &trees) {
-        Some((model, seq)) => (model, Some(seq), counters.seq - seq),
-        None => (load_model(&trees).map_err(damaged)?, None, 0),
-    };
-    Ok(Store {
-        path: path.to_path_buf(),
-        db,
-        trees,
-        model,
-        created: info.created,
-        snapshot_seq,
-        replayed,
-    })
+    Ok((Handle { db, trees }, fresh))
 }
 
 /// The model from the snapshot file of this database, brought up to date
 /// with the change log when commands ran since it was written; with the
 /// snapshot's sequence number. Anything else (missing, damaged, from
 /// another database, a gap in the log) means reading the records.
-fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters, trees: &[sled::Tree]) -> Option<(Model, u64)> {
+fn read_snapshot(
+    path: &Path,
+    created: chrono::NaiveDateTime,
+    counters: &Counters,
+    trees: &[sled::Tree],
+) -> Option<(Model, u64)> {
     let file = fs::File::open(path.join(SNAPSHOT_FILE)).ok()?;
     // Mapped rather than read: the pages come from the page cache instead
     // of a fresh 90 MB buffer. SAFETY: the snapshot is only ever replaced
@@ -92,7 +128,7 @@ fn read_snapshot(path: &Path, info: &DbInfo, counters: &Counters, trees: &[sled:
     // envelope's checksum before decoding.
     let bytes = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     let snapshot = codec::decode_snapshot(&bytes).ok()?;
-    if snapshot.created != info.created || snapshot.seq > counters.seq {
+    if snapshot.created != created || snapshot.seq > counters.seq {
         return None;
     }
     let mut model = snapshot.model;

@@ -288,9 +288,10 @@ impl Session {
                     line: 1,
                     message: e.to_string(),
                 })?;
-                // The header, the settings and the counters are not records.
+                // The header, the settings, the counters and the trailer
+                // are not records.
                 Ok(Summary {
-                    records: counted.lines.saturating_sub(3),
+                    records: counted.lines.saturating_sub(4),
                     seq: header.seq,
                 })
             }

@@ -156,6 +156,203 @@ fn one_automatic_backup_a_day_keeping_seven() {
         ]
     );
     // The backup restores.
-    let (restored, _) = rapport::store::backup::restore(&dir.join("2026-11-22.jsonl"), &home.path().join("r")).unwrap();
+    let (restored, _) =
+        rapport::store::backup::restore(&dir.join("2026-11-22.jsonl"), &home.path().join("r"), false).unwrap();
     assert_eq!(restored.model(), store.model());
+}
+
+fn demo_with_backup(h: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let src = h.join("src");
+    let dump = h.join("backup.jsonl");
+    let db = src.to_str().unwrap();
+    let o = rapport(h, &["--db", db, "demo", "--clients", "40", "--today", "2026-11-22"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = rapport(h, &["--db", db, "backup", dump.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (src, dump)
+}
+
+/// Restoring `text` fails with exit 2, names `expect`, and leaves no database.
+fn refused(h: &std::path::Path, name: &str, text: &str, expect: &str) {
+    let file = h.join(format!("{name}.jsonl"));
+    std::fs::write(&file, text).unwrap();
+    let dst = h.join(format!("dst-{name}"));
+    let o = rapport(h, &["--db", dst.to_str().unwrap(), "restore", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{name}: {}", stdout(&o));
+    assert!(stderr(&o).contains(expect), "{name}: {}", stderr(&o));
+    assert!(!dst.exists(), "{name}: a half-restored database was left");
+    let o = rapport(h, &["verify", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{name}: verify passed it");
+    assert!(stderr(&o).contains(expect), "{name}: {}", stderr(&o));
+}
+
+#[test]
+fn a_cut_doubled_or_altered_backup_is_refused_naming_the_first_problem() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (_, dump) = demo_with_backup(h);
+    let text = std::fs::read_to_string(&dump).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let o = rapport(h, &["verify", dump.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("complete and unaltered"), "{}", stdout(&o));
+
+    // Cut at a line boundary, a third of the way in.
+    let cut: String = lines[..lines.len() / 3].iter().map(|l| format!("{l}\n")).collect();
+    refused(h, "cut", &cut, "without its trailer: it was cut short");
+    // Cut in the middle of the last line.
+    refused(h, "torn", &text[..text.len() - 20], "cut short");
+    // One settlement line twice.
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("{\"kind\":\"settlement\""))
+        .unwrap();
+    let mut doubled: Vec<&str> = lines.clone();
+    doubled.insert(at + 1, lines[at]);
+    refused(
+        h,
+        "duplicated",
+        &(doubled.join("\n") + "\n"),
+        "duplicated or moved line",
+    );
+    // The whole file twice.
+    refused(h, "twice", &format!("{text}{text}"), "after the trailer");
+    // One amount changed.
+    let altered = text.replacen("\"amount\":", "\"amount\":1", 1);
+    refused(h, "altered", &altered, "do not match the trailer's checksum");
+    // A line removed and the trailer's counts left as they were.
+    let mut fewer = lines.clone();
+    fewer.remove(at);
+    refused(h, "fewer", &(fewer.join("\n") + "\n"), "checksum");
+}
+
+/// A backup written by the rapport before the trailer (format version 1)
+/// still restores, when asked to, to the exports taken before.
+#[test]
+fn a_version_1_backup_restores_with_allow_unproven_to_the_same_exports() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/backup-v1");
+    let file = fixture.join("backup-v1.jsonl");
+    let dst = h.join("dst");
+    let db = dst.to_str().unwrap();
+    let o = rapport(h, &["--db", db, "restore", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--allow-unproven"), "{}", stderr(&o));
+    assert!(!dst.exists());
+    let o = rapport(h, &["--db", db, "restore", file.to_str().unwrap(), "--allow-unproven"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for kind in ["clients", "settlements", "offers"] {
+        let o = rapport(h, &["--db", db, "--server", "never", "export", kind]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let before = std::fs::read_to_string(fixture.join(format!("v1-{kind}.csv"))).unwrap();
+        assert_eq!(stdout(&o), before, "{kind} differ after the restore");
+    }
+    let o = rapport(h, &["--db", db, "--server", "never", "verify"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
+
+/// Bytes flipped inside sled's file: `verify` finds and names the damage.
+#[test]
+fn verify_reports_damage_in_the_middle_of_the_database() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (src, _) = demo_with_backup(h);
+    let db = src.to_str().unwrap();
+    let o = rapport(h, &["--db", db, "--server", "never", "verify"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("every checksum and every rebuild agrees"),
+        "{}",
+        stdout(&o)
+    );
+    let csv = h.join("marker.csv");
+    std::fs::write(
+        &csv,
+        "client,date,amount,product,doc\nC000003,2026-11-20,12.34,,MARKER-DAMAGE-0001\n",
+    )
+    .unwrap();
+    let o = rapport(
+        h,
+        &[
+            "--db",
+            db,
+            "--server",
+            "never",
+            "import",
+            "settlements",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = src.join("db");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let marker = b"MARKER-DAMAGE-0001";
+    let spots: Vec<usize> = bytes
+        .windows(marker.len())
+        .enumerate()
+        .filter(|(_, w)| w == marker)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!spots.is_empty(), "the marker is not in sled's file");
+    for at in spots {
+        let start = at.saturating_sub(100);
+        for b in bytes.iter_mut().skip(start).take(200) {
+            *b ^= 0x5a;
+        }
+    }
+    std::fs::write(&file, bytes).unwrap();
+    let o = rapport(h, &["--db", db, "--server", "never", "verify"]);
+    assert_eq!(o.status.code(), Some(1), "damage went unnoticed: {}", stdout(&o));
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        said.contains("problem") || said.contains("damaged") || said.contains("corrupt"),
+        "{said}"
+    );
+    // Nor does an ordinary command carry on as if nothing happened.
+    let o = rapport(h, &["--db", db, "--server", "never", "export", "clients"]);
+    assert_ne!(o.status.code(), Some(0), "an export of a damaged database passed");
+}
+
+/// Without a server, the first command of a day takes the day's backup.
+#[test]
+fn a_direct_command_takes_the_days_backup() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (src, _) = demo_with_backup(h);
+    let dir = h.join("data/rapport/backups");
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = rapport(
+        h,
+        &[
+            "--db",
+            src.to_str().unwrap(),
+            "--server",
+            "never",
+            "log",
+            "C000001",
+            "--channel",
+            "call",
+            "--summary",
+            "hello",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let today = chrono::Local::now().date_naive();
+    let taken: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .map(|f| f.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(taken, [format!("{today}.jsonl")]);
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path()
+        .join(format!("{today}.jsonl"));
+    let o = rapport(h, &["verify", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -1,4 +1,5 @@
-//! `rapport backup FILE` and `rapport restore FILE --db NEWPATH`.
+//! `rapport backup FILE`, `rapport restore FILE --db NEWPATH` and
+//! `rapport verify [FILE]`.
 
 use std::path::PathBuf;
 
@@ -17,6 +18,19 @@ pub struct BackupArgs {
 pub struct RestoreArgs {
     /// A dump written by `rapport backup`.
     file: PathBuf,
+    /// Restore a backup of an older rapport, which has no trailer to prove
+    /// it complete.
+    #[arg(long)]
+    allow_unproven: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// A backup file to check instead of the database.
+    file: Option<PathBuf>,
+    /// Read a backup of an older rapport, which has no trailer.
+    #[arg(long)]
+    allow_unproven: bool,
 }
 
 fn failure(e: BackupError) -> Failure {
@@ -41,7 +55,7 @@ pub fn backup(args: BackupArgs, db: Target) -> CliResult {
 
 pub fn restore(args: RestoreArgs, db: Target) -> CliResult {
     let target = db.path()?;
-    let (mut store, summary) = backup::restore(&args.file, &target).map_err(failure)?;
+    let (mut store, summary) = backup::restore(&args.file, &target, args.allow_unproven).map_err(failure)?;
     store.save_snapshot()?;
     println!(
         "restored {} records (sequence {}) into {}",
@@ -50,4 +64,48 @@ pub fn restore(args: RestoreArgs, db: Target) -> CliResult {
         target.display()
     );
     Ok(())
+}
+
+/// Checks a backup file, or every record of the database; exit 1 with the
+/// problems when anything is wrong.
+pub fn verify(args: VerifyArgs, db: Target) -> CliResult {
+    if let Some(file) = args.file {
+        let (header, checked) = backup::reader::check_file(&file, args.allow_unproven).map_err(failure)?;
+        println!(
+            "{}: {} records (sequence {}), {}",
+            file.display(),
+            checked.records,
+            header.seq,
+            if checked.proven {
+                "complete and unaltered (trailer and checksum match)"
+            } else {
+                "readable, but an older backup without a trailer: completeness not proven"
+            }
+        );
+        return Ok(());
+    }
+    let path = db.path()?;
+    if !path.exists() {
+        return Err(Failure::input(format!("no rapport database at {}", path.display())));
+    }
+    // The records themselves, so this process opens them (a server holding
+    // the database would be asked to stop first).
+    let store = rapport::store::Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
+    let report = store.verify();
+    let total: u64 = report.records.values().sum();
+    if report.ok() {
+        println!(
+            "{}: {total} records read, every checksum and every rebuild agrees",
+            path.display()
+        );
+        return Ok(());
+    }
+    for p in &report.problems {
+        println!("problem: {p}");
+    }
+    Err(Failure::system(format!(
+        "{}: {} problem(s) found in {total} records read",
+        path.display(),
+        report.problems.len()
+    )))
 }

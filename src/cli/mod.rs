@@ -101,6 +101,9 @@ enum Cmd {
     Backup(backup::BackupArgs),
     /// Rebuild a new database (--db) from a backup.
     Restore(backup::RestoreArgs),
+    /// Check every record of the database (or a backup file): checksums,
+    /// and that aggregates and counters equal a rebuild.
+    Verify(backup::VerifyArgs),
     /// Serve the database to every session over a Unix socket (a team's
     /// shared server; see README "Shared server").
     Serve(serve::ServeArgs),
@@ -209,6 +212,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Report(args)) => report::run(args, db),
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
+        Some(Cmd::Verify(args)) => backup::verify(args, db),
         Some(Cmd::Serve(args)) => serve::run(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
         None => data::interactive(db, cli.demo, cli.as_of, cli.queue),
@@ -250,8 +254,24 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
 pub fn open_store(target: Target) -> Result<Session, Failure> {
     let path = target.path()?;
     let socket = target.socket(&path)?;
-    rapport::session::connect(&path, &socket, target.mode, target.claim_login)
-        .map_err(|e| Failure::system(e.to_string()))
+    let session = rapport::session::connect(&path, &socket, target.mode, target.claim_login)
+        .map_err(|e| Failure::system(e.to_string()))?;
+    if let Session::Local(store) = &session {
+        daily_backup(store);
+    }
+    Ok(session)
+}
+
+/// Installations without a server get the day's backup too: the first
+/// command of a day that opens the database directly takes it (a server
+/// takes it when it starts). A failure is said, and changes nothing else.
+fn daily_backup(store: &rapport::store::Store) {
+    let Some(dir) = rapport::paths::backup_dir(store.path()) else {
+        return;
+    };
+    if let Err(e) = store.daily_backup(&dir, today(), 7) {
+        eprintln!("rapport: warning: the day's backup failed: {e}");
+    }
 }
 
 /// Ends a command that only read: leaves a current model snapshot so the

@@ -1,10 +1,13 @@
 //! Logical backups: a versioned, human-readable dump (JSON lines: a header,
-//! then one record per line) written via temp file, fsync and rename; and
-//! restore, which rebuilds a new database from one. Aggregates are not
-//! dumped: restore recomputes them from the settlements and contacts.
+//! then one record per line, then a trailer with the count of each kind
+//! and the SHA-256 of every line before it) written via temp file, fsync
+//! and rename; and restore, which rebuilds a new database from one after
+//! `reader` has checked every line of it. Aggregates are not dumped:
+//! restore recomputes them from the settlements and contacts.
 
+use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
@@ -15,15 +18,37 @@ use super::{META_COUNTERS, META_SETTINGS, Store, StoreError, T, TREE_NAMES, keys
 use crate::domain::*;
 use crate::model::{Change, Counters, Model};
 
+pub mod reader;
+
 pub const FORMAT: &str = "rapport-backup";
+/// 1: no trailer (rapport before the trailer); 2: with the trailer.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Header {
     pub format: String,
+    /// Absent in version 1 files.
+    #[serde(default = "version_1")]
+    pub version: u32,
     pub schema: u16,
     pub db_created: NaiveDateTime,
     pub seq: u64,
     pub taken: NaiveDateTime,
+}
+
+fn version_1() -> u32 {
+    1
+}
+
+/// The last line: what a complete, unaltered file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trailer {
+    /// Records (not counting the header, settings and counters lines).
+    pub records: u64,
+    /// Lines of each kind, by the kind's name.
+    pub counts: BTreeMap<String, u64>,
+    /// SHA-256 (hex) of every byte before the trailer line.
+    pub sha256: String,
 }
 
 /// One record of the dump.
@@ -47,6 +72,33 @@ pub enum Line {
     Audit(AuditEntry),
     Mark(QueueMark),
     Questionnaire(Questionnaire),
+    Trailer(Trailer),
+}
+
+impl Line {
+    /// The kind's name, as in the file.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Line::Settings(_) => "settings",
+            Line::Counters(_) => "counters",
+            Line::Manager(_) => "manager",
+            Line::Segment(_) => "segment",
+            Line::Product(_) => "product",
+            Line::Portrait(_) => "portrait",
+            Line::Client(_) => "client",
+            Line::Person(_) => "person",
+            Line::Settlement(_) => "settlement",
+            Line::Offer(_) => "offer",
+            Line::Contact(_) => "contact",
+            Line::Task(_) => "task",
+            Line::Survey(_) => "survey",
+            Line::Ticket(_) => "ticket",
+            Line::Audit(_) => "audit",
+            Line::Mark(_) => "mark",
+            Line::Questionnaire(_) => "questionnaire",
+            Line::Trailer(_) => "trailer",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,26 +131,37 @@ impl Store {
     /// Writes every record as JSON lines to `out` (a file, or a server's
     /// answer to a session that takes a backup).
     pub fn write_backup(&self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
+        self.available()?;
         let io = |e| BackupError::Io(PathBuf::from("(backup)"), e);
         let header = Header {
             format: FORMAT.into(),
+            version: FORMAT_VERSION,
             schema: SCHEMA_VERSION,
             db_created: self.created,
             seq: self.model.counters.seq,
             taken,
         };
         let mut records = 0u64;
-        let put = |out: &mut dyn Write, value: &dyn erased::Json| -> Result<(), BackupError> {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut hashed = reader::Hashing::new(out);
+        let put = |out: &mut reader::Hashing, value: &dyn erased::Json| -> Result<(), BackupError> {
             value.write(out).map_err(io)?;
             out.write_all(b"\n").map_err(io)
         };
-        put(out, &header)?;
-        put(out, &Line::Settings(self.model.settings.clone()))?;
-        put(out, &Line::Counters(self.model.counters.clone()))?;
+        put(&mut hashed, &header)?;
+        for line in [
+            Line::Settings(self.model.settings.clone()),
+            Line::Counters(self.model.counters.clone()),
+        ] {
+            put(&mut hashed, &line)?;
+            *counts.entry(line.kind().into()).or_default() += 1;
+        }
         macro_rules! dump {
             ($tree:expr, $variant:ident, $ty:ty) => {
                 for r in scan_prefix::<$ty>(self.tree($tree)?, $tree, &[]) {
-                    put(out, &Line::$variant(r?))?;
+                    let line = Line::$variant(r?);
+                    put(&mut hashed, &line)?;
+                    *counts.entry(line.kind().into()).or_default() += 1;
                     records += 1;
                 }
             };
@@ -118,6 +181,14 @@ impl Store {
         dump!(T::Marks, Mark, QueueMark);
         dump!(T::Questionnaires, Questionnaire, Questionnaire);
         dump!(T::Audit, Audit, AuditEntry);
+        let (out, sha256) = hashed.finish();
+        let trailer = Line::Trailer(Trailer {
+            records,
+            counts,
+            sha256,
+        });
+        erased::Json::write(&trailer, out).map_err(io)?;
+        out.write_all(b"\n").map_err(io)?;
         Ok(Summary {
             records,
             seq: header.seq,
@@ -173,9 +244,11 @@ mod erased {
 /// Lines written to the trees per batch: bounds memory on big restores.
 const CHUNK: usize = 50_000;
 
-/// Rebuilds a database at `db` from `file`. Refuses a database that holds
-/// data; on any error the new database is removed again.
-pub fn restore(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError> {
+/// Rebuilds a database at `db` from `file`, proving the file as it goes
+/// (`reader`). Refuses a database that holds data; on any error what it
+/// wrote is removed again (the new database, or what it put in an empty
+/// directory). A version 1 file (no trailer) only with `allow_unproven`.
+pub fn restore(file: &Path, db: &Path, allow_unproven: bool) -> Result<(Store, Summary), BackupError> {
     let existed = db.exists();
     if existed {
         let empty = fs::read_dir(db).map(|mut d| d.next().is_none()).unwrap_or(false);
@@ -188,58 +261,42 @@ pub fn restore(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError> 
             }
         }
     }
-    let result = restore_into(file, db);
-    if result.is_err() && !existed {
-        let _ = fs::remove_dir_all(db);
+    let result = restore_into(file, db, allow_unproven);
+    if result.is_err() {
+        if existed {
+            // The directory was empty (or held an empty database): take
+            // back what the restore put there, and only that.
+            if let Ok(entries) = fs::read_dir(db) {
+                for entry in entries.flatten() {
+                    let p = entry.path();
+                    let _ = if p.is_dir() {
+                        fs::remove_dir_all(&p)
+                    } else {
+                        fs::remove_file(&p)
+                    };
+                }
+            }
+        } else {
+            let _ = fs::remove_dir_all(db);
+        }
     }
     result
 }
 
-fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError> {
-    let name = file.display().to_string();
-    let err = |line: usize, message: String| BackupError::Line {
-        file: name.clone(),
-        line,
-        message,
-    };
-    let reader = std::io::BufReader::new(fs::File::open(file).map_err(|e| BackupError::Io(file.to_path_buf(), e))?);
-    let mut lines = reader.lines().enumerate();
-    let header: Header = match lines.next() {
-        Some((_, Ok(text))) => {
-            serde_json::from_str(&text).map_err(|e| err(1, format!("not a rapport backup header: {e}")))?
-        }
-        Some((_, Err(e))) => return Err(err(1, e.to_string())),
-        None => return Err(err(1, "the file is empty".into())),
-    };
-    if header.format != FORMAT {
-        return Err(err(1, format!("format '{}' is not {FORMAT}", header.format)));
-    }
-    if header.schema != SCHEMA_VERSION {
-        return Err(err(
-            1,
-            format!(
-                "schema {} cannot be restored by this rapport (schema {SCHEMA_VERSION})",
-                header.schema
-            ),
-        ));
-    }
+fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<(Store, Summary), BackupError> {
+    let input = std::io::BufReader::new(fs::File::open(file).map_err(|e| BackupError::Io(file.to_path_buf(), e))?);
+    let mut reader = reader::Reader::new(input, &file.display().to_string(), allow_unproven)?;
+    let header_seq = reader.header().seq;
     let mut store = Store::open(db)?;
     let mut model = Model::default();
     let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
     let mut pending = 0usize;
-    let mut records = 0u64;
     let mut counters = None;
     fn put<R: Record>(batches: &mut [sled::Batch], t: T, key: &[u8], r: &R) -> Result<(), StoreError> {
         batches[t as usize].insert(key, codec::encode(r)?);
         Ok(())
     }
-    for (i, text) in lines {
-        let n = i + 1;
-        let text = text.map_err(|e| err(n, e.to_string()))?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let line: Line = serde_json::from_str(&text).map_err(|e| err(n, format!("unreadable record: {e}")))?;
+    while let Some((_, line)) = reader.next_line()? {
         let b = &mut batches;
         match line {
             Line::Settings(s) => {
@@ -283,20 +340,28 @@ fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError>
             Line::Audit(a) => put(b, T::Audit, &keys::id64(a.seq), &a)?,
             Line::Mark(m) => put(b, T::Marks, m.key.as_bytes(), &m)?,
             Line::Questionnaire(q) => put(b, T::Questionnaires, &keys::id32(q.product.0), &q)?,
+            // The reader checks the trailer and never hands it out.
+            Line::Trailer(_) => {}
         }
-        records += 1;
         pending += 1;
         if pending >= CHUNK {
             store.write_batches(&mut batches)?;
             pending = 0;
         }
     }
-    let counters = counters.ok_or_else(|| err(1, "the backup has no counters record".into()))?;
-    if counters.seq != header.seq {
-        return Err(err(
-            1,
-            format!("header says sequence {}, counters say {}", header.seq, counters.seq),
-        ));
+    let records = reader.checked().records;
+    let name = file.display().to_string();
+    let err = |message: String| BackupError::Line {
+        file: name.clone(),
+        line: 1,
+        message,
+    };
+    let counters = counters.ok_or_else(|| err("the backup has no counters record".into()))?;
+    if counters.seq != header_seq {
+        return Err(err(format!(
+            "header says sequence {header_seq}, counters say {}",
+            counters.seq
+        )));
     }
     for (client, aggregate) in &model.aggregates {
         put(&mut batches, T::Aggregates, &keys::id32(client.0), aggregate)?;
@@ -310,7 +375,7 @@ fn restore_into(file: &Path, db: &Path) -> Result<(Store, Summary), BackupError>
         store,
         Summary {
             records,
-            seq: header.seq,
+            seq: header_seq,
         },
     ))
 }

@@ -10,6 +10,7 @@ pub mod event;
 pub mod keys;
 mod open;
 pub mod space;
+pub mod verify;
 
 pub use command::{Command, CommandError, Context, OfferMove, TicketAdvance};
 pub use event::Event;

@@ -35,6 +35,20 @@ pub enum OpenError {
     Damaged(PathBuf, StoreError),
     #[error("{0}: {1}")]
     Io(PathBuf, io::Error),
+    /// The snapshot (written only after its commands were on disk) is
+    /// ahead of the records: the storage lost the newest commands.
+    #[error(
+        "{path}: the records end at command {records}, but the model snapshot holds commands up to {snapshot}: \
+         the storage lost the newest changes (damaged file). Nothing was changed. Run `rapport verify`, then \
+         restore the last backup into a new database (`rapport restore`); to carry on with what the records \
+         hold instead, move {snapshot_file} away"
+    )]
+    LostRecords {
+        path: PathBuf,
+        records: u64,
+        snapshot: u64,
+        snapshot_file: PathBuf,
+    },
 }
 
 pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
@@ -47,8 +61,16 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
     let info: DbInfo = meta_record(trees, META_INFO).map_err(damaged)?;
     let counters: Counters = meta_record(trees, META_COUNTERS).map_err(damaged)?;
     let (model, snapshot_seq, replayed) = match read_snapshot(path, info.created, &counters, trees) {
-        Some((model, seq)) => (model, Some(seq), counters.seq - seq),
-        None => (load_model(trees).map_err(damaged)?, None, 0),
+        FromSnapshot::Current(model, seq) => (*model, Some(seq), counters.seq - seq),
+        FromSnapshot::Ahead(seq) => {
+            return Err(OpenError::LostRecords {
+                path: path.to_path_buf(),
+                records: counters.seq,
+                snapshot: seq,
+                snapshot_file: path.join(SNAPSHOT_FILE),
+            });
+        }
+        FromSnapshot::Unusable => (load_model(trees).map_err(damaged)?, None, 0),
     };
     // A reserve file for reopening after a write failed (when the disk is
     // large enough to spare one).
@@ -74,8 +96,8 @@ pub(super) fn reload_model(
 ) -> Result<Model, StoreError> {
     let counters: Counters = meta_record(trees, META_COUNTERS)?;
     match read_snapshot(path, created, &counters, trees) {
-        Some((model, _)) => Ok(model),
-        None => load_model(trees),
+        FromSnapshot::Current(model, _) => Ok(*model),
+        _ => load_model(trees),
     }
 }
 
@@ -110,6 +132,19 @@ pub(super) fn open_handle(path: &Path) -> Result<(Handle, bool), OpenError> {
     Ok((Handle { db, trees }, fresh))
 }
 
+/// What the snapshot file gave.
+enum FromSnapshot {
+    /// The model, current (brought up to date by the change log), and the
+    /// snapshot's sequence number.
+    Current(Box<Model>, u64),
+    /// This database's snapshot, beyond the records' last command: only
+    /// lost records explain that (it is written after its commands).
+    Ahead(u64),
+    /// Missing, damaged, another database's, or a gap in the log: read
+    /// the records.
+    Unusable,
+}
+
 /// The model from the snapshot file of this database, brought up to date
 /// with the change log when commands ran since it was written; with the
 /// snapshot's sequence number. Anything else (missing, damaged, from
@@ -119,24 +154,41 @@ fn read_snapshot(
     created: chrono::NaiveDateTime,
     counters: &Counters,
     trees: &[sled::Tree],
-) -> Option<(Model, u64)> {
-    let file = fs::File::open(path.join(SNAPSHOT_FILE)).ok()?;
+) -> FromSnapshot {
+    let Ok(file) = fs::File::open(path.join(SNAPSHOT_FILE)) else {
+        return FromSnapshot::Unusable;
+    };
     // Mapped rather than read: the pages come from the page cache instead
     // of a fresh 90 MB buffer. SAFETY: the snapshot is only ever replaced
     // by renaming a new file over it, so the mapped file is never changed
     // or truncated while mapped; and a damaged file is caught by the
     // envelope's checksum before decoding.
-    let bytes = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let snapshot = codec::decode_snapshot(&bytes).ok()?;
-    if snapshot.created != created || snapshot.seq > counters.seq {
-        return None;
+    let Ok(bytes) = (unsafe { memmap2::Mmap::map(&file) }) else {
+        return FromSnapshot::Unusable;
+    };
+    let Ok(snapshot) = codec::decode_snapshot(&bytes) else {
+        return FromSnapshot::Unusable;
+    };
+    if snapshot.created != created {
+        return FromSnapshot::Unusable;
     }
-    let mut model = snapshot.model;
-    if snapshot.seq == counters.seq {
-        return (&model.counters == counters).then_some((model, snapshot.seq));
+    if snapshot.seq > counters.seq {
+        return FromSnapshot::Ahead(snapshot.seq);
+    }
+    match replay(snapshot.model, snapshot.seq, counters, trees) {
+        Some(model) => FromSnapshot::Current(Box::new(model), snapshot.seq),
+        None => FromSnapshot::Unusable,
+    }
+}
+
+/// Brings a snapshot's model from `seq` up to `counters.seq` with the
+/// change log; `None` when an entry is missing or unreadable.
+fn replay(mut model: Model, seq: u64, counters: &Counters, trees: &[sled::Tree]) -> Option<Model> {
+    if seq == counters.seq {
+        return (&model.counters == counters).then_some(model);
     }
     let log = &trees[T::Changes as usize];
-    for seq in snapshot.seq + 1..=counters.seq {
+    for seq in seq + 1..=counters.seq {
         let bytes = log.get(super::keys::id64(seq)).ok()??;
         let entry: super::ChangeLog = codec::decode(&bytes).ok()?;
         if entry.seq != seq {
@@ -148,7 +200,7 @@ fn read_snapshot(
     }
     // As after reading the records: the stored counters are the truth.
     model.counters = counters.clone();
-    Some((model, snapshot.seq))
+    Some(model)
 }
 
 /// Returns whether the database is new. A missing directory is created

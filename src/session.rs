@@ -132,6 +132,15 @@ impl Session {
         !matches!(self, Session::Local(_))
     }
 
+    /// The manager this session acts as when the server says it is a
+    /// manager (not a lead): what it creates is theirs.
+    pub fn acting_manager(&self) -> Option<ManagerId> {
+        match self {
+            Session::Remote(r) if r.role == Role::Manager => r.manager,
+            _ => None,
+        }
+    }
+
     /// Hands a store opened here to a server: flushes and closes it
     /// (releasing the database), keeps the model, and lets `connect` start
     /// the server and join it on another thread. The session answers from

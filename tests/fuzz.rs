@@ -79,7 +79,11 @@ proptest! {
     #[test]
     fn csv_importers(bytes in proptest::collection::vec(any::<u8>(), 0..400), text in "[a-z0-9,;\"\\n\\r .:/-]{0,200}") {
         let model = Model::default();
-        let opts = ImportOptions { create_missing: true, today: "2026-11-22".parse().unwrap() };
+        let opts = ImportOptions {
+            create_missing: true,
+            today: "2026-11-22".parse().unwrap(),
+            new_clients_manager: None,
+        };
         for kind in Kind::IMPORT_ORDER {
             let header = kind.columns().iter().map(|(c, _)| *c).collect::<Vec<_>>().join(",");
             for body in [bytes.clone(), text.as_bytes().to_vec(), [header.as_bytes(), b"\n", text.as_bytes()].concat()] {

@@ -725,6 +725,54 @@ fn managers_can_be_limited_to_their_own_clients() {
     assert!(amy.all_settlements().unwrap().iter().all(|s| s.client == ClientId(1)));
 }
 
+/// A restricted manager learns nothing of the clients they do not see
+/// from a refusal, and creates their own new clients from a settlements
+/// import (`--create-missing`).
+#[test]
+fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let clients = dir.path().join("clients.csv");
+    std::fs::write(&clients, "ref,name,segment,manager,created\nC3,Probe,,amy,2026-01-01\n").unwrap();
+    let o = server
+        .cli(&db)
+        .args(["--claim-login", "amy", "import", "clients", clients.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("ref 'C3' cannot be used"), "{err}");
+    assert!(
+        !err.contains("exists") && !err.contains("ben") && !err.contains("Ben"),
+        "{err}"
+    );
+    let mut amy = server.session("amy");
+    match amy.execute(settlement(3, "X".into())) {
+        Err(StoreError::Denied(why)) => assert!(!why.contains("ben") && !why.contains("C3"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // Settlements of a new client of hers: created for her.
+    let csv = dir.path().join("s.csv");
+    std::fs::write(&csv, "client,date,amount,product,doc\nNEW-A,2026-11-20,10.00,,D1\n").unwrap();
+    let o = server
+        .cli(&db)
+        .args([
+            "--claim-login",
+            "amy",
+            "import",
+            "settlements",
+            csv.to_str().unwrap(),
+            "--create-missing",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lea = server.session("lea");
+    let created = lea.model().client_by_ref("NEW-A").unwrap();
+    assert_eq!(created.manager, lea.model().manager_by_login("amy").map(|m| m.id));
+}
+
 /// More events since the kept snapshot than a new session's queue holds:
 /// the server encodes the model afresh for it.
 #[test]

@@ -1,6 +1,7 @@
 //! `rapport classes`: every client's classes (SPEC §4) as CSV or JSON, the
 //! portfolio summary, or the class history.
 
+use rapport::io::cell::neutralize;
 use std::io::Write;
 
 use chrono::NaiveDate;
@@ -106,8 +107,8 @@ fn rows(model: &Model, classes: &classes::Classes, format: Format, out: &mut dyn
                 .map_err(io_err)?;
             for r in &rows {
                 w.write_record([
-                    r.client,
-                    r.name,
+                    &*neutralize(r.client),
+                    &*neutralize(r.name),
                     r.abc.map_or("", |a| a.as_str()),
                     r.xyz.map_or("", |x| x.as_str()),
                     r.status.as_str(),

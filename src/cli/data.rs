@@ -105,6 +105,7 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
     let opts = ImportOptions {
         create_missing: args.create_missing,
         today: today(),
+        new_clients_manager: store.acting_manager(),
     };
     let spinner = if std::io::stderr().is_terminal() {
         let s = ProgressBar::new_spinner();

@@ -2,6 +2,7 @@
 //! prints the call list as text, JSON or iCalendar; `log`, `task`, `done`
 //! and `snooze` act on it through the same command path as the TUI.
 
+use rapport::domain::text::printable;
 use std::io::{IsTerminal, Write};
 
 use chrono::{Local, NaiveDate};
@@ -238,7 +239,10 @@ fn write_text(
         .iter()
         .map(|i| {
             let name = model.clients.get(&i.client).map_or("?", |c| c.name.as_str());
-            truncate(name, 28)
+            match printable(name) {
+                std::borrow::Cow::Borrowed(name) => truncate(name, 28),
+                std::borrow::Cow::Owned(name) => std::borrow::Cow::Owned(truncate(&name, 28).into_owned()),
+            }
         })
         .collect();
     let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
@@ -276,10 +280,10 @@ fn write_text(
                 item.due.format("%d/%m/%Y"),
                 when,
                 item.kind.as_str(),
-                refs[i],
+                printable(refs[i]),
                 names[i],
                 ids[i],
-                item.reason,
+                printable(&item.reason),
             )?;
         }
     }

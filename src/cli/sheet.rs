@@ -4,6 +4,7 @@
 //! In text a sale shows as "count / sum" in one column; in CSV every
 //! figure gets a column of its own.
 
+use rapport::io::cell::neutralize;
 use std::io::Write;
 
 use rapport::domain::Money;
@@ -102,7 +103,11 @@ impl Sheet {
             .rows
             .iter()
             .chain(&self.footer)
-            .map(|r| r.iter().map(Cell::text).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|c| rapport::domain::text::printable(&c.text()).into_owned())
+                    .collect()
+            })
             .collect();
         let widths: Vec<usize> = self
             .columns
@@ -164,7 +169,8 @@ impl Sheet {
         w.write_record(&header).map_err(io_err)?;
         for r in self.rows.iter().chain(&self.footer) {
             let fields: Vec<String> = r.iter().flat_map(|c| c.fields(decimal)).collect();
-            w.write_record(&fields).map_err(io_err)?;
+            w.write_record(fields.iter().map(|f| neutralize(f).into_owned()))
+                .map_err(io_err)?;
         }
         w.flush().map_err(io_err)
     }

@@ -2,6 +2,7 @@
 //! tickets`, `rapport ticket new|advance`, `rapport survey`, `rapport
 //! questionnaire`.
 
+use rapport::io::cell::neutralize;
 use std::io::Write;
 
 use chrono::NaiveDate;
@@ -130,6 +131,24 @@ struct Row {
     fix: String,
 }
 
+impl Row {
+    /// The row with its typed text made safe for a spreadsheet.
+    fn for_csv(&self) -> Row {
+        let safe = |s: &String| neutralize(s).into_owned();
+        Row {
+            client: safe(&self.client),
+            client_name: safe(&self.client_name),
+            product: safe(&self.product),
+            owner: safe(&self.owner),
+            description: safe(&self.description),
+            cause: safe(&self.cause),
+            action: safe(&self.action),
+            fix: safe(&self.fix),
+            ..*self
+        }
+    }
+}
+
 pub fn list(args: TicketsArgs, db: Target) -> CliResult {
     let store = open_store(db)?;
     let model = store.model();
@@ -184,7 +203,7 @@ pub fn list(args: TicketsArgs, db: Target) -> CliResult {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
             for r in &rows {
-                w.serialize(r).map_err(io_err)?;
+                w.serialize(r.for_csv()).map_err(io_err)?;
             }
             if rows.is_empty() {
                 w.write_record([

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod money;
 pub mod offer;
 pub mod settings;
+pub mod text;
 pub mod ticket;
 
 pub use dates::{DateError, parse_date};

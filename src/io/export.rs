@@ -70,7 +70,7 @@ impl<'w> RowWriter<'w> {
 
     pub fn row(&mut self, values: &[String]) -> Result<(), ExportError> {
         if let Some(csv) = &mut self.csv {
-            csv.write_record(values)?;
+            csv.write_record(values.iter().map(|v| super::cell::neutralize(v).into_owned()))?;
         } else if let Some(out) = &mut self.out {
             let object: serde_json::Map<String, serde_json::Value> = self
                 .columns

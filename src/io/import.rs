@@ -21,6 +21,10 @@ pub struct ImportOptions {
     pub create_missing: bool,
     /// The default `created` date of new clients.
     pub today: NaiveDate,
+    /// Whose the clients that `create_missing` creates are: a manager's
+    /// session creates them for that manager (the only clients a manager
+    /// may create); otherwise unassigned.
+    pub new_clients_manager: Option<ManagerId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -496,7 +500,7 @@ impl Planner<'_> {
                         reference: reference.to_string(),
                         name: reference.to_string(),
                         segment: None,
-                        manager: None,
+                        manager: self.opts.new_clients_manager,
                         created: *created,
                         notes: String::new(),
                         tags: Vec::new(),

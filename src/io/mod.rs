@@ -1,5 +1,6 @@
 //! CSV in and out: the kinds of records a file can carry and their columns.
 
+pub mod cell;
 pub mod export;
 pub mod import;
 mod table;

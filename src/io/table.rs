@@ -29,15 +29,50 @@ pub struct Table {
 }
 
 impl Table {
-    /// The value of `column` in `row`, trimmed; empty when the file has no
-    /// such column.
+    /// The value of `column` in `row`, without surrounding spaces and with
+    /// the `'` an export puts before a formula-like cell taken off again
+    /// (`cell`); empty when the file has no such column. Only spaces are
+    /// trimmed: a leading tab is data (and refused where text must be one
+    /// line), never silently dropped.
     pub fn get<'a>(&self, row: &'a Row, column: &str) -> &'a str {
         self.columns
             .iter()
             .position(|c| *c == column)
             .and_then(|i| row.fields.get(i))
-            .map_or("", |s| s.trim())
+            .map_or("", |s| super::cell::restore(s.trim_matches(' ')))
     }
+}
+
+/// The line where a quoted field opens that the file never closes, if
+/// any. The csv crate reads such a field to the end of the file without a
+/// word, swallowing every row after it. A quote opens a field only at the
+/// field's start (RFC 4180); `""` inside it is an escaped quote.
+fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
+    let mut line = 1u64;
+    let mut opened_on = 0u64;
+    let mut at_field_start = true;
+    let mut quoted = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && at_field_start {
+            quoted = true;
+            opened_on = line;
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        at_field_start = !quoted && (b == delimiter || b == b'\n' || b == b'\r');
+        i += 1;
+    }
+    quoted.then_some(opened_on)
 }
 
 fn detect_delimiter(header: &[u8]) -> u8 {
@@ -67,6 +102,12 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
         )]);
     }
     let delimiter = detect_delimiter(first_line);
+    if let Some(line) = unclosed_quote(bytes, delimiter) {
+        return Err(vec![err(
+            line,
+            "a quoted field opened on this line is never closed (a missing \")".into(),
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -138,5 +179,38 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
         Ok(Table { columns: found, rows })
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: &[(&str, bool)] = &[("ref", true), ("name", true)];
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_at_its_line() {
+        let text = b"ref,name\nA1,\"Dupont\nA2,Martin\nA3,Durand\n";
+        let errors = read("c.csv", text, COLS).err().unwrap();
+        assert_eq!(
+            errors[0].to_string(),
+            "c.csv:2: a quoted field opened on this line is never closed (a missing \")"
+        );
+    }
+
+    #[test]
+    fn closed_and_escaped_quotes_and_quotes_inside_a_field_are_fine() {
+        let text = "ref,name\nA1,\"Dupont, \"\"le jeune\"\"\"\nA2,\"two\nlines\"\nA3,O\"Brien\n";
+        let t = read("c.csv", text.as_bytes(), COLS).unwrap();
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.get(&t.rows[0], "name"), "Dupont, \"le jeune\"");
+    }
+
+    #[test]
+    fn a_tab_is_kept_and_an_exported_quote_is_taken_off() {
+        let t = read("c.csv", b"ref,name\nA1,\t=2\nA2,'=2\nA3,  Spaces  \n", COLS).unwrap();
+        assert_eq!(t.get(&t.rows[0], "name"), "\t=2");
+        assert_eq!(t.get(&t.rows[1], "name"), "=2");
+        assert_eq!(t.get(&t.rows[2], "name"), "Spaces");
     }
 }

@@ -538,7 +538,7 @@ fn serve_session(
         let ok = match request {
             ToServer::Hello { .. } => return "a second hello".into(),
             ToServer::Execute { id, command } => {
-                let result = execute(shared, user, command);
+                let result = execute(shared, user, command).map_err(|r| hide_for(sees, r));
                 reply(&ToSession::Done { id, result })
             }
             ToServer::Read { id, read } => answer_read(shared, sees, id, read, &reply),
@@ -617,6 +617,34 @@ fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Resu
         }
     });
     Ok(seq)
+}
+
+/// A refusal as a session that sees only its manager's clients may read
+/// it: nothing about another manager's clients (not whose they are, not
+/// that a ref belongs to one). A ref is unique across the team, so that it
+/// is taken cannot be hidden, but it is told like any unusable ref.
+fn hide_for(sees: Option<ManagerId>, refusal: Refusal) -> Refusal {
+    if sees.is_none() {
+        return refusal;
+    }
+    fn taken_ref(e: &crate::store::CommandError) -> Option<String> {
+        use crate::store::CommandError;
+        match e {
+            CommandError::AlreadyExists(what) => what.strip_prefix("client ").map(str::to_string),
+            CommandError::InBatch { source, .. } => taken_ref(source),
+            _ => None,
+        }
+    }
+    match refusal {
+        Refusal::Denied(_) => Refusal::Denied("that is not one of your clients".into()),
+        Refusal::Command(c) => match taken_ref(&c) {
+            Some(reference) => Refusal::Denied(format!(
+                "the ref {reference} cannot be used (refs are unique across the team); choose another"
+            )),
+            None => Refusal::Command(c),
+        },
+        other => other,
+    }
 }
 
 /// `event` as manager `m` may see it: the changes about their clients and

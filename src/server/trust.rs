@@ -94,14 +94,14 @@ fn socket_dir(socket: &Path) -> PathBuf {
     }
 }
 
-/// Whether the socket's directory is this user's own private one (owned by
-/// them, closed to everyone else): only then may a session in `auto` mode
+/// Whether the socket's directory is this user's own (owned by them, and
+/// nobody else may write in it): only then may a session in `auto` mode
 /// start its own server there or open the database directly when nobody
 /// answers. A team's socket that cannot be reached is an error instead.
 pub fn is_private_socket_dir(socket: &Path) -> bool {
     let dir = socket_dir(socket);
     match std::fs::metadata(&dir) {
-        Ok(meta) => meta.uid() == nix::unistd::geteuid().as_raw() && meta.mode() & 0o077 == 0,
+        Ok(meta) => meta.uid() == nix::unistd::geteuid().as_raw() && meta.mode() & 0o022 == 0,
         // Not there yet: it will be created private.
         Err(e) => e.kind() == std::io::ErrorKind::NotFound,
     }
@@ -246,7 +246,14 @@ mod tests {
         std::fs::create_dir(&dir).unwrap();
         chmod(&dir, 0o700);
         assert!(is_private_socket_dir(&dir.join("s.sock")));
+        chmod(&dir, 0o755);
+        assert!(
+            is_private_socket_dir(&dir.join("s.sock")),
+            "readable by others, writable by nobody else"
+        );
         chmod(&dir, 0o3770);
+        assert!(!is_private_socket_dir(&dir.join("s.sock")));
+        chmod(&dir, 0o1777);
         assert!(!is_private_socket_dir(&dir.join("s.sock")));
         assert!(is_private_socket_dir(&tmp.path().join("missing/s.sock")));
     }

@@ -263,6 +263,19 @@ fn check_text(what: &str, text: &str, required: bool) -> Result<()> {
     Ok(())
 }
 
+/// A one-line field (a name, a phone, a reference): no control character
+/// at all, not even a line break or tab, so that no list, export or
+/// calendar line can be split or forged by what was typed or imported.
+fn check_line(what: &str, text: &str, required: bool) -> Result<()> {
+    check_text(what, text, required)?;
+    if text.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{what} must be one line, without tabs or control characters"
+        )));
+    }
+    Ok(())
+}
+
 /// Dates outside this range are typing mistakes, not business dates.
 fn check_date(what: &str, date: NaiveDate) -> Result<()> {
     if !(1900..=2200).contains(&date.year()) {
@@ -308,7 +321,7 @@ impl Command {
             }
             Command::AddManager { login, name, role } => {
                 check_key("login", login)?;
-                check_text("name", name, true)?;
+                check_line("name", name, true)?;
                 if model.manager_by_login(login).is_some() {
                     return Err(CommandError::AlreadyExists(format!("manager '{login}'")));
                 }
@@ -326,7 +339,7 @@ impl Command {
                 description,
             } => {
                 check_key("segment id", code)?;
-                check_text("name", name, true)?;
+                check_line("name", name, true)?;
                 check_text("description", description, false)?;
                 if model.segment_by_code(code).is_some() {
                     return Err(CommandError::AlreadyExists(format!("segment '{code}'")));
@@ -341,8 +354,8 @@ impl Command {
             }
             Command::AddProduct { code, name, line } => {
                 check_key("product id", code)?;
-                check_text("name", name, true)?;
-                check_text("line", line, true)?;
+                check_line("name", name, true)?;
+                check_line("line", line, true)?;
                 if model.product_by_code(code).is_some() {
                     return Err(CommandError::AlreadyExists(format!("product '{code}'")));
                 }
@@ -385,7 +398,7 @@ impl Command {
                 tags,
             } => {
                 check_key("client ref", reference)?;
-                check_text("name", name, true)?;
+                check_line("name", name, true)?;
                 check_text("notes", notes, false)?;
                 check_date("created date", *created)?;
                 if model.client_by_ref(reference).is_some() {
@@ -424,7 +437,7 @@ impl Command {
             } => {
                 let old = client(*id)?;
                 check_version(|| format!("client '{}'", old.reference), *expected_version, old.version)?;
-                check_text("name", name, true)?;
+                check_line("name", name, true)?;
                 check_text("notes", notes, false)?;
                 if let Some(s) = seg {
                     segment(*s)?;
@@ -455,10 +468,10 @@ impl Command {
                 birthday,
             } => {
                 client(*id)?;
-                check_text("name", name, true)?;
-                check_text("role", role, false)?;
-                check_text("phone", phone, false)?;
-                check_text("email", email, false)?;
+                check_line("name", name, true)?;
+                check_line("role", role, false)?;
+                check_line("phone", phone, false)?;
+                check_line("email", email, false)?;
                 if !email.is_empty() && !email.contains('@') {
                     return Err(invalid(format!("'{email}' is not an email address")));
                 }
@@ -743,7 +756,7 @@ impl Command {
                     return Err(invalid("a survey has 1 to 20 questions"));
                 }
                 for q in questions {
-                    check_text("question", q, true)?;
+                    check_line("question", q, true)?;
                     if q.contains('\n') {
                         return Err(invalid("a question is one line"));
                     }
@@ -841,7 +854,7 @@ fn settlement_fields(
     seq: u64,
 ) -> Result<Settlement> {
     check_date("settlement date", date)?;
-    check_text("document ref", doc, false)?;
+    check_line("document ref", doc, false)?;
     if amount.0.unsigned_abs() > MAX_AMOUNT_CENTS as u64 {
         return Err(invalid(format!(
             "amount {amount} is beyond ±{}",

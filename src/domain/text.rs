@@ -1,0 +1,35 @@
+//! Text from the data as a terminal may show it: records stored before
+//! one-line fields refused control characters, and multi-line notes, must
+//! never move the cursor, clear the screen or forge a line of output.
+
+use std::borrow::Cow;
+
+/// `s` with every control character replaced: line breaks and tabs by a
+/// space, anything else (escape sequences' ESC included) by U+FFFD.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\n' | '\r' | '\t' => ' ',
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_never_pass() {
+        assert_eq!(printable("Dupont SA"), "Dupont SA");
+        assert_eq!(printable("Two\nBEGIN:VEVENT"), "Two BEGIN:VEVENT");
+        assert_eq!(printable("\u{1b}[2Jwiped"), "\u{fffd}[2Jwiped");
+        assert_eq!(printable("a\u{7f}b\u{9b}c"), "a\u{fffd}b\u{fffd}c");
+    }
+}

@@ -97,3 +97,99 @@ proptest! {
         }
     }
 }
+
+/// A real backup of a small demo book, written once for the properties below.
+fn demo_backup() -> &'static [u8] {
+    static BACKUP: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BACKUP.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = rapport::store::Store::open(&dir.path().join("db")).unwrap();
+        let opts = rapport::demo::DemoOptions {
+            clients: 6,
+            seed: 7,
+            today: "2026-11-22".parse().unwrap(),
+        };
+        rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
+        let mut out = Vec::new();
+        store.write_backup(&mut out, "2026-11-22T08:00:00".parse().unwrap()).unwrap();
+        out
+    })
+}
+
+fn read_backup(bytes: &[u8]) -> Result<usize, rapport::store::backup::BackupError> {
+    let mut r = rapport::store::backup::reader::Reader::new(bytes, "prop", false)?;
+    let mut n = 0;
+    while r.next_line()?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// How a file gets damaged: bytes flipped, lines lost, doubled, moved, cut.
+#[derive(Debug, Clone)]
+enum Damage {
+    Flip { at: usize, mask: u8 },
+    DropLine(usize),
+    DoubleLine(usize),
+    SwapLines(usize, usize),
+    Cut(usize),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        (any::<usize>(), 1u8..=255).prop_map(|(at, mask)| Damage::Flip { at, mask }),
+        any::<usize>().prop_map(Damage::DropLine),
+        any::<usize>().prop_map(Damage::DoubleLine),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Damage::SwapLines(a, b)),
+        any::<usize>().prop_map(Damage::Cut),
+    ]
+}
+
+fn apply(original: &[u8], d: &Damage) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = original.split_inclusive(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    let n = lines.len();
+    match *d {
+        Damage::Flip { at, mask } => {
+            let mut v = original.to_vec();
+            let i = at % v.len();
+            v[i] ^= mask;
+            return v;
+        }
+        Damage::Cut(at) => return original[..at % original.len()].to_vec(),
+        Damage::DropLine(i) => {
+            lines.remove(i % n);
+        }
+        Damage::DoubleLine(i) => {
+            let l = lines[i % n].clone();
+            lines.insert(i % n, l);
+        }
+        Damage::SwapLines(a, b) => lines.swap(a % n, b % n),
+    }
+    lines.concat()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn backup_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), header in any::<bool>()) {
+        let mut input = Vec::new();
+        if header {
+            input.extend_from_slice(&demo_backup()[..demo_backup().iter().position(|b| *b == b'\n').unwrap() + 1]);
+        }
+        input.extend_from_slice(&bytes);
+        let _ = read_backup(&input);
+    }
+
+    /// Whatever the damage, a backup is read whole only if its bytes are
+    /// the ones written.
+    #[test]
+    fn a_damaged_backup_is_never_read_whole(d in damage()) {
+        let original = demo_backup();
+        prop_assert!(read_backup(original).is_ok());
+        let damaged = apply(original, &d);
+        if damaged != original {
+            prop_assert!(read_backup(&damaged).is_err(), "{:?} went unnoticed", d);
+        }
+    }
+}

@@ -164,6 +164,9 @@ impl Setup {
             assert!(child.wait().unwrap().success());
         }
         let store = Store::open(&self.db).expect("reopen after the disk was full");
+        // Every record readable, and everything derived equal to a rebuild.
+        let report = store.verify();
+        assert!(report.ok(), "{:?}", report.problems);
         (store, self.home, self.mount)
     }
 }

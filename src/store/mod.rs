@@ -94,7 +94,7 @@ pub const SNAPSHOT_FILE: &str = "rapport-model.snapshot";
 pub enum StoreError {
     #[error(transparent)]
     Command(#[from] CommandError),
-    #[error("database error: {0}")]
+    #[error("{}", sled_message(.0))]
     Sled(#[from] sled::Error),
     #[error("damaged record in tree '{tree}' at key {key}: {error}")]
     Corrupt {
@@ -122,6 +122,17 @@ pub enum StoreError {
     /// later call tries again).
     #[error("the database at {path} cannot be used until it is reopened: {why}; nothing was written")]
     Unavailable { path: PathBuf, why: String },
+}
+
+/// sled's error as a user can act on it.
+fn sled_message(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Corruption { .. } => format!(
+            "the database file is damaged ({e}); run `rapport verify` to see what, \
+             then restore the last backup into a new database (`rapport restore`)"
+        ),
+        other => format!("database error: {other}"),
+    }
 }
 
 /// A size, as people read it.

@@ -111,7 +111,9 @@ fn demo_backup() -> &'static [u8] {
         };
         rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
         let mut out = Vec::new();
-        store.write_backup(&mut out, "2026-11-22T08:00:00".parse().unwrap()).unwrap();
+        store
+            .write_backup(&mut out, "2026-11-22T08:00:00".parse().unwrap())
+            .unwrap();
         out
     })
 }

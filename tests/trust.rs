@@ -208,6 +208,18 @@ fn a_team_member_cannot_impersonate_the_team_server() {
     let t = team(u);
     let amy_home = home(&t.root, "amy", amy);
     let ben_home = home(&t.root, "ben", ben);
+    // The old README's 2770 (not sticky): the service user's own server
+    // refuses to listen there, since any member could swap the socket.
+    chmod(&t.run_dir, 0o2770);
+    let (svc, svc_home) = &t.svc;
+    let o = as_user(*svc, svc_home)
+        .args(["--db", t.db.to_str().unwrap(), "--socket", t.socket.to_str().unwrap()])
+        .args(["serve", "--socket-mode", "660"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not sticky"), "{}", stderr(&o));
+    chmod(&t.run_dir, 0o3770);
     let server = t.serve();
 
     // The real server works for ben.

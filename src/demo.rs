@@ -9,7 +9,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::domain::dates::months_before;
 use crate::domain::*;
-use crate::store::{Command, OfferMove, Store, StoreError, TicketAdvance};
+use crate::store::{Store, StoreError};
+use crate::write::{Command, OfferMove, TicketAdvance};
 
 #[derive(Clone, Debug)]
 pub struct DemoOptions {

@@ -22,6 +22,7 @@ pub mod server;
 pub mod session;
 pub mod store;
 pub mod tickets;
+pub mod write;
 
 #[cfg(test)]
 pub(crate) mod testing;

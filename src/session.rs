@@ -18,7 +18,8 @@ use crate::model::Model;
 use crate::server::client::{ConnectError, Remote, Waker};
 use crate::server::protocol::Held;
 use crate::store::backup::{BackupError, Header, Summary};
-use crate::store::{Command, Event, OpenError, Store, StoreError};
+use crate::store::{OpenError, Store, StoreError};
+use crate::write::{Command, Event};
 
 /// `--server`: how a session finds its database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::{ClientId, ContactEntry, Role, Settlement, SettlementId};
 use crate::model::{Change, Model};
-use crate::store::{Command, CommandError, Context};
+use crate::write::{Command, CommandError, Context};
 
 #[derive(Default)]
 pub struct Planner {
@@ -77,6 +77,35 @@ impl Planner {
         }
         self.model.counters.seq = seq;
         Ok(())
+    }
+
+    /// Reference data (manager `amy`, products `crm` and `train`) and one
+    /// client of hers, `C1`, created 2025-01-01.
+    pub fn with_client() -> Planner {
+        let mut p = Planner::with_reference(&["amy"], &[("crm", "software"), ("train", "training")]);
+        p.run(Command::AddClient {
+            reference: "C1".into(),
+            name: "Dupont SA".into(),
+            segment: Some(crate::domain::SegmentId(1)),
+            manager: Some(crate::domain::ManagerId(1)),
+            created: "2025-01-01".parse().unwrap_or_default(),
+            notes: String::new(),
+            tags: Vec::new(),
+        });
+        p
+    }
+
+    /// The refusal of `cmd`, which must be refused, leaving the model as it was.
+    pub fn refused(&mut self, cmd: Command) -> CommandError {
+        let before = self.model.clone();
+        let text = format!("{cmd:?}");
+        match self.try_run(cmd) {
+            Ok(()) => panic!("{text} was accepted"),
+            Err(e) => {
+                assert!(self.model == before, "a refused command changed the model");
+                e
+            }
+        }
     }
 
     pub fn run(&mut self, cmd: Command) {

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use rapport::classes::{Abc, Engine, Status, Xyz, compute};
 use rapport::domain::*;
 use rapport::model::{Change, Model};
-use rapport::store::{Command, Context, OfferMove};
+use rapport::write::{Command, Context, OfferMove};
 
 const AS_OF: [&str; 6] = [
     "2026-03-31",
@@ -124,7 +124,7 @@ impl World {
     }
 
     /// The store's path without the disk: plan against the model, apply.
-    fn run(&mut self, cmd: &Command) -> Result<Vec<Change>, rapport::store::CommandError> {
+    fn run(&mut self, cmd: &Command) -> Result<Vec<Change>, rapport::write::CommandError> {
         self.seq += 1;
         let settlements = &self.settlements;
         let lookup = |c: ClientId, id: SettlementId| Ok(settlements.get(&(c, id)).cloned());

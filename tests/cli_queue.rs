@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use rapport::domain::*;
-use rapport::store::{Command as Cmd, OfferMove};
+use rapport::write::{Command as Cmd, OfferMove};
 
 const AS_OF: &str = "2026-11-22";
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use rapport::domain::*;
-use rapport::store::{Command as Cmd, OfferMove};
+use rapport::write::{Command as Cmd, OfferMove};
 
 const Q3: [&str; 4] = ["--from", "2026-07-01", "--to", "2026-09-30"];
 

@@ -14,7 +14,8 @@ use common::*;
 use rapport::domain::*;
 use rapport::server::client::{ConnectError, Remote};
 use rapport::server::protocol::{self, PROTOCOL_VERSION, ToServer, ToSession};
-use rapport::store::{Command as Cmd, OfferMove, Store, StoreError};
+use rapport::store::{Store, StoreError};
+use rapport::write::{Command as Cmd, OfferMove};
 
 struct Server {
     child: Child,
@@ -183,7 +184,7 @@ fn concurrent_sessions(n: usize) {
                         mv.note = format!("back and forth {i}-{k}");
                         match r.execute(Cmd::MoveOffer(mv)) {
                             Ok(_) => moved += 1,
-                            Err(StoreError::Command(rapport::store::CommandError::Stale { .. })) => stale += 1,
+                            Err(StoreError::Command(rapport::write::CommandError::Stale { .. })) => stale += 1,
                             Err(e) => panic!("session {i}: {e}"),
                         }
                     }

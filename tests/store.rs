@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use common::*;
 use rapport::domain::*;
-use rapport::store::{Command, CommandError, OfferMove, OpenError, Store, StoreError, TicketAdvance};
+use rapport::store::{OpenError, Store, StoreError};
+use rapport::write::{Command, CommandError, OfferMove, TicketAdvance};
 
 fn settle(client: u32, date: &str, cents: i64) -> Command {
     Command::RecordSettlement {

@@ -10,7 +10,7 @@ use super::{CliResult, Failure, Target, current_login, date_arg, io_err, open_st
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
 use rapport::io::export::{Format, RowWriter, offer_row};
-use rapport::store::{Command, OfferMove};
+use rapport::write::{Command, OfferMove};
 
 #[derive(Args, Debug)]
 pub struct OffersArgs {

@@ -15,7 +15,7 @@ use rapport::domain::*;
 use rapport::model::Model;
 use rapport::queue::{self, Group, Item, ItemKey, Scope};
 use rapport::session::Session;
-use rapport::store::Command;
+use rapport::write::Command;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TodayFormat {

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{CliResult, Failure, Target, open_store};
 use rapport::domain::{ClientId, Money};
-use rapport::store::Command;
+use rapport::write::Command;
 
 #[derive(Args, Debug)]
 pub struct StressArgs {

@@ -13,8 +13,8 @@ use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io
 use rapport::domain::*;
 use rapport::io::export::Format;
 use rapport::model::Model;
-use rapport::store::{Command, TicketAdvance};
 use rapport::tickets::{self, Filter};
+use rapport::write::{Command, TicketAdvance};
 
 #[derive(Args, Debug)]
 pub struct TicketsArgs {

@@ -11,7 +11,8 @@ use super::table::{self, RowError, Table};
 use crate::domain::*;
 use crate::model::Model;
 use crate::session::Session;
-use crate::store::{Command, CommandError, Event, StoreError};
+use crate::store::StoreError;
+use crate::write::{Command, CommandError, Event};
 
 pub use super::table::RowError as ImportRowError;
 
@@ -449,7 +450,7 @@ impl Planner<'_> {
                 }
             };
             let amount = match Money::parse(t.get(r, "amount")) {
-                Ok(m) if m.0.unsigned_abs() > crate::store::command::MAX_AMOUNT_CENTS as u64 => {
+                Ok(m) if m.0.unsigned_abs() > crate::write::MAX_AMOUNT_CENTS as u64 => {
                     self.error(line, format!("amount {m} is too large"));
                     None
                 }

@@ -7,8 +7,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::domain::*;
-use crate::store::{Command, OfferMove};
 use crate::testing::Planner;
+use crate::write::{Command, OfferMove};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

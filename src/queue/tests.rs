@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::classes;
-use crate::store::{Command, CommandError, OfferMove};
 use crate::testing::Planner;
+use crate::write::{Command, CommandError, OfferMove};
 use chrono::NaiveDateTime;
 
 fn d(s: &str) -> NaiveDate {
@@ -399,7 +399,7 @@ fn tasks_and_ticket_stages() {
         task: TaskId(1),
         date: d("2026-11-22"),
     });
-    fx.run(Command::AdvanceTicket(crate::store::TicketAdvance {
+    fx.run(Command::AdvanceTicket(crate::write::TicketAdvance {
         ticket: TicketId(1),
         expected_version: None,
         date: d("2026-11-22"),
@@ -521,7 +521,7 @@ fn scope_keeps_one_managers_clients_and_owned_tickets() {
         date: d("2026-11-20"),
         text: "x".into(),
     });
-    fx.run(Command::AdvanceTicket(crate::store::TicketAdvance {
+    fx.run(Command::AdvanceTicket(crate::write::TicketAdvance {
         ticket: TicketId(1),
         expected_version: None,
         date: d("2026-11-20"),

@@ -7,7 +7,7 @@
 use crate::domain::*;
 use crate::model::Model;
 use crate::queue::ItemKey;
-use crate::store::Command;
+use crate::write::Command;
 
 /// The authenticated user of a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,8 +108,8 @@ fn owner_name(model: &Model, manager: Option<ManagerId>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::OfferMove;
     use crate::testing::Planner;
+    use crate::write::OfferMove;
     use chrono::NaiveDate;
 
     fn d(s: &str) -> NaiveDate {

@@ -15,7 +15,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::protocol::{self, FrameError, Held, MAX_SNAPSHOT, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
 use crate::domain::*;
 use crate::model::Model;
-use crate::store::{Command, Event, StoreError, codec};
+use crate::store::{StoreError, codec};
+use crate::write::{Command, Event};
 
 /// Called from the reader thread whenever something arrived (the
 /// interface wakes its loop with it).

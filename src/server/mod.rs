@@ -551,7 +551,7 @@ fn serve_session(
 
 /// Applies one command and pushes its event to every session, all under
 /// the lock, so that every session sees the events in sequence order.
-fn execute(shared: &Shared, user: &User, command: crate::store::Command) -> Result<u64, Refusal> {
+fn execute(shared: &Shared, user: &User, command: crate::write::Command) -> Result<u64, Refusal> {
     let mut core = shared
         .core()
         .ok_or_else(|| Refusal::Failed("the server is stopping".into()))?;
@@ -627,8 +627,8 @@ fn hide_for(sees: Option<ManagerId>, refusal: Refusal) -> Refusal {
     if sees.is_none() {
         return refusal;
     }
-    fn taken_ref(e: &crate::store::CommandError) -> Option<String> {
-        use crate::store::CommandError;
+    fn taken_ref(e: &crate::write::CommandError) -> Option<String> {
+        use crate::write::CommandError;
         match e {
             CommandError::AlreadyExists(what) => what.strip_prefix("client ").map(str::to_string),
             CommandError::InBatch { source, .. } => taken_ref(source),
@@ -649,7 +649,7 @@ fn hide_for(sees: Option<ManagerId>, refusal: Refusal) -> Refusal {
 
 /// `event` as manager `m` may see it: the changes about their clients and
 /// the shared reference data. The summary goes only when nothing was left out.
-fn only_of(model: &crate::model::Model, event: &crate::store::Event, m: ManagerId) -> crate::store::Event {
+fn only_of(model: &crate::model::Model, event: &crate::write::Event, m: ManagerId) -> crate::write::Event {
     let visible = |c: &crate::model::Change| {
         model
             .client_of(c)
@@ -661,7 +661,7 @@ fn only_of(model: &crate::model::Model, event: &crate::store::Event, m: ManagerI
     } else {
         String::new()
     };
-    crate::store::Event {
+    crate::write::Event {
         seq: event.seq,
         who: event.who.clone(),
         at: event.at,

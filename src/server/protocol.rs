@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::*;
 use crate::store::codec::{self, CodecError, Record};
-use crate::store::{Command, CommandError, Event};
+use crate::write::{Command, CommandError, Event};
 
 /// Bump when a message changes shape or meaning.
 pub const PROTOCOL_VERSION: u32 = 2;

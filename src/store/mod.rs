@@ -5,15 +5,12 @@
 
 pub mod backup;
 pub mod codec;
-pub mod command;
-pub mod event;
 pub mod keys;
 mod open;
 pub mod space;
 pub mod verify;
 
-pub use command::{Command, CommandError, Context, OfferMove, TicketAdvance};
-pub use event::Event;
+use crate::write::{Command, CommandError, Context, Event};
 pub use open::OpenError;
 
 use std::collections::BTreeSet;

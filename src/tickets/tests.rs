@@ -3,8 +3,8 @@
 //! complaints summary.
 
 use super::*;
-use crate::store::{Command, CommandError, TicketAdvance};
 use crate::testing::Planner;
+use crate::write::{Command, CommandError, TicketAdvance};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

@@ -16,7 +16,8 @@ use rapport::kpi::{GroupBy, Period, Table};
 use rapport::model::{Change, Model};
 use rapport::server::client::Waker;
 use rapport::session::{Connector, Session};
-use rapport::store::{Command, Event, Store, StoreError};
+use rapport::store::{Store, StoreError};
+use rapport::write::{Command, Event};
 
 mod matrix;
 mod queue;

@@ -846,8 +846,8 @@ mod matrix_view {
             fn execute(
                 &mut self,
                 who: &str,
-                cmd: rapport::store::Command,
-            ) -> Result<rapport::store::Event, rapport::store::StoreError> {
+                cmd: rapport::write::Command,
+            ) -> Result<rapport::write::Event, rapport::store::StoreError> {
                 self.0.execute(who, cmd)
             }
             fn contacts_of(
@@ -1406,7 +1406,8 @@ mod pushed_events {
 
     use super::*;
     use rapport::domain::{ClientId, ContactEntry, Money};
-    use rapport::store::{Command, Event, StoreError};
+    use rapport::store::StoreError;
+    use rapport::write::{Command, Event};
 
     struct Pushed {
         store: Store,

@@ -5,7 +5,8 @@ use std::process::{Command, Output};
 
 use chrono::NaiveDate;
 use rapport::domain::*;
-use rapport::store::{Command as Cmd, Store};
+use rapport::store::Store;
+use rapport::write::Command as Cmd;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rapport");
 

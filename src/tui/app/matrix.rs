@@ -9,7 +9,7 @@ use chrono::{Days, NaiveDate};
 
 use rapport::domain::*;
 use rapport::matrix::{self, Whitespace};
-use rapport::store::{Command, OfferMove};
+use rapport::write::{Command, OfferMove};
 
 use super::{App, FormKind, Overlay, Tone};
 use crate::tui::action::Action;

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rapport::classes::Abc;
 use rapport::domain::*;
 use rapport::queue::{self, Group, Item, ItemKey, Scope};
-use rapport::store::Command;
+use rapport::write::Command;
 
 use super::{App, FormKind, Overlay, Tab, Tone};
 use crate::tui::action::Action;

@@ -6,8 +6,8 @@
 use std::cell::Cell;
 
 use rapport::domain::*;
-use rapport::store::{Command, TicketAdvance};
 use rapport::tickets::{self, Filter};
+use rapport::write::{Command, TicketAdvance};
 
 use super::{App, FormKind, Overlay, Tab};
 use crate::tui::action::Action;

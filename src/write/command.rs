@@ -1,0 +1,301 @@
+//! What can be asked of the data: the `Command`s. They name records by
+//! internal id and carry the version they edit, so they travel unchanged
+//! over a socket and a stale edit is refused instead of overwriting.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+use crate::model::Model;
+
+/// Largest settlement amount in cents (10 billion in currency units): keeps
+/// every sum over millions of settlements far from i64 overflow.
+pub const MAX_AMOUNT_CENTS: i64 = 1_000_000_000_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    UpdateSettings(Settings),
+    AddManager {
+        login: String,
+        name: String,
+        role: Role,
+    },
+    AddSegment {
+        code: String,
+        name: String,
+        description: String,
+    },
+    AddProduct {
+        code: String,
+        name: String,
+        line: String,
+    },
+    SetPortrait {
+        segment: SegmentId,
+        product: ProductId,
+        target: bool,
+    },
+    AddClient {
+        reference: String,
+        name: String,
+        segment: Option<SegmentId>,
+        manager: Option<ManagerId>,
+        created: NaiveDate,
+        notes: String,
+        tags: Vec<String>,
+    },
+    EditClient {
+        client: ClientId,
+        expected_version: Option<u64>,
+        name: String,
+        segment: Option<SegmentId>,
+        manager: Option<ManagerId>,
+        notes: String,
+        tags: Vec<String>,
+    },
+    AddPerson {
+        client: ClientId,
+        name: String,
+        role: String,
+        phone: String,
+        email: String,
+        birthday: Option<NaiveDate>,
+    },
+    RecordSettlement {
+        client: ClientId,
+        date: NaiveDate,
+        amount: Money,
+        product: Option<ProductId>,
+        doc: String,
+    },
+    EditSettlement {
+        client: ClientId,
+        id: SettlementId,
+        date: NaiveDate,
+        amount: Money,
+        product: Option<ProductId>,
+        doc: String,
+    },
+    DeleteSettlement {
+        client: ClientId,
+        id: SettlementId,
+    },
+    MoveOffer(OfferMove),
+    LogContact {
+        client: ClientId,
+        person: Option<PersonId>,
+        at: NaiveDateTime,
+        channel: Channel,
+        summary: String,
+        outcome: String,
+        next_contact: Option<NaiveDate>,
+    },
+    AddTask {
+        client: ClientId,
+        due: NaiveDate,
+        text: String,
+    },
+    CompleteTask {
+        task: TaskId,
+        date: NaiveDate,
+    },
+    RecordSurvey {
+        client: ClientId,
+        product: ProductId,
+        date: NaiveDate,
+        scores: Vec<u8>,
+    },
+    OpenTicket {
+        client: ClientId,
+        product: Option<ProductId>,
+        date: NaiveDate,
+        text: String,
+    },
+    AdvanceTicket(TicketAdvance),
+    /// Sets who owns a ticket (before or after `investigating`).
+    SetTicketOwner {
+        ticket: TicketId,
+        expected_version: Option<u64>,
+        owner: ManagerId,
+    },
+    /// Edits a ticket's text fields; a stage's field cannot be emptied once
+    /// the ticket has passed it.
+    EditTicket {
+        ticket: TicketId,
+        expected_version: Option<u64>,
+        description: String,
+        cause: String,
+        action: String,
+        fix: String,
+    },
+    /// Sets a product's own survey questions.
+    SetQuestionnaire {
+        product: ProductId,
+        questions: Vec<String>,
+    },
+    /// Marks a queue item done or snoozed for the date it is due
+    /// (`MarkState::NextContact` is set by logging a contact only).
+    MarkItem {
+        key: String,
+        due: NaiveDate,
+        state: MarkState,
+    },
+    /// Several commands applied all or nothing, as one audit entry (imports).
+    Batch {
+        label: String,
+        commands: Vec<Command>,
+    },
+}
+
+/// Moves the offer of one product at one client (SPEC §3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OfferMove {
+    pub client: ClientId,
+    pub product: ProductId,
+    /// The offer version the edit was made against (0: no offer yet).
+    pub expected_version: Option<u64>,
+    pub to: OfferStage,
+    pub date: NaiveDate,
+    pub next_step: Option<NaiveDate>,
+    pub next_note: String,
+    pub expiry: Option<NaiveDate>,
+    pub invoice_due: Option<NaiveDate>,
+    pub delivery: Option<NaiveDate>,
+    pub note: String,
+    pub reason: Option<RefusalReason>,
+    pub retry: Option<NaiveDate>,
+}
+
+impl OfferMove {
+    pub fn new(client: ClientId, product: ProductId, to: OfferStage, date: NaiveDate) -> Self {
+        OfferMove {
+            client,
+            product,
+            expected_version: None,
+            to,
+            date,
+            next_step: None,
+            next_note: String::new(),
+            expiry: None,
+            invoice_due: None,
+            delivery: None,
+            note: String::new(),
+            reason: None,
+            retry: None,
+        }
+    }
+}
+
+/// Moves a complaint ticket to its next stage (SPEC §6), with the fields
+/// that stage requires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketAdvance {
+    pub ticket: TicketId,
+    pub expected_version: Option<u64>,
+    pub date: NaiveDate,
+    pub owner: Option<ManagerId>,
+    pub cause: Option<String>,
+    pub action: Option<String>,
+    pub fix: Option<String>,
+}
+
+impl Command {
+    /// The command's name, as in logs and messages (`add_client`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::UpdateSettings(_) => "update_settings",
+            Command::AddManager { .. } => "add_manager",
+            Command::AddSegment { .. } => "add_segment",
+            Command::AddProduct { .. } => "add_product",
+            Command::SetPortrait { .. } => "set_portrait",
+            Command::AddClient { .. } => "add_client",
+            Command::EditClient { .. } => "edit_client",
+            Command::AddPerson { .. } => "add_person",
+            Command::RecordSettlement { .. } => "record_settlement",
+            Command::EditSettlement { .. } => "edit_settlement",
+            Command::DeleteSettlement { .. } => "delete_settlement",
+            Command::MoveOffer(_) => "move_offer",
+            Command::LogContact { .. } => "log_contact",
+            Command::AddTask { .. } => "add_task",
+            Command::CompleteTask { .. } => "complete_task",
+            Command::RecordSurvey { .. } => "record_survey",
+            Command::OpenTicket { .. } => "open_ticket",
+            Command::AdvanceTicket(_) => "advance_ticket",
+            Command::SetTicketOwner { .. } => "set_ticket_owner",
+            Command::EditTicket { .. } => "edit_ticket",
+            Command::SetQuestionnaire { .. } => "set_questionnaire",
+            Command::MarkItem { .. } => "mark_item",
+            Command::Batch { .. } => "batch",
+        }
+    }
+
+    /// One line for the audit trail.
+    pub fn describe(&self, model: &Model) -> String {
+        let client = |id: &ClientId| {
+            model
+                .clients
+                .get(id)
+                .map_or_else(|| format!("#{id}"), |c| c.reference.clone())
+        };
+        let product = |id: &ProductId| {
+            model
+                .products
+                .get(id)
+                .map_or_else(|| format!("#{id}"), |p| p.code.clone())
+        };
+        match self {
+            Command::UpdateSettings(_) => "update settings".into(),
+            Command::AddManager { login, .. } => format!("add manager {login}"),
+            Command::AddSegment { code, .. } => format!("add segment {code}"),
+            Command::AddProduct { code, .. } => format!("add product {code}"),
+            Command::SetPortrait {
+                segment,
+                product: p,
+                target,
+            } => {
+                let seg = model
+                    .segments
+                    .get(segment)
+                    .map_or_else(|| format!("#{segment}"), |s| s.code.clone());
+                let verb = if *target { "add" } else { "remove" };
+                format!("{verb} target {} for segment {seg}", product(p))
+            }
+            Command::AddClient { reference, .. } => format!("add client {reference}"),
+            Command::EditClient { client: c, .. } => format!("edit client {}", client(c)),
+            Command::AddPerson { client: c, name, .. } => format!("add contact person {name} to {}", client(c)),
+            Command::RecordSettlement {
+                client: c,
+                date,
+                amount,
+                ..
+            } => format!("record settlement {amount} on {date} for {}", client(c)),
+            Command::EditSettlement { client: c, id, .. } => format!("edit settlement #{id} of {}", client(c)),
+            Command::DeleteSettlement { client: c, id } => format!("delete settlement #{id} of {}", client(c)),
+            Command::MoveOffer(m) => format!(
+                "move offer {} of {} to {}",
+                product(&m.product),
+                client(&m.client),
+                m.to
+            ),
+            Command::LogContact { client: c, channel, .. } => format!("log {} with {}", channel.as_str(), client(c)),
+            Command::AddTask { client: c, due, .. } => format!("add task for {} due {due}", client(c)),
+            Command::CompleteTask { task, .. } => format!("complete task #{task}"),
+            Command::RecordSurvey {
+                client: c, product: p, ..
+            } => {
+                format!("record survey of {} for {}", product(p), client(c))
+            }
+            Command::OpenTicket { client: c, .. } => format!("open ticket for {}", client(c)),
+            Command::AdvanceTicket(a) => format!("advance ticket #{}", a.ticket),
+            Command::SetTicketOwner { ticket, .. } => format!("set the owner of ticket #{ticket}"),
+            Command::EditTicket { ticket, .. } => format!("edit ticket #{ticket}"),
+            Command::SetQuestionnaire { product: p, .. } => format!("set the survey questions of {}", product(p)),
+            Command::MarkItem { key, state, .. } => match state {
+                MarkState::Done => format!("mark {key} done"),
+                MarkState::Snoozed(until) => format!("snooze {key} to {until}"),
+                MarkState::NextContact(next) => format!("set the next contact of {key} to {next}"),
+            },
+            Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The write path, without storage or terminal: a `Command` comes in, the
+//! pure planner (`plan`, one file per area) checks it against the model
+//! and turns it into `Change`s, a backend applies those in one transaction,
+//! and an `Event` goes out to every copy of the model. The store, the
+//! server and both front ends use this module; it uses none of them.
+
+mod command;
+mod error;
+mod event;
+mod plan;
+
+pub use command::{Command, MAX_AMOUNT_CENTS, OfferMove, TicketAdvance};
+pub use error::CommandError;
+pub use event::Event;
+pub use plan::{Context, ticket_stage_due};

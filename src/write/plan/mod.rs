@@ -1,0 +1,142 @@
+//! The pure planner: a command checked against the model and turned into
+//! the changes it makes, with no database (a stored settlement is read
+//! through `Context`). One file per area; the checks they share are here.
+
+mod clients;
+mod contacts;
+mod marks;
+mod offers;
+mod reference;
+mod settlements;
+mod tickets;
+
+pub use tickets::ticket_stage_due;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{Command, CommandError, MAX_AMOUNT_CENTS, OfferMove, TicketAdvance};
+use crate::domain::offer::check_transition;
+use crate::domain::*;
+use crate::model::{Change, Model};
+use crate::queue::{ItemKey, Kind};
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+/// The record `id` of `map`, or "`what` #id not found".
+fn found<'a, K: Ord + std::fmt::Display, V>(
+    map: &'a std::collections::BTreeMap<K, V>,
+    id: K,
+    what: &str,
+) -> Result<&'a V> {
+    map.get(&id)
+        .ok_or_else(|| CommandError::NotFound(format!("{what} #{id}")))
+}
+
+fn invalid(msg: impl Into<String>) -> CommandError {
+    CommandError::Invalid(msg.into())
+}
+
+/// A name-like key users type: not empty, no spaces or control characters.
+fn check_key(what: &str, key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(invalid(format!("{what} is empty")));
+    }
+    if key.chars().count() > 64 {
+        return Err(invalid(format!("{what} '{key}' is longer than 64 characters")));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(format!("{what} '{key}' contains spaces or control characters")));
+    }
+    Ok(())
+}
+
+fn check_text(what: &str, text: &str, required: bool) -> Result<()> {
+    if required && text.trim().is_empty() {
+        return Err(invalid(format!("{what} is empty")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(invalid(format!("{what} contains control characters")));
+    }
+    if text.len() > 16 * 1024 {
+        return Err(invalid(format!("{what} is longer than 16 KiB")));
+    }
+    Ok(())
+}
+
+/// A one-line field (a name, a phone, a reference): no control character
+/// at all, not even a line break or tab, so that no list, export or
+/// calendar line can be split or forged by what was typed or imported.
+fn check_line(what: &str, text: &str, required: bool) -> Result<()> {
+    check_text(what, text, required)?;
+    if text.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{what} must be one line, without tabs or control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Dates outside this range are typing mistakes, not business dates.
+fn check_date(what: &str, date: NaiveDate) -> Result<()> {
+    if !(1900..=2200).contains(&date.year()) {
+        return Err(invalid(format!("{what} {date} is outside the years 1900–2200")));
+    }
+    Ok(())
+}
+
+fn check_version(what: impl Fn() -> String, expected: Option<u64>, current: u64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != current => Err(CommandError::Stale {
+            what: what(),
+            expected,
+            current,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Everything a command needs besides the model: who, the audit sequence
+/// number it will get, and how to read a stored settlement (they are not
+/// kept in memory).
+pub struct Context<'a> {
+    pub who: &'a str,
+    pub seq: u64,
+    pub settlement: &'a dyn Fn(ClientId, SettlementId) -> std::result::Result<Option<Settlement>, String>,
+}
+
+impl Command {
+    /// Validates a (non-batch) command against `model` and returns the
+    /// changes it makes. Nothing is changed here.
+    pub fn plan(&self, model: &Model, ctx: &Context) -> Result<Vec<Change>> {
+        match self {
+            Command::UpdateSettings(_)
+            | Command::AddManager { .. }
+            | Command::AddSegment { .. }
+            | Command::AddProduct { .. }
+            | Command::SetPortrait { .. }
+            | Command::SetQuestionnaire { .. } => reference::plan(self, model, ctx),
+            Command::AddClient { .. } | Command::EditClient { .. } | Command::AddPerson { .. } => {
+                clients::plan(self, model, ctx)
+            }
+            Command::RecordSettlement { .. } | Command::EditSettlement { .. } | Command::DeleteSettlement { .. } => {
+                settlements::plan(self, model, ctx)
+            }
+            Command::MoveOffer(_) => offers::plan(self, model, ctx),
+            Command::LogContact { .. } | Command::AddTask { .. } | Command::CompleteTask { .. } => {
+                contacts::plan(self, model, ctx)
+            }
+            Command::RecordSurvey { .. }
+            | Command::OpenTicket { .. }
+            | Command::AdvanceTicket(_)
+            | Command::SetTicketOwner { .. }
+            | Command::EditTicket { .. } => tickets::plan(self, model, ctx),
+            Command::MarkItem { .. } => marks::plan(self, model, ctx),
+            Command::Batch { .. } => Err(invalid("a batch is applied by the store, not planned as one command")),
+        }
+    }
+}
+
+/// An area's planner was handed another area's command (a bug in `plan`).
+fn not_here(cmd: &Command) -> CommandError {
+    invalid(format!("'{}' is not planned here", cmd.name()))
+}

@@ -96,17 +96,9 @@ fn channel_arg(s: &str) -> Result<Channel, String> {
     })
 }
 
-/// A date, or `+N` days from `base`.
+/// A date, or `+N` days from `base` (the library's one rule).
 pub fn date_or_days(s: &str, base: NaiveDate) -> Result<NaiveDate, Failure> {
-    let s = s.trim();
-    match s.strip_prefix('+') {
-        Some(n) => n
-            .parse::<u16>()
-            .ok()
-            .and_then(|n| base.checked_add_days(chrono::Days::new(u64::from(n))))
-            .ok_or_else(|| Failure::input(format!("'{s}' is not +DAYS (e.g. +7)"))),
-        None => parse_date(s).map_err(|e| Failure::input(format!("{e}, or +DAYS"))),
-    }
+    rapport::domain::date_or_days(s, base).map_err(Failure::input)
 }
 
 fn client_by_ref<'a>(model: &'a Model, reference: &str) -> Result<&'a Client, Failure> {
@@ -416,13 +408,12 @@ pub fn done_cmd(args: DoneArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let item = item(&store, &args.id, as_of)?;
-    let cmd = match item.key {
-        ItemKey::Task(task) => Command::CompleteTask { task, date: as_of },
-        _ => Command::MarkItem {
-            key: item.key.to_string(),
-            due: item.base_due,
-            state: MarkState::Done,
-        },
+    let done = rapport::write::completion(&item, as_of);
+    if let Some(how) = done.how(store.model(), &item) {
+        return Err(Failure::input(how));
+    }
+    let rapport::write::Completion::Run(cmd) = done else {
+        return Ok(());
     };
     store.execute(&current_login(), cmd)?;
     println!("{} done", item.key);

@@ -60,8 +60,60 @@ pub fn month_end(date: NaiveDate) -> NaiveDate {
     months_after(first, 1).pred_opt().unwrap_or(date)
 }
 
+/// What a date field or argument takes: a date, or `+N` days from a base
+/// date the caller knows (today, the stage date…). One rule for the
+/// command line and the interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateOrDays {
+    Date(NaiveDate),
+    Days(u16),
+}
+
+impl DateOrDays {
+    pub fn parse(text: &str) -> Result<DateOrDays, String> {
+        let s = text.trim();
+        match s.strip_prefix('+') {
+            Some(n) => n
+                .parse::<u16>()
+                .map(DateOrDays::Days)
+                .map_err(|_| format!("'{s}' is not +DAYS (e.g. +7)")),
+            None => parse_date(s)
+                .map(DateOrDays::Date)
+                .map_err(|e| format!("{e}, or +DAYS")),
+        }
+    }
+
+    /// The date, counting days from `base`; `None` past the calendar's end.
+    pub fn from(self, base: NaiveDate) -> Option<NaiveDate> {
+        match self {
+            DateOrDays::Date(d) => Some(d),
+            DateOrDays::Days(n) => base.checked_add_days(chrono::Days::new(u64::from(n))),
+        }
+    }
+}
+
+/// A date, or `+N` days from `base`.
+pub fn date_or_days(text: &str, base: NaiveDate) -> Result<NaiveDate, String> {
+    DateOrDays::parse(text)?
+        .from(base)
+        .ok_or_else(|| format!("'{}' is past the end of the calendar", text.trim()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_date_or_days_from_a_base() {
+        use super::{DateOrDays, date_or_days};
+        let base: chrono::NaiveDate = "2026-11-27".parse().unwrap();
+        assert_eq!(date_or_days("+7", base), Ok("2026-12-04".parse().unwrap()));
+        assert_eq!(date_or_days(" 01/12/2026 ", base), Ok("2026-12-01".parse().unwrap()));
+        assert_eq!(DateOrDays::parse("+0"), Ok(DateOrDays::Days(0)));
+        assert!(date_or_days("+x", base).unwrap_err().contains("+DAYS"));
+        assert!(date_or_days("+70000", base).unwrap_err().contains("+DAYS"));
+        assert!(date_or_days("soon", base).unwrap_err().contains("or +DAYS"));
+        assert!(date_or_days("+65535", chrono::NaiveDate::MAX).is_err());
+    }
+
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

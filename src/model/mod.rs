@@ -291,6 +291,20 @@ impl Model {
         }
     }
 
+    /// The clients `changes` touch (a settlement moved between clients
+    /// touches both); `None` when one of them changes shared reference data
+    /// or names no client, so that any client may be affected.
+    pub fn clients_touched(&self, changes: &[Change]) -> Option<BTreeSet<ClientId>> {
+        let mut set = BTreeSet::new();
+        for change in changes {
+            if let Change::Settlement { old: Some(old), .. } = change {
+                set.insert(old.client);
+            }
+            set.insert(self.client_of(change)?);
+        }
+        Some(set)
+    }
+
     /// Rebuilds the lookups by user keys (after decoding a snapshot, which
     /// does not carry them).
     pub fn rebuild_index(&mut self) {

@@ -1290,7 +1290,7 @@ impl App {
         let model = self.data.model();
         let classes = self.engine.classes();
         let as_of = self.engine.as_of();
-        let Some(mut touched) = touched_clients(model, changes) else {
+        let Some(mut touched) = model.clients_touched(changes) else {
             self.load_next_due();
             return;
         };
@@ -1376,39 +1376,4 @@ impl App {
             _ => self.dirty = false,
         }
     }
-}
-
-/// The clients whose queue items `changes` may move; `None` when a change
-/// reaches every client (settings, the portrait, products).
-fn touched_clients(model: &Model, changes: &[Change]) -> Option<std::collections::BTreeSet<ClientId>> {
-    let mut set = std::collections::BTreeSet::new();
-    for change in changes {
-        let client = match change {
-            Change::Client(c) => c.id,
-            Change::Person(p) => p.client,
-            Change::Settlement { old, new } => {
-                if let Some(o) = old {
-                    set.insert(o.client);
-                }
-                match new {
-                    Some(n) => n.client,
-                    None => continue,
-                }
-            }
-            Change::Offer(o) => o.client,
-            Change::Contact(c) => c.client,
-            Change::Task(t) => t.client,
-            Change::Survey(s) => s.client,
-            Change::Ticket(t) => t.client,
-            Change::Mark { key, .. } => key.parse::<rapport::queue::ItemKey>().ok()?.client(model)?,
-            Change::Settings(_)
-            | Change::Manager(_)
-            | Change::Segment(_)
-            | Change::Product(_)
-            | Change::Portrait { .. }
-            | Change::Questionnaire(_) => return None,
-        };
-        set.insert(client);
-    }
-    Some(set)
 }

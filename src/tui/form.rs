@@ -86,10 +86,7 @@ impl Field {
                     RefusalReason::ALL.map(|r| r.as_str()).join(", ")
                 )
             }),
-            FieldKind::DateOrDays => match v.strip_prefix('+') {
-                Some(n) => n.parse::<u16>().err().map(|_| format!("'{v}' is not +days (e.g. +7)")),
-                None => parse_date(v).err().map(|e| format!("{e}, or +days")),
-            },
+            FieldKind::DateOrDays => rapport::domain::DateOrDays::parse(v).err(),
             FieldKind::Channel => Channel::parse(v)
                 .is_none()
                 .then(|| format!("no channel '{v}' ({})", Channel::ALL.map(|c| c.as_str()).join(", "))),
@@ -116,14 +113,7 @@ impl Field {
 
     /// A date field's value; `+N` counts from `base`.
     pub fn date_from(&self, base: NaiveDate) -> Option<NaiveDate> {
-        let v = self.value.trim();
-        match v.strip_prefix('+') {
-            Some(n) => n
-                .parse::<u16>()
-                .ok()
-                .and_then(|n| base.checked_add_days(chrono::Days::new(u64::from(n)))),
-            None => parse_date(v).ok(),
-        }
+        rapport::domain::DateOrDays::parse(&self.value).ok()?.from(base)
     }
 
     /// The candidates a product or segment field offers for what is typed.

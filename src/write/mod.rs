@@ -5,11 +5,13 @@
 //! server and both front ends use this module; it uses none of them.
 
 mod command;
+mod done;
 mod error;
 mod event;
 mod plan;
 
 pub use command::{Command, MAX_AMOUNT_CENTS, OfferMove, TicketAdvance};
+pub use done::{Completion, completion};
 pub use error::CommandError;
 pub use event::Event;
 pub use plan::{Context, ticket_stage_due};

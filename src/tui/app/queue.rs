@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 
 use rapport::classes::Abc;
 use rapport::domain::*;
-use rapport::queue::{self, Group, Item, ItemKey, Scope};
-use rapport::write::Command;
+use rapport::queue::{self, Group, Item, Scope};
+use rapport::write::{Command, Completion};
 
 use super::{App, FormKind, Overlay, Tab, Tone};
 use crate::tui::action::Action;
@@ -157,21 +157,14 @@ impl App {
         let Some(item) = self.queue.selected_item().cloned() else {
             return;
         };
-        match item.key {
-            ItemKey::Task(task) => self.run(Command::CompleteTask { task, date: self.today }),
-            ItemKey::Cadence(client) => self.open_contact_form(Some(client)),
-            // A survey item is done by entering the survey.
-            ItemKey::SaleSurvey(client, product) => self.open_survey_form(Some(client), Some(product)),
-            ItemKey::YearlySurvey(client) => self.open_survey_form(Some(client), None),
-            ItemKey::Ticket(t) => self.set_status(
+        match rapport::write::completion(&item, self.today) {
+            Completion::Run(cmd) => self.run(cmd),
+            Completion::LogContact(client) => self.open_contact_form(Some(client)),
+            Completion::Survey(client, product) => self.open_survey_form(Some(client), product),
+            Completion::AdvanceTicket(t) => self.set_status(
                 format!("Ticket #{t} is done by advancing it to its next stage"),
                 Tone::Error,
             ),
-            key => self.run(Command::MarkItem {
-                key: key.to_string(),
-                due: item.base_due,
-                state: MarkState::Done,
-            }),
         }
     }
 

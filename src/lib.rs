@@ -9,20 +9,14 @@
 //! import/export (`io`), the demo data generator (`demo`), and the shared server with
 //! its sessions (`server`, `session`).
 
-pub mod classes;
-pub mod demo;
-pub mod domain;
-pub mod io;
-pub mod kpi;
-pub mod matrix;
-pub mod model;
-pub mod paths;
-pub mod queue;
-pub mod server;
-pub mod session;
-pub mod store;
-pub mod tickets;
-pub mod write;
+// The layers, each a crate of its own (see README "Architecture"): the
+// core (no storage, no terminal), the sled store, the server and its
+// sessions. Re-exported here under the paths the front ends use.
+pub use rapport_core::{classes, domain, kpi, matrix, model, queue, tickets, write};
+pub use rapport_server as server;
+pub use rapport_server::session;
+pub use rapport_store as store;
+pub use rapport_store::paths;
 
-#[cfg(test)]
-pub(crate) mod testing;
+pub mod demo;
+pub mod io;

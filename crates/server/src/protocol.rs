@@ -141,6 +141,15 @@ pub enum ToSession {
     Closing(String),
 }
 
+// The frames travel in the store's envelope, under kinds of their own.
+impl Record for ToServer {
+    const KIND: codec::RecordKind = codec::RecordKind::ToServer;
+}
+
+impl Record for ToSession {
+    const KIND: codec::RecordKind = codec::RecordKind::ToSession;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("connection closed")]

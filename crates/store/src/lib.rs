@@ -3,10 +3,14 @@
 //! (`Store::execute`): command in, validated, applied in one transaction,
 //! flushed, event out.
 
+// The core's modules, by the paths the store's files use.
+use rapport_core::{domain, model, write};
+
 pub mod backup;
 pub mod codec;
 pub mod keys;
 mod open;
+pub mod paths;
 pub mod space;
 pub mod verify;
 

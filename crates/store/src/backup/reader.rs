@@ -12,8 +12,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::{BackupError, FORMAT, FORMAT_VERSION, Header, Line, Trailer};
-use crate::store::codec::SCHEMA_VERSION;
-use crate::store::keys;
+use crate::codec::SCHEMA_VERSION;
+use crate::keys;
 
 /// A writer that hashes what passes through it.
 pub(crate) struct Hashing<'a> {

@@ -312,7 +312,7 @@ impl Model {
     }
 
     /// Loading path: the store hands over persisted records directly.
-    pub(crate) fn insert_aggregate(&mut self, client: ClientId, aggregate: ClientAggregate) {
+    pub fn insert_aggregate(&mut self, client: ClientId, aggregate: ClientAggregate) {
         self.aggregates.insert(client, aggregate);
     }
 }

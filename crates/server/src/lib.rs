@@ -11,7 +11,15 @@
 pub mod auth;
 pub mod client;
 pub mod protocol;
+pub mod session;
 pub mod trust;
+
+// The core's modules and the store, by the paths this crate's files use.
+#[cfg(test)]
+use rapport_core::testing;
+use rapport_core::{domain, kpi, model, queue, write};
+use rapport_store as store;
+use rapport_store::paths;
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};

@@ -12,11 +12,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use std::collections::BTreeMap;
 
+use crate::client::{ConnectError, Remote, Waker};
 use crate::domain::*;
 use crate::kpi::{self, GroupBy, Period, Table};
 use crate::model::Model;
-use crate::server::client::{ConnectError, Remote, Waker};
-use crate::server::protocol::Held;
+use crate::protocol::Held;
 use crate::store::backup::{BackupError, Header, Summary};
 use crate::store::{OpenError, Store, StoreError};
 use crate::write::{Command, Event};
@@ -103,7 +103,7 @@ pub fn connect(
             // team's server that is down must not become a private,
             // empty database that takes the user's work.
             Err(ConnectError::NoServer(_))
-                if mode == ServerMode::Auto && crate::server::trust::is_private_socket_dir(socket) => {}
+                if mode == ServerMode::Auto && crate::trust::is_private_socket_dir(socket) => {}
             Err(ConnectError::NoServer(s)) if mode == ServerMode::Auto => {
                 return Err(SessionError::TeamServerDown(s));
             }

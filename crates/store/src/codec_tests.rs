@@ -248,7 +248,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "change_log",
-            e(encode(&crate::store::ChangeLog {
+            e(encode(&crate::ChangeLog {
                 seq: 12,
                 changes: vec![crate::model::Change::Mark {
                     key: "task-3".into(),
@@ -508,7 +508,7 @@ mod snapshot {
 /// so this is a quick error, not a 2 GB allocation.
 #[test]
 fn a_snapshot_claiming_gigabytes_is_refused_without_allocating_them() {
-    let payload = include_bytes!("../../tests/data/snapshot-huge-string.bin");
+    let payload = include_bytes!("../tests/data/snapshot-huge-string.bin");
     let sealed = envelope(RecordKind::Snapshot, payload.to_vec());
     assert!(matches!(decode_snapshot(&sealed), Err(CodecError::Payload(_))));
 }

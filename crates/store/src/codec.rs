@@ -60,7 +60,7 @@ pub enum RecordKind {
     Mark = 19,
     Questionnaire = 20,
     ChangeLog = 22,
-    /// A frame a session sends to the server (`server::protocol`).
+    /// A frame a session sends to the server (rapport-server's `protocol`).
     ToServer = 23,
     /// A frame the server sends to a session.
     ToSession = 24,
@@ -126,8 +126,6 @@ record! {
     QueueMark => Mark,
     Questionnaire => Questionnaire,
     super::ChangeLog => ChangeLog,
-    crate::server::protocol::ToServer => ToServer,
-    crate::server::protocol::ToSession => ToSession,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

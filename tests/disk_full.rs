@@ -105,22 +105,11 @@ impl Setup {
             let mut c = Command::new(BIN);
             c.args(["--db", s.db.to_str().unwrap(), "--socket", socket.to_str().unwrap()])
                 .args(["serve", "--print-ready"])
-                .env("XDG_DATA_HOME", s.home.path().join("data"))
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&log).unwrap());
+                .env("XDG_DATA_HOME", s.home.path().join("data"));
             if skip_space_check {
                 c.env("RAPPORT_TEST_SKIP_SPACE_CHECK", "1");
             }
-            let mut child = c.spawn().unwrap();
-            let mut line = String::new();
-            BufReader::new(child.stdout.take().unwrap())
-                .read_line(&mut line)
-                .unwrap();
-            assert!(
-                line.starts_with("ready"),
-                "{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
+            let child = spawn_server(&mut c, &log);
             s.via = Via::Server { child, socket };
         }
         s

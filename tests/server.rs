@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,26 +28,16 @@ impl Server {
     fn start(dir: &Path, db: &Path, extra: &[&str]) -> Server {
         let socket = dir.join("rapport.sock");
         let log = dir.join("serve.log");
-        let mut child = Command::new(BIN)
-            .arg("--db")
-            .arg(db)
-            .arg("--socket")
-            .arg(&socket)
-            .args(["serve", "--print-ready"])
-            .args(extra)
-            .env("XDG_DATA_HOME", dir.join("data"))
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(
-            line.starts_with("ready"),
-            "the server did not start: {line:?}\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+        let child = spawn_server(
+            Command::new(BIN)
+                .arg("--db")
+                .arg(db)
+                .arg("--socket")
+                .arg(&socket)
+                .args(["serve", "--print-ready"])
+                .args(extra)
+                .env("XDG_DATA_HOME", dir.join("data")),
+            &log,
         );
         Server { child, socket, log }
     }

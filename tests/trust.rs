@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -97,21 +96,7 @@ fn as_user(u: User, home: &Path) -> Command {
 }
 
 fn serve(mut c: Command, log: &Path) -> Child {
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(
-        line.starts_with("ready"),
-        "the server did not start: {line:?}\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
-    child
+    spawn_server(&mut c, log)
 }
 
 fn stop(mut child: Child) {

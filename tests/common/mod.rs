@@ -106,3 +106,24 @@ pub fn small_store(dir: &Path) -> Store {
     .expect("setup");
     s
 }
+
+/// Starts `rapport serve --print-ready` as `cmd` says (its log to `log`)
+/// and waits until it accepts sessions.
+pub fn spawn_server(cmd: &mut Command, log: &Path) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("ready"),
+        "the server did not start: {line:?}\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+    child
+}

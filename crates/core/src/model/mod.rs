@@ -291,6 +291,20 @@ impl Model {
         }
     }
 
+    /// How a client is named in messages: its ref, or `#id` when unknown.
+    pub fn client_label(&self, id: ClientId) -> String {
+        self.clients
+            .get(&id)
+            .map_or_else(|| format!("#{id}"), |c| c.reference.clone())
+    }
+
+    /// How a product is named in messages: its code, or `#id` when unknown.
+    pub fn product_label(&self, id: ProductId) -> String {
+        self.products
+            .get(&id)
+            .map_or_else(|| format!("#{id}"), |p| p.code.clone())
+    }
+
     /// The clients `changes` touch (a settlement moved between clients
     /// touches both); `None` when one of them changes shared reference data
     /// or names no client, so that any client may be affected.

@@ -231,18 +231,8 @@ impl Command {
 
     /// One line for the audit trail.
     pub fn describe(&self, model: &Model) -> String {
-        let client = |id: &ClientId| {
-            model
-                .clients
-                .get(id)
-                .map_or_else(|| format!("#{id}"), |c| c.reference.clone())
-        };
-        let product = |id: &ProductId| {
-            model
-                .products
-                .get(id)
-                .map_or_else(|| format!("#{id}"), |p| p.code.clone())
-        };
+        let client = |id: &ClientId| model.client_label(*id);
+        let product = |id: &ProductId| model.product_label(*id);
         match self {
             Command::UpdateSettings(_) => "update settings".into(),
             Command::AddManager { login, .. } => format!("add manager {login}"),

@@ -42,18 +42,8 @@ impl Completion {
     /// For a completion that is not one command: what to do instead, as the
     /// command line says it.
     pub fn how(&self, model: &Model, item: &Item) -> Option<String> {
-        let reference = |c: &ClientId| {
-            model
-                .clients
-                .get(c)
-                .map_or_else(|| format!("#{c}"), |c| c.reference.clone())
-        };
-        let product = |p: &ProductId| {
-            model
-                .products
-                .get(p)
-                .map_or_else(|| format!("#{p}"), |p| p.code.clone())
-        };
+        let reference = |c: &ClientId| model.client_label(*c);
+        let product = |p: &ProductId| model.product_label(*p);
         Some(match self {
             Completion::Run(_) => return None,
             Completion::LogContact(c) => format!(

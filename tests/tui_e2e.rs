@@ -72,6 +72,21 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Waits until the screen no longer shows `text`.
+    fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        while self.screen().contains(text) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "still showing {text:?}:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
@@ -280,4 +295,47 @@ fn another_sessions_change_shows_live() {
 
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.split_whitespace().nth(2) == Some("Z"))
+}
+
+/// A paste of several lines holding `d`, `l` and line breaks, sent the way
+/// a terminal sends it (bracketed, `paste-buffer -p`), in the queue and in a
+/// form: nothing is done, and the form's field gets the text on one line.
+#[test]
+fn a_multi_line_paste_is_text_never_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let seq = rapport::store::Store::open(&db).unwrap().model().counters.seq;
+    let tmux = Tmux::new("paste");
+    tmux.start(
+        home.path(),
+        &format!(
+            "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
+            db.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    let text = home.path().join("paste.txt");
+    std::fs::write(&text, "d\nl\nd\nCalled about the renewal\nd\n").unwrap();
+    tmux.run(&["load-buffer", text.to_str().unwrap()]);
+    tmux.keys(&["4"]);
+    tmux.wait_for("Overdue");
+    tmux.run(&["paste-buffer", "-p"]);
+    let s = tmux.wait_for("Paste ignored");
+    assert!(!s.contains("Log a contact"), "the paste opened a form:\n{s}");
+    // In the log-a-contact form, the text goes into the focused field.
+    tmux.keys(&["l"]);
+    tmux.wait_for("Log a contact");
+    tmux.keys(&["C-u"]);
+    tmux.run(&["paste-buffer", "-p"]);
+    let s = tmux.wait_for("d l d Called about the renewal d");
+    assert!(s.contains("Log a contact"), "the paste closed the form:\n{s}");
+    // Esc on a changed form asks before it discards the text.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Discard");
+    tmux.keys(&["y"]);
+    tmux.wait_gone("Log a contact");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    let store = rapport::store::Store::open(&db).unwrap();
+    assert_eq!(store.model().counters.seq, seq, "the paste changed the database");
 }

@@ -637,6 +637,44 @@ impl App {
         }
     }
 
+    /// A paste: text for the input that has the focus (a form field, the
+    /// filter, the palette), never keys. The inputs are one line: line
+    /// breaks and tabs become spaces, other control characters are dropped.
+    /// Anywhere else it is ignored, and the status line says so.
+    pub fn paste(&mut self, text: &str) {
+        self.catch_up_hand_over();
+        self.pending.clear();
+        self.dirty = true;
+        let line = pasted_line(text);
+        let taken = match &mut self.overlay {
+            Overlay::None if self.filter_open => {
+                self.filter.push_str(&line);
+                self.apply_filter();
+                true
+            }
+            Overlay::Form(_, form) => match form.focused() {
+                Some(field) => {
+                    field.value.push_str(&line);
+                    form.error = None;
+                    true
+                }
+                None => false,
+            },
+            Overlay::Palette { query, selected } => {
+                query.push_str(&line);
+                *selected = 0;
+                true
+            }
+            _ => false,
+        };
+        if !taken {
+            self.set_status(
+                "Paste ignored: nothing here takes text (open a form, or / to filter, then paste)",
+                Tone::Error,
+            );
+        }
+    }
+
     /// Text typed into the filter, a form field or the palette.
     fn type_key(&mut self, event: KeyEvent) {
         let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
@@ -1376,4 +1414,19 @@ impl App {
             _ => self.dirty = false,
         }
     }
+}
+
+/// Pasted text as one line of an input: the line break that ends most
+/// pastes is dropped, the others and tabs become spaces, and no other
+/// control character is kept.
+fn pasted_line(text: &str) -> String {
+    text.trim_end_matches(['\n', '\r'])
+        .replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }

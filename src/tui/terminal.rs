@@ -1,6 +1,7 @@
 //! The terminal loop. Generic over ratatui's `Backend` so tests drive it on
 //! a `TestBackend`. It draws only when something changed (an idle session
-//! writes nothing). Each frame is wrapped in synchronized output and goes
+//! writes nothing). Bracketed paste is on: a paste arrives as one piece of
+//! text, never as keys that could run commands. Each frame is wrapped in synchronized output and goes
 //! through one buffered write. The terminal is restored on exit, on error,
 //! on panic, and on SIGHUP/SIGTERM; a closed input (a dropped SSH
 //! connection) ends the session, which releases the database.
@@ -8,7 +9,7 @@
 use std::io::{self, BufWriter, Write};
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute, queue, terminal as ct};
 use ratatui::Terminal;
@@ -21,6 +22,8 @@ use super::views;
 #[derive(Debug)]
 pub enum Input {
     Key(event::KeyEvent),
+    /// Text the terminal says was pasted (bracketed paste).
+    Paste(String),
     Resize,
     /// The terminal's input is gone (EOF or error): the session is over.
     Closed,
@@ -57,6 +60,7 @@ pub fn run_loop<B: Backend>(
         match inputs.recv() {
             Ok(Input::Key(k)) if k.kind != KeyEventKind::Release => app.key(k),
             Ok(Input::Key(_)) => {}
+            Ok(Input::Paste(text)) => app.paste(&text),
             Ok(Input::Resize) => {
                 terminal.autoresize().map_err(|e| io::Error::other(e.to_string()))?;
                 app.dirty = true;
@@ -70,7 +74,13 @@ pub fn run_loop<B: Backend>(
 fn restore() {
     let _ = ct::disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, EndSynchronizedUpdate, ct::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        DisableBracketedPaste,
+        ct::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -88,6 +98,7 @@ fn spawn_input(tx: Sender<Input>) {
         loop {
             let input = match event::read() {
                 Ok(Event::Key(k)) => Input::Key(k),
+                Ok(Event::Paste(text)) => Input::Paste(text),
                 Ok(Event::Resize(..)) => Input::Resize,
                 Ok(_) => continue,
                 Err(_) => Input::Closed,
@@ -133,6 +144,7 @@ pub fn run(app: &mut App) -> io::Result<()> {
     execute!(
         io::stdout(),
         ct::EnterAlternateScreen,
+        EnableBracketedPaste,
         cursor::Hide,
         ct::Clear(ct::ClearType::All)
     )?;

@@ -1542,3 +1542,42 @@ mod pushed_events {
         );
     }
 }
+
+/// A paste is text for the focused input, never keys: in the queue (no
+/// input) it runs nothing, in a form it lands in the field on one line,
+/// in the filter it filters.
+#[test]
+fn a_paste_is_text_never_keys() {
+    let mut f = fixture();
+    let seq = f.app.model().counters.seq;
+    press(&mut f.app, "4");
+    let pasted = "d\nl\nd\nCalled about the renewal\n";
+    f.app.paste(pasted);
+    assert_eq!(f.app.model().counters.seq, seq, "the paste ran a command");
+    assert!(matches!(f.app.overlay, Overlay::None), "the paste opened something");
+    assert!(f.app.status.as_ref().is_some_and(|(s, _)| s.contains("Paste ignored")));
+    // In a form: the field gets the text, nothing is saved.
+    press(&mut f.app, "1");
+    press(&mut f.app, "a");
+    let Overlay::Form(_, form) = &mut f.app.overlay else {
+        panic!("no form")
+    };
+    form.focused().unwrap().value.clear();
+    f.app.paste("d\r\nl\tx\u{1b}[2J\n");
+    let Overlay::Form(_, form) = &mut f.app.overlay else {
+        panic!("the paste closed the form")
+    };
+    assert_eq!(form.focused().unwrap().value, "d l x[2J");
+    assert_eq!(f.app.model().counters.seq, seq);
+    // Esc on a changed form asks; y discards.
+    f.app.key(key(KeyCode::Esc));
+    press(&mut f.app, "y");
+    assert!(matches!(f.app.overlay, Overlay::None));
+    // In the filter: it filters.
+    press(&mut f.app, "/");
+    assert!(f.app.filter_open, "status: {:?}", f.app.status);
+    f.app.paste("Müller\n");
+    assert_eq!(f.app.filter, "Müller", "status: {:?}", f.app.status);
+    assert_eq!(f.app.selected_client().unwrap().name, "Müller & Söhne");
+    assert_eq!(f.app.model().counters.seq, seq);
+}

@@ -356,3 +356,32 @@ fn a_direct_command_takes_the_days_backup() {
     let o = rapport(h, &["verify", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A restore is built beside its target and moved into place at the end:
+/// a refused one leaves an existing (empty) database exactly as it was,
+/// and no staging directory behind.
+#[test]
+fn a_failed_restore_never_touches_the_target() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (_, dump) = demo_with_backup(h);
+    let dst = h.join("empty-db");
+    let (before, created) = {
+        let s = Store::open(&dst).unwrap();
+        (s.model().clone(), s.created())
+    };
+    let text = std::fs::read_to_string(&dump).unwrap();
+    let cut = h.join("cut.jsonl");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let o = rapport(h, &["--db", dst.to_str().unwrap(), "restore", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let after = Store::open(&dst).unwrap();
+    assert_eq!(after.model(), &before, "the failed restore wrote into the target");
+    assert_eq!(after.created(), created, "the target was deleted and made anew");
+    drop(after);
+    assert!(!h.join(".empty-db.restoring").exists(), "a staging directory was left");
+    assert_eq!(Store::open(&dst).unwrap().model().counters.seq, 0);
+    let o = rapport(h, &["--db", dst.to_str().unwrap(), "restore", dump.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(Store::open(&dst).unwrap().model().clients.len(), 40);
+}

@@ -245,45 +245,59 @@ mod erased {
 const CHUNK: usize = 50_000;
 
 /// Rebuilds a database at `db` from `file`, proving the file as it goes
-/// (`reader`). Refuses a database that holds data; on any error what it
-/// wrote is removed again (the new database, or what it put in an empty
-/// directory). A version 1 file (no trailer) only with `allow_unproven`.
+/// (`reader`). The new database is built in a staging directory beside
+/// `db` and moved into place only once the whole file is proven and
+/// written, so a failed or killed restore never touches `db`. Refuses a
+/// database that holds data. A version 1 file (no trailer) only with
+/// `allow_unproven`.
 pub fn restore(file: &Path, db: &Path, allow_unproven: bool) -> Result<(Store, Summary), BackupError> {
     let existed = db.exists();
     if existed {
         let empty = fs::read_dir(db).map(|mut d| d.next().is_none()).unwrap_or(false);
         if !empty {
-            // Even an empty rapport database would be fine; anything with
-            // records is refused.
+            // An empty rapport database (no command ever ran) may be
+            // replaced; anything with records is refused.
             let store = Store::open(db)?;
             if !store.model().clients.is_empty() || store.model().counters.seq > 0 {
                 return Err(BackupError::NotEmpty(db.to_path_buf()));
             }
         }
     }
-    let result = restore_into(file, db, allow_unproven);
-    if result.is_err() {
-        if existed {
-            // The directory was empty (or held an empty database): take
-            // back what the restore put there, and only that.
-            if let Ok(entries) = fs::read_dir(db) {
-                for entry in entries.flatten() {
-                    let p = entry.path();
-                    let _ = if p.is_dir() {
-                        fs::remove_dir_all(&p)
-                    } else {
-                        fs::remove_file(&p)
-                    };
-                }
-            }
-        } else {
-            let _ = fs::remove_dir_all(db);
-        }
+    let staging = staging_dir(db);
+    let io = |p: &Path, e| BackupError::Io(p.to_path_buf(), e);
+    // A staging directory left by a killed restore is an incomplete one.
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|e| io(&staging, e))?;
     }
-    result
+    let summary = match restore_into(file, &staging, allow_unproven) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    // Proven and flushed: replace the empty target with it.
+    if existed {
+        fs::remove_dir_all(db).map_err(|e| io(db, e))?;
+    }
+    fs::rename(&staging, db).map_err(|e| io(db, e))?;
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io(parent, e))?;
+    }
+    Ok((Store::open(db)?, summary))
 }
 
-fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<(Store, Summary), BackupError> {
+/// `.<name>.restoring` beside `db`.
+fn staging_dir(db: &Path) -> PathBuf {
+    let name = db
+        .file_name()
+        .map_or_else(|| "db".into(), |n| n.to_string_lossy().into_owned());
+    db.with_file_name(format!(".{name}.restoring"))
+}
+
+fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary, BackupError> {
     let input = std::io::BufReader::new(fs::File::open(file).map_err(|e| BackupError::Io(file.to_path_buf(), e))?);
     let mut reader = reader::Reader::new(input, &file.display().to_string(), allow_unproven)?;
     let header_seq = reader.header().seq;
@@ -369,15 +383,10 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<(Store, 
     put(&mut batches, T::Meta, META_COUNTERS, &counters)?;
     store.write_batches(&mut batches)?;
     store.flush()?;
-    drop(store);
-    let store = Store::open(db)?;
-    Ok((
-        store,
-        Summary {
-            records,
-            seq: header_seq,
-        },
-    ))
+    Ok(Summary {
+        records,
+        seq: header_seq,
+    })
 }
 
 impl Store {

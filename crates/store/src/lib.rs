@@ -227,10 +227,14 @@ impl Store {
         let bytes = self.encode_snapshot()?;
         let target = self.path.join(SNAPSHOT_FILE);
         let tmp = self.path.join(format!("{SNAPSHOT_FILE}.tmp"));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
             std::io::Write::write_all(&mut f, &bytes)?;
-            f.sync_all()?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            // A cut temp file helps nobody, least of all on a full disk.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
         }
         std::fs::rename(&tmp, &target)?;
         std::fs::File::open(&self.path)?.sync_all()?;
@@ -505,9 +509,6 @@ impl Store {
             }
         }
         handle.db.flush()?;
-        if self.reserve_wanted {
-            space::keep_reserve(&self.path);
-        }
         Ok(())
     }
 
@@ -552,7 +553,12 @@ impl Store {
             Ok((handle, _)) => {
                 self.handle = Some(handle);
                 self.closed = None;
-                self.reload()
+                self.reload()?;
+                // The reserve was given back: take it again if there is room.
+                if self.reserve_wanted {
+                    space::keep_reserve(&self.path);
+                }
+                Ok(())
             }
             Err(e) => {
                 let why = e.to_string();

@@ -764,6 +764,39 @@ fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own()
     assert_eq!(created.manager, lea.model().manager_by_login("amy").map(|m| m.id));
 }
 
+/// `rapport verify` while the team's server holds the database: the server
+/// checks every record under its lock and sends the report; a manager who
+/// sees only their own clients is refused it.
+#[test]
+fn verify_goes_through_the_server_that_holds_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let mut lea = server.session("lea");
+    lea.execute(settlement(3, "V1".into())).unwrap();
+    let o = server
+        .cli(&db)
+        .args(["--server", "always", "--claim-login", "lea", "verify"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("every checksum and every rebuild agrees"),
+        "{}",
+        stdout(&o)
+    );
+    let report = lea.verify().unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.records.get("settlements"), Some(&1));
+    let o = server
+        .cli(&db)
+        .args(["--server", "always", "--claim-login", "amy", "verify"])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("own clients"), "{}", stderr(&o));
+}
+
 /// More events since the kept snapshot than a new session's queue holds:
 /// the server encodes the model afresh for it.
 #[test]

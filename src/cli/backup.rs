@@ -85,13 +85,13 @@ pub fn verify(args: VerifyArgs, db: Target) -> CliResult {
         return Ok(());
     }
     let path = db.path()?;
-    if !path.exists() {
+    if db.socket.is_none() && !path.exists() {
         return Err(Failure::input(format!("no rapport database at {}", path.display())));
     }
-    // The records themselves, so this process opens them (a server holding
-    // the database would be asked to stop first).
-    let store = rapport::store::Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
-    let report = store.verify();
+    // Directly, or by the server that holds the database (it checks under
+    // its lock, so the team need not stop it).
+    let mut session = super::open_session(db)?;
+    let report = session.verify()?;
     let total: u64 = report.records.values().sum();
     if report.ok() {
         println!(

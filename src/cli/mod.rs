@@ -252,14 +252,20 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
 /// A session on the target's database: through its server when one
 /// listens (and `--server` allows), else the store opened here.
 pub fn open_store(target: Target) -> Result<Session, Failure> {
-    let path = target.path()?;
-    let socket = target.socket(&path)?;
-    let session = rapport::session::connect(&path, &socket, target.mode, target.claim_login)
-        .map_err(|e| Failure::system(e.to_string()))?;
+    let session = open_session(target)?;
     if let Session::Local(store) = &session {
         daily_backup(store);
     }
     Ok(session)
+}
+
+/// `open_store` without the day's backup (`verify` must not rotate a
+/// possibly damaged copy into the backups).
+pub fn open_session(target: Target) -> Result<Session, Failure> {
+    let path = target.path()?;
+    let socket = target.socket(&path)?;
+    rapport::session::connect(&path, &socket, target.mode, target.claim_login)
+        .map_err(|e| Failure::system(e.to_string()))
 }
 
 /// Installations without a server get the day's backup too: the first

@@ -414,6 +414,20 @@ impl Remote {
         }
     }
 
+    /// The server's `verify` of the database it holds.
+    pub fn verify(&mut self) -> Result<crate::store::verify::Report, StoreError> {
+        let id = self.read(Read::Verify)?;
+        loop {
+            if let ToSession::Text { id: got, result, .. } = self.next_answer()?
+                && got == id
+            {
+                let text = result.map_err(StoreError::Server)?;
+                return serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Server(format!("the report does not decode: {e}")));
+            }
+        }
+    }
+
     /// Waits up to `timeout` for the next pushed event (tests and scripts).
     pub fn wait_event(&mut self, timeout: Duration) -> Option<Event> {
         if let Some(e) = (!self.pending.is_empty()).then(|| self.pending.remove(0)) {

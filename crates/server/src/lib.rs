@@ -708,6 +708,25 @@ fn answer_read(
                 result: Err(denied),
             })
         }
+        Read::Verify if sees.is_some() => {
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result: Err(denied),
+                more: false,
+            })
+        }
+        Read::Verify => {
+            // Read under the lock: no command changes the records meanwhile.
+            let report = store.verify();
+            drop(core);
+            let result = serde_json::to_string(&report).map_err(|e| e.to_string());
+            reply(&ToSession::Text {
+                id,
+                result,
+                more: false,
+            })
+        }
         Read::Backup { .. } if sees.is_some() => {
             drop(core);
             reply(&ToSession::Text {

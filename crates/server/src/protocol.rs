@@ -81,6 +81,9 @@ pub enum Read {
     Backup {
         taken: NaiveDateTime,
     },
+    /// `rapport verify` of the database the server holds: the report as
+    /// JSON in one `Text` answer.
+    Verify,
 }
 
 /// Why the server did not apply a command.

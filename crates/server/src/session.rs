@@ -308,6 +308,15 @@ impl Session {
         }
     }
 
+    /// Every record checked (`rapport verify`): here, or by the server
+    /// that holds the database, under its lock.
+    pub fn verify(&mut self) -> Result<crate::store::verify::Report, StoreError> {
+        match self {
+            Session::Local(s) => Ok(s.verify()),
+            _ => self.joined()?.verify(),
+        }
+    }
+
     /// The manager results of SPEC §7 for `period`, reading what the
     /// model does not hold (the contact log, and the settlements of the
     /// few clients with several on one day).

@@ -11,11 +11,11 @@ use super::{ChangeLog, META_COUNTERS, META_INFO, META_SETTINGS, SNAPSHOT_FILE, S
 use crate::domain::*;
 use crate::model::{Change, ClientAggregate, Counters, Model};
 
-/// What `verify` found.
-#[derive(Debug, Default)]
+/// What `verify` found (a server sends it to the session that asked).
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// Records read, by tree.
-    pub records: BTreeMap<&'static str, u64>,
+    pub records: BTreeMap<String, u64>,
     /// What is wrong, in the order found.
     pub problems: Vec<String>,
 }
@@ -161,7 +161,7 @@ impl Store {
                     T::Changes => check::<ChangeLog>(t, &key, &value).map(drop).unwrap_or_else(&mut bad),
                 }
             }
-            report.records.insert(name, n);
+            report.records.insert(name.to_string(), n);
         }
         let Some(counters) = counters else {
             report.problem("tree 'meta': the counters record is missing".into());

@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod client;
 pub mod protocol;
+mod reads;
 pub mod session;
 pub mod trust;
 
@@ -30,10 +31,10 @@ use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::domain::{ClientId, ManagerId, Role};
+use crate::domain::{ManagerId, Role};
 use crate::store::{Store, StoreError};
 use auth::User;
-use protocol::{FrameError, Held, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
+use protocol::{FrameError, Held, PROTOCOL_VERSION, Refusal, ToServer, ToSession};
 
 /// Encoded bytes ready for a socket, shared by every session they go to.
 type Frame = Arc<Vec<u8>>;
@@ -45,10 +46,6 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections that have not yet said hello: past this, new ones are
 /// closed at once (each waiting one holds a thread until its timeout).
 const MAX_PENDING_HELLOS: usize = 64;
-/// Settlements per frame when streaming all of them.
-const SETTLEMENT_CHUNK: usize = 20_000;
-/// Bytes of text per frame when streaming a backup.
-const TEXT_CHUNK: usize = 4 * 1024 * 1024;
 
 /// The default socket for the database at `db`:
 /// `$XDG_RUNTIME_DIR/rapport/<hash of its full path>.sock` (or under
@@ -549,7 +546,7 @@ fn serve_session(
                 let result = execute(shared, user, command).map_err(|r| hide_for(sees, r));
                 reply(&ToSession::Done { id, result })
             }
-            ToServer::Read { id, read } => answer_read(shared, sees, id, read, &reply),
+            ToServer::Read { id, read } => reads::answer(shared, sees, id, read, &reply),
         };
         if !ok {
             return "its queue was closed".into();
@@ -675,155 +672,5 @@ fn only_of(model: &crate::model::Model, event: &crate::write::Event, m: ManagerI
         at: event.at,
         summary,
         changes,
-    }
-}
-
-fn answer_read(
-    shared: &Shared,
-    sees: Option<ManagerId>,
-    id: u64,
-    read: Read,
-    reply: &dyn Fn(&ToSession) -> bool,
-) -> bool {
-    let Some(core) = shared.core() else { return false };
-    let store = &core.store;
-    let mine = |c: ClientId| match sees {
-        None => true,
-        Some(m) => store.model().clients.get(&c).is_some_and(|cl| cl.manager == Some(m)),
-    };
-    let denied = "not allowed: you may read your own clients only".to_string();
-    match read {
-        Read::SettlementsOf(c) if !mine(c) => {
-            drop(core);
-            reply(&ToSession::Settlements {
-                id,
-                result: Err(denied),
-                more: false,
-            })
-        }
-        Read::ContactsOf(c) if !mine(c) => {
-            drop(core);
-            reply(&ToSession::Contacts {
-                id,
-                result: Err(denied),
-            })
-        }
-        Read::Verify if sees.is_some() => {
-            drop(core);
-            reply(&ToSession::Text {
-                id,
-                result: Err(denied),
-                more: false,
-            })
-        }
-        Read::Verify => {
-            // Read under the lock: no command changes the records meanwhile.
-            let report = store.verify();
-            drop(core);
-            let result = serde_json::to_string(&report).map_err(|e| e.to_string());
-            reply(&ToSession::Text {
-                id,
-                result,
-                more: false,
-            })
-        }
-        Read::Backup { .. } if sees.is_some() => {
-            drop(core);
-            reply(&ToSession::Text {
-                id,
-                result: Err(denied),
-                more: false,
-            })
-        }
-        Read::SettlementsOf(c) => {
-            let result = store.settlements_of(c).map_err(|e| e.to_string());
-            drop(core);
-            reply(&ToSession::Settlements {
-                id,
-                result,
-                more: false,
-            })
-        }
-        Read::ContactsOf(c) => {
-            let result = store.contacts_of(c).map_err(|e| e.to_string());
-            drop(core);
-            reply(&ToSession::Contacts { id, result })
-        }
-        Read::ContactsBetween(from, to) => {
-            let result = store
-                .contacts_between(from, to)
-                .map(|all| all.into_iter().filter(|c| mine(c.client)).collect())
-                .map_err(|e| e.to_string());
-            drop(core);
-            reply(&ToSession::Contacts { id, result })
-        }
-        Read::AllSettlements => {
-            // Read under the lock (a consistent set), sent after it.
-            let all: Result<Vec<_>, _> = store
-                .settlements()
-                .filter(|s| s.as_ref().map_or(true, |s| mine(s.client)))
-                .collect();
-            drop(core);
-            match all {
-                Ok(all) => {
-                    let mut chunks = all.chunks(SETTLEMENT_CHUNK).peekable();
-                    if chunks.peek().is_none() {
-                        return reply(&ToSession::Settlements {
-                            id,
-                            result: Ok(Vec::new()),
-                            more: false,
-                        });
-                    }
-                    while let Some(chunk) = chunks.next() {
-                        let more = chunks.peek().is_some();
-                        if !reply(&ToSession::Settlements {
-                            id,
-                            result: Ok(chunk.to_vec()),
-                            more,
-                        }) {
-                            return false;
-                        }
-                    }
-                    true
-                }
-                Err(e) => reply(&ToSession::Settlements {
-                    id,
-                    result: Err(e.to_string()),
-                    more: false,
-                }),
-            }
-        }
-        Read::Backup { taken } => {
-            let mut text = Vec::new();
-            let result = store.write_backup(&mut text, taken);
-            drop(core);
-            if let Err(e) = result {
-                return reply(&ToSession::Text {
-                    id,
-                    result: Err(e.to_string()),
-                    more: false,
-                });
-            }
-            let text = String::from_utf8_lossy(&text).into_owned();
-            let mut rest = text.as_str();
-            loop {
-                let mut cut = rest.len().min(TEXT_CHUNK);
-                while !rest.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                let (chunk, tail) = rest.split_at(cut);
-                rest = tail;
-                if !reply(&ToSession::Text {
-                    id,
-                    result: Ok(chunk.to_string()),
-                    more: !rest.is_empty(),
-                }) {
-                    return false;
-                }
-                if rest.is_empty() {
-                    return true;
-                }
-            }
-        }
     }
 }

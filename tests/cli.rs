@@ -335,20 +335,63 @@ fn a_locked_database_gives_one_line_and_exit_1() {
     );
 }
 
+/// Where the database is: `RAPPORT_DB`, else the XDG default. Only `init`
+/// (and demo, import, restore) make one there; a command that uses it
+/// refuses a missing one, creating nothing.
 #[test]
 fn db_location_from_env_and_xdg_default() {
     let home = tempfile::tempdir().unwrap();
     let o = rapport(home.path(), &["export", "managers"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("no rapport database at"), "{}", stderr(&o));
+    assert!(!home.path().join("data/rapport/db").exists(), "a database was created");
+    let o = rapport(home.path(), &["init"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(home.path().join("data/rapport/db/conf").exists());
+    let o = rapport(home.path(), &["export", "managers"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let envdb = home.path().join("envdb");
-    let o = std::process::Command::new(BIN)
-        .args(["export", "managers"])
-        .env("RAPPORT_DB", &envdb)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    let with_env = |args: &[&str]| {
+        std::process::Command::new(BIN)
+            .args(args)
+            .env("RAPPORT_DB", &envdb)
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    assert_eq!(with_env(&["export", "managers"]).status.code(), Some(2));
+    assert!(!envdb.exists());
+    assert!(with_env(&["init"]).status.success());
     assert!(envdb.join("conf").exists());
+    assert!(with_env(&["export", "managers"]).status.success());
+}
+
+/// A mistyped --db: every command that only uses a database says there is
+/// none and exits 2, creating nothing; the interface too.
+#[test]
+fn a_missing_database_is_refused_and_never_created() {
+    let home = tempfile::tempdir().unwrap();
+    let typo = home.path().join("tpyo");
+    let db = typo.to_str().unwrap();
+    for args in [
+        vec!["today"],
+        vec!["classes"],
+        vec!["export", "clients"],
+        vec!["report", "managers"],
+        vec!["log", "C1", "--channel", "call", "--summary", "x"],
+        vec!["verify"],
+        vec!["serve"],
+        vec![],
+    ] {
+        let o = rapport(home.path(), &[&["--db", db][..], &args[..]].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("no rapport database at"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!typo.exists(), "{args:?} created {db}");
+    }
 }
 
 #[test]

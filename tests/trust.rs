@@ -228,6 +228,10 @@ fn a_team_member_cannot_impersonate_the_team_server() {
 
     // Nor may a server listen in a directory that is not its user's.
     let fake_db = amy_home.join("fake");
+    ok(&as_user(amy, &amy_home)
+        .args(["--db", fake_db.to_str().unwrap(), "init"])
+        .output()
+        .unwrap());
     let o = as_user(amy, &amy_home)
         .args(["--db", fake_db.to_str().unwrap(), "--socket"])
         .arg(t.run_dir.join("evil.sock"))
@@ -337,9 +341,11 @@ fn the_runtime_directory_of_another_user_is_never_used() {
     let dir = PathBuf::from(format!("/tmp/rapport-{}", amy.uid));
     let _ = std::fs::remove_dir_all(&dir);
     // Without XDG_RUNTIME_DIR amy's own directory is made 0700.
-    let mut c = as_user(amy, &amy_home);
-    c.env_remove("XDG_RUNTIME_DIR").args(["classes"]);
-    ok(&c.output().unwrap());
+    for args in [["init"], ["classes"]] {
+        let mut c = as_user(amy, &amy_home);
+        c.env_remove("XDG_RUNTIME_DIR").args(args);
+        ok(&c.output().unwrap());
+    }
     let meta = std::fs::symlink_metadata(&dir).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (amy.uid, 0o700));
     std::fs::remove_dir_all(&dir).unwrap();

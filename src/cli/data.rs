@@ -101,7 +101,7 @@ pub fn demo(args: DemoArgs, db: Target) -> CliResult {
 pub fn import(args: ImportArgs, db: Target) -> CliResult {
     let label = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).map_err(|e| Failure::input(format!("{label}: {e}")))?;
-    let mut store = open_store(db)?;
+    let mut store = open_store(db.creating())?;
     let opts = ImportOptions {
         create_missing: args.create_missing,
         today: today(),
@@ -162,6 +162,18 @@ pub fn export(args: ExportArgs, db: Target) -> CliResult {
 
 /// `rapport` and `rapport --demo`: the terminal interface.
 pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
+    // A path given on purpose (--db, RAPPORT_DB) must be a database: a typo
+    // never becomes a new, empty one. The default one is made on first use.
+    if !demo && db.db.is_some() {
+        let path = db.path()?;
+        if !Store::exists(&path) && db.socket.is_none() {
+            return Err(Failure::input(format!(
+                "no rapport database at {} (nothing was created): check --db or RAPPORT_DB; \
+                 `rapport init --db {0}` makes an empty one",
+                path.display()
+            )));
+        }
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::input(
             "the interface needs a terminal; for scripts use the subcommands (rapport --help)",

@@ -99,6 +99,9 @@ enum Cmd {
     Report(report::ReportArgs),
     /// Write a logical, human-readable backup of every record.
     Backup(backup::BackupArgs),
+    /// Make an empty database (--db); the other commands, except demo,
+    /// import and restore, refuse a database that is not there.
+    Init,
     /// Rebuild a new database (--db) from a backup.
     Restore(backup::RestoreArgs),
     /// Check every record of the database (or a backup file): checksums,
@@ -191,6 +194,7 @@ fn dispatch(cli: Cli) -> CliResult {
         mode: ServerMode::parse(&cli.server).unwrap_or(ServerMode::Auto),
         socket: cli.socket.clone(),
         claim_login: cli.claim_login.clone(),
+        create: false,
     };
     match cli.command {
         Some(Cmd::Demo(args)) => data::demo(args, db),
@@ -212,6 +216,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Report(args)) => report::run(args, db),
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
+        Some(Cmd::Init) => init(db),
         Some(Cmd::Verify(args)) => backup::verify(args, db),
         Some(Cmd::Serve(args)) => serve::run(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),
@@ -226,6 +231,17 @@ pub struct Target {
     pub mode: ServerMode,
     pub socket: Option<PathBuf>,
     pub claim_login: Option<String>,
+    /// Whether the command makes a database when there is none (import,
+    /// the test writer); every other command refuses a missing one.
+    pub create: bool,
+}
+
+impl Target {
+    /// This target, for a command that makes the database if it is missing.
+    pub fn creating(mut self) -> Target {
+        self.create = true;
+        self
+    }
 }
 
 impl Target {
@@ -264,8 +280,23 @@ pub fn open_store(target: Target) -> Result<Session, Failure> {
 pub fn open_session(target: Target) -> Result<Session, Failure> {
     let path = target.path()?;
     let socket = target.socket(&path)?;
-    rapport::session::connect(&path, &socket, target.mode, target.claim_login)
-        .map_err(|e| Failure::system(e.to_string()))
+    rapport::session::connect(&path, &socket, target.mode, target.claim_login, target.create).map_err(|e| match e {
+        rapport::session::SessionError::NoDatabase(_) => Failure::input(e.to_string()),
+        e => Failure::system(e.to_string()),
+    })
+}
+
+/// `rapport init`: an empty database, made on purpose.
+fn init(target: Target) -> CliResult {
+    let path = target.path()?;
+    if rapport::store::Store::exists(&path) {
+        println!("{} is already a rapport database; nothing was changed", path.display());
+        return Ok(());
+    }
+    let store = rapport::store::Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
+    store.flush()?;
+    println!("created an empty rapport database at {}", path.display());
+    Ok(())
 }
 
 /// Installations without a server get the day's backup too: the first

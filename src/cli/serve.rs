@@ -44,6 +44,12 @@ fn mode_arg(s: &str) -> Result<u32, String> {
 
 pub fn run(args: ServeArgs, target: Target) -> CliResult {
     let db = target.path()?;
+    if !Store::exists(&db) {
+        return Err(Failure::input(format!(
+            "no rapport database at {} (nothing was created); `rapport init --db {0}` makes one",
+            db.display()
+        )));
+    }
     let socket = target.socket(&db)?;
     let config = rapport::server::Config {
         db,
@@ -71,7 +77,9 @@ pub fn session_for_interface(target: &Target, db: &Path) -> Result<Session, Fail
     let socket = target.socket(db)?;
     let claim = target.claim_login.clone();
     if target.mode != ServerMode::Auto || !rapport::server::trust::is_private_socket_dir(&socket) {
-        return rapport::session::connect(db, &socket, target.mode, claim).map_err(|e| Failure::system(e.to_string()));
+        // The interface checked the path; a first run makes the default one.
+        return rapport::session::connect(db, &socket, target.mode, claim, true)
+            .map_err(|e| Failure::system(e.to_string()));
     }
     match Remote::connect(&socket, claim.clone()) {
         Ok(r) => return Ok(Session::Remote(Box::new(r))),

@@ -21,7 +21,7 @@ pub struct StressArgs {
 }
 
 pub fn run(args: StressArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_store(db.creating())?;
     let client = match store.model().client_by_ref("STRESS") {
         Some(c) => c.id,
         None => {

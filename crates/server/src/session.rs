@@ -54,6 +54,12 @@ pub enum SessionError {
          to share it, stop that process and run `rapport serve --db {db}` (every session then goes through it)"
     )]
     LockedNoServer { db: PathBuf, socket: PathBuf },
+    /// A command that does not make a database named one that is not there.
+    #[error(
+        "no rapport database at {0} (nothing was created): check --db or RAPPORT_DB; \
+         `rapport init --db PATH` makes an empty one, and demo, import and restore fill a new one"
+    )]
+    NoDatabase(PathBuf),
     #[error(
         "no rapport server is listening on {0}, a shared socket: the team's server is not running \
          (nothing was done; ask whoever runs it to start `rapport serve`)"
@@ -90,11 +96,14 @@ pub struct Joining {
 }
 
 /// Opens a session on `db` as `mode` says; `socket` is the server's socket.
+/// Opening directly, a missing database is created only when `create`
+/// (the commands that make one); otherwise it is an error.
 pub fn connect(
     db: &Path,
     socket: &Path,
     mode: ServerMode,
     claimed_login: Option<String>,
+    create: bool,
 ) -> Result<Session, SessionError> {
     if mode != ServerMode::Never {
         match Remote::connect(socket, claimed_login) {
@@ -109,6 +118,9 @@ pub fn connect(
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    if !create && !Store::exists(db) {
+        return Err(SessionError::NoDatabase(db.to_path_buf()));
     }
     match Store::open(db) {
         Ok(store) => Ok(Session::Local(store)),

@@ -184,6 +184,13 @@ impl Store {
         &self.path
     }
 
+    /// Whether `path` holds a database (what `open` opens rather than
+    /// creates). Commands that only use a database check this first, so
+    /// that a mistyped path never becomes a new, empty one.
+    pub fn exists(path: &Path) -> bool {
+        path.join("conf").is_file() && path.join("db").is_file()
+    }
+
     pub fn model(&self) -> &Model {
         &self.model
     }

@@ -403,3 +403,43 @@ fn every_subcommand_has_help() {
         assert!(stdout(&o).contains("Usage: rapport"), "{sub}");
     }
 }
+
+/// `rapport offers | head`: a reader that stops early ends the command
+/// quietly (exit 0, nothing on stderr), whatever prints the table.
+#[test]
+fn a_closed_pipe_ends_every_listing_quietly() {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("db");
+    let db = db.to_str().unwrap();
+    let o = rapport(
+        home.path(),
+        &["--db", db, "demo", "--clients", "300", "--today", "2026-11-22"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [
+        vec!["offers"],
+        vec!["offers", "--format", "json"],
+        vec!["tickets", "--all"],
+        vec!["today", "--all", "--as-of", "2026-11-22"],
+        vec!["export", "settlements"],
+        vec!["classes"],
+    ] {
+        let mut child = std::process::Command::new(BIN)
+            .args(["--db", db, "--server", "never"])
+            .args(&args)
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{args:?} printed nothing");
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}

@@ -29,6 +29,11 @@ impl From<ExportError> for std::io::Error {
     fn from(e: ExportError) -> std::io::Error {
         match e {
             ExportError::Io(e) => e,
+            // A broken pipe stays one (`rapport offers | head` ends quietly).
+            ExportError::Csv(e) if e.is_io_error() => match e.into_kind() {
+                csv::ErrorKind::Io(io) => io,
+                other => std::io::Error::other(format!("{other:?}")),
+            },
             ExportError::Csv(e) => e.into(),
             other => std::io::Error::other(other.to_string()),
         }
@@ -80,7 +85,8 @@ impl<'w> RowWriter<'w> {
                 .collect();
             let sep = if self.rows == 0 { "\n" } else { ",\n" };
             out.write_all(sep.as_bytes())?;
-            serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::other)?;
+            // serde_json hands back the I/O error itself (a broken pipe stays one).
+            serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::from)?;
         }
         self.rows += 1;
         Ok(())

@@ -236,7 +236,7 @@ mod erased {
     }
     impl<T: serde::Serialize> Json for T {
         fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-            serde_json::to_writer(out, self).map_err(std::io::Error::other)
+            serde_json::to_writer(out, self).map_err(std::io::Error::from)
         }
     }
 }

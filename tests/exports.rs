@@ -177,3 +177,38 @@ fn names_and_refs_with_control_characters_are_refused_at_their_line() {
         stderr(&o)
     );
 }
+
+/// A settlements file from French Excel: `;`, a BOM, decimal commas and
+/// thousands grouped with spaces (plain and no-break).
+#[test]
+fn french_excel_amounts_with_grouped_thousands_import() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let db = h.join("db");
+    let db = db.to_str().unwrap();
+    let file = h.join("fr.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}client;date;amount;product;doc\nFR1;02/11/2026;1 200,00;;F-1\nFR1;03/11/2026;-12\u{a0}345,50;;F-2\n",
+    )
+    .unwrap();
+    ok(
+        h,
+        &[
+            "--db",
+            db,
+            "import",
+            "settlements",
+            file.to_str().unwrap(),
+            "--create-missing",
+        ],
+    );
+    let text = ok(h, &["--db", db, "export", "settlements"]);
+    assert!(text.contains(",1200.00,") && text.contains(",-12345.50,"), "{text}");
+    // A comma file keeps amounts strict: a space is not a separator there.
+    let comma = h.join("en.csv");
+    std::fs::write(&comma, "client,date,amount,product,doc\nFR1,2026-11-04,1 200.00,,E-1\n").unwrap();
+    let o = rapport(h, &["--db", db, "import", "settlements", comma.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("en.csv:2:"), "{}", stderr(&o));
+}

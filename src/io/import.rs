@@ -449,7 +449,12 @@ impl Planner<'_> {
                     None
                 }
             };
-            let amount = match Money::parse(t.get(r, "amount")) {
+            let parse = if t.semicolons {
+                Money::parse_grouped
+            } else {
+                Money::parse
+            };
+            let amount = match parse(t.get(r, "amount")) {
                 Ok(m) if m.0.unsigned_abs() > crate::write::MAX_AMOUNT_CENTS as u64 => {
                     self.error(line, format!("amount {m} is too large"));
                     None

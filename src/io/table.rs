@@ -26,6 +26,9 @@ pub struct Row {
 pub struct Table {
     columns: Vec<&'static str>,
     pub rows: Vec<Row>,
+    /// `;`-separated: a French Excel file (decimal commas, thousands
+    /// grouped with spaces).
+    pub semicolons: bool,
 }
 
 impl Table {
@@ -176,7 +179,11 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
         rows.push(Row { line, fields });
     }
     if errors.is_empty() {
-        Ok(Table { columns: found, rows })
+        Ok(Table {
+            columns: found,
+            rows,
+            semicolons: delimiter == b';',
+        })
     } else {
         Err(errors)
     }

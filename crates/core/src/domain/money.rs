@@ -97,8 +97,55 @@ impl FromStr for Money {
     }
 }
 
+impl Money {
+    /// `parse` for a French Excel file (`;`-separated, decimal commas),
+    /// which may group thousands with spaces: `1 200,00` is 1200.00.
+    pub fn parse_grouped(text: &str) -> Result<Money, MoneyError> {
+        let s = text.trim();
+        let (sign, digits) = match s.strip_prefix(['-', '+']) {
+            Some(rest) => (s.get(..1).unwrap_or(""), rest),
+            None => ("", s),
+        };
+        let (whole, tail) = match digits.find(['.', ',']) {
+            Some(pos) => (digits.get(..pos).unwrap_or(""), digits.get(pos..).unwrap_or("")),
+            None => (digits, ""),
+        };
+        let whole = ungroup(whole).ok_or_else(|| MoneyError::Invalid(s.to_string()))?;
+        Money::parse(&format!("{sign}{whole}{tail}")).map_err(|_| MoneyError::Invalid(s.to_string()))
+    }
+}
+
+/// The whole part without its thousands separators: a space, no-break
+/// space or narrow no-break space between groups of three digits (French
+/// Excel writes `1 200,00`). Groups of another size are not an amount.
+fn ungroup(whole: &str) -> Option<String> {
+    const SPACES: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
+    if !whole.contains(SPACES) {
+        return Some(whole.to_string());
+    }
+    let groups: Vec<&str> = whole.split(SPACES).collect();
+    let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()));
+    let rest_ok = groups.iter().skip(1).all(|g| g.len() == 3);
+    (first_ok && rest_ok).then(|| groups.concat())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn thousands_separated_by_spaces_in_french_excel_files() {
+        use super::Money;
+        let p = Money::parse_grouped;
+        assert_eq!(p("1 200,00"), Ok(Money(120_000)));
+        assert_eq!(p("1\u{a0}200,00"), Ok(Money(120_000)));
+        assert_eq!(p("-12\u{202f}345\u{202f}678,9"), Ok(Money(-1_234_567_890)));
+        assert_eq!(p(" 999 999 "), Ok(Money(99_999_900)));
+        assert_eq!(p("1200,5"), Ok(Money(120_050)));
+        for bad in ["1 20,00", "1  200", "1234 567", "200,5 5", "12 34", "", "-"] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+        assert!(Money::parse("1 200,00").is_err(), "plain parsing stays strict");
+    }
+
     use super::*;
 
     #[test]

@@ -443,3 +443,29 @@ fn a_closed_pipe_ends_every_listing_quietly() {
         assert_eq!(stderr(&o), "", "{args:?}");
     }
 }
+
+/// `rapport completions SHELL`: scripts generated from the argument
+/// definitions, naming every subcommand; the bash one parses.
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let o = rapport(home.path(), &["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for sub in ["today", "import", "verify", "init", "serve", "completions"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+        if shell == "bash" {
+            let mut check = std::process::Command::new("bash")
+                .arg("-n")
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::io::Write::write_all(check.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+            assert!(check.wait().unwrap().success(), "the bash script does not parse");
+        }
+    }
+    let o = rapport(home.path(), &["completions", "tcsh-like"]);
+    assert_eq!(o.status.code(), Some(2));
+}

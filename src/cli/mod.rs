@@ -99,6 +99,11 @@ enum Cmd {
     Report(report::ReportArgs),
     /// Write a logical, human-readable backup of every record.
     Backup(backup::BackupArgs),
+    /// Print a completion script for a shell (see README "Shell completions").
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Make an empty database (--db); the other commands, except demo,
     /// import and restore, refuse a database that is not there.
     Init,
@@ -217,6 +222,17 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::Init) => init(db),
+        Some(Cmd::Completions { shell }) => {
+            // Generated from the same definitions that parse the arguments.
+            // Into memory first: clap_complete panics on a write error.
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rapport", &mut script);
+            let mut out = std::io::stdout().lock();
+            std::io::Write::write_all(&mut out, &script)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(io_err)
+        }
         Some(Cmd::Verify(args)) => backup::verify(args, db),
         Some(Cmd::Serve(args)) => serve::run(args, db),
         Some(Cmd::StressWriter(args)) => stress::run(args, db),

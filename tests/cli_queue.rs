@@ -137,9 +137,25 @@ fn today_in_text_json_and_ics() {
         .iter()
         .find(|e| e.get_summary() == Some("step: Müller & Söhne"))
         .unwrap();
+    // Due on the 20th, overdue on the 22nd: shown on the 22nd, the date it
+    // was due in its description; its UID keeps the date it was due.
     assert_eq!(e.get_uid(), Some("step-1-1-20261120@rapport"));
-    assert_eq!(e.get_start(), Some(icalendar::DatePerhapsTime::Date(d("2026-11-20"))));
-    assert!(ics.contains("DTSTART;VALUE=DATE:20261120"));
+    assert_eq!(e.get_start(), Some(icalendar::DatePerhapsTime::Date(d("2026-11-22"))));
+    assert!(
+        e.get_description()
+            .is_some_and(|t| t.contains("(due 20/11/2026, 2 days late)")),
+        "{ics}"
+    );
+    // All-day events end the next day (RFC 5545: DTEND is exclusive).
+    for e in &events {
+        let (Some(icalendar::DatePerhapsTime::Date(start)), Some(icalendar::DatePerhapsTime::Date(end))) =
+            (e.get_start(), e.get_end())
+        else {
+            panic!("not an all-day event: {e:?}")
+        };
+        assert_eq!(end, start.succ_opt().unwrap(), "{e:?}");
+        assert!(start >= d(AS_OF), "an event before the as-of day: {e:?}");
+    }
 
     // One manager: amy has both clients; lea none.
     assert_eq!(

@@ -188,7 +188,7 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
             writeln!(out).map_err(io_err)?;
         }
         TodayFormat::Ics => {
-            out.write_all(ics(model, &items).as_bytes()).map_err(io_err)?;
+            out.write_all(ics(model, &items, as_of).as_bytes()).map_err(io_err)?;
         }
     }
     out.flush().map_err(io_err)?;
@@ -302,7 +302,10 @@ fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
 
 /// One all-day event per item, with a UID stable for the item and its date,
 /// so re-importing the file updates events instead of duplicating them.
-fn ics(model: &Model, items: &[Item]) -> String {
+/// An all-day event ends the next day (RFC 5545: DTEND is exclusive). An
+/// overdue item is placed on `as_of`, with the date it was due in its
+/// description, so that a calendar shows today's work today.
+fn ics(model: &Model, items: &[Item], as_of: NaiveDate) -> String {
     use icalendar::{Calendar, Component, Event, EventLike};
     let mut cal = Calendar::new();
     cal.name("rapport due contacts");
@@ -310,11 +313,22 @@ fn ics(model: &Model, items: &[Item]) -> String {
         let client = model.clients.get(&i.client);
         let name = client.map_or("?", |c| c.name.as_str());
         let reference = client.map_or("?", |c| c.reference.as_str());
+        let day = i.due.max(as_of);
+        let late = if i.due < as_of {
+            format!(
+                " (due {}, {} late)",
+                i.due.format("%d/%m/%Y"),
+                plural((as_of - i.due).num_days(), "day")
+            )
+        } else {
+            String::new()
+        };
         let event = Event::new()
             .uid(&format!("{}-{}@rapport", i.key, i.base_due.format("%Y%m%d")))
-            .all_day(i.due)
-            .summary(&format!("{}: {name}", i.kind.as_str()))
-            .description(&format!("{} — {reference} (rapport id {})", i.reason, i.key))
+            .starts(day)
+            .ends(day.succ_opt().unwrap_or(day))
+            .summary(&format!("{}: {}", i.kind.as_str(), printable(name)))
+            .description(&format!("{}{late} — {reference} (rapport id {})", i.reason, i.key))
             .done();
         cal.push(event);
     }

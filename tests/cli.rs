@@ -469,3 +469,26 @@ fn completions_for_bash_zsh_and_fish() {
     let o = rapport(home.path(), &["completions", "tcsh-like"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `rapport --demo today`: commands work on the demo database too (made on
+/// first use); --demo and --db together are refused.
+#[test]
+fn demo_flag_applies_to_commands() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let o = rapport(
+        h,
+        &["--demo", "today", "--all", "--as-of", "2026-11-22", "--format", "json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("generating the demo database"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(!v["items"].as_array().unwrap().is_empty());
+    assert!(h.join("data/rapport/demo/conf").exists());
+    let o = rapport(h, &["export", "clients", "--demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 301, "the demo's 300 clients and a header");
+    assert!(!stderr(&o).contains("generating"), "generated twice");
+    let o = rapport(h, &["--demo", "--db", "x", "today"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -160,6 +160,26 @@ pub fn export(args: ExportArgs, db: Target) -> CliResult {
     }
 }
 
+/// The demo database (the interface's, 300 clients, seed 42), generated
+/// on first use as of `as_of` (default today); its path.
+pub fn demo_database(as_of: Option<NaiveDate>) -> Result<std::path::PathBuf, Failure> {
+    let path = rapport::paths::demo_db().ok_or_else(|| Failure::system("cannot find a data directory for the demo"))?;
+    if Store::exists(&path) {
+        return Ok(path);
+    }
+    let mut store = Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
+    eprintln!("generating the demo database in {} …", path.display());
+    write_demo(
+        &mut store,
+        &DemoArgs {
+            clients: 300,
+            seed: 42,
+            today: as_of,
+        },
+    )?;
+    Ok(path)
+}
+
 /// `rapport` and `rapport --demo`: the terminal interface.
 pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
     // A path given on purpose (--db, RAPPORT_DB) must be a database: a typo

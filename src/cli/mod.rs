@@ -32,8 +32,9 @@ pub struct Cli {
     /// The database directory (default: $XDG_DATA_HOME/rapport/db).
     #[arg(long, global = true, env = "RAPPORT_DB", value_name = "PATH")]
     db: Option<PathBuf>,
-    /// Open the demo database (generated on first use).
-    #[arg(long)]
+    /// Use the demo database (generated on first use), for the interface
+    /// and for every command.
+    #[arg(long, global = true, conflicts_with = "db")]
     demo: bool,
     /// Open the interface as of this date instead of today.
     #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
@@ -194,8 +195,13 @@ fn dispatch(cli: Cli) -> CliResult {
     if let Some(user) = cli.server_user.clone() {
         rapport::server::trust::set_server_user(user);
     }
+    // `rapport --demo today`: every command works on the demo database.
+    let demo_path = match (&cli.command, cli.demo) {
+        (Some(Cmd::Demo(_)) | None, _) | (_, false) => None,
+        (Some(_), true) => Some(data::demo_database(cli.as_of)?),
+    };
     let db = Target {
-        db: cli.db.clone(),
+        db: demo_path.or_else(|| cli.db.clone()),
         mode: ServerMode::parse(&cli.server).unwrap_or(ServerMode::Auto),
         socket: cli.socket.clone(),
         claim_login: cli.claim_login.clone(),

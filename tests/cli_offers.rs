@@ -108,20 +108,44 @@ fn offers_move_through_the_stages_with_the_rules_of_spec_3() {
     let o = run(&["offer", "C1", "crm", "won", "--version", "3", "--date", "2026-03-05"]);
     assert!(o.status.success(), "{}", stderr(&o));
 
-    let all = stdout(&run(&["offers"]));
+    let all = stdout(&run(&["offers", "--format", "csv"]));
     assert_eq!(
         all,
         "client,product,stage,stage_date,next_step,next_note,expiry,invoice_due,delivery,reason,refused_at,retry,version\n\
          C1,crm,won,2026-03-05,,,,,,,,,4\n\
          C1,care,refused,2026-01-20,,,,,,no_budget,presentation,2026-09-01,2\n"
     );
-    assert_eq!(stdout(&run(&["offers", "--stage", "won"])).lines().count(), 2);
-    assert_eq!(stdout(&run(&["offers", "--segment", "public"])).lines().count(), 1);
-    assert_eq!(stdout(&run(&["offers", "--client", "C2"])).lines().count(), 1);
+    assert_eq!(
+        stdout(&run(&["offers", "--stage", "won", "--format", "csv"]))
+            .lines()
+            .count(),
+        2
+    );
+    assert_eq!(
+        stdout(&run(&["offers", "--segment", "public", "--format", "csv"]))
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(
+        stdout(&run(&["offers", "--client", "C2", "--format", "csv"]))
+            .lines()
+            .count(),
+        1
+    );
     let json: serde_json::Value =
         serde_json::from_slice(&run(&["offers", "--client", "C1", "--format", "json"]).stdout).unwrap();
     assert_eq!(json[1]["reason"], "no_budget");
     assert_eq!(run(&["offers", "--segment", "nowhere"]).status.code(), Some(2));
+    // Text by default, like every listing.
+    let text = stdout(&run(&["offers"]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("Client") && lines[0].contains("Stage"), "{text}");
+    assert!(
+        lines[1].starts_with("C1") && lines[1].contains("won") && lines[1].contains("2026-03-05"),
+        "{text}"
+    );
+    assert!(lines[2].contains("refused") && lines[2].contains("no_budget"), "{text}");
 }
 
 #[test]

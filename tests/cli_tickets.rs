@@ -91,7 +91,7 @@ fn a_complaint_and_a_survey_from_the_command_line() {
     ok(&["survey", "C1", "care", "5", "5"]);
 
     // Listing: open by default; all; by stage; by client; JSON.
-    let csv = ok(&["tickets"]);
+    let csv = ok(&["tickets", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("id,client,client_name,product,stage,opened,age_days,stage_due,overdue,owner,source"));
     assert_eq!(lines.len(), 2, "{csv}");
@@ -100,10 +100,26 @@ fn a_complaint_and_a_survey_from_the_command_line() {
         "{csv}"
     );
     assert!(lines[1].contains(",survey,Survey on CRM: delivery speed 3/5,"), "{csv}");
-    assert_eq!(ok(&["tickets", "--all"]).lines().count(), 3);
-    assert_eq!(ok(&["tickets", "--stage", "closed"]).lines().count(), 2);
-    assert_eq!(ok(&["tickets", "--all", "--client", "C1"]).lines().count(), 2);
+    assert_eq!(ok(&["tickets", "--all", "--format", "csv"]).lines().count(), 3);
+    assert_eq!(
+        ok(&["tickets", "--stage", "closed", "--format", "csv"]).lines().count(),
+        2
+    );
+    assert_eq!(
+        ok(&["tickets", "--all", "--client", "C1", "--format", "csv"])
+            .lines()
+            .count(),
+        2
+    );
     bad(&["tickets", "--stage", "done"], "unknown stage 'done'");
+    // Text by default, like every listing.
+    let text = ok(&["tickets"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with('#') && lines[0].contains("Description"), "{text}");
+    assert!(
+        lines[1].starts_with("2 ") && lines[1].contains("Société Générale") && lines[1].contains("registered"),
+        "{text}"
+    );
     let json: serde_json::Value = serde_json::from_str(&ok(&["tickets", "--all", "--format", "json"])).unwrap();
     let first = &json[0];
     assert_eq!(first["stage"], "closed");

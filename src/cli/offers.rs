@@ -6,6 +6,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 use clap::Args;
 
+use super::sheet::{Output, Sheet, col, text_row};
 use super::{CliResult, Failure, Target, current_login, date_arg, io_err, open_store, today};
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
@@ -23,8 +24,9 @@ pub struct OffersArgs {
     /// Only offers at this stage.
     #[arg(long, value_parser = stage_arg)]
     stage: Option<OfferStage>,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    format: Format,
+    /// Aligned text (the default, like every listing), CSV or JSON.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    format: Output,
 }
 
 #[derive(Args, Debug)]
@@ -121,17 +123,43 @@ pub fn offers(args: OffersArgs, db: Target) -> CliResult {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let rows = model.offers.values().filter(|o| {
+        let in_segment = || segment.is_none_or(|s| model.clients.get(&o.client).and_then(|c| c.segment) == Some(s));
+        client.is_none_or(|c| c == o.client) && args.stage.is_none_or(|s| s == o.stage) && in_segment()
+    });
+    let format = match args.format {
+        Output::Text => {
+            // Client, product, stage, since, next step, its note, refusal reason.
+            const SHOWN: [(usize, usize); 7] = [(0, 16), (1, 16), (2, 12), (3, 10), (4, 10), (5, 32), (9, 16)];
+            let sheet = Sheet {
+                title: String::new(),
+                columns: vec![
+                    col("Client", &[]),
+                    col("Product", &[]),
+                    col("Stage", &[]),
+                    col("Since", &[]),
+                    col("Next step", &[]),
+                    col("Note", &[]),
+                    col("Reason", &[]),
+                ],
+                rows: rows.map(|o| text_row(&offer_row(model, o), &SHOWN)).collect(),
+                footer: Vec::new(),
+            };
+            return sheet
+                .write(Output::Text, false, &mut out)
+                .and_then(|()| out.flush().map_err(io_err));
+        }
+        Output::Csv => Format::Csv,
+        Output::Json => Format::Json,
+    };
     let mut w = RowWriter::new(
         &mut out,
-        args.format,
+        format,
         Kind::Offers.columns().iter().map(|(c, _)| *c).collect(),
     )
     .map_err(io_err)?;
-    for o in model.offers.values() {
-        let in_segment = || segment.is_none_or(|s| model.clients.get(&o.client).and_then(|c| c.segment) == Some(s));
-        if client.is_none_or(|c| c == o.client) && args.stage.is_none_or(|s| s == o.stage) && in_segment() {
-            w.row(&offer_row(model, o)).map_err(io_err)?;
-        }
+    for o in rows {
+        w.row(&offer_row(model, o)).map_err(io_err)?;
     }
     w.finish().map_err(io_err)?;
     out.flush().map_err(io_err)

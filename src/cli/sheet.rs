@@ -82,6 +82,23 @@ pub const fn col(title: &'static str, csv: &'static [&'static str]) -> Column {
     Column { title, csv }
 }
 
+/// Text cells of `values` at `columns` (an index past the end is empty),
+/// cut to `width` characters: a row of a plain listing.
+pub fn text_row(values: &[String], columns: &[(usize, usize)]) -> Vec<Cell> {
+    columns
+        .iter()
+        .map(|&(i, width)| {
+            let v = values.get(i).map_or("", String::as_str);
+            let cut: String = if v.chars().count() > width {
+                v.chars().take(width.saturating_sub(1)).chain(['…']).collect()
+            } else {
+                v.to_string()
+            };
+            Cell::Text(cut)
+        })
+        .collect()
+}
+
 pub struct Sheet {
     pub title: String,
     pub columns: Vec<Column>,

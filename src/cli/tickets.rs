@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::sheet::{Output, Sheet, col, text_row};
 use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
 use rapport::domain::*;
-use rapport::io::export::Format;
 use rapport::model::Model;
 use rapport::tickets::{self, Filter};
 use rapport::write::{Command, TicketAdvance};
@@ -28,8 +28,9 @@ pub struct TicketsArgs {
     /// Closed tickets too (default: open ones only, unless --stage closed).
     #[arg(long)]
     all: bool,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    format: Format,
+    /// Aligned text (the default, like every listing), CSV or JSON.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    format: Output,
 }
 
 #[derive(Args, Debug)]
@@ -196,11 +197,50 @@ pub fn list(args: TicketsArgs, db: Target) -> CliResult {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Json => {
+        Output::Text => {
+            let sheet = Sheet {
+                title: String::new(),
+                columns: vec![
+                    col("#", &[]),
+                    col("Client", &[]),
+                    col("Name", &[]),
+                    col("Stage", &[]),
+                    col("Opened", &[]),
+                    col("Due", &[]),
+                    col("Owner", &[]),
+                    col("Description", &[]),
+                ],
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        let due = r.stage_due.map_or_else(String::new, |d| {
+                            format!("{d}{}", if r.overdue { " overdue" } else { "" })
+                        });
+                        let values = [
+                            r.id.to_string(),
+                            r.client.clone(),
+                            r.client_name.clone(),
+                            r.stage.to_string(),
+                            r.opened.to_string(),
+                            due,
+                            r.owner.clone(),
+                            r.description.clone(),
+                        ];
+                        text_row(
+                            &values,
+                            &[(0, 6), (1, 12), (2, 24), (3, 14), (4, 10), (5, 18), (6, 12), (7, 40)],
+                        )
+                    })
+                    .collect(),
+                footer: Vec::new(),
+            };
+            sheet.write(Output::Text, false, &mut out)?;
+        }
+        Output::Json => {
             serde_json::to_writer_pretty(&mut out, &rows).map_err(io_err)?;
             writeln!(out).map_err(io_err)?;
         }
-        Format::Csv => {
+        Output::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
             for r in &rows {
                 w.serialize(r.for_csv()).map_err(io_err)?;

@@ -168,16 +168,26 @@ pub fn demo_database(as_of: Option<NaiveDate>) -> Result<std::path::PathBuf, Fai
         return Ok(path);
     }
     let mut store = Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
-    eprintln!("generating the demo database in {} …", path.display());
+    generate_demo(&mut store, as_of)?;
+    Ok(path)
+}
+
+/// The interface's demo: 300 clients, seed 42, history up to `as_of`.
+fn generate_demo(store: &mut Store, as_of: Option<NaiveDate>) -> CliResult {
+    eprintln!("generating the demo database in {} …", store.path().display());
     write_demo(
-        &mut store,
+        store,
         &DemoArgs {
             clients: 300,
             seed: 42,
             today: as_of,
         },
-    )?;
-    Ok(path)
+    )
+}
+
+/// A database named on purpose that is not there.
+pub fn no_database(path: &std::path::Path) -> Failure {
+    Failure::input(rapport::session::SessionError::NoDatabase(path.to_path_buf()).to_string())
 }
 
 /// `rapport` and `rapport --demo`: the terminal interface.
@@ -187,11 +197,7 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
     if !demo && db.db.is_some() {
         let path = db.path()?;
         if !Store::exists(&path) && db.socket.is_none() {
-            return Err(Failure::input(format!(
-                "no rapport database at {} (nothing was created): check --db or RAPPORT_DB; \
-                 `rapport init --db {0}` makes an empty one",
-                path.display()
-            )));
+            return Err(no_database(&path));
         }
     }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -210,15 +216,7 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
         match Store::open(&path) {
             Ok(mut store) => {
                 if store.model().clients.is_empty() {
-                    eprintln!("generating the demo database in {} …", path.display());
-                    write_demo(
-                        &mut store,
-                        &DemoArgs {
-                            clients: 300,
-                            seed: 42,
-                            today: as_of,
-                        },
-                    )?;
+                    generate_demo(&mut store, as_of)?;
                 }
                 match db.mode {
                     ServerMode::Never => return run_interface(Session::Local(store), as_of, queue, None, None),

@@ -303,7 +303,7 @@ pub fn open_session(target: Target) -> Result<Session, Failure> {
     let path = target.path()?;
     let socket = target.socket(&path)?;
     rapport::session::connect(&path, &socket, target.mode, target.claim_login, target.create).map_err(|e| match e {
-        rapport::session::SessionError::NoDatabase(_) => Failure::input(e.to_string()),
+        rapport::session::SessionError::NoDatabase(p) => data::no_database(&p),
         e => Failure::system(e.to_string()),
     })
 }

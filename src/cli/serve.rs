@@ -45,10 +45,7 @@ fn mode_arg(s: &str) -> Result<u32, String> {
 pub fn run(args: ServeArgs, target: Target) -> CliResult {
     let db = target.path()?;
     if !Store::exists(&db) {
-        return Err(Failure::input(format!(
-            "no rapport database at {} (nothing was created); `rapport init --db {0}` makes one",
-            db.display()
-        )));
+        return Err(super::data::no_database(&db));
     }
     let socket = target.socket(&db)?;
     let config = rapport::server::Config {

@@ -85,10 +85,8 @@ pub fn verify(args: VerifyArgs, db: Target) -> CliResult {
         return Ok(());
     }
     let path = db.path()?;
-    if db.socket.is_none() && !path.exists() {
-        return Err(Failure::input(format!("no rapport database at {}", path.display())));
-    }
-    // Directly, or by the server that holds the database (it checks under
+    // Directly (a missing database is refused by the session, as for every
+    // command), or by the server that holds the database (it checks under
     // its lock, so the team need not stop it).
     let mut session = super::open_session(db)?;
     let report = session.verify()?;

@@ -6,8 +6,6 @@ use super::*;
 pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Change>> {
     let seq = ctx.seq;
     let client = |id: ClientId| found(&model.clients, id, "client");
-    let segment = |id: SegmentId| found(&model.segments, id, "segment");
-    let manager = |id: ManagerId| found(&model.managers, id, "manager");
     let c = &model.counters;
     Ok(match cmd {
         Command::AddClient {
@@ -26,15 +24,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             if model.client_by_ref(reference).is_some() {
                 return Err(CommandError::AlreadyExists(format!("client '{reference}'")));
             }
-            if let Some(s) = seg {
-                segment(*s)?;
-            }
-            if let Some(m) = mgr {
-                manager(*m)?;
-            }
-            for t in tags {
-                check_key("tag", t)?;
-            }
+            check_filing(model, *seg, *mgr, tags)?;
             vec![Change::Client(Client {
                 id: ClientId(c.client + 1),
                 reference: reference.clone(),
@@ -61,15 +51,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             check_version(|| format!("client '{}'", old.reference), *expected_version, old.version)?;
             check_line("name", name, true)?;
             check_text("notes", notes, false)?;
-            if let Some(s) = seg {
-                segment(*s)?;
-            }
-            if let Some(m) = mgr {
-                manager(*m)?;
-            }
-            for t in tags {
-                check_key("tag", t)?;
-            }
+            check_filing(model, *seg, *mgr, tags)?;
             vec![Change::Client(Client {
                 name: name.trim().to_string(),
                 segment: *seg,
@@ -113,6 +95,21 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
         }
         other => return Err(not_here(other)),
     })
+}
+
+/// Where a client is filed: its segment and manager exist, its tags are
+/// keys (for a new client and an edited one alike).
+fn check_filing(model: &Model, seg: Option<SegmentId>, mgr: Option<ManagerId>, tags: &[String]) -> Result<()> {
+    if let Some(s) = seg {
+        found(&model.segments, s, "segment")?;
+    }
+    if let Some(m) = mgr {
+        found(&model.managers, m, "manager")?;
+    }
+    for t in tags {
+        check_key("tag", t)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

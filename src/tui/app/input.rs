@@ -67,10 +67,7 @@ impl App {
             _ => false,
         };
         if !taken {
-            self.set_status(
-                "Paste ignored: nothing here takes text (open a form, or / to filter, then paste)",
-                Tone::Error,
-            );
+            self.set_status("Paste ignored: no text field here", Tone::Error);
         }
     }
 

@@ -95,14 +95,24 @@ fn as_user(u: User, home: &Path) -> Command {
     c
 }
 
-fn serve(mut c: Command, log: &Path) -> Child {
-    spawn_server(&mut c, log)
+/// A server started by a test: stopped when dropped, so that a failing
+/// test leaves no server running as another user.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.0.wait();
+    }
 }
 
-fn stop(mut child: Child) {
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-    let _ = child.wait();
+fn serve(mut c: Command, log: &Path) -> Served {
+    Served(spawn_server(&mut c, log))
+}
+
+fn stop(served: Served) {
+    drop(served);
 }
 
 fn ok(o: &Output) {
@@ -165,7 +175,7 @@ fn team(u: [User; 4]) -> Team {
 }
 
 impl Team {
-    fn serve(&self) -> Child {
+    fn serve(&self) -> Served {
         let (svc, home) = &self.svc;
         let mut c = as_user(*svc, home);
         c.args([

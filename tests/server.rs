@@ -11,10 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use rapport::backend::{Backend, BackendError};
 use rapport::domain::*;
 use rapport::server::client::{ConnectError, Remote};
 use rapport::server::protocol::{self, PROTOCOL_VERSION, ToServer, ToSession};
-use rapport::store::{Store, StoreError};
+use rapport::store::Store;
 use rapport::write::{Command as Cmd, OfferMove};
 
 struct Server {
@@ -174,7 +175,7 @@ fn concurrent_sessions(n: usize) {
                         mv.note = format!("back and forth {i}-{k}");
                         match r.execute(Cmd::MoveOffer(mv)) {
                             Ok(_) => moved += 1,
-                            Err(StoreError::Command(rapport::write::CommandError::Stale { .. })) => stale += 1,
+                            Err(BackendError::Command(rapport::write::CommandError::Stale { .. })) => stale += 1,
                             Err(e) => panic!("session {i}: {e}"),
                         }
                     }
@@ -266,7 +267,7 @@ fn users_are_authorized_by_role() {
     }
     let mut amy = server.session("amy");
     match amy.execute(settlement(3, "by amy".into())) {
-        Err(StoreError::Denied(why)) => assert!(why.contains("C3 belongs to ben"), "{why}"),
+        Err(BackendError::Denied(why)) => assert!(why.contains("C3 belongs to ben"), "{why}"),
         other => panic!("amy changed ben's client: {other:?}"),
     }
     amy.execute(settlement(1, "own".into())).unwrap();
@@ -320,7 +321,7 @@ fn the_login_comes_from_the_socket_peer() {
     assert_eq!(r.role, Role::Manager, "the claimed lead login was honoured");
     assert!(matches!(
         r.execute(settlement(3, "x".into())),
-        Err(StoreError::Denied(_))
+        Err(BackendError::Denied(_))
     ));
     drop(r);
     assert!(server.stop().success());
@@ -703,7 +704,7 @@ fn managers_can_be_limited_to_their_own_clients() {
     assert_eq!(seen.seq, e.seq);
     assert!(seen.changes.is_empty() && seen.summary.is_empty(), "{seen:?}");
     assert!(!amy.model().aggregates.contains_key(&ClientId(3)));
-    assert!(matches!(amy.contacts_of(ClientId(3)), Err(StoreError::Server(m)) if m.contains("own clients")));
+    assert!(matches!(amy.contacts_of(ClientId(3)), Err(BackendError::Server(m)) if m.contains("own clients")));
     assert!(amy.settlements_of(ClientId(1)).is_ok());
     // The lead's change to Amy's client reaches her whole.
     let e = lea.execute(settlement(1, "L1".into())).unwrap();
@@ -740,7 +741,7 @@ fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own()
     );
     let mut amy = server.session("amy");
     match amy.execute(settlement(3, "X".into())) {
-        Err(StoreError::Denied(why)) => assert!(!why.contains("ben") && !why.contains("C3"), "{why}"),
+        Err(BackendError::Denied(why)) => assert!(!why.contains("ben") && !why.contains("C3"), "{why}"),
         other => panic!("{other:?}"),
     }
     // Settlements of a new client of hers: created for her.
@@ -816,20 +817,21 @@ fn a_late_session_after_many_events_gets_a_fresh_snapshot() {
     assert!(late.model() == writer.model());
 }
 
-/// Hands `session` (a store opened on `db`) to a server it starts in
+/// A session on the store at `db`, handed to a server it starts in
 /// `dir`, as "lea"; with `write_first`, another process writes to the
 /// database before the server opens it. The server comes back on the
 /// receiver once the session has joined it.
 fn hand_over(
-    session: &mut rapport::session::Session,
     dir: &Path,
     db: &Path,
     write_first: bool,
-) -> std::sync::mpsc::Receiver<Server> {
+) -> (rapport::session::Session, std::sync::mpsc::Receiver<Server>) {
     let (tx, started) = std::sync::mpsc::channel();
     let (home, path) = (dir.to_path_buf(), db.to_path_buf());
-    session
-        .hand_over(Box::new(move |have| {
+    let store = Store::open(db).unwrap();
+    let mut session = rapport::session::Session::local_then_server(
+        store,
+        Box::new(move |have| {
             if write_first {
                 let mut direct = Store::open(&path).map_err(|e| e.to_string())?;
                 direct
@@ -842,9 +844,10 @@ fn hand_over(
                 Remote::connect_with(&server.socket, Some("lea".into()), Some(have)).map_err(|e| e.to_string());
             tx.send(server).unwrap();
             joined
-        }))
-        .unwrap();
-    started
+        }),
+    );
+    assert!(session.hand_over().unwrap());
+    (session, started)
 }
 
 /// A session that opened the database itself hands it to a server it
@@ -854,19 +857,17 @@ fn hand_over(
 /// session sees it.
 #[test]
 fn a_local_session_hands_its_database_to_a_server_and_keeps_its_model() {
-    use rapport::session::Session;
+    use rapport::session::Where;
 
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
-    let store = Store::open(&db).unwrap();
-    let before = store.model().clone();
-    let mut session = Session::Local(store);
-    let started = hand_over(&mut session, dir.path(), &db, false);
+    let before = Store::open(&db).unwrap().model().clone();
+    let (mut session, started) = hand_over(dir.path(), &db, false);
     assert!(session.is_remote());
     assert_eq!(session.model(), &before, "the model must stay while the server starts");
     // The write waits for the server, then goes through it.
     let event = session.execute("lea", settlement(1, "HANDED-1".into())).unwrap();
-    assert!(matches!(session, Session::Remote(_)));
+    assert_eq!(session.place(), Where::Server);
     assert_eq!(event.seq, before.counters.seq + 1);
     assert_eq!(session.model().counters.seq, event.seq);
     let server = started.recv().unwrap();
@@ -891,42 +892,41 @@ fn a_local_session_hands_its_database_to_a_server_and_keeps_its_model() {
 /// model is rebuilt. A hand-over that fails is reported, not waited on.
 #[test]
 fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reported() {
-    use rapport::session::Session;
+    use rapport::session::{Session, Where};
 
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
-    let mut session = Session::Local(Store::open(&db).unwrap());
-    let seq = session.model().counters.seq;
-    let started = hand_over(&mut session, dir.path(), &db, true);
+    let seq = Store::open(&db).unwrap().model().counters.seq;
+    let (mut session, started) = hand_over(dir.path(), &db, true);
     let server = started.recv().unwrap();
     let start = Instant::now();
-    while !session.poll_hand_over() {
-        assert!(matches!(session, Session::Joining(_)), "joined without a new model");
+    while !session.poll_replaced() {
+        assert_eq!(session.place(), Where::Joining, "joined without a new model");
         assert!(start.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(session.model().counters.seq, seq + 1);
-    assert!(!session.poll_hand_over(), "reported once");
+    assert!(!session.poll_replaced(), "reported once");
     assert!(!server.log().contains("keeping the model"));
     drop(server);
 
     // The same, noticed by a write that waited for the hand-over.
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
-    let mut session = Session::Local(Store::open(&db).unwrap());
-    let started = hand_over(&mut session, dir.path(), &db, true);
+    let (mut session, started) = hand_over(dir.path(), &db, true);
     let event = session.execute("lea", settlement(1, "AFTER".into())).unwrap();
     assert_eq!(event.seq, seq + 2);
-    assert!(session.poll_hand_over(), "the newer model went unnoticed");
-    assert!(!session.poll_hand_over());
+    assert!(session.poll_replaced(), "the newer model went unnoticed");
+    assert!(!session.poll_replaced());
     drop(started.recv().unwrap());
 
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
-    let mut session = Session::Local(Store::open(&db).unwrap());
-    session
-        .hand_over(Box::new(|_| Err("no server could be started".into())))
-        .unwrap();
+    let mut session = Session::local_then_server(
+        Store::open(&db).unwrap(),
+        Box::new(|_| Err("no server could be started".into())),
+    );
+    assert!(session.hand_over().unwrap());
     let err = session.execute("lea", settlement(1, "NEVER".into())).unwrap_err();
     assert!(err.to_string().contains("no server could be started"), "{err}");
     assert_eq!(session.connection_lost().as_deref(), Some("no server could be started"));

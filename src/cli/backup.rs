@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{CliResult, Failure, Target, open_store};
+use rapport::backend::Backend;
 use rapport::store::backup::{self, BackupError};
 
 #[derive(Args, Debug)]
@@ -43,7 +44,7 @@ fn failure(e: BackupError) -> Failure {
 pub fn backup(args: BackupArgs, db: Target) -> CliResult {
     let mut session = open_store(db)?;
     let taken = chrono::Utc::now().naive_utc();
-    let summary = backup::write_file(&args.file, |out| session.write_backup(out, taken)).map_err(failure)?;
+    let summary = backup::write_file(&args.file, |out| Ok(session.write_backup(out, taken)?)).map_err(failure)?;
     println!(
         "backed up {} records (sequence {}) to {}",
         summary.records,

@@ -1,6 +1,7 @@
 //! `rapport classes`: every client's classes (SPEC §4) as CSV or JSON, the
 //! portfolio summary, or the class history.
 
+use rapport::backend::Backend;
 use rapport::io::cell::neutralize;
 use std::io::Write;
 

@@ -8,6 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CliResult, Failure, Target, current_login, date_arg, open_store, today};
+use rapport::backend::Backend;
 use rapport::demo::{self, DemoOptions};
 use rapport::io::Kind;
 use rapport::io::export::{self, Format};
@@ -127,7 +128,7 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
             println!("imported {} {} rows from {label}{created}", report.rows, args.kind);
             // The snapshot spares the next session reading every record
             // (a server keeps its own).
-            if let Session::Local(store) = &mut store {
+            if let Some(store) = store.store_mut() {
                 store.save_snapshot()?;
             }
             Ok(())
@@ -219,11 +220,11 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                     generate_demo(&mut store, as_of)?;
                 }
                 match db.mode {
-                    ServerMode::Never => return run_interface(Session::Local(store), as_of, queue, None, None),
+                    ServerMode::Never => return run_interface(Session::local(store), as_of, queue, None),
                     ServerMode::Auto => {
                         let connect = crate::cli::serve::hand_over_to_server(&db, &path)?;
-                        let local = Session::Local(store);
-                        return run_interface(local, as_of, queue, Some((db, path)), Some(connect));
+                        let local = Session::local_then_server(store, connect);
+                        return run_interface(local, as_of, queue, Some((db, path)));
                     }
                     ServerMode::Always => store.close_without_freeing()?,
                 }
@@ -232,26 +233,22 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
             Err(e) => return Err(Failure::system(e.to_string())),
         }
     }
-    if let Some((store, connect)) = crate::cli::serve::local_for_interface(&db, &path)? {
-        return run_interface(Session::Local(store), as_of, queue, Some((db, path)), Some(connect));
+    if let Some(local) = crate::cli::serve::local_for_interface(&db, &path)? {
+        return run_interface(local, as_of, queue, Some((db, path)));
     }
     let session = crate::cli::serve::session_for_interface(&db, &path)?;
-    run_interface(session, as_of, queue, Some((db, path)), None)
+    run_interface(session, as_of, queue, Some((db, path)))
 }
 
 /// Runs the interface on `session`; `target` is how it reconnects to a
-/// server it lost, `hand_over` how a local first session moves to one.
+/// server it lost.
 fn run_interface(
     session: Session,
     as_of: Option<NaiveDate>,
     queue: bool,
     target: Option<(Target, PathBuf)>,
-    hand_over: Option<rapport::session::Connector>,
 ) -> CliResult {
-    let who = match &session {
-        Session::Remote(r) => r.login.clone(),
-        Session::Local(_) | Session::Joining(_) => current_login(),
-    };
+    let who = session.server_login().map_or_else(current_login, str::to_string);
     let depth = crate::tui::theme::Depth::from_env(
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("COLORTERM").ok().as_deref(),
@@ -270,12 +267,11 @@ fn run_interface(
         app.update(crate::tui::action::Action::TabQueue);
     }
     app.show_config_errors(loaded.errors);
-    app.hand_over = hand_over;
     app.panic_on_key = std::env::var_os("RAPPORT_PANIC_ON_KEY").is_some();
     if let Some((target, path)) = target {
         app.reconnect = Some(Box::new(move || {
             crate::cli::serve::session_for_interface(&target, &path)
-                .map(|s| Box::new(s) as Box<dyn crate::tui::app::Data>)
+                .map(|s| Box::new(s) as Box<dyn Backend>)
                 .map_err(|f| f.message().to_string())
         }));
     }

@@ -18,9 +18,9 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use rapport::backend::BackendError;
 use rapport::domain::parse_date;
 use rapport::session::{ServerMode, Session};
-use rapport::store::StoreError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -145,13 +145,19 @@ impl Failure {
     }
 }
 
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
+impl From<BackendError> for Failure {
+    fn from(e: BackendError) -> Self {
         match e {
-            StoreError::Command(c) => Failure::input(c.to_string()),
-            StoreError::Denied(why) => Failure::input(format!("not allowed: {why}")),
+            BackendError::Command(c) => Failure::input(c.to_string()),
+            BackendError::Denied(why) => Failure::input(format!("not allowed: {why}")),
             other => Failure::system(other.to_string()),
         }
+    }
+}
+
+impl From<rapport::store::StoreError> for Failure {
+    fn from(e: rapport::store::StoreError) -> Self {
+        BackendError::from(e).into()
     }
 }
 
@@ -291,7 +297,7 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
 /// listens (and `--server` allows), else the store opened here.
 pub fn open_store(target: Target) -> Result<Session, Failure> {
     let session = open_session(target)?;
-    if let Session::Local(store) = &session {
+    if let Some(store) = session.store() {
         daily_backup(store);
     }
     Ok(session)
@@ -325,10 +331,7 @@ fn init(target: Target) -> CliResult {
 /// command of a day that opens the database directly takes it (a server
 /// takes it when it starts). A failure is said, and changes nothing else.
 fn daily_backup(store: &rapport::store::Store) {
-    let Some(dir) = rapport::paths::backup_dir(store.path()) else {
-        return;
-    };
-    if let Err(e) = store.daily_backup(&dir, today(), 7) {
+    if let Err(e) = store.keep_daily_backup(today()) {
         eprintln!("rapport: warning: the day's backup failed: {e}");
     }
 }

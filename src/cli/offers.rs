@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::sheet::{Output, Sheet, col, text_row};
 use super::{CliResult, Failure, Target, current_login, date_arg, io_err, open_store, today};
+use rapport::backend::Backend;
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
 use rapport::io::export::{Format, RowWriter, offer_row};

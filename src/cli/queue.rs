@@ -2,6 +2,7 @@
 //! prints the call list as text, JSON or iCalendar; `log`, `task`, `done`
 //! and `snooze` act on it through the same command path as the TUI.
 
+use rapport::backend::Backend;
 use rapport::domain::text::printable;
 use std::io::{IsTerminal, Write};
 
@@ -14,7 +15,6 @@ use rapport::classes;
 use rapport::domain::*;
 use rapport::model::Model;
 use rapport::queue::{self, Group, Item, ItemKey, Scope};
-use rapport::session::Session;
 use rapport::write::Command;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -402,7 +402,7 @@ pub fn task_cmd(args: TaskArgs, db: Target) -> CliResult {
 }
 
 /// The item `id` as of `as_of`, or a clear reason why there is none.
-fn item(store: &Session, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
+fn item(store: &dyn Backend, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
     let key: ItemKey = id.parse().map_err(|e: queue::BadKey| Failure::input(e.to_string()))?;
     let model = store.model();
     if !key.exists(model) {

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::sheet::{Cell, Output, Sheet, col};
 use super::{CliResult, Failure, Target, date_arg, finish_read, io_err, open_store, today};
+use rapport::backend::Backend;
 use rapport::classes::{self, Status};
 use rapport::domain::RefusalReason;
 use rapport::kpi::{self, GroupBy, Period, Preset, Row, Table};

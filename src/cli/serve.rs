@@ -79,23 +79,24 @@ pub fn session_for_interface(target: &Target, db: &Path) -> Result<Session, Fail
             .map_err(|e| Failure::system(e.to_string()));
     }
     match Remote::connect(&socket, claim.clone()) {
-        Ok(r) => return Ok(Session::Remote(Box::new(r))),
+        Ok(r) => return Ok(Session::remote(r)),
         Err(ConnectError::NoServer(_)) => {}
         Err(e) => return Err(Failure::system(e.to_string())),
     }
     start_server(db, &socket)?;
     Remote::connect(&socket, claim)
-        .map(|r| Session::Remote(Box::new(r)))
+        .map(Session::remote)
         .map_err(|e| Failure::system(e.to_string()))
 }
 
 /// What the interface's first session does in `auto` mode when no server
 /// answers: it opens the database itself (the first frame comes as fast
 /// as without a server) and, once that frame is up, hands it to a server
-/// it starts, keeping its model (`Session::hand_over`). `None` when a
+/// it starts, keeping its model (`Backend::hand_over` on a
+/// `Session::local_then_server`). `None` when a
 /// server answers or another process holds the database: then it joins
 /// or starts a server first, as `session_for_interface` does.
-pub fn local_for_interface(target: &Target, db: &Path) -> Result<Option<(Store, Connector)>, Failure> {
+pub fn local_for_interface(target: &Target, db: &Path) -> Result<Option<Session>, Failure> {
     let socket = target.socket(db)?;
     if target.mode != ServerMode::Auto || !rapport::server::trust::is_private_socket_dir(&socket) {
         return Ok(None);
@@ -108,7 +109,10 @@ pub fn local_for_interface(target: &Target, db: &Path) -> Result<Option<(Store, 
         Err(OpenError::Locked(_)) => return Ok(None),
         Err(e) => return Err(Failure::system(e.to_string())),
     };
-    Ok(Some((store, hand_over_to_server(target, db)?)))
+    Ok(Some(Session::local_then_server(
+        store,
+        hand_over_to_server(target, db)?,
+    )))
 }
 
 /// Starts the server for `db` (or finds one that won the race) and joins

@@ -8,6 +8,7 @@ use std::io::Write;
 use clap::Args;
 
 use super::{CliResult, Failure, Target, open_store};
+use rapport::backend::Backend;
 use rapport::domain::{ClientId, Money};
 use rapport::write::Command;
 

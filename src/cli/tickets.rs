@@ -2,6 +2,7 @@
 //! tickets`, `rapport ticket new|advance`, `rapport survey`, `rapport
 //! questionnaire`.
 
+use rapport::backend::Backend;
 use rapport::io::cell::neutralize;
 use std::io::Write;
 

@@ -4,10 +4,9 @@
 use std::io::Write;
 
 use super::Kind;
+use crate::backend::{Backend, BackendError};
 use crate::domain::*;
 use crate::model::Model;
-use crate::session::Session;
-use crate::store::StoreError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -18,7 +17,7 @@ pub enum Format {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] BackendError),
     #[error("cannot write: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot write CSV: {0}")]
@@ -134,16 +133,34 @@ fn product_code(model: &Model, id: ProductId) -> String {
 }
 
 /// Writes every record of `kind` in id order.
-pub fn export(store: &mut Session, kind: Kind, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
-    // A server sends them all first; a local store streams them below.
-    let fetched = match (kind, &mut *store) {
-        (_, Session::Local(_)) => Vec::new(),
-        (Kind::Settlements, remote) => remote.all_settlements()?,
-        _ => Vec::new(),
-    };
-    let store = &*store;
-    let model = store.model();
+pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
     let mut w = RowWriter::new(out, format, kind.columns().iter().map(|(c, _)| *c).collect())?;
+    if kind == Kind::Settlements {
+        // Streamed from a store opened here; a server sends them all first.
+        let mut failed = None;
+        let mut row = |s: Settlement, model: &Model| {
+            let written = w.row(&[
+                client_ref(model, s.client),
+                s.date.to_string(),
+                s.amount.to_string(),
+                s.product.map(|p| product_code(model, p)).unwrap_or_default(),
+                s.doc.clone(),
+            ]);
+            match written {
+                Ok(()) => true,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        };
+        data.each_settlement(&mut |model, s| row(s, model))?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        return w.finish();
+    }
+    let model = data.model();
     match kind {
         Kind::Managers => {
             for m in model.managers.values() {
@@ -193,22 +210,7 @@ pub fn export(store: &mut Session, kind: Kind, format: Format, out: &mut dyn Wri
                 ])?;
             }
         }
-        Kind::Settlements => {
-            let settlements: Box<dyn Iterator<Item = Result<Settlement, StoreError>>> = match store {
-                Session::Local(local) => Box::new(local.settlements()),
-                Session::Remote(_) | Session::Joining(_) => Box::new(fetched.into_iter().map(Ok)),
-            };
-            for s in settlements {
-                let s = s?;
-                w.row(&[
-                    client_ref(model, s.client),
-                    s.date.to_string(),
-                    s.amount.to_string(),
-                    s.product.map(|p| product_code(model, p)).unwrap_or_default(),
-                    s.doc.clone(),
-                ])?;
-            }
-        }
+        Kind::Settlements => {} // streamed above
         Kind::Offers => {
             for o in model.offers.values() {
                 w.row(&offer_row(model, o))?;

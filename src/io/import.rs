@@ -8,10 +8,9 @@ use chrono::NaiveDate;
 
 use super::Kind;
 use super::table::{self, RowError, Table};
+use crate::backend::{Backend, BackendError};
 use crate::domain::*;
 use crate::model::Model;
-use crate::session::Session;
-use crate::store::StoreError;
 use crate::write::{Command, CommandError, Event};
 
 pub use super::table::RowError as ImportRowError;
@@ -33,7 +32,7 @@ pub enum ImportError {
     #[error("{} problem(s) in the file; nothing was imported", .0.len())]
     Rows(Vec<RowError>),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] BackendError),
 }
 
 /// What a successful import did.
@@ -94,7 +93,7 @@ pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOp
 /// Plans, then applies the whole file as one batch command (one
 /// transaction, one flush).
 pub fn import(
-    store: &mut Session,
+    store: &mut dyn Backend,
     who: &str,
     kind: Kind,
     file: &str,
@@ -121,7 +120,7 @@ pub fn import(
             event: Some(event),
         }),
         // The checks above should have caught it; still name the line.
-        Err(StoreError::Command(CommandError::InBatch { index, source })) => Err(ImportError::Rows(vec![RowError {
+        Err(BackendError::Command(CommandError::InBatch { index, source })) => Err(ImportError::Rows(vec![RowError {
             file: file.into(),
             line: lines.get(index).copied().unwrap_or(0),
             message: source.to_string(),

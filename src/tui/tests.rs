@@ -88,7 +88,7 @@ fn clients_view_snapshots() {
     // Enter opens the client card beside the list; it follows the
     // selection; Esc closes it.
     f.app.key(key(KeyCode::Enter));
-    assert!(f.app.card_open);
+    assert!(f.app.views.clients.card_open);
     insta::assert_snapshot!("clients_card_120x40", screen(&f.app, 120, 40));
     insta::assert_snapshot!("clients_card_80x24", screen(&f.app, 80, 24));
     let first = f.app.selected_client().unwrap().name.clone();
@@ -97,8 +97,8 @@ fn clients_view_snapshots() {
     let second = f.app.selected_client().unwrap().name.clone();
     assert!(screen(&f.app, 120, 40).contains(&format!("· {second}")));
     f.app.key(key(KeyCode::Esc));
-    assert!(!f.app.card_open);
-    assert!(f.app.contacts.is_empty(), "a closed card reads nothing");
+    assert!(!f.app.views.clients.card_open);
+    assert!(f.app.views.clients.contacts.is_empty(), "a closed card reads nothing");
     assert!(!screen(&f.app, 120, 40).contains("Contact persons"));
 }
 
@@ -111,20 +111,20 @@ fn filter_muller_finds_mueller_with_accents_ignored() {
     assert!(f.app.dirty, "typing into the filter must redraw");
     let top = f.app.selected_client().unwrap();
     assert_eq!(top.name, "Müller & Söhne");
-    assert!(f.app.rows.len() < 300);
+    assert!(f.app.views.clients.rows.len() < 300);
     // The matched characters of the name are highlighted: M-ü-l-l-e-r.
-    assert_eq!(f.app.highlight(top.id), vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(f.app.filter.highlight(top.id), vec![0, 1, 2, 3, 4, 5]);
     insta::assert_snapshot!("filter_muller_120x40", screen(&f.app, 120, 40));
     // `societe` finds Société Générale Équipements; narrowing reuses hits.
     f.app.key(key(KeyCode::Esc));
     press(&mut f.app, "/societe");
     assert_eq!(f.app.selected_client().unwrap().name, "Société Générale Équipements");
     f.app.key(key(KeyCode::Enter));
-    assert!(!f.app.filter_open);
-    assert_eq!(f.app.filter, "societe");
+    assert!(!f.app.filter.open);
+    assert_eq!(f.app.filter.pattern, "societe");
     f.app.key(key(KeyCode::Esc));
-    assert!(f.app.filter.is_empty());
-    assert_eq!(f.app.rows.len(), 300);
+    assert!(f.app.filter.pattern.is_empty());
+    assert_eq!(f.app.views.clients.rows.len(), 300);
 }
 
 #[test]
@@ -163,7 +163,11 @@ fn the_next_due_column_is_kept_exact_and_sorts() {
     let check = |app: &App| {
         let full = rapport::queue::next_due_by_client(app.model(), app.classes(), today);
         for id in app.model().clients.keys() {
-            assert_eq!(app.next_due(*id), Ok(full.get(id).copied()), "client {id}");
+            assert_eq!(
+                app.views.clients.next_due(*id),
+                Ok(full.get(id).copied()),
+                "client {id}"
+            );
         }
     };
     check(&f.app);
@@ -188,14 +192,24 @@ fn the_next_due_column_is_kept_exact_and_sorts() {
     assert_eq!(f.app.overlay, Overlay::None, "{:?}", f.app.status);
     check(&f.app);
     f.app.key(key(KeyCode::Esc));
-    while f.app.sort != super::app::Column::NextDue {
+    while f.app.views.clients.sort != crate::tui::views::clients::Column::NextDue {
         press(&mut f.app, "s");
     }
     let dates: Vec<NaiveDate> = f
         .app
+        .views
+        .clients
         .rows
         .iter()
-        .map(|id| f.app.next_due(*id).ok().flatten().unwrap_or(NaiveDate::MAX))
+        .map(|id| {
+            f.app
+                .views
+                .clients
+                .next_due(*id)
+                .ok()
+                .flatten()
+                .unwrap_or(NaiveDate::MAX)
+        })
         .collect();
     assert!(dates.is_sorted(), "sorted by next due");
     assert!(screen(&f.app, 120, 40).contains("Next↑"));
@@ -260,21 +274,23 @@ fn changing_segment_goes_through_the_command_path() {
 #[test]
 fn sorting_and_navigation() {
     let mut f = fixture();
-    let first = f.app.rows[0];
+    let first = f.app.views.clients.rows[0];
     f.app.key(key(KeyCode::Down));
     f.app.key(key(KeyCode::Down));
-    assert_eq!(f.app.selected, 2);
+    assert_eq!(f.app.views.clients.cursor.selected, 2);
     f.app.key(key(KeyCode::End));
-    assert_eq!(f.app.selected, 299);
+    assert_eq!(f.app.views.clients.cursor.selected, 299);
     f.app.key(key(KeyCode::Home));
-    assert_eq!(f.app.rows[f.app.selected], first);
+    assert_eq!(f.app.views.clients.rows[f.app.views.clients.cursor.selected], first);
     // Sort by turnover (descending): the biggest client comes first.
     for _ in 0..6 {
         press(&mut f.app, "s");
     }
-    assert_eq!(f.app.sort, super::app::Column::Turnover);
+    assert_eq!(f.app.views.clients.sort, crate::tui::views::clients::Column::Turnover);
     let turnovers = |app: &App| -> Vec<i64> {
-        app.rows
+        app.views
+            .clients
+            .rows
             .iter()
             .map(|id| app.classes().get(*id).unwrap().turnover)
             .collect()
@@ -288,15 +304,15 @@ fn sorting_and_navigation() {
 fn vim_keymap_sequences() {
     let mut f = fixture_with("vim");
     press(&mut f.app, "jjj");
-    assert_eq!(f.app.selected, 3);
+    assert_eq!(f.app.views.clients.cursor.selected, 3);
     press(&mut f.app, "G");
-    assert_eq!(f.app.selected, 299);
+    assert_eq!(f.app.views.clients.cursor.selected, 299);
     press(&mut f.app, "gg");
-    assert_eq!(f.app.selected, 0);
+    assert_eq!(f.app.views.clients.cursor.selected, 0);
     press(&mut f.app, "2");
     assert_eq!(f.app.tab, Tab::Matrix);
     press(&mut f.app, "hl");
-    assert_eq!(f.app.matrix.col, 1);
+    assert_eq!(f.app.views.matrix.col, 1);
     press(&mut f.app, "3");
     assert_eq!(f.app.tab, Tab::Portfolio);
 }
@@ -310,7 +326,7 @@ fn other_views_snapshots() {
     press(&mut f.app, ":sort");
     insta::assert_snapshot!("palette_80x24", screen(&f.app, 80, 24));
     f.app.key(key(KeyCode::Enter)); // runs the best match: sort_next
-    assert_eq!(f.app.sort, super::app::Column::Segment);
+    assert_eq!(f.app.views.clients.sort, crate::tui::views::clients::Column::Segment);
     press(&mut f.app, "3");
     insta::assert_snapshot!("portfolio_120x40", screen(&f.app, 120, 40));
     press(&mut f.app, "[");
@@ -386,8 +402,8 @@ fn the_loop_draws_only_when_something_changed() {
         keymap,
         theme,
     );
-    let first = fresh.rows[0];
-    assert_eq!(fresh.next_due(first), Err(()));
+    let first = fresh.views.clients.rows[0];
+    assert_eq!(fresh.views.clients.next_due(first), Err(()));
     assert!(screen(&fresh, 120, 30).contains("…"));
     let (tx, rx) = mpsc::channel();
     tx.send(Input::Closed).unwrap();
@@ -398,7 +414,7 @@ fn the_loop_draws_only_when_something_changed() {
     })
     .unwrap();
     assert_eq!(frames, 2);
-    assert!(fresh.next_due(first).is_ok());
+    assert!(fresh.views.clients.next_due(first).is_ok());
     assert!(!fresh.finish_loading(), "loaded once");
 }
 
@@ -681,14 +697,14 @@ mod matrix_view {
     /// Puts the matrix cursor on the first target cell never offered.
     fn on_unoffered_target(app: &mut App) -> (rapport::domain::ClientId, ProductId) {
         let model = app.model();
-        for (r, id) in app.matrix.rows.iter().enumerate() {
+        for (r, id) in app.views.matrix.rows.iter().enumerate() {
             let c = &model.clients[id];
-            for (k, p) in app.matrix.columns.iter().enumerate() {
+            for (k, p) in app.views.matrix.columns.iter().enumerate() {
                 let target = c.segment.is_some_and(|s| model.portrait.contains(&(s, *p)));
                 if target && !model.offers.contains_key(&(*id, *p)) {
                     let found = (*id, *p);
-                    app.matrix.row = r;
-                    app.matrix.col = k;
+                    app.views.matrix.row = r;
+                    app.views.matrix.col = k;
                     return found;
                 }
             }
@@ -808,9 +824,9 @@ mod matrix_view {
         let today = f.app.today;
         // Find a visible non-target cell and a visible overdue cell.
         let (mut muted, mut overdue) = (None, None);
-        for (r, id) in f.app.matrix.rows.iter().enumerate().take(30) {
+        for (r, id) in f.app.views.matrix.rows.iter().enumerate().take(30) {
             let c = &model.clients[id];
-            for (k, p) in f.app.matrix.columns.iter().enumerate().take(6) {
+            for (k, p) in f.app.views.matrix.columns.iter().enumerate().take(6) {
                 let cell = rapport::matrix::cell(model, c, *p, today);
                 if !cell.target && muted.is_none() {
                     muted = Some((r, k));
@@ -836,47 +852,17 @@ mod matrix_view {
 
     #[test]
     fn scrolling_the_matrix_never_reads_the_store() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static READS: AtomicUsize = AtomicUsize::new(0);
-        struct Counting(Store);
-        impl super::super::app::Data for Counting {
-            fn model(&self) -> &rapport::model::Model {
-                self.0.model()
-            }
-            fn execute(
-                &mut self,
-                who: &str,
-                cmd: rapport::write::Command,
-            ) -> Result<rapport::write::Event, rapport::store::StoreError> {
-                self.0.execute(who, cmd)
-            }
-            fn contacts_of(
-                &mut self,
-                c: rapport::domain::ClientId,
-            ) -> Result<Vec<rapport::domain::ContactEntry>, rapport::store::StoreError> {
-                READS.fetch_add(1, Ordering::SeqCst);
-                self.0.contacts_of(c)
-            }
-            fn kpi_table(
-                &mut self,
-                period: rapport::kpi::Period,
-                by: rapport::kpi::GroupBy,
-            ) -> Result<rapport::kpi::Table, rapport::store::StoreError> {
-                READS.fetch_add(1, Ordering::SeqCst);
-                rapport::session::kpi_table_local(&self.0, period, by)
-            }
-            fn close(&mut self, _today: NaiveDate) -> Result<(), String> {
-                Ok(())
-            }
-        }
+        use std::sync::atomic::Ordering;
         let dir = tempfile::tempdir().unwrap();
         let store = super::demo_store(dir.path(), 120);
         let today: NaiveDate = TODAY.parse().unwrap();
         let (keymap, _) = Keymap::load("default", None);
         let (theme, _) = Theme::load("dark", None, Depth::Mono);
-        let mut app = App::new(Box::new(Counting(store)), "t".into(), today, keymap, theme);
+        let fake = super::fake::Fake::new(store);
+        let reads = fake.reads.clone();
+        let mut app = App::new(Box::new(fake), "t".into(), today, keymap, theme);
         press(&mut app, "2");
-        let before = READS.load(Ordering::SeqCst);
+        let before = reads.load(Ordering::SeqCst);
         for code in [
             KeyCode::Down,
             KeyCode::Right,
@@ -890,7 +876,7 @@ mod matrix_view {
                 render(&app, 120, 40);
             }
         }
-        assert_eq!(READS.load(Ordering::SeqCst), before);
+        assert_eq!(reads.load(Ordering::SeqCst), before);
     }
 
     #[test]
@@ -916,39 +902,47 @@ mod matrix_view {
         let mut f = fixture();
         press(&mut f.app, "2p");
         insta::assert_snapshot!("portrait_editor_120x40", screen(&f.app, 120, 40));
-        let before_targets = f.app.matrix.whitespace.targets;
+        let before_targets = f.app.views.matrix.whitespace.targets;
         let before = f.app.model().portrait.len();
         press(&mut f.app, " ");
         let after = f.app.model().portrait.len();
         assert_eq!(before.abs_diff(after), 1);
-        assert_ne!(f.app.matrix.whitespace.targets, before_targets);
+        assert_ne!(f.app.views.matrix.whitespace.targets, before_targets);
         assert_eq!(f.app.classes(), &compute(f.app.model(), TODAY.parse().unwrap()));
         press(&mut f.app, " ");
         assert_eq!(f.app.model().portrait.len(), before);
         f.app.key(key(KeyCode::Esc));
-        assert!(!f.app.matrix.portrait);
+        assert!(!f.app.views.matrix.portrait);
     }
 
     #[test]
     fn restrictions_and_filter() {
         let mut f = fixture();
         press(&mut f.app, "2");
-        let all = f.app.matrix.rows.len();
+        let all = f.app.views.matrix.rows.len();
         press(&mut f.app, "s");
-        let seg = f.app.matrix.segment.unwrap();
-        assert!(f.app.matrix.rows.len() < all);
+        let seg = f.app.views.matrix.segment.unwrap();
+        assert!(f.app.views.matrix.rows.len() < all);
         assert!(
             f.app
+                .views
                 .matrix
                 .rows
                 .iter()
                 .all(|id| f.app.model().clients[id].segment == Some(seg))
         );
         press(&mut f.app, "m");
-        assert!(f.app.matrix.manager.is_some());
+        assert!(f.app.views.matrix.manager.is_some());
         press(&mut f.app, "/muller");
         f.app.key(key(KeyCode::Enter));
-        assert!(f.app.matrix.rows.iter().all(|id| f.app.rows.contains(id)));
+        assert!(
+            f.app
+                .views
+                .matrix
+                .rows
+                .iter()
+                .all(|id| f.app.views.clients.rows.contains(id))
+        );
     }
 }
 
@@ -964,7 +958,7 @@ mod queue_view {
         for _ in 0..index {
             app.key(key(KeyCode::Down));
         }
-        assert_eq!(app.queue.selected, index);
+        assert_eq!(app.views.queue.cursor.selected, index);
     }
 
     fn typed(app: &mut App, text: &str) {
@@ -974,7 +968,7 @@ mod queue_view {
     }
 
     fn keys(app: &App) -> Vec<ItemKey> {
-        app.queue.items.iter().map(|i| i.key).collect()
+        app.views.queue.items.iter().map(|i| i.key).collect()
     }
 
     #[test]
@@ -982,9 +976,9 @@ mod queue_view {
         let mut f = fixture();
         press(&mut f.app, "4");
         assert_eq!(f.app.tab, Tab::Queue);
-        assert_eq!(f.app.queue.scope, Scope::All, "tester is not a manager");
+        assert_eq!(f.app.views.queue.scope, Scope::All, "tester is not a manager");
         let today: NaiveDate = TODAY.parse().unwrap();
-        let q = &f.app.queue;
+        let q = &f.app.views.queue;
         let overdue = q.items.iter().filter(|i| i.group(today) == Group::Overdue).count();
         assert_eq!(q.counts[0], overdue);
         assert_eq!(q.counts.iter().sum::<usize>(), q.items.len());
@@ -993,7 +987,7 @@ mod queue_view {
         // The last item scrolls into view with its group heading kept.
         f.app.key(key(KeyCode::End));
         let text = screen(&f.app, 120, 40);
-        let last = f.app.queue.items.last().unwrap();
+        let last = f.app.views.queue.items.last().unwrap();
         let name = &f.app.model().clients[&last.client].name;
         assert!(text.contains(name.as_str()), "{name} not on screen:\n{text}");
     }
@@ -1005,6 +999,7 @@ mod queue_view {
         let today: NaiveDate = TODAY.parse().unwrap();
         let index = f
             .app
+            .views
             .queue
             .items
             .iter()
@@ -1014,7 +1009,7 @@ mod queue_view {
                     && f.app.classes().get(i.client).and_then(|c| c.abc) == Some(Abc::A)
             })
             .expect("a class-A client due for a call in the demo data");
-        let item = f.app.queue.items[index].clone();
+        let item = f.app.views.queue.items[index].clone();
         select(&mut f.app, index);
         press(&mut f.app, "l");
         let Overlay::Form(_, form) = &f.app.overlay else {
@@ -1038,14 +1033,14 @@ mod queue_view {
         // The contact is in the client's log, with who logged it.
         press(&mut f.app, "1");
         f.app.update(super::super::action::Action::TabQueue);
-        let idx = f.app.queue.items.iter().position(|i| i.client == item.client);
+        let idx = f.app.views.queue.items.iter().position(|i| i.client == item.client);
         if let Some(idx) = idx {
             select(&mut f.app, idx);
             f.app.key(key(KeyCode::Enter));
             assert_eq!(f.app.tab, Tab::Clients);
             assert_eq!(f.app.selected_client().map(|c| c.id), Some(item.client));
-            assert_eq!(f.app.contacts[0].summary, "Discussed the renewal");
-            assert_eq!(f.app.contacts[0].who, "tester");
+            assert_eq!(f.app.views.clients.contacts[0].summary, "Discussed the renewal");
+            assert_eq!(f.app.views.clients.contacts[0].who, "tester");
         }
     }
 
@@ -1055,16 +1050,30 @@ mod queue_view {
         press(&mut f.app, "4");
         let today: NaiveDate = TODAY.parse().unwrap();
         // Done: a next step leaves the queue and the mark is stored.
-        let i = f.app.queue.items.iter().position(|i| i.kind == Kind::NextStep).unwrap();
-        let step = f.app.queue.items[i].clone();
+        let i = f
+            .app
+            .views
+            .queue
+            .items
+            .iter()
+            .position(|i| i.kind == Kind::NextStep)
+            .unwrap();
+        let step = f.app.views.queue.items[i].clone();
         select(&mut f.app, i);
         press(&mut f.app, "d");
         assert!(!keys(&f.app).contains(&step.key));
         assert!(f.app.model().marks.contains_key(&step.key.to_string()));
 
         // Snooze: +7 moves it a week on (past dates are refused in the form).
-        let i = f.app.queue.items.iter().position(|i| i.kind == Kind::Expiry).unwrap();
-        let expiry = f.app.queue.items[i].clone();
+        let i = f
+            .app
+            .views
+            .queue
+            .items
+            .iter()
+            .position(|i| i.kind == Kind::Expiry)
+            .unwrap();
+        let expiry = f.app.views.queue.items[i].clone();
         select(&mut f.app, i);
         press(&mut f.app, "s");
         typed(&mut f.app, "2020-01-01");
@@ -1075,17 +1084,18 @@ mod queue_view {
         assert_eq!(form.error.as_deref(), Some("2020-01-01 is in the past"));
         typed(&mut f.app, "+7");
         f.app.key(key(KeyCode::Enter));
-        let moved = f.app.queue.items.iter().find(|i| i.key == expiry.key).unwrap();
+        let moved = f.app.views.queue.items.iter().find(|i| i.key == expiry.key).unwrap();
         assert_eq!((moved.due, moved.snoozed), (today + chrono::Days::new(7), true));
 
         // A task for the selected item's client shows in the next 7 days.
-        let client = f.app.queue.selected_item().unwrap().client;
+        let client = f.app.views.queue.selected_item().unwrap().client;
         press(&mut f.app, "t");
         f.app.key(key(KeyCode::Tab));
         press(&mut f.app, "Send the brochure");
         f.app.key(key(KeyCode::Enter));
         let task = f
             .app
+            .views
             .queue
             .items
             .iter()
@@ -1093,7 +1103,7 @@ mod queue_view {
             .unwrap();
         assert_eq!((task.client, task.due), (client, today + chrono::Days::new(1)));
         // `d` on a task completes it.
-        let i = f.app.queue.items.iter().position(|i| i.key == task.key).unwrap();
+        let i = f.app.views.queue.items.iter().position(|i| i.key == task.key).unwrap();
         let task_key = task.key;
         select(&mut f.app, i);
         press(&mut f.app, "d");
@@ -1101,7 +1111,7 @@ mod queue_view {
 
         // `m` switches to one manager's clients only when the user is one.
         press(&mut f.app, "m");
-        assert_eq!(f.app.queue.scope, Scope::All);
+        assert_eq!(f.app.views.queue.scope, Scope::All);
     }
 }
 
@@ -1128,12 +1138,12 @@ mod tickets_view {
         let mut f = fixture();
         press(&mut f.app, "5");
         assert_eq!(f.app.tab, Tab::Tickets);
-        assert!(!f.app.tickets.ids.is_empty());
+        assert!(!f.app.views.tickets.ids.is_empty());
         insta::assert_snapshot!("tickets_120x40", screen(&f.app, 120, 40));
         insta::assert_snapshot!("tickets_80x24", screen(&f.app, 80, 24));
         // `f` cycles: open → overdue → all.
         press(&mut f.app, "ff");
-        let all = f.app.tickets.ids.len();
+        let all = f.app.views.tickets.ids.len();
         assert_eq!(all, f.app.model().tickets.len());
     }
 
@@ -1165,11 +1175,15 @@ mod tickets_view {
         );
         // In the tickets tab, newest first…
         press(&mut f.app, "5");
-        assert_eq!(f.app.selected_ticket().map(|t| t.id), Some(ticket.id));
+        assert_eq!(
+            f.app.views.tickets.selected(f.app.model()).map(|t| t.id),
+            Some(ticket.id)
+        );
         // …and in the queue, due a day after opening.
         press(&mut f.app, "4");
         let item = f
             .app
+            .views
             .queue
             .items
             .iter()
@@ -1190,8 +1204,8 @@ mod tickets_view {
         f.app.key(key(KeyCode::Enter));
         assert_eq!(f.app.overlay, Overlay::None, "{:?}", form_error(&f.app));
         press(&mut f.app, "5");
-        let id = f.app.selected_ticket().unwrap().id;
-        assert_eq!(f.app.selected_ticket().unwrap().client, client.id);
+        let id = f.app.views.tickets.selected(f.app.model()).unwrap().id;
+        assert_eq!(f.app.views.tickets.selected(f.app.model()).unwrap().client, client.id);
         let stage = |f: &Fixture| f.app.model().tickets[&id].stage;
 
         // Investigating: the form asks for an owner and refuses without one.
@@ -1241,7 +1255,7 @@ mod tickets_view {
             )
         );
         // Closed tickets leave the open list.
-        assert!(!f.app.tickets.ids.contains(&id));
+        assert!(!f.app.views.tickets.ids.contains(&id));
     }
 }
 
@@ -1250,7 +1264,11 @@ mod reports_view {
     use rapport::kpi::GroupBy;
 
     fn table(app: &App) -> &rapport::kpi::Table {
-        app.reports.table.as_ref().expect("the reports tab computed its table")
+        app.views
+            .reports
+            .table
+            .as_ref()
+            .expect("the reports tab computed its table")
     }
 
     #[test]
@@ -1258,7 +1276,10 @@ mod reports_view {
         let mut f = fixture();
         press(&mut f.app, "6");
         assert_eq!(f.app.tab, Tab::Reports);
-        assert_eq!(f.app.reports.period_label(), "this month · 2026-11-01 to 2026-11-22");
+        assert_eq!(
+            f.app.views.reports.period_label(),
+            "this month · 2026-11-01 to 2026-11-22"
+        );
         let t = table(&f.app);
         let logins: Vec<&str> = t.rows.iter().map(|r| r.group.as_str()).collect();
         assert_eq!(logins, ["amartin", "fdubois", "hweber", "jschmidt", "ocarter"]);
@@ -1271,9 +1292,15 @@ mod reports_view {
         insta::assert_snapshot!("reports_80x24", screen(&f.app, 80, 24));
 
         press(&mut f.app, "p");
-        assert_eq!(f.app.reports.period_label(), "last month · 2026-10-01 to 2026-10-31");
+        assert_eq!(
+            f.app.views.reports.period_label(),
+            "last month · 2026-10-01 to 2026-10-31"
+        );
         press(&mut f.app, "ppp");
-        assert_eq!(f.app.reports.period_label(), "year to date · 2026-01-01 to 2026-11-22");
+        assert_eq!(
+            f.app.views.reports.period_label(),
+            "year to date · 2026-01-01 to 2026-11-22"
+        );
         let year = table(&f.app).total.repeat.count;
         assert!(
             year > month,
@@ -1282,7 +1309,7 @@ mod reports_view {
 
         press(&mut f.app, "g");
         assert_eq!(table(&f.app).by, GroupBy::Segment);
-        assert_eq!(f.app.reports.selected_manager(), None);
+        assert_eq!(f.app.views.reports.selected_manager(), None);
         press(&mut f.app, "g");
         assert_eq!(table(&f.app).by, GroupBy::Line);
         assert_eq!(
@@ -1323,7 +1350,7 @@ mod reports_view {
         set(&mut f.app, "To", "2026-09-30");
         f.app.key(key(KeyCode::Enter));
         assert_eq!(f.app.overlay, Overlay::None);
-        assert_eq!(f.app.reports.period_label(), "2026-07-01 to 2026-09-30");
+        assert_eq!(f.app.views.reports.period_label(), "2026-07-01 to 2026-09-30");
         assert_eq!(table(&f.app).period.to, "2026-09-30".parse::<NaiveDate>().unwrap());
     }
 
@@ -1333,12 +1360,16 @@ mod reports_view {
         press(&mut f.app, "6");
         let everyone = {
             f.app.key(key(KeyCode::End));
-            assert_eq!(f.app.reports.selected_manager(), None, "the last row is the total");
-            f.app.reports.funnel.reached.iter().map(|s| s.offers).sum::<u32>()
+            assert_eq!(
+                f.app.views.reports.selected_manager(),
+                None,
+                "the last row is the total"
+            );
+            f.app.views.reports.funnel.reached.iter().map(|s| s.offers).sum::<u32>()
         };
         f.app.key(key(KeyCode::Home));
-        let amartin = f.app.reports.selected_manager().expect("first row is a manager");
-        let theirs = f.app.reports.funnel.reached.iter().map(|s| s.offers).sum::<u32>();
+        let amartin = f.app.views.reports.selected_manager().expect("first row is a manager");
+        let theirs = f.app.views.reports.funnel.reached.iter().map(|s| s.offers).sum::<u32>();
         assert!(theirs < everyone, "{theirs} of {everyone}");
         f.app.key(key(KeyCode::Enter));
         assert_eq!(f.app.tab, Tab::Clients);
@@ -1349,9 +1380,11 @@ mod reports_view {
             .values()
             .filter(|c| c.manager == Some(amartin))
             .count();
-        assert_eq!(f.app.rows.len(), expected);
+        assert_eq!(f.app.views.clients.rows.len(), expected);
         assert!(
             f.app
+                .views
+                .clients
                 .rows
                 .iter()
                 .all(|id| f.app.model().clients[id].manager == Some(amartin))
@@ -1361,20 +1394,26 @@ mod reports_view {
         // A text filter narrows within the manager's clients.
         press(&mut f.app, "/gmbh");
         assert!(
-            !f.app.rows.is_empty() && f.app.rows.len() < expected,
+            !f.app.views.clients.rows.is_empty() && f.app.views.clients.rows.len() < expected,
             "{}",
-            f.app.rows.len()
+            f.app.views.clients.rows.len()
         );
         assert!(
             f.app
+                .views
+                .clients
                 .rows
                 .iter()
                 .all(|id| f.app.model().clients[id].manager == Some(amartin))
         );
         f.app.key(key(KeyCode::Esc));
-        assert_eq!(f.app.rows.len(), expected, "Esc clears the text filter first");
+        assert_eq!(
+            f.app.views.clients.rows.len(),
+            expected,
+            "Esc clears the text filter first"
+        );
         f.app.key(key(KeyCode::Esc));
-        assert_eq!(f.app.rows.len(), 300);
+        assert_eq!(f.app.views.clients.rows.len(), 300);
         assert_eq!(f.app.filter_totals(), None);
     }
 
@@ -1398,39 +1437,76 @@ mod reports_view {
     }
 }
 
-/// What a server session does, simulated on a local store: commands "from
-/// another session" are applied when the loop polls, and the connection
-/// can be cut.
-mod pushed_events {
+/// A backend on a local store that counts its reads and plays a server
+/// session: commands "from another session" are applied when the loop
+/// polls, and the connection can be cut.
+mod fake {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use super::*;
-    use rapport::domain::{ClientId, ContactEntry, Money};
-    use rapport::store::StoreError;
+    use chrono::{NaiveDate, NaiveDateTime};
+    use rapport::backend::{Backend, BackendError, BackupSummary, VerifyReport};
+    use rapport::domain::{ClientId, ContactEntry, Settlement};
+    use rapport::kpi::{GroupBy, Period, Table};
+    use rapport::model::Model;
+    use rapport::store::Store;
     use rapport::write::{Command, Event};
 
-    struct Pushed {
-        store: Store,
-        others: Arc<Mutex<Vec<Command>>>,
-        lost: Arc<Mutex<Option<String>>>,
+    pub struct Fake {
+        pub store: Store,
+        /// Reads of what the model does not hold.
+        pub reads: Arc<AtomicUsize>,
+        pub others: Arc<Mutex<Vec<Command>>>,
+        pub lost: Arc<Mutex<Option<String>>>,
     }
 
-    impl super::super::app::Data for Pushed {
-        fn model(&self) -> &rapport::model::Model {
+    impl Fake {
+        pub fn new(store: Store) -> Fake {
+            Fake {
+                store,
+                reads: Arc::default(),
+                others: Arc::default(),
+                lost: Arc::default(),
+            }
+        }
+
+        fn read(&mut self) -> &mut Store {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            &mut self.store
+        }
+    }
+
+    impl Backend for Fake {
+        fn model(&self) -> &Model {
             self.store.model()
         }
-        fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
-            self.store.execute(who, cmd)
+        fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, BackendError> {
+            Backend::execute(&mut self.store, who, cmd)
         }
-        fn contacts_of(&mut self, c: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
-            self.store.contacts_of(c)
+        fn settlements_of(&mut self, c: ClientId) -> Result<Vec<Settlement>, BackendError> {
+            Backend::settlements_of(self.read(), c)
         }
-        fn kpi_table(
+        fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError> {
+            self.read().each_settlement(visit)
+        }
+        fn contacts_of(&mut self, c: ClientId) -> Result<Vec<ContactEntry>, BackendError> {
+            Backend::contacts_of(self.read(), c)
+        }
+        fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
+            Backend::contacts_between(self.read(), from, to)
+        }
+        fn write_backup(
             &mut self,
-            period: rapport::kpi::Period,
-            by: rapport::kpi::GroupBy,
-        ) -> Result<rapport::kpi::Table, StoreError> {
-            rapport::session::kpi_table_local(&self.store, period, by)
+            out: &mut dyn std::io::Write,
+            taken: NaiveDateTime,
+        ) -> Result<BackupSummary, BackendError> {
+            Backend::write_backup(self.read(), out, taken)
+        }
+        fn verify(&mut self) -> Result<VerifyReport, BackendError> {
+            Backend::verify(self.read())
+        }
+        fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {
+            Backend::kpi_table(self.read(), period, by)
         }
         fn poll_events(&mut self) -> Vec<Event> {
             let cmds: Vec<Command> = self.others.lock().unwrap().drain(..).collect();
@@ -1441,10 +1517,19 @@ mod pushed_events {
         fn connection_lost(&self) -> Option<String> {
             self.lost.lock().unwrap().clone()
         }
-        fn close(&mut self, _today: NaiveDate) -> Result<(), String> {
+        fn close(&mut self, _today: NaiveDate) -> Result<(), BackendError> {
             Ok(())
         }
     }
+}
+
+mod pushed_events {
+    use std::sync::{Arc, Mutex};
+
+    use super::fake::Fake as Pushed;
+    use super::*;
+    use rapport::domain::Money;
+    use rapport::write::Command;
 
     /// The filter searches contact persons too: one added by another
     /// session is found at once.
@@ -1453,17 +1538,16 @@ mod pushed_events {
         let dir = tempfile::tempdir().unwrap();
         let others = Arc::new(Mutex::new(Vec::new()));
         let data = Pushed {
-            store: demo_store(dir.path(), 120),
             others: others.clone(),
-            lost: Arc::new(Mutex::new(None)),
+            ..Pushed::new(demo_store(dir.path(), 120))
         };
         let today: NaiveDate = TODAY.parse().unwrap();
         let (keymap, _) = Keymap::load("default", None);
         let (theme, _) = Theme::load("dark", None, Depth::Mono);
         let mut app = App::new(Box::new(data), "t".into(), today, keymap, theme);
-        let client = app.rows[7];
+        let client = app.views.clients.rows[7];
         press(&mut app, "/qzyxwöl");
-        assert!(app.rows.is_empty());
+        assert!(app.views.clients.rows.is_empty());
         others.lock().unwrap().push(Command::AddPerson {
             client,
             name: "Grete Qzyxwol".into(),
@@ -1473,7 +1557,7 @@ mod pushed_events {
             birthday: None,
         });
         app.remote_events();
-        assert_eq!(app.rows, vec![client]);
+        assert_eq!(app.views.clients.rows, vec![client]);
         assert_eq!(app.filter_hits(), Some(1));
     }
 
@@ -1483,9 +1567,9 @@ mod pushed_events {
         let others = Arc::new(Mutex::new(Vec::new()));
         let lost = Arc::new(Mutex::new(None));
         let data = Pushed {
-            store: demo_store(dir.path(), 120),
             others: others.clone(),
             lost: lost.clone(),
+            ..Pushed::new(demo_store(dir.path(), 120))
         };
         let today: NaiveDate = TODAY.parse().unwrap();
         let (keymap, _) = Keymap::load("default", None);
@@ -1520,20 +1604,16 @@ mod pushed_events {
         // The connection drops: the app reconnects to a fresh copy (here
         // another database of 40 clients) and rebuilds from it.
         let dir2 = tempfile::tempdir().unwrap();
-        let mut fresh = Some(Pushed {
-            store: demo_store(dir2.path(), 40),
-            others: Arc::new(Mutex::new(Vec::new())),
-            lost: Arc::new(Mutex::new(None)),
-        });
+        let mut fresh = Some(Pushed::new(demo_store(dir2.path(), 40)));
         app.reconnect = Some(Box::new(move || {
             fresh
                 .take()
-                .map(|d| Box::new(d) as Box<dyn super::super::app::Data>)
+                .map(|d| Box::new(d) as Box<dyn rapport::backend::Backend>)
                 .ok_or_else(|| "no server".to_string())
         }));
         *lost.lock().unwrap() = Some("the server stopped".into());
         app.remote_events();
-        assert_eq!(app.rows.len(), 40);
+        assert_eq!(app.views.clients.rows.len(), 40);
         assert_eq!(app.classes().clients.len(), 40);
         assert!(
             app.status.as_ref().is_some_and(|(s, _)| s.contains("Reconnected")),
@@ -1575,9 +1655,9 @@ fn a_paste_is_text_never_keys() {
     assert!(matches!(f.app.overlay, Overlay::None));
     // In the filter: it filters.
     press(&mut f.app, "/");
-    assert!(f.app.filter_open, "status: {:?}", f.app.status);
+    assert!(f.app.filter.open, "status: {:?}", f.app.status);
     f.app.paste("Müller\n");
-    assert_eq!(f.app.filter, "Müller", "status: {:?}", f.app.status);
+    assert_eq!(f.app.filter.pattern, "Müller", "status: {:?}", f.app.status);
     assert_eq!(f.app.selected_client().unwrap().name, "Müller & Söhne");
     assert_eq!(f.app.model().counters.seq, seq);
 }

@@ -15,12 +15,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::protocol::{self, FrameError, Held, MAX_SNAPSHOT, PROTOCOL_VERSION, Read, Refusal, ToServer, ToSession};
 use crate::domain::*;
 use crate::model::Model;
-use crate::store::{StoreError, codec};
+use crate::store::codec;
 use crate::write::{Command, Event};
+use rapport_core::backend::{Backend, BackendError, BackupSummary, VerifyReport};
 
-/// Called from the reader thread whenever something arrived (the
-/// interface wakes its loop with it).
-pub type Waker = Box<dyn Fn() + Send>;
+pub use rapport_core::backend::Waker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -275,18 +274,18 @@ impl Remote {
         std::mem::take(&mut self.pending)
     }
 
-    fn lost(&self) -> StoreError {
-        StoreError::Server(format!(
+    fn lost(&self) -> BackendError {
+        BackendError::Server(format!(
             "lost the connection to the server ({}); reconnect and check whether the last change was saved",
             self.closed.as_deref().unwrap_or("no reason given")
         ))
     }
 
-    fn send(&mut self, msg: &ToServer) -> Result<(), StoreError> {
+    fn send(&mut self, msg: &ToServer) -> Result<(), BackendError> {
         if self.closed.is_some() {
             return Err(self.lost());
         }
-        let bytes = protocol::frame(msg).map_err(|e| StoreError::Server(format!("cannot send: {e}")))?;
+        let bytes = protocol::frame(msg).map_err(|e| BackendError::Server(format!("cannot send: {e}")))?;
         if let Err(e) = self.stream.write_all(&bytes) {
             self.closed.get_or_insert(e.to_string());
             return Err(self.lost());
@@ -296,7 +295,7 @@ impl Remote {
 
     /// Waits for the next message that is not an event (events are applied
     /// and kept for `poll_events`).
-    fn next_answer(&mut self) -> Result<ToSession, StoreError> {
+    fn next_answer(&mut self) -> Result<ToSession, BackendError> {
         loop {
             match self.inbox.recv() {
                 Ok(Incoming::Msg(ToSession::Event(e))) => {
@@ -325,7 +324,7 @@ impl Remote {
     /// Sends `cmd` and waits until the server has applied and flushed it.
     /// The audit trail names the login the server authenticated, so there
     /// is no "who" to pass.
-    pub fn execute(&mut self, cmd: Command) -> Result<Event, StoreError> {
+    pub fn execute(&mut self, cmd: Command) -> Result<Event, BackendError> {
         let id = self.id();
         self.send(&ToServer::Execute { id, command: cmd })?;
         loop {
@@ -336,14 +335,14 @@ impl Remote {
                             // Our event arrived before the answer, like any other.
                             match self.pending.iter().position(|e| e.seq == seq) {
                                 Some(i) => Ok(self.pending.remove(i)),
-                                None => Err(StoreError::Server(format!(
+                                None => Err(BackendError::Server(format!(
                                     "the server confirmed change {seq} but did not send it"
                                 ))),
                             }
                         }
-                        Err(Refusal::Command(c)) => Err(StoreError::Command(c)),
-                        Err(Refusal::Denied(why)) => Err(StoreError::Denied(why)),
-                        Err(Refusal::Failed(why)) => Err(StoreError::Server(why)),
+                        Err(Refusal::Command(c)) => Err(BackendError::Command(c)),
+                        Err(Refusal::Denied(why)) => Err(BackendError::Denied(why)),
+                        Err(Refusal::Failed(why)) => Err(BackendError::Server(why)),
                     };
                 }
                 _ => {}
@@ -351,20 +350,20 @@ impl Remote {
         }
     }
 
-    fn read(&mut self, read: Read) -> Result<u64, StoreError> {
+    fn read(&mut self, read: Read) -> Result<u64, BackendError> {
         let id = self.id();
         self.send(&ToServer::Read { id, read })?;
         Ok(id)
     }
 
-    fn settlements(&mut self, read: Read) -> Result<Vec<Settlement>, StoreError> {
+    fn settlements(&mut self, read: Read) -> Result<Vec<Settlement>, BackendError> {
         let id = self.read(read)?;
         let mut all = Vec::new();
         loop {
             if let ToSession::Settlements { id: got, result, more } = self.next_answer()?
                 && got == id
             {
-                all.extend(result.map_err(StoreError::Server)?);
+                all.extend(result.map_err(BackendError::Server)?);
                 if !more {
                     return Ok(all);
                 }
@@ -372,41 +371,41 @@ impl Remote {
         }
     }
 
-    fn contacts(&mut self, read: Read) -> Result<Vec<ContactEntry>, StoreError> {
+    fn contacts(&mut self, read: Read) -> Result<Vec<ContactEntry>, BackendError> {
         let id = self.read(read)?;
         loop {
             if let ToSession::Contacts { id: got, result } = self.next_answer()?
                 && got == id
             {
-                return result.map_err(StoreError::Server);
+                return result.map_err(BackendError::Server);
             }
         }
     }
 
-    pub fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
+    pub fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError> {
         self.settlements(Read::SettlementsOf(client))
     }
 
-    pub fn all_settlements(&mut self) -> Result<Vec<Settlement>, StoreError> {
+    pub fn all_settlements(&mut self) -> Result<Vec<Settlement>, BackendError> {
         self.settlements(Read::AllSettlements)
     }
 
-    pub fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
+    pub fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, BackendError> {
         self.contacts(Read::ContactsOf(client))
     }
 
-    pub fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
+    pub fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
         self.contacts(Read::ContactsBetween(from, to))
     }
 
     /// The server's logical backup, written to `out` as it arrives.
-    pub fn backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<(), StoreError> {
+    pub fn backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<(), BackendError> {
         let id = self.read(Read::Backup { taken })?;
         loop {
             if let ToSession::Text { id: got, result, more } = self.next_answer()?
                 && got == id
             {
-                out.write_all(result.map_err(StoreError::Server)?.as_bytes())?;
+                out.write_all(result.map_err(BackendError::Server)?.as_bytes())?;
                 if !more {
                     return Ok(());
                 }
@@ -415,15 +414,15 @@ impl Remote {
     }
 
     /// The server's `verify` of the database it holds.
-    pub fn verify(&mut self) -> Result<crate::store::verify::Report, StoreError> {
+    pub fn verify(&mut self) -> Result<VerifyReport, BackendError> {
         let id = self.read(Read::Verify)?;
         loop {
             if let ToSession::Text { id: got, result, .. } = self.next_answer()?
                 && got == id
             {
-                let text = result.map_err(StoreError::Server)?;
+                let text = result.map_err(BackendError::Server)?;
                 return serde_json::from_str(&text)
-                    .map_err(|e| StoreError::Server(format!("the report does not decode: {e}")));
+                    .map_err(|e| BackendError::Server(format!("the report does not decode: {e}")));
             }
         }
     }
@@ -450,5 +449,108 @@ impl Remote {
 impl Drop for Remote {
     fn drop(&mut self) {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// A server session: the server records the login it authenticated, so
+/// `who` is not sent.
+impl Backend for Remote {
+    fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn execute(&mut self, _who: &str, cmd: Command) -> Result<Event, BackendError> {
+        Remote::execute(self, cmd)
+    }
+
+    fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError> {
+        Remote::settlements_of(self, client)
+    }
+
+    /// The server sends them all first.
+    fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError> {
+        for s in self.all_settlements()? {
+            if !visit(&self.model, s) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, BackendError> {
+        Remote::contacts_of(self, client)
+    }
+
+    fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
+        Remote::contacts_between(self, from, to)
+    }
+
+    fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {
+        let mut counted = LineCounter {
+            out,
+            lines: 0,
+            first: Vec::new(),
+        };
+        self.backup(&mut counted, taken)?;
+        let header: crate::store::backup::Header = serde_json::from_slice(&counted.first)
+            .map_err(|e| BackendError::Server(format!("the server's backup has no readable header: {e}")))?;
+        // The header, the settings, the counters and the trailer are not
+        // records.
+        Ok(BackupSummary {
+            records: counted.lines.saturating_sub(4),
+            seq: header.seq,
+        })
+    }
+
+    fn verify(&mut self) -> Result<VerifyReport, BackendError> {
+        Remote::verify(self)
+    }
+
+    fn is_remote(&self) -> bool {
+        true
+    }
+
+    fn poll_events(&mut self) -> Vec<Event> {
+        Remote::poll_events(self)
+    }
+
+    fn connection_lost(&self) -> Option<String> {
+        self.closed.clone()
+    }
+
+    fn set_waker(&mut self, waker: Waker) {
+        Remote::set_waker(self, waker);
+    }
+
+    fn poll_replaced(&mut self) -> bool {
+        self.take_replaced()
+    }
+
+    /// The server keeps its own snapshot and backups.
+    fn close(&mut self, _today: NaiveDate) -> Result<(), BackendError> {
+        Ok(())
+    }
+}
+
+/// Counts the lines written through it and keeps the first (the header).
+struct LineCounter<'a> {
+    out: &'a mut dyn Write,
+    lines: u64,
+    first: Vec<u8>,
+}
+
+impl Write for LineCounter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        let written = buf.get(..n).unwrap_or(buf);
+        if self.lines == 0 {
+            let end = written.iter().position(|b| *b == b'\n').unwrap_or(written.len());
+            self.first.extend_from_slice(written.get(..end).unwrap_or(written));
+        }
+        self.lines += written.iter().filter(|b| **b == b'\n').count() as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }

@@ -20,7 +20,6 @@ pub mod trust;
 use rapport_core::testing;
 use rapport_core::{domain, kpi, model, queue, write};
 use rapport_store as store;
-use rapport_store::paths;
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -220,9 +219,7 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         signal_hook::flag::register(sig, stop.clone()).map_err(sock_err)?;
     }
     let today = chrono::Local::now().date_naive();
-    if let Some(dir) = crate::paths::backup_dir(store.path())
-        && let Err(e) = store.daily_backup(&dir, today, 7)
-    {
+    if let Err(e) = store.keep_daily_backup(today) {
         log(&format!("daily backup failed: {e}"));
     }
     let snapshot = first_snapshot(&mut store);

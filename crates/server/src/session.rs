@@ -9,16 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use rapport_core::backend::{Backend, BackendError, BackupSummary, VerifyReport, Waker};
 
-use std::collections::BTreeMap;
-
-use crate::client::{ConnectError, Remote, Waker};
+use crate::client::{ConnectError, Remote};
 use crate::domain::*;
-use crate::kpi::{self, GroupBy, Period, Table};
+use crate::kpi::{GroupBy, Period, Table};
 use crate::model::Model;
 use crate::protocol::Held;
-use crate::store::backup::{BackupError, Header, Summary};
-use crate::store::{OpenError, Store, StoreError};
+use crate::store::{OpenError, Store};
 use crate::write::{Command, Event};
 
 /// `--server`: how a session finds its database.
@@ -67,9 +65,30 @@ pub enum SessionError {
     TeamServerDown(PathBuf),
 }
 
+/// A session on a database: the local/remote switch. Everything else
+/// sees it as a `Backend`; the hand-over from a store opened here to a
+/// server stays inside.
+pub struct Session {
+    link: Link,
+    /// How a session on a store opened here moves to a server
+    /// (`Backend::hand_over`), when it was given one.
+    planned: Option<Connector>,
+}
+
+/// Where a session's data is, for the few callers that must know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Where {
+    /// A store opened in this process.
+    Here,
+    /// Handed to a server that is not answering yet.
+    Joining,
+    /// A server's copy over the socket.
+    Server,
+}
+
 // One per process: the size of the local variant does not matter.
 #[allow(clippy::large_enum_variant)]
-pub enum Session {
+enum Link {
     Local(Store),
     Remote(Box<Remote>),
     /// Handing a store opened here to a server started for it: the model
@@ -107,7 +126,7 @@ pub fn connect(
 ) -> Result<Session, SessionError> {
     if mode != ServerMode::Never {
         match Remote::connect(socket, claimed_login) {
-            Ok(r) => return Ok(Session::Remote(Box::new(r))),
+            Ok(r) => return Ok(Session::remote(r)),
             // Only a socket of this user's own may be passed over: a
             // team's server that is down must not become a private,
             // empty database that takes the user's work.
@@ -123,7 +142,7 @@ pub fn connect(
         return Err(SessionError::NoDatabase(db.to_path_buf()));
     }
     match Store::open(db) {
-        Ok(store) => Ok(Session::Local(store)),
+        Ok(store) => Ok(Session::local(store)),
         Err(OpenError::Locked(_)) if mode == ServerMode::Auto => Err(SessionError::LockedNoServer {
             db: db.to_path_buf(),
             socket: socket.to_path_buf(),
@@ -133,76 +152,79 @@ pub fn connect(
 }
 
 impl Session {
-    pub fn model(&self) -> &Model {
-        match self {
-            Session::Local(s) => s.model(),
-            Session::Remote(r) => r.model(),
-            Session::Joining(j) => &j.model,
+    /// A session on a store opened here.
+    pub fn local(store: Store) -> Session {
+        Session {
+            link: Link::Local(store),
+            planned: None,
         }
     }
 
-    pub fn is_remote(&self) -> bool {
-        !matches!(self, Session::Local(_))
+    /// A store opened here that `hand_over` moves to the server `connect`
+    /// starts (or finds).
+    pub fn local_then_server(store: Store, connect: Connector) -> Session {
+        Session {
+            link: Link::Local(store),
+            planned: Some(connect),
+        }
+    }
+
+    pub fn remote(remote: Remote) -> Session {
+        Session {
+            link: Link::Remote(Box::new(remote)),
+            planned: None,
+        }
+    }
+
+    pub fn place(&self) -> Where {
+        match self.link {
+            Link::Local(_) => Where::Here,
+            Link::Joining(_) => Where::Joining,
+            Link::Remote(_) => Where::Server,
+        }
+    }
+
+    /// The store, when it is opened in this process.
+    pub fn store(&self) -> Option<&Store> {
+        match &self.link {
+            Link::Local(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn store_mut(&mut self) -> Option<&mut Store> {
+        match &mut self.link {
+            Link::Local(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The login the server authenticated, on a server session.
+    pub fn server_login(&self) -> Option<&str> {
+        match &self.link {
+            Link::Remote(r) => Some(&r.login),
+            _ => None,
+        }
     }
 
     /// The manager this session acts as when the server says it is a
     /// manager (not a lead): what it creates is theirs.
     pub fn acting_manager(&self) -> Option<ManagerId> {
-        match self {
-            Session::Remote(r) if r.role == Role::Manager => r.manager,
+        match &self.link {
+            Link::Remote(r) if r.role == Role::Manager => r.manager,
             _ => None,
         }
     }
 
-    /// Hands a store opened here to a server: flushes and closes it
-    /// (releasing the database), keeps the model, and lets `connect` start
-    /// the server and join it on another thread. The session answers from
-    /// the model meanwhile; the first call that needs the server waits
-    /// for it. Does nothing on a session that is not local.
-    pub fn hand_over(&mut self, connect: Connector) -> Result<(), StoreError> {
-        let Session::Local(store) = self else {
-            return Ok(());
-        };
-        store.flush()?;
-        let (tx, joined) = mpsc::channel();
-        let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-        let placeholder = Session::Joining(Box::new(Joining {
-            model: Model::default(),
-            joined,
-            waker: waker.clone(),
-            failed: None,
-        }));
-        let Session::Local(store) = std::mem::replace(self, placeholder) else {
-            return Ok(());
-        };
-        let (model, created) = store.into_model();
-        let have = Held {
-            created,
-            seq: model.counters.seq,
-        };
-        if let Session::Joining(j) = self {
-            j.model = model;
-        }
-        std::thread::spawn(move || {
-            let _ = tx.send(connect(have));
-            if let Ok(w) = waker.lock()
-                && let Some(w) = w.as_ref()
-            {
-                w();
-            }
-        });
-        Ok(())
-    }
-
     /// Finishes a hand-over whose server answered (waiting up to `wait`):
     /// the connection takes the model, or brings a newer one (see
-    /// `poll_hand_over`).
-    fn settle(&mut self, wait: Option<Duration>) -> Result<(), StoreError> {
-        let Session::Joining(j) = self else {
+    /// `poll_replaced`).
+    fn settle(&mut self, wait: Option<Duration>) -> Result<(), BackendError> {
+        let Link::Joining(j) = &mut self.link else {
             return Ok(());
         };
         if let Some(reason) = &j.failed {
-            return Err(StoreError::Server(reason.clone()));
+            return Err(BackendError::Server(reason.clone()));
         }
         let outcome = match wait {
             Some(wait) => j.joined.recv_timeout(wait).map_err(|e| match e {
@@ -218,10 +240,10 @@ impl Session {
             Ok(Ok(remote)) => remote,
             Ok(Err(reason)) | Err(Some(reason)) => {
                 j.failed = Some(reason.clone());
-                return Err(StoreError::Server(reason));
+                return Err(BackendError::Server(reason));
             }
             Err(None) if wait.is_some() => {
-                return Err(StoreError::Server(
+                return Err(BackendError::Server(
                     "the server for this database is still starting (it may be taking the day's backup); \
                      nothing was changed, try again in a moment"
                         .into(),
@@ -235,127 +257,116 @@ impl Session {
         if let Some(w) = j.waker.lock().ok().and_then(|mut w| w.take()) {
             remote.set_waker(w);
         }
-        *self = Session::Remote(Box::new(remote));
+        self.link = Link::Remote(Box::new(remote));
         Ok(())
     }
 
-    /// The server connection, after a hand-over if one is under way.
-    fn remote(&mut self) -> Result<Option<&mut Remote>, StoreError> {
+    /// What answers the calls: the store here, or the server (after a
+    /// hand-over under way, once it is there).
+    fn backend(&mut self) -> Result<&mut dyn Backend, BackendError> {
         self.settle(Some(JOIN_WAIT))?;
-        Ok(match self {
-            Session::Remote(r) => Some(r),
-            _ => None,
-        })
-    }
-
-    /// Applies `cmd`. Directly it is recorded as `who`; through a server,
-    /// as the login the server authenticated.
-    pub fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, StoreError> {
-        match self {
-            Session::Local(s) => s.execute(who, cmd),
-            _ => self.joined()?.execute(cmd),
+        match &mut self.link {
+            Link::Local(s) => Ok(s),
+            Link::Remote(r) => Ok(r.as_mut()),
+            Link::Joining(_) => Err(BackendError::Server("no server session".into())),
         }
     }
 
-    fn joined(&mut self) -> Result<&mut Remote, StoreError> {
-        self.remote()?
-            .ok_or_else(|| StoreError::Server("no server session".into()))
-    }
-
-    pub fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, StoreError> {
-        match self {
-            Session::Local(s) => s.settlements_of(client),
-            _ => self.joined()?.settlements_of(client),
-        }
-    }
-
-    pub fn all_settlements(&mut self) -> Result<Vec<Settlement>, StoreError> {
-        match self {
-            Session::Local(s) => s.settlements().collect(),
-            _ => self.joined()?.all_settlements(),
-        }
-    }
-
-    pub fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, StoreError> {
-        match self {
-            Session::Local(s) => s.contacts_of(client),
-            _ => self.joined()?.contacts_of(client),
-        }
-    }
-
-    pub fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
-        match self {
-            Session::Local(s) => s.contacts_between(from, to),
-            _ => self.joined()?.contacts_between(from, to),
-        }
-    }
-
-    /// The logical backup of every record, as JSON lines.
-    pub fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
-        if matches!(self, Session::Joining(_)) {
-            self.settle(Some(JOIN_WAIT))?;
-        }
-        match self {
-            Session::Local(s) => s.write_backup(out, taken),
-            Session::Joining(_) => Err(StoreError::Server("no server session".into()).into()),
-            Session::Remote(r) => {
-                let mut counted = LineCounter {
-                    out,
-                    lines: 0,
-                    first: Vec::new(),
-                };
-                r.backup(&mut counted, taken)?;
-                let header: Header = serde_json::from_slice(&counted.first).map_err(|e| BackupError::Line {
-                    file: "(from the server)".into(),
-                    line: 1,
-                    message: e.to_string(),
-                })?;
-                // The header, the settings, the counters and the trailer
-                // are not records.
-                Ok(Summary {
-                    records: counted.lines.saturating_sub(4),
-                    seq: header.seq,
-                })
-            }
-        }
-    }
-
-    /// Every record checked (`rapport verify`): here, or by the server
-    /// that holds the database, under its lock.
-    pub fn verify(&mut self) -> Result<crate::store::verify::Report, StoreError> {
-        match self {
-            Session::Local(s) => Ok(s.verify()),
-            _ => self.joined()?.verify(),
-        }
-    }
-
-    /// The manager results of SPEC §7 for `period`, reading what the
-    /// model does not hold (the contact log, and the settlements of the
-    /// few clients with several on one day).
-    pub fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, StoreError> {
-        self.settle(Some(JOIN_WAIT))?;
-        match self {
-            Session::Local(store) => kpi_table_local(store, period, by),
-            Session::Joining(_) => Err(StoreError::Server("no server session".into())),
-            Session::Remote(r) => {
-                let mut fetched = BTreeMap::new();
-                for client in kpi::clients_to_fetch(r.model(), period) {
-                    fetched.insert(client, r.settlements_of(client)?);
+    /// Ends a session that only read: a local one leaves a current model
+    /// snapshot so the next start is fast, then closes without freeing the
+    /// model record by record (the process ends anyway).
+    pub fn finish(self) -> Result<(), BackendError> {
+        match self.link {
+            Link::Local(mut store) => {
+                if !store.loaded_from_snapshot() {
+                    // A cache only: failing to write it changes nothing.
+                    let _ = store.save_snapshot();
                 }
-                let contacts = r.contacts_between(period.from, period.to)?;
-                let sales = kpi::sales(r.model(), period, |c| {
-                    Ok::<_, StoreError>(fetched.remove(&c).unwrap_or_default())
-                })?;
-                Ok(kpi::table(r.model(), period, by, &sales, &contacts))
+                Ok(store.close_without_freeing()?)
+            }
+            Link::Remote(r) => {
+                // The socket closes with the process.
+                std::mem::forget(r);
+                Ok(())
+            }
+            Link::Joining(j) => {
+                std::mem::forget(j);
+                Ok(())
             }
         }
     }
+}
 
-    /// Other sessions' events since the last call (none when local).
-    pub fn poll_events(&mut self) -> Vec<Event> {
-        match self {
-            Session::Local(_) | Session::Joining(_) => Vec::new(),
-            Session::Remote(r) => r.poll_events(),
+impl Backend for Session {
+    fn model(&self) -> &Model {
+        match &self.link {
+            Link::Local(s) => s.model(),
+            Link::Remote(r) => r.model(),
+            Link::Joining(j) => &j.model,
+        }
+    }
+
+    fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, BackendError> {
+        self.backend()?.execute(who, cmd)
+    }
+
+    fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError> {
+        self.backend()?.settlements_of(client)
+    }
+
+    fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError> {
+        self.backend()?.each_settlement(visit)
+    }
+
+    fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, BackendError> {
+        self.backend()?.contacts_of(client)
+    }
+
+    fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
+        self.backend()?.contacts_between(from, to)
+    }
+
+    fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {
+        self.backend()?.write_backup(out, taken)
+    }
+
+    fn verify(&mut self) -> Result<VerifyReport, BackendError> {
+        self.backend()?.verify()
+    }
+
+    fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {
+        self.backend()?.kpi_table(period, by)
+    }
+
+    fn is_remote(&self) -> bool {
+        !matches!(self.link, Link::Local(_))
+    }
+
+    fn poll_events(&mut self) -> Vec<Event> {
+        match &mut self.link {
+            Link::Remote(r) => r.poll_events(),
+            Link::Local(_) | Link::Joining(_) => Vec::new(),
+        }
+    }
+
+    fn connection_lost(&self) -> Option<String> {
+        match &self.link {
+            Link::Remote(r) => r.closed().map(str::to_string),
+            Link::Joining(j) => j.failed.clone(),
+            Link::Local(_) => None,
+        }
+    }
+
+    /// Lets the connection (once there) wake the caller's loop.
+    fn set_waker(&mut self, waker: Waker) {
+        match &mut self.link {
+            Link::Remote(r) => r.set_waker(waker),
+            Link::Joining(j) => {
+                if let Ok(mut w) = j.waker.lock() {
+                    *w = Some(waker);
+                }
+            }
+            Link::Local(_) => {}
         }
     }
 
@@ -364,93 +375,62 @@ impl Session {
     /// newer model than the one held (the database changed in between):
     /// what was derived from it is stale. Also true after a call that
     /// waited for the hand-over.
-    pub fn poll_hand_over(&mut self) -> bool {
+    fn poll_replaced(&mut self) -> bool {
         let _ = self.settle(None);
-        match self {
-            Session::Remote(r) => r.take_replaced(),
+        match &mut self.link {
+            Link::Remote(r) => r.take_replaced(),
             _ => false,
         }
     }
 
-    /// Why the connection to the server ended (or could not be made).
-    pub fn connection_lost(&self) -> Option<String> {
-        match self {
-            Session::Remote(r) => r.closed().map(str::to_string),
-            Session::Joining(j) => j.failed.clone(),
-            Session::Local(_) => None,
+    /// Hands a store opened here to the server it was planned for:
+    /// flushes and closes it (releasing the database), keeps the model,
+    /// and starts the server and joins it on another thread. The session
+    /// answers from the model meanwhile; the first call that needs the
+    /// server waits for it.
+    fn hand_over(&mut self) -> Result<bool, BackendError> {
+        let Link::Local(store) = &self.link else {
+            return Ok(false);
+        };
+        let Some(connect) = self.planned.take() else {
+            return Ok(false);
+        };
+        store.flush()?;
+        let (tx, joined) = mpsc::channel();
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let placeholder = Link::Joining(Box::new(Joining {
+            model: Model::default(),
+            joined,
+            waker: waker.clone(),
+            failed: None,
+        }));
+        let Link::Local(store) = std::mem::replace(&mut self.link, placeholder) else {
+            return Ok(false);
+        };
+        let (model, created) = store.into_model();
+        let have = Held {
+            created,
+            seq: model.counters.seq,
+        };
+        if let Link::Joining(j) = &mut self.link {
+            j.model = model;
+        }
+        std::thread::spawn(move || {
+            let _ = tx.send(connect(have));
+            if let Ok(w) = waker.lock()
+                && let Some(w) = w.as_ref()
+            {
+                w();
+            }
+        });
+        Ok(true)
+    }
+
+    fn close(&mut self, today: NaiveDate) -> Result<(), BackendError> {
+        match &mut self.link {
+            Link::Local(store) => Backend::close(store, today),
+            // The server keeps its own snapshot and backups.
+            Link::Remote(_) | Link::Joining(_) => Ok(()),
         }
     }
-
-    /// Lets the connection (once there) wake the caller's loop.
-    pub fn set_waker(&mut self, waker: Waker) {
-        match self {
-            Session::Remote(r) => r.set_waker(waker),
-            Session::Joining(j) => {
-                if let Ok(mut w) = j.waker.lock() {
-                    *w = Some(waker);
-                }
-            }
-            Session::Local(_) => {}
-        }
-    }
-
-    /// Ends a session that only read: a local one leaves a current model
-    /// snapshot so the next start is fast, then closes without freeing the
-    /// model record by record (the process ends anyway).
-    pub fn finish(self) -> Result<(), StoreError> {
-        match self {
-            Session::Local(mut store) => {
-                if !store.loaded_from_snapshot() {
-                    // A cache only: failing to write it changes nothing.
-                    let _ = store.save_snapshot();
-                }
-                store.close_without_freeing()
-            }
-            Session::Remote(r) => {
-                // The socket closes with the process.
-                std::mem::forget(r);
-                Ok(())
-            }
-            Session::Joining(j) => {
-                std::mem::forget(j);
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Counts the lines written through it and keeps the first (the header).
-struct LineCounter<'a> {
-    out: &'a mut dyn Write,
-    lines: u64,
-    first: Vec<u8>,
-}
-
-impl Write for LineCounter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        let written = buf.get(..n).unwrap_or(buf);
-        if self.lines == 0 {
-            let end = written.iter().position(|b| *b == b'\n').unwrap_or(written.len());
-            self.first.extend_from_slice(written.get(..end).unwrap_or(written));
-        }
-        self.lines += written.iter().filter(|b| **b == b'\n').count() as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-}
-
-/// `Session::kpi_table` on a store of this process: the contact log and
-/// the settlements are read side by side.
-pub fn kpi_table_local(store: &Store, period: Period, by: GroupBy) -> Result<Table, StoreError> {
-    let model = store.model();
-    let (sales, contacts) = std::thread::scope(|s| {
-        let contacts = s.spawn(|| store.contacts_between(period.from, period.to));
-        let sales = kpi::sales(model, period, |client| store.settlements_of(client));
-        let contacts = contacts.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (sales, contacts)
-    });
-    Ok(kpi::table(model, period, by, &sales?, &contacts?))
 }

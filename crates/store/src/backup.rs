@@ -105,6 +105,9 @@ impl Line {
 pub enum BackupError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A backup taken through a session (here or from a server).
+    #[error(transparent)]
+    Backend(#[from] rapport_core::backend::BackendError),
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
     #[error("{file}:{line}: {message}")]
@@ -116,11 +119,7 @@ pub enum BackupError {
 }
 
 /// What a backup or restore handled.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub records: u64,
-    pub seq: u64,
-}
+pub use rapport_core::backend::BackupSummary as Summary;
 
 impl Store {
     /// Writes every record to `file` (temp file, fsync, rename).
@@ -206,7 +205,7 @@ pub fn write_file<T>(
     let tmp = file.with_extension("tmp");
     let mut out = BufWriter::new(fs::File::create(&tmp).map_err(io)?);
     let written = write(&mut out).map_err(|e| match e {
-        BackupError::Io(_, err) => io(err),
+        BackupError::Io(_, err) | BackupError::Backend(rapport_core::backend::BackendError::Io(err)) => io(err),
         other => other,
     });
     let done = written.and_then(|value| {

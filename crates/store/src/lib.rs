@@ -6,6 +6,7 @@
 // The core's modules, by the paths the store's files use.
 use rapport_core::{domain, model, write};
 
+mod backend;
 pub mod backup;
 pub mod codec;
 pub mod keys;
@@ -15,6 +16,7 @@ pub mod space;
 pub mod verify;
 
 use crate::write::{Command, CommandError, Context, Event};
+pub use backend::DAILY_BACKUPS_KEPT;
 pub use open::OpenError;
 
 use std::collections::BTreeSet;

@@ -12,32 +12,7 @@ use crate::domain::*;
 use crate::model::{Change, ClientAggregate, Counters, Model};
 
 /// What `verify` found (a server sends it to the session that asked).
-#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Report {
-    /// Records read, by tree.
-    pub records: BTreeMap<String, u64>,
-    /// What is wrong, in the order found.
-    pub problems: Vec<String>,
-}
-
-impl Report {
-    pub fn ok(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
-/// Problems listed past this are only counted (a badly damaged file).
-const MAX_PROBLEMS: usize = 200;
-
-impl Report {
-    fn problem(&mut self, p: String) {
-        if self.problems.len() < MAX_PROBLEMS {
-            self.problems.push(p);
-        } else if self.problems.len() == MAX_PROBLEMS {
-            self.problems.push("… more problems not listed".into());
-        }
-    }
-}
+pub use rapport_core::backend::VerifyReport as Report;
 
 impl Store {
     /// Checks the whole database; see the module comment.

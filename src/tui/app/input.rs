@@ -46,9 +46,9 @@ impl App {
         self.dirty = true;
         let line = pasted_line(text);
         let taken = match &mut self.overlay {
-            Overlay::None if self.filter_open => {
-                self.filter.push_str(&line);
-                self.apply_filter();
+            Overlay::None if self.filter.open => {
+                self.filter.pattern.push_str(&line);
+                self.filter_changed();
                 true
             }
             Overlay::Form(_, form) => match form.focused() {
@@ -94,8 +94,8 @@ impl App {
             }
         };
         match &mut self.overlay {
-            Overlay::None if self.filter_open && edit(&mut self.filter) => {
-                self.apply_filter();
+            Overlay::None if self.filter.open && edit(&mut self.filter.pattern) => {
+                self.filter_changed();
                 self.dirty = true;
             }
             Overlay::Form(_, form) => {
@@ -120,7 +120,7 @@ impl App {
     /// The actions the palette offers for its query, best first.
     pub fn palette_items(&self, query: &str) -> Vec<(Action, Option<String>)> {
         let (q, _) = fold(query);
-        let mode = self.tab.mode();
+        let mode = self.view().mode();
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default();
         let mut items: Vec<(i64, Action)> = Action::ALL
             .iter()

@@ -1,213 +1,459 @@
-//! The client list: name (with the filter's matched characters
-//! highlighted), segment, manager, ABC·XYZ badge, status, maturity,
-//! turnover. Only the visible rows are built.
+//! The clients view: the clients the filter leaves, sorted by a column
+//! (keeping the cursor's client), the selection, the client card beside
+//! it, and the forms on the selected client (a settlement, its segment;
+//! a contact, a task, a complaint and a survey through their owners'
+//! forms). Its list keys also work on the views that have none of their
+//! own (the app falls back to it).
 
+mod card;
+mod classes_pane;
+mod list;
+
+pub use classes_pane::grid;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::money;
-use crate::tui::app::{App, Column};
+use rapport::classes::Classes;
+use rapport::domain::*;
+use rapport::model::{Change, Model};
+use rapport::write::Command;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let model = app.model();
-    let classes = app.classes();
-    let wide = area.width >= 90;
-    // Narrow lists show turnover compactly (383.2k) to leave room for names.
-    let compact = area.width < 60;
-    let of_manager = app
-        .manager_filter
-        .and_then(|m| model.managers.get(&m))
-        .map_or(String::new(), |m| format!(" of {}", m.login));
-    let title = format!(
-        " Clients{of_manager} · {} · sorted by {}{} ",
-        app.rows.len(),
-        app.sort.title(),
-        if app.descending { " ↓" } else { " ↑" }
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style("border"))
-        .title(Span::styled(title, t.style("header")));
-    let inner_height = area.height.saturating_sub(3) as usize; // borders + header
-    app.list_height.set(inner_height.max(1));
-    // Keep the selection in view, moving the window as little as possible.
-    let offset = super::scroll_to(app.selected, app.list_offset.get(), inner_height, app.rows.len());
-    app.list_offset.set(offset);
+use super::{queue, tickets};
+use crate::tui::action::Action;
+use crate::tui::app::{App, FormKind};
+use crate::tui::cursor::{Cursor, Moved};
+use crate::tui::form::{Field, FieldKind, Form};
+use crate::tui::fuzzy::fold;
+use crate::tui::keymap::Mode;
+use crate::tui::view::{Ctx, Effect, Handled, Refresh, Submitted, View};
 
-    let sorted = |c: Column, name: &'static str| {
-        if app.sort == c {
-            Span::styled(
-                format!("{name}{}", if app.descending { "↓" } else { "↑" }),
-                t.style("accent"),
-            )
-        } else {
-            Span::styled(name, t.style("header"))
-        }
-    };
-    let mut header = vec![Cell::from(sorted(Column::Name, "Name"))];
-    if wide {
-        header.push(Cell::from(sorted(Column::Segment, "Segment")));
-        header.push(Cell::from(sorted(Column::Manager, "Manager")));
-    }
-    header.extend([
-        Cell::from(sorted(Column::Class, "ABC")),
-        Cell::from(sorted(Column::Status, "Status")),
-        Cell::from(sorted(Column::Maturity, "Mat")),
-        Cell::from(Line::from(sorted(Column::Turnover, if compact { "Turnov." } else { "Turnover" })).right_aligned()),
-    ]);
-    if !compact {
-        header.push(Cell::from(sorted(Column::NextDue, "Next")));
-    }
-    let rows = app
-        .rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(inner_height)
-        .filter_map(|(i, id)| {
-            let c = model.clients.get(id)?;
-            let k = classes.get(*id);
-            let marks = app.highlight(*id);
-            // The selection covers the name cell only, in one style: a move
-            // then rewrites two names, not two coloured rows.
-            let selected = i == app.selected;
-            let (plain, matched) = if selected {
-                let s = t.selection();
-                (s, s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
-            } else {
-                (t.style("text"), t.style("matched"))
-            };
-            let name: Line = if marks.is_empty() {
-                Line::from(Span::styled(c.name.clone(), plain))
-            } else {
-                Line::from(
-                    c.name
-                        .chars()
-                        .enumerate()
-                        .map(|(j, ch)| Span::styled(ch.to_string(), if marks.contains(&j) { matched } else { plain }))
-                        .collect::<Vec<_>>(),
-                )
-            };
-            // The padding takes the name's style: one colour run per name.
-            let name = Cell::from(name).style(plain);
-            let abc = k.and_then(|k| k.abc);
-            let xyz = k.and_then(|k| k.xyz);
-            let badge = Line::from(vec![
-                Span::styled(
-                    abc.map_or("–", |a| a.as_str()),
-                    abc.map_or(t.style("muted"), |a| {
-                        t.style(&format!("class_{}", a.as_str().to_lowercase()))
-                    }),
-                ),
-                Span::styled("·", t.style("muted")),
-                Span::styled(
-                    xyz.map_or("–", |x| x.as_str()),
-                    xyz.map_or(t.style("muted"), |x| {
-                        t.style(&format!("class_{}", x.as_str().to_lowercase()))
-                    }),
-                ),
-            ]);
-            let status = k.map_or("", |k| k.status.as_str());
-            let status_style = match status {
-                "lost" => t.style("overdue"),
-                "new" | "restored" => t.style("ok"),
-                "potential" => t.style("muted"),
-                _ => t.style("text"),
-            };
-            let maturity = k
-                .and_then(|k| k.maturity)
-                .map_or(String::from("–"), |(u, n)| format!("{u}/{n}"));
-            let turnover = k.map_or(0, |k| k.turnover);
-            let mut cells = vec![name];
-            if wide {
-                let seg = c
-                    .segment
-                    .and_then(|s| model.segments.get(&s))
-                    .map_or("–", |s| s.name.as_str());
-                let mgr = c
-                    .manager
-                    .and_then(|m| model.managers.get(&m))
-                    .map_or("–", |m| m.login.as_str());
-                cells.push(Cell::from(Span::styled(seg.to_string(), t.style("muted"))));
-                cells.push(Cell::from(Span::styled(mgr.to_string(), t.style("muted"))));
-            }
-            cells.extend([
-                Cell::from(badge),
-                Cell::from(Span::styled(status.to_string(), status_style)),
-                Cell::from(Span::styled(maturity, t.style("text"))),
-                Cell::from(
-                    Line::from(Span::styled(
-                        if compact {
-                            short_money(turnover)
-                        } else {
-                            money(turnover)
-                        },
-                        if turnover < 0 {
-                            t.style("warning")
-                        } else {
-                            t.style("text")
-                        },
-                    ))
-                    .right_aligned(),
-                ),
-            ]);
-            if !compact {
-                // The next queue item: overdue and today's stand out.
-                let loaded = app.next_due(*id);
-                let next = loaded.ok().flatten();
-                let style = match next {
-                    Some(d) if d < app.as_of() => t.style("overdue"),
-                    Some(d) if d == app.as_of() => t.style("warning"),
-                    _ => t.style("muted"),
-                };
-                // Late items say by how much: a date alone would hide the year.
-                let text = match next {
-                    None if loaded.is_err() => "…".to_string(),
-                    None => "–".to_string(),
-                    Some(d) if d < app.as_of() => format!("-{}d", (app.as_of() - d).num_days().min(999)),
-                    Some(d) if d == app.as_of() => "today".to_string(),
-                    Some(d) => d.format("%d/%m").to_string(),
-                };
-                cells.push(Cell::from(Span::styled(text, style)));
-            }
-            Some(Row::new(cells))
-        });
-    let mut widths = vec![Constraint::Min(14)];
-    if wide {
-        widths.push(Constraint::Length(16));
-        widths.push(Constraint::Length(9));
-    }
-    widths.extend([
-        Constraint::Length(3),
-        Constraint::Length(9),
-        Constraint::Length(4),
-        Constraint::Length(if compact { 7 } else { 13 }),
-    ]);
-    if !compact {
-        widths.push(Constraint::Length(5));
-    }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default()))
-        .block(block)
-        .column_spacing(1);
-    frame.render_widget(table, area);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Relevance,
+    Name,
+    Segment,
+    Manager,
+    Class,
+    Status,
+    Maturity,
+    Turnover,
+    NextDue,
 }
 
-/// `38321146` cents → `383.2k`: turnover in seven characters.
-fn short_money(cents: i64) -> String {
-    let units = cents as f64 / 100.0;
-    let abs = units.abs();
-    if abs >= 1e9 {
-        format!("{:.1}G", units / 1e9)
-    } else if abs >= 1e6 {
-        format!("{:.1}M", units / 1e6)
-    } else if abs >= 1e4 {
-        format!("{:.1}k", units / 1e3)
-    } else {
-        format!("{units:.0}")
+impl Column {
+    pub const SORTABLE: [Column; 9] = [
+        Column::Name,
+        Column::Segment,
+        Column::Manager,
+        Column::Class,
+        Column::Status,
+        Column::Maturity,
+        Column::Turnover,
+        Column::NextDue,
+        Column::Relevance,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Relevance => "relevance",
+            Column::Name => "name",
+            Column::Segment => "segment",
+            Column::Manager => "manager",
+            Column::Class => "class",
+            Column::Status => "status",
+            Column::Maturity => "maturity",
+            Column::Turnover => "turnover",
+            Column::NextDue => "next due",
+        }
+    }
+}
+
+pub struct ClientsView {
+    pub rows: Vec<ClientId>,
+    pub cursor: Cursor,
+    pub sort: Column,
+    pub descending: bool,
+    /// The client card (persons, offers, tickets, contact log) beside
+    /// the list. Closed, a move in the list redraws two names and the
+    /// classes pane's client lines only (issue 4's bytes-per-move budget).
+    pub card_open: bool,
+    /// The card's contact log (read only while the card is open).
+    pub contacts: Vec<ContactEntry>,
+    /// Each client's next due date in the queue (the list's column), kept
+    /// current client by client after each event. Computed just after the
+    /// first frame (`App::finish_loading`), so it does not delay it.
+    next_due: Option<HashMap<ClientId, NaiveDate>>,
+}
+
+impl Default for ClientsView {
+    fn default() -> Self {
+        ClientsView {
+            rows: Vec::new(),
+            cursor: Cursor::default(),
+            sort: Column::Name,
+            descending: false,
+            card_open: false,
+            contacts: Vec::new(),
+            next_due: None,
+        }
+    }
+}
+
+impl ClientsView {
+    pub fn selected_id(&self) -> Option<ClientId> {
+        self.rows.get(self.cursor.selected).copied()
+    }
+
+    pub fn selected_client<'m>(&self, model: &'m Model) -> Option<&'m Client> {
+        self.selected_id().and_then(|id| model.clients.get(&id))
+    }
+
+    /// The next date the client has something due in the queue; `Err`
+    /// while still loading.
+    pub fn next_due(&self, client: ClientId) -> Result<Option<NaiveDate>, ()> {
+        self.next_due.as_ref().map(|m| m.get(&client).copied()).ok_or(())
+    }
+
+    pub fn next_due_loaded(&self) -> bool {
+        self.next_due.is_some()
+    }
+
+    pub fn load_next_due(&mut self, cx: &Ctx) {
+        self.next_due = Some(rapport::queue::next_due_by_client(cx.model(), cx.classes(), cx.as_of()));
+    }
+
+    /// Opens or closes the client card.
+    pub fn set_card(&mut self, open: bool, cx: &mut Ctx) {
+        self.card_open = open;
+        self.load_detail(cx);
+    }
+
+    fn select(&mut self, moved: Moved, cx: &mut Ctx) -> Handled {
+        match moved {
+            Moved::No => Handled::No,
+            Moved::Stayed => Handled::Unchanged,
+            Moved::To(_) => {
+                self.load_detail(cx);
+                Handled::Yes
+            }
+        }
+    }
+
+    /// Reads what the card shows and the model does not hold.
+    fn load_detail(&mut self, cx: &mut Ctx) {
+        if !self.card_open {
+            self.contacts.clear();
+            return;
+        }
+        self.contacts = match self.selected_id() {
+            Some(id) => match cx.data.contacts_of(id) {
+                Ok(mut c) => {
+                    c.sort_by_key(|e| std::cmp::Reverse(e.at));
+                    // More than any pane shows.
+                    c.truncate(40);
+                    c
+                }
+                Err(e) => {
+                    cx.status(
+                        format!("Cannot read the contact log: {e}"),
+                        crate::tui::app::Tone::Error,
+                    );
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+    }
+
+    /// Shows `client` selected with its card open: jumping to a client
+    /// (from the queue, a ticket) is to act on it. The app has cleared a
+    /// filter that hid it.
+    pub fn show(&mut self, client: ClientId, cx: &mut Ctx) {
+        self.card_open = true;
+        self.refresh_rows(Some(client), cx);
+    }
+
+    /// The filter changed: a new pattern selects its best match, as an
+    /// incremental filter should; clearing it keeps the client that was
+    /// selected.
+    fn filter_changed(&mut self, cx: &mut Ctx) {
+        if cx.filter.ranked() {
+            self.sort = Column::Relevance;
+            self.descending = true;
+        } else if self.sort == Column::Relevance {
+            self.sort = Column::Name;
+            self.descending = false;
+        }
+        let keep = self.selected_id();
+        self.refresh_rows(None, cx);
+        if cx.filter.ranked() && self.cursor.selected != 0 {
+            self.cursor.selected = 0;
+            self.load_detail(cx);
+        } else if !cx.filter.ranked() {
+            self.refresh_rows(keep, cx);
+        }
+    }
+
+    /// Rebuilds the list from the filter and the sort, keeping `keep` (or
+    /// the current client) selected where it still shows.
+    pub fn refresh_rows(&mut self, keep: Option<ClientId>, cx: &mut Ctx) {
+        let keep = keep.or_else(|| self.selected_id());
+        cx.filter.shown_into(cx.model(), &mut self.rows);
+        self.resort_keep(keep, cx);
+    }
+
+    fn resort(&mut self, cx: &mut Ctx) {
+        self.resort_keep(self.selected_id(), cx);
+    }
+
+    fn resort_keep(&mut self, keep: Option<ClientId>, cx: &mut Ctx) {
+        let sort = self.sort;
+        if sort == Column::NextDue && self.next_due.is_none() {
+            self.load_next_due(cx);
+        }
+        sort_rows(&mut self.rows, sort, cx, self.next_due.as_ref());
+        // Keys sort ascending; filter hits come best first.
+        let natural_descending = sort == Column::Relevance;
+        if self.descending != natural_descending {
+            self.rows.reverse();
+        }
+        self.cursor.selected = keep.and_then(|k| self.rows.iter().position(|id| *id == k)).unwrap_or(0);
+        self.load_detail(cx);
+    }
+
+    /// Recomputes the next due date of the clients an event touched, and
+    /// of those whose ABC class it moved (their cadence changes with it).
+    fn refresh_next_due(&mut self, changes: &[Change], moved: &[ClientId], cx: &Ctx) {
+        if self.next_due.is_none() {
+            return;
+        }
+        let Some(mut touched) = cx.model().clients_touched(changes) else {
+            self.load_next_due(cx);
+            return;
+        };
+        touched.extend(moved.iter().copied());
+        let fresh = rapport::queue::next_due_of(cx.model(), cx.classes(), cx.as_of(), &touched);
+        let Some(next_due) = &mut self.next_due else { return };
+        for client in touched {
+            match fresh.get(&client) {
+                Some(d) => next_due.insert(client, *d),
+                None => next_due.remove(&client),
+            };
+        }
+    }
+
+    fn open_settlement_form(&mut self, cx: &mut Ctx) {
+        let Some(c) = self.selected_client(cx.model()) else {
+            return;
+        };
+        let form = Form::new(
+            format!("New settlement · {}", c.name),
+            vec![
+                Field::new("Date", FieldKind::Date, cx.today.to_string(), true),
+                Field::new("Amount", FieldKind::Amount, "", true),
+                Field::new("Product", FieldKind::Product, "", false),
+                Field::new("Document", FieldKind::Text, "", false),
+            ],
+        );
+        let id = c.id;
+        cx.open_form(FormKind::Settlement(id), form);
+    }
+
+    fn open_segment_form(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let Some(c) = self.selected_client(model) else { return };
+        let current = c
+            .segment
+            .and_then(|s| model.segments.get(&s))
+            .map(|s| s.code.clone())
+            .unwrap_or_default();
+        let (id, version, title) = (c.id, c.version, format!("Segment · {}", c.name));
+        let form = Form::new(title, vec![Field::new("Segment", FieldKind::Segment, current, false)]);
+        cx.open_form(FormKind::Segment(id, version), form);
+    }
+}
+
+/// Sorts `rows` by `sort`, ascending (ties by id).
+fn sort_rows(rows: &mut Vec<ClientId>, sort: Column, cx: &Ctx, next_due: Option<&HashMap<ClientId, NaiveDate>>) {
+    let model = cx.model();
+    let classes: &Classes = cx.classes();
+    let rank = |c: ClientId| classes.get(c);
+    match sort {
+        // The filter's order, best first.
+        Column::Relevance => {
+            if cx.filter.ranked() {
+                cx.filter.shown_into(model, rows);
+            }
+        }
+        Column::Name | Column::Segment | Column::Manager => {
+            // Folded once per segment and manager, not once per client;
+            // names come folded from the search index.
+            let segments: HashMap<SegmentId, String> =
+                model.segments.values().map(|s| (s.id, fold(&s.name).0)).collect();
+            let managers: HashMap<ManagerId, String> =
+                model.managers.values().map(|m| (m.id, fold(&m.name).0)).collect();
+            const LAST: &str = "\u{10ffff}";
+            let search = cx.filter.search();
+            let key = |id: &ClientId| -> &str {
+                let c = model.clients.get(id);
+                match sort {
+                    Column::Segment => c
+                        .and_then(|c| c.segment)
+                        .and_then(|s| segments.get(&s))
+                        .map_or(LAST, String::as_str),
+                    Column::Manager => c
+                        .and_then(|c| c.manager)
+                        .and_then(|m| managers.get(&m))
+                        .map_or(LAST, String::as_str),
+                    _ => search.name_key(*id).unwrap_or(""),
+                }
+            };
+            let mut keyed: Vec<(&str, ClientId)> = rows.iter().map(|id| (key(id), *id)).collect();
+            keyed.sort_unstable();
+            let sorted: Vec<ClientId> = keyed.into_iter().map(|(_, id)| id).collect();
+            *rows = sorted;
+        }
+        Column::Class => rows.sort_by_key(|id| {
+            let c = rank(*id);
+            (
+                c.and_then(|c| c.abc).map_or(3, |a| a as u8),
+                c.and_then(|c| c.xyz).map_or(3, |x| x as u8),
+                *id,
+            )
+        }),
+        Column::Status => rows.sort_by_key(|id| (rank(*id).map_or(0, |c| c.status as u8), *id)),
+        Column::Maturity => rows.sort_by_key(|id| {
+            let m = rank(*id).and_then(|c| c.maturity);
+            // Ascending: no portrait first, then the least mature.
+            (m.map_or(-1, |(u, t)| (u as i64 * 1000) / t.max(1) as i64), *id)
+        }),
+        Column::Turnover => rows.sort_by_key(|id| (rank(*id).map_or(0, |c| c.turnover), std::cmp::Reverse(*id))),
+        Column::NextDue => rows.sort_by_key(|id| {
+            let due = next_due.and_then(|m| m.get(id)).copied();
+            (due.unwrap_or(NaiveDate::MAX), *id)
+        }),
+    }
+}
+
+impl View for ClientsView {
+    fn title(&self) -> &'static str {
+        "Clients"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Clients
+    }
+
+    fn open(&mut self, _cx: &mut Ctx) {}
+
+    fn action(&mut self, action: Action, cx: &mut Ctx) -> Handled {
+        let moved = self.cursor.step(action, self.rows.len(), None);
+        if moved != Moved::No {
+            return self.select(moved, cx);
+        }
+        let client = self.selected_id();
+        match action {
+            // Esc backs out one level: the manager, then the card.
+            Action::ClearFilter | Action::Cancel if cx.filter.manager.is_some() && cx.shown => {
+                cx.ask(Effect::ShowManager(None));
+            }
+            Action::ClearFilter | Action::Cancel if self.card_open && cx.shown => self.set_card(false, cx),
+            Action::ToggleCard if cx.shown => self.set_card(!self.card_open, cx),
+            Action::SortNext => {
+                let i = Column::SORTABLE.iter().position(|c| *c == self.sort).unwrap_or(0);
+                let mut next = Column::SORTABLE[(i + 1) % Column::SORTABLE.len()];
+                if next == Column::Relevance && !cx.filter.ranked() {
+                    next = Column::Name;
+                }
+                self.sort = next;
+                self.descending = matches!(next, Column::Turnover | Column::Maturity | Column::Relevance);
+                self.resort(cx);
+            }
+            Action::SortReverse => {
+                self.descending = !self.descending;
+                self.resort(cx);
+            }
+            Action::AddSettlement => self.open_settlement_form(cx),
+            Action::EditSegment => self.open_segment_form(cx),
+            Action::LogContact => queue::open_contact_form(client, cx),
+            Action::AddTask => queue::open_task_form(client, cx),
+            Action::NewTicket => tickets::open_new_ticket_form(client, cx),
+            Action::RecordSurvey => tickets::open_survey_form(client, None, cx),
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
+        match why {
+            Refresh::Event(event, moved) => {
+                self.refresh_next_due(&event.changes, moved, cx);
+                self.refresh_rows(None, cx);
+            }
+            Refresh::AsOf => {
+                self.load_next_due(cx);
+                self.resort(cx);
+            }
+            Refresh::Filter => self.filter_changed(cx),
+            Refresh::Replaced => {
+                self.load_next_due(cx);
+                self.refresh_rows(None, cx);
+            }
+        }
+    }
+
+    fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        let model = cx.model();
+        let cmd = match kind {
+            FormKind::Settlement(client) => {
+                let date = form.fields.first().and_then(Field::date).ok_or("a date is required");
+                let amount = Money::parse(form.value("Amount")).map_err(|e| e.to_string());
+                let (date, amount) = match (date, amount) {
+                    (Ok(d), Ok(a)) => (d, a),
+                    (Err(e), _) => return Some(Err(e.into())),
+                    (_, Err(e)) => return Some(Err(e)),
+                };
+                Command::RecordSettlement {
+                    client,
+                    date,
+                    amount,
+                    product: model.product_by_code(form.value("Product")).map(|p| p.id),
+                    doc: form.value("Document").to_string(),
+                }
+            }
+            FormKind::Segment(client, version) => {
+                let Some(c) = model.clients.get(&client) else {
+                    return Some(Err("this client is no longer there".into()));
+                };
+                Command::EditClient {
+                    client,
+                    expected_version: Some(version),
+                    name: c.name.clone(),
+                    segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
+                    manager: c.manager,
+                    notes: c.notes.clone(),
+                    tags: c.tags.clone(),
+                }
+            }
+            _ => return None,
+        };
+        Some(Ok(Submitted::Run(cmd)))
+    }
+
+    fn draw(&self, frame: &mut Frame, main: Rect, app: &App) {
+        let right = if main.width >= 110 { 44 } else { 32 };
+        let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
+        list::draw(frame, app, self, list);
+        if self.card_open {
+            let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
+            let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
+            card::draw(frame, app, self, det);
+            classes_pane::draw(frame, app, pane);
+        } else {
+            classes_pane::draw(frame, app, side);
+        }
     }
 }

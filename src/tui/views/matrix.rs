@@ -1,262 +1,352 @@
-//! The product matrix (SPEC §3): a row of product cells per client, grouped
-//! by segment, products grouped by line. Client columns and the header stay
-//! in place while the cells scroll both ways. Or the portrait editor:
-//! segments × products.
+//! The product matrix tab: its rows (the client filter, grouped by
+//! segment, optionally one segment or manager), the cell cursor, the cell
+//! editor, quick stage moves, and the portrait editor.
 
+mod draw;
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use chrono::{Days, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::tui::app::App;
-use rapport::domain::OfferStage;
-use rapport::matrix::cell;
+use rapport::domain::*;
+use rapport::matrix::{self, Whitespace};
+use rapport::model::Model;
+use rapport::write::{Command, OfferMove};
 
-const CELL: usize = 13;
-const MAT: usize = 5;
+use crate::tui::action::Action;
+use crate::tui::app::{App, FormKind, Tone};
+use crate::tui::form::{Field, FieldKind, Form};
+use crate::tui::fuzzy::fold;
+use crate::tui::keymap::Mode;
+use crate::tui::view::{Ctx, Effect, Handled, Refresh, Submitted, View};
 
-/// Segment and client column widths: narrower on small terminals so that
-/// more products fit.
-fn fixed_widths(width: usize) -> (usize, usize) {
-    if width >= 120 { (12, 22) } else { (8, 16) }
-}
-const SEG: usize = 12;
-
-/// `s` cut or padded to `w` characters.
-fn fit(s: &str, w: usize) -> String {
-    let mut out: String = s.chars().take(w).collect();
-    let n = out.chars().count();
-    out.extend(std::iter::repeat_n(' ', w - n));
-    out
-}
-
-/// Moves `offset` so that `index` shows in a window of `visible`.
-fn scroll(offset: &std::cell::Cell<usize>, index: usize, visible: usize, len: usize) -> usize {
-    let mut o = offset.get();
-    if index < o {
-        o = index;
-    } else if visible > 0 && index >= o + visible {
-        o = index + 1 - visible;
-    }
-    o = o.min(len.saturating_sub(visible.max(1)));
-    offset.set(o);
-    o
+#[derive(Default)]
+pub struct MatrixView {
+    /// Shown clients: the client filter, by segment then name.
+    pub rows: Vec<ClientId>,
+    /// Products grouped by line.
+    pub columns: Vec<ProductId>,
+    pub row: usize,
+    pub col: usize,
+    /// Scroll position and visible size, kept by the view between draws.
+    pub row_offset: Cell<usize>,
+    pub col_offset: Cell<usize>,
+    pub height: Cell<usize>,
+    pub segment: Option<SegmentId>,
+    pub manager: Option<ManagerId>,
+    /// The sales plan over the shown rows.
+    pub whitespace: Whitespace,
+    /// Showing the portrait editor instead of the matrix.
+    pub portrait: bool,
+    pub portrait_row: usize,
+    pub portrait_col: usize,
+    /// The rows need rebuilding before they are next shown.
+    pub stale: bool,
 }
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    if app.matrix.portrait {
-        portrait(frame, app, area);
-        return;
+impl MatrixView {
+    /// Rebuilds the rows from the client filter and the restrictions.
+    fn rebuild(&mut self, cx: &Ctx) {
+        let model = cx.model();
+        let keep = self.rows.get(self.row).copied();
+        let seg_rank: HashMap<SegmentId, usize> = {
+            let mut segs: Vec<&Segment> = model.segments.values().collect();
+            segs.sort_by_key(|s| fold(&s.name).0);
+            segs.iter().enumerate().map(|(i, s)| (s.id, i)).collect()
+        };
+        let mut shown = Vec::new();
+        cx.filter.shown_into(model, &mut shown);
+        let search = cx.filter.search();
+        let mut keyed: Vec<(usize, &str, ClientId)> = shown
+            .iter()
+            .filter_map(|id| model.clients.get(id))
+            .filter(|c| self.segment.is_none_or(|s| c.segment == Some(s)))
+            .filter(|c| self.manager.is_none_or(|mg| c.manager == Some(mg)))
+            .map(|c| {
+                let rank = c.segment.and_then(|s| seg_rank.get(&s).copied()).unwrap_or(usize::MAX);
+                (rank, search.name_key(c.id).unwrap_or(""), c.id)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let rows: Vec<ClientId> = keyed.into_iter().map(|(_, _, id)| id).collect();
+        self.whitespace = matrix::whitespace(model, rows.iter());
+        self.columns = matrix::columns(model);
+        self.row = keep.and_then(|k| rows.iter().position(|r| *r == k)).unwrap_or(0);
+        self.col = self.col.min(self.columns.len().saturating_sub(1));
+        self.rows = rows;
+        self.stale = false;
     }
-    let t = &app.theme;
-    let model = app.model();
-    let m = &app.matrix;
-    let restriction = |label: &str, name: Option<String>| name.map_or(String::new(), |n| format!(" · {label} {n}"));
-    let title = format!(
-        " Matrix · {} clients{}{} ",
-        m.rows.len(),
-        restriction(
-            "segment",
-            m.segment.and_then(|s| model.segments.get(&s)).map(|s| s.name.clone())
-        ),
-        restriction(
-            "manager",
-            m.manager.and_then(|s| model.managers.get(&s)).map(|s| s.login.clone())
-        ),
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style("border"))
-        .title(Span::styled(title, t.style("header")));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let (seg_w, name_w) = fixed_widths(width);
-    let fixed = seg_w + name_w + MAT + 3;
-    let visible_cols = width.saturating_sub(fixed) / (CELL + 1);
-    let col_offset = scroll(&m.col_offset, m.col, visible_cols, m.columns.len());
-    let columns: Vec<_> = m.columns.iter().skip(col_offset).take(visible_cols).collect();
-    let body = (inner.height as usize).saturating_sub(3); // two header lines, one footer
-    m.height.set(body.max(1));
-    let row_offset = scroll(&m.row_offset, m.row, body, m.rows.len());
 
-    let mut lines = Vec::with_capacity(inner.height as usize);
-    // Header: product lines, then product ids.
-    let mut groups = vec![Span::raw(" ".repeat(fixed))];
-    let mut last_line = "";
-    for p in &columns {
-        let line = model.products.get(p).map_or("", |p| p.line.as_str());
-        let text = if line == last_line {
-            String::new()
-        } else {
-            line.to_string()
-        };
-        last_line = line;
-        groups.push(Span::styled(format!("{} ", fit(&text, CELL)), t.style("accent")));
+    pub fn client<'m>(&self, model: &'m Model) -> Option<&'m Client> {
+        self.rows.get(self.row).and_then(|id| model.clients.get(id))
     }
-    lines.push(Line::from(groups));
-    let mut head = vec![Span::styled(
-        format!(
-            "{} {} {} ",
-            fit("Segment", seg_w),
-            fit("Client", name_w),
-            fit("Mat", MAT)
-        ),
-        t.style("header"),
-    )];
-    for (i, p) in columns.iter().enumerate() {
-        let code = model.products.get(p).map_or("?", |p| p.code.as_str());
-        let style = if col_offset + i == m.col {
-            t.style("accent")
-        } else {
-            t.style("header")
-        };
-        head.push(Span::styled(format!("{} ", fit(code, CELL)), style));
-    }
-    lines.push(Line::from(head));
 
-    let classes = app.classes();
-    let mut previous_segment = None;
-    if let Some(before) = row_offset.checked_sub(1).and_then(|i| m.rows.get(i)) {
-        previous_segment = model.clients.get(before).map(|c| c.segment);
+    pub fn product<'m>(&self, model: &'m Model) -> Option<&'m Product> {
+        self.columns.get(self.col).and_then(|id| model.products.get(id))
     }
-    for (i, id) in m.rows.iter().enumerate().skip(row_offset).take(body) {
-        let Some(c) = model.clients.get(id) else { continue };
-        let seg = if previous_segment == Some(c.segment) {
-            String::new()
-        } else {
-            c.segment
-                .and_then(|s| model.segments.get(&s))
-                .map_or("–".to_string(), |s| s.name.clone())
-        };
-        previous_segment = Some(c.segment);
-        let selected_row = i == m.row;
-        let maturity = classes
-            .get(c.id)
-            .and_then(|k| k.maturity)
-            .map_or("–".to_string(), |(u, n)| format!("{u}/{n}"));
-        let mut spans = vec![
-            Span::styled(format!("{} ", fit(&seg, seg_w)), t.style("accent")),
-            Span::styled(
-                format!("{} ", fit(&c.name, name_w)),
-                if selected_row {
-                    t.style("header")
-                } else {
-                    t.style("text")
-                },
-            ),
-            Span::styled(format!("{} ", fit(&maturity, MAT)), t.style("text")),
-        ];
-        for (j, p) in columns.iter().enumerate() {
-            let cell = cell(model, c, **p, app.today);
-            let mut style = match cell.stage {
-                _ if cell.overdue => t.style("overdue"),
-                OfferStage::NotOffered if cell.target => t.style("text"),
-                OfferStage::NotOffered => t.style("muted"),
-                OfferStage::Won => t.style("stage_won"),
-                OfferStage::Refused => t.style("stage_refused"),
-                OfferStage::Excluded => t.style("stage_excluded"),
-                _ => t.style("stage_progress"),
-            };
-            if !cell.target && !cell.overdue {
-                style = style
-                    .patch(t.style("muted"))
-                    .add_modifier(ratatui::style::Modifier::DIM);
-            }
-            if selected_row && col_offset + j == m.col {
-                style = style.patch(t.selection());
-            }
-            spans.push(Span::styled(fit(&cell.label, CELL), style));
-            spans.push(Span::raw(" "));
+
+    fn portrait_action(&mut self, action: Action, cx: &mut Ctx) -> Handled {
+        let (rows, cols) = (cx.model().segments.len(), self.columns.len());
+        match action {
+            Action::MoveUp => self.portrait_row = self.portrait_row.saturating_sub(1),
+            Action::MoveDown => self.portrait_row = (self.portrait_row + 1).min(rows.saturating_sub(1)),
+            Action::MoveLeft => self.portrait_col = self.portrait_col.saturating_sub(1),
+            Action::MoveRight => self.portrait_col = (self.portrait_col + 1).min(cols.saturating_sub(1)),
+            Action::TogglePortrait => self.portrait = false,
+            Action::ToggleTarget => self.toggle_target(cx),
+            _ => return Handled::No,
         }
-        lines.push(Line::from(spans));
+        Handled::Yes
     }
-    while lines.len() < inner.height.saturating_sub(1) as usize {
-        lines.push(Line::from(""));
+
+    /// The editor of the cell under the cursor, on the next stage.
+    fn cell_form(&self, cx: &Ctx) -> Option<(FormKind, Form)> {
+        let model = cx.model();
+        let (c, p) = (self.client(model)?, self.product(model)?);
+        let (client, product) = (c.id, p.id);
+        let title = format!("{} · {}", p.name, c.name);
+        let offer = model.offers.get(&(client, product));
+        let stage = offer.map_or(OfferStage::NotOffered, |o| o.stage);
+        let version = offer.map_or(0, |o| o.version);
+        let suggested = next_stage(offer).unwrap_or(stage);
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let mut form = Form::new(
+            title,
+            vec![
+                Field::new("Stage", FieldKind::Stage, suggested.as_str(), true),
+                Field::new("Date", FieldKind::Date, cx.today.to_string(), true),
+                Field::new("Next step", FieldKind::DateOrDays, "", false),
+                Field::new(
+                    "Next note",
+                    FieldKind::Text,
+                    offer.map_or(String::new(), |o| o.next_note.clone()),
+                    false,
+                ),
+                Field::new("Note", FieldKind::Text, "", false),
+                Field::new(
+                    "Expiry",
+                    FieldKind::DateOrDays,
+                    date(offer.and_then(|o| o.expiry)),
+                    false,
+                ),
+                Field::new(
+                    "Invoice due",
+                    FieldKind::DateOrDays,
+                    date(offer.and_then(|o| o.invoice_due)),
+                    false,
+                ),
+                Field::new(
+                    "Delivery",
+                    FieldKind::DateOrDays,
+                    date(offer.and_then(|o| o.delivery)),
+                    false,
+                ),
+                Field::new("Reason", FieldKind::Reason, "", false),
+                Field::new("Retry", FieldKind::DateOrDays, "", false),
+            ],
+        );
+        form.info = match offer {
+            Some(o) => {
+                let mut lines = vec![format!(
+                    "now {} since {} (version {})",
+                    o.stage, o.stage_date, o.version
+                )];
+                lines.extend(o.history.iter().rev().take(4).map(|t| {
+                    let note = if t.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", t.note)
+                    };
+                    format!("{} {}→{} by {}{note}", t.date, t.from, t.to, t.who)
+                }));
+                lines
+            }
+            None => vec!["never offered".to_string()],
+        };
+        let kind = FormKind::Offer {
+            client,
+            product,
+            version,
+        };
+        Some((kind, form))
     }
-    let w = &m.whitespace;
-    let labels: [&str; 6] = if width >= 110 {
-        [
-            "Sales plan: ",
-            " target cells",
-            " · not offered ",
-            " · in progress ",
-            " · won ",
-            " · refused ",
-        ]
-    } else {
-        ["Plan ", "", ": to offer ", " · open ", " · won ", " · refused "]
-    };
-    lines.push(Line::from(vec![
-        Span::styled(labels[0], t.style("muted")),
-        Span::styled(format!("{}{}", w.targets, labels[1]), t.style("text")),
-        Span::styled(labels[2], t.style("muted")),
-        Span::styled(w.not_offered.to_string(), t.style("warning")),
-        Span::styled(labels[3], t.style("muted")),
-        Span::styled(w.in_progress.to_string(), t.style("stage_progress")),
-        Span::styled(labels[4], t.style("muted")),
-        Span::styled(w.won.to_string(), t.style("stage_won")),
-        Span::styled(labels[5], t.style("muted")),
-        Span::styled(w.refused.to_string(), t.style("stage_refused")),
-        Span::styled(" · excluded ", t.style("muted")),
-        Span::styled(w.excluded.to_string(), t.style("stage_excluded")),
-    ]));
-    frame.render_widget(Paragraph::new(lines).style(Style::default()), inner);
+
+    /// One stage forward with the next step `days` ahead.
+    fn advance(&mut self, days: u64, cx: &mut Ctx) {
+        let model = cx.model();
+        let (Some(c), Some(p)) = (self.client(model), self.product(model)) else {
+            return;
+        };
+        let offer = model.offers.get(&(c.id, p.id));
+        let Some(to) = next_stage(offer) else {
+            cx.status("This offer is won: nothing further to move", Tone::Error);
+            return;
+        };
+        let mut m = OfferMove::new(c.id, p.id, to, cx.today);
+        m.expected_version = Some(offer.map_or(0, |o| o.version));
+        m.next_step = cx.today.checked_add_days(Days::new(days));
+        cx.ask(Effect::Run(Command::MoveOffer(m)));
+    }
+
+    fn toggle_target(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let segment = model.segments.keys().nth(self.portrait_row).copied();
+        let product = self.columns.get(self.portrait_col).copied();
+        let (Some(segment), Some(product)) = (segment, product) else {
+            return;
+        };
+        let target = !model.portrait.contains(&(segment, product));
+        cx.ask(Effect::Run(Command::SetPortrait {
+            segment,
+            product,
+            target,
+        }));
+    }
 }
 
-fn portrait(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let model = app.model();
-    let m = &app.matrix;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style("border"))
-        .title(Span::styled(
-            " Portrait · the target products of each segment (space toggles) ",
-            t.style("header"),
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let visible_cols = (inner.width as usize).saturating_sub(SEG + 12) / (CELL + 1);
-    let col_offset = scroll(&m.col_offset, m.portrait_col, visible_cols, m.columns.len());
-    let columns: Vec<_> = m
-        .columns
-        .iter()
-        .enumerate()
-        .skip(col_offset)
-        .take(visible_cols)
-        .collect();
-    let mut head = vec![Span::styled(
-        format!("{} {} ", fit("Segment", SEG + 10), ""),
-        t.style("header"),
-    )];
-    for (_, p) in &columns {
-        let code = model.products.get(p).map_or("?", |p| p.code.as_str());
-        head.push(Span::styled(format!("{} ", fit(code, CELL)), t.style("header")));
+impl View for MatrixView {
+    fn title(&self) -> &'static str {
+        "Matrix"
     }
-    let mut lines = vec![Line::from(head)];
-    for (r, s) in model.segments.values().enumerate() {
-        let count = model.targets(s.id).count();
-        let mut spans = vec![Span::styled(
-            format!("{} ", fit(&format!("{} ({count})", s.name), SEG + 10)),
-            t.style("accent"),
-        )];
-        for (c, p) in &columns {
-            let on = model.portrait.contains(&(s.id, **p));
-            let mut style = if on { t.style("stage_won") } else { t.style("muted") };
-            if r == m.portrait_row && *c == m.portrait_col {
-                style = style.patch(t.selection());
-            }
-            spans.push(Span::styled(fit(if on { "    ●" } else { "    ·" }, CELL), style));
-            spans.push(Span::raw(" "));
+
+    fn mode(&self) -> Mode {
+        if self.portrait {
+            Mode::PortraitEditor
+        } else {
+            Mode::Matrix
         }
-        lines.push(Line::from(spans));
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        "Maturity and the classes pane follow every change at once.",
-        t.style("muted"),
-    )));
-    frame.render_widget(Paragraph::new(lines), inner);
+
+    fn open(&mut self, cx: &mut Ctx) {
+        if self.stale || self.columns.is_empty() {
+            self.rebuild(cx);
+        }
+    }
+
+    fn action(&mut self, action: Action, cx: &mut Ctx) -> Handled {
+        if self.portrait {
+            return self.portrait_action(action, cx);
+        }
+        let page = self.height.get().max(1);
+        let last_row = self.rows.len().saturating_sub(1);
+        let last_col = self.columns.len().saturating_sub(1);
+        match action {
+            Action::MoveUp => self.row = self.row.saturating_sub(1),
+            Action::MoveDown => self.row = (self.row + 1).min(last_row),
+            Action::PageUp => self.row = self.row.saturating_sub(page),
+            Action::PageDown => self.row = (self.row + page).min(last_row),
+            Action::Top => self.row = 0,
+            Action::Bottom => self.row = last_row,
+            Action::MoveLeft => self.col = self.col.saturating_sub(1),
+            Action::MoveRight => self.col = (self.col + 1).min(last_col),
+            Action::TogglePortrait => self.portrait = true,
+            Action::CycleSegment => {
+                let ids: Vec<SegmentId> = cx.model().segments.keys().copied().collect();
+                self.segment = cycle(&ids, self.segment);
+                self.rebuild(cx);
+            }
+            Action::CycleManager => {
+                let ids: Vec<ManagerId> = cx.model().managers.keys().copied().collect();
+                self.manager = cycle(&ids, self.manager);
+                self.rebuild(cx);
+            }
+            Action::EditCell => {
+                if let Some((kind, form)) = self.cell_form(cx) {
+                    cx.open_form(kind, form);
+                }
+            }
+            Action::AdvanceTo => {
+                // The editor on the next stage, with the cursor on the date.
+                if let Some((kind, mut form)) = self.cell_form(cx) {
+                    if let Some(i) = form.fields.iter().position(|f| f.label == "Next step") {
+                        form.focus = i;
+                    }
+                    cx.open_form(kind, form);
+                }
+            }
+            Action::AdvanceWeek => self.advance(7, cx),
+            Action::AdvanceFortnight => self.advance(14, cx),
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    /// The rows follow the client filter; the cells follow the data (not
+    /// the classes' date).
+    fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
+        if matches!(why, Refresh::AsOf) {
+            return;
+        }
+        self.stale = true;
+        if cx.shown {
+            self.rebuild(cx);
+        }
+    }
+
+    fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        let FormKind::Offer {
+            client,
+            product,
+            version,
+        } = kind
+        else {
+            return None;
+        };
+        Some(
+            offer_command(cx.today, form, client, product, version)
+                .map(Submitted::Run)
+                .ok_or_else(|| "a stage and a date are required".to_string()),
+        )
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App) {
+        draw::draw(frame, app, area);
+    }
+}
+
+/// The offer command a cell form stands for; `+N` dates count from `today`
+/// (the next step and others from the stage date).
+fn offer_command(today: NaiveDate, form: &Form, client: ClientId, product: ProductId, version: u64) -> Option<Command> {
+    let stage = OfferStage::parse(form.value("Stage"))?;
+    let date = form.field("Date")?.date_from(today)?;
+    let opt = |label: &str| form.field(label).and_then(|f| f.date_from(date));
+    let mut m = OfferMove::new(client, product, stage, date);
+    m.expected_version = Some(version);
+    m.next_step = opt("Next step");
+    m.next_note = form.value("Next note").to_string();
+    m.note = form.value("Note").to_string();
+    m.expiry = opt("Expiry");
+    m.invoice_due = opt("Invoice due");
+    m.delivery = opt("Delivery");
+    m.reason = RefusalReason::parse(form.value("Reason"));
+    m.retry = opt("Retry");
+    Some(Command::MoveOffer(m))
+}
+
+/// The stage a quick move goes to: the next on the path; a refused offer
+/// resumes after the stage it was refused at; an excluded one starts over.
+fn next_stage(offer: Option<&Offer>) -> Option<OfferStage> {
+    match offer {
+        None => Some(OfferStage::Presentation),
+        Some(o) => match o.stage {
+            OfferStage::Refused => o
+                .refusal
+                .as_ref()
+                .and_then(|r| r.at_stage.next())
+                .or(Some(OfferStage::Presentation)),
+            OfferStage::Excluded => Some(OfferStage::Presentation),
+            s => s.next(),
+        },
+    }
+}
+
+/// All → the first → … → the last → all.
+fn cycle<T: Copy + PartialEq>(ids: &[T], current: Option<T>) -> Option<T> {
+    match current {
+        None => ids.first().copied(),
+        Some(c) => ids.iter().position(|i| *i == c).and_then(|i| ids.get(i + 1)).copied(),
+    }
 }

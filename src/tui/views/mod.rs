@@ -1,14 +1,16 @@
-//! Drawing: every view renders from `&App` and does no I/O.
+//! The views, one component each (`view.rs` says what that is): a file
+//! with its state, keys, forms and reactions, and a folder with its
+//! drawing. This file holds the registry and draws the frame around the
+//! view on screen: the tab bar, the status line, the overlays. Drawing
+//! reads `&App` and does no I/O.
 
-mod classes_pane;
-mod clients;
-mod detail;
-mod matrix;
+pub mod clients;
+pub mod matrix;
 mod overlays;
-mod portfolio;
-mod queue;
-mod reports;
-mod tickets;
+pub mod portfolio;
+pub mod queue;
+pub mod reports;
+pub mod tickets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -17,6 +19,50 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::app::{App, Overlay, Tab, Tone};
 use super::keymap::Mode;
+use super::view::View;
+
+/// Every view, by the tab that shows it.
+#[derive(Default)]
+pub struct Views {
+    pub clients: clients::ClientsView,
+    pub matrix: matrix::MatrixView,
+    pub portfolio: portfolio::PortfolioView,
+    pub queue: queue::QueueView,
+    pub tickets: tickets::TicketsView,
+    pub reports: reports::ReportsView,
+}
+
+impl Views {
+    /// The views at start; the queue shows `scope`.
+    pub fn new(scope: rapport::queue::Scope) -> Views {
+        Views {
+            queue: queue::QueueView::new(scope),
+            ..Views::default()
+        }
+    }
+
+    pub fn get(&self, tab: Tab) -> &dyn View {
+        match tab {
+            Tab::Clients => &self.clients,
+            Tab::Matrix => &self.matrix,
+            Tab::Portfolio => &self.portfolio,
+            Tab::Queue => &self.queue,
+            Tab::Tickets => &self.tickets,
+            Tab::Reports => &self.reports,
+        }
+    }
+
+    pub fn get_mut(&mut self, tab: Tab) -> &mut dyn View {
+        match tab {
+            Tab::Clients => &mut self.clients,
+            Tab::Matrix => &mut self.matrix,
+            Tab::Portfolio => &mut self.portfolio,
+            Tab::Queue => &mut self.queue,
+            Tab::Tickets => &mut self.tickets,
+            Tab::Reports => &mut self.reports,
+        }
+    }
+}
 
 /// Below this the layout cannot show a usable list and pane.
 pub const MIN_WIDTH: u16 = 60;
@@ -31,26 +77,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let [top, main, bottom] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     tabs(frame, app, top);
-    match app.tab {
-        Tab::Clients => {
-            let right = if main.width >= 110 { 44 } else { 32 };
-            let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
-            clients::draw(frame, app, list);
-            if app.card_open {
-                let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
-                let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
-                detail::draw(frame, app, det);
-                classes_pane::draw(frame, app, pane);
-            } else {
-                classes_pane::draw(frame, app, side);
-            }
-        }
-        Tab::Matrix => matrix::draw(frame, app, main),
-        Tab::Portfolio => portfolio::draw(frame, app, main),
-        Tab::Queue => queue::draw(frame, app, main),
-        Tab::Tickets => tickets::draw(frame, app, main),
-        Tab::Reports => reports::draw(frame, app, main),
-    }
+    app.view().draw(frame, main, app);
     status_line(frame, app, bottom);
     match &app.overlay {
         Overlay::None => {}
@@ -89,7 +116,10 @@ fn tabs(frame: &mut Frame, app: &App, area: Rect) {
             t.style("tab")
         };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {} {} ", i + 1, tab.title()), style));
+        spans.push(Span::styled(
+            format!(" {} {} ", i + 1, app.views.get(*tab).title()),
+            style,
+        ));
     }
     let as_of = if app.as_of() == app.today {
         format!("as of today {} ", app.as_of())
@@ -112,12 +142,13 @@ fn tabs(frame: &mut Frame, app: &App, area: Rect) {
 
 fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let line = if app.filter_open || !app.filter.is_empty() {
-        let count = app.filter_hits().unwrap_or(app.rows.len());
-        let cursor = if app.filter_open { "▏" } else { "" };
+    let filter = &app.filter;
+    let line = if filter.open || !filter.pattern.is_empty() {
+        let count = app.filter_hits().unwrap_or(app.views.clients.rows.len());
+        let cursor = if filter.open { "▏" } else { "" };
         Line::from(vec![
             Span::styled("/", t.style("accent")),
-            Span::styled(format!("{}{cursor}", app.filter), t.style("text")),
+            Span::styled(format!("{}{cursor}", filter.pattern), t.style("text")),
             Span::styled(
                 format!("  {count} of {} clients", app.model().clients.len()),
                 t.style("muted"),

@@ -22,10 +22,7 @@ fn boxed<'a>(app: &'a App, title: String) -> Block<'a> {
 pub fn help(frame: &mut Frame, app: &App, scroll: usize) {
     let t = &app.theme;
     let area = centered(frame.area(), 64, frame.area().height.saturating_sub(4));
-    let view = match app.tab {
-        crate::tui::app::Tab::Matrix if app.matrix.portrait => Mode::PortraitEditor,
-        tab => tab.mode(),
-    };
+    let view = app.view().mode();
     let mut lines = Vec::new();
     for mode in [view, Mode::Global, Mode::Filter, Mode::Form] {
         let bindings = app.keymap.bindings(mode);

@@ -1,120 +1,303 @@
-//! The queue tab: Overdue / Today / Next 7 days with counts, each row with
-//! how late it is, what it is, the client and why; only visible rows are
-//! built.
+//! The queue tab (SPEC §5): today's call list for the user (or everyone),
+//! and what can be done with an item — log the contact, mark it done,
+//! snooze it, jump to the client, add a task. Every action is a command, so
+//! it is stored and the list is rebuilt from the data at once.
 
+mod draw;
+
+use chrono::NaiveDate;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::layout::Rect;
 
-use crate::tui::app::{App, when};
-use rapport::queue::{Group, Scope};
+use rapport::classes::Abc;
+use rapport::domain::*;
+use rapport::queue::{self, Group, Item, Scope};
+use rapport::write::{Command, Completion};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let q = &app.queue;
-    let model = app.model();
-    let as_of = app.as_of();
-    let whose = match q.scope {
-        Scope::All => "all managers".to_string(),
-        Scope::Manager(m) => model.managers.get(&m).map_or("?".into(), |m| m.login.clone()),
-    };
-    let title = format!(
-        " Due contacts · {whose} · {} overdue · {} today · {} next 7 days ",
-        q.counts[0], q.counts[1], q.counts[2]
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style("border"))
-        .title(Span::styled(title, t.style("header")));
-    if q.items.is_empty() {
-        let text = Paragraph::new(Span::styled("Nothing due. Enjoy the quiet day.", t.style("muted"))).block(block);
-        frame.render_widget(text, area);
-        return;
+use crate::tui::action::Action;
+use crate::tui::app::{App, FormKind, Tone};
+use crate::tui::cursor::{Cursor, Moved};
+use crate::tui::form::{Field, FieldKind, Form};
+use crate::tui::keymap::Mode;
+use crate::tui::view::{Ctx, Effect, Handled, Refresh, Submitted, View};
+
+pub struct QueueView {
+    pub items: Vec<Item>,
+    /// Items per group, in `Group::ALL` order.
+    pub counts: [usize; 3],
+    /// The selected item; its window is in display rows (with headings).
+    pub cursor: Cursor,
+    pub scope: Scope,
+    pub stale: bool,
+}
+
+impl Default for QueueView {
+    fn default() -> Self {
+        QueueView::new(Scope::All)
     }
-    let height = area.height.saturating_sub(2) as usize;
-    q.height.set(height.max(1));
-    // Display rows: each group's heading, then its items.
-    let total = q.items.len() + Group::ALL.len();
-    let selected_row = q.display_row(q.selected);
-    let mut offset = q.offset.get();
-    if selected_row < offset + 1 {
-        // Keep the heading above the first item of a group in view too.
-        offset = selected_row.saturating_sub(1);
-    } else if height > 0 && selected_row >= offset + height {
-        offset = selected_row + 1 - height;
-    }
-    offset = offset.min(total.saturating_sub(height.max(1)));
-    q.offset.set(offset);
-    let wide = area.width >= 100;
-    let mut rows = Vec::with_capacity(height);
-    let mut first_item = 0;
-    let mut row = 0;
-    for (g, group) in Group::ALL.into_iter().enumerate() {
-        let count = q.counts[g];
-        if row >= offset && row < offset + height {
-            let style = if group == Group::Overdue && count > 0 {
-                t.style("overdue")
-            } else {
-                t.style("accent")
-            };
-            rows.push(Row::new(vec![
-                Cell::from(Span::styled(group.title(), style)),
-                Cell::from(Span::styled(format!("({count})"), style)),
-            ]));
+}
+
+impl QueueView {
+    pub fn new(scope: Scope) -> QueueView {
+        QueueView {
+            items: Vec::new(),
+            counts: [0; 3],
+            cursor: Cursor::default(),
+            scope,
+            stale: true,
         }
-        row += 1;
-        // Only the part of this group inside the window.
-        let skip = offset.saturating_sub(row).min(count);
-        let take = (offset + height).saturating_sub(row + skip).min(count - skip);
-        for i in first_item + skip..first_item + skip + take {
-            let Some(item) = q.items.get(i) else { break };
-            let client = model.clients.get(&item.client);
-            let late_style = match group {
-                Group::Overdue => t.style("overdue"),
-                Group::Today => t.style("warning"),
-                Group::Soon => t.style("muted"),
-            };
-            let mut cells = vec![
-                Cell::from(Span::styled(
-                    format!("  {}", item.due.format("%d/%m/%y")),
-                    t.style("text"),
-                )),
-                Cell::from(Span::styled(when(item, as_of), late_style)),
-                Cell::from(Span::styled(item.kind.as_str(), t.style("muted"))),
-                Cell::from(Span::styled(
-                    client.map_or("?".to_string(), |c| c.name.clone()),
-                    t.style("text"),
-                )),
-            ];
-            if wide {
-                cells.push(Cell::from(Span::styled(item.reason.clone(), t.style("muted"))));
+    }
+
+    pub fn selected_item(&self) -> Option<&Item> {
+        self.items.get(self.cursor.selected)
+    }
+
+    /// The display row of item `i`: items follow their group's heading.
+    pub fn display_row(&self, i: usize) -> usize {
+        let mut before = 0;
+        let mut row = i;
+        for count in self.counts {
+            row += 1;
+            before += count;
+            if i < before {
+                break;
             }
-            let r = Row::new(cells);
-            rows.push(if i == q.selected { r.style(t.selection()) } else { r });
         }
-        row += count;
-        first_item += count;
+        row
     }
-    let mut widths = vec![
-        Constraint::Length(12),
-        Constraint::Length(10),
-        Constraint::Length(8),
-        Constraint::Min(16),
-    ];
-    if wide {
-        widths.push(Constraint::Percentage(55));
+
+    fn rebuild(&mut self, cx: &Ctx) {
+        let keep = self.selected_item().map(|i| i.key);
+        let as_of = cx.as_of();
+        let items = queue::due(cx.model(), cx.classes(), as_of, self.scope);
+        let mut counts = [0; 3];
+        for i in &items {
+            counts[i.group(as_of) as usize] += 1;
+        }
+        self.cursor.selected = keep
+            .and_then(|k| items.iter().position(|i| i.key == k))
+            .unwrap_or(self.cursor.selected)
+            .min(items.len().saturating_sub(1));
+        self.items = items;
+        self.counts = counts;
+        self.stale = false;
     }
-    let table = Table::new(rows, widths).block(block).column_spacing(1);
-    frame.render_widget(table, area);
-    if !wide && let Some(item) = q.selected_item() {
-        // Narrow screens: the reason of the selected item on the bottom border.
-        let y = area.y + area.height.saturating_sub(1);
-        let w = area.width.saturating_sub(4);
-        let text: String = item.reason.chars().take(w as usize).collect();
-        frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(text, t.style("muted")))),
-            Rect::new(area.x + 2, y, w, 1),
+
+    fn client(&self) -> Option<ClientId> {
+        self.selected_item().map(|i| i.client)
+    }
+
+    /// `d`: what "done" means for the item (`write::completion`, shared
+    /// with `rapport done`): a task is completed, a cadence item is done
+    /// by logging the contact, a ticket by advancing it; the rest are
+    /// marked done for the date they are due.
+    fn mark_done(&mut self, cx: &mut Ctx) {
+        let Some(item) = self.selected_item().cloned() else {
+            return;
+        };
+        match rapport::write::completion(&item, cx.today) {
+            Completion::Run(cmd) => cx.ask(Effect::Run(cmd)),
+            Completion::LogContact(client) => open_contact_form(Some(client), cx),
+            Completion::Survey(client, product) => super::tickets::open_survey_form(Some(client), product, cx),
+            Completion::AdvanceTicket(t) => cx.status(
+                format!("Ticket #{t} is done by advancing it to its next stage"),
+                Tone::Error,
+            ),
+        }
+    }
+
+    fn open_snooze_form(&mut self, cx: &mut Ctx) {
+        let Some(item) = self.selected_item() else {
+            return;
+        };
+        let mut form = Form::new(
+            format!("Snooze · {}", item.reason),
+            vec![Field::new("Until", FieldKind::DateOrDays, "+1", true)],
         );
+        form.info = vec!["+1 tomorrow, +7 next week, or a date".to_string()];
+        let kind = FormKind::Snooze {
+            key: item.key,
+            due: item.base_due,
+        };
+        cx.open_form(kind, form);
+    }
+}
+
+/// The queue scope at start: the user's own clients when they are a
+/// manager, else everyone's.
+pub fn default_scope(model: &rapport::model::Model, who: &str) -> Scope {
+    model.manager_by_login(who).map_or(Scope::All, |m| Scope::Manager(m.id))
+}
+
+/// The log-a-contact form for `client` (from the queue or the clients
+/// list); the next contact date starts at the cadence of its class.
+pub fn open_contact_form(client: Option<ClientId>, cx: &mut Ctx) {
+    let model = cx.model();
+    let Some(c) = client.and_then(|id| model.clients.get(&id)) else {
+        return;
+    };
+    let days = model.settings.cadence_days;
+    let cadence = match cx.classes().get(c.id).and_then(|k| k.abc) {
+        Some(Abc::A) => days[0],
+        Some(Abc::B) => days[1],
+        Some(Abc::C) => days[2],
+        None => days[3],
+    };
+    let person = model.persons_of(c.id).next().map_or(String::new(), |p| p.name.clone());
+    let form = Form::new(
+        format!("Log a contact · {}", c.name),
+        vec![
+            Field::new("Channel", FieldKind::Channel, "call", true),
+            Field::new("Person", FieldKind::Person(c.id), person, false),
+            Field::new("Summary", FieldKind::Text, "", true),
+            Field::new("Outcome", FieldKind::Text, "", false),
+            Field::new("Next contact", FieldKind::DateOrDays, format!("+{cadence}"), false),
+        ],
+    );
+    let id = c.id;
+    cx.open_form(FormKind::Contact(id), form);
+}
+
+/// The new-task form for `client` (from the queue or the clients list).
+pub fn open_task_form(client: Option<ClientId>, cx: &mut Ctx) {
+    let Some(c) = client.and_then(|id| cx.model().clients.get(&id)) else {
+        return;
+    };
+    let form = Form::new(
+        format!("New task · {}", c.name),
+        vec![
+            Field::new("Due", FieldKind::DateOrDays, "+1", true),
+            Field::new("Text", FieldKind::Text, "", true),
+        ],
+    );
+    let id = c.id;
+    cx.open_form(FormKind::Task(id), form);
+}
+
+impl View for QueueView {
+    fn title(&self) -> &'static str {
+        "Queue"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Queue
+    }
+
+    fn open(&mut self, cx: &mut Ctx) {
+        if self.stale {
+            self.rebuild(cx);
+        }
+    }
+
+    fn action(&mut self, action: Action, cx: &mut Ctx) -> Handled {
+        match self.cursor.step(action, self.items.len(), None) {
+            Moved::No => {}
+            Moved::Stayed => return Handled::Unchanged,
+            Moved::To(_) => return Handled::Yes,
+        }
+        match action {
+            Action::OpenClient | Action::Submit => {
+                if let Some(client) = self.client() {
+                    cx.ask(Effect::ShowClient(client));
+                }
+            }
+            Action::LogContact => open_contact_form(self.client(), cx),
+            Action::AddTask => open_task_form(self.client(), cx),
+            Action::MarkDone => self.mark_done(cx),
+            Action::Snooze => self.open_snooze_form(cx),
+            Action::ToggleScope => {
+                let mine = default_scope(cx.model(), cx.who);
+                self.scope = if self.scope == Scope::All && mine != Scope::All {
+                    mine
+                } else {
+                    Scope::All
+                };
+                self.cursor.selected = 0;
+                self.rebuild(cx);
+                let what = match self.scope {
+                    Scope::All => "every manager's clients".to_string(),
+                    Scope::Manager(_) => format!("{}'s clients", cx.who),
+                };
+                cx.status(format!("Queue: {what}"), Tone::Ok);
+            }
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
+        if matches!(why, Refresh::Filter) {
+            return;
+        }
+        self.stale = true;
+        if cx.shown {
+            self.rebuild(cx);
+        }
+    }
+
+    /// The contact and task forms (opened here or from the clients list)
+    /// and the snooze form.
+    fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        let base = cx.today;
+        let date = |label: &str| -> Option<NaiveDate> { form.field(label).and_then(|f| f.date_from(base)) };
+        let cmd = match kind {
+            FormKind::Contact(client) => {
+                let person = cx
+                    .model()
+                    .persons_of(client)
+                    .find(|p| p.name.eq_ignore_ascii_case(form.value("Person")))
+                    .map(|p| p.id);
+                let Some(channel) = Channel::parse(form.value("Channel")) else {
+                    return Some(Err("unknown channel".into()));
+                };
+                Command::LogContact {
+                    client,
+                    person,
+                    at: base.and_time(chrono::Local::now().time()),
+                    channel,
+                    summary: form.value("Summary").to_string(),
+                    outcome: form.value("Outcome").to_string(),
+                    next_contact: date("Next contact"),
+                }
+            }
+            FormKind::Task(client) => {
+                let Some(due) = date("Due") else {
+                    return Some(Err("a due date is required".into()));
+                };
+                Command::AddTask {
+                    client,
+                    due,
+                    text: form.value("Text").to_string(),
+                }
+            }
+            FormKind::Snooze { key, due } => {
+                let Some(until) = date("Until") else {
+                    return Some(Err("a date is required".into()));
+                };
+                if until < cx.today {
+                    return Some(Err(format!("{until} is in the past")));
+                }
+                Command::MarkItem {
+                    key: key.to_string(),
+                    due,
+                    state: MarkState::Snoozed(until),
+                }
+            }
+            _ => return None,
+        };
+        Some(Ok(Submitted::Run(cmd)))
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App) {
+        draw::draw(frame, app, self, area);
+    }
+}
+
+/// How a row says when the item is due.
+pub fn when(item: &Item, as_of: NaiveDate) -> String {
+    match item.group(as_of) {
+        Group::Overdue => format!("{}d late", item.days_late(as_of)),
+        Group::Today => "today".to_string(),
+        Group::Soon => format!("in {}d", (item.due - as_of).num_days()),
     }
 }

@@ -1,340 +1,208 @@
-//! The reports tab (SPEC §7, §4.5): the manager table for the period, and
-//! under it the funnel as bars with the refusals, the loyalty, activity and
-//! complaint figures of the selected row, and the class history with the
-//! selected client's transitions.
+//! The reports tab (SPEC §7): the manager table for a period picked from
+//! the usual presets or typed, the funnel, loyalty and complaints of the
+//! selected row's manager (or everyone's), and the class history.
+//! Selecting a manager's row and pressing Enter lists their clients.
+
+mod draw;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::layout::Rect;
 
-use super::money;
-use super::portfolio::history_chart;
-use crate::tui::app::App;
-use rapport::domain::RefusalReason;
-use rapport::kpi::{self, Tally};
+use rapport::domain::{ManagerId, parse_date};
+use rapport::kpi::{self, Funnel, GroupBy, Period, Preset, Table};
+use rapport::tickets::Summary;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let rows = app.reports.table.as_ref().map_or(0, |t| t.rows.len());
-    // Borders, header, the rows and the total.
-    let table_height = (rows as u16 + 4).min(area.height / 2).max(6);
-    let [top, bottom] = Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(area);
-    table(frame, app, top);
-    let [funnel_area, figures_area, history_area] = Layout::horizontal([
-        Constraint::Percentage(34),
-        Constraint::Percentage(33),
-        Constraint::Percentage(33),
-    ])
-    .areas(bottom);
-    funnel(frame, app, funnel_area);
-    figures(frame, app, figures_area);
-    history(frame, app, history_area);
+use crate::tui::action::Action;
+use crate::tui::app::{App, FormKind, Tone};
+use crate::tui::cursor::{Cursor, Moved};
+use crate::tui::form::{Field, FieldKind, Form};
+use crate::tui::keymap::Mode;
+use crate::tui::view::{Ctx, Effect, Handled, Refresh, Submitted, View};
+
+pub struct ReportsView {
+    /// `None`: dates typed by the user.
+    pub preset: Option<Preset>,
+    pub period: Option<Period>,
+    pub by: GroupBy,
+    pub table: Option<Table>,
+    pub funnel: Funnel,
+    pub complaints: Summary,
+    /// A row of the table; one past the rows is the total.
+    pub cursor: Cursor,
+    pub stale: bool,
 }
 
-fn block<'a>(app: &App, title: String) -> Block<'a> {
-    let t = &app.theme;
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style("border"))
-        .title(Span::styled(title, t.style("header")))
-}
-
-fn tally(t: Tally) -> String {
-    if t.count == 0 {
-        "0".into()
-    } else {
-        format!("{} / {}", t.count, money(t.sum))
-    }
-}
-
-fn count(n: Option<u32>) -> String {
-    n.map_or_else(|| "–".into(), |n| n.to_string())
-}
-
-fn table(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let r = &app.reports;
-    let Some(table) = &r.table else {
-        let b = block(app, " Results ".into());
-        frame.render_widget(
-            Paragraph::new(Span::styled("No figures", t.style("muted"))).block(b),
-            area,
-        );
-        return;
-    };
-    let title = format!(" Results by {} · {} ", table.by.name(), r.period_label());
-    let hint = " p period · P dates · g group · Enter clients ";
-    let b = block(app, title).title_bottom(Line::from(Span::styled(hint, t.style("muted"))).right_aligned());
-    let wide = area.width >= 150;
-    // Narrow: sales as counts, so the table still fits 80 columns.
-    let sums = area.width >= 110;
-    let tally = |t: Tally| if sums { tally(t) } else { t.count.to_string() };
-    let mut header = vec![table.by.name(), "new", "primary", "repeat", "new line"];
-    if wide {
-        header.extend(["refunds", "turnover"]);
-    }
-    header.extend(["lost", "restored", "conversion"]);
-    if wide {
-        header.extend(["contacts", "tasks", "complaints"]);
-    }
-    let cells = |row: &kpi::Row| -> Vec<String> {
-        let conversion = row.conversion.map_or_else(
-            || "–".to_string(),
-            |c| match c.percent() {
-                Some(p) => format!("{}/{} {p:.0} %", c.converted, c.potential),
-                None => format!("{}/{}", c.converted, c.potential),
-            },
-        );
-        let mut v = vec![
-            row.group.clone(),
-            count(row.new_clients),
-            tally(row.primary),
-            tally(row.repeat),
-            tally(row.new_line),
-        ];
-        if wide {
-            v.extend([tally(row.refunds), money(row.turnover)]);
+impl Default for ReportsView {
+    fn default() -> Self {
+        ReportsView {
+            preset: Some(Preset::ThisMonth),
+            period: None,
+            by: GroupBy::Manager,
+            table: None,
+            funnel: Funnel::default(),
+            complaints: Summary::default(),
+            cursor: Cursor::default(),
+            stale: true,
         }
-        v.extend([count(row.lost), count(row.restored), conversion]);
-        if wide {
-            v.extend([count(row.contacts), count(row.tasks_done), row.complaints.to_string()]);
-        }
-        v
-    };
-    let body: Vec<Vec<String>> = table.rows.iter().chain([&table.total]).map(cells).collect();
-    let widths: Vec<Constraint> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let w = body
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|s| s.chars().count())
-                .chain([h.chars().count()])
-                .max()
-                .unwrap_or(4);
-            Constraint::Length(w as u16)
-        })
-        .collect();
-    let total_row = table.rows.len();
-    let rows = body.into_iter().enumerate().map(|(i, cells)| {
-        let style = if i == total_row {
-            t.style("header")
-        } else {
-            t.style("text")
+    }
+}
+
+impl ReportsView {
+    /// The manager of the selected row, when rows are managers.
+    pub fn selected_manager(&self) -> Option<ManagerId> {
+        self.table
+            .as_ref()
+            .filter(|t| t.by == GroupBy::Manager)
+            .and_then(|t| t.rows.get(self.cursor.selected))
+            .and_then(|r| r.manager)
+    }
+
+    fn rows(&self) -> usize {
+        self.table.as_ref().map_or(0, |t| t.rows.len() + 1)
+    }
+
+    pub fn period_label(&self) -> String {
+        let Some(p) = self.period else {
+            return String::new();
         };
-        let row = Row::new(
-            cells
-                .into_iter()
-                .enumerate()
-                .map(|(j, s)| {
-                    let text = if j == 0 {
-                        Line::from(s)
-                    } else {
-                        Line::from(s).right_aligned()
-                    };
-                    Cell::from(text)
-                })
-                .collect::<Vec<_>>(),
-        )
-        .style(style);
-        if i == r.selected { row.style(t.selection()) } else { row }
-    });
-    let header = Row::new(
-        header
-            .into_iter()
-            .enumerate()
-            .map(|(j, h)| {
-                let line = Line::from(Span::styled(h, t.style("accent")));
-                Cell::from(if j == 0 { line } else { line.right_aligned() })
-            })
-            .collect::<Vec<_>>(),
-    );
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(2).block(b), area);
-}
-
-/// Whose funnel and complaints the panes show.
-fn focus(app: &App) -> String {
-    match app
-        .reports
-        .selected_manager()
-        .and_then(|m| app.model().managers.get(&m))
-    {
-        Some(m) => m.login.clone(),
-        None => "everyone".into(),
+        match self.preset {
+            Some(preset) => format!("{} · {} to {}", preset.label(), p.from, p.to),
+            None => format!("{} to {}", p.from, p.to),
+        }
     }
-}
 
-fn funnel(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let f = &app.reports.funnel;
-    let b = block(app, format!(" Funnel · {} ", focus(app)));
-    let inner = area.width.saturating_sub(2) as usize;
-    let max = f.reached.iter().map(|s| s.offers).max().unwrap_or(0).max(1);
-    let numbers = 14;
-    let bar_room = inner.saturating_sub(13 + numbers).max(1);
-    let mut lines: Vec<Line> = f
-        .reached
-        .iter()
-        .map(|s| {
-            let len = (s.offers as usize * bar_room).div_ceil(max as usize);
-            let refused = f.refused_at(s.stage);
-            let style = if s.stage == rapport::domain::OfferStage::Won {
-                t.style("stage_won")
-            } else {
-                t.style("stage_progress")
-            };
-            let mut spans = vec![
-                Span::styled(format!("{:<12} ", s.stage.as_str()), t.style("text")),
-                Span::styled("█".repeat(len), style),
-                Span::styled(format!(" {}", s.offers), t.style("text")),
-            ];
-            if refused > 0 {
-                spans.push(Span::styled(format!("  ✗{refused}"), t.style("stage_refused")));
+    /// Recomputes the table for the period, then the panes for the row.
+    fn rebuild(&mut self, cx: &mut Ctx) {
+        let period = match (self.preset, self.period) {
+            (Some(preset), _) => preset.period(cx.as_of()),
+            (None, Some(p)) => p,
+            (None, None) => Preset::ThisMonth.period(cx.as_of()),
+        };
+        self.period = Some(period);
+        match cx.data.kpi_table(period, self.by) {
+            Ok(table) => {
+                self.cursor.clamp(table.rows.len() + 1);
+                self.table = Some(table);
             }
-            Line::from(spans)
-        })
-        .collect();
-    lines.push(Line::from(""));
-    let reasons: Vec<String> = RefusalReason::ALL
-        .iter()
-        .map(|r| Some(*r))
-        .chain([None])
-        .filter_map(|reason| {
-            let n: u32 = f.refusals.iter().filter(|x| x.reason == reason).map(|x| x.count).sum();
-            (n > 0).then(|| format!("{} {n}", reason.map_or("not kept", RefusalReason::as_str)))
-        })
-        .collect();
-    lines.push(Line::from(vec![
-        Span::styled(format!("Refused {}", f.refused), t.style("stage_refused")),
-        Span::styled(
-            if reasons.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", reasons.join(" · "))
+            Err(e) => {
+                self.table = None;
+                cx.status(format!("Cannot read the period's data: {e}"), Tone::Error);
+            }
+        }
+        self.stale = false;
+        self.refocus(cx);
+    }
+
+    /// The funnel and complaints of the selected manager's clients (all
+    /// clients on the total row or when rows are not managers).
+    fn refocus(&mut self, cx: &Ctx) {
+        let Some(period) = self.period else {
+            return;
+        };
+        let manager = self.selected_manager();
+        let model = cx.model();
+        let keep = |m: Option<ManagerId>| manager.is_none() || m == manager;
+        self.funnel = kpi::funnel(model, period, |c| keep(c.manager));
+        let tickets = model
+            .tickets
+            .values()
+            .filter(|t| model.clients.get(&t.client).is_some_and(|c| keep(c.manager)));
+        self.complaints = rapport::tickets::summary(tickets, period.from, period.to);
+    }
+
+    fn open_period_form(&mut self, cx: &mut Ctx) {
+        let (from, to) = self.period.map_or((String::new(), String::new()), |p| {
+            (p.from.to_string(), p.to.to_string())
+        });
+        let form = Form::new(
+            "Report period".to_string(),
+            vec![
+                Field::new("From", FieldKind::Date, from, true),
+                Field::new("To", FieldKind::Date, to, true),
+            ],
+        );
+        cx.open_form(FormKind::ReportPeriod, form);
+    }
+
+    /// Applies the typed period; the form says what is wrong otherwise.
+    fn submit_period(&mut self, form: &Form, cx: &mut Ctx) -> Result<(), String> {
+        let date = |label: &str| parse_date(form.value(label)).map_err(|e| format!("{label}: {e}"));
+        let period = Period::new(date("From")?, date("To")?)?;
+        self.preset = None;
+        self.period = Some(period);
+        self.rebuild(cx);
+        Ok(())
+    }
+}
+
+impl View for ReportsView {
+    fn title(&self) -> &'static str {
+        "Reports"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Reports
+    }
+
+    fn open(&mut self, cx: &mut Ctx) {
+        if self.stale {
+            self.rebuild(cx);
+        }
+        cx.load_history();
+    }
+
+    fn action(&mut self, action: Action, cx: &mut Ctx) -> Handled {
+        // A page is the whole table: PgUp and PgDn go to its ends.
+        match self.cursor.step(action, self.rows(), Some(self.rows().max(1))) {
+            Moved::No => {}
+            Moved::Stayed => return Handled::Unchanged,
+            Moved::To(_) => {
+                self.refocus(cx);
+                return Handled::Yes;
+            }
+        }
+        match action {
+            Action::ReportPeriodNext => {
+                let i = self
+                    .preset
+                    .and_then(|p| Preset::ALL.iter().position(|q| *q == p))
+                    .map_or(0, |i| (i + 1) % Preset::ALL.len());
+                self.preset = Some(Preset::ALL[i]);
+                self.rebuild(cx);
+            }
+            Action::ReportGroupNext => {
+                self.by = self.by.next();
+                self.cursor.selected = 0;
+                self.rebuild(cx);
+            }
+            Action::ReportPeriodDates => self.open_period_form(cx),
+            Action::OpenClient | Action::Submit => match self.selected_manager() {
+                Some(m) => cx.ask(Effect::ShowManager(Some(m))),
+                None => cx.status("Select a manager's row to list their clients", Tone::Error),
             },
-            t.style("muted"),
-        ),
-    ]));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(b), area);
-}
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
 
-fn figures(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let r = &app.reports;
-    let row = r
-        .table
-        .as_ref()
-        .and_then(|tb| tb.rows.get(r.selected).or(Some(&tb.total)));
-    let b = block(
-        app,
-        format!(" Loyalty · activity · {} ", row.map_or("total", |r| r.group.as_str())),
-    );
-    let Some(row) = row else {
-        frame.render_widget(Paragraph::new("").block(b), area);
-        return;
-    };
-    let label = |s: &str| Span::styled(format!("{s:<16}"), t.style("muted"));
-    let value = |s: String| Span::styled(s, t.style("text"));
-    let pct = |p: Option<f64>| p.map_or_else(|| "–".to_string(), |p| format!("{p:.1} %"));
-    let l = &row.loyalty;
-    let mut lines = vec![
-        Line::from(vec![
-            label("Bought again"),
-            value(format!(
-                "{} of {} · {}",
-                l.repeat_clients,
-                l.active_clients,
-                pct(l.repeat_percent())
-            )),
-        ]),
-        Line::from(vec![label("Turnover"), value(money(l.turnover))]),
-        Line::from(vec![
-            label(" from not new"),
-            value(format!("{} · {}", money(l.turnover_not_new), pct(l.not_new_percent()))),
-        ]),
-    ];
-    if row.contacts.is_some() {
-        lines.push(Line::from(vec![
-            label("Activity"),
-            value(format!(
-                "{} contacts · {} tasks done",
-                count(row.contacts),
-                count(row.tasks_done)
-            )),
-        ]));
+    fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
+        if matches!(why, Refresh::Filter) {
+            return;
+        }
+        self.stale = true;
+        if cx.shown {
+            self.open(cx);
+        }
     }
-    let c = &r.complaints;
-    lines.push(Line::from(Span::styled(
-        format!("Complaints · {}", focus(app)),
-        t.style("accent"),
-    )));
-    lines.push(Line::from(vec![
-        label(" opened"),
-        value(format!(
-            "{} · {} closed · {} from surveys",
-            c.opened, c.closed, c.from_surveys
-        )),
-    ]));
-    lines.push(Line::from(vec![
-        label(" days to close"),
-        value(
-            c.median_days_to_close
-                .map_or_else(|| "–".into(), |m| format!("median {m:.1}")),
-        ),
-    ]));
-    let model = app.model();
-    let products: Vec<String> = c
-        .by_product
-        .iter()
-        .filter(|p| p.opened > 0)
-        .map(|p| {
-            let code = p
-                .product
-                .and_then(|id| model.products.get(&id))
-                .map_or("other", |p| p.code.as_str());
-            format!("{code} {}", p.opened)
-        })
-        .collect();
-    if !products.is_empty() {
-        lines.push(Line::from(vec![label(" by product"), value(products.join(" · "))]));
-    }
-    let causes: Vec<String> = c
-        .by_cause
-        .iter()
-        .map(|(cause, n)| format!("{} {n}", if cause.is_empty() { "open" } else { cause }))
-        .collect();
-    if !causes.is_empty() {
-        lines.push(Line::from(vec![label(" by cause"), value(causes.join(" · "))]));
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(b), area);
-}
 
-fn history(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let client = app.selected_client();
-    let changes: Vec<String> = match (client, app.history()) {
-        (Some(c), Some(h)) => rapport::classes::client_history(h, c.id)
-            .1
-            .iter()
-            .map(|x| x.to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
-    let room = if area.height >= 14 && client.is_some() { 5 } else { 0 };
-    let [chart, note] = Layout::vertical([Constraint::Min(0), Constraint::Length(room)]).areas(area);
-    history_chart(frame, app, chart, " Clients per class A·B·C, 12 month ends ");
-    let Some(c) = client.filter(|_| room > 0) else {
-        return;
-    };
-    let text = if changes.is_empty() {
-        Span::styled("no class change in 12 months", t.style("muted"))
-    } else {
-        Span::styled(changes.join(" · "), t.style("text"))
-    };
-    let b = block(app, format!(" {} · {} ", c.reference, c.name));
-    frame.render_widget(
-        Paragraph::new(Line::from(text)).wrap(Wrap { trim: true }).block(b),
-        note,
-    );
+    fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        match kind {
+            FormKind::ReportPeriod => Some(self.submit_period(form, cx).map(|()| Submitted::Applied)),
+            _ => None,
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App) {
+        draw::draw(frame, app, area);
+    }
 }

@@ -1,204 +1,357 @@
-//! The tickets tab: the list (id, client, product, stage, age, stage due,
-//! owner, source) with overdue stages standing out, and the selected
-//! ticket's detail: the complaint, each stage's field, and its history.
+//! The tickets tab (SPEC §6): the list with its filters, and the forms
+//! that take a complaint from registration to closure — each stage's form
+//! asks for the field the stage needs, and the store refuses to advance
+//! without it. Also the survey form, shared with the clients and queue tabs.
+
+mod draw;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::layout::Rect;
 
-use crate::tui::app::App;
-use rapport::domain::TicketStage;
-use rapport::tickets::is_overdue;
+use rapport::domain::*;
+use rapport::model::Model;
+use rapport::tickets::{self, Filter};
+use rapport::write::{Command, TicketAdvance};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let side = if area.width >= 110 { 40 } else { 34 };
-    let [list, detail_area] = Layout::horizontal([Constraint::Min(30), Constraint::Length(side)]).areas(area);
-    draw_list(frame, app, list);
-    detail(frame, app, detail_area);
+use crate::tui::action::Action;
+use crate::tui::app::{App, FormKind, Tone};
+use crate::tui::cursor::{Cursor, Moved};
+use crate::tui::form::{Field, FieldKind, Form};
+use crate::tui::keymap::Mode;
+use crate::tui::view::{Ctx, Effect, Handled, Refresh, Submitted, View};
+
+/// What the list shows: `f` cycles through these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Show {
+    Open,
+    Overdue,
+    All,
+    Stage(TicketStage),
 }
 
-fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let s = &app.tickets;
-    let model = app.model();
-    let mut title = format!(" Tickets · {} · {}", s.show.title(), s.ids.len());
-    if let Some(c) = s.client.and_then(|c| model.clients.get(&c)) {
-        title.push_str(&format!(" · {}", c.reference));
+impl Show {
+    fn next(self) -> Show {
+        match self {
+            Show::Open => Show::Overdue,
+            Show::Overdue => Show::All,
+            Show::All => Show::Stage(TicketStage::Registered),
+            Show::Stage(s) => s.next().map_or(Show::Open, Show::Stage),
+        }
     }
-    if let Some(p) = s.product.and_then(|p| model.products.get(&p)) {
-        title.push_str(&format!(" · {}", p.code));
+    pub fn title(self) -> String {
+        match self {
+            Show::Open => "open".into(),
+            Show::Overdue => "overdue".into(),
+            Show::All => "all".into(),
+            Show::Stage(s) => s.as_str().into(),
+        }
     }
-    title.push(' ');
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style("border"))
-        .title(Span::styled(title, t.style("header")));
-    let height = area.height.saturating_sub(3) as usize;
-    s.height.set(height.max(1));
-    let offset = super::scroll_to(s.selected, s.offset.get(), height, s.ids.len());
-    s.offset.set(offset);
-    let wide = area.width >= 80;
-    let header: Vec<&str> = if wide {
-        vec!["#", "Client", "Product", "Stage", "Age", "Due", "Owner", "Source"]
-    } else {
-        vec!["#", "Client", "Stage", "Due"]
-    };
-    let rows = s
-        .ids
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .filter_map(|(i, id)| {
-            let k = model.tickets.get(id)?;
-            let late = is_overdue(k, app.today);
-            let client = model.clients.get(&k.client).map_or("?".to_string(), |c| c.name.clone());
-            let due = k
-                .stage_due
-                .map_or("–".to_string(), |d| d.format("%d/%m/%y").to_string());
-            let stage_style = match k.stage {
-                TicketStage::Closed => t.style("muted"),
-                _ if late => t.style("overdue"),
-                _ => t.style("warning"),
-            };
-            let mut cells = vec![
-                Cell::from(Span::styled(k.id.to_string(), t.style("muted"))),
-                Cell::from(Span::styled(client, t.style("text"))),
-            ];
-            if wide {
-                let product = k
-                    .product
-                    .and_then(|p| model.products.get(&p))
-                    .map_or("–".to_string(), |p| p.code.clone());
-                cells.push(Cell::from(Span::styled(product, t.style("muted"))));
-            }
-            cells.push(Cell::from(Span::styled(k.stage.as_str(), stage_style)));
-            if wide {
-                let age = (app.today - k.opened).num_days();
-                cells.push(Cell::from(Span::styled(format!("{age}d"), t.style("muted"))));
-            }
-            cells.push(Cell::from(Span::styled(
-                due,
-                if late { t.style("overdue") } else { t.style("text") },
-            )));
-            if wide {
-                let owner = k
-                    .owner
-                    .and_then(|m| model.managers.get(&m))
-                    .map_or("–".to_string(), |m| m.login.clone());
-                cells.push(Cell::from(Span::styled(owner, t.style("muted"))));
-                cells.push(Cell::from(Span::styled(k.source.as_str(), t.style("muted"))));
-            }
-            let row = Row::new(cells);
-            Some(if i == s.selected { row.style(t.selection()) } else { row })
-        });
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(4),
-            Constraint::Min(12),
-            Constraint::Length(10),
-            Constraint::Length(13),
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(9),
-        ]
-    } else {
-        vec![
-            Constraint::Length(4),
-            Constraint::Min(10),
-            Constraint::Length(13),
-            Constraint::Length(8),
-        ]
-    };
-    let header = Row::new(
-        header
-            .into_iter()
-            .map(|h| Cell::from(Span::styled(h, t.style("header")))),
-    );
-    frame.render_widget(
-        Table::new(rows, widths).header(header).block(block).column_spacing(1),
-        area,
-    );
 }
 
-fn detail(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let block = Block::default().borders(Borders::ALL).border_style(t.style("border"));
-    let Some(k) = app.selected_ticket() else {
-        let text = Paragraph::new(Span::styled("No ticket here", t.style("muted"))).block(block);
-        frame.render_widget(text, area);
+pub struct TicketsView {
+    pub ids: Vec<TicketId>,
+    pub cursor: Cursor,
+    pub show: Show,
+    pub client: Option<ClientId>,
+    pub product: Option<ProductId>,
+    pub stale: bool,
+}
+
+impl Default for TicketsView {
+    fn default() -> Self {
+        TicketsView {
+            ids: Vec::new(),
+            cursor: Cursor::default(),
+            show: Show::Open,
+            client: None,
+            product: None,
+            stale: true,
+        }
+    }
+}
+
+impl TicketsView {
+    pub fn selected<'m>(&self, model: &'m Model) -> Option<&'m Ticket> {
+        self.ids.get(self.cursor.selected).and_then(|id| model.tickets.get(id))
+    }
+
+    fn rebuild(&mut self, cx: &Ctx) {
+        let model = cx.model();
+        let keep = self.selected(model).map(|t| t.id);
+        let filter = Filter {
+            open: self.show == Show::Open,
+            stage: match self.show {
+                Show::Stage(st) => Some(st),
+                _ => None,
+            },
+            client: self.client,
+            product: self.product,
+            overdue_on: (self.show == Show::Overdue).then_some(cx.today),
+        };
+        // Newest first: the latest complaint is the one being worked on.
+        let ids: Vec<TicketId> = tickets::list(model, &filter).iter().rev().map(|t| t.id).collect();
+        self.cursor.selected = keep
+            .and_then(|k| ids.iter().position(|i| *i == k))
+            .unwrap_or(self.cursor.selected)
+            .min(ids.len().saturating_sub(1));
+        self.ids = ids;
+        self.stale = false;
+    }
+
+    /// The form for the next stage, with exactly the fields it needs.
+    fn open_advance_form(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let Some(t) = self.selected(model) else {
+            return;
+        };
+        let Some(to) = t.stage.next() else {
+            let id = t.id;
+            cx.status(format!("Ticket #{id} is closed"), Tone::Error);
+            return;
+        };
+        let owner = t
+            .owner
+            .and_then(|m| model.managers.get(&m))
+            .map(|m| m.login.clone())
+            .or_else(|| model.manager_by_login(cx.who).map(|m| m.login.clone()))
+            .unwrap_or_default();
+        let mut fields = vec![Field::new("Date", FieldKind::Date, cx.today.to_string(), true)];
+        match to {
+            TicketStage::Investigating => fields.push(Field::new("Owner", FieldKind::Manager, owner, true)),
+            TicketStage::Resolved => {
+                fields.push(Field::new("Cause", FieldKind::Text, t.cause.clone(), true));
+                fields.push(Field::new("Action taken", FieldKind::Text, t.action.clone(), true));
+            }
+            TicketStage::Prevented => fields.push(Field::new("Process fix", FieldKind::Text, t.fix.clone(), true)),
+            _ => {}
+        }
+        let mut form = Form::new(format!("Ticket #{} · {} → {to}", t.id, t.stage), fields);
+        form.info = vec![t.description.clone()];
+        let kind = FormKind::AdvanceTicket {
+            ticket: t.id,
+            version: t.version,
+        };
+        cx.open_form(kind, form);
+    }
+
+    fn open_owner_form(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let Some(t) = self.selected(model) else { return };
+        let owner = t
+            .owner
+            .and_then(|m| model.managers.get(&m))
+            .map_or(String::new(), |m| m.login.clone());
+        let (id, version) = (t.id, t.version);
+        let form = Form::new(
+            format!("Ticket #{id} · owner"),
+            vec![Field::new("Owner", FieldKind::Manager, owner, true)],
+        );
+        cx.open_form(FormKind::TicketOwner { ticket: id, version }, form);
+    }
+
+    fn open_edit_ticket_form(&mut self, cx: &mut Ctx) {
+        let Some(t) = self.selected(cx.model()) else { return };
+        let form = Form::new(
+            format!("Ticket #{} · edit", t.id),
+            vec![
+                Field::new("Complaint", FieldKind::Text, t.description.clone(), true),
+                Field::new("Cause", FieldKind::Text, t.cause.clone(), false),
+                Field::new("Action taken", FieldKind::Text, t.action.clone(), false),
+                Field::new("Process fix", FieldKind::Text, t.fix.clone(), false),
+            ],
+        );
+        let kind = FormKind::EditTicket {
+            ticket: t.id,
+            version: t.version,
+        };
+        cx.open_form(kind, form);
+    }
+}
+
+/// The new-complaint form (from the tickets or the clients list).
+pub fn open_new_ticket_form(client: Option<ClientId>, cx: &mut Ctx) {
+    let reference = client
+        .and_then(|c| cx.model().clients.get(&c))
+        .map_or(String::new(), |c| c.reference.clone());
+    let form = Form::new(
+        "New complaint".to_string(),
+        vec![
+            Field::new("Client", FieldKind::Client, reference, true),
+            Field::new("Product", FieldKind::Product, "", false),
+            Field::new("Complaint", FieldKind::Text, "", true),
+        ],
+    );
+    cx.open_form(FormKind::NewTicket, form);
+}
+
+/// The survey form (from the clients list or the queue): the product and
+/// one score per question, typed as `5 4 3`; the questions of the chosen
+/// product are listed under it.
+pub fn open_survey_form(client: Option<ClientId>, product: Option<ProductId>, cx: &mut Ctx) {
+    let model = cx.model();
+    let Some(c) = client.and_then(|id| model.clients.get(&id)) else {
         return;
     };
-    let model = app.model();
-    let client = model.clients.get(&k.client);
-    let block = block.title(Span::styled(
-        format!(" #{} · {} ", k.id, client.map_or("?", |c| c.reference.as_str())),
-        t.style("header"),
-    ));
-    let heading = |s: &str| Line::from(Span::styled(s.to_string(), t.style("accent")));
-    let field = |label: &str, value: &str| {
-        Line::from(vec![
-            Span::styled(format!("  {label:<8}"), t.style("muted")),
-            Span::styled(
-                if value.is_empty() {
-                    "–".to_string()
+    let code = product
+        .and_then(|p| model.products.get(&p))
+        .map_or(String::new(), |p| p.code.clone());
+    let mut form = Form::new(
+        format!("Satisfaction survey · {}", c.name),
+        vec![
+            Field::new("Product", FieldKind::Product, code, true),
+            Field::new("Scores", FieldKind::Scores, "", true),
+        ],
+    );
+    let questions = product.map_or(&model.settings.survey_questions[..], |p| model.questions(p));
+    form.info = vec![format!(
+        "1–5 for each, in order: {} (3 or less opens a ticket)",
+        questions.join(", ")
+    )];
+    let id = c.id;
+    cx.open_form(FormKind::Survey(id), form);
+}
+
+impl View for TicketsView {
+    fn title(&self) -> &'static str {
+        "Tickets"
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Tickets
+    }
+
+    fn open(&mut self, cx: &mut Ctx) {
+        if self.stale {
+            self.rebuild(cx);
+        }
+    }
+
+    fn action(&mut self, action: Action, cx: &mut Ctx) -> Handled {
+        if self.cursor.step(action, self.ids.len(), None) != Moved::No {
+            return Handled::Yes;
+        }
+        let selected = self.selected(cx.model()).map(|t| (t.client, t.product));
+        match action {
+            Action::CycleTicketFilter => {
+                self.show = self.show.next();
+                self.cursor.selected = 0;
+                self.rebuild(cx);
+            }
+            Action::TicketsOfClient => {
+                self.client = if self.client.is_some() {
+                    None
                 } else {
-                    value.to_string()
-                },
-                t.style("text"),
-            ),
-        ])
+                    selected.map(|(c, _)| c)
+                };
+                self.rebuild(cx);
+            }
+            Action::TicketsOfProduct => {
+                self.product = if self.product.is_some() {
+                    None
+                } else {
+                    selected.and_then(|(_, p)| p)
+                };
+                self.rebuild(cx);
+            }
+            Action::NewTicket => open_new_ticket_form(selected.map(|(c, _)| c), cx),
+            Action::AdvanceTicket => self.open_advance_form(cx),
+            Action::SetOwner => self.open_owner_form(cx),
+            Action::EditTicket => self.open_edit_ticket_form(cx),
+            Action::OpenClient | Action::Submit => {
+                if let Some((client, _)) = selected {
+                    cx.ask(Effect::ShowClient(client));
+                }
+            }
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    /// Tickets are listed against today, not the classes' date.
+    fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
+        if matches!(why, Refresh::Event(..) | Refresh::Replaced) {
+            self.stale = true;
+            if cx.shown {
+                self.rebuild(cx);
+            }
+        }
+    }
+
+    /// The ticket forms, and the complaint and survey forms the other
+    /// views open too.
+    fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        ticket_command(kind, form, cx).map(|r| r.map(Submitted::Run))
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App) {
+        draw::draw(frame, app, self, area);
+    }
+}
+
+fn ticket_command(kind: FormKind, form: &Form, cx: &Ctx) -> Option<Result<Command, String>> {
+    let model = cx.model();
+    let manager = |label: &str| model.manager_by_login(form.value(label)).map(|m| m.id);
+    let text = |label: &str| form.value(label).to_string();
+    let cmd = match kind {
+        FormKind::NewTicket => {
+            let Some(client) = model.client_by_ref(form.value("Client")) else {
+                return Some(Err("unknown client".into()));
+            };
+            Command::OpenTicket {
+                client: client.id,
+                product: model.product_by_code(form.value("Product")).map(|p| p.id),
+                date: cx.today,
+                text: text("Complaint"),
+            }
+        }
+        FormKind::AdvanceTicket { ticket, version } => {
+            let present = |label: &str| form.field(label).map(|_| text(label));
+            let Some(date) = form.field("Date").and_then(|f| f.date()) else {
+                return Some(Err("a date is required".into()));
+            };
+            Command::AdvanceTicket(TicketAdvance {
+                ticket,
+                expected_version: Some(version),
+                date,
+                owner: manager("Owner"),
+                cause: present("Cause"),
+                action: present("Action taken"),
+                fix: present("Process fix"),
+            })
+        }
+        FormKind::TicketOwner { ticket, version } => {
+            let Some(owner) = manager("Owner") else {
+                return Some(Err("unknown manager".into()));
+            };
+            Command::SetTicketOwner {
+                ticket,
+                expected_version: Some(version),
+                owner,
+            }
+        }
+        FormKind::EditTicket { ticket, version } => Command::EditTicket {
+            ticket,
+            expected_version: Some(version),
+            description: text("Complaint"),
+            cause: text("Cause"),
+            action: text("Action taken"),
+            fix: text("Process fix"),
+        },
+        FormKind::Survey(client) => {
+            let Some(product) = model.product_by_code(form.value("Product")) else {
+                return Some(Err("unknown product".into()));
+            };
+            let Some(scores) = crate::tui::form::scores(form.value("Scores")) else {
+                return Some(Err("scores are 1 to 5, like 5 4 3".into()));
+            };
+            Command::RecordSurvey {
+                client,
+                product: product.id,
+                date: cx.today,
+                scores,
+            }
+        }
+        _ => return None,
     };
-    let owner = k
-        .owner
-        .and_then(|m| model.managers.get(&m))
-        .map_or(String::new(), |m| m.name.clone());
-    let late = is_overdue(k, app.today);
-    let due = k
-        .stage_due
-        .map_or("–".to_string(), |d| d.format("%d/%m/%Y").to_string());
-    let mut lines = vec![
-        Line::from(Span::styled(
-            client.map_or("?".into(), |c| c.name.clone()),
-            t.style("text"),
-        )),
-        Line::from(vec![
-            Span::styled(
-                format!("{} ", k.stage),
-                if late { t.style("overdue") } else { t.style("warning") },
-            ),
-            Span::styled(
-                format!("· next stage due {due}{}", if late { " (late)" } else { "" }),
-                if late { t.style("overdue") } else { t.style("muted") },
-            ),
-        ]),
-        Line::from(Span::styled(
-            format!("opened {} · from a {}", k.opened.format("%d/%m/%Y"), k.source.as_str()),
-            t.style("muted"),
-        )),
-        heading("Complaint"),
-        Line::from(Span::styled(format!("  {}", k.description), t.style("text"))),
-        heading("Stages"),
-        field("owner", &owner),
-        field("cause", &k.cause),
-        field("action", &k.action),
-        field("fix", &k.fix),
-        heading("History"),
-    ];
-    if k.history.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "  registered, not moved yet",
-            t.style("muted"),
-        )));
-    }
-    for h in &k.history {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {} ", h.date.format("%d/%m/%y")), t.style("muted")),
-            Span::styled(format!("{} → {} ", h.from, h.to), t.style("text")),
-            Span::styled(h.who.clone(), t.style("muted")),
-        ]));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    Some(Ok(cmd))
 }

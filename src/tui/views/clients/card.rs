@@ -6,13 +6,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::ClientsView;
 use crate::tui::app::App;
 use rapport::domain::TicketStage;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
     let t = &app.theme;
     let block = Block::default().borders(Borders::ALL).border_style(t.style("border"));
-    let Some(c) = app.selected_client() else {
+    let Some(c) = v.selected_client(app.model()) else {
         frame.render_widget(
             Paragraph::new(Span::styled("No client selected", t.style("muted"))).block(block),
             area,
@@ -102,10 +103,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     // Last: the contact log, newest first, as much as fits.
     lines.push(heading("Contact log"));
-    if app.contacts.is_empty() {
+    if v.contacts.is_empty() {
         lines.push(Line::from(Span::styled("  none logged", t.style("muted"))));
     }
-    for e in &app.contacts {
+    for e in &v.contacts {
         lines.push(Line::from(vec![
             Span::styled(
                 format!("  {} {:<7} {} ", e.at.format("%d/%m/%y"), e.channel.as_str(), e.who),

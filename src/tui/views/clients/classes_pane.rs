@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::money;
 use crate::tui::app::App;
+use crate::tui::views::money;
 use rapport::classes::{Abc, Status, Totals, Xyz};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {

@@ -1,0 +1,215 @@
+//! The client list: name (with the filter's matched characters
+//! highlighted), segment, manager, ABC·XYZ badge, status, maturity,
+//! turnover. Only the visible rows are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+use super::{ClientsView, Column};
+use crate::tui::app::App;
+use crate::tui::views::{money, scroll_to};
+
+pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
+    let t = &app.theme;
+    let model = app.model();
+    let classes = app.classes();
+    let wide = area.width >= 90;
+    // Narrow lists show turnover compactly (383.2k) to leave room for names.
+    let compact = area.width < 60;
+    let of_manager = app
+        .filter
+        .manager
+        .and_then(|m| model.managers.get(&m))
+        .map_or(String::new(), |m| format!(" of {}", m.login));
+    let title = format!(
+        " Clients{of_manager} · {} · sorted by {}{} ",
+        v.rows.len(),
+        v.sort.title(),
+        if v.descending { " ↓" } else { " ↑" }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style("border"))
+        .title(Span::styled(title, t.style("header")));
+    let inner_height = area.height.saturating_sub(3) as usize; // borders + header
+    v.cursor.height.set(inner_height.max(1));
+    // Keep the selection in view, moving the window as little as possible.
+    let offset = scroll_to(v.cursor.selected, v.cursor.offset.get(), inner_height, v.rows.len());
+    v.cursor.offset.set(offset);
+
+    let sorted = |c: Column, name: &'static str| {
+        if v.sort == c {
+            Span::styled(
+                format!("{name}{}", if v.descending { "↓" } else { "↑" }),
+                t.style("accent"),
+            )
+        } else {
+            Span::styled(name, t.style("header"))
+        }
+    };
+    let mut header = vec![Cell::from(sorted(Column::Name, "Name"))];
+    if wide {
+        header.push(Cell::from(sorted(Column::Segment, "Segment")));
+        header.push(Cell::from(sorted(Column::Manager, "Manager")));
+    }
+    header.extend([
+        Cell::from(sorted(Column::Class, "ABC")),
+        Cell::from(sorted(Column::Status, "Status")),
+        Cell::from(sorted(Column::Maturity, "Mat")),
+        Cell::from(Line::from(sorted(Column::Turnover, if compact { "Turnov." } else { "Turnover" })).right_aligned()),
+    ]);
+    if !compact {
+        header.push(Cell::from(sorted(Column::NextDue, "Next")));
+    }
+    let rows = v
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_height)
+        .filter_map(|(i, id)| {
+            let c = model.clients.get(id)?;
+            let k = classes.get(*id);
+            let marks = app.filter.highlight(*id);
+            // The selection covers the name cell only, in one style: a move
+            // then rewrites two names, not two coloured rows.
+            let selected = i == v.cursor.selected;
+            let (plain, matched) = if selected {
+                let s = t.selection();
+                (s, s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
+            } else {
+                (t.style("text"), t.style("matched"))
+            };
+            let name: Line = if marks.is_empty() {
+                Line::from(Span::styled(c.name.clone(), plain))
+            } else {
+                Line::from(
+                    c.name
+                        .chars()
+                        .enumerate()
+                        .map(|(j, ch)| Span::styled(ch.to_string(), if marks.contains(&j) { matched } else { plain }))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            // The padding takes the name's style: one colour run per name.
+            let name = Cell::from(name).style(plain);
+            let abc = k.and_then(|k| k.abc);
+            let xyz = k.and_then(|k| k.xyz);
+            let badge = Line::from(vec![
+                Span::styled(
+                    abc.map_or("–", |a| a.as_str()),
+                    abc.map_or(t.style("muted"), |a| {
+                        t.style(&format!("class_{}", a.as_str().to_lowercase()))
+                    }),
+                ),
+                Span::styled("·", t.style("muted")),
+                Span::styled(
+                    xyz.map_or("–", |x| x.as_str()),
+                    xyz.map_or(t.style("muted"), |x| {
+                        t.style(&format!("class_{}", x.as_str().to_lowercase()))
+                    }),
+                ),
+            ]);
+            let status = k.map_or("", |k| k.status.as_str());
+            let status_style = match status {
+                "lost" => t.style("overdue"),
+                "new" | "restored" => t.style("ok"),
+                "potential" => t.style("muted"),
+                _ => t.style("text"),
+            };
+            let maturity = k
+                .and_then(|k| k.maturity)
+                .map_or(String::from("–"), |(u, n)| format!("{u}/{n}"));
+            let turnover = k.map_or(0, |k| k.turnover);
+            let mut cells = vec![name];
+            if wide {
+                let seg = c
+                    .segment
+                    .and_then(|s| model.segments.get(&s))
+                    .map_or("–", |s| s.name.as_str());
+                let mgr = c
+                    .manager
+                    .and_then(|m| model.managers.get(&m))
+                    .map_or("–", |m| m.login.as_str());
+                cells.push(Cell::from(Span::styled(seg.to_string(), t.style("muted"))));
+                cells.push(Cell::from(Span::styled(mgr.to_string(), t.style("muted"))));
+            }
+            cells.extend([
+                Cell::from(badge),
+                Cell::from(Span::styled(status.to_string(), status_style)),
+                Cell::from(Span::styled(maturity, t.style("text"))),
+                Cell::from(
+                    Line::from(Span::styled(
+                        if compact {
+                            short_money(turnover)
+                        } else {
+                            money(turnover)
+                        },
+                        if turnover < 0 {
+                            t.style("warning")
+                        } else {
+                            t.style("text")
+                        },
+                    ))
+                    .right_aligned(),
+                ),
+            ]);
+            if !compact {
+                // The next queue item: overdue and today's stand out.
+                let loaded = v.next_due(*id);
+                let next = loaded.ok().flatten();
+                let style = match next {
+                    Some(d) if d < app.as_of() => t.style("overdue"),
+                    Some(d) if d == app.as_of() => t.style("warning"),
+                    _ => t.style("muted"),
+                };
+                // Late items say by how much: a date alone would hide the year.
+                let text = match next {
+                    None if loaded.is_err() => "…".to_string(),
+                    None => "–".to_string(),
+                    Some(d) if d < app.as_of() => format!("-{}d", (app.as_of() - d).num_days().min(999)),
+                    Some(d) if d == app.as_of() => "today".to_string(),
+                    Some(d) => d.format("%d/%m").to_string(),
+                };
+                cells.push(Cell::from(Span::styled(text, style)));
+            }
+            Some(Row::new(cells))
+        });
+    let mut widths = vec![Constraint::Min(14)];
+    if wide {
+        widths.push(Constraint::Length(16));
+        widths.push(Constraint::Length(9));
+    }
+    widths.extend([
+        Constraint::Length(3),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Length(if compact { 7 } else { 13 }),
+    ]);
+    if !compact {
+        widths.push(Constraint::Length(5));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default()))
+        .block(block)
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+/// `38321146` cents → `383.2k`: turnover in seven characters.
+fn short_money(cents: i64) -> String {
+    let units = cents as f64 / 100.0;
+    let abs = units.abs();
+    if abs >= 1e9 {
+        format!("{:.1}G", units / 1e9)
+    } else if abs >= 1e6 {
+        format!("{:.1}M", units / 1e6)
+    } else if abs >= 1e4 {
+        format!("{:.1}k", units / 1e3)
+    } else {
+        format!("{units:.0}")
+    }
+}

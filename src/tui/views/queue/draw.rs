@@ -1,0 +1,124 @@
+//! The queue tab: Overdue / Today / Next 7 days with counts, each row with
+//! how late it is, what it is, the client and why; only visible rows are
+//! built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+use super::{QueueView, when};
+use crate::tui::app::App;
+use rapport::queue::{Group, Scope};
+
+pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
+    let t = &app.theme;
+    let model = app.model();
+    let as_of = app.as_of();
+    let whose = match q.scope {
+        Scope::All => "all managers".to_string(),
+        Scope::Manager(m) => model.managers.get(&m).map_or("?".into(), |m| m.login.clone()),
+    };
+    let title = format!(
+        " Due contacts · {whose} · {} overdue · {} today · {} next 7 days ",
+        q.counts[0], q.counts[1], q.counts[2]
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style("border"))
+        .title(Span::styled(title, t.style("header")));
+    if q.items.is_empty() {
+        let text = Paragraph::new(Span::styled("Nothing due. Enjoy the quiet day.", t.style("muted"))).block(block);
+        frame.render_widget(text, area);
+        return;
+    }
+    let height = area.height.saturating_sub(2) as usize;
+    q.cursor.height.set(height.max(1));
+    // Display rows: each group's heading, then its items.
+    let total = q.items.len() + Group::ALL.len();
+    let selected_row = q.display_row(q.cursor.selected);
+    let mut offset = q.cursor.offset.get();
+    if selected_row < offset + 1 {
+        // Keep the heading above the first item of a group in view too.
+        offset = selected_row.saturating_sub(1);
+    } else if height > 0 && selected_row >= offset + height {
+        offset = selected_row + 1 - height;
+    }
+    offset = offset.min(total.saturating_sub(height.max(1)));
+    q.cursor.offset.set(offset);
+    let wide = area.width >= 100;
+    let mut rows = Vec::with_capacity(height);
+    let mut first_item = 0;
+    let mut row = 0;
+    for (g, group) in Group::ALL.into_iter().enumerate() {
+        let count = q.counts[g];
+        if row >= offset && row < offset + height {
+            let style = if group == Group::Overdue && count > 0 {
+                t.style("overdue")
+            } else {
+                t.style("accent")
+            };
+            rows.push(Row::new(vec![
+                Cell::from(Span::styled(group.title(), style)),
+                Cell::from(Span::styled(format!("({count})"), style)),
+            ]));
+        }
+        row += 1;
+        // Only the part of this group inside the window.
+        let skip = offset.saturating_sub(row).min(count);
+        let take = (offset + height).saturating_sub(row + skip).min(count - skip);
+        for i in first_item + skip..first_item + skip + take {
+            let Some(item) = q.items.get(i) else { break };
+            let client = model.clients.get(&item.client);
+            let late_style = match group {
+                Group::Overdue => t.style("overdue"),
+                Group::Today => t.style("warning"),
+                Group::Soon => t.style("muted"),
+            };
+            let mut cells = vec![
+                Cell::from(Span::styled(
+                    format!("  {}", item.due.format("%d/%m/%y")),
+                    t.style("text"),
+                )),
+                Cell::from(Span::styled(when(item, as_of), late_style)),
+                Cell::from(Span::styled(item.kind.as_str(), t.style("muted"))),
+                Cell::from(Span::styled(
+                    client.map_or("?".to_string(), |c| c.name.clone()),
+                    t.style("text"),
+                )),
+            ];
+            if wide {
+                cells.push(Cell::from(Span::styled(item.reason.clone(), t.style("muted"))));
+            }
+            let r = Row::new(cells);
+            rows.push(if i == q.cursor.selected {
+                r.style(t.selection())
+            } else {
+                r
+            });
+        }
+        row += count;
+        first_item += count;
+    }
+    let mut widths = vec![
+        Constraint::Length(12),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Min(16),
+    ];
+    if wide {
+        widths.push(Constraint::Percentage(55));
+    }
+    let table = Table::new(rows, widths).block(block).column_spacing(1);
+    frame.render_widget(table, area);
+    if !wide && let Some(item) = q.selected_item() {
+        // Narrow screens: the reason of the selected item on the bottom border.
+        let y = area.y + area.height.saturating_sub(1);
+        let w = area.width.saturating_sub(4);
+        let text: String = item.reason.chars().take(w as usize).collect();
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(text, t.style("muted")))),
+            Rect::new(area.x + 2, y, w, 1),
+        );
+    }
+}

@@ -277,11 +277,11 @@ proptest! {
                 Op::Edit { .. } | Op::Delete { .. } if world.settlements.is_empty() => continue,
                 Op::Edit { pick, days_back, amount } => {
                     let (&(client, id), s) = world.settlements.iter().nth(pick as usize % world.settlements.len()).unwrap();
-                    Command::EditSettlement { client, id, date: as_of - chrono::TimeDelta::days(days_back as i64), amount: Money(amount), product: s.product, doc: String::new() }
+                    Command::EditSettlement { client, id, expected_seq: None, date: as_of - chrono::TimeDelta::days(days_back as i64), amount: Money(amount), product: s.product, doc: String::new() }
                 }
                 Op::Delete { pick } => {
                     let (&(client, id), _) = world.settlements.iter().nth(pick as usize % world.settlements.len()).unwrap();
-                    Command::DeleteSettlement { client, id }
+                    Command::DeleteSettlement { client, id, expected_seq: None }
                 }
                 Op::Segment { client, segment } => {
                     let c = &world.model.clients[&ClientId(client as u32 + 1)];

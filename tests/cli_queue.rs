@@ -276,3 +276,38 @@ fn log_task_done_and_snooze_are_stored() {
     );
     assert!(!log[0].who.is_empty(), "who logged it is the Unix user");
 }
+
+/// `--horizon DAYS` reaches items past the week (a task set a month ahead),
+/// in a "Later" group of the text and JSON; without it they stay out.
+#[test]
+fn a_longer_horizon_lists_later_items() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let db = db_in(dir.path());
+    let db = db.to_str().unwrap();
+    let o = rapport(dir.path(), &["--db", db, "task", "C1", "2026-12-20", "Renewal talk"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let week = today_json(dir.path(), &["--all", "--as-of", "2026-11-22"]);
+    assert!(week.get("later").is_none(), "{week}");
+    assert!(!ids(&week).contains(&"task-2".to_string()));
+    let month = today_json(dir.path(), &["--all", "--as-of", "2026-11-22", "--horizon", "30"]);
+    assert_eq!(month["later"], 1, "{month}");
+    let later: Vec<&serde_json::Value> = month["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["group"] == "later")
+        .collect();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0]["key"], "task-2");
+    let o = rapport(
+        dir.path(),
+        &["--db", db, "today", "--all", "--as-of", "2026-11-22", "--horizon", "30"],
+    );
+    let text = stdout(&o);
+    assert!(text.contains("Later (1)") && text.contains("in 28 days"), "{text}");
+    let o = rapport(dir.path(), &["--db", db, "today", "--all", "--as-of", "2026-11-22"]);
+    assert!(!stdout(&o).contains("Later"), "{}", stdout(&o));
+    let o = rapport(dir.path(), &["--db", db, "today", "--horizon", "-3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

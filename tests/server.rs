@@ -705,6 +705,11 @@ fn managers_can_be_limited_to_their_own_clients() {
     assert!(seen.changes.is_empty() && seen.summary.is_empty(), "{seen:?}");
     assert!(!amy.model().aggregates.contains_key(&ClientId(3)));
     assert!(matches!(amy.contacts_of(ClientId(3)), Err(BackendError::Server(m)) if m.contains("own clients")));
+    assert!(matches!(amy.history_of(ClientId(3)), Err(BackendError::Server(m)) if m.contains("own clients")));
+    assert!(
+        !ben.history_of(ClientId(3)).unwrap().is_empty(),
+        "ben reads his client's history"
+    );
     assert!(amy.settlements_of(ClientId(1)).is_ok());
     // The lead's change to Amy's client reaches her whole.
     let e = lea.execute(settlement(1, "L1".into())).unwrap();
@@ -933,4 +938,65 @@ fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reporte
     // Nothing was written, and the database is free again.
     let store = Store::open(&db).unwrap();
     assert!(store.settlements().all(|s| s.unwrap().doc != "NEVER"));
+}
+
+/// Client and person records through a server: a manager adds clients for
+/// themselves and keeps their own clients' persons; another manager's
+/// client is refused (exit 2, nothing stored).
+#[test]
+fn a_manager_keeps_their_own_client_records_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let amy = |args: &[&str]| {
+        server
+            .cli(&db)
+            .args(["--claim-login", "amy"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = amy(&[
+        "client",
+        "add",
+        "--ref",
+        "C9",
+        "--name",
+        "Amy's new client",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(said["changes"][0]["Client"]["manager"], 1, "filed under amy");
+    let o = amy(&["client", "add", "--ref", "C10", "--name", "For ben", "--manager", "ben"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("assigned to yourself"), "{}", stderr(&o));
+    let o = amy(&["person", "add", "C9", "--name", "Anne", "--email", "anne@example.com"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = amy(&["person", "edit", "C9", "Anne", "--role", "buyer"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = amy(&["history", "C9"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("History of C9 Amy's new client: 3 changes"),
+        "{}",
+        stdout(&o)
+    );
+    for args in [
+        &["person", "add", "C3", "--name", "Intruder"][..],
+        &["client", "edit", "C3", "--notes", "mine now"][..],
+    ] {
+        let o = amy(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("C3 belongs to ben"), "{args:?}: {}", stderr(&o));
+    }
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    let m = store.model();
+    let c9 = m.client_by_ref("C9").unwrap();
+    assert_eq!(m.persons_of(c9.id).next().map(|p| p.role.as_str()), Some("buyer"));
+    let c3 = m.client_by_ref("C3").unwrap();
+    assert_eq!((m.persons_of(c3.id).count(), c3.notes.as_str()), (0, ""));
+    assert!(m.client_by_ref("C10").is_none());
 }

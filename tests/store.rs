@@ -128,6 +128,7 @@ fn every_kind_of_command_survives_a_reopen() {
         Command::EditSettlement {
             client: ClientId(2),
             id: SettlementId(3),
+            expected_seq: None,
             date: d("2025-07-01"),
             amount: Money(500),
             product: None,
@@ -136,6 +137,7 @@ fn every_kind_of_command_survives_a_reopen() {
         Command::DeleteSettlement {
             client: ClientId(1),
             id: SettlementId(2),
+            expected_seq: None,
         },
         Command::MoveOffer(OfferMove::new(
             ClientId(1),

@@ -339,3 +339,71 @@ fn a_multi_line_paste_is_text_never_keys() {
     let store = rapport::store::Store::open(&db).unwrap();
     assert_eq!(store.model().counters.seq, seq, "the paste changed the database");
 }
+
+/// A new client whose notes are written in `$VISUAL` (a script here): the
+/// editor gets the terminal and the field's text, the interface comes
+/// back with the lines in the field, and the client is stored with them;
+/// then a contact person, and both are there after the session.
+#[test]
+fn a_new_client_with_notes_from_the_editor_and_a_person() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let editor = home.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\necho \"editing $(cat \"$1\")\"; sleep 0.3\nprintf 'Likes calls before 10\\nVIP\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&editor).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&editor, perm).unwrap();
+    let tmux = Tmux::new("editor");
+    tmux.start(
+        home.path(),
+        &format!(
+            "VISUAL={} {BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
+            editor.display(),
+            db.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["N"]);
+    tmux.wait_for("New client");
+    tmux.keys(&[
+        "NEW-9",
+        "Tab",
+        "Maison Neuve",
+        "Tab",
+        "Tab",
+        "Tab",
+        "Tab",
+        "first draft",
+    ]);
+    tmux.wait_for("first draft");
+    tmux.keys(&["C-e"]);
+    let s = tmux.wait_for("Likes calls before 10 ⏎ VIP");
+    assert!(s.contains("New client"), "the form is back:\n{s}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Done: add client NEW-9");
+    tmux.keys(&["/", "maison neuve", "Enter"]);
+    tmux.wait_for("of 301 clients");
+    tmux.keys(&["p"]);
+    tmux.wait_for("New contact person");
+    tmux.keys(&["Anne Martin", "Tab", "buyer", "Enter"]);
+    tmux.wait_gone("New contact person");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Anne Martin  buyer");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    let store = rapport::store::Store::open(&db).unwrap();
+    let m = store.model();
+    let c = m.client_by_ref("NEW-9").expect("the client was stored");
+    assert_eq!(
+        (c.name.as_str(), c.notes.as_str()),
+        ("Maison Neuve", "Likes calls before 10\nVIP")
+    );
+    assert_eq!(
+        m.persons_of(c.id).map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Anne Martin"]
+    );
+}

@@ -6,6 +6,7 @@ mod classes;
 mod data;
 mod offers;
 mod queue;
+mod records;
 mod report;
 mod serve;
 mod sheet;
@@ -84,6 +85,14 @@ enum Cmd {
     Log(queue::LogArgs),
     /// Add a manual task for a client.
     Task(queue::TaskArgs),
+    /// Add a client or change its fields.
+    Client(records::ClientArgs),
+    /// Add a contact person to a client or change their fields.
+    Person(records::PersonArgs),
+    /// Every change to a client's records: who, when, what.
+    History(records::HistoryArgs),
+    /// Correct or delete a settlement.
+    Settlement(records::SettlementArgs),
     /// Mark a queue item done (a task is completed).
     Done(queue::DoneArgs),
     /// Snooze a queue item to a later date.
@@ -224,6 +233,10 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Today(args)) => queue::today_cmd(args, db),
         Some(Cmd::Log(args)) => queue::log_cmd(args, db),
         Some(Cmd::Task(args)) => queue::task_cmd(args, db),
+        Some(Cmd::Client(args)) => records::client_cmd(args, db),
+        Some(Cmd::Person(args)) => records::person_cmd(args, db),
+        Some(Cmd::History(args)) => records::history_cmd(args, db),
+        Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),
         Some(Cmd::Done(args)) => queue::done_cmd(args, db),
         Some(Cmd::Snooze(args)) => queue::snooze_cmd(args, db),
         Some(Cmd::Tickets(args)) => tickets::list(args, db),

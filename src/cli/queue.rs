@@ -35,6 +35,10 @@ pub struct TodayArgs {
     /// Every manager's clients.
     #[arg(long)]
     all: bool,
+    /// Look this many days ahead; past the first 7, items are "Later".
+    #[arg(long, value_name = "DAYS", default_value_t = queue::HORIZON_DAYS,
+          value_parser = clap::value_parser!(u64).range(0..=3660))]
+    horizon: u64,
     #[arg(long, value_enum, default_value_t = TodayFormat::Text)]
     format: TodayFormat,
 }
@@ -144,7 +148,13 @@ struct JsonQueue<'a> {
     overdue: usize,
     today: usize,
     soon: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    later: usize,
     items: Vec<JsonItem<'a>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
@@ -153,7 +163,11 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
     let (scope, manager) = scope(model, args.manager.as_deref(), args.all)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let classes = classes::compute(model, as_of);
-    let items = queue::due(model, &classes, as_of, scope);
+    let horizon = queue::Horizon {
+        days: args.horizon,
+        later_tasks: false,
+    };
+    let items = queue::due_within(model, &classes, as_of, scope, horizon);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -169,6 +183,7 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
                 overdue: count(Group::Overdue),
                 today: count(Group::Today),
                 soon: count(Group::Soon),
+                later: count(Group::Later),
                 items: items
                     .iter()
                     .map(|i| {
@@ -245,12 +260,15 @@ fn write_text(
         .map(|item| match item.group(as_of) {
             Group::Overdue => format!("{} late", plural(item.days_late(as_of), "day")),
             Group::Today => "today".to_string(),
-            Group::Soon => format!("in {}", plural((item.due - as_of).num_days(), "day")),
+            Group::Soon | Group::Later => format!("in {}", plural((item.due - as_of).num_days(), "day")),
         })
         .collect();
     let when_w = whens.iter().map(|w| w.len()).max().unwrap_or(0);
     for group in Group::ALL {
         let rows: Vec<usize> = (0..items.len()).filter(|&i| items[i].group(as_of) == group).collect();
+        if group == Group::Later && rows.is_empty() {
+            continue;
+        }
         writeln!(out)?;
         let title = format!("{} ({})", group.title(), rows.len());
         writeln!(

@@ -64,12 +64,24 @@ pub enum Action {
     ReportPeriodDates,
     ReportGroupNext,
     ToggleCard,
+    NewClient,
+    EditClient,
+    NewPerson,
+    EditPerson,
+    CardDown,
+    CardUp,
+    OpenEditor,
+    History,
+    EditRecord,
+    DeleteRecord,
+    Undo,
+    Redo,
     /// Unbinds a key in a user keymap.
     Noop,
 }
 
 impl Action {
-    pub const ALL: [Action; 59] = [
+    pub const ALL: [Action; 71] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -128,6 +140,18 @@ impl Action {
         Action::ReportPeriodDates,
         Action::ReportGroupNext,
         Action::ToggleCard,
+        Action::NewClient,
+        Action::EditClient,
+        Action::NewPerson,
+        Action::EditPerson,
+        Action::CardDown,
+        Action::CardUp,
+        Action::OpenEditor,
+        Action::History,
+        Action::EditRecord,
+        Action::DeleteRecord,
+        Action::Undo,
+        Action::Redo,
         Action::Noop,
     ];
 
@@ -204,6 +228,18 @@ impl Action {
             Action::ReportPeriodNext => "Reports for the next period (this month, last month, quarters, year)",
             Action::ReportPeriodDates => "Reports for dates you type",
             Action::ReportGroupNext => "Group the results by manager, segment or product line",
+            Action::NewClient => "Add a client",
+            Action::EditClient => "Edit the selected client: name, segment, manager, notes, tags",
+            Action::NewPerson => "Add a contact person to the selected client",
+            Action::EditPerson => "Edit one of the selected client's contact persons",
+            Action::CardDown => "Scroll the client card down",
+            Action::CardUp => "Scroll the client card up",
+            Action::OpenEditor => "Write the field's text in your editor ($VISUAL, $EDITOR)",
+            Action::History => "Every change to the selected client's records: who, when, what",
+            Action::EditRecord => "Correct one of the client's last settlements",
+            Action::DeleteRecord => "Delete one of the client's last settlements",
+            Action::Undo => "Undo your last change in this session",
+            Action::Redo => "Redo the change you undid",
             Action::Noop => "Do nothing (unbinds a key)",
         }
     }

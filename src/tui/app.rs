@@ -13,10 +13,11 @@
 use chrono::{Months, NaiveDate};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use rapport::backend::Backend;
+use rapport::backend::{Backend, BackendError};
 use rapport::classes::{self, Classes, Engine, Totals};
 use rapport::domain::*;
 use rapport::model::Model;
+use rapport::write::undo::{self, Prior};
 use rapport::write::{Command, Event};
 
 mod forms;
@@ -27,7 +28,7 @@ pub use crate::tui::views::Views;
 use super::action::Action;
 use super::config::ConfigError;
 use super::filter::Filter;
-use super::form::Form;
+use super::form::{FieldKind, Form};
 use super::fuzzy::{Search, fold};
 use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::theme::Theme;
@@ -89,6 +90,26 @@ pub enum FormKind {
     Survey(ClientId),
     /// The reports' period, typed.
     ReportPeriod,
+    NewClient,
+    EditClient(ClientId, u64),
+    NewPerson(ClientId),
+    /// Which of the client's persons to edit.
+    PickPerson(ClientId),
+    EditPerson {
+        client: ClientId,
+        person: PersonId,
+        seq: u64,
+    },
+    /// Which of the card's last settlements to correct (or delete).
+    PickSettlement {
+        client: ClientId,
+        delete: bool,
+    },
+    EditSettlement {
+        client: ClientId,
+        id: SettlementId,
+        seq: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +127,12 @@ pub enum Overlay {
     Confirm(FormKind, Form),
     /// Config problems found at start, shown until a key is pressed.
     Errors,
+    /// Lines to read (a client's history), scrolled like the help.
+    Text {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +172,19 @@ pub struct App {
     pub reconnect: Option<Reconnect>,
     /// Wakes the loop when a server pushes something.
     waker: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+    /// Text the terminal loop is to hand to the user's editor (the focused
+    /// field's); the answer comes back through `edited`.
+    pub editor: Option<String>,
+    /// This session's own changes, newest last, each with how to take it
+    /// back (or why it cannot be yet); `redo` holds what was undone.
+    undo: Vec<Undoable>,
+    redo: Vec<Undoable>,
+}
+
+/// A change of this session's, and the command that takes it back.
+struct Undoable {
+    summary: String,
+    inverse: Result<Command, String>,
 }
 
 impl App {
@@ -177,6 +217,9 @@ impl App {
             panic_on_key: false,
             reconnect: None,
             waker: None,
+            editor: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
         };
         app.with_views(Tab::Clients, |views, cx| views.clients.refresh_rows(None, cx));
         app
@@ -230,6 +273,13 @@ impl App {
             Effect::ShowClient(client) => self.show_client(client),
             Effect::ShowManager(manager) => self.show_manager(manager),
             Effect::Status(text, tone) => self.set_status(text, tone),
+            Effect::Text { title, lines } => {
+                self.overlay = Overlay::Text {
+                    title,
+                    lines,
+                    scroll: 0,
+                }
+            }
         }
     }
 
@@ -387,7 +437,7 @@ impl App {
     /// The mode whose keymap section applies now.
     pub fn mode(&self) -> Mode {
         match &self.overlay {
-            Overlay::Help { .. } => Mode::Help,
+            Overlay::Help { .. } | Overlay::Text { .. } => Mode::Help,
             Overlay::Palette { .. } => Mode::Palette,
             Overlay::Form(..) => Mode::Form,
             Overlay::Confirm(..) => Mode::Confirm,
@@ -401,7 +451,23 @@ impl App {
         self.dirty = true;
         match (&self.overlay, action) {
             (_, Action::Noop) => self.dirty = false,
-            (Overlay::Help { .. } | Overlay::Errors, Action::Cancel | Action::Help) => self.overlay = Overlay::None,
+            (Overlay::Help { .. } | Overlay::Errors | Overlay::Text { .. }, Action::Cancel | Action::Help) => {
+                self.overlay = Overlay::None
+            }
+            (Overlay::Text { .. }, Action::MoveDown | Action::MoveUp | Action::PageDown | Action::PageUp) => {
+                if let Overlay::Text { scroll, lines, .. } = &mut self.overlay {
+                    let step = if matches!(action, Action::PageDown | Action::PageUp) {
+                        10
+                    } else {
+                        1
+                    };
+                    *scroll = if matches!(action, Action::MoveDown | Action::PageDown) {
+                        (*scroll + step).min(lines.len().saturating_sub(1))
+                    } else {
+                        scroll.saturating_sub(step)
+                    };
+                }
+            }
             (Overlay::Help { scroll }, Action::MoveDown) => self.overlay = Overlay::Help { scroll: scroll + 1 },
             (Overlay::Help { scroll }, Action::MoveUp) => {
                 self.overlay = Overlay::Help {
@@ -415,7 +481,9 @@ impl App {
                 self.set_status("Changes discarded", Tone::Ok);
             }
             (Overlay::Confirm(kind, form), Action::Cancel) => self.overlay = Overlay::Form(*kind, form.clone()),
-            (Overlay::Help { .. } | Overlay::Confirm(..) | Overlay::Errors, _) => self.dirty = false,
+            (Overlay::Help { .. } | Overlay::Confirm(..) | Overlay::Errors | Overlay::Text { .. }, _) => {
+                self.dirty = false
+            }
             (Overlay::None, _) => self.navigate(action),
         }
     }
@@ -473,6 +541,8 @@ impl App {
                 };
                 self.show_tab(Tab::ALL[(i + step) % Tab::ALL.len()]);
             }
+            Action::Undo => self.undo(),
+            Action::Redo => self.redo(),
             Action::AsOfPrevMonth => self.set_as_of(self.as_of().checked_sub_months(Months::new(1))),
             Action::AsOfNextMonth => self.set_as_of(self.as_of().checked_add_months(Months::new(1))),
             Action::AsOfToday => self.set_as_of(Some(self.today)),
@@ -572,10 +642,76 @@ impl App {
         self.dirty = true;
     }
 
+    /// Applies `cmd` for the user: what it replaces is read first, so that
+    /// `undo` can put it back.
+    fn execute(&mut self, cmd: Command) -> Result<Event, BackendError> {
+        let summary = cmd.describe(self.data.model());
+        let prior = Prior::of(self.data.model(), &cmd);
+        let event = self.data.execute(&self.who, cmd)?;
+        self.undo.push(Undoable {
+            summary,
+            inverse: undo::inverse(&event, &prior),
+        });
+        self.redo.clear();
+        Ok(event)
+    }
+
+    /// Takes back this session's last change; `redo` puts it again.
+    fn undo(&mut self) {
+        self.step_back(true);
+    }
+
+    fn redo(&mut self) {
+        self.step_back(false);
+    }
+
+    /// Runs the inverse of the newest change on one stack and keeps its own
+    /// inverse on the other.
+    fn step_back(&mut self, undo: bool) {
+        let (from, verb) = if undo {
+            (&mut self.undo, "Undo")
+        } else {
+            (&mut self.redo, "Redo")
+        };
+        let Some(entry) = from.pop() else {
+            let what = if undo {
+                "nothing of this session's to undo"
+            } else {
+                "nothing to redo"
+            };
+            return self.set_status(format!("{verb}: {what}"), Tone::Error);
+        };
+        let cmd = match entry.inverse {
+            Ok(cmd) => cmd,
+            Err(why) => {
+                return self.set_status(format!("Cannot undo \"{}\": {why}", entry.summary), Tone::Error);
+            }
+        };
+        let prior = Prior::of(self.data.model(), &cmd);
+        let result = self.data.execute(&self.who, cmd);
+        self.catch_up_hand_over();
+        match result {
+            Ok(event) => {
+                self.applied(&event);
+                let back = Undoable {
+                    summary: entry.summary.clone(),
+                    inverse: undo::inverse(&event, &prior),
+                };
+                if undo { &mut self.redo } else { &mut self.undo }.push(back);
+                let done = if undo { "Undone" } else { "Redone" };
+                self.set_status(format!("{done}: {}", entry.summary), Tone::Ok);
+            }
+            Err(e) => self.set_status(
+                format!("Cannot {} \"{}\": {e}", verb.to_lowercase(), entry.summary),
+                Tone::Error,
+            ),
+        }
+    }
+
     /// Applies a command from a quick key, reporting in the status line.
     fn run(&mut self, cmd: Command) {
         let summary = cmd.describe(self.data.model());
-        let result = self.data.execute(&self.who, cmd);
+        let result = self.execute(cmd);
         // The call may have waited for a hand-over that brought a newer model.
         self.catch_up_hand_over();
         match result {

@@ -30,6 +30,17 @@ pub enum FieldKind {
     Manager,
     /// Survey scores, 1–5 each: `5 4 3`.
     Scores,
+    /// A new client's ref: one word, not yet used.
+    NewRef,
+    /// An email address, or empty.
+    Email,
+    /// Tags: words separated by spaces or commas.
+    Tags,
+    /// A number from 1 to this (one of a numbered list).
+    Number(usize),
+    /// Text over several lines (notes, a contact's summary): a paste keeps
+    /// its line breaks, and `open_editor` writes it in the user's editor.
+    Notes,
     Text,
 }
 
@@ -107,7 +118,16 @@ impl Field {
                 )
             }),
             FieldKind::Scores => scores(v).is_none().then(|| "scores are 1 to 5, like 5 4 3".to_string()),
-            FieldKind::Text => None,
+            FieldKind::NewRef if v.chars().any(char::is_whitespace) => Some("a ref is one word".into()),
+            FieldKind::NewRef => model.client_by_ref(v).map(|c| format!("{v} is already {}", c.name)),
+            FieldKind::Email => rapport::domain::text::email_shape(v)
+                .err()
+                .map(|e| format!("not an email address: {e}")),
+            FieldKind::Number(max) => match v.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => None,
+                _ => Some(format!("a number from 1 to {max}")),
+            },
+            FieldKind::Tags | FieldKind::Notes | FieldKind::Text => None,
         }
     }
 
@@ -135,6 +155,23 @@ impl Field {
     pub fn date(&self) -> Option<NaiveDate> {
         parse_date(&self.value).ok()
     }
+
+    /// The value as a form shows it: one line, `⏎` where a line breaks.
+    pub fn shown(&self) -> std::borrow::Cow<'_, str> {
+        if self.value.contains('\n') {
+            std::borrow::Cow::Owned(self.value.trim_end_matches('\n').replace('\n', " ⏎ "))
+        } else {
+            std::borrow::Cow::Borrowed(&self.value)
+        }
+    }
+}
+
+/// `vip, export north` → the tags, one word each.
+pub fn tags(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// `5 4 3` (or `5,4,3`) → the scores, each 1 to 5.

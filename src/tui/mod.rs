@@ -7,6 +7,7 @@ pub mod action;
 pub mod app;
 pub mod config;
 pub mod cursor;
+pub mod editor;
 pub mod filter;
 pub mod form;
 pub mod fuzzy;

@@ -4,9 +4,12 @@
 //! text, never as keys that could run commands. Each frame is wrapped in synchronized output and goes
 //! through one buffered write. The terminal is restored on exit, on error,
 //! on panic, and on SIGHUP/SIGTERM; a closed input (a dropped SSH
-//! connection) ends the session, which releases the database.
+//! connection) ends the session, which releases the database. A field
+//! written in `$VISUAL`/`$EDITOR` leaves the screen to the editor and takes
+//! it back after, as git does (`editor.rs`).
 
 use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
@@ -16,6 +19,7 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 
 use super::app::App;
+use super::editor::{self, Gate};
 use super::views;
 
 /// What the loop reacts to.
@@ -33,6 +37,10 @@ pub enum Input {
     Remote,
 }
 
+/// Hands a field's text to the user's editor: the new text, `None` when
+/// it came back unchanged, or why the editor failed.
+pub type EditText<'a, B> = dyn FnMut(&mut Terminal<B>, &str) -> Result<Option<String>, String> + 'a;
+
 /// Runs until the app quits, the input closes or a signal arrives.
 /// `frame_edges` is called with `true` before and `false` after each draw.
 pub fn run_loop<B: Backend>(
@@ -40,10 +48,15 @@ pub fn run_loop<B: Backend>(
     app: &mut App,
     inputs: &Receiver<Input>,
     mut frame_edges: impl FnMut(&mut B, bool) -> io::Result<()>,
+    edit: &mut EditText<B>,
 ) -> io::Result<()> {
     loop {
         if app.quit {
             return Ok(());
+        }
+        if let Some(text) = app.editor.take() {
+            let result = edit(terminal, &text);
+            app.edited(result);
         }
         if app.dirty {
             frame_edges(terminal.backend_mut(), true)?;
@@ -93,14 +106,21 @@ impl Drop for Guard {
     }
 }
 
-fn spawn_input(tx: Sender<Input>) {
+/// Reads the terminal's events on a thread of its own; it stops reading
+/// while the gate is closed (an editor has the terminal).
+fn spawn_input(tx: Sender<Input>, gate: Arc<Gate>) {
     std::thread::spawn(move || {
         loop {
-            let input = match event::read() {
-                Ok(Event::Key(k)) => Input::Key(k),
-                Ok(Event::Paste(text)) => Input::Paste(text),
-                Ok(Event::Resize(..)) => Input::Resize,
-                Ok(_) => continue,
+            gate.wait_open();
+            let input = match event::poll(editor::POLL) {
+                Ok(false) => continue,
+                Ok(true) => match event::read() {
+                    Ok(Event::Key(k)) => Input::Key(k),
+                    Ok(Event::Paste(text)) => Input::Paste(text),
+                    Ok(Event::Resize(..)) => Input::Resize,
+                    Ok(_) => continue,
+                    Err(_) => Input::Closed,
+                },
                 Err(_) => Input::Closed,
             };
             let closed = matches!(input, Input::Closed);
@@ -148,10 +168,36 @@ pub fn run(app: &mut App) -> io::Result<()> {
         cursor::Hide,
         ct::Clear(ct::ClearType::All)
     )?;
-    spawn_input(tx);
+    let gate = Arc::new(Gate::default());
+    spawn_input(tx, gate.clone());
     let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, io::stdout()));
     let mut terminal = Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?;
-    run_loop(&mut terminal, app, &rx, sync_edges)
+    let mut edit = |terminal: &mut Terminal<_>, text: &str| {
+        gate.close();
+        let result = editor::edit_outside(&editor::command(), text, leave, enter);
+        gate.open();
+        // The editor drew over everything: draw every cell again.
+        let _ = terminal.clear();
+        result
+    };
+    run_loop(&mut terminal, app, &rx, sync_edges, &mut edit)
+}
+
+/// Gives the terminal back as the shell had it (for the editor).
+fn leave() {
+    restore();
+}
+
+/// Takes the terminal again after the editor.
+fn enter() {
+    let _ = ct::enable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        ct::EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide,
+        ct::Clear(ct::ClearType::All)
+    );
 }
 
 /// Synchronized output around a frame: the terminal shows it all at once.

@@ -27,6 +27,13 @@ struct Fixture {
 }
 
 /// The demo data set (seed 42, fixed date) in a new store under `dir`.
+mod records;
+
+/// The loop's editor in tests that never open one.
+fn no_editor<B: ratatui::backend::Backend>(_: &mut Terminal<B>, _: &str) -> Result<Option<String>, String> {
+    Err("no editor here".into())
+}
+
 fn demo_store(dir: &std::path::Path, clients: usize) -> Store {
     let mut store = Store::open(&dir.join("db")).unwrap();
     let today: NaiveDate = TODAY.parse().unwrap();
@@ -376,10 +383,16 @@ fn the_loop_draws_only_when_something_changed() {
     tx.send(Input::Key(key(KeyCode::Char('§')))).unwrap();
     tx.send(Input::Key(key(KeyCode::Down))).unwrap();
     tx.send(Input::Key(key(KeyCode::Char('q')))).unwrap();
-    run_loop(&mut terminal, &mut app, &rx, |_, begin| {
-        frames += usize::from(begin);
-        Ok(())
-    })
+    run_loop(
+        &mut terminal,
+        &mut app,
+        &rx,
+        |_, begin| {
+            frames += usize::from(begin);
+            Ok(())
+        },
+        &mut no_editor,
+    )
     .unwrap();
     // First frame, then one for the move; the unbound key and quit draw nothing.
     assert_eq!(frames, 2);
@@ -388,7 +401,7 @@ fn the_loop_draws_only_when_something_changed() {
     let mut app2 = fixture().app;
     let (tx, rx) = mpsc::channel();
     tx.send(Input::Closed).unwrap();
-    run_loop(&mut terminal, &mut app2, &rx, |_, _| Ok(())).unwrap();
+    run_loop(&mut terminal, &mut app2, &rx, |_, _| Ok(()), &mut no_editor).unwrap();
     assert!(!app2.quit);
     // A fresh session draws its first frame before the next-due column is
     // computed, then once more with it; then nothing until input.
@@ -408,10 +421,16 @@ fn the_loop_draws_only_when_something_changed() {
     let (tx, rx) = mpsc::channel();
     tx.send(Input::Closed).unwrap();
     let mut frames = 0;
-    run_loop(&mut terminal, &mut fresh, &rx, |_, begin| {
-        frames += usize::from(begin);
-        Ok(())
-    })
+    run_loop(
+        &mut terminal,
+        &mut fresh,
+        &rx,
+        |_, begin| {
+            frames += usize::from(begin);
+            Ok(())
+        },
+        &mut no_editor,
+    )
     .unwrap();
     assert_eq!(frames, 2);
     assert!(fresh.views.clients.next_due(first).is_ok());
@@ -536,7 +555,7 @@ fn perf_100k() {
                 let (tx, rx) = mpsc::channel();
                 tx.send(Input::Key(key(KeyCode::Down))).unwrap();
                 tx.send(Input::Closed).unwrap();
-                run_loop(&mut terminal, app, &rx, sync_edges).unwrap();
+                run_loop(&mut terminal, app, &rx, sync_edges, &mut no_editor).unwrap();
                 (*count.0.lock().unwrap() - before) as f64
             })
             .collect()
@@ -577,7 +596,7 @@ fn perf_100k() {
         std::thread::sleep(std::time::Duration::from_secs(5));
         drop(tx);
     });
-    run_loop(&mut terminal, &mut app, &rx, |_, _| Ok(())).unwrap();
+    run_loop(&mut terminal, &mut app, &rx, |_, _| Ok(()), &mut no_editor).unwrap();
     println!(
         "bytes written while idle for 5 s: {}",
         *count.0.lock().unwrap() - before
@@ -1504,6 +1523,9 @@ mod fake {
         }
         fn verify(&mut self) -> Result<VerifyReport, BackendError> {
             Backend::verify(self.read())
+        }
+        fn history_of(&mut self, c: ClientId) -> Result<Vec<rapport::backend::HistoryEntry>, BackendError> {
+            Backend::history_of(self.read(), c)
         }
         fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {
             Backend::kpi_table(self.read(), period, by)

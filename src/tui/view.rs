@@ -104,6 +104,11 @@ pub enum Effect {
     /// List only this manager's clients (`None`: everyone's).
     ShowManager(Option<ManagerId>),
     Status(String, Tone),
+    /// Show these lines to read (a client's history), scrollable.
+    Text {
+        title: String,
+        lines: Vec<String>,
+    },
 }
 
 /// Whether a view took an action.

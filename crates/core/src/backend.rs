@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClientId, ContactEntry, Settlement};
 use crate::kpi::{self, GroupBy, Period, Table};
-use crate::model::Model;
+use crate::model::{Change, Model};
 use crate::write::{Command, CommandError, Event};
 
 /// Why a call on a backend failed. Nothing was changed by a failed
@@ -45,6 +45,17 @@ pub type Waker = Box<dyn Fn() + Send>;
 pub struct BackupSummary {
     pub records: u64,
     pub seq: u64,
+}
+
+/// One command in a client's history (the audit trail of SPEC §2): who
+/// made it, when, what it was, and the client's records it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub seq: u64,
+    pub who: String,
+    pub at: NaiveDateTime,
+    pub summary: String,
+    pub changes: Vec<Change>,
 }
 
 /// `rapport verify`: every record read back and checked.
@@ -94,6 +105,11 @@ pub trait Backend {
     fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, BackendError>;
 
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError>;
+
+    /// Every command that changed the client's records, oldest first.
+    /// Commands too large for the change log (imports, the demo) are not
+    /// in it.
+    fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError>;
 
     /// The logical backup of every record, as JSON lines.
     fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError>;

@@ -10,6 +10,7 @@
 pub mod backend;
 pub mod classes;
 pub mod domain;
+pub mod history;
 pub mod kpi;
 pub mod matrix;
 pub mod model;

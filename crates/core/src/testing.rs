@@ -49,7 +49,13 @@ impl Planner {
 
     /// Plans `cmd` as user `ann` and applies its changes.
     pub fn try_run(&mut self, cmd: Command) -> Result<(), CommandError> {
+        self.try_event(cmd).map(drop)
+    }
+
+    /// `try_run`, returning the event a backend would send.
+    pub fn try_event(&mut self, cmd: Command) -> Result<crate::write::Event, CommandError> {
         let seq = self.model.counters.seq + 1;
+        let summary = cmd.describe(&self.model);
         let changes = {
             let stored = &self.settlements;
             let lookup = |_: ClientId, id: SettlementId| Ok(stored.get(&id).cloned());
@@ -59,6 +65,13 @@ impl Planner {
                 settlement: &lookup,
             };
             cmd.plan(&self.model, &ctx)?
+        };
+        let event = crate::write::Event {
+            seq,
+            who: "ann".into(),
+            at: chrono::NaiveDateTime::default(),
+            summary,
+            changes: changes.clone(),
         };
         for c in changes {
             self.model.apply(&c);
@@ -76,7 +89,7 @@ impl Planner {
             }
         }
         self.model.counters.seq = seq;
-        Ok(())
+        Ok(event)
     }
 
     /// Reference data (manager `amy`, products `crm` and `train`) and one
@@ -109,9 +122,12 @@ impl Planner {
     }
 
     pub fn run(&mut self, cmd: Command) {
+        self.event(cmd);
+    }
+
+    /// `run`, returning the event.
+    pub fn event(&mut self, cmd: Command) -> crate::write::Event {
         let text = format!("{cmd:?}");
-        if let Err(e) = self.try_run(cmd) {
-            panic!("{text}: {e}");
-        }
+        self.try_event(cmd).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
 }

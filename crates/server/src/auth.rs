@@ -60,6 +60,7 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
             Ok(())
         }
         Command::AddPerson { client, .. }
+        | Command::EditPerson { client, .. }
         | Command::RecordSettlement { client, .. }
         | Command::EditSettlement { client, .. }
         | Command::DeleteSettlement { client, .. }
@@ -68,6 +69,7 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         | Command::RecordSurvey { client, .. }
         | Command::OpenTicket { client, .. } => mine(*client),
         Command::MoveOffer(m) => mine(m.client),
+
         Command::CompleteTask { task, .. } => match model.tasks.get(task) {
             Some(t) => mine(t.client),
             None => Ok(()),

@@ -17,7 +17,7 @@ use crate::domain::*;
 use crate::model::Model;
 use crate::store::codec;
 use crate::write::{Command, Event};
-use rapport_core::backend::{Backend, BackendError, BackupSummary, VerifyReport};
+use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport};
 
 pub use rapport_core::backend::Waker;
 
@@ -415,14 +415,24 @@ impl Remote {
 
     /// The server's `verify` of the database it holds.
     pub fn verify(&mut self) -> Result<VerifyReport, BackendError> {
-        let id = self.read(Read::Verify)?;
+        self.json_answer(Read::Verify, "the report")
+    }
+
+    /// A client's history, as the server reads it from its change log.
+    pub fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
+        self.json_answer(Read::HistoryOf(client), "the history")
+    }
+
+    /// A read answered with one JSON `Text`.
+    fn json_answer<T: serde::de::DeserializeOwned>(&mut self, read: Read, what: &str) -> Result<T, BackendError> {
+        let id = self.read(read)?;
         loop {
             if let ToSession::Text { id: got, result, .. } = self.next_answer()?
                 && got == id
             {
                 let text = result.map_err(BackendError::Server)?;
                 return serde_json::from_str(&text)
-                    .map_err(|e| BackendError::Server(format!("the report does not decode: {e}")));
+                    .map_err(|e| BackendError::Server(format!("{what} does not decode: {e}")));
             }
         }
     }
@@ -504,6 +514,10 @@ impl Backend for Remote {
 
     fn verify(&mut self) -> Result<VerifyReport, BackendError> {
         Remote::verify(self)
+    }
+
+    fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
+        Remote::history_of(self, client)
     }
 
     fn is_remote(&self) -> bool {

@@ -20,8 +20,9 @@ use crate::domain::*;
 use crate::store::codec::{self, CodecError, Record};
 use crate::write::{Command, CommandError, Event};
 
-/// Bump when a message changes shape or meaning.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// Bump when a message changes shape or meaning (3: `Command::EditPerson`,
+/// `Read::HistoryOf`).
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// A model a session already holds: the database it was read from (its
 /// creation time) and its sequence number. A session that opened the
@@ -84,6 +85,8 @@ pub enum Read {
     /// `rapport verify` of the database the server holds: the report as
     /// JSON in one `Text` answer.
     Verify,
+    /// A client's history: the entries as JSON in one `Text` answer.
+    HistoryOf(ClientId),
 }
 
 /// Why the server did not apply a command.

@@ -1,5 +1,6 @@
 //! The server's answers to reads: a client's settlements and contacts,
-//! all settlements, a period's contacts, a backup, a verify. Each is read
+//! all settlements, a period's contacts, a client's history, a backup, a
+//! verify. Each is read
 //! under the lock (a consistent state) and sent after it, in chunks where
 //! it is large; a session limited to its manager's clients reads only
 //! those.
@@ -41,6 +42,26 @@ pub(crate) fn answer(
             reply(&ToSession::Contacts {
                 id,
                 result: Err(denied),
+            })
+        }
+        Read::HistoryOf(c) if !mine(c) => {
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result: Err(denied),
+                more: false,
+            })
+        }
+        Read::HistoryOf(c) => {
+            let result = store
+                .history_of(c)
+                .map_err(|e| e.to_string())
+                .and_then(|h| serde_json::to_string(&h).map_err(|e| e.to_string()));
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result,
+                more: false,
             })
         }
         Read::Verify if sees.is_some() => {

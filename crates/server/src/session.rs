@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rapport_core::backend::{Backend, BackendError, BackupSummary, VerifyReport, Waker};
+use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport, Waker};
 
 use crate::client::{ConnectError, Remote};
 use crate::domain::*;
@@ -332,6 +332,10 @@ impl Backend for Session {
 
     fn verify(&mut self) -> Result<VerifyReport, BackendError> {
         self.backend()?.verify()
+    }
+
+    fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
+        self.backend()?.history_of(client)
     }
 
     fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {

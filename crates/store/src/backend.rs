@@ -5,13 +5,13 @@
 use std::io::Write;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rapport_core::backend::{Backend, BackendError, BackupSummary, VerifyReport};
+use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport};
 use rapport_core::kpi::{self, GroupBy, Period, Table};
 
-use super::{Store, StoreError};
+use super::{ChangeLog, Store, StoreError, T};
 use crate::backup::BackupError;
 use crate::domain::{ClientId, ContactEntry, Settlement};
-use crate::model::Model;
+use crate::model::{Change, Model};
 use crate::write::{Command, Event};
 
 /// Daily automatic backups kept beside each database.
@@ -40,6 +40,36 @@ impl From<BackupError> for BackendError {
 }
 
 impl Store {
+    /// Every logged command that changed `client`'s records, oldest first,
+    /// with its audit line: one scan of the change log.
+    pub fn history_of(&self, client: ClientId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let model = self.model();
+        let concerns = |c: &Change| {
+            model.client_of(c) == Some(client)
+                || matches!(c, Change::Settlement { old: Some(old), .. } if old.client == client)
+        };
+        let mut entries = Vec::new();
+        for log in self.scan::<ChangeLog>(T::Changes) {
+            let log = log?;
+            let changes: Vec<Change> = log.changes.into_iter().filter(|c| concerns(c)).collect();
+            if changes.is_empty() {
+                continue;
+            }
+            let (who, at, summary) = match self.audit_entry(log.seq)? {
+                Some(a) => (a.who, a.at, a.summary),
+                None => (String::new(), NaiveDateTime::default(), String::new()),
+            };
+            entries.push(HistoryEntry {
+                seq: log.seq,
+                who,
+                at,
+                summary,
+                changes,
+            });
+        }
+        Ok(entries)
+    }
+
     /// The day's automatic backup in the database's backup folder, if
     /// there is none yet (the oldest past `DAILY_BACKUPS_KEPT` go).
     pub fn keep_daily_backup(&self, today: NaiveDate) -> Result<(), BackupError> {
@@ -78,6 +108,10 @@ impl Backend for Store {
 
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
         Ok(Store::contacts_between(self, from, to)?)
+    }
+
+    fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
+        Ok(Store::history_of(self, client)?)
     }
 
     fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {

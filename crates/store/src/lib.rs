@@ -77,7 +77,8 @@ pub(crate) const TREE_NAMES: [&str; 18] = [
 
 /// Commands with more changes than this (imports, the demo) are not kept in
 /// the change log: they save a snapshot themselves, and replaying them would
-/// cost what reading the records costs.
+/// cost what reading the records costs. The log is kept after a snapshot:
+/// it is the clients' history.
 pub const CHANGE_LOG_MAX: usize = 5_000;
 
 /// One command's changes, by audit sequence number (tree `changes`).
@@ -248,13 +249,8 @@ impl Store {
         std::fs::rename(&tmp, &target)?;
         std::fs::File::open(&self.path)?.sync_all()?;
         self.snapshot_seq = Some(seq);
-        // The snapshot now holds what the log entries up to it said.
-        let log = self.tree(T::Changes)?;
-        let mut prune = sled::Batch::default();
-        for key in log.range(..=keys::id64(seq)).keys() {
-            prune.remove(key?);
-        }
-        log.apply_batch(prune)?;
+        // The change log stays: opening replays only what follows the
+        // snapshot, and the log is each client's history (`history_of`).
         Ok(())
     }
 

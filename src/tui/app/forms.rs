@@ -22,25 +22,48 @@ impl App {
                 };
             }
             Action::Submit => self.submit(kind),
+            Action::OpenEditor => match form.focused() {
+                Some(f) if f.kind == FieldKind::Notes => self.editor = Some(f.value.clone()),
+                _ => self.set_status("Only notes and summaries open in the editor", Tone::Error),
+            },
             _ => self.dirty = false,
         }
     }
 
-    fn form_error(&mut self, problem: String) {
-        if let Overlay::Form(_, form) = &mut self.overlay {
-            form.error = Some(problem);
-        }
-    }
-
-    pub(super) fn submit(&mut self, kind: FormKind) {
+    /// What the editor gave back for the focused field: `Ok(None)` when
+    /// the text came back unchanged, `Err` when the editor failed. Only a
+    /// changed text changes the field.
+    pub fn edited(&mut self, result: Result<Option<String>, String>) {
+        self.dirty = true;
         let Overlay::Form(_, form) = &mut self.overlay else {
             return;
         };
-        if let Some(problem) = form.check(self.data.model()) {
-            form.error = Some(problem);
-            return;
+        match result {
+            Ok(Some(text)) => {
+                if let Some(field) = form.focused() {
+                    field.value = text.trim_end_matches('\n').to_string();
+                    form.error = None;
+                }
+            }
+            Ok(None) => self.set_status("The text came back unchanged", Tone::Ok),
+            Err(why) => self.set_status(format!("{why}: the field is as it was"), Tone::Error),
         }
-        let form = form.clone();
+    }
+
+    /// Submits the form on screen. It leaves the screen meanwhile, so
+    /// that what the view opens next (another form) stays; a refusal puts
+    /// it back with the reason.
+    pub(super) fn submit(&mut self, kind: FormKind) {
+        let Overlay::Form(_, mut form) = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return;
+        };
+        let refused = |app: &mut App, mut form: Form, problem: String| {
+            form.error = Some(problem);
+            app.overlay = Overlay::Form(kind, form);
+        };
+        if let Some(problem) = form.check(self.data.model()) {
+            return refused(self, form, problem);
+        }
         let made = self.with_views(self.tab, |views, cx| {
             Tab::ALL
                 .iter()
@@ -48,17 +71,13 @@ impl App {
         });
         let cmd = match made {
             Some(Ok(Submitted::Run(cmd))) => cmd,
-            Some(Ok(Submitted::Applied)) => {
-                self.overlay = Overlay::None;
-                return;
-            }
-            Some(Err(problem)) => return self.form_error(problem),
-            None => return self.form_error("no view takes this form".into()),
+            Some(Ok(Submitted::Applied)) => return,
+            Some(Err(problem)) => return refused(self, form, problem),
+            None => return refused(self, form, "no view takes this form".into()),
         };
         let summary = cmd.describe(self.data.model());
-        match self.data.execute(&self.who, cmd) {
+        match self.execute(cmd) {
             Ok(event) => {
-                self.overlay = Overlay::None;
                 self.applied(&event);
                 // A low survey score opens a ticket by itself: say so.
                 let opened = event.changes.iter().find_map(|c| match c {
@@ -77,7 +96,7 @@ impl App {
                     _ => self.set_status(format!("Done: {summary}"), Tone::Ok),
                 }
             }
-            Err(e) => self.form_error(e.to_string()),
+            Err(e) => refused(self, form, e.to_string()),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Input: a key becomes an `Action` through the keymap, or text for the
-//! field being typed in; a paste is text, never keys; the command palette.
+//! field being typed in; a paste is text, never keys; the command palette;
+//! a field written in the user's editor.
 
 use super::*;
 
@@ -53,7 +54,12 @@ impl App {
             }
             Overlay::Form(_, form) => match form.focused() {
                 Some(field) => {
-                    field.value.push_str(&line);
+                    // Notes keep the paste's line breaks.
+                    if field.kind == FieldKind::Notes {
+                        field.value.push_str(&pasted_lines(text));
+                    } else {
+                        field.value.push_str(&line);
+                    }
                     form.error = None;
                     true
                 }
@@ -181,6 +187,21 @@ impl App {
             _ => self.dirty = false,
         }
     }
+}
+
+/// Pasted text for a field over several lines: line breaks kept (`\r\n`
+/// and `\r` become `\n`), tabs become spaces, no other control character.
+fn pasted_lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' => Some('\n'),
+            '\t' => Some(' '),
+            '\n' => Some('\n'),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// Pasted text as one line of an input: the line break that ends most

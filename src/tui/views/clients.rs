@@ -82,6 +82,12 @@ pub struct ClientsView {
     pub card_open: bool,
     /// The card's contact log (read only while the card is open).
     pub contacts: Vec<ContactEntry>,
+    /// The card's last settlements, newest first (read with the log).
+    pub settlements: Vec<Settlement>,
+    /// Lines of the card scrolled past (back to the top on another client).
+    pub card_scroll: u16,
+    /// The card's lines at the last draw (scrolling stops at the last).
+    pub card_lines: std::cell::Cell<u16>,
     /// Each client's next due date in the queue (the list's column), kept
     /// current client by client after each event. Computed just after the
     /// first frame (`App::finish_loading`), so it does not delay it.
@@ -97,6 +103,9 @@ impl Default for ClientsView {
             descending: false,
             card_open: false,
             contacts: Vec::new(),
+            settlements: Vec::new(),
+            card_scroll: 0,
+            card_lines: std::cell::Cell::new(0),
             next_due: None,
         }
     }
@@ -144,10 +153,20 @@ impl ClientsView {
 
     /// Reads what the card shows and the model does not hold.
     fn load_detail(&mut self, cx: &mut Ctx) {
+        self.card_scroll = 0;
         if !self.card_open {
             self.contacts.clear();
+            self.settlements.clear();
             return;
         }
+        self.settlements = match self.selected_id().map(|id| last_settlements(id, cx)) {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                cx.status(e, crate::tui::app::Tone::Error);
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         self.contacts = match self.selected_id() {
             Some(id) => match cx.data.contacts_of(id) {
                 Ok(mut c) => {
@@ -262,6 +281,138 @@ impl ClientsView {
         cx.open_form(FormKind::Settlement(id), form);
     }
 
+    /// Asks which of the client's last settlements to correct or delete.
+    fn pick_settlement(&mut self, delete: bool, cx: &mut Ctx) {
+        let Some(c) = self.selected_client(cx.model()) else {
+            return;
+        };
+        let (id, name) = (c.id, c.name.clone());
+        let last = match last_settlements(id, cx) {
+            Ok(last) if last.is_empty() => {
+                return cx.status(
+                    format!("{name} has no settlement to correct"),
+                    crate::tui::app::Tone::Error,
+                );
+            }
+            Ok(last) => last,
+            Err(e) => return cx.status(e, crate::tui::app::Tone::Error),
+        };
+        let what = if delete {
+            "Delete a settlement"
+        } else {
+            "Correct a settlement"
+        };
+        let mut form = Form::new(
+            format!("{what} · {name}"),
+            vec![Field::new("Number", FieldKind::Number(last.len()), "1", true)],
+        );
+        form.info = numbered(&last, cx.model());
+        cx.open_form(FormKind::PickSettlement { client: id, delete }, form);
+    }
+
+    /// The selected client's history, read from the backend.
+    fn show_history(&mut self, cx: &mut Ctx) {
+        let Some(id) = self.selected_id() else { return };
+        match cx.data.history_of(id) {
+            Ok(entries) => {
+                let lines = rapport::history::lines(cx.model(), id, &entries);
+                let title = cx.model().client_label(id);
+                cx.ask(Effect::Text {
+                    title: format!("History · {title}"),
+                    lines,
+                });
+            }
+            Err(e) => cx.status(format!("Cannot read the history: {e}"), crate::tui::app::Tone::Error),
+        }
+    }
+
+    /// Every field of the selected client but its ref and first date.
+    fn open_client_form(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let Some(c) = self.selected_client(model) else { return };
+        let segment = c.segment.and_then(|s| model.segments.get(&s)).map(|s| s.code.clone());
+        let manager = c.manager.and_then(|m| model.managers.get(&m)).map(|m| m.login.clone());
+        let mut form = Form::new(
+            format!("Edit {} · {}", c.reference, c.name),
+            vec![
+                Field::new("Name", FieldKind::Text, c.name.clone(), true),
+                Field::new("Segment", FieldKind::Segment, segment.unwrap_or_default(), false),
+                Field::new("Manager", FieldKind::Manager, manager.unwrap_or_default(), false),
+                Field::new("Notes", FieldKind::Notes, c.notes.clone(), false),
+                Field::new("Tags", FieldKind::Tags, c.tags.join(" "), false),
+            ],
+        );
+        form.info = vec![format!("client since {}", c.created)];
+        let kind = FormKind::EditClient(c.id, c.version);
+        cx.open_form(kind, form);
+    }
+
+    /// A new contact person of the selected client, or `person` edited.
+    fn open_person_form(&mut self, person: Option<PersonId>, cx: &mut Ctx) {
+        let model = cx.model();
+        let Some(c) = self.selected_client(model) else { return };
+        let old = person.and_then(|p| model.persons.get(&(c.id, p)));
+        let text = |f: fn(&ContactPerson) -> &String| old.map_or(String::new(), |p| f(p).clone());
+        let mut form = Form::new(
+            match old {
+                Some(p) => format!("{} · {}", p.name, c.name),
+                None => format!("New contact person · {}", c.name),
+            },
+            vec![
+                Field::new("Name", FieldKind::Text, text(|p| &p.name), true),
+                Field::new("Role", FieldKind::Text, text(|p| &p.role), false),
+                Field::new("Phones", FieldKind::Text, text(|p| &p.phone), false),
+                Field::new("Email", FieldKind::Email, text(|p| &p.email), false),
+                Field::new(
+                    "Birthday",
+                    FieldKind::Date,
+                    old.and_then(|p| p.birthday).map_or(String::new(), |d| d.to_string()),
+                    false,
+                ),
+            ],
+        );
+        form.info = vec!["several phones: separate them with commas".into()];
+        let kind = match old {
+            Some(p) => FormKind::EditPerson {
+                client: c.id,
+                person: p.id,
+                seq: p.seq,
+            },
+            None => FormKind::NewPerson(c.id),
+        };
+        cx.open_form(kind, form);
+    }
+
+    /// Edits the client's one contact person, or asks which of several.
+    fn pick_person(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let Some(c) = self.selected_client(model) else { return };
+        let persons: Vec<&ContactPerson> = model.persons_of(c.id).collect();
+        match persons.as_slice() {
+            [] => {
+                let name = c.name.clone();
+                cx.status(
+                    format!("{name} has no contact person yet: add one with new_person"),
+                    crate::tui::app::Tone::Error,
+                );
+            }
+            [one] => {
+                let id = one.id;
+                self.open_person_form(Some(id), cx);
+            }
+            several => {
+                let first = several[0].name.clone();
+                let mut form = Form::new(
+                    format!("Which contact person · {}", c.name),
+                    vec![Field::new("Person", FieldKind::Person(c.id), first, true)],
+                );
+                form.info = vec![several.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")];
+                let id = c.id;
+                cx.open_form(FormKind::PickPerson(id), form);
+            }
+        }
+    }
+
     fn open_segment_form(&mut self, cx: &mut Ctx) {
         let model = cx.model();
         let Some(c) = self.selected_client(model) else { return };
@@ -274,6 +425,65 @@ impl ClientsView {
         let form = Form::new(title, vec![Field::new("Segment", FieldKind::Segment, current, false)]);
         cx.open_form(FormKind::Segment(id, version), form);
     }
+}
+
+/// How many of a client's settlements the card shows and the correction
+/// forms offer.
+const LAST_SETTLEMENTS: usize = 8;
+
+/// The client's last settlements, newest first.
+fn last_settlements(client: ClientId, cx: &mut Ctx) -> Result<Vec<Settlement>, String> {
+    let mut all = cx
+        .data
+        .settlements_of(client)
+        .map_err(|e| format!("Cannot read the settlements: {e}"))?;
+    all.sort_by_key(|s| std::cmp::Reverse((s.date, s.id)));
+    all.truncate(LAST_SETTLEMENTS);
+    Ok(all)
+}
+
+/// `1  03/11/26  1,200.00  crm  INV-12`: the settlements as the card and
+/// the correction forms number them.
+pub fn numbered(settlements: &[Settlement], model: &Model) -> Vec<String> {
+    settlements
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let product = s
+                .product
+                .and_then(|p| model.products.get(&p))
+                .map_or("", |p| p.code.as_str());
+            format!(
+                "{}  {}  {:>12}  {product}  {}",
+                i + 1,
+                s.date.format("%d/%m/%y"),
+                crate::tui::views::money(s.amount.0),
+                s.doc
+            )
+        })
+        .collect()
+}
+
+/// A new client: its ref, name and filing; a manager files it under
+/// themselves.
+fn open_new_client_form(cx: &mut Ctx) {
+    let model = cx.model();
+    let me = model
+        .manager_by_login(cx.who)
+        .map_or(String::new(), |m| m.login.clone());
+    let form = Form::new(
+        "New client",
+        vec![
+            Field::new("Ref", FieldKind::NewRef, "", true),
+            Field::new("Name", FieldKind::Text, "", true),
+            Field::new("Segment", FieldKind::Segment, "", false),
+            Field::new("Manager", FieldKind::Manager, me, false),
+            Field::new("Created", FieldKind::Date, cx.today.to_string(), true),
+            Field::new("Notes", FieldKind::Notes, "", false),
+            Field::new("Tags", FieldKind::Tags, "", false),
+        ],
+    );
+    cx.open_form(FormKind::NewClient, form);
 }
 
 /// Sorts `rows` by `sort`, ascending (ties by id).
@@ -362,6 +572,19 @@ impl View for ClientsView {
             }
             Action::ClearFilter | Action::Cancel if self.card_open && cx.shown => self.set_card(false, cx),
             Action::ToggleCard if cx.shown => self.set_card(!self.card_open, cx),
+            Action::CardDown if self.card_open && cx.shown => {
+                let last = self.card_lines.get().saturating_sub(1);
+                if self.card_scroll >= last {
+                    return Handled::Unchanged;
+                }
+                self.card_scroll = self.card_scroll.saturating_add(3).min(last);
+            }
+            Action::CardUp if self.card_open && cx.shown => {
+                if self.card_scroll == 0 {
+                    return Handled::Unchanged;
+                }
+                self.card_scroll = self.card_scroll.saturating_sub(3);
+            }
             Action::SortNext => {
                 let i = Column::SORTABLE.iter().position(|c| *c == self.sort).unwrap_or(0);
                 let mut next = Column::SORTABLE[(i + 1) % Column::SORTABLE.len()];
@@ -376,6 +599,13 @@ impl View for ClientsView {
                 self.descending = !self.descending;
                 self.resort(cx);
             }
+            Action::History => self.show_history(cx),
+            Action::EditRecord => self.pick_settlement(false, cx),
+            Action::DeleteRecord => self.pick_settlement(true, cx),
+            Action::NewClient => open_new_client_form(cx),
+            Action::EditClient => self.open_client_form(cx),
+            Action::NewPerson => self.open_person_form(None, cx),
+            Action::EditPerson => self.pick_person(cx),
             Action::AddSettlement => self.open_settlement_form(cx),
             Action::EditSegment => self.open_segment_form(cx),
             Action::LogContact => queue::open_contact_form(client, cx),
@@ -438,6 +668,105 @@ impl View for ClientsView {
                     tags: c.tags.clone(),
                 }
             }
+            FormKind::NewClient => Command::AddClient {
+                reference: form.value("Ref").to_string(),
+                name: form.value("Name").to_string(),
+                segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
+                manager: model.manager_by_login(form.value("Manager")).map(|m| m.id),
+                created: form.field("Created").and_then(Field::date).unwrap_or(cx.today),
+                notes: form.value("Notes").to_string(),
+                tags: crate::tui::form::tags(form.value("Tags")),
+            },
+            FormKind::EditClient(client, version) => Command::EditClient {
+                client,
+                expected_version: Some(version),
+                name: form.value("Name").to_string(),
+                segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
+                manager: model.manager_by_login(form.value("Manager")).map(|m| m.id),
+                notes: form.value("Notes").to_string(),
+                tags: crate::tui::form::tags(form.value("Tags")),
+            },
+            FormKind::NewPerson(client) => Command::AddPerson {
+                client,
+                name: form.value("Name").to_string(),
+                role: form.value("Role").to_string(),
+                phone: form.value("Phones").to_string(),
+                email: form.value("Email").to_string(),
+                birthday: form.field("Birthday").and_then(Field::date),
+            },
+            FormKind::PickPerson(client) => {
+                let name = form.value("Person");
+                let Some(p) = model.persons_of(client).find(|p| p.name.eq_ignore_ascii_case(name)) else {
+                    return Some(Err(format!("no contact person '{name}'")));
+                };
+                let id = p.id;
+                self.open_person_form(Some(id), cx);
+                return Some(Ok(Submitted::Applied));
+            }
+            FormKind::PickSettlement { client, delete } => {
+                let n: usize = form.value("Number").parse().unwrap_or(0);
+                let chosen = match last_settlements(client, cx) {
+                    Ok(last) => last.into_iter().nth(n.saturating_sub(1)),
+                    Err(e) => return Some(Err(e)),
+                };
+                let Some(s) = chosen else {
+                    return Some(Err(format!("no settlement number {n}")));
+                };
+                if delete {
+                    Command::DeleteSettlement {
+                        client,
+                        id: s.id,
+                        expected_seq: Some(s.seq),
+                    }
+                } else {
+                    let model = cx.model();
+                    let product = s.product.and_then(|p| model.products.get(&p)).map(|p| p.code.clone());
+                    let mut edit = Form::new(
+                        format!("Settlement of {} · {}", s.date, model.client_label(client)),
+                        vec![
+                            Field::new("Date", FieldKind::Date, s.date.to_string(), true),
+                            Field::new("Amount", FieldKind::Amount, s.amount.to_string(), true),
+                            Field::new("Product", FieldKind::Product, product.unwrap_or_default(), false),
+                            Field::new("Document", FieldKind::Text, s.doc.clone(), false),
+                        ],
+                    );
+                    edit.info = vec!["the classes follow the corrected amount at once".into()];
+                    let kind = FormKind::EditSettlement {
+                        client,
+                        id: s.id,
+                        seq: s.seq,
+                    };
+                    cx.open_form(kind, edit);
+                    return Some(Ok(Submitted::Applied));
+                }
+            }
+            FormKind::EditSettlement { client, id, seq } => {
+                let (Some(date), Ok(amount)) = (
+                    form.field("Date").and_then(Field::date),
+                    Money::parse(form.value("Amount")),
+                ) else {
+                    return Some(Err("a date and an amount are required".into()));
+                };
+                Command::EditSettlement {
+                    client,
+                    id,
+                    expected_seq: Some(seq),
+                    date,
+                    amount,
+                    product: model.product_by_code(form.value("Product")).map(|p| p.id),
+                    doc: form.value("Document").to_string(),
+                }
+            }
+            FormKind::EditPerson { client, person, seq } => Command::EditPerson {
+                client,
+                person,
+                expected_seq: Some(seq),
+                name: form.value("Name").to_string(),
+                role: form.value("Role").to_string(),
+                phone: form.value("Phones").to_string(),
+                email: form.value("Email").to_string(),
+                birthday: form.field("Birthday").and_then(Field::date),
+            },
             _ => return None,
         };
         Some(Ok(Submitted::Run(cmd)))

@@ -89,6 +89,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             overlays::confirm(frame, app);
         }
         Overlay::Errors => overlays::errors(frame, app),
+        Overlay::Text { title, lines, scroll } => overlays::text(frame, app, title, lines, *scroll),
     }
 }
 

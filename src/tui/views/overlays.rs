@@ -48,6 +48,33 @@ pub fn help(frame: &mut Frame, app: &App, scroll: usize) {
     );
 }
 
+/// Lines to read, scrolled from `scroll` (a client's history).
+pub fn text(frame: &mut Frame, app: &App, title: &str, lines: &[String], scroll: usize) {
+    let t = &app.theme;
+    let area = centered(frame.area(), 110, frame.area().height.saturating_sub(2));
+    let shown: Vec<Line> = lines
+        .iter()
+        .map(|l| {
+            let style = if l.starts_with("      ") {
+                t.style("muted")
+            } else {
+                t.style("text")
+            };
+            Line::from(Span::styled(l.clone(), style))
+        })
+        .collect();
+    let visible = area.height.saturating_sub(2) as usize;
+    let scroll = scroll.min(shown.len().saturating_sub(visible.max(1)));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(shown)
+            .block(boxed(app, format!(" {title} · ↑↓ scroll · esc closes ")))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0)),
+        area,
+    );
+}
+
 pub fn palette(frame: &mut Frame, app: &App, query: &str, selected: usize) {
     let t = &app.theme;
     let area = centered(frame.area(), 70, 16);
@@ -88,7 +115,7 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
                 format!("{marker} {:<12}", f.label),
                 if focused { t.style("accent") } else { t.style("muted") },
             ),
-            Span::styled(format!("{}{cursor}", f.value), t.style("text")),
+            Span::styled(format!("{}{cursor}", f.shown()), t.style("text")),
         ];
         // Validation as you type: the field's problem on its own line.
         let problem = f

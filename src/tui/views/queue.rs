@@ -24,7 +24,7 @@ use crate::tui::view::{Ctx, Effect, Handled, Refresh, Submitted, View};
 pub struct QueueView {
     pub items: Vec<Item>,
     /// Items per group, in `Group::ALL` order.
-    pub counts: [usize; 3],
+    pub counts: [usize; 4],
     /// The selected item; its window is in display rows (with headings).
     pub cursor: Cursor,
     pub scope: Scope,
@@ -41,7 +41,7 @@ impl QueueView {
     pub fn new(scope: Scope) -> QueueView {
         QueueView {
             items: Vec::new(),
-            counts: [0; 3],
+            counts: [0; 4],
             cursor: Cursor::default(),
             scope,
             stale: true,
@@ -52,11 +52,20 @@ impl QueueView {
         self.items.get(self.cursor.selected)
     }
 
+    /// The groups shown, with their counts: "Later" only when it holds
+    /// something.
+    pub fn groups(&self) -> impl Iterator<Item = (Group, usize)> + '_ {
+        Group::ALL
+            .into_iter()
+            .zip(self.counts)
+            .filter(|(g, count)| *g != Group::Later || *count > 0)
+    }
+
     /// The display row of item `i`: items follow their group's heading.
     pub fn display_row(&self, i: usize) -> usize {
         let mut before = 0;
         let mut row = i;
-        for count in self.counts {
+        for (_, count) in self.groups() {
             row += 1;
             before += count;
             if i < before {
@@ -69,8 +78,13 @@ impl QueueView {
     fn rebuild(&mut self, cx: &Ctx) {
         let keep = self.selected_item().map(|i| i.key);
         let as_of = cx.as_of();
-        let items = queue::due(cx.model(), cx.classes(), as_of, self.scope);
-        let mut counts = [0; 3];
+        // Tasks set further ahead than the week show under "Later".
+        let horizon = queue::Horizon {
+            later_tasks: true,
+            ..queue::Horizon::default()
+        };
+        let items = queue::due_within(cx.model(), cx.classes(), as_of, self.scope, horizon);
+        let mut counts = [0; 4];
         for i in &items {
             counts[i.group(as_of) as usize] += 1;
         }
@@ -149,7 +163,7 @@ pub fn open_contact_form(client: Option<ClientId>, cx: &mut Ctx) {
         vec![
             Field::new("Channel", FieldKind::Channel, "call", true),
             Field::new("Person", FieldKind::Person(c.id), person, false),
-            Field::new("Summary", FieldKind::Text, "", true),
+            Field::new("Summary", FieldKind::Notes, "", true),
             Field::new("Outcome", FieldKind::Text, "", false),
             Field::new("Next contact", FieldKind::DateOrDays, format!("+{cadence}"), false),
         ],
@@ -298,6 +312,6 @@ pub fn when(item: &Item, as_of: NaiveDate) -> String {
     match item.group(as_of) {
         Group::Overdue => format!("{}d late", item.days_late(as_of)),
         Group::Today => "today".to_string(),
-        Group::Soon => format!("in {}d", (item.due - as_of).num_days()),
+        Group::Soon | Group::Later => format!("in {}d", (item.due - as_of).num_days()),
     }
 }

@@ -21,9 +21,32 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Whether `email` has the shape of an address (RFC 5322's, as the
+/// `email_address` crate checks it); an empty one is no address at all
+/// and passes.
+pub fn email_shape(email: &str) -> Result<(), String> {
+    if email.is_empty() {
+        return Ok(());
+    }
+    email
+        .parse::<email_address::EmailAddress>()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{email_shape, printable};
+
+    #[test]
+    fn an_email_needs_its_shape() {
+        assert!(email_shape("").is_ok());
+        assert!(email_shape("anne@example.com").is_ok());
+        assert!(email_shape("anne.martin+crm@dupont-fils.fr").is_ok());
+        for bad in ["anne", "anne@", "@example.com", "anne @example.com", "a@b@c"] {
+            assert!(email_shape(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn control_characters_never_pass() {

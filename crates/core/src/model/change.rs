@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use super::Model;
 use crate::domain::*;
 
 /// One change to the data, carrying the whole new record so that applying it
@@ -33,4 +34,79 @@ pub enum Change {
         key: String,
         mark: Option<QueueMark>,
     },
+}
+
+impl Change {
+    /// One line saying what the change did to the record, for a client's
+    /// history (the command line and the interface say it alike).
+    pub fn describe(&self, model: &Model) -> String {
+        let product = |p: ProductId| model.product_label(p);
+        let text = |s: &str| crate::domain::text::printable(s).into_owned();
+        match self {
+            Change::Settings(_) => "settings".into(),
+            Change::Manager(m) => format!("manager {}", m.login),
+            Change::Segment(s) => format!("segment {}", s.code),
+            Change::Product(p) => format!("product {}", p.code),
+            Change::Portrait {
+                segment,
+                product: p,
+                target,
+            } => {
+                format!(
+                    "portrait: segment {segment} {} {}",
+                    if *target { "targets" } else { "drops" },
+                    product(*p)
+                )
+            }
+            Change::Client(c) if c.version == 1 => format!("client {} created: {}", c.reference, text(&c.name)),
+            Change::Client(c) => {
+                let segment = c
+                    .segment
+                    .and_then(|s| model.segments.get(&s))
+                    .map_or("no segment", |s| s.code.as_str());
+                let manager = c
+                    .manager
+                    .and_then(|m| model.managers.get(&m))
+                    .map_or("no manager", |m| m.login.as_str());
+                format!(
+                    "client now: {} · {segment} · {manager}{}",
+                    text(&c.name),
+                    if c.tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", c.tags.join(" "))
+                    }
+                )
+            }
+            Change::Person(p) => format!("contact person {} ({})", text(&p.name), text(&p.role)),
+            Change::Settlement { old, new } => match (old, new) {
+                (None, Some(n)) => format!("settlement {} on {} {}", n.amount, n.date, text(&n.doc)),
+                (Some(o), Some(n)) => format!("settlement {} on {} → {} on {}", o.amount, o.date, n.amount, n.date),
+                (Some(o), None) => format!("settlement {} on {} deleted", o.amount, o.date),
+                (None, None) => "settlement".into(),
+            },
+            Change::Offer(o) => format!("offer {}: {} on {}", product(o.product), o.stage, o.stage_date),
+            Change::Contact(c) => format!(
+                "{} logged: {}",
+                c.channel.as_str(),
+                text(c.summary.lines().next().unwrap_or(""))
+            ),
+            Change::Task(t) => match t.done {
+                Some(d) => format!("task done on {d}: {}", text(&t.text)),
+                None => format!("task due {}: {}", t.due, text(&t.text)),
+            },
+            Change::Survey(s) => {
+                let scores: Vec<String> = s.scores.iter().map(u8::to_string).collect();
+                format!("survey {} on {}: {}", product(s.product), s.date, scores.join(" "))
+            }
+            Change::Ticket(t) => format!("ticket #{} {}", t.id, t.stage),
+            Change::Questionnaire(q) => format!("questions of {}", product(q.product)),
+            Change::Mark { key, mark: Some(m) } => match m.state {
+                MarkState::Done => format!("{key} done (due {})", m.due),
+                MarkState::Snoozed(to) => format!("{key} snoozed to {to} (due {})", m.due),
+                MarkState::NextContact(next) => format!("next contact agreed for {next}"),
+            },
+            Change::Mark { key, mark: None } => format!("{key} mark cleared"),
+        }
+    }
 }

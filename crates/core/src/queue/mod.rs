@@ -38,15 +38,37 @@ pub enum Group {
     Overdue,
     Today,
     Soon,
+    /// Past the usual horizon: tasks set far ahead, or what a longer
+    /// `--horizon` brings in.
+    Later,
 }
 
 impl Group {
-    pub const ALL: [Group; 3] = [Group::Overdue, Group::Today, Group::Soon];
+    pub const ALL: [Group; 4] = [Group::Overdue, Group::Today, Group::Soon, Group::Later];
     pub fn title(self) -> &'static str {
         match self {
             Group::Overdue => "Overdue",
             Group::Today => "Today",
             Group::Soon => "Next 7 days",
+            Group::Later => "Later",
+        }
+    }
+}
+
+/// How far ahead the queue looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Horizon {
+    /// Items due up to this many days after the as-of date.
+    pub days: u64,
+    /// Open tasks due later than that too (the interface's "Later").
+    pub later_tasks: bool,
+}
+
+impl Default for Horizon {
+    fn default() -> Self {
+        Horizon {
+            days: HORIZON_DAYS,
+            later_tasks: false,
         }
     }
 }
@@ -77,6 +99,7 @@ impl Item {
         match self.due.cmp(&as_of) {
             std::cmp::Ordering::Less => Group::Overdue,
             std::cmp::Ordering::Equal => Group::Today,
+            std::cmp::Ordering::Greater if (self.due - as_of).num_days() > HORIZON_DAYS as i64 => Group::Later,
             std::cmp::Ordering::Greater => Group::Soon,
         }
     }
@@ -97,11 +120,17 @@ pub enum Scope {
 /// The queue for `as_of`: items due up to `as_of + 7 days` (birthdays 3
 /// days ahead), sorted by due date, then kind, then client.
 pub fn due(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope) -> Vec<Item> {
-    let until = as_of.checked_add_days(Days::new(HORIZON_DAYS)).unwrap_or(as_of);
+    due_within(model, classes, as_of, scope, Horizon::default())
+}
+
+/// The queue looking `horizon` ahead, sorted like `due`.
+pub fn due_within(model: &Model, classes: &Classes, as_of: NaiveDate, scope: Scope, horizon: Horizon) -> Vec<Item> {
+    let until = as_of.checked_add_days(Days::new(horizon.days)).unwrap_or(as_of);
     let want = Want {
         scope,
         only: None,
         until: Some(until),
+        later_tasks: horizon.later_tasks,
         reasons: true,
     };
     let mut items = Vec::new();
@@ -137,6 +166,7 @@ fn next_due(
         scope: Scope::All,
         only,
         until: None,
+        later_tasks: false,
         reasons: false,
     };
     let mut next: HashMap<ClientId, NaiveDate> = HashMap::with_capacity(only.map_or(model.clients.len(), |o| o.len()));
@@ -155,6 +185,7 @@ pub fn find(model: &Model, classes: &Classes, as_of: NaiveDate, key: ItemKey) ->
         scope: Scope::All,
         only: None,
         until: None,
+        later_tasks: false,
         reasons: true,
     };
     let mut found = None;
@@ -173,6 +204,8 @@ struct Want<'a> {
     only: Option<&'a BTreeSet<ClientId>>,
     /// Items due after this are left out before their text is made.
     until: Option<NaiveDate>,
+    /// Open tasks are kept however far ahead they are due.
+    later_tasks: bool,
     /// Whether to write each item's one-line reason (not for dates alone).
     reasons: bool,
 }
@@ -224,11 +257,16 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
             birthday(&mut b, as_of, person);
         }
     }
+    let until = b.until;
+    if want.later_tasks {
+        b.until = None;
+    }
     for t in model.tasks.values().filter(|t| t.done.is_none() && mine(t.client)) {
         b.push(ItemKey::Task(t.id), t.due, t.client, None, || {
             format!("task: {}", first_line(&t.text))
         });
     }
+    b.until = until;
     for t in model.tickets.values() {
         let owned =
             matches!(scope, Scope::Manager(m) if t.owner == Some(m)) && want.only.is_none_or(|o| o.contains(&t.client));

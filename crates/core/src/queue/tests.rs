@@ -414,6 +414,52 @@ fn tasks_and_ticket_stages() {
     assert_eq!(ticket.due, d("2026-11-25"), "resolved is due 5 days after opening");
 }
 
+/// A task set months ahead is nowhere in the week's queue, shows under
+/// "Later" when asked for, and a longer horizon brings in every item up to
+/// it (past the 7th day, in "Later" too).
+#[test]
+fn tasks_far_ahead_are_later_and_a_horizon_reaches_them() {
+    let mut fx = Fx::new();
+    let c = fx.client("2020-01-01");
+    for due in ["2026-11-29", "2026-11-30", "2027-02-01"] {
+        fx.run(Command::AddTask {
+            client: c,
+            due: d(due),
+            text: format!("due {due}"),
+        });
+    }
+    let as_of = d("2026-11-22");
+    let classes = classes::compute(&fx.p.model, as_of);
+    let tasks = |horizon: Horizon| -> Vec<(NaiveDate, Group)> {
+        due_within(&fx.p.model, &classes, as_of, Scope::All, horizon)
+            .into_iter()
+            .filter(|i| i.kind == Kind::Task)
+            .map(|i| (i.due, i.group(as_of)))
+            .collect()
+    };
+    assert_eq!(tasks(Horizon::default()), [(d("2026-11-29"), Group::Soon)]);
+    let later = Horizon {
+        later_tasks: true,
+        ..Horizon::default()
+    };
+    assert_eq!(
+        tasks(later),
+        [
+            (d("2026-11-29"), Group::Soon),
+            (d("2026-11-30"), Group::Later),
+            (d("2027-02-01"), Group::Later)
+        ]
+    );
+    let month = Horizon {
+        days: 30,
+        later_tasks: false,
+    };
+    assert_eq!(
+        tasks(month),
+        [(d("2026-11-29"), Group::Soon), (d("2026-11-30"), Group::Later)]
+    );
+}
+
 #[test]
 fn done_and_snoozed_items_stay_so_for_their_date() {
     let mut fx = Fx::new();

@@ -57,6 +57,19 @@ pub enum Command {
         client: ClientId,
         name: String,
         role: String,
+        /// One or more numbers, separated by commas.
+        phone: String,
+        email: String,
+        birthday: Option<NaiveDate>,
+    },
+    /// Rewrites every field of a contact person; `expected_seq` is the
+    /// change the editor showed (a later one refuses the edit as stale).
+    EditPerson {
+        client: ClientId,
+        person: PersonId,
+        expected_seq: Option<u64>,
+        name: String,
+        role: String,
         phone: String,
         email: String,
         birthday: Option<NaiveDate>,
@@ -68,9 +81,12 @@ pub enum Command {
         product: Option<ProductId>,
         doc: String,
     },
+    /// `expected_seq`: the change the settlement was read at (a later one
+    /// refuses the command as stale).
     EditSettlement {
         client: ClientId,
         id: SettlementId,
+        expected_seq: Option<u64>,
         date: NaiveDate,
         amount: Money,
         product: Option<ProductId>,
@@ -79,6 +95,7 @@ pub enum Command {
     DeleteSettlement {
         client: ClientId,
         id: SettlementId,
+        expected_seq: Option<u64>,
     },
     MoveOffer(OfferMove),
     LogContact {
@@ -211,6 +228,7 @@ impl Command {
             Command::AddClient { .. } => "add_client",
             Command::EditClient { .. } => "edit_client",
             Command::AddPerson { .. } => "add_person",
+            Command::EditPerson { .. } => "edit_person",
             Command::RecordSettlement { .. } => "record_settlement",
             Command::EditSettlement { .. } => "edit_settlement",
             Command::DeleteSettlement { .. } => "delete_settlement",
@@ -253,6 +271,7 @@ impl Command {
             Command::AddClient { reference, .. } => format!("add client {reference}"),
             Command::EditClient { client: c, .. } => format!("edit client {}", client(c)),
             Command::AddPerson { client: c, name, .. } => format!("add contact person {name} to {}", client(c)),
+            Command::EditPerson { client: c, name, .. } => format!("edit contact person {name} of {}", client(c)),
             Command::RecordSettlement {
                 client: c,
                 date,
@@ -260,7 +279,7 @@ impl Command {
                 ..
             } => format!("record settlement {amount} on {date} for {}", client(c)),
             Command::EditSettlement { client: c, id, .. } => format!("edit settlement #{id} of {}", client(c)),
-            Command::DeleteSettlement { client: c, id } => format!("delete settlement #{id} of {}", client(c)),
+            Command::DeleteSettlement { client: c, id, .. } => format!("delete settlement #{id} of {}", client(c)),
             Command::MoveOffer(m) => format!(
                 "move offer {} of {} to {}",
                 product(&m.product),

@@ -9,6 +9,7 @@ mod done;
 mod error;
 mod event;
 mod plan;
+pub mod undo;
 
 pub use command::{Command, MAX_AMOUNT_CENTS, OfferMove, TicketAdvance};
 pub use done::{Completion, completion};

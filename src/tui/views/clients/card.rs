@@ -1,5 +1,8 @@
-//! The selected client's detail: contact persons, open offers, open
-//! tickets, and the contact log (newest first, with who logged each).
+//! The selected client's detail: its filing (segment, manager, tags) and
+//! notes, contact persons with their phones and email, open offers, open
+//! tickets, open tasks of any date, the last settlements (numbered, as the
+//! correction forms name them), surveys, and the contact log (newest
+//! first, with who logged each).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -26,7 +29,23 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
         t.style("header"),
     ));
     let heading = |s: &str| Line::from(Span::styled(s.to_string(), t.style("accent")));
-    let mut lines = vec![heading("Contact persons")];
+    let segment = c
+        .segment
+        .and_then(|s| model.segments.get(&s))
+        .map_or("no segment", |s| s.name.as_str());
+    let manager = c
+        .manager
+        .and_then(|m| model.managers.get(&m))
+        .map_or("no manager", |m| m.login.as_str());
+    let mut filing = vec![Span::styled(format!("{segment} · {manager}"), t.style("muted"))];
+    if !c.tags.is_empty() {
+        filing.push(Span::styled(format!(" · {}", c.tags.join(" ")), t.style("accent")));
+    }
+    let mut lines = vec![Line::from(filing)];
+    for note in c.notes.lines().filter(|l| !l.trim().is_empty()).take(4) {
+        lines.push(Line::from(Span::styled(note.to_string(), t.style("text"))));
+    }
+    lines.push(heading("Contact persons"));
     let persons: Vec<_> = model.persons_of(c.id).collect();
     if persons.is_empty() {
         lines.push(Line::from(Span::styled("  none", t.style("muted"))));
@@ -42,6 +61,9 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
             Span::styled(format!("  {}", p.name), t.style("text")),
             Span::styled(extra, t.style("muted")),
         ]));
+        if !p.email.is_empty() {
+            lines.push(Line::from(Span::styled(format!("    {}", p.email), t.style("muted"))));
+        }
     }
     lines.push(heading("Open offers"));
     let open: Vec<_> = model.offers_of(c.id).filter(|o| o.stage.is_open()).collect();
@@ -85,6 +107,47 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
             Span::styled(k.description.clone(), t.style("text")),
         ]));
     }
+    lines.push(heading("Open tasks"));
+    let mut tasks: Vec<_> = model
+        .tasks
+        .values()
+        .filter(|k| k.client == c.id && k.done.is_none())
+        .collect();
+    tasks.sort_by_key(|k| (k.due, k.id));
+    if tasks.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    for k in tasks {
+        let late = k.due < app.today;
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} ", k.due.format("%d/%m/%y")),
+                if late { t.style("overdue") } else { t.style("muted") },
+            ),
+            Span::styled(k.text.clone(), t.style("text")),
+        ]));
+    }
+    lines.push(heading("Last settlements"));
+    if v.settlements.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    // Numbered as the correction forms name them; the document when wide.
+    for (i, s) in v.settlements.iter().enumerate() {
+        let product = s
+            .product
+            .and_then(|p| model.products.get(&p))
+            .map_or("", |p| p.code.as_str());
+        let doc = if area.width >= 60 {
+            format!(" {}", s.doc)
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} {} ", i + 1, s.date.format("%d/%m/%y")), t.style("muted")),
+            Span::styled(format!("{:>10}", crate::tui::views::money(s.amount.0)), t.style("text")),
+            Span::styled(format!(" {product}{doc}"), t.style("muted")),
+        ]));
+    }
     lines.push(heading("Surveys"));
     let mut surveys: Vec<_> = model.surveys.values().filter(|s| s.client == c.id).collect();
     surveys.sort_by_key(|s| std::cmp::Reverse((s.date, s.id)));
@@ -115,5 +178,20 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
             Span::styled(e.summary.clone(), t.style("text")),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    // Scrolled as far as the last line at most (card_down stops there).
+    let count = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    v.card_lines.set(count);
+    let scroll = v.card_scroll.min(count.saturating_sub(1));
+    let block = if scroll > 0 {
+        block.title_bottom(Span::styled(format!(" ↑ {scroll} lines "), t.style("muted")))
+    } else {
+        block
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
 }

@@ -19,10 +19,21 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
         Scope::All => "all managers".to_string(),
         Scope::Manager(m) => model.managers.get(&m).map_or("?".into(), |m| m.login.clone()),
     };
-    let title = format!(
-        " Due contacts · {whose} · {} overdue · {} today · {} next 7 days ",
-        q.counts[0], q.counts[1], q.counts[2]
-    );
+    let [overdue, today, soon, later] = q.counts;
+    let later = if later > 0 {
+        format!("· {later} later ")
+    } else {
+        String::new()
+    };
+    // The longest title that fits the border.
+    let title = [
+        format!(" Due contacts · {whose} · {overdue} overdue · {today} today · {soon} next 7 days {later}"),
+        format!(" Due · {whose} · {overdue} overdue · {today} today · {soon} in 7 days {later}"),
+        format!(" {overdue} overdue · {today} today · {soon} in 7 days {later}"),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() + 2 <= area.width as usize)
+    .unwrap_or_else(|| format!(" {overdue} overdue · {today} today "));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style("border"))
@@ -35,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
     let height = area.height.saturating_sub(2) as usize;
     q.cursor.height.set(height.max(1));
     // Display rows: each group's heading, then its items.
-    let total = q.items.len() + Group::ALL.len();
+    let total = q.items.len() + q.groups().count();
     let selected_row = q.display_row(q.cursor.selected);
     let mut offset = q.cursor.offset.get();
     if selected_row < offset + 1 {
@@ -50,8 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
     let mut rows = Vec::with_capacity(height);
     let mut first_item = 0;
     let mut row = 0;
-    for (g, group) in Group::ALL.into_iter().enumerate() {
-        let count = q.counts[g];
+    for (group, count) in q.groups() {
         if row >= offset && row < offset + height {
             let style = if group == Group::Overdue && count > 0 {
                 t.style("overdue")
@@ -73,7 +83,7 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
             let late_style = match group {
                 Group::Overdue => t.style("overdue"),
                 Group::Today => t.style("warning"),
-                Group::Soon => t.style("muted"),
+                Group::Soon | Group::Later => t.style("muted"),
             };
             let mut cells = vec![
                 Cell::from(Span::styled(

@@ -72,16 +72,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             birthday,
         } => {
             client(*id)?;
-            check_line("name", name, true)?;
-            check_line("role", role, false)?;
-            check_line("phone", phone, false)?;
-            check_line("email", email, false)?;
-            if !email.is_empty() && !email.contains('@') {
-                return Err(invalid(format!("'{email}' is not an email address")));
-            }
-            if let Some(b) = birthday {
-                check_date("birthday", *b)?;
-            }
+            check_person(name, role, phone, email, *birthday)?;
             vec![Change::Person(ContactPerson {
                 id: PersonId(c.person + 1),
                 client: *id,
@@ -93,8 +84,58 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 seq,
             })]
         }
+        Command::EditPerson {
+            client: owner,
+            person,
+            expected_seq,
+            name,
+            role,
+            phone,
+            email,
+            birthday,
+        } => {
+            let old = model
+                .persons
+                .get(&(*owner, *person))
+                .ok_or_else(|| CommandError::NotFound(format!("contact person {person} of client {owner}")))?;
+            if let Some(expected) = expected_seq
+                && *expected != old.seq
+            {
+                return Err(CommandError::Stale {
+                    what: format!("contact person {}", old.name),
+                    expected: *expected,
+                    current: old.seq,
+                });
+            }
+            check_person(name, role, phone, email, *birthday)?;
+            vec![Change::Person(ContactPerson {
+                name: name.trim().to_string(),
+                role: role.clone(),
+                phone: phone.clone(),
+                email: email.clone(),
+                birthday: *birthday,
+                seq,
+                ..old.clone()
+            })]
+        }
         other => return Err(not_here(other)),
     })
+}
+
+/// A contact person's fields: a one-line name, role, phones and email;
+/// the email has the shape of one; the birthday is a real date.
+fn check_person(name: &str, role: &str, phone: &str, email: &str, birthday: Option<NaiveDate>) -> Result<()> {
+    check_line("name", name, true)?;
+    check_line("role", role, false)?;
+    check_line("phone", phone, false)?;
+    check_line("email", email, false)?;
+    if let Err(why) = crate::domain::text::email_shape(email) {
+        return Err(invalid(format!("'{email}' is not an email address: {why}")));
+    }
+    if let Some(b) = birthday {
+        check_date("birthday", b)?;
+    }
+    Ok(())
 }
 
 /// Where a client is filed: its segment and manager exist, its tags are
@@ -186,5 +227,59 @@ mod tests {
         assert!(matches!(p.refused(person(9)), CommandError::NotFound(_)));
         p.run(person(1));
         assert_eq!(p.model.persons_of(ClientId(1)).count(), 1);
+    }
+
+    #[test]
+    fn a_person_edit_checks_the_email_and_refuses_a_stale_one() {
+        let mut p = Planner::with_client();
+        p.run(Command::AddPerson {
+            client: ClientId(1),
+            name: "Anne".into(),
+            role: "buyer".into(),
+            phone: "+33 6 12 34 56 78".into(),
+            email: String::new(),
+            birthday: None,
+        });
+        let anne = p.model.persons_of(ClientId(1)).next().unwrap().clone();
+        let edit = |seq: u64, email: &str| Command::EditPerson {
+            client: ClientId(1),
+            person: anne.id,
+            expected_seq: Some(seq),
+            name: " Anne Martin ".into(),
+            role: "head buyer".into(),
+            phone: "+33 6 12 34 56 78, +33 1 40 00 00 00".into(),
+            email: email.into(),
+            birthday: "1980-02-29".parse().ok(),
+        };
+        assert!(matches!(p.refused(edit(anne.seq, "anne@")), CommandError::Invalid(w) if w.contains("not an email")));
+        p.run(edit(anne.seq, "anne@dupont.fr"));
+        let edited = p.model.persons[&(ClientId(1), anne.id)].clone();
+        assert_eq!(
+            (
+                edited.name.as_str(),
+                edited.role.as_str(),
+                edited.email.as_str(),
+                edited.client
+            ),
+            ("Anne Martin", "head buyer", "anne@dupont.fr", ClientId(1))
+        );
+        assert!(edited.phone.contains("+33 1 40"));
+        assert!(matches!(
+            p.refused(edit(anne.seq, "anne@dupont.fr")),
+            CommandError::Stale { current, .. } if current == edited.seq
+        ));
+        assert!(matches!(
+            p.refused(Command::EditPerson {
+                client: ClientId(1),
+                person: PersonId(99),
+                expected_seq: None,
+                name: "X".into(),
+                role: String::new(),
+                phone: String::new(),
+                email: String::new(),
+                birthday: None,
+            }),
+            CommandError::NotFound(_)
+        ));
     }
 }

@@ -115,9 +115,10 @@ impl Command {
             | Command::AddProduct { .. }
             | Command::SetPortrait { .. }
             | Command::SetQuestionnaire { .. } => reference::plan(self, model, ctx),
-            Command::AddClient { .. } | Command::EditClient { .. } | Command::AddPerson { .. } => {
-                clients::plan(self, model, ctx)
-            }
+            Command::AddClient { .. }
+            | Command::EditClient { .. }
+            | Command::AddPerson { .. }
+            | Command::EditPerson { .. } => clients::plan(self, model, ctx),
             Command::RecordSettlement { .. } | Command::EditSettlement { .. } | Command::DeleteSettlement { .. } => {
                 settlements::plan(self, model, ctx)
             }

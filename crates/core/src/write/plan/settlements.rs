@@ -29,12 +29,13 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
         Command::EditSettlement {
             client: cid,
             id,
+            expected_seq,
             date,
             amount,
             product: prod,
             doc,
         } => {
-            let old = stored_settlement(ctx, *cid, *id)?;
+            let old = stored_settlement(ctx, *cid, *id, *expected_seq)?;
             let new = settlement_fields(*cid, *id, *date, *amount, *prod, doc, seq)?;
             if let Some(p) = prod {
                 product(*p)?;
@@ -44,8 +45,12 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 new: Some(new),
             }]
         }
-        Command::DeleteSettlement { client: cid, id } => {
-            let old = stored_settlement(ctx, *cid, *id)?;
+        Command::DeleteSettlement {
+            client: cid,
+            id,
+            expected_seq,
+        } => {
+            let old = stored_settlement(ctx, *cid, *id, *expected_seq)?;
             vec![Change::Settlement {
                 old: Some(old),
                 new: None,
@@ -83,10 +88,25 @@ fn settlement_fields(
     })
 }
 
-fn stored_settlement(ctx: &Context, client: ClientId, id: SettlementId) -> Result<Settlement> {
-    (ctx.settlement)(client, id)
+/// The settlement as stored, unless a change after `expected_seq` (when
+/// given) made it another.
+fn stored_settlement(
+    ctx: &Context,
+    client: ClientId,
+    id: SettlementId,
+    expected_seq: Option<u64>,
+) -> Result<Settlement> {
+    let s = (ctx.settlement)(client, id)
         .map_err(CommandError::Invalid)?
-        .ok_or_else(|| CommandError::NotFound(format!("settlement #{id} of client #{client}")))
+        .ok_or_else(|| CommandError::NotFound(format!("settlement #{id} of client #{client}")))?;
+    match expected_seq {
+        Some(expected) if expected != s.seq => Err(CommandError::Stale {
+            what: format!("settlement #{id}"),
+            expected,
+            current: s.seq,
+        }),
+        _ => Ok(s),
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +139,7 @@ mod tests {
         p.run(Command::DeleteSettlement {
             client: ClientId(1),
             id,
+            expected_seq: None,
         });
         assert_eq!(p.model.aggregates[&ClientId(1)], before);
         assert!(p.settlements.is_empty());
@@ -130,6 +151,7 @@ mod tests {
         let gone = Command::DeleteSettlement {
             client: ClientId(1),
             id: SettlementId(42),
+            expected_seq: None,
         };
         assert!(matches!(p.refused(gone), CommandError::NotFound(_)));
         let doc = Command::RecordSettlement {

@@ -1,0 +1,480 @@
+//! `rapport client add|edit` and `rapport person add|edit`: keeping the
+//! client records from the command line. Clients are named by ref, a
+//! person by their client's ref and their name; flags are named like the
+//! CSV columns. Each prints what changed (`--format json`: the changes).
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+
+use rapport::backend::Backend;
+use rapport::domain::*;
+use rapport::model::Model;
+use rapport::write::{Command, Event};
+
+use super::{CliResult, Failure, Target, current_login, date_arg, open_store};
+
+#[derive(Args, Debug)]
+pub struct ClientArgs {
+    #[command(subcommand)]
+    action: ClientAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum ClientAction {
+    /// Add a client (a manager on a team's server adds clients for
+    /// themselves).
+    Add {
+        #[arg(long = "ref", value_name = "REF")]
+        reference: String,
+        #[arg(long)]
+        name: String,
+        /// The segment's code.
+        #[arg(long)]
+        segment: Option<String>,
+        /// The manager's login (default: the manager you are, if any).
+        #[arg(long)]
+        manager: Option<String>,
+        /// The day the client became one (default: today).
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+        created: Option<NaiveDate>,
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// A tag (repeat for several).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+    /// Change a client's fields: those given are changed, the others kept.
+    Edit {
+        /// The client's ref.
+        client: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The segment's code; "" files it under none.
+        #[arg(long)]
+        segment: Option<String>,
+        /// The manager's login; "" leaves it with none.
+        #[arg(long)]
+        manager: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// The tags (repeat for several); they replace the old ones.
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Remove every tag.
+        #[arg(long, conflicts_with = "tags")]
+        no_tags: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct PersonArgs {
+    #[command(subcommand)]
+    action: PersonAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum PersonAction {
+    /// Add a contact person to a client.
+    Add {
+        /// The client's ref.
+        client: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        role: String,
+        /// A phone number (repeat for several).
+        #[arg(long = "phone", value_name = "PHONE")]
+        phones: Vec<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+        birthday: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+    /// Change a contact person's fields: those given are changed.
+    Edit {
+        /// The client's ref.
+        client: String,
+        /// The person's name, as it is now.
+        person: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        /// The phone numbers (repeat for several); they replace the old ones.
+        #[arg(long = "phone", value_name = "PHONE")]
+        phones: Vec<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// The birthday; "" removes it.
+        #[arg(long)]
+        birthday: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+}
+
+/// How a change is reported.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Said {
+    Text,
+    Json,
+}
+
+fn client_of<'m>(model: &'m Model, reference: &str) -> Result<&'m Client, Failure> {
+    model
+        .client_by_ref(reference)
+        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
+}
+
+/// `""` names none; any other key must name one (`what`: of which kind).
+fn named<T>(key: &str, what: &str, find: impl FnOnce(&str) -> Option<T>) -> Result<Option<T>, Failure> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    find(key)
+        .map(Some)
+        .ok_or_else(|| Failure::input(format!("unknown {what} '{key}'")))
+}
+
+fn segment_of(model: &Model, code: &str) -> Result<Option<SegmentId>, Failure> {
+    named(code, "segment", |c| model.segment_by_code(c).map(|s| s.id))
+}
+
+fn manager_of(model: &Model, login: &str) -> Result<Option<ManagerId>, Failure> {
+    named(login, "manager", |l| model.manager_by_login(l).map(|m| m.id))
+}
+
+/// Applies `cmd` and says what changed.
+fn apply(data: &mut dyn Backend, cmd: Command, said: Said) -> CliResult {
+    let summary = cmd.describe(data.model());
+    let name = cmd.name();
+    let event = data.execute(&current_login(), cmd)?;
+    report(&event, name, &summary, said)
+}
+
+fn report(event: &Event, name: &str, summary: &str, said: Said) -> CliResult {
+    match said {
+        Said::Text => println!("{}", rapport::domain::text::printable(summary)),
+        Said::Json => {
+            let out = serde_json::json!({
+                "command": name,
+                "seq": event.seq,
+                "changes": event.changes,
+            });
+            println!("{out}");
+        }
+    }
+    Ok(())
+}
+
+pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
+    let model = store.model();
+    let (cmd, said) = match args.action {
+        ClientAction::Add {
+            reference,
+            name,
+            segment,
+            manager,
+            created,
+            notes,
+            tags,
+            format,
+        } => {
+            let manager = match manager {
+                Some(login) => manager_of(model, &login)?,
+                None => store
+                    .acting_manager()
+                    .or_else(|| model.manager_by_login(&current_login()).map(|m| m.id)),
+            };
+            let cmd = Command::AddClient {
+                reference,
+                name,
+                segment: segment_of(model, segment.as_deref().unwrap_or(""))?,
+                manager,
+                created: created.unwrap_or_else(super::today),
+                notes,
+                tags,
+            };
+            (cmd, format)
+        }
+        ClientAction::Edit {
+            client,
+            name,
+            segment,
+            manager,
+            notes,
+            tags,
+            no_tags,
+            format,
+        } => {
+            let c = client_of(model, &client)?;
+            let cmd = Command::EditClient {
+                client: c.id,
+                expected_version: Some(c.version),
+                name: name.unwrap_or_else(|| c.name.clone()),
+                segment: match segment {
+                    Some(code) => segment_of(model, &code)?,
+                    None => c.segment,
+                },
+                manager: match manager {
+                    Some(login) => manager_of(model, &login)?,
+                    None => c.manager,
+                },
+                notes: notes.unwrap_or_else(|| c.notes.clone()),
+                tags: if no_tags {
+                    Vec::new()
+                } else if tags.is_empty() {
+                    c.tags.clone()
+                } else {
+                    tags
+                },
+            };
+            (cmd, format)
+        }
+    };
+    apply(&mut store, cmd, said)
+}
+
+pub fn person_cmd(args: PersonArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
+    let model = store.model();
+    let (cmd, said) = match args.action {
+        PersonAction::Add {
+            client,
+            name,
+            role,
+            phones,
+            email,
+            birthday,
+            format,
+        } => {
+            let cmd = Command::AddPerson {
+                client: client_of(model, &client)?.id,
+                name,
+                role,
+                phone: phones.join(", "),
+                email,
+                birthday,
+            };
+            (cmd, format)
+        }
+        PersonAction::Edit {
+            client,
+            person,
+            name,
+            role,
+            phones,
+            email,
+            birthday,
+            format,
+        } => {
+            let c = client_of(model, &client)?;
+            let p = model
+                .persons_of(c.id)
+                .find(|p| p.name.eq_ignore_ascii_case(person.trim()))
+                .ok_or_else(|| Failure::input(format!("{} has no contact person named '{person}'", c.reference)))?;
+            let birthday = match birthday.as_deref() {
+                None => p.birthday,
+                Some("") => None,
+                Some(s) => Some(parse_date(s).map_err(|e| Failure::input(format!("--birthday: {e}")))?),
+            };
+            let cmd = Command::EditPerson {
+                client: c.id,
+                person: p.id,
+                expected_seq: Some(p.seq),
+                name: name.unwrap_or_else(|| p.name.clone()),
+                role: role.unwrap_or_else(|| p.role.clone()),
+                phone: if phones.is_empty() {
+                    p.phone.clone()
+                } else {
+                    phones.join(", ")
+                },
+                email: email.unwrap_or_else(|| p.email.clone()),
+                birthday,
+            };
+            (cmd, format)
+        }
+    };
+    apply(&mut store, cmd, said)
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// The client's ref.
+    client: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Said,
+}
+
+/// `rapport history REF`: every change to the client's records, oldest
+/// first, with who made it and when (the audit trail of SPEC §2).
+pub fn history_cmd(args: HistoryArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
+    let id = client_of(store.model(), &args.client)?.id;
+    let entries = store.history_of(id)?;
+    let model = store.model();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    use std::io::Write as _;
+    match args.format {
+        Said::Json => {
+            let doc: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "seq": e.seq,
+                        "who": e.who,
+                        "at": e.at,
+                        "summary": e.summary,
+                        "what": e.changes.iter().map(|c| c.describe(model)).collect::<Vec<_>>(),
+                        "changes": e.changes,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(super::io_err)?;
+            writeln!(out).map_err(super::io_err)?;
+        }
+        Said::Text => {
+            for line in rapport::history::lines(model, id, &entries) {
+                writeln!(out, "{line}").map_err(super::io_err)?;
+            }
+        }
+    }
+    out.flush().map_err(super::io_err)?;
+    drop(out);
+    super::finish_read(store)
+}
+
+#[derive(Args, Debug)]
+pub struct SettlementArgs {
+    #[command(subcommand)]
+    action: SettlementAction,
+}
+
+/// Which settlement: the client's ref, its date and amount (and its
+/// document, when several match).
+#[derive(Args, Debug)]
+struct WhichSettlement {
+    /// The client's ref.
+    client: String,
+    /// The settlement's date, as it is now.
+    #[arg(value_parser = date_arg)]
+    date: NaiveDate,
+    /// The settlement's amount, as it is now (e.g. 1200.00 or -50).
+    #[arg(allow_hyphen_values = true)]
+    amount: String,
+    /// Its document ref, when several settlements have that date and amount.
+    #[arg(long, value_name = "DOC")]
+    match_doc: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum SettlementAction {
+    /// Correct a settlement: the fields given change, the others stay.
+    Edit {
+        #[command(flatten)]
+        which: WhichSettlement,
+        #[arg(long = "new-date", value_parser = date_arg, value_name = "YYYY-MM-DD")]
+        new_date: Option<NaiveDate>,
+        #[arg(long = "new-amount", allow_hyphen_values = true, value_name = "AMOUNT")]
+        new_amount: Option<String>,
+        /// The product's code; "" for none.
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long)]
+        doc: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+    /// Delete a settlement entered by mistake.
+    Delete {
+        #[command(flatten)]
+        which: WhichSettlement,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+}
+
+fn money(text: &str, what: &str) -> Result<Money, Failure> {
+    Money::parse(text).map_err(|e| Failure::input(format!("{what}: {e}")))
+}
+
+/// The one settlement `which` names, or why there is none.
+fn settlement_of(data: &mut dyn Backend, which: &WhichSettlement) -> Result<Settlement, Failure> {
+    let client = client_of(data.model(), &which.client)?.id;
+    let amount = money(&which.amount, "the amount")?;
+    let found: Vec<Settlement> = data
+        .settlements_of(client)?
+        .into_iter()
+        .filter(|s| s.date == which.date && s.amount == amount)
+        .filter(|s| which.match_doc.as_deref().is_none_or(|d| s.doc == d))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Failure::input(format!(
+            "{} has no settlement of {amount} on {}",
+            which.client, which.date
+        ))),
+        several => {
+            let docs: Vec<String> = several.iter().map(|s| format!("'{}'", s.doc)).collect();
+            Err(Failure::input(format!(
+                "{} settlements of {amount} on {}: name one with --match-doc ({})",
+                several.len(),
+                which.date,
+                docs.join(", ")
+            )))
+        }
+    }
+}
+
+pub fn settlement_cmd(args: SettlementArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
+    let (cmd, said) = match args.action {
+        SettlementAction::Edit {
+            which,
+            new_date,
+            new_amount,
+            product,
+            doc,
+            format,
+        } => {
+            let s = settlement_of(&mut store, &which)?;
+            let product = match product.as_deref() {
+                None => s.product,
+                Some(code) => named(code, "product", |c| store.model().product_by_code(c).map(|p| p.id))?,
+            };
+            let cmd = Command::EditSettlement {
+                client: s.client,
+                id: s.id,
+                expected_seq: Some(s.seq),
+                date: new_date.unwrap_or(s.date),
+                amount: match new_amount {
+                    Some(a) => money(&a, "--new-amount")?,
+                    None => s.amount,
+                },
+                product,
+                doc: doc.unwrap_or(s.doc),
+            };
+            (cmd, format)
+        }
+        SettlementAction::Delete { which, format } => {
+            let s = settlement_of(&mut store, &which)?;
+            (
+                Command::DeleteSettlement {
+                    client: s.client,
+                    id: s.id,
+                    expected_seq: Some(s.seq),
+                },
+                format,
+            )
+        }
+    };
+    apply(&mut store, cmd, said)
+}

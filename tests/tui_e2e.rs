@@ -407,3 +407,43 @@ fn a_new_client_with_notes_from_the_editor_and_a_person() {
         ["Anne Martin"]
     );
 }
+
+/// Undo of a settlement in the real binary: the classes pane shows the
+/// turnover it showed before, and redo brings the settlement back.
+#[test]
+fn undo_and_redo_a_settlement() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let tmux = Tmux::new("undo");
+    tmux.start(
+        home.path(),
+        &format!(
+            "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
+            db.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    let turnover = |s: &str| {
+        s.lines()
+            .find_map(|l| l.split("│Turnover").nth(1))
+            .and_then(|rest| rest.split('│').next())
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let before = turnover(&tmux.screen());
+    assert!(!before.is_empty(), "{}", tmux.screen());
+    tmux.keys(&["a"]);
+    tmux.wait_for("New settlement");
+    tmux.keys(&["Tab", "12345", "Enter"]);
+    tmux.wait_for("Done: record settlement 12345.00");
+    let added = turnover(&tmux.screen());
+    assert_ne!(added, before);
+    tmux.keys(&["u"]);
+    let s = tmux.wait_for("Undone: record settlement 12345.00");
+    assert_eq!(turnover(&s), before, "{s}");
+    tmux.keys(&["C-r"]);
+    let s = tmux.wait_for("Redone: record settlement 12345.00");
+    assert_eq!(turnover(&s), added, "{s}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+}

@@ -303,8 +303,10 @@ fn sorting_and_navigation() {
             .collect()
     };
     assert!(turnovers(&f.app).windows(2).all(|w| w[0] >= w[1]));
+    assert_eq!(f.app.views.clients.cursor.selected, 0, "a new sort shows its top");
     press(&mut f.app, "S");
     assert!(turnovers(&f.app).windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(f.app.views.clients.cursor.selected, 0);
 }
 
 #[test]
@@ -1105,6 +1107,9 @@ mod queue_view {
         f.app.key(key(KeyCode::Enter));
         let moved = f.app.views.queue.items.iter().find(|i| i.key == expiry.key).unwrap();
         assert_eq!((moved.due, moved.snoozed), (today + chrono::Days::new(7), true));
+        // The cursor stays on its row: the next item to work on is there.
+        assert_eq!(f.app.views.queue.cursor.selected, i);
+        assert_ne!(f.app.views.queue.selected_item().map(|x| x.key), Some(expiry.key));
 
         // A task for the selected item's client shows in the next 7 days.
         let client = f.app.views.queue.selected_item().unwrap().client;

@@ -51,7 +51,7 @@ pub fn cell(model: &Model, client: &Client, product: ProductId, today: NaiveDate
     // A won offer's follow-up is not a deadline; a refusal's retry date
     // is an opportunity, not a delay.
     let overdue = due.is_some_and(|d| d < today) && o.stage.is_open();
-    let date = |d: NaiveDate| d.format("%d/%m").to_string();
+    let date = |d: NaiveDate| crate::domain::short_date(d, today);
     let label = match o.stage {
         OfferStage::NotOffered => "—".to_string(),
         OfferStage::Excluded => "×".to_string(),

@@ -78,10 +78,12 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         Command::SetTicketOwner { ticket: t, .. } | Command::EditTicket { ticket: t, .. } => {
             ticket(model, me, *t, &mine)
         }
-        Command::MarkItem { key, .. } => match key.parse::<ItemKey>().ok().and_then(|k| k.client(model)) {
-            Some(client) => mine(client),
-            None => Ok(()),
-        },
+        Command::MarkItem { key, .. } | Command::ClearMark { key, .. } => {
+            match key.parse::<ItemKey>().ok().and_then(|k| k.client(model)) {
+                Some(client) => mine(client),
+                None => Ok(()),
+            }
+        }
         Command::Batch { commands, .. } => commands.iter().try_for_each(|c| authorize(model, user, c)),
     }
 }

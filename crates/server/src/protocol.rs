@@ -20,8 +20,8 @@ use crate::domain::*;
 use crate::store::codec::{self, CodecError, Record};
 use crate::write::{Command, CommandError, Event};
 
-/// Bump when a message changes shape or meaning (3: `Command::EditPerson`,
-/// `Read::HistoryOf`).
+/// Bump when a message changes shape or meaning (3: `EditPerson`,
+/// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`).
 pub const PROTOCOL_VERSION: u32 = 3;
 
 /// A model a session already holds: the database it was read from (its

@@ -11,6 +11,10 @@ impl App {
             panic!("RAPPORT_PANIC_ON_KEY is set: panicking on purpose");
         }
         self.catch_up_hand_over();
+        // A message is read by the next key: it goes then.
+        if self.status.take().is_some() {
+            self.dirty = true;
+        }
         if self.overlay == Overlay::Errors {
             self.overlay = Overlay::None;
             self.dirty = true;

@@ -447,3 +447,102 @@ fn an_undo_never_overwrites_another_sessions_change() {
     assert!(text.contains("changed by someone else"), "{text}");
     assert_eq!(app.model().clients[&c.id].name, "Theirs");
 }
+
+/// The morning review's small things: the as-of date stays in the header
+/// at 80 columns; a message shows over the filter line until the next
+/// key; `d` on a ticket opens its next stage's form; a manager with
+/// nothing due is told what the team has.
+#[test]
+fn the_header_messages_tickets_and_an_empty_queue() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let text = screen(app, w, h);
+        let header = text.lines().next().unwrap_or_default();
+        assert!(
+            header.contains("as of") && header.contains("2026-11-22"),
+            "{w}: {header}"
+        );
+    }
+    press(app, "/muller");
+    submit(app);
+    press(app, "u");
+    let text = screen(app, 120, 40);
+    assert!(text.contains("nothing of this session's to undo"), "{text}");
+    app.key(key(KeyCode::Down));
+    let text = screen(app, 120, 40);
+    assert!(
+        !text.contains("nothing of this session's to undo") && text.contains("/muller"),
+        "{text}"
+    );
+
+    press(app, "4");
+    let i = app
+        .views
+        .queue
+        .items
+        .iter()
+        .position(|i| i.kind == rapport::queue::Kind::Ticket)
+        .expect("a ticket item in the demo's queue");
+    app.views.queue.cursor.selected = i;
+    press(app, "d");
+    assert!(
+        matches!(app.overlay, Overlay::Form(FormKind::AdvanceTicket { .. }, _)),
+        "{:?}",
+        app.overlay
+    );
+}
+
+#[test]
+fn a_manager_with_nothing_due_sees_the_teams_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path(), 120);
+    store
+        .execute(
+            "lea",
+            rapport::write::Command::AddManager {
+                login: "zed".into(),
+                name: "Zed".into(),
+                role: rapport::domain::Role::Manager,
+            },
+        )
+        .unwrap();
+    let today: NaiveDate = TODAY.parse().unwrap();
+    let (keymap, _) = Keymap::load("default", None);
+    let (theme, _) = Theme::load("dark", None, Depth::Mono);
+    let mut app = App::new(Box::new(store), "zed".into(), today, keymap, theme);
+    press(&mut app, "4");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("Nothing due for you. The team has"), "{text}");
+    assert!(text.contains("m shows them"), "{text}");
+    press(&mut app, "m");
+    assert!(!app.views.queue.items.is_empty());
+}
+
+/// The slip the paste issue was about: an item marked done by mistake in
+/// the queue comes back with `u`, at once.
+#[test]
+fn an_item_marked_done_by_mistake_comes_back_with_undo() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "4");
+    let i = app
+        .views
+        .queue
+        .items
+        .iter()
+        .position(|i| i.kind == rapport::queue::Kind::Birthday || i.kind == rapport::queue::Kind::NextStep)
+        .expect("an item that can be marked done");
+    let item = app.views.queue.items[i].clone();
+    app.views.queue.cursor.selected = i;
+    press(app, "d");
+    assert!(app.views.queue.items.iter().all(|x| x.key != item.key));
+    press(app, "u");
+    assert!(
+        app.views.queue.items.iter().any(|x| x.key == item.key),
+        "{:?}",
+        app.status
+    );
+    assert!(!app.model().marks.contains_key(&item.key.to_string()));
+    assert!(app.status.as_ref().is_some_and(|(s, _)| s.starts_with("Undone: mark")));
+}

@@ -593,11 +593,12 @@ impl View for ClientsView {
                 }
                 self.sort = next;
                 self.descending = matches!(next, Column::Turnover | Column::Maturity | Column::Relevance);
-                self.resort(cx);
+                // A new order is read from its top.
+                self.resort_keep(None, cx);
             }
             Action::SortReverse => {
                 self.descending = !self.descending;
-                self.resort(cx);
+                self.resort_keep(None, cx);
             }
             Action::History => self.show_history(cx),
             Action::EditRecord => self.pick_settlement(false, cx),

@@ -107,36 +107,59 @@ fn too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).centered(), rect);
 }
 
+/// The tab bar and the as-of date, the date always shown: narrower
+/// terminals drop the name, then the tabs' padding.
 fn tabs(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let mut spans = vec![Span::styled(" rapport ", t.style("accent"))];
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == app.tab {
-            t.style("tab_active").add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            t.style("tab")
-        };
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(
-            format!(" {} {} ", i + 1, app.views.get(*tab).title()),
-            style,
-        ));
-    }
-    let as_of = if app.as_of() == app.today {
-        format!("as of today {} ", app.as_of())
-    } else {
-        format!("as of {} ", app.as_of())
+    let today = app.as_of() == app.today;
+    let as_of = |long: bool| match (today, long) {
+        (true, true) => format!("as of today {} ", app.as_of()),
+        _ => format!("as of {} ", app.as_of()),
+    };
+    // (the name shown, padded tabs, the long date)
+    let layouts = [
+        (true, true, true),
+        (false, true, true),
+        (false, false, true),
+        (false, false, false),
+    ];
+    let bar = |(brand, padded, long): (bool, bool, bool)| {
+        let mut spans = Vec::new();
+        if brand {
+            spans.push(Span::styled(" rapport ", t.style("accent")));
+        }
+        for (i, tab) in Tab::ALL.iter().enumerate() {
+            let style = if *tab == app.tab {
+                t.style("tab_active").add_modifier(ratatui::style::Modifier::REVERSED)
+            } else {
+                t.style("tab")
+            };
+            let title = app.views.get(*tab).title();
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                if padded {
+                    format!(" {} {title} ", i + 1)
+                } else {
+                    format!("{}:{title}", i + 1)
+                },
+                style,
+            ));
+        }
+        (spans, as_of(long))
+    };
+    let fits = |(spans, date): &(Vec<Span>, String)| {
+        spans.iter().map(|s| s.width()).sum::<usize>() + date.chars().count() < area.width as usize
+    };
+    let all: Vec<_> = layouts.into_iter().map(bar).collect();
+    let Some((mut spans, date)) = all.iter().find(|b| fits(b)).or(all.last()).cloned() else {
+        return;
     };
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + as_of.chars().count());
+    let pad = (area.width as usize).saturating_sub(used + date.chars().count());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(
-        as_of,
-        if app.as_of() == app.today {
-            t.style("muted")
-        } else {
-            t.style("warning")
-        },
+        date,
+        if today { t.style("muted") } else { t.style("warning") },
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -144,7 +167,9 @@ fn tabs(frame: &mut Frame, app: &App, area: Rect) {
 fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let filter = &app.filter;
-    let line = if filter.open || !filter.pattern.is_empty() {
+    // A message (it lasts until the next key) shows over the pattern,
+    // unless the pattern is being typed.
+    let line = if filter.open || (!filter.pattern.is_empty() && app.status.is_none()) {
         let count = app.filter_hits().unwrap_or(app.views.clients.rows.len());
         let cursor = if filter.open { "▏" } else { "" };
         Line::from(vec![

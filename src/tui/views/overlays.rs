@@ -112,7 +112,7 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
         let cursor = if focused { "▏" } else { "" };
         let mut spans = vec![
             Span::styled(
-                format!("{marker} {:<12}", f.label),
+                format!("{marker} {:<12} ", f.label),
                 if focused { t.style("accent") } else { t.style("muted") },
             ),
             Span::styled(format!("{}{cursor}", f.shown()), t.style("text")),

@@ -28,6 +28,12 @@ pub struct QueueView {
     /// The selected item; its window is in display rows (with headings).
     pub cursor: Cursor,
     pub scope: Scope,
+    /// When the user's own list is empty: the team's overdue and today's
+    /// items (so that an empty list does not hide the team's work).
+    pub team: Option<(usize, usize)>,
+    /// The next rebuild keeps the cursor's row, not its item: after a
+    /// snooze or a done the next item comes under the cursor.
+    hold_row: bool,
     pub stale: bool,
 }
 
@@ -44,6 +50,8 @@ impl QueueView {
             counts: [0; 4],
             cursor: Cursor::default(),
             scope,
+            team: None,
+            hold_row: false,
             stale: true,
         }
     }
@@ -76,7 +84,10 @@ impl QueueView {
     }
 
     fn rebuild(&mut self, cx: &Ctx) {
-        let keep = self.selected_item().map(|i| i.key);
+        let keep = self
+            .selected_item()
+            .map(|i| i.key)
+            .filter(|_| !std::mem::take(&mut self.hold_row));
         let as_of = cx.as_of();
         // Tasks set further ahead than the week show under "Later".
         let horizon = queue::Horizon {
@@ -92,6 +103,11 @@ impl QueueView {
             .and_then(|k| items.iter().position(|i| i.key == k))
             .unwrap_or(self.cursor.selected)
             .min(items.len().saturating_sub(1));
+        self.team = (self.scope != Scope::All && items.is_empty()).then(|| {
+            let all = queue::due(cx.model(), cx.classes(), as_of, Scope::All);
+            let count = |g: Group| all.iter().filter(|i| i.group(as_of) == g).count();
+            (count(Group::Overdue), count(Group::Today))
+        });
         self.items = items;
         self.counts = counts;
         self.stale = false;
@@ -110,13 +126,14 @@ impl QueueView {
             return;
         };
         match rapport::write::completion(&item, cx.today) {
-            Completion::Run(cmd) => cx.ask(Effect::Run(cmd)),
+            Completion::Run(cmd) => {
+                self.hold_row = true;
+                cx.ask(Effect::Run(cmd));
+            }
             Completion::LogContact(client) => open_contact_form(Some(client), cx),
             Completion::Survey(client, product) => super::tickets::open_survey_form(Some(client), product, cx),
-            Completion::AdvanceTicket(t) => cx.status(
-                format!("Ticket #{t} is done by advancing it to its next stage"),
-                Tone::Error,
-            ),
+            // A ticket is done by moving it on: its next stage's form.
+            Completion::AdvanceTicket(t) => super::tickets::open_advance_form(t, cx),
         }
     }
 
@@ -291,6 +308,7 @@ impl View for QueueView {
                 if until < cx.today {
                     return Some(Err(format!("{until} is in the past")));
                 }
+                self.hold_row = true;
                 Command::MarkItem {
                     key: key.to_string(),
                     due,

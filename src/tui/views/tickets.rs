@@ -98,40 +98,10 @@ impl TicketsView {
         self.stale = false;
     }
 
-    /// The form for the next stage, with exactly the fields it needs.
     fn open_advance_form(&mut self, cx: &mut Ctx) {
-        let model = cx.model();
-        let Some(t) = self.selected(model) else {
-            return;
-        };
-        let Some(to) = t.stage.next() else {
-            let id = t.id;
-            cx.status(format!("Ticket #{id} is closed"), Tone::Error);
-            return;
-        };
-        let owner = t
-            .owner
-            .and_then(|m| model.managers.get(&m))
-            .map(|m| m.login.clone())
-            .or_else(|| model.manager_by_login(cx.who).map(|m| m.login.clone()))
-            .unwrap_or_default();
-        let mut fields = vec![Field::new("Date", FieldKind::Date, cx.today.to_string(), true)];
-        match to {
-            TicketStage::Investigating => fields.push(Field::new("Owner", FieldKind::Manager, owner, true)),
-            TicketStage::Resolved => {
-                fields.push(Field::new("Cause", FieldKind::Text, t.cause.clone(), true));
-                fields.push(Field::new("Action taken", FieldKind::Text, t.action.clone(), true));
-            }
-            TicketStage::Prevented => fields.push(Field::new("Process fix", FieldKind::Text, t.fix.clone(), true)),
-            _ => {}
+        if let Some(t) = self.selected(cx.model()).map(|t| t.id) {
+            open_advance_form(t, cx);
         }
-        let mut form = Form::new(format!("Ticket #{} · {} → {to}", t.id, t.stage), fields);
-        form.info = vec![t.description.clone()];
-        let kind = FormKind::AdvanceTicket {
-            ticket: t.id,
-            version: t.version,
-        };
-        cx.open_form(kind, form);
     }
 
     fn open_owner_form(&mut self, cx: &mut Ctx) {
@@ -166,6 +136,43 @@ impl TicketsView {
         };
         cx.open_form(kind, form);
     }
+}
+
+/// The form that moves ticket `id` to its next stage, with exactly the
+/// fields that stage needs (from the tickets, or `d` in the queue).
+pub fn open_advance_form(id: TicketId, cx: &mut Ctx) {
+    let model = cx.model();
+    let Some(t) = model.tickets.get(&id) else {
+        return;
+    };
+    let Some(to) = t.stage.next() else {
+        let id = t.id;
+        cx.status(format!("Ticket #{id} is closed"), Tone::Error);
+        return;
+    };
+    let owner = t
+        .owner
+        .and_then(|m| model.managers.get(&m))
+        .map(|m| m.login.clone())
+        .or_else(|| model.manager_by_login(cx.who).map(|m| m.login.clone()))
+        .unwrap_or_default();
+    let mut fields = vec![Field::new("Date", FieldKind::Date, cx.today.to_string(), true)];
+    match to {
+        TicketStage::Investigating => fields.push(Field::new("Owner", FieldKind::Manager, owner, true)),
+        TicketStage::Resolved => {
+            fields.push(Field::new("Cause", FieldKind::Text, t.cause.clone(), true));
+            fields.push(Field::new("Action taken", FieldKind::Text, t.action.clone(), true));
+        }
+        TicketStage::Prevented => fields.push(Field::new("Process fix", FieldKind::Text, t.fix.clone(), true)),
+        _ => {}
+    }
+    let mut form = Form::new(format!("Ticket #{} · {} → {to}", t.id, t.stage), fields);
+    form.info = vec![t.description.clone()];
+    let kind = FormKind::AdvanceTicket {
+        ticket: t.id,
+        version: t.version,
+    };
+    cx.open_form(kind, form);
 }
 
 /// The new-complaint form (from the tickets or the clients list).

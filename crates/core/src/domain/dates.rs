@@ -162,3 +162,28 @@ mod tests {
         assert_eq!(whole_months_between(d(2026, 5, 1), d(2026, 1, 1)), 0);
     }
 }
+
+/// A date as a cell or a card shows it: `18/10` within six months of
+/// `today`, `18/10/25` further away (an old win must not look recent).
+pub fn short_date(date: NaiveDate, today: NaiveDate) -> String {
+    if (date - today).num_days().abs() <= 183 {
+        date.format("%d/%m").to_string()
+    } else {
+        date.format("%d/%m/%y").to_string()
+    }
+}
+
+#[cfg(test)]
+mod short_date_tests {
+    use super::*;
+
+    #[test]
+    fn the_year_shows_past_six_months() {
+        let today: NaiveDate = "2026-11-22".parse().unwrap();
+        let d = |s: &str| short_date(s.parse().unwrap(), today);
+        assert_eq!(d("2026-10-18"), "18/10");
+        assert_eq!(d("2027-01-05"), "05/01");
+        assert_eq!(d("2025-10-18"), "18/10/25");
+        assert_eq!(d("2027-07-01"), "01/07/27");
+    }
+}

@@ -10,7 +10,7 @@ pub mod settings;
 pub mod text;
 pub mod ticket;
 
-pub use dates::{DateError, DateOrDays, date_or_days, parse_date};
+pub use dates::{DateError, DateOrDays, date_or_days, parse_date, short_date};
 pub use entities::*;
 pub use ids::*;
 pub use money::{Money, MoneyError};

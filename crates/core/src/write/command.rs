@@ -157,6 +157,12 @@ pub enum Command {
         due: NaiveDate,
         state: MarkState,
     },
+    /// Takes a done or snooze mark off a queue item (the item is due again);
+    /// `expected_seq`: the change that set the mark as it was read.
+    ClearMark {
+        key: String,
+        expected_seq: Option<u64>,
+    },
     /// Several commands applied all or nothing, as one audit entry (imports).
     Batch {
         label: String,
@@ -243,6 +249,7 @@ impl Command {
             Command::EditTicket { .. } => "edit_ticket",
             Command::SetQuestionnaire { .. } => "set_questionnaire",
             Command::MarkItem { .. } => "mark_item",
+            Command::ClearMark { .. } => "clear_mark",
             Command::Batch { .. } => "batch",
         }
     }
@@ -304,6 +311,7 @@ impl Command {
                 MarkState::Snoozed(until) => format!("snooze {key} to {until}"),
                 MarkState::NextContact(next) => format!("set the next contact of {key} to {next}"),
             },
+            Command::ClearMark { key, .. } => format!("clear the mark of {key}"),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }
     }

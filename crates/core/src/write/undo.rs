@@ -16,6 +16,8 @@ use crate::model::{Change, Model};
 pub struct Prior {
     clients: Vec<Client>,
     persons: Vec<ContactPerson>,
+    /// Queue marks by key (`None`: the item had none).
+    marks: Vec<(String, Option<QueueMark>)>,
 }
 
 impl Prior {
@@ -31,6 +33,9 @@ impl Prior {
             Command::EditClient { client, .. } => self.clients.extend(model.clients.get(client).cloned()),
             Command::EditPerson { client, person, .. } => {
                 self.persons.extend(model.persons.get(&(*client, *person)).cloned())
+            }
+            Command::MarkItem { key, .. } | Command::ClearMark { key, .. } => {
+                self.marks.push((key.clone(), model.marks.get(key).cloned()))
             }
             Command::Batch { commands, .. } => commands.iter().for_each(|c| self.add(model, c)),
             _ => {}
@@ -120,6 +125,24 @@ fn undo_change(change: &Change, prior: &Prior) -> Result<Command, String> {
             product: *product,
             target: !target,
         },
+        Change::Mark { key, mark } => {
+            let before = prior.marks.iter().find(|(k, _)| k == key).and_then(|(_, m)| m.as_ref());
+            match (before, mark) {
+                (Some(p), _) if matches!(p.state, MarkState::NextContact(_)) => {
+                    return Err("a next contact date comes back by logging a contact".into());
+                }
+                (Some(p), _) => Command::MarkItem {
+                    key: key.clone(),
+                    due: p.due,
+                    state: p.state,
+                },
+                (None, Some(now)) => Command::ClearMark {
+                    key: key.clone(),
+                    expected_seq: Some(now.seq),
+                },
+                (None, None) => return Err("the item had no mark to put back".into()),
+            }
+        }
         other => return Err(format!("{} cannot be undone yet", what(other))),
     })
 }
@@ -298,6 +321,56 @@ mod tests {
         });
         assert!(matches!(p.refused(undo), CommandError::Stale { .. }));
         assert_eq!(p.model.clients[&ClientId(1)].name, "Theirs");
+    }
+
+    /// A done or snooze mark set by mistake is taken back (the item is
+    /// due again); undoing a change of mark puts the old one back.
+    #[test]
+    fn queue_marks_come_off_and_back() {
+        let mut p = Planner::with_client();
+        let mv = |stage, date: &str| {
+            let mut m = crate::write::OfferMove::new(ClientId(1), ProductId(1), stage, d(date));
+            m.next_step = Some(d("2026-03-02"));
+            Command::MoveOffer(m)
+        };
+        p.run(mv(OfferStage::Presentation, "2026-03-01"));
+        let key = "step-1-1".to_string();
+        let done = Command::MarkItem {
+            key: key.clone(),
+            due: d("2026-03-02"),
+            state: MarkState::Done,
+        };
+        let prior = Prior::of(&p.model, &done);
+        let event = p.event(done);
+        let undo = inverse(&event, &prior).unwrap();
+        assert!(matches!(undo, Command::ClearMark { .. }));
+        let prior = Prior::of(&p.model, &undo);
+        let undone = p.event(undo);
+        assert!(!p.model.marks.contains_key(&key), "the item is due again");
+        // Redo marks it done again; a snooze over it undoes back to done.
+        p.run(inverse(&undone, &prior).unwrap());
+        let snooze = Command::MarkItem {
+            key: key.clone(),
+            due: d("2026-03-02"),
+            state: MarkState::Snoozed(d("2026-03-09")),
+        };
+        let prior = Prior::of(&p.model, &snooze);
+        let event = p.event(snooze);
+        p.run(inverse(&event, &prior).unwrap());
+        assert_eq!(p.model.marks[&key].state, MarkState::Done);
+        // Clearing a mark someone else changed since is refused.
+        let stale = Command::ClearMark {
+            key: key.clone(),
+            expected_seq: Some(1),
+        };
+        assert!(matches!(p.refused(stale), CommandError::Stale { .. }));
+        assert!(matches!(
+            p.refused(Command::ClearMark {
+                key: "step-1-9".into(),
+                expected_seq: None
+            }),
+            CommandError::NotFound(_)
+        ));
     }
 
     #[test]

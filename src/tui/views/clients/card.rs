@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::ClientsView;
 use crate::tui::app::App;
-use rapport::domain::TicketStage;
+use rapport::domain::{TicketStage, short_date};
 
 pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
     let t = &app.theme;
@@ -74,11 +74,11 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
         let product = model.products.get(&o.product).map_or("?", |p| p.name.as_str());
         let due = o.next_step.or(o.expiry).or(o.invoice_due).or(o.delivery);
         let overdue = due.is_some_and(|d| d < app.today);
-        let due_text = due.map_or(String::new(), |d| format!(" → {}", d.format("%d/%m")));
+        let due_text = due.map_or(String::new(), |d| format!(" → {}", short_date(d, app.today)));
         lines.push(Line::from(vec![
             Span::styled(format!("  {product} "), t.style("text")),
             Span::styled(
-                format!("{} {}", o.stage.short(), o.stage_date.format("%d/%m")),
+                format!("{} {}", o.stage.short(), short_date(o.stage_date, app.today)),
                 t.style("muted"),
             ),
             Span::styled(due_text, if overdue { t.style("overdue") } else { t.style("muted") }),

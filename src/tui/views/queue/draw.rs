@@ -39,7 +39,19 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
         .border_style(t.style("border"))
         .title(Span::styled(title, t.style("header")));
     if q.items.is_empty() {
-        let text = Paragraph::new(Span::styled("Nothing due. Enjoy the quiet day.", t.style("muted"))).block(block);
+        let quiet = match q.team {
+            Some((overdue, today)) if overdue + today > 0 => {
+                let key = app
+                    .keymap
+                    .key_for(crate::tui::keymap::Mode::Queue, crate::tui::action::Action::ToggleScope)
+                    .unwrap_or_else(|| "toggle_scope".into());
+                format!("Nothing due for you. The team has {overdue} overdue and {today} due today: {key} shows them.")
+            }
+            _ => "Nothing due. Enjoy the quiet day.".to_string(),
+        };
+        let text = Paragraph::new(Span::styled(quiet, t.style("muted")))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block);
         frame.render_widget(text, area);
         return;
     }

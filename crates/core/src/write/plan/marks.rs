@@ -6,6 +6,27 @@ use super::*;
 pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Change>> {
     Ok(match cmd {
         Command::MarkItem { key, due, state } => vec![mark_item(model, ctx, key, *due, *state)?],
+        Command::ClearMark { key, expected_seq } => {
+            let Some(mark) = model.marks.get(key) else {
+                return Err(CommandError::NotFound(format!("a mark on {key}")));
+            };
+            if let Some(expected) = expected_seq
+                && *expected != mark.seq
+            {
+                return Err(CommandError::Stale {
+                    what: format!("the mark of {key}"),
+                    expected: *expected,
+                    current: mark.seq,
+                });
+            }
+            if matches!(mark.state, MarkState::NextContact(_)) {
+                return Err(invalid(format!("{key}'s next contact is set by logging a contact")));
+            }
+            vec![Change::Mark {
+                key: key.clone(),
+                mark: None,
+            }]
+        }
         other => return Err(not_here(other)),
     })
 }

@@ -131,7 +131,7 @@ impl Command {
             | Command::AdvanceTicket(_)
             | Command::SetTicketOwner { .. }
             | Command::EditTicket { .. } => tickets::plan(self, model, ctx),
-            Command::MarkItem { .. } => marks::plan(self, model, ctx),
+            Command::MarkItem { .. } | Command::ClearMark { .. } => marks::plan(self, model, ctx),
             Command::Batch { .. } => Err(invalid("a batch is applied by the store, not planned as one command")),
         }
     }

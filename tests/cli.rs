@@ -134,6 +134,40 @@ fn export_import_round_trip() {
             assert_eq!(a, b, "{k} differs after the round trip");
         }
     }
+    // The contact log, tasks and surveys come back too (the `who` column
+    // says who imported them, so it is left out of the comparison).
+    let without_who = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.rsplit_once(',').map_or(l, |(rest, _)| rest).to_string())
+            .collect()
+    };
+    for kind in ["log", "tasks", "surveys"] {
+        let o = rapport(home.path(), &["--db", src.to_str().unwrap(), "export", kind]);
+        assert!(o.status.success(), "export {kind}: {}", stderr(&o));
+        let first = stdout(&o);
+        assert!(first.lines().count() > 5, "the demo has some {kind}:\n{first}");
+        let f = write(home.path(), &format!("{kind}.csv"), first.as_bytes());
+        let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "import", kind, &f]);
+        assert!(o.status.success(), "import {kind}: {}", stderr(&o));
+        let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "export", kind]);
+        assert_eq!(
+            without_who(&first),
+            without_who(&stdout(&o)),
+            "{kind} differs after the round trip"
+        );
+    }
+    // Bad rows are named by file and line, and nothing is imported.
+    let bad = write(
+        home.path(),
+        "bad-log.csv",
+        b"client,at,channel,summary\nC0001,2026-11-03 10:00,fax,Sent\nC0001,yesterday,call,\n",
+    );
+    let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "import", "log", &bad]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("bad-log.csv:2: channel: 'fax'"), "{err}");
+    assert!(err.contains("bad-log.csv:3: at: 'yesterday'"), "{err}");
+    assert!(err.contains("bad-log.csv:3: summary is empty"), "{err}");
     // JSON export is an array with one object per row.
     let o = rapport(
         home.path(),

@@ -160,6 +160,14 @@ pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn 
         }
         return w.finish();
     }
+    // The log is read from the backend (the model holds no entries).
+    let log = if kind == Kind::Log {
+        let mut all = data.contacts_between(NaiveDate::MIN, NaiveDate::MAX)?;
+        all.sort_by_key(|c| (c.at, c.id));
+        all
+    } else {
+        Vec::new()
+    };
     let model = data.model();
     match kind {
         Kind::Managers => {
@@ -214,6 +222,47 @@ pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn 
         Kind::Offers => {
             for o in model.offers.values() {
                 w.row(&offer_row(model, o))?;
+            }
+        }
+        Kind::Log => {
+            for c in &log {
+                let person = c
+                    .person
+                    .and_then(|p| model.persons.get(&(c.client, p)))
+                    .map_or(String::new(), |p| p.name.clone());
+                w.row(&[
+                    client_ref(model, c.client),
+                    c.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    c.channel.as_str().into(),
+                    c.summary.clone(),
+                    person,
+                    c.outcome.clone(),
+                    opt_date(c.next_contact),
+                    c.who.clone(),
+                ])?;
+            }
+        }
+        Kind::Tasks => {
+            for t in model.tasks.values() {
+                w.row(&[
+                    client_ref(model, t.client),
+                    t.due.to_string(),
+                    t.text.clone(),
+                    opt_date(t.done),
+                    t.who.clone(),
+                ])?;
+            }
+        }
+        Kind::Surveys => {
+            for s in model.surveys.values() {
+                let scores: Vec<String> = s.scores.iter().map(u8::to_string).collect();
+                w.row(&[
+                    client_ref(model, s.client),
+                    product_code(model, s.product),
+                    s.date.to_string(),
+                    scores.join(" "),
+                    s.who.clone(),
+                ])?;
             }
         }
     }

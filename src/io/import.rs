@@ -15,6 +15,8 @@ use crate::write::{Command, CommandError, Event};
 
 pub use super::table::RowError as ImportRowError;
 
+mod records;
+
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// Create clients that a settlement file names but the database lacks.
@@ -77,6 +79,9 @@ pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOp
         Kind::Clients => p.clients(),
         Kind::Contacts => p.contacts(),
         Kind::Settlements => p.settlements(),
+        Kind::Log => p.log(),
+        Kind::Tasks => p.tasks(),
+        Kind::Surveys => p.surveys(),
         Kind::Offers => {}
     }
     if p.errors.is_empty() {

@@ -17,11 +17,15 @@ pub enum Kind {
     Contacts,
     Settlements,
     Offers,
+    /// The contact log (calls, meetings… with a client).
+    Log,
+    Tasks,
+    Surveys,
 }
 
 impl Kind {
     /// The order in which kinds must be imported (each names only earlier ones).
-    pub const IMPORT_ORDER: [Kind; 7] = [
+    pub const IMPORT_ORDER: [Kind; 10] = [
         Kind::Managers,
         Kind::Segments,
         Kind::Products,
@@ -29,6 +33,9 @@ impl Kind {
         Kind::Clients,
         Kind::Contacts,
         Kind::Settlements,
+        Kind::Log,
+        Kind::Tasks,
+        Kind::Surveys,
     ];
 
     /// The columns of the kind, `true` where required. The first column is
@@ -78,6 +85,30 @@ impl Kind {
                 ("retry", false),
                 ("version", false),
             ],
+            Kind::Log => &[
+                ("client", true),
+                ("at", true),
+                ("channel", true),
+                ("summary", true),
+                ("person", false),
+                ("outcome", false),
+                ("next_contact", false),
+                ("who", false),
+            ],
+            Kind::Tasks => &[
+                ("client", true),
+                ("due", true),
+                ("text", true),
+                ("done", false),
+                ("who", false),
+            ],
+            Kind::Surveys => &[
+                ("client", true),
+                ("product", true),
+                ("date", true),
+                ("scores", true),
+                ("who", false),
+            ],
         }
     }
 
@@ -91,6 +122,9 @@ impl Kind {
             Kind::Contacts => "contacts",
             Kind::Settlements => "settlements",
             Kind::Offers => "offers",
+            Kind::Log => "log",
+            Kind::Tasks => "tasks",
+            Kind::Surveys => "surveys",
         }
     }
 }

@@ -516,7 +516,7 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::OpenFilter => {
-                if !matches!(self.tab, Tab::Clients | Tab::Matrix) {
+                if !self.view().filtered() {
                     self.tab = Tab::Clients;
                 }
                 self.filter.open = true;

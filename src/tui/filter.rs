@@ -38,6 +38,11 @@ impl Filter {
         &self.search
     }
 
+    /// Whether the pattern or the manager leaves out some clients.
+    pub fn narrows(&self) -> bool {
+        self.hits.is_some() || self.manager.is_some()
+    }
+
     /// Whether a pattern narrows the list (its hits are ranked).
     pub fn ranked(&self) -> bool {
         self.hits.is_some()

@@ -174,15 +174,7 @@ pub fn tags(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `5 4 3` (or `5,4,3`) → the scores, each 1 to 5.
-pub fn scores(text: &str) -> Option<Vec<u8>> {
-    let v: Option<Vec<u8>> = text
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<u8>().ok().filter(|n| (1..=5).contains(n)))
-        .collect();
-    v.filter(|v| !v.is_empty())
-}
+pub use rapport::domain::text::scores;
 
 fn codes<'a>(it: impl Iterator<Item = &'a str>) -> String {
     let v: Vec<&str> = it.take(8).collect();

@@ -149,6 +149,12 @@ pub trait View {
     /// The keymap section of the view's own keys now.
     fn mode(&self) -> Mode;
 
+    /// Whether the client filter narrows what the view shows (`/` then
+    /// filters here instead of going to the clients list).
+    fn filtered(&self) -> bool {
+        false
+    }
+
     /// The view comes on screen: bring what it shows up to date.
     fn open(&mut self, cx: &mut Ctx);
 

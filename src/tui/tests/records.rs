@@ -546,3 +546,27 @@ fn an_item_marked_done_by_mistake_comes_back_with_undo() {
     assert!(!app.model().marks.contains_key(&item.key.to_string()));
     assert!(app.status.as_ref().is_some_and(|(s, _)| s.starts_with("Undone: mark")));
 }
+
+/// `/` in the queue filters the queue (it used to jump to the clients);
+/// Esc brings every item back.
+#[test]
+fn the_filter_narrows_the_queue_where_it_is_typed() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "4");
+    let all = app.views.queue.items.len();
+    let name = app.model().clients[&app.views.queue.items[0].client].name.clone();
+    let word = name.split_whitespace().next().unwrap().to_lowercase();
+    press(app, "/");
+    assert_eq!(app.tab, crate::tui::app::Tab::Queue);
+    press(app, &word);
+    submit(app);
+    let q = &app.views.queue;
+    assert!(!q.items.is_empty() && q.items.len() < all, "{} of {all}", q.items.len());
+    // Exactly the clients the clients list shows for the same filter.
+    let listed: std::collections::HashSet<_> = app.views.clients.rows.iter().copied().collect();
+    assert!(q.items.iter().all(|i| listed.contains(&i.client)));
+    assert!(screen(app, 120, 40).contains("· filtered"));
+    app.key(key(KeyCode::Esc));
+    assert_eq!(app.views.queue.items.len(), all);
+}

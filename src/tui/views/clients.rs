@@ -557,6 +557,10 @@ impl View for ClientsView {
         Mode::Clients
     }
 
+    fn filtered(&self) -> bool {
+        true
+    }
+
     fn open(&mut self, _cx: &mut Ctx) {}
 
     fn action(&mut self, action: Action, cx: &mut Ctx) -> Handled {

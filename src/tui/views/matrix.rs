@@ -220,6 +220,10 @@ impl View for MatrixView {
         }
     }
 
+    fn filtered(&self) -> bool {
+        true
+    }
+
     fn open(&mut self, cx: &mut Ctx) {
         if self.stale || self.columns.is_empty() {
             self.rebuild(cx);

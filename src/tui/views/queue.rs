@@ -94,7 +94,14 @@ impl QueueView {
             later_tasks: true,
             ..queue::Horizon::default()
         };
-        let items = queue::due_within(cx.model(), cx.classes(), as_of, self.scope, horizon);
+        let mut items = queue::due_within(cx.model(), cx.classes(), as_of, self.scope, horizon);
+        // `/` narrows the queue to the clients the filter leaves.
+        if cx.filter.narrows() {
+            let mut shown = Vec::new();
+            cx.filter.shown_into(cx.model(), &mut shown);
+            let shown: std::collections::HashSet<ClientId> = shown.into_iter().collect();
+            items.retain(|i| shown.contains(&i.client));
+        }
         let mut counts = [0; 4];
         for i in &items {
             counts[i.group(as_of) as usize] += 1;
@@ -214,6 +221,10 @@ impl View for QueueView {
         Mode::Queue
     }
 
+    fn filtered(&self) -> bool {
+        true
+    }
+
     fn open(&mut self, cx: &mut Ctx) {
         if self.stale {
             self.rebuild(cx);
@@ -256,10 +267,7 @@ impl View for QueueView {
         Handled::Yes
     }
 
-    fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
-        if matches!(why, Refresh::Filter) {
-            return;
-        }
+    fn refresh(&mut self, _why: Refresh, cx: &mut Ctx) {
         self.stale = true;
         if cx.shown {
             self.rebuild(cx);

@@ -34,6 +34,16 @@ pub fn email_shape(email: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// `5 4 3` (or `5,4,3`) → survey scores, one per question, each 1 to 5.
+pub fn scores(text: &str) -> Option<Vec<u8>> {
+    let v: Option<Vec<u8>> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<u8>().ok().filter(|n| (1..=5).contains(n)))
+        .collect();
+    v.filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{email_shape, printable};

@@ -15,10 +15,13 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
     let t = &app.theme;
     let model = app.model();
     let as_of = app.as_of();
-    let whose = match q.scope {
+    let mut whose = match q.scope {
         Scope::All => "all managers".to_string(),
         Scope::Manager(m) => model.managers.get(&m).map_or("?".into(), |m| m.login.clone()),
     };
+    if app.filter.narrows() {
+        whose.push_str(" · filtered");
+    }
     let [overdue, today, soon, later] = q.counts;
     let later = if later > 0 {
         format!("· {later} later ")

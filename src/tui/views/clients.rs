@@ -8,6 +8,9 @@
 mod card;
 mod classes_pane;
 mod list;
+mod settlements;
+
+use settlements::{last_settlements, numbered};
 
 pub use classes_pane::grid;
 
@@ -84,8 +87,10 @@ pub struct ClientsView {
     pub contacts: Vec<ContactEntry>,
     /// The card's last settlements, newest first (read with the log).
     pub settlements: Vec<Settlement>,
-    /// Lines of the card scrolled past (back to the top on another client).
+    /// Lines of the card scrolled past, and whose card it is (another
+    /// client's starts at the top).
     pub card_scroll: u16,
+    card_of: Option<ClientId>,
     /// The card's lines at the last draw (scrolling stops at the last).
     pub card_lines: std::cell::Cell<u16>,
     /// Each client's next due date in the queue (the list's column), kept
@@ -105,6 +110,7 @@ impl Default for ClientsView {
             contacts: Vec::new(),
             settlements: Vec::new(),
             card_scroll: 0,
+            card_of: None,
             card_lines: std::cell::Cell::new(0),
             next_due: None,
         }
@@ -153,7 +159,10 @@ impl ClientsView {
 
     /// Reads what the card shows and the model does not hold.
     fn load_detail(&mut self, cx: &mut Ctx) {
-        self.card_scroll = 0;
+        if self.card_of != self.selected_id() {
+            self.card_of = self.selected_id();
+            self.card_scroll = 0;
+        }
         if !self.card_open {
             self.contacts.clear();
             self.settlements.clear();
@@ -425,43 +434,6 @@ impl ClientsView {
         let form = Form::new(title, vec![Field::new("Segment", FieldKind::Segment, current, false)]);
         cx.open_form(FormKind::Segment(id, version), form);
     }
-}
-
-/// How many of a client's settlements the card shows and the correction
-/// forms offer.
-const LAST_SETTLEMENTS: usize = 8;
-
-/// The client's last settlements, newest first.
-fn last_settlements(client: ClientId, cx: &mut Ctx) -> Result<Vec<Settlement>, String> {
-    let mut all = cx
-        .data
-        .settlements_of(client)
-        .map_err(|e| format!("Cannot read the settlements: {e}"))?;
-    all.sort_by_key(|s| std::cmp::Reverse((s.date, s.id)));
-    all.truncate(LAST_SETTLEMENTS);
-    Ok(all)
-}
-
-/// `1  03/11/26  1,200.00  crm  INV-12`: the settlements as the card and
-/// the correction forms number them.
-pub fn numbered(settlements: &[Settlement], model: &Model) -> Vec<String> {
-    settlements
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let product = s
-                .product
-                .and_then(|p| model.products.get(&p))
-                .map_or("", |p| p.code.as_str());
-            format!(
-                "{}  {}  {:>12}  {product}  {}",
-                i + 1,
-                s.date.format("%d/%m/%y"),
-                crate::tui::views::money(s.amount.0),
-                s.doc
-            )
-        })
-        .collect()
 }
 
 /// A new client: its ref, name and filing; a manager files it under

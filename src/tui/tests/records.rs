@@ -5,6 +5,17 @@
 use super::*;
 use crate::tui::app::FormKind;
 
+/// An app on 40 demo clients whose backend plays another session: the
+/// commands pushed on the list arrive as its events.
+fn with_others(dir: &std::path::Path) -> (App, std::sync::Arc<std::sync::Mutex<Vec<rapport::write::Command>>>) {
+    let fake = super::fake::Fake::new(demo_store(dir, 40));
+    let others = fake.others.clone();
+    let today: NaiveDate = TODAY.parse().unwrap();
+    let (keymap, _) = Keymap::load("default", None);
+    let (theme, _) = Theme::load("dark", None, Depth::Mono);
+    (App::new(Box::new(fake), "t".into(), today, keymap, theme), others)
+}
+
 fn clear(app: &mut App) {
     for _ in 0..60 {
         app.key(key(KeyCode::Backspace));
@@ -166,12 +177,7 @@ fn a_new_client_its_persons_and_edits_from_the_keyboard() {
 #[test]
 fn notes_over_several_lines_survive_an_edit_of_another_field() {
     let dir = tempfile::tempdir().unwrap();
-    let fake = super::fake::Fake::new(demo_store(dir.path(), 40));
-    let others = fake.others.clone();
-    let today: NaiveDate = TODAY.parse().unwrap();
-    let (keymap, _) = Keymap::load("default", None);
-    let (theme, _) = Theme::load("dark", None, Depth::Mono);
-    let mut app = App::new(Box::new(fake), "t".into(), today, keymap, theme);
+    let (mut app, others) = with_others(dir.path());
     let c = app.selected_client().unwrap().clone();
     // Another session writes notes over two lines.
     others.lock().unwrap().push(rapport::write::Command::EditClient {
@@ -421,12 +427,7 @@ fn undo_and_redo_a_settlement_and_a_client_edit() {
 #[test]
 fn an_undo_never_overwrites_another_sessions_change() {
     let dir = tempfile::tempdir().unwrap();
-    let fake = super::fake::Fake::new(demo_store(dir.path(), 40));
-    let others = fake.others.clone();
-    let today: NaiveDate = TODAY.parse().unwrap();
-    let (keymap, _) = Keymap::load("default", None);
-    let (theme, _) = Theme::load("dark", None, Depth::Mono);
-    let mut app = App::new(Box::new(fake), "t".into(), today, keymap, theme);
+    let (mut app, others) = with_others(dir.path());
     let c = app.selected_client().unwrap().clone();
     press(&mut app, "E");
     press(&mut app, " (mine)");

@@ -234,6 +234,22 @@ fn log_task_done_and_snooze_are_stored() {
     );
     let o = run(&["done", "step-1-1", "--as-of", AS_OF]);
     assert_eq!(o.status.code(), Some(2), "done twice: {}", stdout(&o));
+    // A done by mistake comes off: the item is due again.
+    let o = run(&["unmark", "step-1-1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "step-1-1 is due again on 2026-11-20\n");
+    assert!(ids(&today_json(dir.path(), &["--as-of", AS_OF, "--all"])).contains(&"step-1-1".to_string()));
+    let o = run(&["unmark", "step-1-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("step-1-1 has no done or snooze mark"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["unmark", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["done", "step-1-1", "--as-of", AS_OF]);
+    assert!(o.status.success(), "{}", stderr(&o));
 
     // A new task, and a logged call that moves the cadence date (as of the
     // real today, which is when the call is logged).

@@ -97,6 +97,8 @@ enum Cmd {
     Done(queue::DoneArgs),
     /// Snooze a queue item to a later date.
     Snooze(queue::SnoozeArgs),
+    /// Take a done or snooze mark off a queue item (the item is due again).
+    Unmark(queue::UnmarkArgs),
     /// List complaint tickets (open ones by default).
     Tickets(tickets::TicketsArgs),
     /// Register a complaint or move a ticket to its next stage.
@@ -239,6 +241,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),
         Some(Cmd::Done(args)) => queue::done_cmd(args, db),
         Some(Cmd::Snooze(args)) => queue::snooze_cmd(args, db),
+        Some(Cmd::Unmark(args)) => queue::unmark_cmd(args, db),
         Some(Cmd::Tickets(args)) => tickets::list(args, db),
         Some(Cmd::Ticket(args)) => tickets::ticket(args, db),
         Some(Cmd::Survey(args)) => tickets::survey(args, db),

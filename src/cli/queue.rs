@@ -84,6 +84,12 @@ pub struct DoneArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct UnmarkArgs {
+    /// The item's id, as `rapport today` printed it (`step-12-3`…).
+    id: String,
+}
+
+#[derive(Args, Debug)]
 pub struct SnoozeArgs {
     /// The item's id, as `rapport today` prints it.
     id: String,
@@ -469,5 +475,28 @@ pub fn snooze_cmd(args: SnoozeArgs, db: Target) -> CliResult {
         },
     )?;
     println!("{} snoozed to {until}", item.key);
+    Ok(())
+}
+
+/// `rapport unmark ID`: takes a done or snooze mark off an item (one set by
+/// mistake); the item is due again on its own date.
+pub fn unmark_cmd(args: UnmarkArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
+    let key: ItemKey = args
+        .id
+        .parse()
+        .map_err(|e: queue::BadKey| Failure::input(e.to_string()))?;
+    let key = key.to_string();
+    let Some(mark) = store.model().marks.get(&key).cloned() else {
+        return Err(Failure::input(format!("{key} has no done or snooze mark")));
+    };
+    store.execute(
+        &current_login(),
+        Command::ClearMark {
+            key: key.clone(),
+            expected_seq: Some(mark.seq),
+        },
+    )?;
+    println!("{key} is due again on {}", mark.due);
     Ok(())
 }

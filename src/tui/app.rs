@@ -684,7 +684,8 @@ impl App {
         let cmd = match entry.inverse {
             Ok(cmd) => cmd,
             Err(why) => {
-                return self.set_status(format!("Cannot undo \"{}\": {why}", entry.summary), Tone::Error);
+                let verb = verb.to_lowercase();
+                return self.set_status(format!("Cannot {verb} \"{}\": {why}", entry.summary), Tone::Error);
             }
         };
         let prior = Prior::of(self.data.model(), &cmd);

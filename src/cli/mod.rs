@@ -360,6 +360,16 @@ pub fn finish_read(session: Session) -> CliResult {
     session.finish().map_err(|e| Failure::system(e.to_string()))
 }
 
+/// The client a command names by its ref, or a clear refusal (exit 2).
+pub fn client_by_ref<'m>(
+    model: &'m rapport::model::Model,
+    reference: &str,
+) -> Result<&'m rapport::domain::Client, Failure> {
+    model
+        .client_by_ref(reference)
+        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
+}
+
 /// The login of the Unix user running rapport: the audit trail's "who".
 pub fn current_login() -> String {
     let uid = nix::unistd::getuid();

@@ -105,12 +105,7 @@ pub fn offers(args: OffersArgs, db: Target) -> CliResult {
     let store = open_store(db)?;
     let model = store.model();
     let client = match &args.client {
-        Some(r) => Some(
-            model
-                .client_by_ref(r)
-                .ok_or_else(|| Failure::input(format!("unknown client '{r}'")))?
-                .id,
-        ),
+        Some(r) => Some(super::client_by_ref(model, r)?.id),
         None => None,
     };
     let segment = match &args.segment {
@@ -169,9 +164,7 @@ pub fn offers(args: OffersArgs, db: Target) -> CliResult {
 pub fn offer(args: OfferArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let model = store.model();
-    let client = model
-        .client_by_ref(&args.client)
-        .ok_or_else(|| Failure::input(format!("unknown client '{}'", args.client)))?;
+    let client = super::client_by_ref(model, &args.client)?;
     let product = model
         .product_by_code(&args.product)
         .ok_or_else(|| Failure::input(format!("unknown product '{}'", args.product)))?;

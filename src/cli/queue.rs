@@ -10,7 +10,9 @@ use chrono::{Local, NaiveDate};
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
+use super::{
+    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
+};
 use rapport::classes;
 use rapport::domain::*;
 use rapport::model::Model;
@@ -109,12 +111,6 @@ fn channel_arg(s: &str) -> Result<Channel, String> {
 /// A date, or `+N` days from `base` (the library's one rule).
 pub fn date_or_days(s: &str, base: NaiveDate) -> Result<NaiveDate, Failure> {
     rapport::domain::date_or_days(s, base).map_err(Failure::input)
-}
-
-fn client_by_ref<'a>(model: &'a Model, reference: &str) -> Result<&'a Client, Failure> {
-    model
-        .client_by_ref(reference)
-        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
 }
 
 /// `--manager`, `--all`, or the manager whose login is the Unix user.

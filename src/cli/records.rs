@@ -11,7 +11,7 @@ use rapport::domain::*;
 use rapport::model::Model;
 use rapport::write::{Command, Event};
 
-use super::{CliResult, Failure, Target, current_login, date_arg, open_store};
+use super::{CliResult, Failure, Target, client_by_ref, current_login, date_arg, open_store};
 
 #[derive(Args, Debug)]
 pub struct ClientArgs {
@@ -126,12 +126,6 @@ enum Said {
     Json,
 }
 
-fn client_of<'m>(model: &'m Model, reference: &str) -> Result<&'m Client, Failure> {
-    model
-        .client_by_ref(reference)
-        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
-}
-
 /// `""` names none; any other key must name one (`what`: of which kind).
 fn named<T>(key: &str, what: &str, find: impl FnOnce(&str) -> Option<T>) -> Result<Option<T>, Failure> {
     if key.is_empty() {
@@ -214,7 +208,7 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             no_tags,
             format,
         } => {
-            let c = client_of(model, &client)?;
+            let c = client_by_ref(model, &client)?;
             let cmd = Command::EditClient {
                 client: c.id,
                 expected_version: Some(c.version),
@@ -256,7 +250,7 @@ pub fn person_cmd(args: PersonArgs, db: Target) -> CliResult {
             format,
         } => {
             let cmd = Command::AddPerson {
-                client: client_of(model, &client)?.id,
+                client: client_by_ref(model, &client)?.id,
                 name,
                 role,
                 phone: phones.join(", "),
@@ -275,7 +269,7 @@ pub fn person_cmd(args: PersonArgs, db: Target) -> CliResult {
             birthday,
             format,
         } => {
-            let c = client_of(model, &client)?;
+            let c = client_by_ref(model, &client)?;
             let p = model
                 .persons_of(c.id)
                 .find(|p| p.name.eq_ignore_ascii_case(person.trim()))
@@ -317,7 +311,7 @@ pub struct HistoryArgs {
 /// first, with who made it and when (the audit trail of SPEC §2).
 pub fn history_cmd(args: HistoryArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
-    let id = client_of(store.model(), &args.client)?.id;
+    let id = client_by_ref(store.model(), &args.client)?.id;
     let entries = store.history_of(id)?;
     let model = store.model();
     let stdout = std::io::stdout();
@@ -408,7 +402,7 @@ fn money(text: &str, what: &str) -> Result<Money, Failure> {
 
 /// The one settlement `which` names, or why there is none.
 fn settlement_of(data: &mut dyn Backend, which: &WhichSettlement) -> Result<Settlement, Failure> {
-    let client = client_of(data.model(), &which.client)?.id;
+    let client = client_by_ref(data.model(), &which.client)?.id;
     let amount = money(&which.amount, "the amount")?;
     let found: Vec<Settlement> = data
         .settlements_of(client)?

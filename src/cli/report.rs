@@ -475,9 +475,7 @@ pub fn history(
         };
         return sheet.write(output, excel, out);
     };
-    let c = model
-        .client_by_ref(reference)
-        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))?;
+    let c = super::client_by_ref(model, reference)?;
     let (points, transitions) = classes::client_history(&points, c.id);
     if output == Output::Json {
         let v = serde_json::json!({ "client": reference, "points": points, "transitions": transitions });

@@ -11,7 +11,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::sheet::{Output, Sheet, col, text_row};
-use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
+use super::{
+    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
+};
 use rapport::domain::*;
 use rapport::model::Model;
 use rapport::tickets::{self, Filter};
@@ -101,12 +103,6 @@ fn stage_arg(s: &str) -> Result<TicketStage, String> {
     })
 }
 
-fn client<'a>(model: &'a Model, reference: &str) -> Result<&'a Client, Failure> {
-    model
-        .client_by_ref(reference)
-        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
-}
-
 fn product<'a>(model: &'a Model, code: &str) -> Result<&'a Product, Failure> {
     model
         .product_by_code(code)
@@ -161,7 +157,7 @@ pub fn list(args: TicketsArgs, db: Target) -> CliResult {
         client: args
             .client
             .as_deref()
-            .map(|r| client(model, r).map(|c| c.id))
+            .map(|r| client_by_ref(model, r).map(|c| c.id))
             .transpose()?,
         product: None,
         overdue_on: None,
@@ -284,7 +280,7 @@ pub fn ticket(args: TicketArgs, db: Target) -> CliResult {
             text,
             date,
         } => {
-            let c = client(model, &reference)?.id;
+            let c = client_by_ref(model, &reference)?.id;
             let p = code.as_deref().map(|p| product(model, p).map(|p| p.id)).transpose()?;
             store.execute(
                 &current_login(),
@@ -342,7 +338,7 @@ pub fn ticket(args: TicketArgs, db: Target) -> CliResult {
 pub fn survey(args: SurveyArgs, db: Target) -> CliResult {
     let mut store = open_store(db)?;
     let model = store.model();
-    let c = client(model, &args.client)?.id;
+    let c = client_by_ref(model, &args.client)?.id;
     let p = product(model, &args.product)?.id;
     store.execute(
         &current_login(),

@@ -59,10 +59,13 @@ impl Planner {
         let changes = {
             let stored = &self.settlements;
             let lookup = |_: ClientId, id: SettlementId| Ok(stored.get(&id).cloned());
+            let logged = &self.contacts;
+            let contacts = |client: ClientId| Ok(logged.iter().filter(|c| c.client == client).cloned().collect());
             let ctx = Context {
                 who: "ann",
                 seq,
                 settlement: &lookup,
+                contacts: &contacts,
             };
             cmd.plan(&self.model, &ctx)?
         };
@@ -85,6 +88,10 @@ impl Planner {
                     }
                 }
                 Change::Contact(c) => self.contacts.push(c),
+                Change::ContactRewritten { old, new, .. } => {
+                    self.contacts.retain(|c| c.id != old.id);
+                    self.contacts.extend(new);
+                }
                 _ => {}
             }
         }

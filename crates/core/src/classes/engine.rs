@@ -84,6 +84,9 @@ impl Engine {
                 Change::Offer(o) => {
                     touched.insert(o.client);
                 }
+                Change::Archive { key, .. } | Change::Purge { key, .. } => {
+                    touched.insert(key.client());
+                }
                 Change::Manager(_)
                 | Change::Segment(_)
                 | Change::Product(_)
@@ -93,7 +96,10 @@ impl Engine {
                 | Change::Survey(_)
                 | Change::Ticket(_)
                 | Change::Questionnaire(_)
-                | Change::Mark { .. } => {}
+                | Change::Mark { .. }
+                | Change::ContactRewritten { .. }
+                | Change::TaskRemoved(_)
+                | Change::SurveyRemoved(_) => {}
             }
         }
         if touched.is_empty() {
@@ -171,23 +177,18 @@ impl Engine {
             .collect();
         let empty = ClientAggregate::default();
         let agg = model.aggregate(id).unwrap_or(&empty);
-        let figures = match model.clients.get(&id) {
-            Some(client) => self.figures(client, agg, &used),
-            None => ClientClasses {
-                client: id,
-                abc: None,
-                xyz: None,
-                status: super::Status::Potential,
-                maturity: None,
-                turnover: 0,
-                cv: None,
-                cooperation_months: None,
-                first_settlement: None,
-                last_settlement: None,
-            },
-        };
         let list = &mut self.classes.clients;
-        match list.binary_search_by_key(&id, |c| c.client) {
+        let at = list.binary_search_by_key(&id, |c| c.client);
+        // An archived (or purged) client leaves the classes and the ranking.
+        let Some(client) = model.clients.get(&id) else {
+            if let Ok(i) = at {
+                list.remove(i);
+            }
+            return;
+        };
+        let figures = self.figures(client, agg, &used);
+        let list = &mut self.classes.clients;
+        match at {
             Ok(i) => list[i] = figures,
             Err(i) => list.insert(i, figures),
         }

@@ -329,3 +329,30 @@ pub enum MarkState {
     /// The next contact date agreed at the contact logged on `due`.
     NextContact(#[serde(with = "crate::domain::compact::date")] NaiveDate),
 }
+
+/// What can be archived: a client (with everything about it) or one of its
+/// contact persons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Archivable {
+    Client(ClientId),
+    Person(ClientId, PersonId),
+}
+
+impl Archivable {
+    pub fn client(self) -> ClientId {
+        match self {
+            Archivable::Client(c) | Archivable::Person(c, _) => c,
+        }
+    }
+}
+
+/// Who archived a record and when: it waits in the trash until restored or
+/// purged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Archival {
+    pub key: Archivable,
+    #[serde(with = "crate::domain::compact::date")]
+    pub on: NaiveDate,
+    pub who: String,
+    pub seq: u64,
+}

@@ -34,6 +34,29 @@ pub enum Change {
         key: String,
         mark: Option<QueueMark>,
     },
+    // Schema 2 (appended, so that schema-1 change logs decode unchanged).
+    /// A record archived (`Some`) or restored (`None`).
+    Archive {
+        key: Archivable,
+        archival: Option<Archival>,
+    },
+    /// An archived record deleted for good, with the tickets and queue
+    /// marks the store deletes besides the records kept under its client.
+    Purge {
+        key: Archivable,
+        tickets: Vec<TicketId>,
+        marks: Vec<String>,
+    },
+    /// A contact-log entry edited (`new` some) or deleted (`new` none);
+    /// `last_contact`: the client's latest contact afterwards.
+    ContactRewritten {
+        old: ContactEntry,
+        new: Option<ContactEntry>,
+        #[serde(with = "crate::domain::compact::opt_datetime")]
+        last_contact: Option<chrono::NaiveDateTime>,
+    },
+    TaskRemoved(Task),
+    SurveyRemoved(Survey),
 }
 
 impl Change {
@@ -107,6 +130,48 @@ impl Change {
                 MarkState::NextContact(next) => format!("next contact agreed for {next}"),
             },
             Change::Mark { key, mark: None } => format!("{key} mark cleared"),
+            Change::Archive {
+                key,
+                archival: Some(a),
+            } => format!("{} archived by {} on {}", archived_what(model, *key), a.who, a.on),
+            Change::Archive { key, archival: None } => format!("{} restored", archived_what(model, *key)),
+            Change::Purge { key, .. } => format!("{} purged from the trash", archived_what(model, *key)),
+            Change::ContactRewritten { old, new: Some(n), .. } => format!(
+                "{} of {} corrected: {}",
+                old.channel.as_str(),
+                old.at.format("%Y-%m-%d %H:%M"),
+                text(n.summary.lines().next().unwrap_or(""))
+            ),
+            Change::ContactRewritten { old, new: None, .. } => format!(
+                "{} of {} deleted: {}",
+                old.channel.as_str(),
+                old.at.format("%Y-%m-%d %H:%M"),
+                text(old.summary.lines().next().unwrap_or(""))
+            ),
+            Change::TaskRemoved(t) => format!("task due {} deleted: {}", t.due, text(&t.text)),
+            Change::SurveyRemoved(s) => format!("survey {} of {} deleted", product(s.product), s.date),
+        }
+    }
+}
+
+/// "client C000123" or "contact person Anna Beck", wherever it is now.
+fn archived_what(model: &Model, key: Archivable) -> String {
+    match key {
+        Archivable::Client(c) => format!("client {}", model.client_label(c)),
+        Archivable::Person(c, p) => {
+            let name = model
+                .persons
+                .get(&(c, p))
+                .or_else(|| model.trash.persons.get(&(c, p)).map(|t| &t.person))
+                .or_else(|| {
+                    model
+                        .trash
+                        .clients
+                        .get(&c)
+                        .and_then(|t| t.persons.iter().find(|x| x.id == p))
+                })
+                .map_or_else(|| format!("#{p}"), |x| crate::domain::text::printable(&x.name).into_owned());
+            format!("contact person {name}")
         }
     }
 }

@@ -17,6 +17,7 @@ pub struct FirstRef<'a> {
     tickets: &'a BTreeMap<TicketId, Ticket>,
     marks: &'a BTreeMap<String, QueueMark>,
     questionnaires: &'a BTreeMap<ProductId, Questionnaire>,
+    trash: &'a super::Trash,
 }
 
 #[derive(Deserialize)]
@@ -27,6 +28,7 @@ pub struct First {
     tickets: BTreeMap<TicketId, Ticket>,
     marks: BTreeMap<String, QueueMark>,
     questionnaires: BTreeMap<ProductId, Questionnaire>,
+    trash: super::Trash,
 }
 
 #[derive(Serialize)]
@@ -79,6 +81,7 @@ impl Model {
                 tickets: &self.tickets,
                 marks: &self.marks,
                 questionnaires: &self.questionnaires,
+                trash: &self.trash,
             },
             SecondRef {
                 settings: &self.settings,
@@ -112,6 +115,7 @@ impl Model {
             tickets: first.tickets,
             marks: first.marks,
             questionnaires: first.questionnaires,
+            trash: first.trash,
             index: second.index,
         }
     }

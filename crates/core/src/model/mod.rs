@@ -7,9 +7,11 @@
 pub mod aggregate;
 mod change;
 pub mod halves;
+pub mod trash;
 
 pub use aggregate::{ClientAggregate, DayTotal, ProductDay};
 pub use change::Change;
+pub use trash::{Trash, TrashedClient, TrashedPerson};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -52,6 +54,8 @@ pub struct Model {
     pub marks: BTreeMap<String, QueueMark>,
     /// Per-product survey questions (SPEC §6).
     pub questionnaires: BTreeMap<ProductId, Questionnaire>,
+    /// Archived clients and persons, out of every other map.
+    pub trash: Trash,
     #[serde(skip)]
     index: Index,
 }
@@ -235,6 +239,24 @@ impl Model {
                     self.marks.remove(&key);
                 }
             },
+            Change::Archive { key, archival } => match archival {
+                Some(a) => self.archive(a),
+                None => self.restore(key),
+            },
+            Change::Purge { key, .. } => self.purge(key),
+            Change::ContactRewritten { old, new, last_contact } => {
+                let agg = self.aggregates.entry(old.client).or_default();
+                if new.is_none() {
+                    agg.contacts = agg.contacts.saturating_sub(1);
+                }
+                agg.last_contact = last_contact;
+            }
+            Change::TaskRemoved(t) => {
+                self.tasks.remove(&t.id);
+            }
+            Change::SurveyRemoved(s) => {
+                self.surveys.remove(&s.id);
+            }
         }
     }
 
@@ -259,6 +281,10 @@ impl Model {
             tickets: kept(&self.tickets, |_, t| mine(&t.client)),
             marks: kept(&self.marks, |k, _| self.client_of_mark(k).is_some_and(|c| mine(&c))),
             questionnaires: self.questionnaires.clone(),
+            trash: Trash {
+                clients: kept(&self.trash.clients, |_, t| t.client.manager == Some(manager)),
+                persons: kept(&self.trash.persons, |(c, _), _| mine(c)),
+            },
             index: Index::default(),
         };
         m.rebuild_index();
@@ -288,6 +314,10 @@ impl Model {
             Change::Survey(s) => Some(s.client),
             Change::Ticket(t) => Some(t.client),
             Change::Mark { key, .. } => self.client_of_mark(key),
+            Change::Archive { key, .. } | Change::Purge { key, .. } => Some(key.client()),
+            Change::ContactRewritten { old, .. } => Some(old.client),
+            Change::TaskRemoved(t) => Some(t.client),
+            Change::SurveyRemoved(s) => Some(s.client),
         }
     }
 
@@ -295,6 +325,7 @@ impl Model {
     pub fn client_label(&self, id: ClientId) -> String {
         self.clients
             .get(&id)
+            .or_else(|| self.trash.clients.get(&id).map(|t| &t.client))
             .map_or_else(|| format!("#{id}"), |c| c.reference.clone())
     }
 

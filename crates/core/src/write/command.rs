@@ -163,6 +163,65 @@ pub enum Command {
         key: String,
         expected_seq: Option<u64>,
     },
+    /// Takes a client (and everything about it) or a contact person out of
+    /// every list, into the trash; `expected_seq`: the change it was read
+    /// at (a later one refuses the command as stale).
+    Archive {
+        key: Archivable,
+        expected_seq: Option<u64>,
+        on: NaiveDate,
+    },
+    /// Puts an archived record back where it was.
+    Restore {
+        key: Archivable,
+    },
+    /// Deletes an archived record for good (a lead's, once it has waited in
+    /// the trash `retention_days` since it was archived).
+    Purge {
+        key: Archivable,
+        today: NaiveDate,
+        retention_days: u32,
+    },
+    /// Rewrites a contact-log entry.
+    EditContact {
+        client: ClientId,
+        id: ContactId,
+        expected_seq: Option<u64>,
+        person: Option<PersonId>,
+        at: NaiveDateTime,
+        channel: Channel,
+        summary: String,
+        outcome: String,
+    },
+    DeleteContact {
+        client: ClientId,
+        id: ContactId,
+        expected_seq: Option<u64>,
+    },
+    /// Rewrites a task (`done: None` reopens it).
+    EditTask {
+        task: TaskId,
+        expected_seq: Option<u64>,
+        due: NaiveDate,
+        text: String,
+        done: Option<NaiveDate>,
+    },
+    DeleteTask {
+        task: TaskId,
+        expected_seq: Option<u64>,
+    },
+    /// Corrects a survey's date and scores (a ticket a low score opened
+    /// stays; a low score where there was none opens one, as recording).
+    EditSurvey {
+        survey: SurveyId,
+        expected_seq: Option<u64>,
+        date: NaiveDate,
+        scores: Vec<u8>,
+    },
+    DeleteSurvey {
+        survey: SurveyId,
+        expected_seq: Option<u64>,
+    },
     /// Several commands applied all or nothing, as one audit entry (imports).
     Batch {
         label: String,
@@ -250,6 +309,15 @@ impl Command {
             Command::SetQuestionnaire { .. } => "set_questionnaire",
             Command::MarkItem { .. } => "mark_item",
             Command::ClearMark { .. } => "clear_mark",
+            Command::Archive { .. } => "archive",
+            Command::Restore { .. } => "restore",
+            Command::Purge { .. } => "purge",
+            Command::EditContact { .. } => "edit_contact",
+            Command::DeleteContact { .. } => "delete_contact",
+            Command::EditTask { .. } => "edit_task",
+            Command::DeleteTask { .. } => "delete_task",
+            Command::EditSurvey { .. } => "edit_survey",
+            Command::DeleteSurvey { .. } => "delete_survey",
             Command::Batch { .. } => "batch",
         }
     }
@@ -312,7 +380,24 @@ impl Command {
                 MarkState::NextContact(next) => format!("set the next contact of {key} to {next}"),
             },
             Command::ClearMark { key, .. } => format!("clear the mark of {key}"),
+            Command::Archive { key, .. } => format!("archive {}", archivable(model, *key)),
+            Command::Restore { key } => format!("restore {}", archivable(model, *key)),
+            Command::Purge { key, .. } => format!("purge {}", archivable(model, *key)),
+            Command::EditContact { client: c, id, .. } => format!("edit logged contact #{id} of {}", client(c)),
+            Command::DeleteContact { client: c, id, .. } => format!("delete logged contact #{id} of {}", client(c)),
+            Command::EditTask { task, .. } => format!("edit task #{task}"),
+            Command::DeleteTask { task, .. } => format!("delete task #{task}"),
+            Command::EditSurvey { survey, .. } => format!("edit survey #{survey}"),
+            Command::DeleteSurvey { survey, .. } => format!("delete survey #{survey}"),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }
+    }
+}
+
+/// "client C000123" or "contact person #4 of C000123".
+fn archivable(model: &Model, key: Archivable) -> String {
+    match key {
+        Archivable::Client(c) => format!("client {}", model.client_label(c)),
+        Archivable::Person(c, p) => format!("contact person #{p} of {}", model.client_label(c)),
     }
 }

@@ -12,12 +12,14 @@ use crate::domain::*;
 use crate::model::{Change, Model};
 
 /// The records a command may rewrite, as they are before it runs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prior {
-    clients: Vec<Client>,
-    persons: Vec<ContactPerson>,
+    pub clients: Vec<Client>,
+    pub persons: Vec<ContactPerson>,
+    pub tasks: Vec<Task>,
+    pub surveys: Vec<Survey>,
     /// Queue marks by key (`None`: the item had none).
-    marks: Vec<(String, Option<QueueMark>)>,
+    pub marks: Vec<(String, Option<QueueMark>)>,
 }
 
 impl Prior {
@@ -34,8 +36,20 @@ impl Prior {
             Command::EditPerson { client, person, .. } => {
                 self.persons.extend(model.persons.get(&(*client, *person)).cloned())
             }
+            Command::CompleteTask { task, .. } | Command::EditTask { task, .. } => {
+                self.tasks.extend(model.tasks.get(task).cloned())
+            }
+            Command::EditSurvey { survey, .. } => self.surveys.extend(model.surveys.get(survey).cloned()),
             Command::MarkItem { key, .. } | Command::ClearMark { key, .. } => {
                 self.marks.push((key.clone(), model.marks.get(key).cloned()))
+            }
+            Command::LogContact { client, .. } => {
+                let key = crate::queue::ItemKey::NextContact(*client).to_string();
+                self.marks.push((key.clone(), model.marks.get(&key).cloned()))
+            }
+            Command::DeleteTask { task, .. } => {
+                let key = crate::queue::ItemKey::Task(*task).to_string();
+                self.marks.push((key.clone(), model.marks.get(&key).cloned()))
             }
             Command::Batch { commands, .. } => commands.iter().for_each(|c| self.add(model, c)),
             _ => {}
@@ -43,11 +57,14 @@ impl Prior {
     }
 }
 
-/// The command that undoes `event`, or why there is none yet.
+/// The command that undoes `event`, or why there is none.
 pub fn inverse(event: &Event, prior: &Prior) -> Result<Command, String> {
+    let on = event.at.date();
     let mut commands = Vec::new();
     for change in event.changes.iter().rev() {
-        commands.push(undo_change(change, prior)?);
+        if let Some(cmd) = undo_change(change, prior, on)? {
+            commands.push(cmd);
+        }
     }
     match commands.len() {
         0 => Err("it changed nothing".into()),
@@ -59,8 +76,10 @@ pub fn inverse(event: &Event, prior: &Prior) -> Result<Command, String> {
     }
 }
 
-fn undo_change(change: &Change, prior: &Prior) -> Result<Command, String> {
-    Ok(match change {
+/// The command that undoes one change; `None` when undoing another change
+/// of the same event already undoes it (a deleted task's queue mark).
+fn undo_change(change: &Change, prior: &Prior, on: chrono::NaiveDate) -> Result<Option<Command>, String> {
+    Ok(Some(match change {
         Change::Settlement {
             old: None,
             new: Some(n),
@@ -101,7 +120,13 @@ fn undo_change(change: &Change, prior: &Prior) -> Result<Command, String> {
                 notes: p.notes.clone(),
                 tags: p.tags.clone(),
             },
-            None => return Err("a new client cannot be taken back yet".into()),
+            // A new client goes to the trash (nothing is deleted for good
+            // by an undo; redo restores it).
+            None => Command::Archive {
+                key: Archivable::Client(c.id),
+                expected_seq: Some(c.seq),
+                on,
+            },
         },
         Change::Person(n) => match prior.persons.iter().find(|p| p.client == n.client && p.id == n.id) {
             Some(p) => Command::EditPerson {
@@ -114,7 +139,83 @@ fn undo_change(change: &Change, prior: &Prior) -> Result<Command, String> {
                 email: p.email.clone(),
                 birthday: p.birthday,
             },
-            None => return Err("a new contact person cannot be taken back yet".into()),
+            None => Command::Archive {
+                key: Archivable::Person(n.client, n.id),
+                expected_seq: Some(n.seq),
+                on,
+            },
+        },
+        Change::Archive { key, archival: Some(_) } => Command::Restore { key: *key },
+        Change::Archive { key, archival: None } => Command::Archive {
+            key: *key,
+            expected_seq: None,
+            on,
+        },
+        Change::Contact(c) => Command::DeleteContact {
+            client: c.client,
+            id: c.id,
+            expected_seq: Some(c.seq),
+        },
+        Change::ContactRewritten { old, new: Some(n), .. } => Command::EditContact {
+            client: old.client,
+            id: old.id,
+            expected_seq: Some(n.seq),
+            person: old.person,
+            at: old.at,
+            channel: old.channel,
+            summary: old.summary.clone(),
+            outcome: old.outcome.clone(),
+        },
+        Change::ContactRewritten { old, new: None, .. } => Command::LogContact {
+            client: old.client,
+            person: old.person,
+            at: old.at,
+            channel: old.channel,
+            summary: old.summary.clone(),
+            outcome: old.outcome.clone(),
+            next_contact: old.next_contact,
+        },
+        Change::Task(t) => match prior.tasks.iter().find(|p| p.id == t.id) {
+            Some(p) => Command::EditTask {
+                task: t.id,
+                expected_seq: Some(t.seq),
+                due: p.due,
+                text: p.text.clone(),
+                done: p.done,
+            },
+            None => Command::DeleteTask {
+                task: t.id,
+                expected_seq: Some(t.seq),
+            },
+        },
+        Change::TaskRemoved(t) if t.done.is_some() => {
+            return Err("a deleted task that was done cannot be put back".into());
+        }
+        Change::TaskRemoved(t) => Command::AddTask {
+            client: t.client,
+            due: t.due,
+            text: t.text.clone(),
+        },
+        Change::Survey(s) => match prior.surveys.iter().find(|p| p.id == s.id) {
+            Some(p) => Command::EditSurvey {
+                survey: s.id,
+                expected_seq: Some(s.seq),
+                date: p.date,
+                scores: p.scores.clone(),
+            },
+            None => Command::DeleteSurvey {
+                survey: s.id,
+                expected_seq: Some(s.seq),
+            },
+        },
+        Change::SurveyRemoved(s) if s.ticket.is_some() => {
+            return Err("a deleted survey that opened a ticket cannot be put back (the ticket is still there)".into());
+        }
+        Change::SurveyRemoved(s) => Command::RecordSurvey {
+            client: s.client,
+            product: s.product,
+            date: s.date,
+            scores: s.scores.clone(),
         },
         Change::Portrait {
             segment,
@@ -128,9 +229,13 @@ fn undo_change(change: &Change, prior: &Prior) -> Result<Command, String> {
         Change::Mark { key, mark } => {
             let before = prior.marks.iter().find(|(k, _)| k == key).and_then(|(_, m)| m.as_ref());
             match (before, mark) {
-                (Some(p), _) if matches!(p.state, MarkState::NextContact(_)) => {
-                    return Err("a next contact date comes back by logging a contact".into());
-                }
+                // A logged contact's next date goes with the contact; a
+                // deleted task's mark with the task.
+                // A next contact date follows the latest logged contact
+                // (undoing the contact puts it back); a deleted task's mark
+                // goes with the task.
+                _ if key.starts_with("next-") => return Ok(None),
+                (Some(_), None) if key.starts_with("task-") => return Ok(None),
                 (Some(p), _) => Command::MarkItem {
                     key: key.clone(),
                     due: p.due,
@@ -143,8 +248,8 @@ fn undo_change(change: &Change, prior: &Prior) -> Result<Command, String> {
                 (None, None) => return Err("the item had no mark to put back".into()),
             }
         }
-        other => return Err(format!("{} cannot be undone yet", what(other))),
-    })
+        other => return Err(format!("{} cannot be undone", what(other))),
+    }))
 }
 
 /// A change's kind, as a reason names it.
@@ -155,12 +260,9 @@ fn what(change: &Change) -> &'static str {
             "a change of the reference data"
         }
         Change::Offer(_) => "an offer's move",
-        Change::Contact(_) => "a logged contact",
-        Change::Task(_) => "a task",
-        Change::Survey(_) => "a survey",
         Change::Ticket(_) => "a ticket's change",
-        Change::Mark { .. } => "a queue mark",
-        Change::Client(_) | Change::Person(_) | Change::Settlement { .. } | Change::Portrait { .. } => "this",
+        Change::Purge { .. } => "a purge of the trash",
+        _ => "this",
     }
 }
 
@@ -376,24 +478,12 @@ mod tests {
     #[test]
     fn what_cannot_be_undone_says_why() {
         let mut p = Planner::with_client();
-        let event = p.event(Command::AddTask {
-            client: ClientId(1),
-            due: d("2026-12-01"),
-            text: "Call".into(),
-        });
+        let mut m = crate::write::OfferMove::new(ClientId(1), ProductId(1), OfferStage::Presentation, d("2026-03-01"));
+        m.next_step = Some(d("2026-03-02"));
+        let event = p.event(Command::MoveOffer(m));
         assert_eq!(
             inverse(&event, &Prior::default()),
-            Err("a task cannot be undone yet".into())
+            Err("an offer's move cannot be undone".into())
         );
-        let event = p.event(Command::AddClient {
-            reference: "C2".into(),
-            name: "New".into(),
-            segment: None,
-            manager: None,
-            created: d("2026-01-01"),
-            notes: String::new(),
-            tags: vec![],
-        });
-        assert!(inverse(&event, &Prior::default()).unwrap_err().contains("new client"));
     }
 }

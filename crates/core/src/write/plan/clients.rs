@@ -24,6 +24,11 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             if model.client_by_ref(reference).is_some() {
                 return Err(CommandError::AlreadyExists(format!("client '{reference}'")));
             }
+            if model.trash.client_by_ref(reference).is_some() {
+                return Err(CommandError::AlreadyExists(format!(
+                    "client '{reference}' (archived: restore it from the trash)"
+                )));
+            }
             check_filing(model, *seg, *mgr, tags)?;
             vec![Change::Client(Client {
                 id: ClientId(c.client + 1),

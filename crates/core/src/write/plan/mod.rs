@@ -4,11 +4,13 @@
 
 mod clients;
 mod contacts;
+mod corrections;
 mod marks;
 mod offers;
 mod reference;
 mod settlements;
 mod tickets;
+mod trash;
 
 pub use tickets::ticket_stage_due;
 
@@ -102,6 +104,8 @@ pub struct Context<'a> {
     pub who: &'a str,
     pub seq: u64,
     pub settlement: &'a dyn Fn(ClientId, SettlementId) -> std::result::Result<Option<Settlement>, String>,
+    /// A client's contact log (read only to correct an entry).
+    pub contacts: &'a dyn Fn(ClientId) -> std::result::Result<Vec<ContactEntry>, String>,
 }
 
 impl Command {
@@ -132,6 +136,13 @@ impl Command {
             | Command::SetTicketOwner { .. }
             | Command::EditTicket { .. } => tickets::plan(self, model, ctx),
             Command::MarkItem { .. } | Command::ClearMark { .. } => marks::plan(self, model, ctx),
+            Command::Archive { .. } | Command::Restore { .. } | Command::Purge { .. } => trash::plan(self, model, ctx),
+            Command::EditContact { .. }
+            | Command::DeleteContact { .. }
+            | Command::EditTask { .. }
+            | Command::DeleteTask { .. }
+            | Command::EditSurvey { .. }
+            | Command::DeleteSurvey { .. } => corrections::plan(self, model, ctx),
             Command::Batch { .. } => Err(invalid("a batch is applied by the store, not planned as one command")),
         }
     }

@@ -19,18 +19,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             client(*id)?;
             let prod = product(*p)?;
             check_date("survey date", *date)?;
-            let questions = model.questions(*p);
-            if scores.len() != questions.len() {
-                return Err(invalid(format!(
-                    "the survey has {} questions ({}), got {} scores",
-                    questions.len(),
-                    questions.join(", "),
-                    scores.len()
-                )));
-            }
-            if let Some(bad) = scores.iter().find(|s| !(1..=5).contains(*s)) {
-                return Err(invalid(format!("score {bad} is outside 1–5")));
-            }
+            let questions = check_scores(model, *p, scores)?;
             let survey_id = SurveyId(c.survey + 1);
             let mut survey = Survey {
                 id: survey_id,
@@ -144,7 +133,7 @@ pub fn ticket_stage_due(settings: &Settings, opened: NaiveDate, stage: TicketSta
     opened.checked_add_days(chrono::Days::new(u64::from(*days)))
 }
 
-fn new_ticket(
+pub(super) fn new_ticket(
     model: &Model,
     ctx: &Context,
     client: ClientId,
@@ -218,6 +207,24 @@ fn advance_ticket(model: &Model, ctx: &Context, a: &TicketAdvance) -> Result<Tic
     t.version += 1;
     t.seq = ctx.seq;
     Ok(t)
+}
+
+/// A survey's scores: one per question of the product, each 1–5. Returns
+/// the questions.
+pub(super) fn check_scores<'m>(model: &'m Model, product: ProductId, scores: &[u8]) -> Result<&'m [String]> {
+    let questions = model.questions(product);
+    if scores.len() != questions.len() {
+        return Err(invalid(format!(
+            "the survey has {} questions ({}), got {} scores",
+            questions.len(),
+            questions.join(", "),
+            scores.len()
+        )));
+    }
+    if let Some(bad) = scores.iter().find(|s| !(1..=5).contains(*s)) {
+        return Err(invalid(format!("score {bad} is outside 1–5")));
+    }
+    Ok(questions)
 }
 
 #[cfg(test)]

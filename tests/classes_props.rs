@@ -128,10 +128,12 @@ impl World {
         self.seq += 1;
         let settlements = &self.settlements;
         let lookup = |c: ClientId, id: SettlementId| Ok(settlements.get(&(c, id)).cloned());
+        let contacts = |_: ClientId| Ok(Vec::new());
         let ctx = Context {
             who: "t",
             seq: self.seq,
             settlement: &lookup,
+            contacts: &contacts,
         };
         let changes = cmd.plan(&self.model, &ctx)?;
         for ch in &changes {

@@ -1532,6 +1532,12 @@ mod fake {
         fn history_of(&mut self, c: ClientId) -> Result<Vec<rapport::backend::HistoryEntry>, BackendError> {
             Backend::history_of(self.read(), c)
         }
+        fn last_undoable(
+            &mut self,
+            who: &str,
+        ) -> Result<Option<(rapport::write::Event, rapport::write::undo::Prior)>, BackendError> {
+            Backend::last_undoable(self.read(), who)
+        }
         fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {
             Backend::kpi_table(self.read(), period, by)
         }

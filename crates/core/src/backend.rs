@@ -111,6 +111,14 @@ pub trait Backend {
     /// in it.
     fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError>;
 
+    /// `who`'s last command that was not undone, and the records it
+    /// replaced (for `rapport undo`). A server answers for the user it
+    /// authenticated, whatever `who` says.
+    fn last_undoable(
+        &mut self,
+        who: &str,
+    ) -> Result<Option<(crate::write::Event, crate::write::undo::Prior)>, BackendError>;
+
     /// The logical backup of every record, as JSON lines.
     fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError>;
 

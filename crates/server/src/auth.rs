@@ -27,7 +27,12 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
     // A client not in the model yet is being created by an earlier command
     // of the same batch, which was checked itself (or the command fails as
     // not found).
-    let mine = |client: ClientId| match model.clients.get(&client) {
+    // An archived client is its manager's too (restore, purge).
+    let mine = |client: ClientId| match model
+        .clients
+        .get(&client)
+        .or_else(|| model.trash.clients.get(&client).map(|t| &t.client))
+    {
         Some(c) if c.manager != me => Err(format!(
             "client {} belongs to {}; only its manager or a lead may change it",
             c.reference,
@@ -67,7 +72,19 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         | Command::LogContact { client, .. }
         | Command::AddTask { client, .. }
         | Command::RecordSurvey { client, .. }
-        | Command::OpenTicket { client, .. } => mine(*client),
+        | Command::OpenTicket { client, .. }
+        | Command::EditContact { client, .. }
+        | Command::DeleteContact { client, .. } => mine(*client),
+        Command::Archive { key, .. } | Command::Restore { key } => mine(key.client()),
+        Command::Purge { .. } => Err("the trash is purged by a lead only".into()),
+        Command::EditTask { task, .. } | Command::DeleteTask { task, .. } => match model.tasks.get(task) {
+            Some(t) => mine(t.client),
+            None => Ok(()),
+        },
+        Command::EditSurvey { survey, .. } | Command::DeleteSurvey { survey, .. } => match model.surveys.get(survey) {
+            Some(s) => mine(s.client),
+            None => Ok(()),
+        },
         Command::MoveOffer(m) => mine(m.client),
 
         Command::CompleteTask { task, .. } => match model.tasks.get(task) {

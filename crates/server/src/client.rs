@@ -423,6 +423,11 @@ impl Remote {
         self.json_answer(Read::HistoryOf(client), "the history")
     }
 
+    /// The authenticated user's last command not undone.
+    pub fn last_undoable(&mut self) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {
+        self.json_answer(Read::LastUndoable, "the last command")
+    }
+
     /// A read answered with one JSON `Text`.
     fn json_answer<T: serde::de::DeserializeOwned>(&mut self, read: Read, what: &str) -> Result<T, BackendError> {
         let id = self.read(read)?;
@@ -518,6 +523,10 @@ impl Backend for Remote {
 
     fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
         Remote::history_of(self, client)
+    }
+
+    fn last_undoable(&mut self, _who: &str) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {
+        Remote::last_undoable(self)
     }
 
     fn is_remote(&self) -> bool {

@@ -543,7 +543,7 @@ fn serve_session(
                 let result = execute(shared, user, command).map_err(|r| hide_for(sees, r));
                 reply(&ToSession::Done { id, result })
             }
-            ToServer::Read { id, read } => reads::answer(shared, sees, id, read, &reply),
+            ToServer::Read { id, read } => reads::answer(shared, user, sees, id, read, &reply),
         };
         if !ok {
             return "its queue was closed".into();

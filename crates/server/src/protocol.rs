@@ -21,8 +21,9 @@ use crate::store::codec::{self, CodecError, Record};
 use crate::write::{Command, CommandError, Event};
 
 /// Bump when a message changes shape or meaning (3: `EditPerson`,
-/// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`).
-pub const PROTOCOL_VERSION: u32 = 3;
+/// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`; 4: the
+/// trash and corrections commands, `Read::LastUndoable`).
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// A model a session already holds: the database it was read from (its
 /// creation time) and its sequence number. A session that opened the
@@ -87,6 +88,9 @@ pub enum Read {
     Verify,
     /// A client's history: the entries as JSON in one `Text` answer.
     HistoryOf(ClientId),
+    /// The authenticated user's last command not undone, and the records it
+    /// replaced, as JSON in one `Text` answer.
+    LastUndoable,
 }
 
 /// Why the server did not apply a command.

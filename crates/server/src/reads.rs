@@ -16,6 +16,7 @@ const TEXT_CHUNK: usize = 4 * 1024 * 1024;
 
 pub(crate) fn answer(
     shared: &Shared,
+    user: &crate::auth::User,
     sees: Option<ManagerId>,
     id: u64,
     read: Read,
@@ -25,7 +26,11 @@ pub(crate) fn answer(
     let store = &core.store;
     let mine = |c: ClientId| match sees {
         None => true,
-        Some(m) => store.model().clients.get(&c).is_some_and(|cl| cl.manager == Some(m)),
+        Some(m) => {
+            let model = store.model();
+            let client = model.clients.get(&c).or_else(|| model.trash.clients.get(&c).map(|t| &t.client));
+            client.is_some_and(|cl| cl.manager == Some(m))
+        }
     };
     let denied = "not allowed: you may read your own clients only".to_string();
     match read {
@@ -49,6 +54,18 @@ pub(crate) fn answer(
             reply(&ToSession::Text {
                 id,
                 result: Err(denied),
+                more: false,
+            })
+        }
+        Read::LastUndoable => {
+            let result = store
+                .last_undoable(&user.login)
+                .map_err(|e| e.to_string())
+                .and_then(|h| serde_json::to_string(&h).map_err(|e| e.to_string()));
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result,
                 more: false,
             })
         }
@@ -117,7 +134,10 @@ pub(crate) fn answer(
             // Read under the lock (a consistent set), sent after it.
             let all: Result<Vec<_>, _> = store
                 .settlements()
-                .filter(|s| s.as_ref().map_or(true, |s| mine(s.client)))
+                .filter(|s| {
+                    s.as_ref()
+                        .map_or(true, |s| mine(s.client) && store.model().clients.contains_key(&s.client))
+                })
                 .collect();
             drop(core);
             match all {

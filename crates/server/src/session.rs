@@ -338,6 +338,10 @@ impl Backend for Session {
         self.backend()?.history_of(client)
     }
 
+    fn last_undoable(&mut self, who: &str) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {
+        self.backend()?.last_undoable(who)
+    }
+
     fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {
         self.backend()?.kpi_table(period, by)
     }

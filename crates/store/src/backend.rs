@@ -10,8 +10,9 @@ use rapport_core::kpi::{self, GroupBy, Period, Table};
 
 use super::{ChangeLog, Store, StoreError, T};
 use crate::backup::BackupError;
-use crate::domain::{ClientId, ContactEntry, Settlement};
+use crate::domain::{AuditEntry, ClientId, ContactEntry, Settlement};
 use crate::model::{Change, Model};
+use crate::write::undo::Prior;
 use crate::write::{Command, Event};
 
 /// Daily automatic backups kept beside each database.
@@ -70,6 +71,101 @@ impl Store {
         Ok(entries)
     }
 
+    /// `who`'s last command not undone yet (by `rapport undo`, whose
+    /// commands are labelled `undo #N`), as the event it was and the records
+    /// it replaced, read back from the change log.
+    pub fn last_undoable(&self, who: &str) -> Result<Option<(Event, Prior)>, StoreError> {
+        let mut undone = std::collections::BTreeSet::new();
+        let mut target = None;
+        for entry in self.scan_rev::<AuditEntry>(T::Audit) {
+            let entry = entry?;
+            if entry.who != who {
+                continue;
+            }
+            if let Some(seq) = undone_seq(&entry.summary) {
+                undone.insert(seq);
+                continue;
+            }
+            if !undone.contains(&entry.seq) {
+                target = Some(entry);
+                break;
+            }
+        }
+        let Some(audit) = target else { return Ok(None) };
+        let Some(log) = self.change_log(audit.seq)? else {
+            return Err(StoreError::Unavailable {
+                path: self.path().to_path_buf(),
+                why: format!(
+                    "command #{} ({}) is too large for the change log and cannot be undone",
+                    audit.seq, audit.summary
+                ),
+            });
+        };
+        let prior = self.prior_in_log(audit.seq, &log.changes)?;
+        Ok(Some((
+            Event {
+                seq: audit.seq,
+                who: audit.who,
+                at: audit.at,
+                summary: audit.summary,
+                changes: log.changes,
+            },
+            prior,
+        )))
+    }
+
+    /// The records `changes` (of command `seq`) replaced: each one's latest
+    /// version before `seq` in the change log.
+    fn prior_in_log(&self, seq: u64, changes: &[Change]) -> Result<Prior, StoreError> {
+        let mut prior = Prior::default();
+        let earlier = || self.scan_rev_below::<ChangeLog>(T::Changes, seq);
+        for change in changes {
+            match change {
+                Change::Client(c) => {
+                    if let Some(p) = find_before(earlier(), |x| match x {
+                        Change::Client(p) if p.id == c.id => Some(p.clone()),
+                        _ => None,
+                    })? {
+                        prior.clients.push(p);
+                    }
+                }
+                Change::Person(n) => {
+                    if let Some(p) = find_before(earlier(), |x| match x {
+                        Change::Person(p) if p.id == n.id && p.client == n.client => Some(p.clone()),
+                        _ => None,
+                    })? {
+                        prior.persons.push(p);
+                    }
+                }
+                Change::Task(t) => {
+                    if let Some(p) = find_before(earlier(), |x| match x {
+                        Change::Task(p) if p.id == t.id => Some(p.clone()),
+                        _ => None,
+                    })? {
+                        prior.tasks.push(p);
+                    }
+                }
+                Change::Survey(s) => {
+                    if let Some(p) = find_before(earlier(), |x| match x {
+                        Change::Survey(p) if p.id == s.id => Some(p.clone()),
+                        _ => None,
+                    })? {
+                        prior.surveys.push(p);
+                    }
+                }
+                Change::Mark { key, .. } => {
+                    let before = find_before(earlier(), |x| match x {
+                        Change::Mark { key: k, mark } if k == key => Some(mark.clone()),
+                        _ => None,
+                    })?;
+                    prior.marks.push((key.clone(), before.flatten()));
+                }
+                _ => {}
+            }
+        }
+        Ok(prior)
+    }
+
     /// The day's automatic backup in the database's backup folder, if
     /// there is none yet (the oldest past `DAILY_BACKUPS_KEPT` go).
     pub fn keep_daily_backup(&self, today: NaiveDate) -> Result<(), BackupError> {
@@ -95,7 +191,12 @@ impl Backend for Store {
 
     fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError> {
         for s in self.settlements() {
-            if !visit(self.model(), s?) {
+            let s = s?;
+            // An archived client's settlements wait with it in the trash.
+            if !self.model().clients.contains_key(&s.client) {
+                continue;
+            }
+            if !visit(self.model(), s) {
                 break;
             }
         }
@@ -112,6 +213,10 @@ impl Backend for Store {
 
     fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
         Ok(Store::history_of(self, client)?)
+    }
+
+    fn last_undoable(&mut self, who: &str) -> Result<Option<(Event, Prior)>, BackendError> {
+        Ok(Store::last_undoable(self, who)?)
     }
 
     fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {
@@ -140,4 +245,23 @@ impl Backend for Store {
         self.keep_daily_backup(today)?;
         Ok(())
     }
+}
+
+/// `N` of an `undo #N` command's summary.
+fn undone_seq(summary: &str) -> Option<u64> {
+    let rest = summary.strip_prefix("undo #")?;
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// The first of `logs` (newest first) with a change `pick` takes.
+fn find_before<T>(
+    logs: impl Iterator<Item = Result<ChangeLog, StoreError>>,
+    pick: impl Fn(&Change) -> Option<T>,
+) -> Result<Option<T>, StoreError> {
+    for log in logs {
+        if let Some(found) = log?.changes.iter().rev().find_map(&pick) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }

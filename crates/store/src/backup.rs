@@ -73,6 +73,8 @@ pub enum Line {
     Mark(QueueMark),
     Questionnaire(Questionnaire),
     Trailer(Trailer),
+    /// Schema 2.
+    Archival(Archival),
 }
 
 impl Line {
@@ -97,6 +99,7 @@ impl Line {
             Line::Mark(_) => "mark",
             Line::Questionnaire(_) => "questionnaire",
             Line::Trailer(_) => "trailer",
+            Line::Archival(_) => "archival",
         }
     }
 }
@@ -179,6 +182,7 @@ impl Store {
         dump!(T::Tickets, Ticket, Ticket);
         dump!(T::Marks, Mark, QueueMark);
         dump!(T::Questionnaires, Questionnaire, Questionnaire);
+        dump!(T::Archive, Archival, Archival);
         dump!(T::Audit, Audit, AuditEntry);
         let (out, sha256) = hashed.finish();
         let trailer = Line::Trailer(Trailer {
@@ -353,6 +357,8 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
             Line::Audit(a) => put(b, T::Audit, &keys::id64(a.seq), &a)?,
             Line::Mark(m) => put(b, T::Marks, m.key.as_bytes(), &m)?,
             Line::Questionnaire(q) => put(b, T::Questionnaires, &keys::id32(q.product.0), &q)?,
+            // Stored only: the aggregates below cover archived clients too.
+            Line::Archival(a) => put(b, T::Archive, &keys::archived(a.key), &a)?,
             // The reader checks the trailer and never hands it out.
             Line::Trailer(_) => {}
         }

@@ -266,12 +266,21 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
                 seq: 10,
             })),
         ),
+        (
+            "archival",
+            e(encode(&Archival {
+                key: Archivable::Person(ClientId(7), PersonId(2)),
+                on: d("2026-01-10"),
+                who: "amy".into(),
+                seq: 11,
+            })),
+        ),
     ]
 }
 
-/// The pinned bytes. If this fails after a deliberate change to a record,
-/// bump `SCHEMA_VERSION` (and write a migration), then renew the samples.
-const EXPECTED: &[(&str, &str)] = &[
+/// The bytes schema 1 wrote (rapport before the trash). Every kind still
+/// decodes from them to what it was (`schema_1_records_still_decode`).
+const SCHEMA_1: &[(&str, &str)] = &[
     ("db_info", "525001000107726170706f7274fc4a6baed200d728a2b3"),
     ("counters", "5250020001fb2c010000000200000000000010240e8a"),
     (
@@ -324,6 +333,33 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The pinned bytes. If this fails after a deliberate change to a record,
+/// bump `SCHEMA_VERSION` (and keep reading the previous one), then renew
+/// the samples.
+const EXPECTED: &[(&str, &str)] = &[
+    ("db_info", "525001000207726170706f7274fc4a6baed200c655c8ca"),
+    ("counters", "5250020002fb2c01000000020000000000006c452b51"),
+    ("settings", "525003000232500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d73eeb2110e"),
+    ("manager", "52500400020103616d7907416dc3a96c696501017edb69b3"),
+    ("segment", "5250050002020672657461696c0652657461696c00021cf1e8b3"),
+    ("product", "5250060002010363726d0343524d08736f6674776172650360e46d13"),
+    ("portrait", "5250070002020104fb0a1b60"),
+    ("client", "52500800020703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e010376697003094d563845"),
+    ("person", "52500900020107045a6fc3ab0343454f052b33332031067a40782e667201fc740f160005bb09659d"),
+    ("settlement", "52500a00020b07fcf4921600fc7fc40300010105494e562d3106acad78a9"),
+    ("aggregate", "52500b000201fcf4921600fbe803020101fcf49216000101fc30cb99d300019871fa3c"),
+    ("offer", "52500c0002070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d79000402047a540bd0"),
+    ("contact", "52500d000201070101fc30cb99d300000268690001fc1293160003616d790769976355"),
+    ("task", "52500e00020107fcf89216000973656e64206465636b0003616d79087be8a741"),
+    ("survey", "52500f0002050701fc5492160003050304010303616d7909b8497264"),
+    ("ticket", "525010000203070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208c6d2254a"),
+    ("audit", "52501100020903616d79fc000ec4d2000178495ce300"),
+    ("questionnaire", "52501400020201087175616c6974c3a90b55a30f8f"),
+    ("change_log", "52501600020c010e067461736b2d3300f9c1f290"),
+    ("mark", "525013000208737465702d372d31fc5492160001fc5892160003616d790a1a8565a6"),
+    ("archival", "5250190002010702fc5492160003616d790b36d9c6fe"),
+];
+
 #[test]
 fn fixed_byte_samples() {
     let actual = samples();
@@ -337,6 +373,75 @@ fn fixed_byte_samples() {
     }
     assert!(report.is_empty(), "record bytes changed:\n{report}");
     assert_eq!(EXPECTED.len(), actual.len());
+}
+
+/// A schema-1 record is read as it was: the same payload under the older
+/// version number (schema 2 appended record kinds and `Change` variants and
+/// changed no shape), and a value of its kind comes out of it.
+#[test]
+fn schema_1_records_still_decode() {
+    let now = samples();
+    for (name, old) in SCHEMA_1 {
+        let old = unhex(old);
+        let (_, new) = now.iter().find(|(n, _)| n == name).unwrap();
+        assert_eq!(u16::from_be_bytes([old[3], old[4]]), 1, "{name}");
+        let kind = new[2];
+        let kind = [
+            RecordKind::DbInfo,
+            RecordKind::Counters,
+            RecordKind::Settings,
+            RecordKind::Manager,
+            RecordKind::Segment,
+            RecordKind::Product,
+            RecordKind::Portrait,
+            RecordKind::Client,
+            RecordKind::Person,
+            RecordKind::Settlement,
+            RecordKind::Aggregate,
+            RecordKind::Offer,
+            RecordKind::Contact,
+            RecordKind::Task,
+            RecordKind::Survey,
+            RecordKind::Ticket,
+            RecordKind::Audit,
+            RecordKind::Mark,
+            RecordKind::Questionnaire,
+            RecordKind::ChangeLog,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == kind)
+        .unwrap();
+        let payload = open_envelope(&old, kind).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(payload, &new[5..new.len() - 4], "{name}");
+    }
+    let client = SCHEMA_1.iter().find(|(n, _)| *n == "client").unwrap().1;
+    assert_eq!(decode::<Client>(&unhex(client)).unwrap(), sample_client());
+    let log = SCHEMA_1.iter().find(|(n, _)| *n == "change_log").unwrap().1;
+    assert_eq!(decode::<crate::ChangeLog>(&unhex(log)).unwrap().seq, 12);
+}
+
+/// A schema-1 snapshot is not read (its model has no trash): the records
+/// are, instead.
+#[test]
+fn a_schema_1_snapshot_is_refused() {
+    let m = crate::model::Model::default();
+    let mut bytes = encode_snapshot(&SnapshotRef {
+        created: dt("2026-01-02T03:04:05"),
+        seq: 0,
+        model: &m,
+    })
+    .unwrap();
+    bytes[4] = 1;
+    let n = bytes.len() - 4;
+    let crc = crc32fast::hash(&bytes[..n]);
+    bytes[n..].copy_from_slice(&crc.to_be_bytes());
+    assert!(matches!(decode_snapshot(&bytes), Err(CodecError::UnknownVersion(1))));
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }
 
 fn round_trip<R: Record + PartialEq + std::fmt::Debug>(r: R) {

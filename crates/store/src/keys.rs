@@ -24,6 +24,21 @@ pub fn pair32_64(a: u32, b: u64) -> [u8; 12] {
     k
 }
 
+/// An archived record's key: its client first, so that a client's purge
+/// is one range scan (`[client]` for the client, `[client, 1, person]`).
+pub fn archived(key: rapport_core::domain::Archivable) -> Vec<u8> {
+    use rapport_core::domain::Archivable;
+    match key {
+        Archivable::Client(c) => id32(c.0).to_vec(),
+        Archivable::Person(c, p) => {
+            let mut k = id32(c.0).to_vec();
+            k.push(1);
+            k.extend_from_slice(&id64(p.0));
+            k
+        }
+    }
+}
+
 /// Renders a key for error messages.
 pub fn hex(key: &[u8]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()

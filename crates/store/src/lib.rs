@@ -52,9 +52,11 @@ pub(crate) enum T {
     /// The changes of recent commands, so that opening can bring an older
     /// snapshot up to date instead of reading every record.
     Changes,
+    /// Archived clients and persons (schema 2).
+    Archive,
 }
 
-pub(crate) const TREE_NAMES: [&str; 18] = [
+pub(crate) const TREE_NAMES: [&str; 19] = [
     "meta",
     "managers",
     "segments",
@@ -73,6 +75,7 @@ pub(crate) const TREE_NAMES: [&str; 18] = [
     "marks",
     "questionnaires",
     "changes",
+    "archive",
 ];
 
 /// Commands with more changes than this (imports, the demo) are not kept in
@@ -382,10 +385,21 @@ impl Store {
                 Err(e) => Err(format!("database error: {e}")),
             }
         };
+        let contacts_tree = self
+            .handle
+            .as_ref()
+            .and_then(|h| h.trees.get(T::Contacts as usize))
+            .ok_or_else(|| CommandError::Invalid("the database is closed".into()))?;
+        let contacts = |client: ClientId| -> Result<Vec<ContactEntry>, String> {
+            scan_prefix::<ContactEntry>(contacts_tree, T::Contacts, &keys::id32(client.0))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())
+        };
         let ctx = Context {
             who,
             seq,
             settlement: &lookup,
+            contacts: &contacts,
         };
         let planned = cmd.plan(&self.model, &ctx)?;
         for change in &planned {
@@ -482,6 +496,50 @@ impl Store {
                     Some(m) => put(T::Marks, key.as_bytes(), Some(codec::encode(m)?)),
                     None => put(T::Marks, key.as_bytes(), None),
                 },
+                Change::Archive { key, archival } => match archival {
+                    Some(a) => put(T::Archive, &keys::archived(*key), Some(codec::encode(a)?)),
+                    None => put(T::Archive, &keys::archived(*key), None),
+                },
+                Change::Purge { key, tickets, marks } => match *key {
+                    Archivable::Client(c) => {
+                        let prefix = keys::id32(c.0);
+                        for t in [
+                            T::Clients,
+                            T::Persons,
+                            T::Settlements,
+                            T::Aggregates,
+                            T::Offers,
+                            T::Contacts,
+                            T::Tasks,
+                            T::Surveys,
+                            T::Archive,
+                        ] {
+                            for item in self.tree(t)?.scan_prefix(prefix) {
+                                put(t, &item?.0, None);
+                            }
+                        }
+                        for t in tickets {
+                            put(T::Tickets, &keys::id64(t.0), None);
+                        }
+                        for m in marks {
+                            put(T::Marks, m.as_bytes(), None);
+                        }
+                    }
+                    Archivable::Person(c, p) => {
+                        put(T::Persons, &keys::pair32_64(c.0, p.0), None);
+                        put(T::Archive, &keys::archived(*key), None);
+                    }
+                },
+                Change::ContactRewritten { old, new, .. } => {
+                    let key = keys::pair32_64(old.client.0, old.id.0);
+                    match new {
+                        Some(n) => put(T::Contacts, &key, Some(codec::encode(n)?)),
+                        None => put(T::Contacts, &key, None),
+                    }
+                    dirty_aggregates.insert(old.client);
+                }
+                Change::TaskRemoved(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), None),
+                Change::SurveyRemoved(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), None),
             }
         }
         for client in dirty_aggregates {
@@ -604,13 +662,14 @@ impl Store {
         }
     }
 
-    /// The contacts logged on a day from `from` to `to`: one scan of the log.
+    /// The contacts logged on a day from `from` to `to` with the clients
+    /// the model holds (not archived ones): one scan of the log.
     pub fn contacts_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, StoreError> {
         let mut kept = Vec::new();
         for c in self.contacts() {
             let c = c?;
             let day = c.at.date();
-            if from <= day && day <= to {
+            if from <= day && day <= to && self.model.clients.contains_key(&c.client) {
                 kept.push(c);
             }
         }
@@ -620,6 +679,34 @@ impl Store {
     /// The audit trail, oldest first.
     pub fn audit(&self) -> impl Iterator<Item = Result<AuditEntry, StoreError>> + '_ {
         self.scan(T::Audit)
+    }
+
+    /// Every record of tree `t` (keyed by sequence number), newest first.
+    pub(crate) fn scan_rev<'a, R: Record + 'a>(&'a self, t: T) -> Box<dyn Iterator<Item = Result<R, StoreError>> + 'a> {
+        self.scan_rev_below(t, u64::MAX)
+    }
+
+    /// The records of tree `t` keyed below sequence number `seq`, newest first.
+    pub(crate) fn scan_rev_below<'a, R: Record + 'a>(
+        &'a self,
+        t: T,
+        seq: u64,
+    ) -> Box<dyn Iterator<Item = Result<R, StoreError>> + 'a> {
+        match self.tree(t) {
+            Ok(tree) => Box::new(tree.range(..keys::id64(seq)).rev().map(move |item| {
+                let (key, bytes) = item?;
+                decode_at(t, &key, &bytes)
+            })),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
+    /// The changes of command `seq`, if the change log kept them.
+    pub fn change_log(&self, seq: u64) -> Result<Option<ChangeLog>, StoreError> {
+        match self.tree(T::Changes)?.get(keys::id64(seq))? {
+            Some(bytes) => Ok(Some(decode_at(T::Changes, &keys::id64(seq), &bytes)?)),
+            None => Ok(None),
+        }
     }
 
     /// One audit entry: who made a record's last change, and when.

@@ -345,6 +345,8 @@ pub(super) fn load_model(trees: &[sled::Tree]) -> Result<Model, StoreError> {
         for t in tickets {
             model.apply_owned(Change::Ticket(t));
         }
+        let archivals = scan_prefix_all::<Archival>(trees, T::Archive).collect::<Result<_, _>>()?;
+        model.load_archivals(archivals);
         // Counters last: applying records raised them to the highest id
         // seen; the stored value also remembers ids of records since deleted.
         model.counters = meta_record(trees, META_COUNTERS)?;

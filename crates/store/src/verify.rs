@@ -44,6 +44,7 @@ impl Store {
         let mut stored_aggregates: BTreeMap<ClientId, ClientAggregate> = BTreeMap::new();
         let mut audit_seqs: Vec<u64> = Vec::new();
         let mut counters: Option<Counters> = None;
+        let mut archivals: Vec<Archival> = Vec::new();
         for (i, tree) in trees.iter().enumerate() {
             let Some(t) = tree_of(i) else { continue };
             let name = TREE_NAMES[i];
@@ -134,6 +135,11 @@ impl Store {
                         Err(e) => bad(e),
                     },
                     T::Changes => check::<ChangeLog>(t, &key, &value).map(drop).unwrap_or_else(&mut bad),
+                    T::Archive => match check::<Archival>(t, &key, &value) {
+                        Ok(a) if key.as_ref() == keys::archived(a.key).as_slice() => archivals.push(a),
+                        Ok(_) => report.problem(format!("tree 'archive': key {} names another record", keys::hex(&key))),
+                        Err(e) => bad(e),
+                    },
                 }
             }
             report.records.insert(name.to_string(), n);
@@ -191,6 +197,7 @@ impl Store {
         rebuilt.counters = counters.clone();
         rebuilt.aggregates = stored_aggregates;
         rebuilt.rebuild_index();
+        rebuilt.load_archivals(archivals);
         if self.model != rebuilt {
             report.problem(
                 "the model snapshot differs from the records (run `rapport verify` after a restart; \
@@ -215,7 +222,7 @@ impl Store {
 }
 
 fn tree_of(i: usize) -> Option<T> {
-    const ALL: [T; 18] = [
+    const ALL: [T; 19] = [
         T::Meta,
         T::Managers,
         T::Segments,
@@ -234,6 +241,7 @@ fn tree_of(i: usize) -> Option<T> {
         T::Marks,
         T::Questionnaires,
         T::Changes,
+        T::Archive,
     ];
     ALL.get(i).copied()
 }

@@ -85,6 +85,15 @@ impl Trash {
 }
 
 impl Model {
+    /// Loading path: the archivals read from disk, applied after every
+    /// other record (persons archived on their own before their clients).
+    pub fn load_archivals(&mut self, mut archivals: Vec<Archival>) {
+        archivals.sort_by_key(|a| matches!(a.key, Archivable::Client(_)));
+        for a in archivals {
+            self.archive(a);
+        }
+    }
+
     /// Moves `archival.key` and what belongs to it into the trash.
     pub(super) fn archive(&mut self, archival: Archival) {
         match archival.key {

@@ -70,8 +70,9 @@ fn position(line: &Line) -> (u8, Vec<u8>) {
         Line::Ticket(t) => (13, keys::id64(t.id.0).to_vec()),
         Line::Mark(m) => (14, m.key.as_bytes().to_vec()),
         Line::Questionnaire(q) => (15, keys::id32(q.product.0).to_vec()),
-        Line::Audit(a) => (16, keys::id64(a.seq).to_vec()),
-        Line::Trailer(_) => (17, Vec::new()),
+        Line::Archival(a) => (16, keys::archived(a.key)),
+        Line::Audit(a) => (17, keys::id64(a.seq).to_vec()),
+        Line::Trailer(_) => (18, Vec::new()),
     }
 }
 
@@ -125,10 +126,11 @@ impl<R: BufRead> Reader<R> {
                 header.version
             )));
         }
-        if header.schema != SCHEMA_VERSION {
+        if !(super::codec::OLDEST_SCHEMA..=SCHEMA_VERSION).contains(&header.schema) {
             return Err(err(format!(
-                "schema {} cannot be restored by this rapport (schema {SCHEMA_VERSION})",
-                header.schema
+                "schema {} cannot be restored by this rapport (schemas {}–{SCHEMA_VERSION})",
+                header.schema,
+                super::codec::OLDEST_SCHEMA,
             )));
         }
         if header.version < 2 && !allow_unproven {

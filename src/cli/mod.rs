@@ -3,6 +3,7 @@
 
 mod backup;
 mod classes;
+mod corrections;
 mod data;
 mod offers;
 mod queue;
@@ -83,7 +84,7 @@ enum Cmd {
     Today(queue::TodayArgs),
     /// Log a contact with a client (call, meeting, email, message, visit).
     Log(queue::LogArgs),
-    /// Add a manual task for a client.
+    /// Add a manual task for a client (or correct or delete one).
     Task(queue::TaskArgs),
     /// Add a client or change its fields.
     Client(records::ClientArgs),
@@ -93,6 +94,12 @@ enum Cmd {
     History(records::HistoryArgs),
     /// Correct or delete a settlement.
     Settlement(records::SettlementArgs),
+    /// Correct or delete a logged contact.
+    Contact(corrections::ContactArgs),
+    /// List the archived clients and persons; purge them (a lead's).
+    Trash(corrections::TrashArgs),
+    /// Undo your last command (by putting back what it changed).
+    Undo(corrections::UndoArgs),
     /// Mark a queue item done (a task is completed).
     Done(queue::DoneArgs),
     /// Snooze a queue item to a later date.
@@ -239,6 +246,9 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Person(args)) => records::person_cmd(args, db),
         Some(Cmd::History(args)) => records::history_cmd(args, db),
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),
+        Some(Cmd::Contact(args)) => corrections::contact_cmd(args, db),
+        Some(Cmd::Trash(args)) => corrections::trash_cmd(args, db),
+        Some(Cmd::Undo(args)) => corrections::undo_cmd(args, db),
         Some(Cmd::Done(args)) => queue::done_cmd(args, db),
         Some(Cmd::Snooze(args)) => queue::snooze_cmd(args, db),
         Some(Cmd::Unmark(args)) => queue::unmark_cmd(args, db),
@@ -365,9 +375,15 @@ pub fn client_by_ref<'m>(
     model: &'m rapport::model::Model,
     reference: &str,
 ) -> Result<&'m rapport::domain::Client, Failure> {
-    model
-        .client_by_ref(reference)
-        .ok_or_else(|| Failure::input(format!("unknown client '{reference}'")))
+    model.client_by_ref(reference).ok_or_else(|| {
+        if model.trash.client_by_ref(reference).is_some() {
+            Failure::input(format!(
+                "client '{reference}' is archived (rapport trash); bring it back with: rapport client restore {reference}"
+            ))
+        } else {
+            Failure::input(format!("unknown client '{reference}'"))
+        }
+    })
 }
 
 /// The login of the Unix user running rapport: the audit trail's "who".

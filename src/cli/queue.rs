@@ -67,13 +67,19 @@ pub struct LogArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct TaskArgs {
+    #[command(subcommand)]
+    action: Option<super::corrections::TaskAction>,
     /// The client's ref.
-    client: String,
+    #[arg(required = true)]
+    client: Option<String>,
     /// Due date (a date or +DAYS).
-    due: String,
+    #[arg(required = true)]
+    due: Option<String>,
     /// What to do.
-    text: String,
+    #[arg(required = true)]
+    text: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -404,18 +410,17 @@ pub fn log_cmd(args: LogArgs, db: Target) -> CliResult {
 }
 
 pub fn task_cmd(args: TaskArgs, db: Target) -> CliResult {
+    if let Some(action) = args.action {
+        return super::corrections::task_action(action, db);
+    }
+    let (Some(client), Some(due), Some(text)) = (args.client, args.due, args.text) else {
+        return Err(Failure::input("rapport task CLIENT DUE TEXT: all three are needed"));
+    };
     let mut store = open_store(db)?;
-    let client = client_by_ref(store.model(), &args.client)?;
+    let client = client_by_ref(store.model(), &client)?;
     let (id, reference) = (client.id, client.reference.clone());
-    let due = date_or_days(&args.due, today())?;
-    store.execute(
-        &current_login(),
-        Command::AddTask {
-            client: id,
-            due,
-            text: args.text,
-        },
-    )?;
+    let due = date_or_days(&due, today())?;
+    store.execute(&current_login(), Command::AddTask { client: id, due, text })?;
     let task = store.model().counters.task;
     println!("task-{task} for {reference} due {due}");
     Ok(())

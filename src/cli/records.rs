@@ -68,6 +68,21 @@ enum ClientAction {
         #[arg(long, value_enum, default_value = "text")]
         format: Said,
     },
+    /// Move a client and everything about it to the trash (out of every
+    /// list, class, queue and KPI until restored).
+    Archive {
+        /// The client's ref.
+        client: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+    /// Bring an archived client back from the trash.
+    Restore {
+        /// The client's ref.
+        client: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -117,11 +132,29 @@ enum PersonAction {
         #[arg(long, value_enum, default_value = "text")]
         format: Said,
     },
+    /// Move a contact person to the trash.
+    Archive {
+        /// The client's ref.
+        client: String,
+        /// The person's name.
+        person: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
+    /// Bring an archived contact person back.
+    Restore {
+        /// The client's ref.
+        client: String,
+        /// The person's name.
+        person: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Said,
+    },
 }
 
 /// How a change is reported.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum Said {
+pub(super) enum Said {
     Text,
     Json,
 }
@@ -145,7 +178,7 @@ fn manager_of(model: &Model, login: &str) -> Result<Option<ManagerId>, Failure> 
 }
 
 /// Applies `cmd` and says what changed.
-fn apply(data: &mut dyn Backend, cmd: Command, said: Said) -> CliResult {
+pub(super) fn apply(data: &mut dyn Backend, cmd: Command, said: Said) -> CliResult {
     let summary = cmd.describe(data.model());
     let name = cmd.name();
     let event = data.execute(&current_login(), cmd)?;
@@ -232,6 +265,25 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             };
             (cmd, format)
         }
+        ClientAction::Archive { client, format } => {
+            let c = client_by_ref(model, &client)?;
+            let cmd = Command::Archive {
+                key: Archivable::Client(c.id),
+                expected_seq: Some(c.seq),
+                on: super::today(),
+            };
+            (cmd, format)
+        }
+        ClientAction::Restore { client, format } => {
+            let t = model
+                .trash
+                .client_by_ref(&client)
+                .ok_or_else(|| Failure::input(format!("client '{client}' is not in the trash")))?;
+            let cmd = Command::Restore {
+                key: Archivable::Client(t.client.id),
+            };
+            (cmd, format)
+        }
     };
     apply(&mut store, cmd, said)
 }
@@ -270,10 +322,7 @@ pub fn person_cmd(args: PersonArgs, db: Target) -> CliResult {
             format,
         } => {
             let c = client_by_ref(model, &client)?;
-            let p = model
-                .persons_of(c.id)
-                .find(|p| p.name.eq_ignore_ascii_case(person.trim()))
-                .ok_or_else(|| Failure::input(format!("{} has no contact person named '{person}'", c.reference)))?;
+            let p = person_named(model, c, &person)?;
             let birthday = match birthday.as_deref() {
                 None => p.birthday,
                 Some("") => None,
@@ -295,8 +344,44 @@ pub fn person_cmd(args: PersonArgs, db: Target) -> CliResult {
             };
             (cmd, format)
         }
+        PersonAction::Archive { client, person, format } => {
+            let c = client_by_ref(model, &client)?;
+            let p = person_named(model, c, &person)?;
+            let cmd = Command::Archive {
+                key: Archivable::Person(c.id, p.id),
+                expected_seq: Some(p.seq),
+                on: super::today(),
+            };
+            (cmd, format)
+        }
+        PersonAction::Restore { client, person, format } => {
+            let c = client_by_ref(model, &client)?;
+            let p = model
+                .trash
+                .persons
+                .values()
+                .find(|t| t.person.client == c.id && t.person.name.eq_ignore_ascii_case(person.trim()))
+                .ok_or_else(|| {
+                    Failure::input(format!(
+                        "{} has no archived contact person named '{person}'",
+                        c.reference
+                    ))
+                })?;
+            let cmd = Command::Restore {
+                key: Archivable::Person(c.id, p.person.id),
+            };
+            (cmd, format)
+        }
     };
     apply(&mut store, cmd, said)
+}
+
+/// The client's contact person named `name` (any case).
+fn person_named<'m>(model: &'m Model, c: &Client, name: &str) -> Result<&'m ContactPerson, Failure> {
+    model
+        .persons_of(c.id)
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| Failure::input(format!("{} has no contact person named '{name}'", c.reference)))
 }
 
 #[derive(Args, Debug)]

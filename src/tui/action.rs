@@ -60,6 +60,14 @@ pub enum Action {
     TicketsOfProduct,
     RecordSurvey,
     TabReports,
+    /// The trash view (archived clients and persons).
+    Trash,
+    ArchiveClient,
+    ArchivePerson,
+    /// Bring the selected archived record back.
+    Restore,
+    /// Delete the selected archived record for good.
+    Purge,
     ReportPeriodNext,
     ReportPeriodDates,
     ReportGroupNext,
@@ -81,7 +89,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 71] = [
+    pub const ALL: [Action; 76] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -152,6 +160,11 @@ impl Action {
         Action::DeleteRecord,
         Action::Undo,
         Action::Redo,
+        Action::Trash,
+        Action::ArchiveClient,
+        Action::ArchivePerson,
+        Action::Restore,
+        Action::Purge,
         Action::Noop,
     ];
 
@@ -236,8 +249,13 @@ impl Action {
             Action::CardUp => "Scroll the client card up",
             Action::OpenEditor => "Write the field's text in your editor ($VISUAL, $EDITOR)",
             Action::History => "Every change to the selected client's records: who, when, what",
-            Action::EditRecord => "Correct one of the client's last settlements",
-            Action::DeleteRecord => "Delete one of the client's last settlements",
+            Action::EditRecord => "Correct a settlement, logged contact, task or survey of the client",
+            Action::DeleteRecord => "Delete a settlement, logged contact, task or survey of the client",
+            Action::Trash => "Show the trash: archived clients and persons",
+            Action::ArchiveClient => "Move the client to the trash",
+            Action::ArchivePerson => "Move a contact person to the trash",
+            Action::Restore => "Bring the archived record back",
+            Action::Purge => "Delete the archived record for good (a lead's, after the retention)",
             Action::Undo => "Undo your last change in this session",
             Action::Redo => "Redo the change you undid",
             Action::Noop => "Do nothing (unbinds a key)",

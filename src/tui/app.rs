@@ -43,16 +43,18 @@ pub enum Tab {
     Queue,
     Tickets,
     Reports,
+    Trash,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Clients,
         Tab::Matrix,
         Tab::Portfolio,
         Tab::Queue,
         Tab::Tickets,
         Tab::Reports,
+        Tab::Trash,
     ];
 }
 
@@ -100,16 +102,39 @@ pub enum FormKind {
         person: PersonId,
         seq: u64,
     },
-    /// Which of the card's last settlements to correct (or delete).
-    PickSettlement {
-        client: ClientId,
-        delete: bool,
-    },
     EditSettlement {
         client: ClientId,
         id: SettlementId,
         seq: u64,
     },
+    /// Which of the card's records (settlement, logged contact, task,
+    /// survey) to correct or delete.
+    PickRecord {
+        client: ClientId,
+        delete: bool,
+    },
+    EditContact {
+        client: ClientId,
+        id: ContactId,
+        seq: u64,
+    },
+    EditTask {
+        task: TaskId,
+        seq: u64,
+    },
+    EditSurvey {
+        survey: SurveyId,
+        seq: u64,
+    },
+    /// Asking before a client goes to the trash.
+    ArchiveClient {
+        client: ClientId,
+        seq: u64,
+    },
+    /// Which of the client's persons goes to the trash.
+    ArchivePerson(ClientId),
+    /// Asking before an archived record is deleted for good.
+    Purge(Archivable),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -532,6 +557,7 @@ impl App {
             Action::TabQueue => self.show_tab(Tab::Queue),
             Action::TabTickets => self.show_tab(Tab::Tickets),
             Action::TabReports => self.show_tab(Tab::Reports),
+            Action::Trash => self.show_tab(Tab::Trash),
             Action::NextTab | Action::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let step = if action == Action::NextTab {

@@ -36,8 +36,9 @@ pub enum FieldKind {
     Email,
     /// Tags: words separated by spaces or commas.
     Tags,
-    /// A number from 1 to this (one of a numbered list).
-    Number(usize),
+    /// One of a client's records as the correction picker names them
+    /// (`s1`, `l2`, `t1`, `v3`).
+    Record,
     /// Text over several lines (notes, a contact's summary): a paste keeps
     /// its line breaks, and `open_editor` writes it in the user's editor.
     Notes,
@@ -119,14 +120,24 @@ impl Field {
             }),
             FieldKind::Scores => scores(v).is_none().then(|| "scores are 1 to 5, like 5 4 3".to_string()),
             FieldKind::NewRef if v.chars().any(char::is_whitespace) => Some("a ref is one word".into()),
-            FieldKind::NewRef => model.client_by_ref(v).map(|c| format!("{v} is already {}", c.name)),
+            FieldKind::NewRef => model
+                .client_by_ref(v)
+                .map(|c| format!("{v} is already {}", c.name))
+                .or_else(|| {
+                    model
+                        .trash
+                        .client_by_ref(v)
+                        .map(|t| format!("{v} is {} in the trash (7 to restore it)", t.client.name))
+                }),
             FieldKind::Email => rapport::domain::text::email_shape(v)
                 .err()
                 .map(|e| format!("not an email address: {e}")),
-            FieldKind::Number(max) => match v.parse::<usize>() {
-                Ok(n) if (1..=max).contains(&n) => None,
-                _ => Some(format!("a number from 1 to {max}")),
-            },
+            FieldKind::Record => {
+                let mut chars = v.trim().chars();
+                let kind_ok = chars.next().is_some_and(|c| "sltvSLTV".contains(c));
+                let n = chars.as_str().parse::<usize>().unwrap_or(0);
+                (!kind_ok || n == 0).then(|| "a record as listed: s1, l1, t1, v1…".to_string())
+            }
             FieldKind::Tags | FieldKind::Notes | FieldKind::Text => None,
         }
     }

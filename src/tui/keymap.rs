@@ -36,6 +36,7 @@ pub enum Mode {
     Queue,
     Tickets,
     Reports,
+    Trash,
     Filter,
     Form,
     Confirm,
@@ -44,7 +45,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 13] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Global,
         Mode::Clients,
         Mode::Matrix,
@@ -53,6 +54,7 @@ impl Mode {
         Mode::Queue,
         Mode::Tickets,
         Mode::Reports,
+        Mode::Trash,
         Mode::Filter,
         Mode::Form,
         Mode::Confirm,
@@ -69,6 +71,7 @@ impl Mode {
             Mode::Queue => "queue",
             Mode::Tickets => "tickets",
             Mode::Reports => "reports",
+            Mode::Trash => "trash",
             Mode::Filter => "filter",
             Mode::Form => "form",
             Mode::Confirm => "confirm",

@@ -27,7 +27,10 @@ struct Step {
 }
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
-    prop::collection::vec((0u8..16, any::<u16>(), any::<u16>()).prop_map(|(op, a, b)| Step { op, a, b }), 1..25)
+    prop::collection::vec(
+        (0u8..16, any::<u16>(), any::<u16>()).prop_map(|(op, a, b)| Step { op, a, b }),
+        1..25,
+    )
 }
 
 fn nth<T: Clone>(items: impl Iterator<Item = T>, n: u16) -> Option<T> {
@@ -49,7 +52,10 @@ fn command(p: &Planner, s: &Step) -> Option<Command> {
             doc: format!("INV-{}", s.b),
         },
         2 => {
-            let st = nth(p.settlements.values().filter(|x| m.clients.contains_key(&x.client)), s.a)?;
+            let st = nth(
+                p.settlements.values().filter(|x| m.clients.contains_key(&x.client)),
+                s.a,
+            )?;
             Command::EditSettlement {
                 client: st.client,
                 id: st.id,
@@ -61,7 +67,10 @@ fn command(p: &Planner, s: &Step) -> Option<Command> {
             }
         }
         3 => {
-            let st = nth(p.settlements.values().filter(|x| m.clients.contains_key(&x.client)), s.a)?;
+            let st = nth(
+                p.settlements.values().filter(|x| m.clients.contains_key(&x.client)),
+                s.a,
+            )?;
             Command::DeleteSettlement {
                 client: st.client,
                 id: st.id,
@@ -189,12 +198,17 @@ fn said(p: &Planner) -> Vec<String> {
             c.reference, c.name, c.segment, c.manager, c.notes, c.tags
         )
     }));
+    out.extend(m.persons.values().map(|x| {
+        format!(
+            "person {} {} {} {} {:?}",
+            x.client, x.name, x.phone, x.email, x.birthday
+        )
+    }));
     out.extend(
-        m.persons
+        m.tasks
             .values()
-            .map(|x| format!("person {} {} {} {} {:?}", x.client, x.name, x.phone, x.email, x.birthday)),
+            .map(|t| format!("task {} {} {} {:?}", t.client, t.due, t.text, t.done)),
     );
-    out.extend(m.tasks.values().map(|t| format!("task {} {} {} {:?}", t.client, t.due, t.text, t.done)));
     out.extend(
         m.surveys
             .values()
@@ -212,11 +226,12 @@ fn said(p: &Planner) -> Vec<String> {
             a.days, a.product_days, a.contacts, a.last_contact
         )
     }));
-    out.extend(
-        p.settlements
-            .values()
-            .map(|s| format!("settlement {} {} {} {:?} {}", s.client, s.date, s.amount, s.product, s.doc)),
-    );
+    out.extend(p.settlements.values().map(|s| {
+        format!(
+            "settlement {} {} {} {:?} {}",
+            s.client, s.date, s.amount, s.product, s.doc
+        )
+    }));
     out.extend(
         p.contacts
             .iter()

@@ -28,7 +28,10 @@ pub(crate) fn answer(
         None => true,
         Some(m) => {
             let model = store.model();
-            let client = model.clients.get(&c).or_else(|| model.trash.clients.get(&c).map(|t| &t.client));
+            let client = model
+                .clients
+                .get(&c)
+                .or_else(|| model.trash.clients.get(&c).map(|t| &t.client));
             client.is_some_and(|cl| cl.manager == Some(m))
         }
     };
@@ -135,8 +138,9 @@ pub(crate) fn answer(
             let all: Result<Vec<_>, _> = store
                 .settlements()
                 .filter(|s| {
-                    s.as_ref()
-                        .map_or(true, |s| mine(s.client) && store.model().clients.contains_key(&s.client))
+                    s.as_ref().map_or(true, |s| {
+                        mine(s.client) && store.model().clients.contains_key(&s.client)
+                    })
                 })
                 .collect();
             drop(core);

@@ -137,7 +137,9 @@ impl Store {
                     T::Changes => check::<ChangeLog>(t, &key, &value).map(drop).unwrap_or_else(&mut bad),
                     T::Archive => match check::<Archival>(t, &key, &value) {
                         Ok(a) if key.as_ref() == keys::archived(a.key).as_slice() => archivals.push(a),
-                        Ok(_) => report.problem(format!("tree 'archive': key {} names another record", keys::hex(&key))),
+                        Ok(_) => {
+                            report.problem(format!("tree 'archive': key {} names another record", keys::hex(&key)))
+                        }
                         Err(e) => bad(e),
                     },
                 }

@@ -321,13 +321,17 @@ fn a_settlement_is_corrected_then_deleted() {
     press(app, "C");
     assert!(matches!(
         app.overlay,
-        Overlay::Form(FormKind::PickSettlement { delete: false, .. }, _)
+        Overlay::Form(FormKind::PickRecord { delete: false, .. }, _)
     ));
     clear(app);
-    press(app, "99");
-    assert!(screen(app, 80, 24).contains(&format!("a number from 1 to {count}")));
+    press(app, "x1");
+    assert!(screen(app, 80, 24).contains("a record as listed"));
     clear(app);
-    press(app, "1");
+    press(app, "s99");
+    submit(app);
+    assert!(screen(app, 80, 24).contains("there is no s99"));
+    clear(app);
+    press(app, "s1");
     submit(app);
     let Overlay::Form(FormKind::EditSettlement { id: sid, .. }, form) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -409,15 +413,21 @@ fn undo_and_redo_a_settlement_and_a_client_edit() {
     press(app, "u");
     assert_eq!(app.selected_client().unwrap().name, name);
 
-    // What cannot be taken back yet says so.
+    // A new task is taken back; an offer's move cannot be, and says so.
+    let tasks = app.model().tasks.len();
     press(app, "T");
     next(app);
     press(app, "Call back");
     submit(app);
+    assert_eq!(app.model().tasks.len(), tasks + 1);
+    press(app, "u");
+    assert_eq!(app.model().tasks.len(), tasks);
+    press(app, "2");
+    press(app, ">");
     press(app, "u");
     let (text, _) = app.status.clone().unwrap();
     assert!(
-        text.contains("Cannot undo") && text.contains("a task cannot be undone yet"),
+        text.contains("Cannot undo") && text.contains("an offer's move cannot be undone"),
         "{text}"
     );
 }
@@ -570,4 +580,43 @@ fn the_filter_narrows_the_queue_where_it_is_typed() {
     assert!(screen(app, 120, 40).contains("· filtered"));
     app.key(key(KeyCode::Esc));
     assert_eq!(app.views.queue.items.len(), all);
+}
+
+/// A logged contact is deleted from the card (`D`, `l1`), and undo puts it
+/// back; a client archived with `X` leaves the list, waits in the trash
+/// view and comes back with `r`.
+#[test]
+fn a_contact_is_deleted_and_a_client_archived_and_restored() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    let id = app.selected_client().unwrap().id;
+    let reference = app.model().clients[&id].reference.clone();
+    let contacts = app.model().aggregate(id).map_or(0, |a| a.contacts);
+    assert!(contacts > 0, "the demo's first client has a contact log");
+    press(app, "D");
+    clear(app);
+    press(app, "l1");
+    submit(app);
+    assert_eq!(app.overlay, Overlay::None, "{:?}", app.status);
+    assert_eq!(app.model().aggregate(id).map_or(0, |a| a.contacts), contacts - 1);
+    press(app, "u");
+    assert_eq!(app.model().aggregate(id).map_or(0, |a| a.contacts), contacts);
+
+    let shown = app.views.clients.rows.len();
+    press(app, "X");
+    assert!(screen(app, 80, 24).contains(&format!("Archive {reference}")));
+    submit(app);
+    assert_eq!(app.overlay, Overlay::None, "{:?}", app.status);
+    assert!(!app.model().clients.contains_key(&id));
+    assert_eq!(app.views.clients.rows.len(), shown - 1);
+    assert!(app.classes().get(id).is_none(), "an archived client leaves the classes");
+    press(app, "7");
+    let trash = screen(app, 80, 24);
+    assert!(
+        trash.contains(&reference) && trash.contains("Trash · 1 archived"),
+        "{trash}"
+    );
+    press(app, "r");
+    assert!(app.model().clients.contains_key(&id));
+    assert!(screen(app, 80, 24).contains("Nothing archived"));
 }

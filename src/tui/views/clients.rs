@@ -8,9 +8,10 @@
 mod card;
 mod classes_pane;
 mod list;
+mod records;
 mod settlements;
 
-use settlements::{last_settlements, numbered};
+use settlements::last_settlements;
 
 pub use classes_pane::grid;
 
@@ -291,34 +292,6 @@ impl ClientsView {
     }
 
     /// Asks which of the client's last settlements to correct or delete.
-    fn pick_settlement(&mut self, delete: bool, cx: &mut Ctx) {
-        let Some(c) = self.selected_client(cx.model()) else {
-            return;
-        };
-        let (id, name) = (c.id, c.name.clone());
-        let last = match last_settlements(id, cx) {
-            Ok(last) if last.is_empty() => {
-                return cx.status(
-                    format!("{name} has no settlement to correct"),
-                    crate::tui::app::Tone::Error,
-                );
-            }
-            Ok(last) => last,
-            Err(e) => return cx.status(e, crate::tui::app::Tone::Error),
-        };
-        let what = if delete {
-            "Delete a settlement"
-        } else {
-            "Correct a settlement"
-        };
-        let mut form = Form::new(
-            format!("{what} · {name}"),
-            vec![Field::new("Number", FieldKind::Number(last.len()), "1", true)],
-        );
-        form.info = numbered(&last, cx.model());
-        cx.open_form(FormKind::PickSettlement { client: id, delete }, form);
-    }
-
     /// The selected client's history, read from the backend.
     fn show_history(&mut self, cx: &mut Ctx) {
         let Some(id) = self.selected_id() else { return };
@@ -577,8 +550,22 @@ impl View for ClientsView {
                 self.resort_keep(None, cx);
             }
             Action::History => self.show_history(cx),
-            Action::EditRecord => self.pick_settlement(false, cx),
-            Action::DeleteRecord => self.pick_settlement(true, cx),
+            Action::EditRecord | Action::DeleteRecord => {
+                if let Some(c) = self.selected_client(cx.model()) {
+                    let (id, name) = (c.id, c.name.clone());
+                    records::pick(id, &name, action == Action::DeleteRecord, cx);
+                }
+            }
+            Action::ArchiveClient => {
+                if let Some(c) = self.selected_client(cx.model()).cloned() {
+                    records::ask_archive_client(&c, cx);
+                }
+            }
+            Action::ArchivePerson => {
+                if let Some(c) = self.selected_client(cx.model()).cloned() {
+                    records::ask_archive_person(&c, cx);
+                }
+            }
             Action::NewClient => open_new_client_form(cx),
             Action::EditClient => self.open_client_form(cx),
             Action::NewPerson => self.open_person_form(None, cx),
@@ -613,6 +600,9 @@ impl View for ClientsView {
     }
 
     fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        if let Some(done) = records::submit(kind, form, cx) {
+            return Some(done);
+        }
         let model = cx.model();
         let cmd = match kind {
             FormKind::Settlement(client) => {
@@ -679,43 +669,6 @@ impl View for ClientsView {
                 let id = p.id;
                 self.open_person_form(Some(id), cx);
                 return Some(Ok(Submitted::Applied));
-            }
-            FormKind::PickSettlement { client, delete } => {
-                let n: usize = form.value("Number").parse().unwrap_or(0);
-                let chosen = match last_settlements(client, cx) {
-                    Ok(last) => last.into_iter().nth(n.saturating_sub(1)),
-                    Err(e) => return Some(Err(e)),
-                };
-                let Some(s) = chosen else {
-                    return Some(Err(format!("no settlement number {n}")));
-                };
-                if delete {
-                    Command::DeleteSettlement {
-                        client,
-                        id: s.id,
-                        expected_seq: Some(s.seq),
-                    }
-                } else {
-                    let model = cx.model();
-                    let product = s.product.and_then(|p| model.products.get(&p)).map(|p| p.code.clone());
-                    let mut edit = Form::new(
-                        format!("Settlement of {} · {}", s.date, model.client_label(client)),
-                        vec![
-                            Field::new("Date", FieldKind::Date, s.date.to_string(), true),
-                            Field::new("Amount", FieldKind::Amount, s.amount.to_string(), true),
-                            Field::new("Product", FieldKind::Product, product.unwrap_or_default(), false),
-                            Field::new("Document", FieldKind::Text, s.doc.clone(), false),
-                        ],
-                    );
-                    edit.info = vec!["the classes follow the corrected amount at once".into()];
-                    let kind = FormKind::EditSettlement {
-                        client,
-                        id: s.id,
-                        seq: s.seq,
-                    };
-                    cx.open_form(kind, edit);
-                    return Some(Ok(Submitted::Applied));
-                }
             }
             FormKind::EditSettlement { client, id, seq } => {
                 let (Some(date), Ok(amount)) = (

@@ -11,6 +11,7 @@ pub mod portfolio;
 pub mod queue;
 pub mod reports;
 pub mod tickets;
+pub mod trash;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -30,6 +31,7 @@ pub struct Views {
     pub queue: queue::QueueView,
     pub tickets: tickets::TicketsView,
     pub reports: reports::ReportsView,
+    pub trash: trash::TrashView,
 }
 
 impl Views {
@@ -49,6 +51,7 @@ impl Views {
             Tab::Queue => &self.queue,
             Tab::Tickets => &self.tickets,
             Tab::Reports => &self.reports,
+            Tab::Trash => &self.trash,
         }
     }
 
@@ -60,6 +63,7 @@ impl Views {
             Tab::Queue => &mut self.queue,
             Tab::Tickets => &mut self.tickets,
             Tab::Reports => &mut self.reports,
+            Tab::Trash => &mut self.trash,
         }
     }
 }
@@ -116,14 +120,19 @@ fn tabs(frame: &mut Frame, app: &App, area: Rect) {
         (true, true) => format!("as of today {} ", app.as_of()),
         _ => format!("as of {} ", app.as_of()),
     };
-    // (the name shown, padded tabs, the long date)
+    // (the name shown, padded tabs, the long date, how many tabs are
+    // titled): narrower, the trash is numbered only, then every tab but the
+    // one shown.
+    let all = Tab::ALL.len();
     let layouts = [
-        (true, true, true),
-        (false, true, true),
-        (false, false, true),
-        (false, false, false),
+        (true, true, true, all),
+        (false, true, true, all),
+        (false, false, true, all),
+        (false, false, false, all),
+        (false, false, false, all - 1),
+        (false, false, false, 0),
     ];
-    let bar = |(brand, padded, long): (bool, bool, bool)| {
+    let bar = |(brand, padded, long, titled): (bool, bool, bool, usize)| {
         let mut spans = Vec::new();
         if brand {
             spans.push(Span::styled(" rapport ", t.style("accent")));
@@ -139,8 +148,10 @@ fn tabs(frame: &mut Frame, app: &App, area: Rect) {
             spans.push(Span::styled(
                 if padded {
                     format!(" {} {title} ", i + 1)
-                } else {
+                } else if i < titled || *tab == app.tab {
                     format!("{}:{title}", i + 1)
+                } else {
+                    format!("{}", i + 1)
                 },
                 style,
             ));

@@ -130,10 +130,9 @@ impl Change {
                 MarkState::NextContact(next) => format!("next contact agreed for {next}"),
             },
             Change::Mark { key, mark: None } => format!("{key} mark cleared"),
-            Change::Archive {
-                key,
-                archival: Some(a),
-            } => format!("{} archived by {} on {}", archived_what(model, *key), a.who, a.on),
+            Change::Archive { key, archival: Some(a) } => {
+                format!("{} archived by {} on {}", archived_what(model, *key), a.who, a.on)
+            }
             Change::Archive { key, archival: None } => format!("{} restored", archived_what(model, *key)),
             Change::Purge { key, .. } => format!("{} purged from the trash", archived_what(model, *key)),
             Change::ContactRewritten { old, new: Some(n), .. } => format!(
@@ -170,7 +169,10 @@ fn archived_what(model: &Model, key: Archivable) -> String {
                         .get(&c)
                         .and_then(|t| t.persons.iter().find(|x| x.id == p))
                 })
-                .map_or_else(|| format!("#{p}"), |x| crate::domain::text::printable(&x.name).into_owned());
+                .map_or_else(
+                    || format!("#{p}"),
+                    |x| crate::domain::text::printable(&x.name).into_owned(),
+                );
             format!("contact person {name}")
         }
     }

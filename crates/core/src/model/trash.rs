@@ -142,12 +142,16 @@ impl Model {
     pub(super) fn restore(&mut self, key: Archivable) {
         match key {
             Archivable::Client(id) => {
-                let Some(t) = self.trash.clients.remove(&id) else { return };
+                let Some(t) = self.trash.clients.remove(&id) else {
+                    return;
+                };
                 self.index.client_by_ref.insert(t.client.reference.clone(), id);
                 self.clients.insert(id, t.client);
                 self.aggregates.insert(id, t.aggregate);
-                self.persons.extend(t.persons.into_iter().map(|p| ((p.client, p.id), p)));
-                self.offers.extend(t.offers.into_iter().map(|o| ((o.client, o.product), o)));
+                self.persons
+                    .extend(t.persons.into_iter().map(|p| ((p.client, p.id), p)));
+                self.offers
+                    .extend(t.offers.into_iter().map(|o| ((o.client, o.product), o)));
                 self.tasks.extend(t.tasks.into_iter().map(|x| (x.id, x)));
                 self.surveys.extend(t.surveys.into_iter().map(|x| (x.id, x)));
                 self.tickets.extend(t.tickets.into_iter().map(|x| (x.id, x)));

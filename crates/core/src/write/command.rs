@@ -12,6 +12,10 @@ use crate::model::Model;
 /// every sum over millions of settlements far from i64 overflow.
 pub const MAX_AMOUNT_CENTS: i64 = 1_000_000_000_000;
 
+/// How long an archived record waits in the trash before a lead may purge
+/// it, unless told otherwise.
+pub const TRASH_RETENTION_DAYS: u32 = 90;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     UpdateSettings(Settings),
@@ -389,6 +393,7 @@ impl Command {
             Command::DeleteTask { task, .. } => format!("delete task #{task}"),
             Command::EditSurvey { survey, .. } => format!("edit survey #{survey}"),
             Command::DeleteSurvey { survey, .. } => format!("delete survey #{survey}"),
+            Command::Batch { label, commands } if commands.len() == 1 => label.clone(),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }
     }

@@ -11,7 +11,7 @@ mod event;
 mod plan;
 pub mod undo;
 
-pub use command::{Command, MAX_AMOUNT_CENTS, OfferMove, TicketAdvance};
+pub use command::{Command, MAX_AMOUNT_CENTS, OfferMove, TRASH_RETENTION_DAYS, TicketAdvance};
 pub use done::{Completion, completion};
 pub use error::CommandError;
 pub use event::Event;

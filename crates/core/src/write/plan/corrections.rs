@@ -259,7 +259,10 @@ mod tests {
             summary: summary.into(),
             outcome: "Ordered".into(),
         };
-        assert!(matches!(p.refused(edit(" ", "2026-03-02T09:00:00")), CommandError::Invalid(_)));
+        assert!(matches!(
+            p.refused(edit(" ", "2026-03-02T09:00:00")),
+            CommandError::Invalid(_)
+        ));
         p.run(edit("Visited", "2026-03-02T09:00:00"));
         let agg = p.model.aggregate(ClientId(1)).cloned().unwrap_or_default();
         assert_eq!(agg.contacts, 1);

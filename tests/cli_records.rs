@@ -267,3 +267,122 @@ fn settlements_are_corrected_and_deleted_by_date_and_amount() {
         "the aggregates follow"
     );
 }
+
+/// `contact edit|delete`, `task edit|delete`, `person archive|restore`,
+/// `client archive|restore`, `trash [--purge]` and `undo [--dry-run]`: each
+/// changes what it says (JSON: the changes), bad input changes nothing.
+#[test]
+fn records_are_corrected_archived_purged_and_undone() {
+    let home = tempfile::tempdir().unwrap();
+    drop(small_store(home.path()));
+    let db = db_in(home.path());
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
+    let ok = |args: &[&str]| {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let refused = |args: &[&str], why: &str| {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+    };
+    let export = |kind: &str| ok(&["export", kind]);
+
+    // The contact log: named by client and minute.
+    ok(&["log", "C1", "--channel", "call", "--summary", "First call"]);
+    let log = export("log");
+    let line = log.lines().find(|l| l.contains("First call")).unwrap();
+    let at = line.split(',').nth(1).unwrap().get(..16).unwrap().to_string();
+    refused(
+        &["contact", "edit", "C1", "1999-03-02 10:16", "--summary", "x"],
+        "no contact logged at",
+    );
+    refused(&["contact", "edit", "C1", &at, "--channel", "fax"], "--channel 'fax'");
+    let said = json(&run(&[
+        "contact",
+        "edit",
+        "C1",
+        &at,
+        "--summary",
+        "Second thoughts",
+        "--channel",
+        "visit",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(said["command"], "edit_contact");
+    assert!(export("log").contains("visit,Second thoughts"));
+    ok(&["contact", "delete", "C1", &at]);
+    assert!(!export("log").contains("Second thoughts"));
+
+    // Tasks: by the id `rapport task` printed.
+    let said = ok(&["task", "C1", "2026-12-01", "Send the offer"]);
+    let task = said.split_whitespace().next().unwrap().to_string();
+    refused(&["task", "edit", "task-99", "--text", "x"], "no task task-99");
+    ok(&[
+        "task",
+        "edit",
+        &task,
+        "--due",
+        "2026-12-05",
+        "--text",
+        "Send the new offer",
+    ]);
+    assert!(export("tasks").contains("2026-12-05,Send the new offer"));
+    ok(&["task", "edit", &task, "--done", "2026-12-04"]);
+    ok(&["task", "edit", &task, "--done", ""]);
+    assert!(export("tasks").contains("Send the new offer,,"), "reopened");
+
+    // Undo walks back this user's commands, one at a time.
+    assert!(ok(&["undo", "--dry-run"]).contains("Would undo #"));
+    let before = export("tasks");
+    ok(&["undo"]);
+    assert!(
+        export("tasks").contains("Send the new offer,2026-12-04"),
+        "the reopening undone"
+    );
+    ok(&["undo"]);
+    assert!(
+        export("tasks").contains("Send the new offer,,"),
+        "the completion undone"
+    );
+    assert_ne!(before, export("tasks").replace(",,", ",2026-12-04,"));
+    ok(&["task", "delete", &task]);
+    assert!(!export("tasks").contains("Send the new offer"));
+
+    // Persons and clients go to the trash and come back.
+    ok(&["person", "add", "C1", "--name", "Anne"]);
+    ok(&["person", "archive", "C1", "anne"]);
+    assert!(!export("contacts").contains("Anne"));
+    refused(
+        &["person", "edit", "C1", "Anne", "--role", "x"],
+        "no contact person named",
+    );
+    ok(&["person", "restore", "C1", "Anne"]);
+    assert!(export("contacts").contains("Anne"));
+    let clients = export("clients");
+    ok(&["client", "archive", "C2"]);
+    assert!(!export("clients").contains("C2,"));
+    refused(&["log", "C2", "--channel", "call", "--summary", "x"], "is archived");
+    refused(&["client", "add", "--ref", "C2", "--name", "Again"], "archived");
+    let trash = json(&run(&["trash", "--format", "json"]));
+    assert_eq!(
+        trash[0]["what"].as_str().map(|s| s.starts_with("client C2")),
+        Some(true)
+    );
+    ok(&["client", "restore", "C2"]);
+    assert_eq!(export("clients"), clients);
+
+    // A purge waits the retention.
+    ok(&["client", "archive", "C2"]);
+    assert!(ok(&["trash", "--purge"]).contains("nothing purged"));
+    assert!(ok(&["trash", "--purge", "--older-than", "0"]).contains("purge"));
+    assert!(ok(&["trash"]).contains("empty"));
+    refused(&["client", "restore", "C2"], "not in the trash");
+    assert!(ok(&["verify"]).contains("agrees"));
+    let store = Store::open(&db_in(home.path())).unwrap();
+    assert!(store.model().client_by_ref("C2").is_none());
+    assert!(store.settlements().all(|s| s.unwrap().client.0 != 2));
+}

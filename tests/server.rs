@@ -1000,3 +1000,53 @@ fn a_manager_keeps_their_own_client_records_through_the_server() {
     assert_eq!((m.persons_of(c3.id).count(), c3.notes.as_str()), (0, ""));
     assert!(m.client_by_ref("C10").is_none());
 }
+
+/// Archive, corrections, the trash and `rapport undo` through a server: a
+/// manager archives and restores their own client, corrects and deletes
+/// their own records and undoes their own last command; another manager's
+/// client is refused, and only a lead purges.
+#[test]
+fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let cli = |login: &str, args: &[&str]| {
+        server
+            .cli(&db)
+            .args(["--claim-login", login])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    ok(cli("amy", &["client", "add", "--ref", "C9", "--name", "Amy's"]));
+    let said = ok(cli("amy", &["task", "C9", "2026-12-01", "Call back"]));
+    let task = said.split_whitespace().next().unwrap().to_string();
+    ok(cli("amy", &["task", "edit", &task, "--text", "Call back at 10"]));
+    assert!(ok(cli("amy", &["undo", "--dry-run"])).contains("Would undo"));
+    ok(cli("amy", &["undo"]));
+    ok(cli("amy", &["log", "C9", "--channel", "call", "--summary", "Hello"]));
+    ok(cli("amy", &["task", "delete", &task]));
+    ok(cli("amy", &["client", "archive", "C9"]));
+    let trash = ok(cli("amy", &["trash"]));
+    assert!(trash.contains("C9") && trash.contains("amy"), "{trash}");
+    let o = cli("amy", &["trash", "--purge", "--older-than", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("by a lead only"), "{}", stderr(&o));
+    ok(cli("amy", &["client", "restore", "C9"]));
+    for args in [&["client", "archive", "C3"][..], &["task", "C3", "2026-12-01", "x"][..]] {
+        let o = cli("amy", args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("C3 belongs to ben"), "{args:?}: {}", stderr(&o));
+    }
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    let m = store.model();
+    let c9 = m.client_by_ref("C9").unwrap();
+    assert!(m.tasks.values().all(|t| t.client != c9.id), "the task was deleted");
+    assert_eq!(m.aggregate(c9.id).map(|a| a.contacts), Some(1));
+    assert!(m.trash.is_empty() && m.client_by_ref("C3").is_some());
+}

@@ -76,6 +76,9 @@ impl Store {
     /// it replaced, read back from the change log.
     pub fn last_undoable(&self, who: &str) -> Result<Option<(Event, Prior)>, StoreError> {
         let mut undone = std::collections::BTreeSet::new();
+        // This user's later commands that cancel out: undone ones and their
+        // undos. A record they last touched is as the target left it.
+        let mut cancelled = std::collections::BTreeSet::new();
         let mut target = None;
         for entry in self.scan_rev::<AuditEntry>(T::Audit) {
             let entry = entry?;
@@ -84,6 +87,8 @@ impl Store {
             }
             if let Some(seq) = undone_seq(&entry.summary) {
                 undone.insert(seq);
+                cancelled.insert(seq);
+                cancelled.insert(entry.seq);
                 continue;
             }
             if !undone.contains(&entry.seq) {
@@ -102,16 +107,62 @@ impl Store {
             });
         };
         let prior = self.prior_in_log(audit.seq, &log.changes)?;
+        let mut changes = log.changes;
+        self.skip_cancelled(audit.seq, &cancelled, &mut changes)?;
         Ok(Some((
             Event {
                 seq: audit.seq,
                 who: audit.who,
                 at: audit.at,
                 summary: audit.summary,
-                changes: log.changes,
+                changes,
             },
             prior,
         )))
+    }
+
+    /// A record of `changes` that only cancelled-out commands touched after
+    /// command `seq` (an undo and what it undid) is as `seq` left it: its
+    /// version becomes the latest, so that undoing step after step is not
+    /// refused as stale. Anyone else's later change still refuses it.
+    fn skip_cancelled(
+        &self,
+        seq: u64,
+        cancelled: &std::collections::BTreeSet<u64>,
+        changes: &mut [Change],
+    ) -> Result<(), StoreError> {
+        use std::collections::BTreeMap;
+        let keys: Vec<Option<String>> = changes.iter().map(record_key).collect();
+        // Per record: the last cancelled command's seq and client version.
+        let mut latest: BTreeMap<String, Option<(u64, u64)>> = BTreeMap::new();
+        for item in self.tree(T::Changes)?.range(super::keys::id64(seq + 1)..) {
+            let (key, bytes) = item?;
+            let log: ChangeLog = super::decode_at(T::Changes, &key, &bytes)?;
+            for change in &log.changes {
+                let Some(k) = record_key(change) else { continue };
+                if !keys.contains(&Some(k.clone())) {
+                    continue;
+                }
+                let version = match change {
+                    Change::Client(c) => c.version,
+                    _ => 0,
+                };
+                let entry = latest.entry(k).or_insert(Some((log.seq, version)));
+                *entry = match entry {
+                    Some(_) if cancelled.contains(&log.seq) => Some((log.seq, version)),
+                    _ => None,
+                };
+            }
+        }
+        for (change, key) in changes.iter_mut().zip(keys) {
+            if let Some(Some((seq, version))) = key.and_then(|k| latest.get(&k).copied()) {
+                set_seq(change, seq);
+                if let Change::Client(c) = change {
+                    c.version = version;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The records `changes` (of command `seq`) replaced: each one's latest
@@ -264,4 +315,34 @@ fn find_before<T>(
         }
     }
     Ok(None)
+}
+
+/// The record a change writes, as a key (`None`: not one an undo checks).
+fn record_key(change: &Change) -> Option<String> {
+    Some(match change {
+        Change::Client(c) => format!("client {}", c.id),
+        Change::Person(p) => format!("person {} {}", p.client, p.id),
+        Change::Task(t) => format!("task {}", t.id),
+        Change::Survey(s) => format!("survey {}", s.id),
+        Change::Mark { key, .. } => format!("mark {key}"),
+        Change::Settlement { old, new } => format!("settlement {}", new.as_ref().or(old.as_ref())?.id),
+        Change::Contact(c) => format!("contact {}", c.id),
+        Change::ContactRewritten { old, .. } => format!("contact {}", old.id),
+        _ => return None,
+    })
+}
+
+/// Sets the version (`seq`) a change's record carries.
+fn set_seq(change: &mut Change, seq: u64) {
+    match change {
+        Change::Client(c) => c.seq = seq,
+        Change::Person(p) => p.seq = seq,
+        Change::Task(t) => t.seq = seq,
+        Change::Survey(s) => s.seq = seq,
+        Change::Mark { mark: Some(m), .. } => m.seq = seq,
+        Change::Settlement { new: Some(n), .. } => n.seq = seq,
+        Change::Contact(c) => c.seq = seq,
+        Change::ContactRewritten { new: Some(n), .. } => n.seq = seq,
+        _ => {}
+    }
 }

@@ -447,3 +447,40 @@ fn undo_and_redo_a_settlement() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED 0");
 }
+
+/// A client archived with `X` leaves the list (one client fewer), waits in
+/// the trash view with who archived it, and `r` brings it back.
+#[test]
+fn archive_and_restore_a_client() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let tmux = Tmux::new("archive");
+    tmux.start(
+        home.path(),
+        &format!(
+            "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
+            db.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["X"]);
+    let s = tmux.wait_for("Archive C");
+    let reference = s
+        .lines()
+        .find_map(|l| l.split("Archive ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(reference.starts_with('C'), "{s}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Clients · 299");
+    tmux.keys(&["7"]);
+    let s = tmux.wait_for("Trash · 1 archived");
+    assert!(s.contains(&reference), "{s}");
+    tmux.keys(&["r"]);
+    tmux.wait_for("Nothing archived");
+    tmux.keys(&["1"]);
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+}

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::tickets::{check_scores, new_ticket};
+use super::tickets::{check_scores, survey_changes};
 use super::trash::live_client;
 use super::*;
 
@@ -111,39 +111,16 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             check_version(|| format!("survey #{survey}"), *expected_seq, s.seq)?;
             check_date("survey date", *date)?;
             let questions = check_scores(model, s.product, scores)?;
-            let mut new = Survey {
+            let new = Survey {
                 date: *date,
                 scores: scores.clone(),
                 seq,
                 ..s.clone()
             };
-            let low: Vec<String> = questions
-                .iter()
-                .zip(scores)
-                .filter(|(_, s)| **s <= 3)
-                .map(|(q, s)| format!("{q} {s}/5"))
-                .collect();
-            let mut changes = Vec::new();
             // SPEC §6: a score of 3 or less opens a ticket, also when it is
             // typed as a correction (an existing ticket stays as it is).
-            if s.ticket.is_none() && !low.is_empty() {
-                let product = model.product_label(s.product);
-                let ticket = new_ticket(
-                    model,
-                    ctx,
-                    s.client,
-                    Some(s.product),
-                    *date,
-                    format!("Survey on {product}: {}", low.join(", ")),
-                    TicketSource::Survey(*survey),
-                );
-                new.ticket = Some(ticket.id);
-                changes.push(Change::Survey(new));
-                changes.push(Change::Ticket(ticket));
-            } else {
-                changes.push(Change::Survey(new));
-            }
-            changes
+            let product = model.products.get(&s.product).map_or("", |p| p.name.as_str());
+            survey_changes(model, ctx, new, questions, product)
         }
         Command::DeleteSurvey { survey, expected_seq } => {
             let s = found(&model.surveys, *survey, "survey")?;

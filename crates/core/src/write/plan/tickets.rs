@@ -21,7 +21,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             check_date("survey date", *date)?;
             let questions = check_scores(model, *p, scores)?;
             let survey_id = SurveyId(c.survey + 1);
-            let mut survey = Survey {
+            let survey = Survey {
                 id: survey_id,
                 client: *id,
                 product: *p,
@@ -31,31 +31,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 who: ctx.who.to_string(),
                 seq,
             };
-            let low: Vec<String> = questions
-                .iter()
-                .zip(scores)
-                .filter(|(_, s)| **s <= 3)
-                .map(|(q, s)| format!("{q} {s}/5"))
-                .collect();
-            let mut changes = Vec::new();
-            if !low.is_empty() {
-                // SPEC §6: a score of 3 or less opens a ticket by itself.
-                let ticket = new_ticket(
-                    model,
-                    ctx,
-                    *id,
-                    Some(*p),
-                    *date,
-                    format!("Survey on {}: {}", prod.name, low.join(", ")),
-                    TicketSource::Survey(survey_id),
-                );
-                survey.ticket = Some(ticket.id);
-                changes.push(Change::Survey(survey));
-                changes.push(Change::Ticket(ticket));
-            } else {
-                changes.push(Change::Survey(survey));
-            }
-            changes
+            survey_changes(model, ctx, survey, questions, &prod.name)
         }
         Command::OpenTicket {
             client: id,
@@ -207,6 +183,38 @@ fn advance_ticket(model: &Model, ctx: &Context, a: &TicketAdvance) -> Result<Tic
     t.version += 1;
     t.seq = ctx.seq;
     Ok(t)
+}
+
+/// The changes that store `survey`: with a new ticket when one of its
+/// scores is 3 or less and it has none yet (SPEC §6: such a score opens a
+/// ticket by itself).
+pub(super) fn survey_changes(
+    model: &Model,
+    ctx: &Context,
+    mut survey: Survey,
+    questions: &[String],
+    product_name: &str,
+) -> Vec<Change> {
+    let low: Vec<String> = questions
+        .iter()
+        .zip(&survey.scores)
+        .filter(|(_, s)| **s <= 3)
+        .map(|(q, s)| format!("{q} {s}/5"))
+        .collect();
+    if low.is_empty() || survey.ticket.is_some() {
+        return vec![Change::Survey(survey)];
+    }
+    let ticket = new_ticket(
+        model,
+        ctx,
+        survey.client,
+        Some(survey.product),
+        survey.date,
+        format!("Survey on {product_name}: {}", low.join(", ")),
+        TicketSource::Survey(survey.id),
+    );
+    survey.ticket = Some(ticket.id);
+    vec![Change::Survey(survey), Change::Ticket(ticket)]
 }
 
 /// A survey's scores: one per question of the product, each 1–5. Returns

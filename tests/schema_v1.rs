@@ -53,13 +53,19 @@ fn a_schema_1_database_opens_and_exports_what_it_did() {
         let want = std::fs::read_to_string(expected.join(format!("{kind}.csv"))).unwrap();
         assert_eq!(run(tmp.path(), &db, &["export", kind]), want, "export {kind}");
     }
+    // The history as it was, besides the classes it now says a command's
+    // settlements moved (as of today, so left out here).
+    let without_classes = |text: &str| {
+        let mut doc: serde_json::Value = serde_json::from_str(text).unwrap();
+        for entry in doc.as_array_mut().unwrap() {
+            entry.as_object_mut().unwrap().remove("classes");
+        }
+        doc
+    };
     for client in ["C900", "C000001"] {
         let want = std::fs::read_to_string(expected.join(format!("history-{client}.json"))).unwrap();
-        assert_eq!(
-            run(tmp.path(), &db, &["history", client, "--format", "json"]),
-            want,
-            "history {client}"
-        );
+        let got = run(tmp.path(), &db, &["history", client, "--format", "json"]);
+        assert_eq!(without_classes(&got), without_classes(&want), "history {client}");
     }
     assert!(run(tmp.path(), &db, &["verify"]).contains("agrees"));
     // The new kinds of record go in beside the old ones, and read back.

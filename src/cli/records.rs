@@ -399,29 +399,44 @@ pub fn history_cmd(args: HistoryArgs, db: Target) -> CliResult {
     let id = client_by_ref(store.model(), &args.client)?.id;
     let entries = store.history_of(id)?;
     let model = store.model();
+    let engine = rapport::classes::Engine::new(model, super::today());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     use std::io::Write as _;
     match args.format {
         Said::Json => {
+            let moved = rapport::history::classes_moved(model, &engine, id, &entries);
             let doc: Vec<serde_json::Value> = entries
                 .iter()
-                .map(|e| {
-                    serde_json::json!({
+                .zip(moved)
+                .map(|(e, moved)| {
+                    let mut entry = serde_json::json!({
                         "seq": e.seq,
                         "who": e.who,
                         "at": e.at,
                         "summary": e.summary,
                         "what": e.changes.iter().map(|c| c.describe(model)).collect::<Vec<_>>(),
                         "changes": e.changes,
-                    })
+                    });
+                    // Only where the command's settlements moved the classes.
+                    if let (Some((before, after)), Some(map)) = (moved, entry.as_object_mut()) {
+                        map.insert(
+                            "classes".into(),
+                            serde_json::json!({
+                                "as_of": engine.as_of(),
+                                "before": rapport::history::label(&before),
+                                "after": rapport::history::label(&after),
+                            }),
+                        );
+                    }
+                    entry
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &doc).map_err(super::io_err)?;
             writeln!(out).map_err(super::io_err)?;
         }
         Said::Text => {
-            for line in rapport::history::lines(model, id, &entries) {
+            for line in rapport::history::lines(model, &engine, id, &entries) {
                 writeln!(out, "{line}").map_err(super::io_err)?;
             }
         }

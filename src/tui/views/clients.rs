@@ -297,7 +297,7 @@ impl ClientsView {
         let Some(id) = self.selected_id() else { return };
         match cx.data.history_of(id) {
             Ok(entries) => {
-                let lines = rapport::history::lines(cx.model(), id, &entries);
+                let lines = rapport::history::lines(cx.model(), cx.engine, id, &entries);
                 let title = cx.model().client_label(id);
                 cx.ask(Effect::Text {
                     title: format!("History · {title}"),

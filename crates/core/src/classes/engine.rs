@@ -194,6 +194,44 @@ impl Engine {
         }
     }
 
+    /// The classes `client` would have, as of this engine's date, with
+    /// settlements summed up as `agg` and every other client as it is (its
+    /// ABC class placed among theirs as `rank` places it): how a settlement
+    /// moved a client, for its history. `None` for a client not in `model`.
+    pub fn with_aggregate(&self, model: &Model, client: ClientId, agg: &ClientAggregate) -> Option<ClientClasses> {
+        let c = model.clients.get(&client)?;
+        let used: Vec<ProductId> = model
+            .offers_of(client)
+            .filter(|o| o.stage.counts_as_used())
+            .map(|o| o.product)
+            .collect();
+        let mut figures = self.figures(c, agg, &used);
+        if figures.turnover > 0 {
+            let t = figures.turnover;
+            let (mut before, mut total): (i128, i128) = (0, t as i128);
+            for other in self
+                .classes
+                .clients
+                .iter()
+                .filter(|o| o.client != client && o.turnover > 0)
+            {
+                total += other.turnover as i128;
+                if other.turnover > t || (other.turnover == t && other.client < client) {
+                    before += other.turnover as i128;
+                }
+            }
+            let (a, b) = (self.abc_percent.0 as i128, self.abc_percent.1 as i128);
+            figures.abc = Some(if 100 * before < a * total {
+                Abc::A
+            } else if 100 * before < b * total {
+                Abc::B
+            } else {
+                Abc::C
+            });
+        }
+        Some(figures)
+    }
+
     /// Everything but the ABC class, which needs the ranking.
     fn figures(&self, client: &Client, agg: &ClientAggregate, offer_used: &[ProductId]) -> ClientClasses {
         let targets = client

@@ -12,6 +12,11 @@ use crate::domain::*;
 use crate::store::{Store, StoreError};
 use crate::write::{Command, OfferMove, TicketAdvance};
 
+/// Who `rapport --demo` opens the interface as: one of the demo's
+/// managers, so that the first screen is one person's morning (`m` in the
+/// queue shows the team's).
+pub const DEMO_LOGIN: &str = "amartin";
+
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
     pub clients: usize,
@@ -32,6 +37,7 @@ pub enum DemoError {
 /// show progress.
 const CHUNK: usize = 500;
 
+mod routine;
 mod tables;
 use tables::*;
 
@@ -167,6 +173,31 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
             },
         )?;
     }
+    // Last: the team's routine up to today, one item's work at a time (an
+    // item whose work the rules refuse is left as it is).
+    let mut routine = routine::work_the_queue(store.model(), opts.today, &mut rng);
+    while !routine.is_empty() {
+        let commands: Vec<Command> = routine.iter().flatten().cloned().collect();
+        let batch = Command::Batch {
+            label: "demo: the team's routine".into(),
+            commands,
+        };
+        match store.execute_at("demo", at, batch) {
+            Ok(_) => break,
+            Err(StoreError::Command(crate::write::CommandError::InBatch { index, .. })) => {
+                let mut seen = 0;
+                let failed = routine.iter().position(|item| {
+                    seen += item.len();
+                    index < seen
+                });
+                match failed {
+                    Some(i) => drop(routine.remove(i)),
+                    None => break,
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }
 
@@ -299,8 +330,9 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
         }));
     }
     let targets: &[usize] = PORTRAIT[segment];
-    let used = settlements(rng, today, id, pattern, targets, out);
-    offers(rng, today, id, targets, &used, out);
+    let bought = settlements(rng, today, id, pattern, targets, out);
+    offers(rng, today, id, targets, &bought, out);
+    let used: Vec<usize> = bought.iter().map(|(p, _)| *p).collect();
     contacts(rng, today, id, persons, pattern, out);
     if rng.random_bool(0.08) {
         let due = add_days(today, rng.random_range(-6..12));
@@ -371,7 +403,8 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
     }
 }
 
-/// Emits the client's settlements; returns the indexes of the products used.
+/// Emits the client's settlements; returns the products used (their
+/// indexes) with the day each was first bought.
 fn settlements(
     rng: &mut ChaCha8Rng,
     today: NaiveDate,
@@ -379,7 +412,7 @@ fn settlements(
     pattern: Pattern,
     targets: &[usize],
     out: &mut Vec<Gen>,
-) -> Vec<usize> {
+) -> Vec<(usize, NaiveDate)> {
     let scale: i64 = if rng.random_bool(0.05) { 10 } else { 1 };
     let main = targets.first().copied().unwrap_or(0);
     let second = targets.get(1).copied().unwrap_or(main);
@@ -471,13 +504,14 @@ fn settlements(
     if pattern != Pattern::Potential && rng.random_bool(0.02) {
         plan.push((add_days(today, -rng.random_range(0..60)), 0, main));
     }
-    let mut used = Vec::new();
+    let mut used: Vec<(usize, NaiveDate)> = Vec::new();
     for (doc, (date, cents, product)) in plan.into_iter().enumerate() {
         if date > today {
             continue;
         }
-        if !used.contains(&product) {
-            used.push(product);
+        match used.iter_mut().find(|(p, _)| *p == product) {
+            Some((_, first)) => *first = (*first).min(date),
+            None => used.push((product, date)),
         }
         out.push(Gen::Ready(Command::RecordSettlement {
             client,
@@ -505,7 +539,7 @@ fn offers(
     today: NaiveDate,
     client: ClientId,
     targets: &[usize],
-    used: &[usize],
+    bought: &[(usize, NaiveDate)],
     out: &mut Vec<Gen>,
 ) {
     let mut mv = |product: usize, to: OfferStage, date: NaiveDate, f: &dyn Fn(&mut OfferMove)| {
@@ -514,8 +548,10 @@ fn offers(
         out.push(Gen::Ready(Command::MoveOffer(m)));
     };
     for &p in targets {
-        if used.contains(&p) {
-            let start = add_days(today, -rng.random_range(400..700));
+        // Won a little before the first purchase: clients that started
+        // buying this quarter were won this quarter.
+        if let Some(&(_, first)) = bought.iter().find(|(q, _)| *q == p) {
+            let start = add_days(first, -rng.random_range(65..90));
             mv(p, OfferStage::Presentation, start, &|_| {});
             mv(p, OfferStage::Proposal, add_days(start, 14), &|m| {
                 m.expiry = Some(add_days(m.date, 30))
@@ -562,11 +598,9 @@ fn offers(
                 });
             }
             75..88 => {
-                let reached = if rng.random_bool(0.5) {
-                    OfferStage::Presentation
-                } else {
-                    OfferStage::Proposal
-                };
+                let reached = *[OfferStage::Presentation, OfferStage::Proposal, OfferStage::Agreement]
+                    .choose(rng)
+                    .unwrap_or(&OfferStage::Proposal);
                 let reason = *RefusalReason::ALL.choose(rng).unwrap_or(&RefusalReason::Other);
                 let retry = rng.random_bool(0.4).then(|| add_days(today, rng.random_range(-10..90)));
                 mv(p, reached, began, &|_| {});

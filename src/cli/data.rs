@@ -220,11 +220,11 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                     generate_demo(&mut store, as_of)?;
                 }
                 match db.mode {
-                    ServerMode::Never => return run_interface(Session::local(store), as_of, queue, None),
+                    ServerMode::Never => return run_interface(Session::local(store), as_of, queue, None, demo),
                     ServerMode::Auto => {
                         let connect = crate::cli::serve::hand_over_to_server(&db, &path)?;
                         let local = Session::local_then_server(store, connect);
-                        return run_interface(local, as_of, queue, Some((db, path)));
+                        return run_interface(local, as_of, queue, Some((db, path)), demo);
                     }
                     ServerMode::Always => store.close_without_freeing()?,
                 }
@@ -234,10 +234,10 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
         }
     }
     if let Some(local) = crate::cli::serve::local_for_interface(&db, &path)? {
-        return run_interface(local, as_of, queue, Some((db, path)));
+        return run_interface(local, as_of, queue, Some((db, path)), demo);
     }
     let session = crate::cli::serve::session_for_interface(&db, &path)?;
-    run_interface(session, as_of, queue, Some((db, path)))
+    run_interface(session, as_of, queue, Some((db, path)), demo)
 }
 
 /// Runs the interface on `session`; `target` is how it reconnects to a
@@ -247,8 +247,13 @@ fn run_interface(
     as_of: Option<NaiveDate>,
     queue: bool,
     target: Option<(Target, PathBuf)>,
+    demo: bool,
 ) -> CliResult {
-    let who = session.server_login().map_or_else(current_login, str::to_string);
+    let who = if demo {
+        rapport::demo::DEMO_LOGIN.to_string()
+    } else {
+        session.server_login().map_or_else(current_login, str::to_string)
+    };
     let depth = crate::tui::theme::Depth::from_env(
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("COLORTERM").ok().as_deref(),
@@ -263,7 +268,8 @@ fn run_interface(
         loaded.theme,
     );
     app.set_card(loaded.card_open);
-    if queue || loaded.start_queue {
+    // The demo is one manager's morning: it opens on their queue.
+    if queue || loaded.start_queue || demo {
         app.update(crate::tui::action::Action::TabQueue);
     }
     app.show_config_errors(loaded.errors);

@@ -62,6 +62,12 @@ pub enum Action {
     TabReports,
     /// The trash view (archived clients and persons).
     Trash,
+    /// The queue's first overdue item.
+    JumpOverdue,
+    /// The queue's first item due today.
+    JumpToday,
+    /// The queue's first item of the next 7 days.
+    JumpWeek,
     ArchiveClient,
     ArchivePerson,
     /// Bring the selected archived record back.
@@ -89,7 +95,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 76] = [
+    pub const ALL: [Action; 79] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -161,6 +167,9 @@ impl Action {
         Action::Undo,
         Action::Redo,
         Action::Trash,
+        Action::JumpOverdue,
+        Action::JumpToday,
+        Action::JumpWeek,
         Action::ArchiveClient,
         Action::ArchivePerson,
         Action::Restore,
@@ -252,6 +261,9 @@ impl Action {
             Action::EditRecord => "Correct a settlement, logged contact, task or survey of the client",
             Action::DeleteRecord => "Delete a settlement, logged contact, task or survey of the client",
             Action::Trash => "Show the trash: archived clients and persons",
+            Action::JumpOverdue => "Go to the first overdue item",
+            Action::JumpToday => "Go to the first item due today",
+            Action::JumpWeek => "Go to the first item of the next 7 days",
             Action::ArchiveClient => "Move the client to the trash",
             Action::ArchivePerson => "Move a contact person to the trash",
             Action::Restore => "Bring the archived record back",

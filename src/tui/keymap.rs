@@ -84,6 +84,21 @@ impl Mode {
     }
     /// Modes where printable keys are typed as text: only their own
     /// section applies, never `global`.
+    /// A view's own keys (looked up before the global ones).
+    pub fn is_view(self) -> bool {
+        matches!(
+            self,
+            Mode::Clients
+                | Mode::Matrix
+                | Mode::PortraitEditor
+                | Mode::Portfolio
+                | Mode::Queue
+                | Mode::Tickets
+                | Mode::Reports
+                | Mode::Trash
+        )
+    }
+
     pub fn is_text(self) -> bool {
         matches!(self, Mode::Filter | Mode::Form | Mode::Palette)
     }
@@ -199,6 +214,8 @@ pub struct Binding {
     pub on: Vec<Key>,
     pub run: Vec<Action>,
     pub desc: String,
+    /// The file says this view's binding may hide a global one.
+    pub shadows: bool,
 }
 
 impl Binding {
@@ -240,6 +257,7 @@ impl Keymap {
     pub fn merge(&mut self, file: &str, text: &str) -> Vec<ConfigError> {
         let mut doc = Doc::new(file, text);
         let table = doc.parse();
+        let mut in_views = Vec::new();
         for (section, value) in table.iter() {
             let Some(mode) = Mode::from_name(section.get_ref()) else {
                 let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
@@ -271,9 +289,28 @@ impl Keymap {
                 };
                 for item in items.iter() {
                     if let Some(b) = binding(&mut doc, item) {
+                        if mode.is_view() && !b.shadows && b.run != [Action::Noop] {
+                            in_views.push((b.on.clone(), b.run.clone(), mode, item.span()));
+                        }
                         self.bind(mode, b);
                     }
                 }
+            }
+        }
+        // One key means one thing everywhere: a view's key that hides a
+        // global one is reported, unless the binding says it is meant.
+        for (on, run, mode, span) in in_views {
+            if let Some(g) = self.bindings(Mode::Global).iter().find(|g| g.on == on && g.run != run) {
+                let keys = on.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ");
+                let global: Vec<String> = g.run.iter().map(|a| a.name()).collect();
+                doc.error(
+                    span,
+                    format!(
+                        "`{keys}` in [{}] hides the global `{keys}` ({}); bind another key, or add `shadows = true` if that is meant",
+                        mode.name(),
+                        global.join(", ")
+                    ),
+                );
             }
         }
         doc.into_errors()
@@ -330,6 +367,7 @@ fn binding(doc: &mut Doc, item: &Spanned<DeValue>) -> Option<Binding> {
     let mut on = None;
     let mut run = None;
     let mut desc = String::new();
+    let mut shadows = false;
     let mut ok = true;
     for (k, v) in t.iter() {
         match k.get_ref().as_ref() {
@@ -339,8 +377,18 @@ fn binding(doc: &mut Doc, item: &Spanned<DeValue>) -> Option<Binding> {
                 Some(s) => desc = s.to_string(),
                 None => ok = false,
             },
+            "shadows" => match v.get_ref() {
+                DeValue::Boolean(b) => shadows = *b,
+                _ => {
+                    doc.error(v.span(), "`shadows` is true or false");
+                    ok = false;
+                }
+            },
             other => {
-                doc.error(k.span(), format!("unknown field '{other}' (expected on, run, desc)"));
+                doc.error(
+                    k.span(),
+                    format!("unknown field '{other}' (expected on, run, desc, shadows)"),
+                );
                 ok = false;
             }
         }
@@ -358,7 +406,7 @@ fn binding(doc: &mut Doc, item: &Spanned<DeValue>) -> Option<Binding> {
     if desc.is_empty() {
         desc = run.iter().map(|a| a.describe()).collect::<Vec<_>>().join("; ");
     }
-    Some(Binding { on, run, desc })
+    Some(Binding { on, run, desc, shadows })
 }
 
 fn list<'a>(value: &'a Spanned<DeValue<'a>>) -> Vec<&'a Spanned<DeValue<'a>>> {
@@ -469,6 +517,23 @@ keymap = [
         );
         // q is unbound in clients, but global may still bind it.
         assert!(map.bindings(Mode::Clients).iter().all(|b| b.on != [k("q")]));
+    }
+
+    /// One key means one thing everywhere: a view binding that hides a
+    /// global key is reported where it is, unless it says it is meant.
+    #[test]
+    fn a_view_key_that_hides_a_global_one_is_reported() {
+        let user = "[queue]\nkeymap = [\n  { on = \"t\", run = \"add_task\" },\n  { on = \"[\", run = \"top\", shadows = true },\n]\n";
+        let (map, errors) = Keymap::load("default", Some(("keymap.toml", user)));
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "keymap.toml:3:3: `t` in [queue] hides the global `t` (as_of_today); bind another key, or add `shadows = true` if that is meant"
+            ]
+        );
+        let k = |s: &str| Key::parse(s).unwrap();
+        assert_eq!(map.lookup(Mode::Queue, &[k("[")]), Lookup::Run(&[Action::Top]));
     }
 
     #[test]

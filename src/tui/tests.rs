@@ -28,6 +28,7 @@ struct Fixture {
 
 /// The demo data set (seed 42, fixed date) in a new store under `dir`.
 mod records;
+mod sizes;
 
 /// The loop's editor in tests that never open one.
 fn no_editor<B: ratatui::backend::Backend>(_: &mut Terminal<B>, _: &str) -> Result<Option<String>, String> {
@@ -51,13 +52,18 @@ fn demo_store(dir: &std::path::Path, clients: usize) -> Store {
 }
 
 fn fixture_with(keymap: &str) -> Fixture {
+    fixture_as(keymap, "tester")
+}
+
+/// The demo as `who` sees it (`rapport --demo` opens as the demo's manager).
+fn fixture_as(keymap: &str, who: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path(), 300);
     let today: NaiveDate = TODAY.parse().unwrap();
     let (keymap, errors) = Keymap::load(keymap, None);
     assert!(errors.is_empty());
     let (theme, _) = Theme::load("dark", None, Depth::TrueColor);
-    let mut app = App::new(Box::new(store), "tester".into(), today, keymap, theme);
+    let mut app = App::new(Box::new(store), who.into(), today, keymap, theme);
     // What the event loop does after the first frame.
     app.finish_loading();
     Fixture { _dir: dir, app }
@@ -1113,7 +1119,7 @@ mod queue_view {
 
         // A task for the selected item's client shows in the next 7 days.
         let client = f.app.views.queue.selected_item().unwrap().client;
-        press(&mut f.app, "t");
+        press(&mut f.app, "T");
         f.app.key(key(KeyCode::Tab));
         press(&mut f.app, "Send the brochure");
         f.app.key(key(KeyCode::Enter));

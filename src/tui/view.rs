@@ -169,6 +169,12 @@ pub trait View {
     /// show in it; `None` when the form is not one of this view's.
     fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>>;
 
+    /// The form of `kind` made again from the record as it is now, after
+    /// someone else's change refused it as stale (`None`: not this view's).
+    fn renew(&self, _kind: FormKind, _cx: &Ctx) -> Option<(FormKind, Form)> {
+        None
+    }
+
     /// Draws the view in `area`; the app is there to read (the theme, the
     /// model, the shared parts). No I/O.
     fn draw(&self, frame: &mut Frame, area: Rect, app: &App);

@@ -96,7 +96,34 @@ impl App {
                     _ => self.set_status(format!("Done: {summary}"), Tone::Ok),
                 }
             }
-            Err(e) => refused(self, form, e.to_string()),
+            Err(e) => {
+                let stale = matches!(
+                    e,
+                    rapport::backend::BackendError::Command(rapport::write::CommandError::Stale { .. })
+                );
+                // Someone changed the record: the form shows it as it is
+                // now, with what was typed kept.
+                let renewed = if stale {
+                    self.with_views(self.tab, |views, cx| {
+                        Tab::ALL.iter().find_map(|tab| views.get(*tab).renew(kind, cx))
+                    })
+                } else {
+                    None
+                };
+                match renewed {
+                    Some((new_kind, mut new_form)) => {
+                        for f in &mut new_form.fields {
+                            if let Some(old) = form.fields.iter().find(|o| o.label == f.label) {
+                                f.value = old.value.clone();
+                            }
+                        }
+                        new_form.focus = form.focus.min(new_form.fields.len().saturating_sub(1));
+                        new_form.error = Some(format!("{e} — the form now shows it as it is"));
+                        self.overlay = Overlay::Form(new_kind, new_form);
+                    }
+                    None => refused(self, form, e.to_string()),
+                }
+            }
         }
     }
 }

@@ -98,6 +98,8 @@ pub struct ClientsView {
     /// current client by client after each event. Computed just after the
     /// first frame (`App::finish_loading`), so it does not delay it.
     next_due: Option<HashMap<ClientId, NaiveDate>>,
+    /// The longest client name, for the clients count it was measured at.
+    pub widest_name: std::cell::Cell<(usize, u16)>,
 }
 
 impl Default for ClientsView {
@@ -114,6 +116,7 @@ impl Default for ClientsView {
             card_of: None,
             card_lines: std::cell::Cell::new(0),
             next_due: None,
+            widest_name: std::cell::Cell::new((usize::MAX, 0)),
         }
     }
 }
@@ -703,9 +706,17 @@ impl View for ClientsView {
     }
 
     fn draw(&self, frame: &mut Frame, main: Rect, app: &App) {
-        let right = if main.width >= 110 { 44 } else { 32 };
+        // The list takes what its columns need (the segment and manager
+        // when they fit beside a card), the card the rest, from 32 to 72.
+        let cols = list::Widths::of(app, self);
+        let wide = main.width >= cols.total(true) + 44;
+        let right = if main.width >= 110 {
+            main.width.saturating_sub(cols.total(wide)).clamp(40, 72)
+        } else {
+            32
+        };
         let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
-        list::draw(frame, app, self, list);
+        list::draw(frame, app, self, list, &cols, wide);
         if self.card_open {
             let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
             let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);

@@ -102,6 +102,22 @@ impl MatrixView {
         Handled::Yes
     }
 
+    /// The cell form of `kind`'s offer again, when the cursor is still on it.
+    fn renewed(&self, kind: FormKind, cx: &Ctx) -> Option<(FormKind, Form)> {
+        let FormKind::Offer { client, product, .. } = kind else {
+            return None;
+        };
+        match self.cell_form(cx)? {
+            (
+                k @ FormKind::Offer {
+                    client: c, product: p, ..
+                },
+                f,
+            ) if c == client && p == product => Some((k, f)),
+            _ => None,
+        }
+    }
+
     /// The editor of the cell under the cursor, on the next stage.
     fn cell_form(&self, cx: &Ctx) -> Option<(FormKind, Form)> {
         let model = cx.model();
@@ -288,6 +304,10 @@ impl View for MatrixView {
         if cx.shown {
             self.rebuild(cx);
         }
+    }
+
+    fn renew(&self, kind: FormKind, cx: &Ctx) -> Option<(FormKind, Form)> {
+        self.renewed(kind, cx)
     }
 
     fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {

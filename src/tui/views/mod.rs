@@ -116,8 +116,15 @@ fn too_small(frame: &mut Frame, area: Rect) {
 fn tabs(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let today = app.as_of() == app.today;
-    let as_of = |long: bool| match (today, long) {
-        (true, true) => format!("as of today {} ", app.as_of()),
+    // Whose morning it is, when the user is one of the managers.
+    let me = app
+        .model()
+        .manager_by_login(&app.who)
+        .map(|m| rapport::domain::text::printable(&m.name).into_owned());
+    let as_of = |long: bool| match (today, long, &me) {
+        (true, true, Some(me)) => format!("{me} · as of today {} ", app.as_of()),
+        (false, true, Some(me)) => format!("{me} · as of {} ", app.as_of()),
+        (true, true, None) => format!("as of today {} ", app.as_of()),
         _ => format!("as of {} ", app.as_of()),
     };
     // (the name shown, padded tabs, the long date, how many tabs are

@@ -103,19 +103,20 @@ pub fn palette(frame: &mut Frame, app: &App, query: &str, selected: usize) {
 pub fn form(frame: &mut Frame, app: &App, form: &Form) {
     let t = &app.theme;
     let model = app.model();
-    let height = (form.fields.len() + form.info.len()) as u16 + 5;
-    let area = centered(frame.area(), 76, height);
-    let mut lines = Vec::new();
+    let width = 76.min(frame.area().width);
+    let inner = width.saturating_sub(2) as usize;
+    let mut fields = Vec::new();
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let marker = if focused { "›" } else { " " };
         let cursor = if focused { "▏" } else { "" };
+        let value = format!("{}{cursor}", f.shown());
         let mut spans = vec![
             Span::styled(
                 format!("{marker} {:<12} ", f.label),
                 if focused { t.style("accent") } else { t.style("muted") },
             ),
-            Span::styled(format!("{}{cursor}", f.shown()), t.style("text")),
+            Span::styled(value.clone(), t.style("text")),
         ];
         // Validation as you type: the field's problem on its own line.
         let problem = f
@@ -126,25 +127,21 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
             None if focused => {
                 let sugg = f.suggestions(model);
                 if !sugg.is_empty() && !sugg.iter().any(|s| *s == f.value.trim()) {
-                    spans.push(Span::styled(format!("  {}", sugg.join(" ")), t.style("muted")));
+                    // As many options as the line holds, then an ellipsis.
+                    let room = inner.saturating_sub(15 + value.chars().count() + 2);
+                    spans.push(Span::styled(format!("  {}", options(&sugg, room)), t.style("muted")));
                 }
             }
             None => {}
         }
-        lines.push(Line::from(spans));
+        fields.push(Line::from(spans));
     }
-    if !form.info.is_empty() {
-        lines.push(Line::from(""));
-        for info in &form.info {
-            lines.push(Line::from(Span::styled(info.clone(), t.style("muted"))));
-        }
-    }
-    lines.push(Line::from(""));
+    let mut tail = vec![Line::from("")];
     if let Some(e) = &form.error {
-        lines.push(Line::from(Span::styled(e.clone(), t.style("error"))));
+        tail.push(Line::from(Span::styled(e.clone(), t.style("error"))));
     } else {
         let keys = |a| app.keymap.key_for(Mode::Form, a).unwrap_or_default();
-        lines.push(Line::from(Span::styled(
+        tail.push(Line::from(Span::styled(
             format!(
                 "{} save · {} next field · {} cancel",
                 keys(crate::tui::action::Action::Submit),
@@ -154,6 +151,39 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
             t.style("muted"),
         )));
     }
+    let mut info: Vec<Line> = form
+        .info
+        .iter()
+        .map(|i| Line::from(Span::styled(i.clone(), t.style("muted"))))
+        .collect();
+    // The height the wrapped lines take; the error and the fields always
+    // show: the read-only lines give way when the screen is short.
+    let rows = |lines: &[Line]| -> u16 {
+        lines
+            .iter()
+            .map(|l| {
+                // Word wrapping can take a row more than the characters do.
+                let n = l.width().max(1).div_ceil(inner.max(1));
+                (if n > 1 { n + 1 } else { n }) as u16
+            })
+            .sum()
+    };
+    let room = frame.area().height.saturating_sub(2);
+    let fixed = rows(&fields) + rows(&tail);
+    while !info.is_empty() && fixed + 1 + rows(&info) > room {
+        info.pop();
+        if let Some(last) = info.last_mut() {
+            *last = Line::from(Span::styled("…", t.style("muted")));
+        }
+    }
+    let mut lines = fields;
+    if !info.is_empty() {
+        lines.push(Line::from(""));
+        lines.extend(info);
+    }
+    lines.extend(tail);
+    let height = rows(&lines) + 2;
+    let area = centered(frame.area(), width, height);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
@@ -161,6 +191,24 @@ pub fn form(frame: &mut Frame, app: &App, form: &Form) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// `a b c …`: the options that fit in `room` columns.
+fn options(all: &[String], room: usize) -> String {
+    let mut out = String::new();
+    for (i, o) in all.iter().enumerate() {
+        let more = i + 1 < all.len();
+        let need = o.chars().count() + usize::from(!out.is_empty()) + if more { 2 } else { 0 };
+        if out.chars().count() + need > room {
+            out.push_str(if out.is_empty() { "…" } else { " …" });
+            return out;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(o);
+    }
+    out
 }
 
 pub fn confirm(frame: &mut Frame, app: &App) {

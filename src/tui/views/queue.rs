@@ -247,6 +247,22 @@ impl View for QueueView {
             Action::AddTask => open_task_form(self.client(), cx),
             Action::MarkDone => self.mark_done(cx),
             Action::Snooze => self.open_snooze_form(cx),
+            Action::JumpOverdue | Action::JumpToday | Action::JumpWeek => {
+                let group = match action {
+                    Action::JumpOverdue => Group::Overdue,
+                    Action::JumpToday => Group::Today,
+                    _ => Group::Soon,
+                };
+                let at = Group::ALL.iter().position(|g| *g == group).unwrap_or(0);
+                let first: usize = self.counts[..at].iter().sum();
+                if self.counts[at] == 0 {
+                    cx.status(format!("Nothing in {}", group.title()), Tone::Ok);
+                    return Handled::Yes;
+                }
+                self.cursor.go(first, self.items.len());
+                // Its heading and as many of its items as fit, from the top.
+                self.cursor.offset.set(self.display_row(first).saturating_sub(1));
+            }
             Action::ToggleScope => {
                 let mine = default_scope(cx.model(), cx.who);
                 self.scope = if self.scope == Scope::All && mine != Scope::All {

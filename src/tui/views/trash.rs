@@ -130,7 +130,11 @@ impl View for TrashView {
             ));
         if self.entries.is_empty() {
             let text = "Nothing archived. X on a client (x on a person) moves it here; it can be brought back.";
-            frame.render_widget(Paragraph::new(text).style(t.style("muted")).block(block), area);
+            let text = Paragraph::new(text)
+                .style(t.style("muted"))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block);
+            frame.render_widget(text, area);
             return;
         }
         let height = area.height.saturating_sub(3) as usize;

@@ -50,17 +50,15 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
     if persons.is_empty() {
         lines.push(Line::from(Span::styled("  none", t.style("muted"))));
     }
-    let room = area.width >= 44;
     for p in persons {
-        let extra = if room {
-            format!("  {} {}", p.role, p.phone)
-        } else {
-            format!("  {}", p.role)
-        };
         lines.push(Line::from(vec![
             Span::styled(format!("  {}", p.name), t.style("text")),
-            Span::styled(extra, t.style("muted")),
+            Span::styled(format!("  {}", p.role), t.style("muted")),
         ]));
+        // A number per line, never split across two.
+        for phone in p.phone.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            lines.push(Line::from(Span::styled(format!("    {phone}"), t.style("text"))));
+        }
         if !p.email.is_empty() {
             lines.push(Line::from(Span::styled(format!("    {}", p.email), t.style("muted"))));
         }

@@ -12,11 +12,56 @@ use super::{ClientsView, Column};
 use crate::tui::app::App;
 use crate::tui::views::{money, scroll_to};
 
-pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
+/// What the list's columns want: names as long as the longest (up to 36),
+/// segments and managers as long as theirs.
+pub struct Widths {
+    pub name: u16,
+    pub segment: u16,
+    pub manager: u16,
+}
+
+impl Widths {
+    pub fn of(app: &App, v: &ClientsView) -> Widths {
+        let model = app.model();
+        // Measured again only when the number of clients changes: a
+        // hundred thousand names are not read at every frame.
+        let (count, widest) = v.widest_name.get();
+        let name = if count == model.clients.len() {
+            widest
+        } else {
+            let w = model
+                .clients
+                .values()
+                .map(|c| c.name.chars().count())
+                .max()
+                .unwrap_or(0);
+            let w = w.clamp(14, 36) as u16;
+            v.widest_name.set((model.clients.len(), w));
+            w
+        };
+        let longest =
+            |it: &mut dyn Iterator<Item = usize>, min: usize, max: usize| it.max().unwrap_or(0).clamp(min, max) as u16;
+        Widths {
+            name,
+            segment: longest(&mut model.segments.values().map(|s| s.name.chars().count()), 7, 24),
+            manager: longest(&mut model.managers.values().map(|m| m.login.chars().count()), 7, 12),
+        }
+    }
+
+    /// The list's whole width (borders and spacing included), with the
+    /// segment and manager columns or without.
+    pub fn total(&self, wide: bool) -> u16 {
+        // ABC, status, maturity, turnover, next; a space after each column.
+        let fixed = 3 + 9 + 4 + 13 + 5 + 5;
+        let filing = if wide { self.segment + self.manager + 2 } else { 0 };
+        2 + self.name + 1 + filing + fixed
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Widths, wide: bool) {
     let t = &app.theme;
     let model = app.model();
     let classes = app.classes();
-    let wide = area.width >= 90;
     // Narrow lists show turnover compactly (383.2k) to leave room for names.
     let compact = area.width < 60;
     let of_manager = app
@@ -178,10 +223,10 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
             }
             Some(Row::new(cells))
         });
-    let mut widths = vec![Constraint::Min(14)];
+    let mut widths = vec![Constraint::Min(cols.name.min(14))];
     if wide {
-        widths.push(Constraint::Length(16));
-        widths.push(Constraint::Length(9));
+        widths.push(Constraint::Length(cols.segment));
+        widths.push(Constraint::Length(cols.manager));
     }
     widths.extend([
         Constraint::Length(3),

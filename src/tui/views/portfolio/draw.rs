@@ -57,12 +57,17 @@ pub fn history_chart(frame: &mut Frame, app: &App, area: Rect, title: &str) {
         frame.render_widget(Paragraph::new("").block(block), right);
         return;
     };
-    let inner_width = right.width.saturating_sub(2);
-    let group_width = (inner_width / history.len().max(1) as u16).max(4);
+    let inner = block.inner(right);
+    frame.render_widget(block, right);
+    let [plot, legend] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    let inner_width = plot.width;
+    // A month is three bars and a gap: as wide as the room allows.
+    let bar_width = ((inner_width / history.len().max(1) as u16).saturating_sub(1) / 3).max(1);
+    let group_width = 3 * bar_width + 1;
     // Too narrow for twelve months: the latest ones that fit.
     let fit = (inner_width / group_width).max(1) as usize;
     let history = &history[history.len().saturating_sub(fit)..];
-    // `11/25` needs five columns; a narrow chart labels months only.
+    // `11/25` needs five columns; a narrow month is labelled `11`.
     let label = if group_width > 5 { "%m/%y" } else { "%m" };
     let groups: Vec<BarGroup> = history
         .iter()
@@ -82,9 +87,7 @@ pub fn history_chart(frame: &mut Frame, app: &App, area: Rect, title: &str) {
                 .bars(&bars)
         })
         .collect();
-    let bar_width = ((group_width.saturating_sub(1)) / 3).max(1);
     let mut chart = BarChart::default()
-        .block(block)
         .bar_width(bar_width)
         .bar_gap(0)
         .group_gap(1)
@@ -92,5 +95,21 @@ pub fn history_chart(frame: &mut Frame, app: &App, area: Rect, title: &str) {
     for g in groups {
         chart = chart.data(g);
     }
-    frame.render_widget(chart, right);
+    frame.render_widget(chart, plot);
+    // The legend: each bar's class and the latest month's counts.
+    if let Some(last) = history.last() {
+        let mut spans = vec![Span::styled(
+            format!("{}: ", last.as_of.format("%d/%m/%y")),
+            t.style("muted"),
+        )];
+        for (i, name) in ["A", "B", "C"].iter().enumerate() {
+            spans.push(Span::styled("█ ", t.style(&format!("class_{}", name.to_lowercase()))));
+            spans.push(Span::styled(
+                format!("{name} {}   ", last.totals.abc[i]),
+                t.style("text"),
+            ));
+        }
+        spans.push(Span::styled("(bars left to right)", t.style("muted")));
+        frame.render_widget(Paragraph::new(Line::from(spans)), legend);
+    }
 }

@@ -73,6 +73,11 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
     offset = offset.min(total.saturating_sub(height.max(1)));
     q.cursor.offset.set(offset);
     let wide = area.width >= 100;
+    // The client's ref when there is room for it beside a whole name.
+    let with_ref = area.width >= 78;
+    // The names take what the longest shown needs (up to 40), the reason
+    // the rest: two clients whose names start alike stay apart.
+    let mut name_width = 12usize;
     let mut rows = Vec::with_capacity(height);
     let mut first_item = 0;
     let mut row = 0;
@@ -100,6 +105,8 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
                 Group::Today => t.style("warning"),
                 Group::Soon | Group::Later => t.style("muted"),
             };
+            let name = client.map_or("?".to_string(), |c| c.name.clone());
+            name_width = name_width.max(name.chars().count());
             let mut cells = vec![
                 Cell::from(Span::styled(
                     format!("  {}", item.due.format("%d/%m/%y")),
@@ -107,11 +114,12 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
                 )),
                 Cell::from(Span::styled(when(item, as_of), late_style)),
                 Cell::from(Span::styled(item.kind.as_str(), t.style("muted"))),
-                Cell::from(Span::styled(
-                    client.map_or("?".to_string(), |c| c.name.clone()),
-                    t.style("text"),
-                )),
             ];
+            if with_ref {
+                let reference = client.map_or(String::new(), |c| c.reference.clone());
+                cells.push(Cell::from(Span::styled(reference, t.style("muted"))));
+            }
+            cells.push(Cell::from(Span::styled(name, t.style("text"))));
             if wide {
                 cells.push(Cell::from(Span::styled(item.reason.clone(), t.style("muted"))));
             }
@@ -125,14 +133,15 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
         row += count;
         first_item += count;
     }
-    let mut widths = vec![
-        Constraint::Length(12),
-        Constraint::Length(10),
-        Constraint::Length(8),
-        Constraint::Min(16),
-    ];
+    let mut widths = vec![Constraint::Length(12), Constraint::Length(10), Constraint::Length(8)];
+    if with_ref {
+        widths.push(Constraint::Length(8));
+    }
     if wide {
-        widths.push(Constraint::Percentage(55));
+        widths.push(Constraint::Length(name_width.min(40) as u16));
+        widths.push(Constraint::Min(20));
+    } else {
+        widths.push(Constraint::Min(16));
     }
     let table = Table::new(rows, widths).block(block).column_spacing(1);
     frame.render_widget(table, area);

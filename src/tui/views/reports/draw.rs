@@ -39,6 +39,11 @@ fn block<'a>(app: &App, title: String) -> Block<'a> {
         .title(Span::styled(title, t.style("header")))
 }
 
+/// A sales figure: its count and sum, or its count alone.
+fn sales(t: Tally, sums: bool) -> String {
+    if sums { tally(t) } else { t.count.to_string() }
+}
+
 fn tally(t: Tally) -> String {
     if t.count == 0 {
         "0".into()
@@ -65,56 +70,70 @@ fn table(frame: &mut Frame, app: &App, area: Rect) {
     let title = format!(" Results by {} · {} ", table.by.name(), r.period_label());
     let hint = " p period · P dates · g group · Enter clients ";
     let b = block(app, title).title_bottom(Line::from(Span::styled(hint, t.style("muted"))).right_aligned());
-    let wide = area.width >= 150;
-    // Narrow: sales as counts, so the table still fits 80 columns.
-    let sums = area.width >= 110;
-    let tally = |t: Tally| if sums { tally(t) } else { t.count.to_string() };
-    let mut header = vec![table.by.name(), "new", "primary", "repeat", "new line"];
-    if wide {
-        header.extend(["refunds", "turnover"]);
-    }
-    header.extend(["lost", "restored", "conversion"]);
-    if wide {
-        header.extend(["contacts", "tasks", "complaints"]);
-    }
-    let cells = |row: &kpi::Row| -> Vec<String> {
-        let conversion = row.conversion.map_or_else(
-            || "–".to_string(),
-            |c| match c.percent() {
-                Some(p) => format!("{}/{} {p:.0} %", c.converted, c.potential),
-                None => format!("{}/{}", c.converted, c.potential),
-            },
-        );
-        let mut v = vec![
-            row.group.clone(),
-            count(row.new_clients),
-            tally(row.primary),
-            tally(row.repeat),
-            tally(row.new_line),
-        ];
-        if wide {
-            v.extend([tally(row.refunds), money(row.turnover)]);
-        }
-        v.extend([count(row.lost), count(row.restored), conversion]);
-        if wide {
-            v.extend([count(row.contacts), count(row.tasks_done), row.complaints.to_string()]);
-        }
-        v
+    // Every column, in the order shown, with its rank: the most wanted
+    // ones fill the width first; sales show their sums when the first
+    // ranks fit with them, else their counts.
+    type Figure = fn(&kpi::Row, bool) -> String;
+    let columns: [(&str, u8, Figure); 13] = [
+        (table.by.name(), 0, |r, _| r.group.clone()),
+        ("new", 1, |r, _| count(r.new_clients)),
+        ("primary", 2, |r, s| sales(r.primary, s)),
+        ("repeat", 3, |r, s| sales(r.repeat, s)),
+        ("new line", 8, |r, s| sales(r.new_line, s)),
+        ("refunds", 11, |r, s| sales(r.refunds, s)),
+        ("turnover", 4, |r, _| money(r.turnover)),
+        ("lost", 6, |r, _| count(r.lost)),
+        ("restored", 7, |r, _| count(r.restored)),
+        ("conversion", 5, |r, _| {
+            r.conversion.map_or_else(
+                || "–".to_string(),
+                |c| match c.percent() {
+                    Some(p) => format!("{}/{} {p:.0} %", c.converted, c.potential),
+                    None => format!("{}/{}", c.converted, c.potential),
+                },
+            )
+        }),
+        ("contacts", 9, |r, _| count(r.contacts)),
+        ("tasks", 12, |r, _| count(r.tasks_done)),
+        ("complaints", 10, |r, _| r.complaints.to_string()),
+    ];
+    let all: Vec<&kpi::Row> = table.rows.iter().chain([&table.total]).collect();
+    let width_of = |i: usize, sums: bool| -> usize {
+        let (head, _, cell) = columns[i];
+        all.iter()
+            .map(|r| cell(r, sums).chars().count())
+            .chain([head.chars().count()])
+            .max()
+            .unwrap_or(4)
     };
-    let body: Vec<Vec<String>> = table.rows.iter().chain([&table.total]).map(cells).collect();
-    let widths: Vec<Constraint> = header
+    let room = area.width.saturating_sub(2) as usize;
+    let pick = |sums: bool| -> Vec<usize> {
+        let mut by_rank: Vec<usize> = (0..columns.len()).collect();
+        by_rank.sort_by_key(|i| columns[*i].1);
+        let mut used = 0;
+        let mut shown = Vec::new();
+        for i in by_rank {
+            let w = width_of(i, sums) + if shown.is_empty() { 0 } else { 2 };
+            if used + w > room {
+                continue;
+            }
+            used += w;
+            shown.push(i);
+        }
+        shown.sort_unstable();
+        shown
+    };
+    let with_sums = pick(true);
+    let sums = with_sums.len() >= 6;
+    let shown = if sums { with_sums } else { pick(false) };
+    let header: Vec<&str> = shown.iter().map(|i| columns[*i].0).collect();
+    let body: Vec<Vec<String>> = all
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let w = body
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|s| s.chars().count())
-                .chain([h.chars().count()])
-                .max()
-                .unwrap_or(4);
-            Constraint::Length(w as u16)
-        })
+        .map(|r| shown.iter().map(|i| (columns[*i].2)(r, sums)).collect())
+        .collect();
+    let widths: Vec<Constraint> = shown
+        .iter()
+        .map(|i| Constraint::Length(width_of(*i, sums) as u16))
         .collect();
     let total_row = table.rows.len();
     let rows = body.into_iter().enumerate().map(|(i, cells)| {
@@ -170,14 +189,36 @@ fn focus(app: &App) -> String {
     }
 }
 
+/// A stage's name in 8 characters.
+fn abbreviated(stage: rapport::domain::OfferStage) -> String {
+    match stage {
+        rapport::domain::OfferStage::Presentation => "present.".into(),
+        rapport::domain::OfferStage::Agreement => "agreem.".into(),
+        other => other.as_str().chars().take(8).collect(),
+    }
+}
+
 fn funnel(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let f = &app.views.reports.funnel;
     let b = block(app, format!(" Funnel · {} ", focus(app)));
     let inner = area.width.saturating_sub(2) as usize;
     let max = f.reached.iter().map(|s| s.offers).max().unwrap_or(0).max(1);
-    let numbers = 14;
-    let bar_room = inner.saturating_sub(13 + numbers).max(1);
+    // The bars take what the labels and numbers leave: short labels on a
+    // narrow pane, so that 82 and 7 never look alike.
+    let short = inner < 40;
+    let label = if short { 9 } else { 13 };
+    let digits = |n: u32| n.to_string().len();
+    let refused_w = f
+        .reached
+        .iter()
+        .map(|s| f.refused_at(s.stage))
+        .filter(|n| *n > 0)
+        .map(|n| 3 + digits(n))
+        .max()
+        .unwrap_or(0);
+    let numbers = 1 + digits(max) + refused_w;
+    let bar_room = inner.saturating_sub(label + numbers).max(1);
     let mut lines: Vec<Line> = f
         .reached
         .iter()
@@ -190,7 +231,14 @@ fn funnel(frame: &mut Frame, app: &App, area: Rect) {
                 t.style("stage_progress")
             };
             let mut spans = vec![
-                Span::styled(format!("{:<12} ", s.stage.as_str()), t.style("text")),
+                Span::styled(
+                    if short {
+                        format!("{:<8} ", abbreviated(s.stage))
+                    } else {
+                        format!("{:<12} ", s.stage.as_str())
+                    },
+                    t.style("text"),
+                ),
                 Span::styled("█".repeat(len), style),
                 Span::styled(format!(" {}", s.offers), t.style("text")),
             ];

@@ -484,3 +484,50 @@ fn archive_and_restore_a_client() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED 0");
 }
+
+/// One manager's morning on the demo, as `rapport --demo` opens it (as
+/// amartin, on her queue): jump to Today, log a call, snooze an item,
+/// advance an overdue complaint from the queue, quit — in under 30 keys.
+#[test]
+fn a_managers_morning_takes_under_thirty_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::new("morning");
+    tmux.start(
+        home.path(),
+        &format!("{BIN} --demo --server never --as-of 2026-11-22; echo EXITED $?; sleep 60"),
+    );
+    tmux.wait_for("Due contacts · amartin");
+    // Each name sent is one key (`Tab`, `Enter`, a letter).
+    let mut pressed = 0;
+    let mut keys = |ks: &[&str]| {
+        pressed += ks.len();
+        tmux.keys(ks);
+    };
+    keys(&["n"]);
+    keys(&["l"]);
+    tmux.wait_for("Log a contact");
+    keys(&["Tab", "Tab", "o", "k", "Enter"]);
+    tmux.wait_for("Done: log call with");
+    keys(&["s"]);
+    tmux.wait_for("+1 tomorrow");
+    keys(&["Enter"]);
+    tmux.wait_for("Done: snooze");
+    keys(&["o", "d"]);
+    tmux.wait_for("investigating → resolved");
+    keys(&["Tab", "c", "Tab", "a", "Enter"]);
+    tmux.wait_for("Done: advance ticket");
+    keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    assert!(pressed < 30, "{pressed} keys");
+    // What the morning stored, as amartin.
+    let db = home.path().join("data/rapport/demo");
+    let db = db.to_str().unwrap();
+    let log = stdout(&rapport(
+        home.path(),
+        &["--db", db, "--server", "never", "export", "log"],
+    ));
+    assert!(
+        log.lines().any(|l| l.contains(",call,ok,") && l.ends_with(",amartin")),
+        "{log}"
+    );
+}

@@ -14,10 +14,34 @@ use rapport::domain::TicketStage;
 use rapport::tickets::is_overdue;
 
 pub fn draw(frame: &mut Frame, app: &App, s: &TicketsView, area: Rect) {
-    let side = if area.width >= 110 { 40 } else { 34 };
+    // The list takes what its columns need; the detail the rest (34–72).
+    let (client, product) = widths(app, s);
+    let list = 4 + client + product + 13 + 5 + 8 + 8 + 9 + 8 + 2;
+    let side = if area.width >= 110 {
+        area.width.saturating_sub(list).clamp(34, 72)
+    } else {
+        34
+    };
     let [list, detail_area] = Layout::horizontal([Constraint::Min(30), Constraint::Length(side)]).areas(area);
     draw_list(frame, app, s, list);
     detail(frame, app, s, detail_area);
+}
+
+/// The client and product columns' widths: their longest entries listed
+/// (up to 32 and 14).
+fn widths(app: &App, s: &TicketsView) -> (u16, u16) {
+    let model = app.model();
+    let tickets = s.ids.iter().filter_map(|id| model.tickets.get(id));
+    let (mut client, mut product) = (12usize, 7usize);
+    for k in tickets {
+        if let Some(c) = model.clients.get(&k.client) {
+            client = client.max(c.name.chars().count());
+        }
+        if let Some(p) = k.product.and_then(|p| model.products.get(&p)) {
+            product = product.max(p.code.chars().count());
+        }
+    }
+    (client.min(32) as u16, product.min(14) as u16)
 }
 
 fn draw_list(frame: &mut Frame, app: &App, s: &TicketsView, area: Rect) {
@@ -39,7 +63,9 @@ fn draw_list(frame: &mut Frame, app: &App, s: &TicketsView, area: Rect) {
     s.cursor.height.set(height.max(1));
     let offset = scroll_to(s.cursor.selected, s.cursor.offset.get(), height, s.ids.len());
     s.cursor.offset.set(offset);
-    let wide = area.width >= 80;
+    // Every column when a 16-column client name still fits beside them.
+    let (_, product_w) = widths(app, s);
+    let wide = area.width >= 2 + 4 + 16 + product_w + 13 + 5 + 8 + 8 + 9 + 7;
     let header: Vec<&str> = if wide {
         vec!["#", "Client", "Product", "Stage", "Age", "Due", "Owner", "Source"]
     } else {
@@ -98,11 +124,12 @@ fn draw_list(frame: &mut Frame, app: &App, s: &TicketsView, area: Rect) {
                 row
             })
         });
+    let (client_w, product_w) = widths(app, s);
     let widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(4),
-            Constraint::Min(12),
-            Constraint::Length(10),
+            Constraint::Min(client_w.min(16)),
+            Constraint::Length(product_w),
             Constraint::Length(13),
             Constraint::Length(5),
             Constraint::Length(8),

@@ -40,8 +40,13 @@ pub(super) fn work_the_queue(model: &Model, today: NaiveDate, rng: &mut ChaCha8R
         // Newest first: the few kept are the recent slips, not old ones.
         overdue.sort_by_key(|i| std::cmp::Reverse((i.due, i.key.to_string())));
         let keep = OVERDUE_KEPT - rng.random_range(0..6);
-        for item in overdue.into_iter().skip(keep) {
-            commands.push(work(model, today, item, rng));
+        // One late complaint stays on each manager's desk among them.
+        let ticket = overdue.iter().position(|i| i.kind == Kind::Ticket);
+        for (n, item) in overdue.into_iter().enumerate() {
+            let kept = n + 1 < keep || Some(n) == ticket;
+            if !kept {
+                commands.push(work(model, today, item, rng));
+            }
         }
     }
     // This morning's new complaints, still registered.
@@ -141,12 +146,12 @@ fn work(model: &Model, today: NaiveDate, item: &queue::Item, rng: &mut ChaCha8Rn
     }
 }
 
-/// A complaint older than this is taken to its end; a newer one moves one
-/// stage on (so that the demo has complaints in every stage).
+/// A complaint older than this is taken to its end; a newer one moves on
+/// until its stage is due again later (so that the demo has complaints in
+/// every stage).
 const TICKET_CLOSED_AFTER_DAYS: i64 = 45;
 
-/// The advances that take ticket `id` one stage on, or to closed when it
-/// is old.
+/// The advances that take ticket `id` on: to closed when it is old.
 fn close_ticket(model: &Model, today: NaiveDate, id: TicketId) -> Vec<Command> {
     let Some(t) = model.tickets.get(&id) else {
         return Vec::new();
@@ -177,7 +182,9 @@ fn close_ticket(model: &Model, today: NaiveDate, id: TicketId) -> Vec<Command> {
         }
         out.push(Command::AdvanceTicket(a));
         stage = next;
-        if !old {
+        // A recent complaint is worked until its stage is due again later.
+        let due = crate::write::ticket_stage_due(&model.settings, t.opened, stage);
+        if !old && due.is_none_or(|d| d >= today) {
             break;
         }
     }

@@ -160,3 +160,46 @@ fn portrait_as_grid_and_csv() {
     let o = rapport(home.path(), &["--db", &db, "portrait", "--format", "csv"]);
     assert_eq!(stdout(&o), "segment,product\nretail,crm\nretail,care\npublic,care\n");
 }
+
+/// `rapport plan`: between sales, the first portrait product not offered;
+/// a client in a sale is not in the plan; a product refused with a retry
+/// date still to come waits.
+#[test]
+fn the_sales_plan_names_each_clients_next_product() {
+    let home = tempfile::tempdir().unwrap();
+    drop(small_store(home.path()));
+    let db = db_in(home.path());
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
+    let ok = |args: &[&str]| {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    // C1 is in a sale of crm; C2 refused crm until next year.
+    ok(&["offer", "C1", "crm", "presentation", "--date", "2026-03-01"]);
+    ok(&["offer", "C2", "crm", "presentation", "--date", "2026-03-01"]);
+    ok(&[
+        "offer",
+        "C2",
+        "crm",
+        "refused",
+        "--date",
+        "2026-03-02",
+        "--reason",
+        "price",
+        "--retry",
+        "2027-01-10",
+    ]);
+    let plan: serde_json::Value =
+        serde_json::from_str(&ok(&["plan", "--as-of", "2026-11-22", "--format", "json"])).unwrap();
+    assert_eq!(plan["plan"].as_array().map(Vec::len), Some(1), "{plan}");
+    assert_eq!(plan["plan"][0]["product"], "care");
+    assert_eq!(plan["plan"][0]["clients"][0]["ref"], "C2");
+    let later = ok(&["plan", "--as-of", "2027-01-10"]);
+    assert!(later.contains("CRM (crm): 1") && later.contains("C2"), "{later}");
+    let o = run(&["plan", "--manager", "nobody"]);
+    assert_eq!(o.status.code(), Some(2));
+    let csv = ok(&["plan", "--as-of", "2026-11-22", "--format", "csv"]);
+    assert_eq!(csv.lines().next(), Some("product,client,name,manager"));
+}

@@ -6,6 +6,7 @@ mod classes;
 mod corrections;
 mod data;
 mod offers;
+mod plan;
 mod queue;
 mod records;
 mod report;
@@ -80,6 +81,8 @@ enum Cmd {
     Offer(offers::OfferArgs),
     /// Print the portrait: each segment's target products.
     Portrait(offers::PortraitArgs),
+    /// The sales plan: each client between sales and the product to offer next (SPEC §9).
+    Plan(plan::PlanArgs),
     /// Print the due-contacts queue (SPEC §5): overdue, today, next 7 days.
     Today(queue::TodayArgs),
     /// Log a contact with a client (call, meeting, email, message, visit).
@@ -246,6 +249,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Person(args)) => records::person_cmd(args, db),
         Some(Cmd::History(args)) => records::history_cmd(args, db),
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),
+        Some(Cmd::Plan(args)) => plan::plan_cmd(args, db),
         Some(Cmd::Contact(args)) => corrections::contact_cmd(args, db),
         Some(Cmd::Trash(args)) => corrections::trash_cmd(args, db),
         Some(Cmd::Undo(args)) => corrections::undo_cmd(args, db),

@@ -14,6 +14,7 @@ pub mod history;
 pub mod kpi;
 pub mod matrix;
 pub mod model;
+pub mod plan;
 pub mod queue;
 pub mod tickets;
 pub mod write;

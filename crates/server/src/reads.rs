@@ -60,23 +60,11 @@ pub(crate) fn answer(
                 more: false,
             })
         }
-        Read::LastUndoable => {
-            let result = store
-                .last_undoable(&user.login)
-                .map_err(|e| e.to_string())
-                .and_then(|h| serde_json::to_string(&h).map_err(|e| e.to_string()));
-            drop(core);
-            reply(&ToSession::Text {
-                id,
-                result,
-                more: false,
-            })
-        }
-        Read::HistoryOf(c) => {
-            let result = store
-                .history_of(c)
-                .map_err(|e| e.to_string())
-                .and_then(|h| serde_json::to_string(&h).map_err(|e| e.to_string()));
+        Read::LastUndoable | Read::HistoryOf(_) => {
+            let result = match read {
+                Read::HistoryOf(c) => as_json(store.history_of(c)),
+                _ => as_json(store.last_undoable(&user.login)),
+            };
             drop(core);
             reply(&ToSession::Text {
                 id,
@@ -206,4 +194,10 @@ pub(crate) fn answer(
             }
         }
     }
+}
+
+/// A read's answer as the JSON text the session decodes.
+fn as_json<T: serde::Serialize>(read: Result<T, rapport_store::StoreError>) -> Result<String, String> {
+    read.map_err(|e| e.to_string())
+        .and_then(|v| serde_json::to_string(&v).map_err(|e| e.to_string()))
 }

@@ -523,7 +523,14 @@ fn cadence(b: &mut Builder, classes: &Classes, as_of: NaiveDate, client: &Client
             .unwrap_or(client.created),
     };
     b.push(ItemKey::Cadence(client.id), due, client.id, None, || {
-        match (agreed, last) {
+        // SPEC §9: between sales, the call has a product to offer.
+        let offer = match crate::plan::standing(model, client, as_of) {
+            crate::plan::Standing::Next(p) => {
+                format!(" — offer {}", model.products.get(&p).map_or("?", |p| p.name.as_str()))
+            }
+            _ => String::new(),
+        };
+        let why = match (agreed, last) {
             (Some((_, at)), _) => format!("next contact agreed on {}", at.format("%d/%m")),
             (None, Some(last)) => format!(
                 "no contact for {} days — {class} cadence {interval}",
@@ -533,7 +540,8 @@ fn cadence(b: &mut Builder, classes: &Classes, as_of: NaiveDate, client: &Client
                 "no contact yet (client since {}) — {class} cadence {interval}",
                 client.created.format("%d/%m/%Y")
             ),
-        }
+        };
+        format!("{why}{offer}")
     });
 }
 

@@ -42,6 +42,22 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
         filing.push(Span::styled(format!(" · {}", c.tags.join(" ")), t.style("accent")));
     }
     let mut lines = vec![Line::from(filing)];
+    // SPEC §9: in a sale, or between sales with the product to offer next.
+    let product = |p: rapport::domain::ProductId| model.products.get(&p).map_or("?".to_string(), |p| p.name.clone());
+    lines.push(match rapport::plan::standing(model, c, app.as_of()) {
+        rapport::plan::Standing::InSale(p) => Line::from(vec![
+            Span::styled("In a sale: ", t.style("muted")),
+            Span::styled(product(p), t.style("text")),
+        ]),
+        rapport::plan::Standing::Next(p) => Line::from(vec![
+            Span::styled("Next to offer: ", t.style("muted")),
+            Span::styled(product(p), t.style("accent")),
+        ]),
+        rapport::plan::Standing::Nothing => Line::from(Span::styled(
+            "Between sales: nothing of its portrait left to offer",
+            t.style("muted"),
+        )),
+    });
     for note in c.notes.lines().filter(|l| !l.trim().is_empty()).take(4) {
         lines.push(Line::from(Span::styled(note.to_string(), t.style("text"))));
     }

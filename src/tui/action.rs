@@ -62,6 +62,8 @@ pub enum Action {
     TabReports,
     /// The trash view (archived clients and persons).
     Trash,
+    /// Show or hide the clients list's "Offer" column.
+    ToggleOfferColumn,
     /// The queue's first overdue item.
     JumpOverdue,
     /// The queue's first item due today.
@@ -95,7 +97,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 79] = [
+    pub const ALL: [Action; 80] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -167,6 +169,7 @@ impl Action {
         Action::Undo,
         Action::Redo,
         Action::Trash,
+        Action::ToggleOfferColumn,
         Action::JumpOverdue,
         Action::JumpToday,
         Action::JumpWeek,
@@ -261,6 +264,7 @@ impl Action {
             Action::EditRecord => "Correct a settlement, logged contact, task or survey of the client",
             Action::DeleteRecord => "Delete a settlement, logged contact, task or survey of the client",
             Action::Trash => "Show the trash: archived clients and persons",
+            Action::ToggleOfferColumn => "Show or hide the product to offer next in the clients list",
             Action::JumpOverdue => "Go to the first overdue item",
             Action::JumpToday => "Go to the first item due today",
             Action::JumpWeek => "Go to the first item of the next 7 days",

@@ -79,3 +79,18 @@ fn a_long_option_list_ends_with_an_ellipsis() {
     let line = s.lines().find(|l| l.contains("› Product")).unwrap_or_default();
     assert!(line.contains("crm-basic") && line.contains(" …"), "{s}");
 }
+
+/// The clients list's "Offer" column (the product to offer next) shows
+/// where it fits and `o` hides it.
+#[test]
+fn the_offer_column_shows_where_it_fits_and_hides() {
+    let mut f = fixture_as("default", rapport::demo::DEMO_LOGIN);
+    let app = &mut f.app;
+    let header = |app: &App, w, h| screen(app, w, h).lines().nth(2).unwrap_or_default().to_string();
+    assert!(header(app, 200, 60).contains("Offer"));
+    assert!(!header(app, 120, 40).contains("Offer"), "no room at 120 columns");
+    press(app, "o");
+    assert!(!header(app, 200, 60).contains("Offer"));
+    press(app, "o");
+    assert!(header(app, 200, 60).contains("Offer"));
+}

@@ -100,6 +100,9 @@ pub struct ClientsView {
     next_due: Option<HashMap<ClientId, NaiveDate>>,
     /// The longest client name, for the clients count it was measured at.
     pub widest_name: std::cell::Cell<(usize, u16)>,
+    /// The "Offer" column (the product to offer next, SPEC §9) is shown
+    /// where it fits; `toggle_offer_column` hides it.
+    pub offer_column: bool,
 }
 
 impl Default for ClientsView {
@@ -117,6 +120,7 @@ impl Default for ClientsView {
             card_lines: std::cell::Cell::new(0),
             next_due: None,
             widest_name: std::cell::Cell::new((usize::MAX, 0)),
+            offer_column: true,
         }
     }
 }
@@ -553,6 +557,15 @@ impl View for ClientsView {
                 self.resort_keep(None, cx);
             }
             Action::History => self.show_history(cx),
+            Action::ToggleOfferColumn => {
+                self.offer_column = !self.offer_column;
+                let said = if self.offer_column {
+                    "The Offer column shows the product to offer next (where it fits)"
+                } else {
+                    "The Offer column is hidden"
+                };
+                cx.status(said, crate::tui::app::Tone::Ok);
+            }
             Action::EditRecord | Action::DeleteRecord => {
                 if let Some(c) = self.selected_client(cx.model()) {
                     let (id, name) = (c.id, c.name.clone());
@@ -708,8 +721,12 @@ impl View for ClientsView {
     fn draw(&self, frame: &mut Frame, main: Rect, app: &App) {
         // The list takes what its columns need (the segment and manager
         // when they fit beside a card), the card the rest, from 32 to 72.
-        let cols = list::Widths::of(app, self);
+        let mut cols = list::Widths::of(app, self);
         let wide = main.width >= cols.total(true) + 44;
+        // The next product's column when it fits beside everything else.
+        if !(wide && self.offer_column && main.width >= cols.total(true) + cols.offer + 1 + 44) {
+            cols.offer = 0;
+        }
         let right = if main.width >= 110 {
             main.width.saturating_sub(cols.total(wide)).clamp(40, 72)
         } else {

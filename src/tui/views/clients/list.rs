@@ -18,6 +18,8 @@ pub struct Widths {
     pub name: u16,
     pub segment: u16,
     pub manager: u16,
+    /// The "Offer" column (the next product's code); 0 when not shown.
+    pub offer: u16,
 }
 
 impl Widths {
@@ -45,6 +47,7 @@ impl Widths {
             name,
             segment: longest(&mut model.segments.values().map(|s| s.name.chars().count()), 7, 24),
             manager: longest(&mut model.managers.values().map(|m| m.login.chars().count()), 7, 12),
+            offer: longest(&mut model.products.values().map(|p| p.code.chars().count()), 5, 16),
         }
     }
 
@@ -54,7 +57,8 @@ impl Widths {
         // ABC, status, maturity, turnover, next; a space after each column.
         let fixed = 3 + 9 + 4 + 13 + 5 + 5;
         let filing = if wide { self.segment + self.manager + 2 } else { 0 };
-        2 + self.name + 1 + filing + fixed
+        let offer = if self.offer > 0 { self.offer + 1 } else { 0 };
+        2 + self.name + 1 + filing + offer + fixed
     }
 }
 
@@ -108,6 +112,9 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
     ]);
     if !compact {
         header.push(Cell::from(sorted(Column::NextDue, "Next")));
+    }
+    if cols.offer > 0 {
+        header.push(Cell::from(Span::styled("Offer", t.style("header"))));
     }
     let rows = v
         .rows
@@ -221,6 +228,18 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
                 };
                 cells.push(Cell::from(Span::styled(text, style)));
             }
+            if cols.offer > 0 {
+                // SPEC §9: the product to offer next; in a sale, the one
+                // being sold (muted).
+                let code =
+                    |p: rapport::domain::ProductId| model.products.get(&p).map_or("?".to_string(), |p| p.code.clone());
+                let cell = match rapport::plan::standing(model, c, app.as_of()) {
+                    rapport::plan::Standing::Next(p) => Span::styled(code(p), t.style("accent")),
+                    rapport::plan::Standing::InSale(p) => Span::styled(code(p), t.style("muted")),
+                    rapport::plan::Standing::Nothing => Span::styled("–", t.style("muted")),
+                };
+                cells.push(Cell::from(cell));
+            }
             Some(Row::new(cells))
         });
     let mut widths = vec![Constraint::Min(cols.name.min(14))];
@@ -236,6 +255,9 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
     ]);
     if !compact {
         widths.push(Constraint::Length(5));
+    }
+    if cols.offer > 0 {
+        widths.push(Constraint::Length(cols.offer));
     }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::default()))

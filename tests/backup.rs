@@ -46,7 +46,7 @@ fn a_backup_of_the_demo_restores_to_an_identical_model() {
     let text = std::fs::read_to_string(&dump).unwrap();
     let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(header["format"], "rapport-backup");
-    assert_eq!(header["schema"], 2);
+    assert_eq!(header["schema"], 3);
     // Human-readable: ISO dates, not day numbers.
     assert!(text.contains("\"date\":\"20"), "dates are not ISO text");
 
@@ -111,7 +111,7 @@ fn a_damaged_backup_is_refused_and_leaves_nothing_behind() {
     );
     assert!(!dst.exists(), "a failed restore left a database behind");
 
-    let future = text.replacen("\"schema\":2", "\"schema\":99", 1);
+    let future = text.replacen("\"schema\":3", "\"schema\":99", 1);
     std::fs::write(&bad, future).unwrap();
     let o = rapport(h, &["--db", dst.to_str().unwrap(), "restore", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

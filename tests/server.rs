@@ -1037,6 +1037,13 @@ fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("by a lead only"), "{}", stderr(&o));
     ok(cli("amy", &["client", "restore", "C9"]));
+    // The company's templates are a lead's.
+    let file = dir.path().join("offer.txt");
+    std::fs::write(&file, "OFFER {{doc.number}}\n").unwrap();
+    let o = cli("amy", &["template", "import", "offer", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lead only"), "{}", stderr(&o));
+    ok(cli("lea", &["template", "import", "offer", file.to_str().unwrap()]));
     for args in [&["client", "archive", "C3"][..], &["task", "C3", "2026-12-01", "x"][..]] {
         let o = cli("amy", args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

@@ -13,6 +13,7 @@ mod report;
 mod serve;
 mod sheet;
 mod stress;
+mod templates;
 mod tickets;
 
 use std::path::PathBuf;
@@ -83,6 +84,8 @@ enum Cmd {
     Portrait(offers::PortraitArgs),
     /// The sales plan: each client between sales and the product to offer next (SPEC §9).
     Plan(plan::PlanArgs),
+    /// The company's document templates (SPEC §9): list, show, edit, import.
+    Template(templates::TemplateArgs),
     /// Print the due-contacts queue (SPEC §5): overdue, today, next 7 days.
     Today(queue::TodayArgs),
     /// Log a contact with a client (call, meeting, email, message, visit).
@@ -250,6 +253,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::History(args)) => records::history_cmd(args, db),
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),
         Some(Cmd::Plan(args)) => plan::plan_cmd(args, db),
+        Some(Cmd::Template(args)) => templates::template_cmd(args, db),
         Some(Cmd::Contact(args)) => corrections::contact_cmd(args, db),
         Some(Cmd::Trash(args)) => corrections::trash_cmd(args, db),
         Some(Cmd::Undo(args)) => corrections::undo_cmd(args, db),

@@ -16,6 +16,7 @@ pub mod matrix;
 pub mod model;
 pub mod plan;
 pub mod queue;
+pub mod templates;
 pub mod tickets;
 pub mod write;
 

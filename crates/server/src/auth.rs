@@ -48,6 +48,7 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         Command::AddProduct { .. } => lead_only("the products"),
         Command::SetPortrait { .. } => lead_only("the portrait"),
         Command::SetQuestionnaire { .. } => lead_only("the survey questions"),
+        Command::SetTemplate { .. } => lead_only("the company's templates"),
         Command::AddClient { manager, reference, .. } => {
             if *manager == me {
                 Ok(())

@@ -75,6 +75,8 @@ pub enum Line {
     Trailer(Trailer),
     /// Schema 2.
     Archival(Archival),
+    /// Schema 3.
+    Template(rapport_core::templates::Template),
 }
 
 impl Line {
@@ -100,6 +102,7 @@ impl Line {
             Line::Questionnaire(_) => "questionnaire",
             Line::Trailer(_) => "trailer",
             Line::Archival(_) => "archival",
+            Line::Template(_) => "template",
         }
     }
 }
@@ -183,6 +186,7 @@ impl Store {
         dump!(T::Marks, Mark, QueueMark);
         dump!(T::Questionnaires, Questionnaire, Questionnaire);
         dump!(T::Archive, Archival, Archival);
+        dump!(T::Templates, Template, rapport_core::templates::Template);
         dump!(T::Audit, Audit, AuditEntry);
         let (out, sha256) = hashed.finish();
         let trailer = Line::Trailer(Trailer {
@@ -359,6 +363,7 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
             Line::Questionnaire(q) => put(b, T::Questionnaires, &keys::id32(q.product.0), &q)?,
             // Stored only: the aggregates below cover archived clients too.
             Line::Archival(a) => put(b, T::Archive, &keys::archived(a.key), &a)?,
+            Line::Template(t) => put(b, T::Templates, &[t.kind as u8], &t)?,
             // The reader checks the trailer and never hands it out.
             Line::Trailer(_) => {}
         }

@@ -15,11 +15,12 @@ use crate::model::aggregate::ClientAggregate;
 pub const MAGIC: [u8; 2] = *b"RP";
 /// Bump on any change to a record's shape; the fixed byte samples in the
 /// tests below fail until it is bumped and the samples are renewed.
-pub const SCHEMA_VERSION: u16 = 2;
+pub const SCHEMA_VERSION: u16 = 3;
 /// The oldest schema this rapport reads. Schema 2 added the `archive` tree
-/// (`Archival` records) and appended `Change` variants, so every schema-1
-/// record decodes as it is; a schema-1 model snapshot is a cache and is
-/// read from the records instead (its model has no trash).
+/// (`Archival` records), schema 3 the `templates` tree (`Template`), each
+/// with `Change` variants appended, so every record of an older schema
+/// decodes as it is; an older model snapshot is a cache and is read from the
+/// records instead (its model lacks the new parts).
 pub const OLDEST_SCHEMA: u16 = 1;
 const HEADER: usize = 5;
 const TRAILER: usize = 4;
@@ -70,6 +71,7 @@ pub enum RecordKind {
     /// A frame the server sends to a session.
     ToSession = 24,
     Archival = 25,
+    Template = 26,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +135,7 @@ record! {
     Questionnaire => Questionnaire,
     super::ChangeLog => ChangeLog,
     Archival => Archival,
+    rapport_core::templates::Template => Template,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

@@ -54,9 +54,11 @@ pub(crate) enum T {
     Changes,
     /// Archived clients and persons (schema 2).
     Archive,
+    /// The company's document templates (schema 3).
+    Templates,
 }
 
-pub(crate) const TREE_NAMES: [&str; 19] = [
+pub(crate) const TREE_NAMES: [&str; 20] = [
     "meta",
     "managers",
     "segments",
@@ -76,6 +78,7 @@ pub(crate) const TREE_NAMES: [&str; 19] = [
     "questionnaires",
     "changes",
     "archive",
+    "templates",
 ];
 
 /// Commands with more changes than this (imports, the demo) are not kept in
@@ -539,6 +542,7 @@ impl Store {
                     dirty_aggregates.insert(old.client);
                 }
                 Change::TaskRemoved(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), None),
+                Change::Template(t) => put(T::Templates, &[t.kind as u8], Some(codec::encode(t)?)),
                 Change::SurveyRemoved(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), None),
             }
         }

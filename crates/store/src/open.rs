@@ -400,6 +400,9 @@ fn load_main(trees: &[sled::Tree], model: &mut Model) -> Result<(), StoreError> 
     for q in scan_prefix_all(trees, T::Questionnaires) {
         model.apply_owned(Change::Questionnaire(q?));
     }
+    for t in scan_prefix_all(trees, T::Templates) {
+        model.apply_owned(Change::Template(t?));
+    }
     for m in scan_prefix_all::<QueueMark>(trees, T::Marks) {
         let m = m?;
         model.apply_owned(Change::Mark {

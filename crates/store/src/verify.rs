@@ -135,6 +135,14 @@ impl Store {
                         Err(e) => bad(e),
                     },
                     T::Changes => check::<ChangeLog>(t, &key, &value).map(drop).unwrap_or_else(&mut bad),
+                    T::Templates => load::<rapport_core::templates::Template>(
+                        t,
+                        &key,
+                        &value,
+                        &mut rebuilt,
+                        Change::Template,
+                        &mut bad,
+                    ),
                     T::Archive => match check::<Archival>(t, &key, &value) {
                         Ok(a) if key.as_ref() == keys::archived(a.key).as_slice() => archivals.push(a),
                         Ok(_) => {
@@ -224,7 +232,7 @@ impl Store {
 }
 
 fn tree_of(i: usize) -> Option<T> {
-    const ALL: [T; 19] = [
+    const ALL: [T; 20] = [
         T::Meta,
         T::Managers,
         T::Segments,
@@ -244,6 +252,7 @@ fn tree_of(i: usize) -> Option<T> {
         T::Questionnaires,
         T::Changes,
         T::Archive,
+        T::Templates,
     ];
     ALL.get(i).copied()
 }

@@ -99,7 +99,8 @@ impl Engine {
                 | Change::Mark { .. }
                 | Change::ContactRewritten { .. }
                 | Change::TaskRemoved(_)
-                | Change::SurveyRemoved(_) => {}
+                | Change::SurveyRemoved(_)
+                | Change::Template(_) => {}
             }
         }
         if touched.is_empty() {

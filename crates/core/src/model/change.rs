@@ -57,6 +57,8 @@ pub enum Change {
     },
     TaskRemoved(Task),
     SurveyRemoved(Survey),
+    /// Schema 3: a company template stored by a lead.
+    Template(crate::templates::Template),
 }
 
 impl Change {
@@ -149,6 +151,7 @@ impl Change {
             ),
             Change::TaskRemoved(t) => format!("task due {} deleted: {}", t.due, text(&t.text)),
             Change::SurveyRemoved(s) => format!("survey {} of {} deleted", product(s.product), s.date),
+            Change::Template(t) => format!("template of the {}", t.kind.title()),
         }
     }
 }

@@ -18,6 +18,7 @@ pub struct FirstRef<'a> {
     marks: &'a BTreeMap<String, QueueMark>,
     questionnaires: &'a BTreeMap<ProductId, Questionnaire>,
     trash: &'a super::Trash,
+    templates: &'a BTreeMap<crate::templates::DocKind, crate::templates::Template>,
 }
 
 #[derive(Deserialize)]
@@ -29,6 +30,7 @@ pub struct First {
     marks: BTreeMap<String, QueueMark>,
     questionnaires: BTreeMap<ProductId, Questionnaire>,
     trash: super::Trash,
+    templates: BTreeMap<crate::templates::DocKind, crate::templates::Template>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +84,7 @@ impl Model {
                 marks: &self.marks,
                 questionnaires: &self.questionnaires,
                 trash: &self.trash,
+                templates: &self.templates,
             },
             SecondRef {
                 settings: &self.settings,
@@ -116,6 +119,7 @@ impl Model {
             marks: first.marks,
             questionnaires: first.questionnaires,
             trash: first.trash,
+            templates: first.templates,
             index: second.index,
         }
     }

@@ -56,6 +56,8 @@ pub struct Model {
     pub questionnaires: BTreeMap<ProductId, Questionnaire>,
     /// Archived clients and persons, out of every other map.
     pub trash: Trash,
+    /// The company's document templates a lead stored (SPEC §9).
+    pub templates: BTreeMap<crate::templates::DocKind, crate::templates::Template>,
     #[serde(skip)]
     index: Index,
 }
@@ -254,6 +256,9 @@ impl Model {
             Change::TaskRemoved(t) => {
                 self.tasks.remove(&t.id);
             }
+            Change::Template(t) => {
+                self.templates.insert(t.kind, t);
+            }
             Change::SurveyRemoved(s) => {
                 self.surveys.remove(&s.id);
             }
@@ -285,6 +290,7 @@ impl Model {
                 clients: kept(&self.trash.clients, |_, t| t.client.manager == Some(manager)),
                 persons: kept(&self.trash.persons, |(c, _), _| mine(c)),
             },
+            templates: self.templates.clone(),
             index: Index::default(),
         };
         m.rebuild_index();
@@ -304,7 +310,8 @@ impl Model {
             | Change::Segment(_)
             | Change::Product(_)
             | Change::Portrait { .. }
-            | Change::Questionnaire(_) => None,
+            | Change::Questionnaire(_)
+            | Change::Template(_) => None,
             Change::Client(c) => Some(c.id),
             Change::Person(p) => Some(p.client),
             Change::Settlement { old, new } => new.as_ref().or(old.as_ref()).map(|s| s.client),
@@ -319,6 +326,13 @@ impl Model {
             Change::TaskRemoved(t) => Some(t.client),
             Change::SurveyRemoved(s) => Some(s.client),
         }
+    }
+
+    /// The text of the company's template of `kind`, or the built-in one.
+    pub fn template_text(&self, kind: crate::templates::DocKind) -> &str {
+        self.templates
+            .get(&kind)
+            .map_or(kind.default_text(), |t| t.text.as_str())
     }
 
     /// How a client is named in messages: its ref, or `#id` when unknown.

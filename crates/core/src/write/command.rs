@@ -226,6 +226,11 @@ pub enum Command {
         survey: SurveyId,
         expected_seq: Option<u64>,
     },
+    /// Stores the company's template of a document kind (a lead's).
+    SetTemplate {
+        kind: crate::templates::DocKind,
+        text: String,
+    },
     /// Several commands applied all or nothing, as one audit entry (imports).
     Batch {
         label: String,
@@ -322,6 +327,7 @@ impl Command {
             Command::DeleteTask { .. } => "delete_task",
             Command::EditSurvey { .. } => "edit_survey",
             Command::DeleteSurvey { .. } => "delete_survey",
+            Command::SetTemplate { .. } => "set_template",
             Command::Batch { .. } => "batch",
         }
     }
@@ -393,6 +399,7 @@ impl Command {
             Command::DeleteTask { task, .. } => format!("delete task #{task}"),
             Command::EditSurvey { survey, .. } => format!("edit survey #{survey}"),
             Command::DeleteSurvey { survey, .. } => format!("delete survey #{survey}"),
+            Command::SetTemplate { kind, .. } => format!("set the template of the {}", kind.title()),
             Command::Batch { label, commands } if commands.len() == 1 => label.clone(),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }

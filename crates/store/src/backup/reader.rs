@@ -71,8 +71,9 @@ fn position(line: &Line) -> (u8, Vec<u8>) {
         Line::Mark(m) => (14, m.key.as_bytes().to_vec()),
         Line::Questionnaire(q) => (15, keys::id32(q.product.0).to_vec()),
         Line::Archival(a) => (16, keys::archived(a.key)),
-        Line::Audit(a) => (17, keys::id64(a.seq).to_vec()),
-        Line::Trailer(_) => (18, Vec::new()),
+        Line::Template(t) => (17, vec![t.kind as u8]),
+        Line::Audit(a) => (18, keys::id64(a.seq).to_vec()),
+        Line::Trailer(_) => (19, Vec::new()),
     }
 }
 

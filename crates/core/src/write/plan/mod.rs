@@ -118,7 +118,8 @@ impl Command {
             | Command::AddSegment { .. }
             | Command::AddProduct { .. }
             | Command::SetPortrait { .. }
-            | Command::SetQuestionnaire { .. } => reference::plan(self, model, ctx),
+            | Command::SetQuestionnaire { .. }
+            | Command::SetTemplate { .. } => reference::plan(self, model, ctx),
             Command::AddClient { .. }
             | Command::EditClient { .. }
             | Command::AddPerson { .. }

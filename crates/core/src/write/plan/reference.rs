@@ -99,6 +99,24 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 seq,
             })]
         }
+        Command::SetTemplate { kind, text } => {
+            if let Some(m) = model.manager_by_login(ctx.who)
+                && m.role != Role::Lead
+            {
+                return Err(invalid("the company's templates are kept by a team lead"));
+            }
+            check_text(&format!("the {} template", kind.title()), text, true)?;
+            let problems = crate::templates::check(text);
+            if !problems.is_empty() {
+                let all: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                return Err(invalid(format!("the {} template: {}", kind.title(), all.join("; "))));
+            }
+            vec![Change::Template(crate::templates::Template {
+                kind: *kind,
+                text: text.clone(),
+                seq,
+            })]
+        }
         other => return Err(not_here(other)),
     })
 }
@@ -163,5 +181,31 @@ mod tests {
             questions: vec![" Fast? ".into()],
         });
         assert_eq!(p.model.questions(ProductId(1)), ["Fast?"]);
+    }
+
+    /// A template is stored whole when every placeholder is known; a bad
+    /// one says where; a manager may not change the company's templates.
+    #[test]
+    fn a_template_is_checked_and_kept_by_a_lead() {
+        use crate::templates::DocKind;
+        let mut p = Planner::with_client();
+        let set = |text: &str| Command::SetTemplate {
+            kind: DocKind::Offer,
+            text: text.into(),
+        };
+        let bad = p.refused(set("Dear {{person.name}},\n{{price}}"));
+        assert!(
+            matches!(&bad, CommandError::Invalid(m) if m.contains("2:1: unknown placeholder `{{price}}`")),
+            "{bad}"
+        );
+        p.run(set("Dear {{person.name}}"));
+        assert_eq!(p.model.template_text(DocKind::Offer), "Dear {{person.name}}");
+        assert_eq!(p.model.template_text(DocKind::Minutes), DocKind::Minutes.default_text());
+        p.run(Command::AddManager {
+            login: "ann".into(),
+            name: "Ann".into(),
+            role: Role::Manager,
+        });
+        assert!(matches!(p.refused(set("x")), CommandError::Invalid(m) if m.contains("team lead")));
     }
 }

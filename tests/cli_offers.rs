@@ -166,16 +166,8 @@ fn portrait_as_grid_and_csv() {
 /// date still to come waits.
 #[test]
 fn the_sales_plan_names_each_clients_next_product() {
-    let home = tempfile::tempdir().unwrap();
-    drop(small_store(home.path()));
-    let db = db_in(home.path());
-    let db = db.to_str().unwrap();
-    let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
-    let ok = |args: &[&str]| {
-        let o = run(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        stdout(&o)
-    };
+    let book = Book::new();
+    let (run, ok) = (|args: &[&str]| book.run(args), |args: &[&str]| book.ok(args));
     // C1 is in a sale of crm; C2 refused crm until next year.
     ok(&["offer", "C1", "crm", "presentation", "--date", "2026-03-01"]);
     ok(&["offer", "C2", "crm", "presentation", "--date", "2026-03-01"]);

@@ -273,16 +273,8 @@ fn settlements_are_corrected_and_deleted_by_date_and_amount() {
 /// changes what it says (JSON: the changes), bad input changes nothing.
 #[test]
 fn records_are_corrected_archived_purged_and_undone() {
-    let home = tempfile::tempdir().unwrap();
-    drop(small_store(home.path()));
-    let db = db_in(home.path());
-    let db = db.to_str().unwrap();
-    let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
-    let ok = |args: &[&str]| {
-        let o = run(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        stdout(&o)
-    };
+    let book = Book::new();
+    let (run, ok) = (|args: &[&str]| book.run(args), |args: &[&str]| book.ok(args));
     let refused = |args: &[&str], why: &str| {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
@@ -382,7 +374,7 @@ fn records_are_corrected_archived_purged_and_undone() {
     assert!(ok(&["trash"]).contains("empty"));
     refused(&["client", "restore", "C2"], "not in the trash");
     assert!(ok(&["verify"]).contains("agrees"));
-    let store = Store::open(&db_in(home.path())).unwrap();
+    let store = Store::open(std::path::Path::new(&book.db)).unwrap();
     assert!(store.model().client_by_ref("C2").is_none());
     assert!(store.settlements().all(|s| s.unwrap().client.0 != 2));
 }

@@ -8,16 +8,9 @@ use common::*;
 
 #[test]
 fn templates_are_listed_checked_imported_and_edited() {
-    let home = tempfile::tempdir().unwrap();
-    drop(small_store(home.path()));
-    let db = db_in(home.path());
-    let db = db.to_str().unwrap();
-    let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
-    let ok = |args: &[&str]| {
-        let o = run(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        stdout(&o)
-    };
+    let book = Book::new();
+    let (run, ok) = (|args: &[&str]| book.run(args), |args: &[&str]| book.ok(args));
+    let (home, db) = (&book.home, book.db.as_str());
     let list = ok(&["template", "list"]);
     assert!(
         list.contains("offer") && list.contains("built in") && list.contains("{{client.name}}"),

@@ -127,3 +127,32 @@ pub fn spawn_server(cmd: &mut Command, log: &Path) -> std::process::Child {
     );
     child
 }
+
+/// `small_store` in a temp dir and the real binary on it, directly.
+pub struct Book {
+    pub home: tempfile::TempDir,
+    pub db: String,
+}
+
+impl Book {
+    pub fn new() -> Book {
+        let home = tempfile::tempdir().expect("temp dir");
+        drop(small_store(home.path()));
+        let db = db_in(home.path()).display().to_string();
+        Book { home, db }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        rapport(
+            self.home.path(),
+            &[&["--db", self.db.as_str(), "--server", "never"], args].concat(),
+        )
+    }
+
+    /// `run`, which must succeed: its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    }
+}

@@ -216,8 +216,12 @@ pub fn submit(kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submit
 fn picked(client: ClientId, delete: bool, label: &str, cx: &mut Ctx) -> Result<Submitted, String> {
     let r = records(client, cx)?;
     let label = label.trim().to_ascii_lowercase();
-    let (kind, n) = label.split_at(label.len().min(1));
-    let n: usize = n
+    // By characters: a typed label is never sliced inside a character.
+    let mut chars = label.chars();
+    let kind = chars.next().map(String::from).unwrap_or_default();
+    let kind = kind.as_str();
+    let n: usize = chars
+        .as_str()
         .parse()
         .map_err(|_| format!("'{label}' names no record: s1, l1, t1, v1…"))?;
     let missing = || format!("there is no {label}");

@@ -735,7 +735,10 @@ impl View for ClientsView {
         let [list, side] = Layout::horizontal([Constraint::Min(20), Constraint::Length(right)]).areas(main);
         list::draw(frame, app, self, list, &cols, wide);
         if self.card_open {
-            let pane_height = if side.height >= 30 { 18 } else { side.height.min(16) };
+            // On a short screen the opened card comes first: the pane keeps
+            // the client's own classes (its first lines), the portfolio
+            // grid shows again when the card is closed.
+            let pane_height = if side.height >= 30 { 18 } else { 6 };
             let [det, pane] = Layout::vertical([Constraint::Min(0), Constraint::Length(pane_height)]).areas(side);
             card::draw(frame, app, self, det);
             classes_pane::draw(frame, app, pane);

@@ -171,45 +171,26 @@ impl Store {
         let mut prior = Prior::default();
         let earlier = || self.scan_rev_below::<ChangeLog>(T::Changes, seq);
         for change in changes {
-            match change {
-                Change::Client(c) => {
-                    if let Some(p) = find_before(earlier(), |x| match x {
-                        Change::Client(p) if p.id == c.id => Some(p.clone()),
+            // Only the records an inverse rewrites from their older version.
+            let wanted = matches!(
+                change,
+                Change::Client(_) | Change::Person(_) | Change::Task(_) | Change::Survey(_) | Change::Mark { .. }
+            );
+            let Some(key) = record_key(change).filter(|_| wanted) else {
+                continue;
+            };
+            let before = find_before(earlier(), |x| (record_key(x).as_ref() == Some(&key)).then(|| x.clone()))?;
+            match (change, before) {
+                (Change::Client(_), Some(Change::Client(p))) => prior.clients.push(p),
+                (Change::Person(_), Some(Change::Person(p))) => prior.persons.push(p),
+                (Change::Task(_), Some(Change::Task(p))) => prior.tasks.push(p),
+                (Change::Survey(_), Some(Change::Survey(p))) => prior.surveys.push(p),
+                (Change::Mark { key, .. }, before) => {
+                    let mark = match before {
+                        Some(Change::Mark { mark, .. }) => mark,
                         _ => None,
-                    })? {
-                        prior.clients.push(p);
-                    }
-                }
-                Change::Person(n) => {
-                    if let Some(p) = find_before(earlier(), |x| match x {
-                        Change::Person(p) if p.id == n.id && p.client == n.client => Some(p.clone()),
-                        _ => None,
-                    })? {
-                        prior.persons.push(p);
-                    }
-                }
-                Change::Task(t) => {
-                    if let Some(p) = find_before(earlier(), |x| match x {
-                        Change::Task(p) if p.id == t.id => Some(p.clone()),
-                        _ => None,
-                    })? {
-                        prior.tasks.push(p);
-                    }
-                }
-                Change::Survey(s) => {
-                    if let Some(p) = find_before(earlier(), |x| match x {
-                        Change::Survey(p) if p.id == s.id => Some(p.clone()),
-                        _ => None,
-                    })? {
-                        prior.surveys.push(p);
-                    }
-                }
-                Change::Mark { key, .. } => {
-                    let before = find_before(earlier(), |x| match x {
-                        Change::Mark { key: k, mark } if k == key => Some(mark.clone()),
-                        _ => None,
-                    })?;
-                    prior.marks.push((key.clone(), before.flatten()));
+                    };
+                    prior.marks.push((key.clone(), mark));
                 }
                 _ => {}
             }

@@ -133,10 +133,10 @@ impl Change {
             },
             Change::Mark { key, mark: None } => format!("{key} mark cleared"),
             Change::Archive { key, archival: Some(a) } => {
-                format!("{} archived by {} on {}", archived_what(model, *key), a.who, a.on)
+                format!("{} archived by {} on {}", model.archived_label(*key), a.who, a.on)
             }
-            Change::Archive { key, archival: None } => format!("{} restored", archived_what(model, *key)),
-            Change::Purge { key, .. } => format!("{} purged from the trash", archived_what(model, *key)),
+            Change::Archive { key, archival: None } => format!("{} restored", model.archived_label(*key)),
+            Change::Purge { key, .. } => format!("{} purged from the trash", model.archived_label(*key)),
             Change::ContactRewritten { old, new: Some(n), .. } => format!(
                 "{} of {} corrected: {}",
                 old.channel.as_str(),
@@ -152,31 +152,6 @@ impl Change {
             Change::TaskRemoved(t) => format!("task due {} deleted: {}", t.due, text(&t.text)),
             Change::SurveyRemoved(s) => format!("survey {} of {} deleted", product(s.product), s.date),
             Change::Template(t) => format!("template of the {}", t.kind.title()),
-        }
-    }
-}
-
-/// "client C000123" or "contact person Anna Beck", wherever it is now.
-fn archived_what(model: &Model, key: Archivable) -> String {
-    match key {
-        Archivable::Client(c) => format!("client {}", model.client_label(c)),
-        Archivable::Person(c, p) => {
-            let name = model
-                .persons
-                .get(&(c, p))
-                .or_else(|| model.trash.persons.get(&(c, p)).map(|t| &t.person))
-                .or_else(|| {
-                    model
-                        .trash
-                        .clients
-                        .get(&c)
-                        .and_then(|t| t.persons.iter().find(|x| x.id == p))
-                })
-                .map_or_else(
-                    || format!("#{p}"),
-                    |x| crate::domain::text::printable(&x.name).into_owned(),
-                );
-            format!("contact person {name}")
         }
     }
 }

@@ -85,6 +85,31 @@ impl Trash {
 }
 
 impl Model {
+    /// "client C000123" or "contact person Anna Beck of C000123", wherever
+    /// the record is now (live, archived, or gone: `#id`).
+    pub fn archived_label(&self, key: Archivable) -> String {
+        match key {
+            Archivable::Client(c) => format!("client {}", self.client_label(c)),
+            Archivable::Person(c, p) => {
+                let name = self
+                    .persons
+                    .get(&(c, p))
+                    .or_else(|| self.trash.persons.get(&(c, p)).map(|t| &t.person))
+                    .or_else(|| {
+                        self.trash
+                            .clients
+                            .get(&c)
+                            .and_then(|t| t.persons.iter().find(|x| x.id == p))
+                    })
+                    .map_or_else(
+                        || format!("#{p}"),
+                        |x| crate::domain::text::printable(&x.name).into_owned(),
+                    );
+                format!("contact person {name} of {}", self.client_label(c))
+            }
+        }
+    }
+
     /// Loading path: the archivals read from disk, applied after every
     /// other record (persons archived on their own before their clients).
     pub fn load_archivals(&mut self, mut archivals: Vec<Archival>) {

@@ -390,9 +390,9 @@ impl Command {
                 MarkState::NextContact(next) => format!("set the next contact of {key} to {next}"),
             },
             Command::ClearMark { key, .. } => format!("clear the mark of {key}"),
-            Command::Archive { key, .. } => format!("archive {}", archivable(model, *key)),
-            Command::Restore { key } => format!("restore {}", archivable(model, *key)),
-            Command::Purge { key, .. } => format!("purge {}", archivable(model, *key)),
+            Command::Archive { key, .. } => format!("archive {}", model.archived_label(*key)),
+            Command::Restore { key } => format!("restore {}", model.archived_label(*key)),
+            Command::Purge { key, .. } => format!("purge {}", model.archived_label(*key)),
             Command::EditContact { client: c, id, .. } => format!("edit logged contact #{id} of {}", client(c)),
             Command::DeleteContact { client: c, id, .. } => format!("delete logged contact #{id} of {}", client(c)),
             Command::EditTask { task, .. } => format!("edit task #{task}"),
@@ -403,13 +403,5 @@ impl Command {
             Command::Batch { label, commands } if commands.len() == 1 => label.clone(),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }
-    }
-}
-
-/// "client C000123" or "contact person #4 of C000123".
-fn archivable(model: &Model, key: Archivable) -> String {
-    match key {
-        Archivable::Client(c) => format!("client {}", model.client_label(c)),
-        Archivable::Person(c, p) => format!("contact person #{p} of {}", model.client_label(c)),
     }
 }

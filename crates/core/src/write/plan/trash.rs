@@ -26,7 +26,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                         .seq
                 }
             };
-            check_version(|| archived_name(model, *key), *expected_seq, seq_now)?;
+            check_version(|| model.archived_label(*key), *expected_seq, seq_now)?;
             vec![Change::Archive {
                 key: *key,
                 archival: Some(Archival {
@@ -70,7 +70,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             if *today < from {
                 return Err(invalid(format!(
                     "{} was archived on {}: it stays in the trash until {from} ({retention_days} days)",
-                    archived_name(model, *key),
+                    model.archived_label(*key),
                     archival.on
                 )));
             }
@@ -100,14 +100,7 @@ fn in_trash(model: &Model, key: Archivable) -> Result<&Archival> {
     model
         .trash
         .archival(key)
-        .ok_or_else(|| CommandError::NotFound(format!("{} in the trash", archived_name(model, key))))
-}
-
-fn archived_name(model: &Model, key: Archivable) -> String {
-    match key {
-        Archivable::Client(c) => format!("client {}", model.client_label(c)),
-        Archivable::Person(c, p) => format!("contact person #{p} of {}", model.client_label(c)),
-    }
+        .ok_or_else(|| CommandError::NotFound(format!("{} in the trash", model.archived_label(key))))
 }
 
 #[cfg(test)]

@@ -96,20 +96,27 @@ pub fn history_chart(frame: &mut Frame, app: &App, area: Rect, title: &str) {
         chart = chart.data(g);
     }
     frame.render_widget(chart, plot);
-    // The legend: each bar's class and the latest month's counts.
+    // The legend: each bar's class and the latest month's counts; on a
+    // narrow chart the counts alone.
     if let Some(last) = history.last() {
-        let mut spans = vec![Span::styled(
-            format!("{}: ", last.as_of.format("%d/%m/%y")),
-            t.style("muted"),
-        )];
+        let wide = legend.width >= 60;
+        let mut spans = Vec::new();
+        if wide {
+            spans.push(Span::styled(
+                format!("{}: ", last.as_of.format("%d/%m/%y")),
+                t.style("muted"),
+            ));
+        }
         for (i, name) in ["A", "B", "C"].iter().enumerate() {
             spans.push(Span::styled("█ ", t.style(&format!("class_{}", name.to_lowercase()))));
             spans.push(Span::styled(
-                format!("{name} {}   ", last.totals.abc[i]),
+                format!("{name} {}{}", last.totals.abc[i], if wide { "   " } else { " " }),
                 t.style("text"),
             ));
         }
-        spans.push(Span::styled("(bars left to right)", t.style("muted")));
+        if wide {
+            spans.push(Span::styled("(bars left to right)", t.style("muted")));
+        }
         frame.render_widget(Paragraph::new(Line::from(spans)), legend);
     }
 }

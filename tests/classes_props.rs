@@ -129,11 +129,13 @@ impl World {
         let settlements = &self.settlements;
         let lookup = |c: ClientId, id: SettlementId| Ok(settlements.get(&(c, id)).cloned());
         let contacts = |_: ClientId| Ok(Vec::new());
+        let settled = |c: ClientId| Ok(settlements.values().filter(|s| s.client == c).cloned().collect());
         let ctx = Context {
             who: "t",
             seq: self.seq,
             settlement: &lookup,
             contacts: &contacts,
+            settlements: &settled,
         };
         let changes = cmd.plan(&self.model, &ctx)?;
         for ch in &changes {

@@ -131,7 +131,7 @@ fn work(model: &Model, today: NaiveDate, item: &queue::Item, rng: &mut ChaCha8Rn
             _ => Vec::new(),
         },
         // Dates of offers: dealt with, or moved into the coming week.
-        Kind::NextStep | Kind::Expiry | Kind::Retry => {
+        Kind::NextStep | Kind::Expiry | Kind::Retry | Kind::Minutes | Kind::Amendment | Kind::Instalment => {
             let state = if rng.random_bool(0.35) {
                 MarkState::Snoozed(after(today, rng.random_range(1..=7)))
             } else {

@@ -98,7 +98,7 @@ pub struct Template {
 }
 
 /// Every placeholder a template may use, with what it stands for.
-pub const PLACEHOLDERS: [(&str, &str); 16] = [
+pub const PLACEHOLDERS: [(&str, &str); 17] = [
     ("client.name", "the client's name"),
     ("client.ref", "the client's ref"),
     ("person.name", "the contact person's name"),
@@ -115,6 +115,7 @@ pub const PLACEHOLDERS: [(&str, &str); 16] = [
     ("doc.number", "the document's number (OFF-2026-0042)"),
     ("doc.date", "the document's date"),
     ("amount", "the amount of the offer's invoice"),
+    ("instalments", "the invoice's instalments, one per line"),
 ];
 
 /// A problem in a template, where it is (1-based line and column).
@@ -184,6 +185,52 @@ fn pieces(text: &str) -> Result<Vec<Piece<'_>>, Vec<TemplateError>> {
 /// Every problem of `text` as a template (none: it is fine).
 pub fn check(text: &str) -> Vec<TemplateError> {
     pieces(text).err().unwrap_or_default()
+}
+
+/// The value of every placeholder for the document `number` of `offer`,
+/// dated `date` (the client's first contact person is the addressee).
+pub fn values(
+    model: &crate::model::Model,
+    offer: &crate::domain::Offer,
+    number: crate::domain::DocNumber,
+    date: chrono::NaiveDate,
+) -> BTreeMap<&'static str, String> {
+    let client = model.clients.get(&offer.client);
+    let person = model.persons_of(offer.client).next();
+    let product = model.products.get(&offer.product);
+    let manager = client.and_then(|c| c.manager).and_then(|m| model.managers.get(&m));
+    let terms = model.sales.terms.get(&(offer.client, offer.product));
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let schedule = terms.map_or_else(String::new, |t| {
+        t.schedule
+            .iter()
+            .enumerate()
+            .map(|(i, inst)| format!("{}. {} due {}", i + 1, inst.amount, inst.due))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    BTreeMap::from([
+        ("client.name", client.map(|c| c.name.clone()).unwrap_or_default()),
+        ("client.ref", client.map(|c| c.reference.clone()).unwrap_or_default()),
+        ("person.name", person.map(|p| p.name.clone()).unwrap_or_default()),
+        ("person.role", person.map(|p| p.role.clone()).unwrap_or_default()),
+        ("person.email", person.map(|p| p.email.clone()).unwrap_or_default()),
+        ("product.name", product.map(|p| p.name.clone()).unwrap_or_default()),
+        ("product.code", product.map(|p| p.code.clone()).unwrap_or_default()),
+        ("offer.stage", offer.stage.to_string()),
+        ("offer.date", offer.stage_date.to_string()),
+        ("offer.next_step", day(offer.next_step)),
+        ("offer.expiry", day(offer.expiry)),
+        ("manager.name", manager.map(|m| m.name.clone()).unwrap_or_default()),
+        ("manager.login", manager.map(|m| m.login.clone()).unwrap_or_default()),
+        ("doc.number", number.to_string()),
+        ("doc.date", date.to_string()),
+        (
+            "amount",
+            terms.and_then(|t| t.invoice).map(|a| a.to_string()).unwrap_or_default(),
+        ),
+        ("instalments", schedule),
+    ])
 }
 
 /// `text` with each placeholder replaced by its value in `values` (an

@@ -61,11 +61,13 @@ impl Planner {
             let lookup = |_: ClientId, id: SettlementId| Ok(stored.get(&id).cloned());
             let logged = &self.contacts;
             let contacts = |client: ClientId| Ok(logged.iter().filter(|c| c.client == client).cloned().collect());
+            let settled = |client: ClientId| Ok(stored.values().filter(|s| s.client == client).cloned().collect());
             let ctx = Context {
                 who: "ann",
                 seq,
                 settlement: &lookup,
                 contacts: &contacts,
+                settlements: &settled,
             };
             cmd.plan(&self.model, &ctx)?
         };

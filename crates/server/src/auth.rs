@@ -49,6 +49,7 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         Command::SetPortrait { .. } => lead_only("the portrait"),
         Command::SetQuestionnaire { .. } => lead_only("the survey questions"),
         Command::SetTemplate { .. } => lead_only("the company's templates"),
+        Command::SetSalesSetup { .. } => lead_only("the sources, competitors and minutes delay"),
         Command::AddClient { manager, reference, .. } => {
             if *manager == me {
                 Ok(())
@@ -75,7 +76,14 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         | Command::RecordSurvey { client, .. }
         | Command::OpenTicket { client, .. }
         | Command::EditContact { client, .. }
-        | Command::DeleteContact { client, .. } => mine(*client),
+        | Command::DeleteContact { client, .. }
+        | Command::WriteDocument { client, .. }
+        | Command::SetTerms { client, .. }
+        | Command::SetSource { client, .. } => mine(*client),
+        Command::MarkDocumentSent { number, .. } => match model.sales.documents.get(number) {
+            Some(d) => mine(d.client),
+            None => Ok(()),
+        },
         Command::Archive { key, .. } | Command::Restore { key } => mine(key.client()),
         Command::Purge { .. } => Err("the trash is purged by a lead only".into()),
         Command::EditTask { task, .. } | Command::DeleteTask { task, .. } => match model.tasks.get(task) {

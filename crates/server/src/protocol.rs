@@ -22,8 +22,9 @@ use crate::write::{Command, CommandError, Event};
 
 /// Bump when a message changes shape or meaning (3: `EditPerson`,
 /// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`; 4: the
-/// trash and corrections commands, `Read::LastUndoable`).
-pub const PROTOCOL_VERSION: u32 = 4;
+/// trash and corrections commands, `Read::LastUndoable`; 5: the sales
+/// process commands of SPEC §9, `OfferMove::competitor`).
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// A model a session already holds: the database it was read from (its
 /// creation time) and its sequence number. A session that opened the

@@ -77,6 +77,8 @@ pub enum Line {
     Archival(Archival),
     /// Schema 3.
     Template(rapport_core::templates::Template),
+    /// Schema 4.
+    Sales(SalesRecord),
 }
 
 impl Line {
@@ -103,6 +105,7 @@ impl Line {
             Line::Trailer(_) => "trailer",
             Line::Archival(_) => "archival",
             Line::Template(_) => "template",
+            Line::Sales(_) => "sales",
         }
     }
 }
@@ -187,6 +190,7 @@ impl Store {
         dump!(T::Questionnaires, Questionnaire, Questionnaire);
         dump!(T::Archive, Archival, Archival);
         dump!(T::Templates, Template, rapport_core::templates::Template);
+        dump!(T::Sales, Sales, SalesRecord);
         dump!(T::Audit, Audit, AuditEntry);
         let (out, sha256) = hashed.finish();
         let trailer = Line::Trailer(Trailer {
@@ -364,6 +368,7 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
             // Stored only: the aggregates below cover archived clients too.
             Line::Archival(a) => put(b, T::Archive, &keys::archived(a.key), &a)?,
             Line::Template(t) => put(b, T::Templates, &[t.kind as u8], &t)?,
+            Line::Sales(r) => put(b, T::Sales, &keys::sales(r.key()), &r)?,
             // The reader checks the trailer and never hands it out.
             Line::Trailer(_) => {}
         }

@@ -15,9 +15,10 @@ use crate::model::aggregate::ClientAggregate;
 pub const MAGIC: [u8; 2] = *b"RP";
 /// Bump on any change to a record's shape; the fixed byte samples in the
 /// tests below fail until it is bumped and the samples are renewed.
-pub const SCHEMA_VERSION: u16 = 3;
+pub const SCHEMA_VERSION: u16 = 4;
 /// The oldest schema this rapport reads. Schema 2 added the `archive` tree
-/// (`Archival` records), schema 3 the `templates` tree (`Template`), each
+/// (`Archival` records), schema 3 the `templates` tree (`Template`), schema
+/// 4 the `sales` tree (`SalesRecord`), each
 /// with `Change` variants appended, so every record of an older schema
 /// decodes as it is; an older model snapshot is a cache and is read from the
 /// records instead (its model lacks the new parts).
@@ -72,6 +73,7 @@ pub enum RecordKind {
     ToSession = 24,
     Archival = 25,
     Template = 26,
+    Sales = 27,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,6 +138,7 @@ record! {
     super::ChangeLog => ChangeLog,
     Archival => Archival,
     rapport_core::templates::Template => Template,
+    SalesRecord => Sales,
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {

@@ -283,6 +283,57 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
                 seq: 11,
             })),
         ),
+        (
+            "sales_document",
+            e(encode(&SalesRecord::Document(Document {
+                number: DocNumber {
+                    kind: rapport_core::templates::DocKind::Offer,
+                    year: 2026,
+                    number: 42,
+                },
+                client: ClientId(7),
+                product: ProductId(1),
+                stage: OfferStage::Proposal,
+                date: d("2026-01-10"),
+                file: "/home/amy/OFF-2026-0042.txt".into(),
+                text: "OFFER".into(),
+                sent: Some(Sent {
+                    date: d("2026-01-11"),
+                    channel: Channel::Email,
+                }),
+                who: "amy".into(),
+                seq: 13,
+            }))),
+        ),
+        (
+            "sales_terms",
+            e(encode(&SalesRecord::Terms(OfferTerms {
+                client: ClientId(7),
+                product: ProductId(1),
+                amend_by: None,
+                invoice: Some(Money(100_000)),
+                schedule: vec![Instalment {
+                    amount: Money(100_000),
+                    due: d("2026-02-01"),
+                }],
+                payments: vec![Payment {
+                    settlement: SettlementId(3),
+                    date: d("2026-01-20"),
+                    amount: Money(-500),
+                }],
+                competitor: "Rival".into(),
+                seq: 14,
+            }))),
+        ),
+        (
+            "sales_setup",
+            e(encode(&SalesRecord::Setup(SalesSetup {
+                sources: vec!["Referral".into()],
+                competitors: vec!["Rival".into()],
+                minutes_days: 2,
+                seq: 15,
+            }))),
+        ),
     ]
 }
 
@@ -345,61 +396,73 @@ const SCHEMA_1: &[(&str, &str)] = &[
 /// bump `SCHEMA_VERSION` (and keep reading the previous one), then renew
 /// the samples.
 const EXPECTED: &[(&str, &str)] = &[
-    ("db_info", "525001000307726170706f7274fc4a6baed2007fae1322"),
-    ("counters", "5250020003fb2c0100000002000000000000f14aca27"),
+    ("db_info", "525001000407726170706f7274fc4a6baed200e4af1c38"),
+    ("counters", "5250020004fb2c0100000002000000000000948760e7"),
     (
         "settings",
-        "525003000332500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d73906aa14f",
+        "525003000432500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d733310b6c9",
     ),
-    ("manager", "52500400030103616d7907416dc3a96c69650101d0b3f822"),
-    ("segment", "5250050003020672657461696c0652657461696c0002f3a35e52"),
-    ("product", "5250060003010363726d0343524d08736f6674776172650305835655"),
-    ("portrait", "525007000302010443b67c05"),
+    ("manager", "52500400040103616d7907416dc3a96c696501012d4a0057"),
+    ("segment", "5250050004020672657461696c0652657461696c0002128d5436"),
+    ("product", "5250060004010363726d0343524d08736f66747761726503e4c7f0c6"),
+    ("portrait", "5250070004020104de6144bc"),
     (
         "client",
-        "52500800030703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e01037669700309e212aa02",
+        "52500800040703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e01037669700309182f5955",
     ),
     (
         "person",
-        "52500900030107045a6fc3ab0343454f052b33332031067a40782e667201fc740f1600054ad36037",
+        "52500900040107045a6fc3ab0343454f052b33332031067a40782e667201fc740f160005f24672a2",
     ),
     (
         "settlement",
-        "52500a00030b07fcf4921600fc7fc40300010105494e562d3106bb851c69",
+        "52500a00040b07fcf4921600fc7fc40300010105494e562d3106de5c2229",
     ),
     (
         "aggregate",
-        "52500b000301fcf4921600fbe803020101fcf49216000101fc30cb99d30001f6fde17d",
+        "52500b000401fcf4921600fbe803020101fcf49216000101fc30cb99d300012428a7fb",
     ),
     (
         "offer",
-        "52500c0003070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d7900040204507c33b2",
+        "52500c0004070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d790004020486a49a9c",
     ),
     (
         "contact",
-        "52500d000301070101fc30cb99d300000268690001fc1293160003616d7907071b7814",
+        "52500d000401070101fc30cb99d300000268690001fc1293160003616d7907d5ce3e92",
     ),
     (
         "task",
-        "52500e00030107fcf89216000973656e64206465636b0003616d7908facdc266",
+        "52500e00040107fcf89216000973656e64206465636b0003616d7908cbd5f511",
     ),
-    ("survey", "52500f0003050701fc5492160003050304010303616d7909dd2e4922"),
+    ("survey", "52500f0004050701fc5492160003050304010303616d79093c6aefb1"),
     (
         "ticket",
-        "525010000303070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208ecfa1d28",
+        "525010000403070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d790802083a22b406",
     ),
-    ("audit", "52501100030903616d79fc000ec4d2000178d4530276"),
-    ("questionnaire", "52501400030201087175616c6974c3a90b8835d60a"),
-    ("change_log", "52501600030c010e067461736b2d33006264beff"),
+    ("audit", "52501100040903616d79fc000ec4d2000178b19ea8b6"),
+    ("questionnaire", "52501400040201087175616c6974c3a90bf546d052"),
+    ("change_log", "52501600040c010e067461736b2d330016fc5770"),
     (
         "mark",
-        "525013000308737465702d372d31fc5492160001fc5892160003616d790afd98c331",
+        "525013000408737465702d372d31fc5492160001fc5892160003616d790a255bb817",
     ),
     (
         "template",
-        "52501a0003011444656172207b7b706572736f6e2e6e616d657d7d0c80d28dd9",
+        "52501a0004011444656172207b7b706572736f6e2e6e616d657d7d0cb1cabaae",
     ),
-    ("archival", "5250190003010702fc5492160003616d790babd62788"),
+    ("archival", "5250190004010702fc5492160003616d790bce1b8d48"),
+    (
+        "sales_document",
+        "52501b00040001fbd40f2a070102fc549216001b2f686f6d652f616d792f4f46462d323032362d303034322e747874054f4646455201fc569216000203616d790d54e90d13",
+    ),
+    (
+        "sales_terms",
+        "52501b00040107010001fc400d030001fc400d0300fc809216000103fc68921600fbe70305526976616c0ed4e3de16",
+    ),
+    (
+        "sales_setup",
+        "52501b0004030108526566657272616c0105526976616c020fe65ec9e2",
+    ),
 ];
 
 #[test]

@@ -39,6 +39,30 @@ pub fn archived(key: rapport_core::domain::Archivable) -> Vec<u8> {
     }
 }
 
+/// A sales record's key (SPEC §9): a tag byte, then the record's ids.
+pub fn sales(key: rapport_core::domain::SalesKey) -> Vec<u8> {
+    use rapport_core::domain::SalesKey;
+    match key {
+        SalesKey::Document(n) => {
+            let mut k = vec![0, n.kind as u8];
+            k.extend_from_slice(&n.year.to_be_bytes());
+            k.extend_from_slice(&n.number.to_be_bytes());
+            k
+        }
+        SalesKey::Terms(c, p) => {
+            let mut k = vec![1];
+            k.extend_from_slice(&pair32(c.0, p.0));
+            k
+        }
+        SalesKey::Acquisition(c) => {
+            let mut k = vec![2];
+            k.extend_from_slice(&id32(c.0));
+            k
+        }
+        SalesKey::Setup => vec![3],
+    }
+}
+
 /// Renders a key for error messages.
 pub fn hex(key: &[u8]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()

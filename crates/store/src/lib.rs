@@ -56,9 +56,11 @@ pub(crate) enum T {
     Archive,
     /// The company's document templates (schema 3).
     Templates,
+    /// Documents, offer terms, acquisition sources, the sales setup (schema 4).
+    Sales,
 }
 
-pub(crate) const TREE_NAMES: [&str; 20] = [
+pub(crate) const TREE_NAMES: [&str; 21] = [
     "meta",
     "managers",
     "segments",
@@ -79,6 +81,7 @@ pub(crate) const TREE_NAMES: [&str; 20] = [
     "changes",
     "archive",
     "templates",
+    "sales",
 ];
 
 /// Commands with more changes than this (imports, the demo) are not kept in
@@ -398,11 +401,17 @@ impl Store {
                 .collect::<Result<_, _>>()
                 .map_err(|e| e.to_string())
         };
+        let settled = |client: ClientId| -> Result<Vec<Settlement>, String> {
+            scan_prefix::<Settlement>(settlements, T::Settlements, &keys::id32(client.0))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())
+        };
         let ctx = Context {
             who,
             seq,
             settlement: &lookup,
             contacts: &contacts,
+            settlements: &settled,
         };
         let planned = cmd.plan(&self.model, &ctx)?;
         for change in &planned {
@@ -544,6 +553,10 @@ impl Store {
                 Change::TaskRemoved(t) => put(T::Tasks, &keys::pair32_64(t.client.0, t.id.0), None),
                 Change::Template(t) => put(T::Templates, &[t.kind as u8], Some(codec::encode(t)?)),
                 Change::SurveyRemoved(s) => put(T::Surveys, &keys::pair32_64(s.client.0, s.id.0), None),
+                Change::Sales { key, record } => match record {
+                    Some(r) => put(T::Sales, &keys::sales(*key), Some(codec::encode(r)?)),
+                    None => put(T::Sales, &keys::sales(*key), None),
+                },
             }
         }
         for client in dirty_aggregates {

@@ -403,6 +403,13 @@ fn load_main(trees: &[sled::Tree], model: &mut Model) -> Result<(), StoreError> 
     for t in scan_prefix_all(trees, T::Templates) {
         model.apply_owned(Change::Template(t?));
     }
+    for r in scan_prefix_all::<SalesRecord>(trees, T::Sales) {
+        let r = r?;
+        model.apply_owned(Change::Sales {
+            key: r.key(),
+            record: Some(r),
+        });
+    }
     for m in scan_prefix_all::<QueueMark>(trees, T::Marks) {
         let m = m?;
         model.apply_owned(Change::Mark {

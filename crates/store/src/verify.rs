@@ -143,6 +143,17 @@ impl Store {
                         Change::Template,
                         &mut bad,
                     ),
+                    T::Sales => load::<SalesRecord>(
+                        t,
+                        &key,
+                        &value,
+                        &mut rebuilt,
+                        |r| Change::Sales {
+                            key: r.key(),
+                            record: Some(r),
+                        },
+                        &mut bad,
+                    ),
                     T::Archive => match check::<Archival>(t, &key, &value) {
                         Ok(a) if key.as_ref() == keys::archived(a.key).as_slice() => archivals.push(a),
                         Ok(_) => {
@@ -232,7 +243,7 @@ impl Store {
 }
 
 fn tree_of(i: usize) -> Option<T> {
-    const ALL: [T; 20] = [
+    const ALL: [T; 21] = [
         T::Meta,
         T::Managers,
         T::Segments,
@@ -253,6 +264,7 @@ fn tree_of(i: usize) -> Option<T> {
         T::Changes,
         T::Archive,
         T::Templates,
+        T::Sales,
     ];
     ALL.get(i).copied()
 }

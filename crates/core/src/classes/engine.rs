@@ -100,7 +100,8 @@ impl Engine {
                 | Change::ContactRewritten { .. }
                 | Change::TaskRemoved(_)
                 | Change::SurveyRemoved(_)
-                | Change::Template(_) => {}
+                | Change::Template(_)
+                | Change::Sales { .. } => {}
             }
         }
         if touched.is_empty() {

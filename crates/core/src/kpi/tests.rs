@@ -492,7 +492,7 @@ proptest! {
         for client in b.p.model.clients.keys() {
             let list: Vec<Settlement> =
                 b.p.settlements.values().filter(|s| s.client == *client).cloned().collect();
-            sales::classify_exact(&b.p.model, period, list, &mut exact);
+            super::sales::classify_exact(&b.p.model, period, list, &mut exact);
         }
         prop_assert_eq!(fast, exact);
     }

@@ -59,6 +59,11 @@ pub enum Change {
     SurveyRemoved(Survey),
     /// Schema 3: a company template stored by a lead.
     Template(crate::templates::Template),
+    /// Schema 4: a sales record (SPEC §9) written (`Some`) or deleted.
+    Sales {
+        key: SalesKey,
+        record: Option<SalesRecord>,
+    },
 }
 
 impl Change {
@@ -152,6 +157,52 @@ impl Change {
             Change::TaskRemoved(t) => format!("task due {} deleted: {}", t.due, text(&t.text)),
             Change::SurveyRemoved(s) => format!("survey {} of {} deleted", product(s.product), s.date),
             Change::Template(t) => format!("template of the {}", t.kind.title()),
+            Change::Sales { record, key } => match record {
+                Some(SalesRecord::Document(d)) => match d.sent {
+                    Some(sent) => format!(
+                        "{} {} sent on {} by {}",
+                        d.number.kind.title(),
+                        d.number,
+                        sent.date,
+                        sent.channel.as_str()
+                    ),
+                    None => format!(
+                        "{} {} of {} written",
+                        d.number.kind.title(),
+                        d.number,
+                        product(d.product)
+                    ),
+                },
+                Some(SalesRecord::Terms(t)) => {
+                    let mut parts = Vec::new();
+                    if let Some(d) = t.amend_by {
+                        parts.push(format!("amendment by {d}"));
+                    }
+                    if let Some(a) = t.invoice {
+                        parts.push(format!("invoice {a} in {} instalment(s)", t.schedule.len().max(1)));
+                    }
+                    if !t.competitor.is_empty() {
+                        parts.push(format!("lost to {}", text(&t.competitor)));
+                    }
+                    format!(
+                        "terms of {}: {}",
+                        product(t.product),
+                        if parts.is_empty() {
+                            "none".into()
+                        } else {
+                            parts.join(", ")
+                        }
+                    )
+                }
+                Some(SalesRecord::Acquisition(a)) => format!("acquired through {}", text(&a.source)),
+                Some(SalesRecord::Setup(_)) => "sources, competitors and minutes delay".into(),
+                None => match key {
+                    SalesKey::Document(n) => format!("document {n} deleted"),
+                    SalesKey::Terms(_, p) => format!("terms of {} deleted", product(*p)),
+                    SalesKey::Acquisition(_) => "acquisition source cleared".into(),
+                    SalesKey::Setup => "sales lists reset".into(),
+                },
+            },
         }
     }
 }

@@ -19,6 +19,7 @@ pub struct FirstRef<'a> {
     questionnaires: &'a BTreeMap<ProductId, Questionnaire>,
     trash: &'a super::Trash,
     templates: &'a BTreeMap<crate::templates::DocKind, crate::templates::Template>,
+    sales: &'a super::Sales,
 }
 
 #[derive(Deserialize)]
@@ -31,6 +32,7 @@ pub struct First {
     questionnaires: BTreeMap<ProductId, Questionnaire>,
     trash: super::Trash,
     templates: BTreeMap<crate::templates::DocKind, crate::templates::Template>,
+    sales: super::Sales,
 }
 
 #[derive(Serialize)]
@@ -85,6 +87,7 @@ impl Model {
                 questionnaires: &self.questionnaires,
                 trash: &self.trash,
                 templates: &self.templates,
+                sales: &self.sales,
             },
             SecondRef {
                 settings: &self.settings,
@@ -120,6 +123,7 @@ impl Model {
             questionnaires: first.questionnaires,
             trash: first.trash,
             templates: first.templates,
+            sales: first.sales,
             index: second.index,
         }
     }

@@ -7,10 +7,12 @@
 pub mod aggregate;
 mod change;
 pub mod halves;
+pub mod sales;
 pub mod trash;
 
 pub use aggregate::{ClientAggregate, DayTotal, ProductDay};
 pub use change::Change;
+pub use sales::Sales;
 pub use trash::{Trash, TrashedClient, TrashedPerson};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -58,6 +60,8 @@ pub struct Model {
     pub trash: Trash,
     /// The company's document templates a lead stored (SPEC §9).
     pub templates: BTreeMap<crate::templates::DocKind, crate::templates::Template>,
+    /// Documents, offer terms, acquisition sources and the lead's lists (SPEC §9).
+    pub sales: Sales,
     #[serde(skip)]
     index: Index,
 }
@@ -262,6 +266,7 @@ impl Model {
             Change::SurveyRemoved(s) => {
                 self.surveys.remove(&s.id);
             }
+            Change::Sales { key, record } => self.sales.apply(key, record),
         }
     }
 
@@ -291,6 +296,7 @@ impl Model {
                 persons: kept(&self.trash.persons, |(c, _), _| mine(c)),
             },
             templates: self.templates.clone(),
+            sales: self.sales.only(|c| mine(&c)),
             index: Index::default(),
         };
         m.rebuild_index();
@@ -325,6 +331,11 @@ impl Model {
             Change::ContactRewritten { old, .. } => Some(old.client),
             Change::TaskRemoved(t) => Some(t.client),
             Change::SurveyRemoved(s) => Some(s.client),
+            Change::Sales { key, .. } => match key {
+                SalesKey::Document(n) => self.sales.documents.get(n).map(|d| d.client),
+                SalesKey::Terms(c, _) | SalesKey::Acquisition(c) => Some(*c),
+                SalesKey::Setup => None,
+            },
         }
     }
 

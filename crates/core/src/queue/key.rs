@@ -32,10 +32,16 @@ pub enum Kind {
     Task,
     /// A complaint ticket whose stage is due.
     Ticket,
+    /// A presentation's minutes not sent in time (SPEC §9).
+    Minutes,
+    /// A proposal's or agreement's amendment date (SPEC §9).
+    Amendment,
+    /// An unpaid instalment of an invoice (SPEC §9).
+    Instalment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 13] = [
         Kind::NextStep,
         Kind::Expiry,
         Kind::Invoice,
@@ -46,6 +52,9 @@ impl Kind {
         Kind::Birthday,
         Kind::Task,
         Kind::Ticket,
+        Kind::Minutes,
+        Kind::Amendment,
+        Kind::Instalment,
     ];
 
     /// The id prefix, also the short label the views show.
@@ -61,6 +70,9 @@ impl Kind {
             Kind::Birthday => "birthday",
             Kind::Task => "task",
             Kind::Ticket => "ticket",
+            Kind::Minutes => "minutes",
+            Kind::Amendment => "amend",
+            Kind::Instalment => "instalment",
         }
     }
 }
@@ -74,8 +86,11 @@ impl fmt::Display for Kind {
 /// An item's stable id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ItemKey {
-    /// Next step, expiry, invoice, delivery or retry of one offer.
+    /// Next step, expiry, invoice, delivery, retry, minutes or amendment
+    /// of one offer.
     Offer(Kind, ClientId, ProductId),
+    /// The n-th (1-based) instalment of an offer's invoice.
+    Instalment(ClientId, ProductId, u32),
     /// The survey after a sale of one product to a new client.
     SaleSurvey(ClientId, ProductId),
     /// The yearly survey of a client.
@@ -93,6 +108,7 @@ impl ItemKey {
     pub fn kind(self) -> Option<Kind> {
         Some(match self {
             ItemKey::Offer(k, ..) => k,
+            ItemKey::Instalment(..) => Kind::Instalment,
             ItemKey::SaleSurvey(..) | ItemKey::YearlySurvey(_) => Kind::Survey,
             ItemKey::Cadence(_) => Kind::Cadence,
             ItemKey::Birthday(..) => Kind::Birthday,
@@ -105,6 +121,7 @@ impl ItemKey {
     pub fn client(self, model: &Model) -> Option<ClientId> {
         match self {
             ItemKey::Offer(_, c, _)
+            | ItemKey::Instalment(c, ..)
             | ItemKey::SaleSurvey(c, _)
             | ItemKey::YearlySurvey(c)
             | ItemKey::Cadence(c)
@@ -120,6 +137,11 @@ impl ItemKey {
     pub fn exists(self, model: &Model) -> bool {
         match self {
             ItemKey::Offer(_, c, p) | ItemKey::SaleSurvey(c, p) => model.offers.contains_key(&(c, p)),
+            ItemKey::Instalment(c, p, n) => model
+                .sales
+                .terms
+                .get(&(c, p))
+                .is_some_and(|t| (1..=t.schedule.len()).contains(&(n as usize))),
             ItemKey::YearlySurvey(c) | ItemKey::Cadence(c) | ItemKey::NextContact(c) => model.clients.contains_key(&c),
             ItemKey::Birthday(c, p) => model.persons.contains_key(&(c, p)),
             ItemKey::Task(t) => model.tasks.contains_key(&t),
@@ -132,6 +154,7 @@ impl fmt::Display for ItemKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ItemKey::Offer(k, c, p) => write!(f, "{k}-{c}-{p}"),
+            ItemKey::Instalment(c, p, n) => write!(f, "instalment-{c}-{p}-{n}"),
             ItemKey::SaleSurvey(c, p) => write!(f, "survey-{c}-{p}"),
             ItemKey::YearlySurvey(c) => write!(f, "survey-{c}"),
             ItemKey::Cadence(c) => write!(f, "cadence-{c}"),
@@ -173,11 +196,20 @@ impl FromStr for ItemKey {
             ("birthday", [c, p]) => ItemKey::Birthday(ClientId(id32(*c)?), PersonId(*p)),
             ("task", [t]) => ItemKey::Task(TaskId(*t)),
             ("ticket", [t]) => ItemKey::Ticket(TicketId(*t)),
+            ("instalment", [c, p, n]) => ItemKey::Instalment(ClientId(id32(*c)?), ProductId(id32(*p)?), id32(*n)?),
             (k, [c, p]) => {
-                let kind = [Kind::NextStep, Kind::Expiry, Kind::Invoice, Kind::Delivery, Kind::Retry]
-                    .into_iter()
-                    .find(|kind| kind.as_str() == k)
-                    .ok_or_else(bad)?;
+                let kind = [
+                    Kind::NextStep,
+                    Kind::Expiry,
+                    Kind::Invoice,
+                    Kind::Delivery,
+                    Kind::Retry,
+                    Kind::Minutes,
+                    Kind::Amendment,
+                ]
+                .into_iter()
+                .find(|kind| kind.as_str() == k)
+                .ok_or_else(bad)?;
                 ItemKey::Offer(kind, ClientId(id32(*c)?), ProductId(id32(*p)?))
             }
             _ => return Err(bad()),
@@ -202,6 +234,9 @@ mod tests {
             ItemKey::Task(TaskId(7)),
             ItemKey::Ticket(TicketId(5)),
             ItemKey::NextContact(ClientId(8)),
+            ItemKey::Offer(Kind::Minutes, ClientId(3), ProductId(1)),
+            ItemKey::Offer(Kind::Amendment, ClientId(3), ProductId(1)),
+            ItemKey::Instalment(ClientId(3), ProductId(1), 2),
         ];
         for k in keys {
             assert_eq!(k.to_string().parse::<ItemKey>(), Ok(k));
@@ -218,6 +253,8 @@ mod tests {
             "survey-1-2-3",
             "bogus-1-2",
             "task-x",
+            "instalment-1-2",
+            "amend-1",
             "ticket--1",
         ] {
             assert!(junk.parse::<ItemKey>().is_err(), "{junk}");

@@ -249,6 +249,7 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
         None => Box::new(model.clients.values()),
     };
     offers(&mut b, offers_of(), &mine);
+    sales_points(&mut b, offers_of(), &mine);
     sale_surveys(&mut b, &history, as_of, offers_of(), &mine);
     for client in clients.filter(|c| mine(c.id)) {
         yearly_survey(&mut b, &history, client);
@@ -388,6 +389,83 @@ fn offers<'a>(b: &mut Builder<'a, '_>, all: impl Iterator<Item = &'a Offer>, min
             (_, Kind::Invoice) => format!("invoice for {} due", name()),
             _ => format!("delivery of {}", name()),
         });
+    }
+}
+
+/// SPEC §9's control points: minutes not sent after a presentation, an
+/// amendment date, unpaid instalments.
+fn sales_points<'a>(b: &mut Builder<'a, '_>, all: impl Iterator<Item = &'a Offer>, mine: &dyn Fn(ClientId) -> bool) {
+    let model = b.model;
+    let minutes_days = u64::from(model.sales.setup.minutes_days);
+    // The latest sent minutes of each offer, gathered once.
+    let mut sent_minutes: HashMap<(ClientId, ProductId), NaiveDate> = HashMap::new();
+    for d in model.sales.documents.values() {
+        if d.number.kind == crate::templates::DocKind::Minutes && d.sent.is_some() {
+            let e = sent_minutes.entry((d.client, d.product)).or_insert(d.date);
+            *e = (*e).max(d.date);
+        }
+    }
+    for o in all {
+        if !mine(o.client) {
+            continue;
+        }
+        let name = || product_name(model, o.product);
+        if o.stage == OfferStage::Presentation
+            && let Some(due) = o.stage_date.checked_add_days(chrono::Days::new(minutes_days))
+        {
+            let sent = sent_minutes
+                .get(&(o.client, o.product))
+                .is_some_and(|d| *d >= o.stage_date);
+            if !sent {
+                b.push(
+                    ItemKey::Offer(Kind::Minutes, o.client, o.product),
+                    due,
+                    o.client,
+                    Some(o.product),
+                    || {
+                        format!(
+                            "send the minutes of the presentation of {} ({})",
+                            name(),
+                            o.stage_date.format("%d/%m")
+                        )
+                    },
+                );
+            }
+        }
+        let Some(terms) = model.sales.terms.get(&(o.client, o.product)) else {
+            continue;
+        };
+        if matches!(o.stage, OfferStage::Proposal | OfferStage::Agreement)
+            && let Some(due) = terms.amend_by
+        {
+            b.push(
+                ItemKey::Offer(Kind::Amendment, o.client, o.product),
+                due,
+                o.client,
+                Some(o.product),
+                || format!("settle the amendment of the {} for {}", o.stage, name()),
+            );
+        }
+        if matches!(o.stage, OfferStage::Invoiced | OfferStage::Delivery | OfferStage::Won) {
+            let states = crate::model::sales::instalments(o, terms);
+            let count = states.len();
+            for s in states.iter().filter(|s| !s.is_paid()) {
+                let key = ItemKey::Instalment(o.client, o.product, u32::try_from(s.index).unwrap_or(u32::MAX));
+                b.push(key, s.due, o.client, Some(o.product), || {
+                    let part = if s.paid.0 > 0 {
+                        format!(" ({} of it paid)", s.paid)
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "instalment {}/{count} of {}: {} unpaid{part}",
+                        s.index,
+                        name(),
+                        s.amount
+                    )
+                });
+            }
+        }
     }
 }
 

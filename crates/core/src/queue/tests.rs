@@ -123,7 +123,7 @@ fn offer_control_dates_and_retries() {
     let q = fx.queue("2026-11-22");
     let got: Vec<(String, NaiveDate, Group)> = q
         .iter()
-        .filter(|i| i.kind != Kind::Cadence)
+        .filter(|i| i.kind != Kind::Cadence && i.kind != Kind::Minutes)
         .map(|i| (i.key.to_string(), i.due, i.group(d("2026-11-22"))))
         .collect();
     assert_eq!(
@@ -599,4 +599,97 @@ fn scope_keeps_one_managers_clients_and_owned_tickets() {
         assert_eq!(part, expected);
         assert!(!part.is_empty());
     }
+}
+
+#[test]
+fn minutes_amendments_and_instalments_are_control_points() {
+    let mut fx = Fx::new();
+    let c = fx.client("2026-01-01");
+    // A presentation on 1 Nov: its minutes are due 2 days later.
+    fx.offer(c, 1, |_| {});
+    assert_eq!(
+        fx.of("2026-11-22", Kind::Minutes),
+        [("minutes-1-1".into(), d("2026-11-03"))]
+    );
+    fx.run(Command::WriteDocument {
+        client: c,
+        product: ProductId(1),
+        kind: crate::templates::DocKind::Minutes,
+        date: d("2026-11-02"),
+        dir: "/tmp/docs".into(),
+    });
+    // Written is not sent.
+    assert_eq!(fx.of("2026-11-22", Kind::Minutes).len(), 1);
+    let number: DocNumber = "MIN-2026-0001".parse().unwrap();
+    fx.run(Command::MarkDocumentSent {
+        number,
+        date: d("2026-11-04"),
+        channel: Channel::Email,
+    });
+    assert_eq!(fx.of("2026-11-22", Kind::Minutes), []);
+    // The lead's delay (set here as the store would hold it): 0 days.
+    fx.p.model.sales.setup.minutes_days = 0;
+    fx.offer(c, 2, |m| m.date = d("2026-11-20"));
+    assert_eq!(
+        fx.of("2026-11-22", Kind::Minutes),
+        [("minutes-1-2".into(), d("2026-11-20"))]
+    );
+
+    // An amendment date is due while the offer is a proposal or agreement.
+    fx.offer(c, 1, |m| m.to = OfferStage::Proposal);
+    let terms = |amend_by: Option<&str>, invoice: Option<i64>, schedule: &[(i64, &str)]| Command::SetTerms {
+        client: c,
+        product: ProductId(1),
+        expected_seq: None,
+        amend_by: amend_by.map(d),
+        invoice: invoice.map(Money),
+        schedule: schedule
+            .iter()
+            .map(|&(a, due)| Instalment {
+                amount: Money(a),
+                due: d(due),
+            })
+            .collect(),
+    };
+    fx.run(terms(Some("2026-11-25"), None, &[]));
+    assert_eq!(
+        fx.of("2026-11-22", Kind::Amendment),
+        [("amend-1-1".into(), d("2026-11-25"))]
+    );
+
+    // Invoiced in two instalments; the first is paid by a settlement after the invoice.
+    fx.offer(c, 1, |m| {
+        m.to = OfferStage::Invoiced;
+        m.date = d("2026-11-10");
+    });
+    assert_eq!(fx.of("2026-11-22", Kind::Amendment), [], "not once invoiced");
+    fx.run(terms(
+        None,
+        Some(100_000),
+        &[(50_000, "2026-11-15"), (50_000, "2026-12-01")],
+    ));
+    let instalments = |fx: &Fx| fx.of("2026-12-05", Kind::Instalment);
+    assert_eq!(
+        instalments(&fx),
+        [
+            ("instalment-1-1-1".into(), d("2026-11-15")),
+            ("instalment-1-1-2".into(), d("2026-12-01"))
+        ]
+    );
+    fx.pay(c, "2026-11-14", 500);
+    assert_eq!(instalments(&fx), [("instalment-1-1-2".into(), d("2026-12-01"))]);
+    let cell = crate::model::sales::paid_label(
+        &fx.p.model.offers[&(c, ProductId(1))],
+        fx.p.model.sales.terms.get(&(c, ProductId(1))),
+    );
+    assert_eq!(cell.as_deref(), Some("1/2 paid"));
+    // A refund of the prepayment makes the first instalment due again.
+    fx.pay(c, "2026-11-20", -500);
+    assert_eq!(instalments(&fx).len(), 2);
+    let reason = fx
+        .queue("2026-12-05")
+        .into_iter()
+        .find(|i| i.kind == Kind::Instalment)
+        .map(|i| i.reason);
+    assert_eq!(reason.as_deref(), Some("instalment 1/2 of CRM: 500.00 unpaid"));
 }

@@ -231,6 +231,43 @@ pub enum Command {
         kind: crate::templates::DocKind,
         text: String,
     },
+    /// Writes the document of an offer's stage from the company template,
+    /// numbered in the same transaction (so gap-free across sessions);
+    /// `dir`: where the writer keeps its documents.
+    WriteDocument {
+        client: ClientId,
+        product: ProductId,
+        kind: crate::templates::DocKind,
+        date: NaiveDate,
+        dir: String,
+    },
+    /// Records when and how a document went to the client.
+    MarkDocumentSent {
+        number: DocNumber,
+        date: NaiveDate,
+        channel: Channel,
+    },
+    /// Sets an offer's amendment date, invoice amount and instalments
+    /// (the instalments sum to the invoice).
+    SetTerms {
+        client: ClientId,
+        product: ProductId,
+        expected_seq: Option<u64>,
+        amend_by: Option<NaiveDate>,
+        invoice: Option<Money>,
+        schedule: Vec<Instalment>,
+    },
+    /// Sets how a client was acquired ("" clears it).
+    SetSource {
+        client: ClientId,
+        source: String,
+    },
+    /// The lead's sources and competitors lists and the minutes delay.
+    SetSalesSetup {
+        sources: Vec<String>,
+        competitors: Vec<String>,
+        minutes_days: u32,
+    },
     /// Several commands applied all or nothing, as one audit entry (imports).
     Batch {
         label: String,
@@ -255,6 +292,8 @@ pub struct OfferMove {
     pub note: String,
     pub reason: Option<RefusalReason>,
     pub retry: Option<NaiveDate>,
+    /// Who won the sale, for a refusal for reason `competitor`.
+    pub competitor: String,
 }
 
 impl OfferMove {
@@ -273,6 +312,7 @@ impl OfferMove {
             note: String::new(),
             reason: None,
             retry: None,
+            competitor: String::new(),
         }
     }
 }
@@ -328,6 +368,11 @@ impl Command {
             Command::EditSurvey { .. } => "edit_survey",
             Command::DeleteSurvey { .. } => "delete_survey",
             Command::SetTemplate { .. } => "set_template",
+            Command::WriteDocument { .. } => "write_document",
+            Command::MarkDocumentSent { .. } => "mark_document_sent",
+            Command::SetTerms { .. } => "set_terms",
+            Command::SetSource { .. } => "set_source",
+            Command::SetSalesSetup { .. } => "set_sales_setup",
             Command::Batch { .. } => "batch",
         }
     }
@@ -400,6 +445,21 @@ impl Command {
             Command::EditSurvey { survey, .. } => format!("edit survey #{survey}"),
             Command::DeleteSurvey { survey, .. } => format!("delete survey #{survey}"),
             Command::SetTemplate { kind, .. } => format!("set the template of the {}", kind.title()),
+            Command::WriteDocument {
+                client: c,
+                product: p,
+                kind,
+                ..
+            } => format!("write the {} of {} for {}", kind.title(), product(p), client(c)),
+            Command::MarkDocumentSent { number, channel, .. } => format!("mark {number} sent by {}", channel.as_str()),
+            Command::SetTerms {
+                client: c, product: p, ..
+            } => format!("set the terms of {} for {}", product(p), client(c)),
+            Command::SetSource { client: c, source } => match source.trim() {
+                "" => format!("clear the source of {}", client(c)),
+                s => format!("set the source of {} to {s}", client(c)),
+            },
+            Command::SetSalesSetup { .. } => "set the sources, competitors and minutes delay".into(),
             Command::Batch { label, commands } if commands.len() == 1 => label.clone(),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }

@@ -72,8 +72,9 @@ fn position(line: &Line) -> (u8, Vec<u8>) {
         Line::Questionnaire(q) => (15, keys::id32(q.product.0).to_vec()),
         Line::Archival(a) => (16, keys::archived(a.key)),
         Line::Template(t) => (17, vec![t.kind as u8]),
-        Line::Audit(a) => (18, keys::id64(a.seq).to_vec()),
-        Line::Trailer(_) => (19, Vec::new()),
+        Line::Sales(r) => (18, keys::sales(r.key())),
+        Line::Audit(a) => (19, keys::id64(a.seq).to_vec()),
+        Line::Trailer(_) => (20, Vec::new()),
     }
 }
 

@@ -8,6 +8,7 @@ mod corrections;
 mod marks;
 mod offers;
 mod reference;
+mod sales;
 mod settlements;
 mod tickets;
 mod trash;
@@ -106,6 +107,8 @@ pub struct Context<'a> {
     pub settlement: &'a dyn Fn(ClientId, SettlementId) -> std::result::Result<Option<Settlement>, String>,
     /// A client's contact log (read only to correct an entry).
     pub contacts: &'a dyn Fn(ClientId) -> std::result::Result<Vec<ContactEntry>, String>,
+    /// A client's settlements (read only to set an offer's instalments).
+    pub settlements: &'a dyn Fn(ClientId) -> std::result::Result<Vec<Settlement>, String>,
 }
 
 impl Command {
@@ -144,6 +147,11 @@ impl Command {
             | Command::DeleteTask { .. }
             | Command::EditSurvey { .. }
             | Command::DeleteSurvey { .. } => corrections::plan(self, model, ctx),
+            Command::WriteDocument { .. }
+            | Command::MarkDocumentSent { .. }
+            | Command::SetTerms { .. }
+            | Command::SetSource { .. }
+            | Command::SetSalesSetup { .. } => sales::plan(self, model, ctx),
             Command::Batch { .. } => Err(invalid("a batch is applied by the store, not planned as one command")),
         }
     }

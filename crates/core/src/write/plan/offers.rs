@@ -5,7 +5,14 @@ use super::*;
 /// Plans the offers commands (see `Command::plan`).
 pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Change>> {
     Ok(match cmd {
-        Command::MoveOffer(m) => vec![Change::Offer(move_offer(model, ctx, m)?)],
+        Command::MoveOffer(m) => {
+            let competitor = super::sales::competitor_of(model, m)?;
+            let mut changes = vec![Change::Offer(move_offer(model, ctx, m)?)];
+            if let Some(name) = competitor {
+                changes.push(super::sales::with_competitor(model, m, name, ctx.seq));
+            }
+            changes
+        }
         other => return Err(not_here(other)),
     })
 }

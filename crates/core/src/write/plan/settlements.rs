@@ -21,10 +21,15 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             if let Some(p) = prod {
                 product(*p)?;
             }
-            vec![Change::Settlement {
-                old: None,
-                new: Some(new),
-            }]
+            let mut changes = super::sales::payments_after(model, None, Some(&new), seq);
+            changes.insert(
+                0,
+                Change::Settlement {
+                    old: None,
+                    new: Some(new),
+                },
+            );
+            changes
         }
         Command::EditSettlement {
             client: cid,
@@ -40,10 +45,15 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             if let Some(p) = prod {
                 product(*p)?;
             }
-            vec![Change::Settlement {
-                old: Some(old),
-                new: Some(new),
-            }]
+            let mut changes = super::sales::payments_after(model, Some(&old), Some(&new), seq);
+            changes.insert(
+                0,
+                Change::Settlement {
+                    old: Some(old),
+                    new: Some(new),
+                },
+            );
+            changes
         }
         Command::DeleteSettlement {
             client: cid,
@@ -51,10 +61,15 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             expected_seq,
         } => {
             let old = stored_settlement(ctx, *cid, *id, *expected_seq)?;
-            vec![Change::Settlement {
-                old: Some(old),
-                new: None,
-            }]
+            let mut changes = super::sales::payments_after(model, Some(&old), None, seq);
+            changes.insert(
+                0,
+                Change::Settlement {
+                    old: Some(old),
+                    new: None,
+                },
+            );
+            changes
         }
         other => return Err(not_here(other)),
     })

@@ -75,11 +75,22 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 )));
             }
             let (tickets, marks) = model.trash.purge_list(*key);
-            vec![Change::Purge {
+            let mut changes = vec![Change::Purge {
                 key: *key,
                 tickets,
                 marks,
-            }]
+            }];
+            // A purged client's documents, terms and source go with it.
+            if let Archivable::Client(c) = key {
+                changes.extend(
+                    model
+                        .sales
+                        .keys_of(*c)
+                        .into_iter()
+                        .map(|key| Change::Sales { key, record: None }),
+                );
+            }
+            changes
         }
         other => return Err(not_here(other)),
     })

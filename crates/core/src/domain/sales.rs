@@ -1,0 +1,258 @@
+//! The records of SPEC §9 kept beside the offers: the documents written
+//! from the company templates, an offer's terms (amendment date, invoice
+//! amount and instalments, the competitor of a refusal), a client's
+//! acquisition source, and the lead's lists and setting for the sales
+//! process. They are records of their own (one `sales` tree, one `Change`
+//! variant) so that the offer and client records keep their shape.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::entities::Channel;
+use super::ids::*;
+use super::money::Money;
+use super::offer::OfferStage;
+use crate::templates::DocKind;
+
+/// How many days after a presentation its minutes must have been sent
+/// (SPEC §9), unless the lead set otherwise.
+pub const MINUTES_DAYS: u32 = 2;
+
+/// A document's number: per kind and year, gap-free (`OFF-2026-0042`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DocNumber {
+    pub kind: DocKind,
+    pub year: i32,
+    pub number: u32,
+}
+
+impl DocKind {
+    /// The prefix of the kind's document numbers.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            DocKind::Minutes => "MIN",
+            DocKind::Offer => "OFF",
+            DocKind::Contract => "CON",
+            DocKind::Invoice => "INV",
+            DocKind::Questionnaire => "QST",
+        }
+    }
+}
+
+impl fmt::Display for DocNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format!("{}-{}-{:04}", self.kind.prefix(), self.year, self.number);
+        f.pad(&text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a document number (numbers look like OFF-2026-0042)")]
+pub struct BadNumber(pub String);
+
+impl FromStr for DocNumber {
+    type Err = BadNumber;
+    fn from_str(s: &str) -> Result<DocNumber, BadNumber> {
+        let bad = || BadNumber(s.to_string());
+        let mut parts = s.trim().split('-');
+        let (Some(prefix), Some(year), Some(number), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let digits = |p: &str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year) || !digits(number) {
+            return Err(bad());
+        }
+        let kind = DocKind::ALL
+            .into_iter()
+            .find(|k| k.prefix().eq_ignore_ascii_case(prefix))
+            .ok_or_else(bad)?;
+        Ok(DocNumber {
+            kind,
+            year: year.parse().map_err(|_| bad())?,
+            number: number.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// When and how a document went to the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    #[serde(with = "crate::domain::compact::date")]
+    pub date: NaiveDate,
+    pub channel: Channel,
+}
+
+/// A document written from its template for one offer at its stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub number: DocNumber,
+    pub client: ClientId,
+    pub product: ProductId,
+    /// The offer's stage when it was written (the kind's stage).
+    pub stage: OfferStage,
+    #[serde(with = "crate::domain::compact::date")]
+    pub date: NaiveDate,
+    /// The file it was written to, on the machine of who wrote it.
+    pub file: String,
+    /// The text as written, so that the file can always be written again.
+    pub text: String,
+    pub sent: Option<Sent>,
+    pub who: String,
+    pub seq: u64,
+}
+
+/// One part of an invoice, due on its date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instalment {
+    pub amount: Money,
+    #[serde(with = "crate::domain::compact::date")]
+    pub due: NaiveDate,
+}
+
+/// A settlement of the client for the offer's product, as the instalments
+/// count it (kept current by every settlement command).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub settlement: SettlementId,
+    #[serde(with = "crate::domain::compact::date")]
+    pub date: NaiveDate,
+    pub amount: Money,
+}
+
+/// What an offer carries besides its stage and dates (SPEC §9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferTerms {
+    pub client: ClientId,
+    pub product: ProductId,
+    /// The date by which a change to a proposal or agreement must be settled.
+    #[serde(with = "crate::domain::compact::opt_date")]
+    pub amend_by: Option<NaiveDate>,
+    /// The invoice's amount (the instalments sum to it).
+    pub invoice: Option<Money>,
+    /// Sorted by due date.
+    pub schedule: Vec<Instalment>,
+    /// Every settlement of the client for the product, by date then id.
+    pub payments: Vec<Payment>,
+    /// The competitor named at the offer's refusal for reason `competitor`.
+    pub competitor: String,
+    pub seq: u64,
+}
+
+impl OfferTerms {
+    pub fn new(client: ClientId, product: ProductId) -> OfferTerms {
+        OfferTerms {
+            client,
+            product,
+            amend_by: None,
+            invoice: None,
+            schedule: Vec::new(),
+            payments: Vec::new(),
+            competitor: String::new(),
+            seq: 0,
+        }
+    }
+}
+
+/// How a client was acquired (a campaign, an event, a referral…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acquisition {
+    pub client: ClientId,
+    pub source: String,
+    pub seq: u64,
+}
+
+/// The lead's lists for the sales process and its one setting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesSetup {
+    /// Acquisition sources offered when a client's source is typed.
+    pub sources: Vec<String>,
+    /// Competitors offered when a refusal names one.
+    pub competitors: Vec<String>,
+    /// Days after a presentation by which its minutes must be sent.
+    pub minutes_days: u32,
+    pub seq: u64,
+}
+
+impl Default for SalesSetup {
+    fn default() -> Self {
+        SalesSetup {
+            sources: Vec::new(),
+            competitors: Vec::new(),
+            minutes_days: MINUTES_DAYS,
+            seq: 0,
+        }
+    }
+}
+
+/// A record of the `sales` tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SalesRecord {
+    Document(Document),
+    Terms(OfferTerms),
+    Acquisition(Acquisition),
+    Setup(SalesSetup),
+}
+
+/// Which record of the `sales` tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SalesKey {
+    Document(DocNumber),
+    Terms(ClientId, ProductId),
+    Acquisition(ClientId),
+    Setup,
+}
+
+impl SalesRecord {
+    pub fn key(&self) -> SalesKey {
+        match self {
+            SalesRecord::Document(d) => SalesKey::Document(d.number),
+            SalesRecord::Terms(t) => SalesKey::Terms(t.client, t.product),
+            SalesRecord::Acquisition(a) => SalesKey::Acquisition(a.client),
+            SalesRecord::Setup(_) => SalesKey::Setup,
+        }
+    }
+
+    pub fn set_seq(&mut self, seq: u64) {
+        match self {
+            SalesRecord::Document(d) => d.seq = seq,
+            SalesRecord::Terms(t) => t.seq = seq,
+            SalesRecord::Acquisition(a) => a.seq = seq,
+            SalesRecord::Setup(s) => s.seq = seq,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_and_parse() {
+        let n = DocNumber {
+            kind: DocKind::Offer,
+            year: 2026,
+            number: 42,
+        };
+        assert_eq!(n.to_string(), "OFF-2026-0042");
+        assert_eq!("OFF-2026-0042".parse::<DocNumber>(), Ok(n));
+        assert_eq!("off-2026-42".parse::<DocNumber>(), Ok(n));
+        let big = DocNumber { number: 12345, ..n };
+        assert_eq!(big.to_string(), "OFF-2026-12345");
+        for junk in [
+            "",
+            "OFF",
+            "OFF-2026",
+            "OFF-2026-",
+            "XYZ-2026-1",
+            "OFF-2026-1-2",
+            "OFF-+2026-1",
+            "OFF-2026-9999999999",
+        ] {
+            assert!(junk.parse::<DocNumber>().is_err(), "{junk}");
+        }
+    }
+}

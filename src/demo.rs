@@ -116,6 +116,11 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
             });
         }
     }
+    reference.push(Command::SetSalesSetup {
+        sources: SOURCES.iter().map(|s| s.to_string()).collect(),
+        competitors: COMPETITORS.iter().map(|s| s.to_string()).collect(),
+        minutes_days: MINUTES_DAYS,
+    });
     store.execute_at(
         "demo",
         at,
@@ -299,6 +304,15 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
             Vec::new()
         },
     }));
+    // How the client was acquired: drawn from its number, not the random
+    // stream (so that the rest of the data stays as it was); one in five
+    // was never recorded.
+    if i % 5 != 4 {
+        out.push(Gen::Ready(Command::SetSource {
+            reference: format!("C{:06}", i + 1),
+            source: SOURCES[(i * 7) % SOURCES.len()].into(),
+        }));
+    }
     let persons = rng.random_range(1..=3);
     for _ in 0..persons {
         let birthday = if rng.random_bool(0.5) {
@@ -542,6 +556,8 @@ fn offers(
     bought: &[(usize, NaiveDate)],
     out: &mut Vec<Gen>,
 ) {
+    // Terms go after the moves that make them possible.
+    let mut terms = Vec::new();
     let mut mv = |product: usize, to: OfferStage, date: NaiveDate, f: &dyn Fn(&mut OfferMove)| {
         let mut m = OfferMove::new(client, ProductId(product as u32 + 1), to, date.min(today));
         f(&mut m);
@@ -590,6 +606,25 @@ fn offers(
                 mv(p, OfferStage::Invoiced, add_days(began, 12), &|m| {
                     m.invoice_due = Some(next)
                 });
+                // Half before the work, half after (SPEC §9).
+                let invoiced = add_days(began, 12).min(today);
+                terms.push(Gen::Ready(Command::SetTerms {
+                    client,
+                    product: ProductId(p as u32 + 1),
+                    expected_seq: None,
+                    amend_by: None,
+                    invoice: Some(Money(300_000)),
+                    schedule: vec![
+                        Instalment {
+                            amount: Money(150_000),
+                            due: add_days(invoiced, 10),
+                        },
+                        Instalment {
+                            amount: Money(150_000),
+                            due: add_days(invoiced, 40),
+                        },
+                    ],
+                }));
             }
             72..75 => {
                 mv(p, OfferStage::Agreement, began, &|_| {});
@@ -604,9 +639,13 @@ fn offers(
                 let reason = *RefusalReason::ALL.choose(rng).unwrap_or(&RefusalReason::Other);
                 let retry = rng.random_bool(0.4).then(|| add_days(today, rng.random_range(-10..90)));
                 mv(p, reached, began, &|_| {});
+                let competitor = COMPETITORS[(client.0 as usize + p) % COMPETITORS.len()];
                 mv(p, OfferStage::Refused, add_days(began, 10), &|m| {
                     m.reason = Some(reason);
                     m.retry = retry;
+                    if reason == RefusalReason::Competitor {
+                        m.competitor = competitor.into();
+                    }
                 });
             }
             88..91 => {
@@ -620,6 +659,7 @@ fn offers(
             _ => {}
         }
     }
+    out.extend(terms);
 }
 
 fn contacts(

@@ -20,4 +20,5 @@ pub use rapport_store as store;
 pub use rapport_store::paths;
 
 pub mod demo;
+pub mod documents;
 pub mod io;

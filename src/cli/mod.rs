@@ -5,11 +5,13 @@ mod backup;
 mod classes;
 mod corrections;
 mod data;
+mod marketing;
 mod offers;
 mod plan;
 mod queue;
 mod records;
 mod report;
+mod sales;
 mod serve;
 mod sheet;
 mod stress;
@@ -62,6 +64,9 @@ pub struct Cli {
     /// --trust-claimed-logins.
     #[arg(long, global = true, env = "RAPPORT_CLAIM_LOGIN", hide = true)]
     claim_login: Option<String>,
+    /// Where documents are written (default: $XDG_DATA_HOME/rapport/documents).
+    #[arg(long, global = true, env = "RAPPORT_DOCUMENTS", value_name = "DIR")]
+    documents: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -86,6 +91,14 @@ enum Cmd {
     Plan(plan::PlanArgs),
     /// The company's document templates (SPEC §9): list, show, edit, import.
     Template(templates::TemplateArgs),
+    /// Write a stage's document from its template, mark it sent, open it (SPEC §9).
+    Doc(sales::DocArgs),
+    /// List the documents (of one client with --client).
+    Docs(sales::DocsArgs),
+    /// Show or set an offer's amendment date, invoice and instalments (SPEC §9).
+    Terms(sales::TermsArgs),
+    /// Show or set the acquisition sources, competitors and minutes delay (a lead's).
+    SalesSetup(sales::SetupArgs),
     /// Print the due-contacts queue (SPEC §5): overdue, today, next 7 days.
     Today(queue::TodayArgs),
     /// Log a contact with a client (call, meeting, email, message, visit).
@@ -235,6 +248,7 @@ fn dispatch(cli: Cli) -> CliResult {
         mode: ServerMode::parse(&cli.server).unwrap_or(ServerMode::Auto),
         socket: cli.socket.clone(),
         claim_login: cli.claim_login.clone(),
+        documents: cli.documents.clone(),
         create: false,
     };
     match cli.command {
@@ -254,6 +268,10 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),
         Some(Cmd::Plan(args)) => plan::plan_cmd(args, db),
         Some(Cmd::Template(args)) => templates::template_cmd(args, db),
+        Some(Cmd::Doc(args)) => sales::doc_cmd(args, db),
+        Some(Cmd::Docs(args)) => sales::docs_cmd(args, db),
+        Some(Cmd::Terms(args)) => sales::terms_cmd(args, db),
+        Some(Cmd::SalesSetup(args)) => sales::setup_cmd(args, db),
         Some(Cmd::Contact(args)) => corrections::contact_cmd(args, db),
         Some(Cmd::Trash(args)) => corrections::trash_cmd(args, db),
         Some(Cmd::Undo(args)) => corrections::undo_cmd(args, db),
@@ -293,6 +311,8 @@ pub struct Target {
     pub mode: ServerMode,
     pub socket: Option<PathBuf>,
     pub claim_login: Option<String>,
+    /// `--documents` / `RAPPORT_DOCUMENTS`.
+    pub documents: Option<PathBuf>,
     /// Whether the command makes a database when there is none (import,
     /// the test writer); every other command refuses a missing one.
     pub create: bool,

@@ -55,6 +55,9 @@ pub struct OfferArgs {
     /// Refusal reason: price, timing, competitor, no_need, no_budget, other.
     #[arg(long, value_parser = reason_arg)]
     reason: Option<RefusalReason>,
+    /// Who won the sale, for reason competitor.
+    #[arg(long, default_value = "")]
+    competitor: String,
     /// When to try again after a refusal.
     #[arg(long, value_parser = date_arg)]
     retry: Option<NaiveDate>,
@@ -180,6 +183,7 @@ pub fn offer(args: OfferArgs, db: Target) -> CliResult {
     m.note = args.note;
     m.reason = args.reason;
     m.retry = args.retry;
+    m.competitor = args.competitor;
     m.expiry = args.expiry;
     m.invoice_due = args.invoice_due;
     m.delivery = args.delivery;

@@ -42,6 +42,9 @@ enum ClientAction {
         /// A tag (repeat for several).
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// How the client was acquired (see `rapport sales-setup`).
+        #[arg(long)]
+        source: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Said,
     },
@@ -65,6 +68,9 @@ enum ClientAction {
         /// Remove every tag.
         #[arg(long, conflicts_with = "tags")]
         no_tags: bool,
+        /// How the client was acquired; "" clears it.
+        #[arg(long)]
+        source: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Said,
     },
@@ -177,6 +183,26 @@ fn manager_of(model: &Model, login: &str) -> Result<Option<ManagerId>, Failure> 
     named(login, "manager", |l| model.manager_by_login(l).map(|m| m.id))
 }
 
+/// `cmd`, with the client's source set in the same transaction when given.
+fn with_source(cmd: Command, reference: &str, source: Option<String>) -> Command {
+    match source {
+        None => cmd,
+        Some(source) => {
+            let label = format!("{} {reference} with its source", cmd.name().replace('_', " "));
+            Command::Batch {
+                label,
+                commands: vec![
+                    cmd,
+                    Command::SetSource {
+                        reference: reference.to_string(),
+                        source,
+                    },
+                ],
+            }
+        }
+    }
+}
+
 /// Applies `cmd` and says what changed.
 pub(super) fn apply(data: &mut dyn Backend, cmd: Command, said: Said) -> CliResult {
     let summary = cmd.describe(data.model());
@@ -212,6 +238,7 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             created,
             notes,
             tags,
+            source,
             format,
         } => {
             let manager = match manager {
@@ -221,7 +248,7 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
                     .or_else(|| model.manager_by_login(&current_login()).map(|m| m.id)),
             };
             let cmd = Command::AddClient {
-                reference,
+                reference: reference.clone(),
                 name,
                 segment: segment_of(model, segment.as_deref().unwrap_or(""))?,
                 manager,
@@ -229,7 +256,7 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
                 notes,
                 tags,
             };
-            (cmd, format)
+            (with_source(cmd, &reference, source), format)
         }
         ClientAction::Edit {
             client,
@@ -239,9 +266,23 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             notes,
             tags,
             no_tags,
+            source,
             format,
         } => {
             let c = client_by_ref(model, &client)?;
+            let only_source = name.is_none()
+                && segment.is_none()
+                && manager.is_none()
+                && notes.is_none()
+                && tags.is_empty()
+                && !no_tags;
+            if let (true, Some(source)) = (only_source, &source) {
+                let cmd = Command::SetSource {
+                    reference: client,
+                    source: source.clone(),
+                };
+                return apply(&mut store, cmd, format);
+            }
             let cmd = Command::EditClient {
                 client: c.id,
                 expected_version: Some(c.version),
@@ -263,7 +304,7 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
                     tags
                 },
             };
-            (cmd, format)
+            (with_source(cmd, &client, source), format)
         }
         ClientAction::Archive { client, format } => {
             let c = client_by_ref(model, &client)?;

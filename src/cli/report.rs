@@ -33,6 +33,10 @@ enum What {
     Loyalty(ManagersArgs),
     /// Complaints opened and closed, by product and by cause.
     Complaints(FunnelArgs),
+    /// New clients, primary sales and conversion by acquisition source (SPEC §9).
+    Sources(FunnelArgs),
+    /// Refusals by competitor and by the stage they happened at (SPEC §9).
+    Competitors(FunnelArgs),
     /// Portfolio counts per class at each of the last 12 month ends, or one
     /// client's classes and transitions.
     History(HistoryArgs),
@@ -140,7 +144,7 @@ pub fn run(args: ReportArgs, db: Target) -> CliResult {
             a.period.period()?;
             a.output.output()?
         }
-        What::Funnel(a) | What::Complaints(a) => {
+        What::Funnel(a) | What::Complaints(a) | What::Sources(a) | What::Competitors(a) => {
             a.period.period()?;
             a.output.output()?
         }
@@ -206,6 +210,27 @@ pub fn run(args: ReportArgs, db: Target) -> CliResult {
                 json(&serde_json::json!({ "period": period, "complaints": s }), &mut out)
             } else {
                 complaints_sheet(model, &s, period).write(output, a.output.excel, &mut out)
+            }
+        }
+        What::Sources(a) => {
+            let period = a.period.period()?;
+            let manager = manager_filter(store.model(), a.manager.as_deref())?;
+            let t = store.sources_table(period, manager)?;
+            if output == Output::Json {
+                json(&serde_json::json!({ "manager": a.manager, "sources": t }), &mut out)
+            } else {
+                super::marketing::sources_sheet(&t, a.manager.as_deref()).write(output, a.output.excel, &mut out)
+            }
+        }
+        What::Competitors(a) => {
+            let period = a.period.period()?;
+            let model = store.model();
+            let manager = manager_filter(model, a.manager.as_deref())?;
+            let t = kpi::competitors(model, period, |c| manager.is_none_or(|m| c.manager == Some(m)));
+            if output == Output::Json {
+                json(&serde_json::json!({ "manager": a.manager, "competitors": t }), &mut out)
+            } else {
+                super::marketing::competitors_sheet(&t, a.manager.as_deref()).write(output, a.output.excel, &mut out)
             }
         }
         What::History(a) => history(

@@ -197,3 +197,9 @@ pub(super) const COMPLAINTS: [&str; 5] = [
     "Terminal kit missing a cable",
     "Training session cancelled at short notice",
 ];
+
+/// How the demo's clients were acquired (the lead's list).
+pub const SOURCES: [&str; 6] = ["Trade fair", "Referral", "Website", "Cold call", "Webinar", "Partner"];
+
+/// The competitors the demo's refusals name (the lead's list).
+pub const COMPETITORS: [&str; 4] = ["Concurrent SA", "Rivalis", "Nordsoft", "Acme CRM"];

@@ -203,6 +203,7 @@ pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn 
                     c.created.to_string(),
                     c.notes.clone(),
                     c.tags.join(" "),
+                    model.sales.source_of(c.id).to_string(),
                 ])?;
             }
         }

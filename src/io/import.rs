@@ -386,6 +386,16 @@ impl Planner<'_> {
                         tags,
                     },
                 ));
+                let source = t.get(r, "source");
+                if !source.trim().is_empty() {
+                    self.commands.push((
+                        line,
+                        Command::SetSource {
+                            reference: reference.into(),
+                            source: source.into(),
+                        },
+                    ));
+                }
             }
         }
     }

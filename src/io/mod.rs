@@ -54,6 +54,7 @@ impl Kind {
                 ("created", false),
                 ("notes", false),
                 ("tags", false),
+                ("source", false),
             ],
             Kind::Contacts => &[
                 ("client", true),

@@ -64,6 +64,11 @@ pub enum Action {
     Trash,
     /// Show or hide the clients list's "Offer" column.
     ToggleOfferColumn,
+    WriteDocument,
+    MarkSent,
+    OpenDocument,
+    ReportMarketing,
+    EditTerms,
     /// The queue's first overdue item.
     JumpOverdue,
     /// The queue's first item due today.
@@ -97,7 +102,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 80] = [
+    pub const ALL: [Action; 85] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -170,6 +175,11 @@ impl Action {
         Action::Redo,
         Action::Trash,
         Action::ToggleOfferColumn,
+        Action::WriteDocument,
+        Action::MarkSent,
+        Action::OpenDocument,
+        Action::ReportMarketing,
+        Action::EditTerms,
         Action::JumpOverdue,
         Action::JumpToday,
         Action::JumpWeek,
@@ -265,6 +275,11 @@ impl Action {
             Action::DeleteRecord => "Delete a settlement, logged contact, task or survey of the client",
             Action::Trash => "Show the trash: archived clients and persons",
             Action::ToggleOfferColumn => "Show or hide the product to offer next in the clients list",
+            Action::WriteDocument => "Write the document of the offer's stage from the company template",
+            Action::MarkSent => "Mark the offer's latest document sent (date, channel)",
+            Action::OpenDocument => "Read the offer's latest document",
+            Action::ReportMarketing => "Sources and competitors instead of the funnel",
+            Action::EditTerms => "Set the offer's amendment date, invoice and instalments",
             Action::JumpOverdue => "Go to the first overdue item",
             Action::JumpToday => "Go to the first item due today",
             Action::JumpWeek => "Go to the first item of the next 7 days",

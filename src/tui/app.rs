@@ -20,6 +20,7 @@ use rapport::model::Model;
 use rapport::write::undo::{self, Prior};
 use rapport::write::{Command, Event};
 
+mod documents;
 mod forms;
 mod input;
 
@@ -135,6 +136,15 @@ pub enum FormKind {
     ArchivePerson(ClientId),
     /// Asking before an archived record is deleted for good.
     Purge(Archivable),
+    /// When and how a document went to the client.
+    DocSent(rapport::domain::DocNumber),
+    /// An offer's amendment date, invoice and instalments (`seq`: of the
+    /// terms as shown).
+    Terms {
+        client: ClientId,
+        product: ProductId,
+        seq: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,6 +214,10 @@ pub struct App {
     /// back (or why it cannot be yet); `redo` holds what was undone.
     undo: Vec<Undoable>,
     redo: Vec<Undoable>,
+    /// Where documents are written (`--documents`).
+    pub documents: std::path::PathBuf,
+    /// A form a smaller one was opened over; it comes back when that closes.
+    parked: Option<(FormKind, Form)>,
 }
 
 /// A change of this session's, and the command that takes it back.
@@ -245,6 +259,8 @@ impl App {
             editor: None,
             undo: Vec::new(),
             redo: Vec::new(),
+            documents: rapport::documents::dir(None).unwrap_or_default(),
+            parked: None,
         };
         app.with_views(Tab::Clients, |views, cx| views.clients.refresh_rows(None, cx));
         app
@@ -511,6 +527,7 @@ impl App {
             }
             (Overlay::None, _) => self.navigate(action),
         }
+        self.unpark();
     }
 
     /// The view on screen first (not while the filter is typed), then the

@@ -39,6 +39,12 @@ pub enum FieldKind {
     /// One of a client's records as the correction picker names them
     /// (`s1`, `l2`, `t1`, `v3`).
     Record,
+    /// An acquisition source: free text, the lead's list suggested.
+    Source,
+    /// A competitor: free text, the lead's list suggested.
+    Competitor,
+    /// Instalments: `500.00@2026-12-01 500.00@2027-01-15`.
+    Instalments,
     /// Text over several lines (notes, a contact's summary): a paste keeps
     /// its line breaks, and `open_editor` writes it in the user's editor.
     Notes,
@@ -138,7 +144,8 @@ impl Field {
                 let n = chars.as_str().parse::<usize>().unwrap_or(0);
                 (!kind_ok || n == 0).then(|| "a record as listed: s1, l1, t1, v1…".to_string())
             }
-            FieldKind::Tags | FieldKind::Notes | FieldKind::Text => None,
+            FieldKind::Instalments => rapport::domain::parse_schedule(v).err(),
+            FieldKind::Tags | FieldKind::Notes | FieldKind::Text | FieldKind::Source | FieldKind::Competitor => None,
         }
     }
 
@@ -158,6 +165,8 @@ impl Field {
             FieldKind::Channel => Channel::ALL.iter().map(|c| c.as_str().to_string()).collect(),
             FieldKind::Manager => model.managers.values().map(|m| m.login.clone()).collect(),
             FieldKind::Person(client) => model.persons_of(client).map(|p| p.name.to_lowercase()).collect(),
+            FieldKind::Source => return listed(&model.sales.setup.sources, &v),
+            FieldKind::Competitor => return listed(&model.sales.setup.competitors, &v),
             _ => return Vec::new(),
         };
         all.into_iter().filter(|c| c.starts_with(&v)).collect()
@@ -175,6 +184,14 @@ impl Field {
             std::borrow::Cow::Borrowed(&self.value)
         }
     }
+}
+
+/// The entries of a lead's list that start with what is typed (any case).
+fn listed(list: &[String], typed: &str) -> Vec<String> {
+    list.iter()
+        .filter(|e| e.to_lowercase().starts_with(typed))
+        .cloned()
+        .collect()
 }
 
 /// `vip, export north` → the tags, one word each.

@@ -9,7 +9,7 @@ use std::io::Write;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ClientId, ContactEntry, Settlement};
+use crate::domain::{ClientId, ContactEntry, ManagerId, Settlement};
 use crate::kpi::{self, GroupBy, Period, Table};
 use crate::model::{Change, Model};
 use crate::write::{Command, CommandError, Event};
@@ -138,6 +138,21 @@ pub trait Backend {
             Ok::<_, BackendError>(fetched.remove(&c).unwrap_or_default())
         })?;
         Ok(kpi::table(self.model(), period, by, &sales, &contacts))
+    }
+
+    /// New clients, primary sales and conversion by acquisition source for
+    /// `period` (SPEC §9), of one manager's clients or all.
+    fn sources_table(&mut self, period: Period, manager: Option<ManagerId>) -> Result<kpi::Sources, BackendError> {
+        let mut fetched = BTreeMap::new();
+        for client in kpi::clients_to_fetch(self.model(), period) {
+            fetched.insert(client, self.settlements_of(client)?);
+        }
+        let sales = kpi::sales(self.model(), period, |c| {
+            Ok::<_, BackendError>(fetched.remove(&c).unwrap_or_default())
+        })?;
+        Ok(kpi::sources(self.model(), period, &sales, |c| {
+            manager.is_none_or(|m| c.manager == Some(m))
+        }))
     }
 
     /// Whether the data is held by a server (the session holds a copy).

@@ -50,9 +50,28 @@ pub fn cell(model: &Model, client: &Client, product: ProductId, today: NaiveDate
     let due = control_date(o);
     // A won offer's follow-up is not a deadline; a refusal's retry date
     // is an opportunity, not a delay.
-    let overdue = due.is_some_and(|d| d < today) && o.stage.is_open();
+    let mut overdue = due.is_some_and(|d| d < today) && o.stage.is_open();
     let date = |d: NaiveDate| crate::domain::short_date(d, today);
+    // SPEC §9: an invoice in instalments shows how many are paid.
+    let terms = model.sales.terms.get(&(client.id, product));
+    let instalments = match o.stage {
+        OfferStage::Invoiced | OfferStage::Delivery | OfferStage::Won => terms
+            .filter(|t| !t.schedule.is_empty())
+            .map(|t| crate::model::sales::instalments(o, t)),
+        _ => None,
+    };
+    if let Some(states) = &instalments {
+        overdue |= states.iter().any(|s| !s.is_paid() && s.due < today);
+    }
     let label = match o.stage {
+        _ if instalments
+            .as_ref()
+            .is_some_and(|s| o.stage != OfferStage::Won || s.iter().any(|x| !x.is_paid())) =>
+        {
+            let states = instalments.as_deref().unwrap_or_default();
+            let paid = states.iter().filter(|s| s.is_paid()).count();
+            format!("{} {paid}/{} paid", o.stage.short(), states.len())
+        }
         OfferStage::NotOffered => "—".to_string(),
         OfferStage::Excluded => "×".to_string(),
         OfferStage::Refused => match &o.refusal {

@@ -78,8 +78,11 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         | Command::EditContact { client, .. }
         | Command::DeleteContact { client, .. }
         | Command::WriteDocument { client, .. }
-        | Command::SetTerms { client, .. }
-        | Command::SetSource { client, .. } => mine(*client),
+        | Command::SetTerms { client, .. } => mine(*client),
+        Command::SetSource { reference, .. } => match model.client_by_ref(reference) {
+            Some(c) => mine(c.id),
+            None => Ok(()),
+        },
         Command::MarkDocumentSent { number, .. } => match model.sales.documents.get(number) {
             Some(d) => mine(d.client),
             None => Ok(()),

@@ -174,7 +174,15 @@ impl Store {
             // Only the records an inverse rewrites from their older version.
             let wanted = matches!(
                 change,
-                Change::Client(_) | Change::Person(_) | Change::Task(_) | Change::Survey(_) | Change::Mark { .. }
+                Change::Client(_)
+                    | Change::Person(_)
+                    | Change::Task(_)
+                    | Change::Survey(_)
+                    | Change::Mark { .. }
+                    | Change::Sales {
+                        key: crate::domain::SalesKey::Acquisition(_),
+                        ..
+                    }
             );
             let Some(key) = record_key(change).filter(|_| wanted) else {
                 continue;
@@ -185,6 +193,22 @@ impl Store {
                 (Change::Person(_), Some(Change::Person(p))) => prior.persons.push(p),
                 (Change::Task(_), Some(Change::Task(p))) => prior.tasks.push(p),
                 (Change::Survey(_), Some(Change::Survey(p))) => prior.surveys.push(p),
+                (
+                    Change::Sales {
+                        key: crate::domain::SalesKey::Acquisition(c),
+                        ..
+                    },
+                    before,
+                ) => {
+                    let source = match before {
+                        Some(Change::Sales {
+                            record: Some(crate::domain::SalesRecord::Acquisition(a)),
+                            ..
+                        }) => a.source,
+                        _ => String::new(),
+                    };
+                    prior.sources.push((Some(*c), self.model().client_label(*c), source));
+                }
                 (Change::Mark { key, .. }, before) => {
                     let mark = match before {
                         Some(Change::Mark { mark, .. }) => mark,
@@ -309,6 +333,7 @@ fn record_key(change: &Change) -> Option<String> {
         Change::Settlement { old, new } => format!("settlement {}", new.as_ref().or(old.as_ref())?.id),
         Change::Contact(c) => format!("contact {}", c.id),
         Change::ContactRewritten { old, .. } => format!("contact {}", old.id),
+        Change::Sales { key, .. } => format!("sales {key:?}"),
         _ => return None,
     })
 }

@@ -22,6 +22,9 @@ impl App {
                 };
             }
             Action::Submit => self.submit(kind),
+            Action::WriteDocument => self.write_document(),
+            Action::MarkSent => self.mark_sent(),
+            Action::OpenDocument => self.open_document(),
             Action::OpenEditor => match form.focused() {
                 Some(f) if f.kind == FieldKind::Notes => self.editor = Some(f.value.clone()),
                 _ => self.set_status("Only notes and summaries open in the editor", Tone::Error),
@@ -64,11 +67,14 @@ impl App {
         if let Some(problem) = form.check(self.data.model()) {
             return refused(self, form, problem);
         }
-        let made = self.with_views(self.tab, |views, cx| {
-            Tab::ALL
-                .iter()
-                .find_map(|tab| views.get_mut(*tab).submit(kind, &form, cx))
-        });
+        let made = match kind {
+            FormKind::DocSent(number) => Some(self.sent_command(number, &form).map(Submitted::Run)),
+            _ => self.with_views(self.tab, |views, cx| {
+                Tab::ALL
+                    .iter()
+                    .find_map(|tab| views.get_mut(*tab).submit(kind, &form, cx))
+            }),
+        };
         let cmd = match made {
             Some(Ok(Submitted::Run(cmd))) => cmd,
             Some(Ok(Submitted::Applied)) => return,

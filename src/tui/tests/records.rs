@@ -283,8 +283,9 @@ fn notes_come_from_the_editor_or_a_paste_with_their_lines() {
     app.paste("\r\nNo calls on Fridays\r\n");
     assert_eq!(notes(app), "VIP\nLikes calls before 10\nNo calls on Fridays");
     assert!(screen(app, 80, 24).contains("VIP ⏎ Likes calls before 10 ⏎ No calls"));
-    // A paste into a one-line field stays on one line.
-    for _ in 0..2 {
+    // A paste into a one-line field stays on one line (tags, source,
+    // then round to the ref).
+    for _ in 0..3 {
         next(app);
     }
     press(app, "R-7");

@@ -329,6 +329,7 @@ impl ClientsView {
                 Field::new("Manager", FieldKind::Manager, manager.unwrap_or_default(), false),
                 Field::new("Notes", FieldKind::Notes, c.notes.clone(), false),
                 Field::new("Tags", FieldKind::Tags, c.tags.join(" "), false),
+                Field::new("Source", FieldKind::Source, model.sales.source_of(c.id), false),
             ],
         );
         form.info = vec![format!("client since {}", c.created)];
@@ -433,6 +434,7 @@ fn open_new_client_form(cx: &mut Ctx) {
             Field::new("Created", FieldKind::Date, cx.today.to_string(), true),
             Field::new("Notes", FieldKind::Notes, "", false),
             Field::new("Tags", FieldKind::Tags, "", false),
+            Field::new("Source", FieldKind::Source, "", false),
         ],
     );
     cx.open_form(FormKind::NewClient, form);
@@ -651,24 +653,34 @@ impl View for ClientsView {
                     tags: c.tags.clone(),
                 }
             }
-            FormKind::NewClient => Command::AddClient {
-                reference: form.value("Ref").to_string(),
-                name: form.value("Name").to_string(),
-                segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
-                manager: model.manager_by_login(form.value("Manager")).map(|m| m.id),
-                created: form.field("Created").and_then(Field::date).unwrap_or(cx.today),
-                notes: form.value("Notes").to_string(),
-                tags: crate::tui::form::tags(form.value("Tags")),
-            },
-            FormKind::EditClient(client, version) => Command::EditClient {
-                client,
-                expected_version: Some(version),
-                name: form.value("Name").to_string(),
-                segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
-                manager: model.manager_by_login(form.value("Manager")).map(|m| m.id),
-                notes: form.value("Notes").to_string(),
-                tags: crate::tui::form::tags(form.value("Tags")),
-            },
+            FormKind::NewClient => with_source(
+                Command::AddClient {
+                    reference: form.value("Ref").to_string(),
+                    name: form.value("Name").to_string(),
+                    segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
+                    manager: model.manager_by_login(form.value("Manager")).map(|m| m.id),
+                    created: form.field("Created").and_then(Field::date).unwrap_or(cx.today),
+                    notes: form.value("Notes").to_string(),
+                    tags: crate::tui::form::tags(form.value("Tags")),
+                },
+                form.value("Ref"),
+                "",
+                form.value("Source"),
+            ),
+            FormKind::EditClient(client, version) => with_source(
+                Command::EditClient {
+                    client,
+                    expected_version: Some(version),
+                    name: form.value("Name").to_string(),
+                    segment: model.segment_by_code(form.value("Segment")).map(|s| s.id),
+                    manager: model.manager_by_login(form.value("Manager")).map(|m| m.id),
+                    notes: form.value("Notes").to_string(),
+                    tags: crate::tui::form::tags(form.value("Tags")),
+                },
+                &model.client_label(client),
+                model.sales.source_of(client),
+                form.value("Source"),
+            ),
             FormKind::NewPerson(client) => Command::AddPerson {
                 client,
                 name: form.value("Name").to_string(),
@@ -745,5 +757,24 @@ impl View for ClientsView {
         } else {
             classes_pane::draw(frame, app, side);
         }
+    }
+}
+
+/// `cmd`, and the client's acquisition source set in the same transaction
+/// when the form changed it.
+fn with_source(cmd: Command, reference: &str, before: &str, source: &str) -> Command {
+    if source.trim() == before {
+        return cmd;
+    }
+    let label = cmd.name().replace('_', " ");
+    Command::Batch {
+        label: format!("{label} {reference} with its source"),
+        commands: vec![
+            cmd,
+            Command::SetSource {
+                reference: reference.to_string(),
+                source: source.to_string(),
+            },
+        ],
     }
 }

@@ -161,6 +161,7 @@ impl MatrixView {
                     false,
                 ),
                 Field::new("Reason", FieldKind::Reason, "", false),
+                Field::new("Competitor", FieldKind::Competitor, "", false),
                 Field::new("Retry", FieldKind::DateOrDays, "", false),
             ],
         );
@@ -170,7 +171,8 @@ impl MatrixView {
                     "now {} since {} (version {})",
                     o.stage, o.stage_date, o.version
                 )];
-                lines.extend(o.history.iter().rev().take(4).map(|t| {
+                lines.extend(sales_lines(model, o));
+                lines.extend(o.history.iter().rev().take(3).map(|t| {
                     let note = if t.note.is_empty() {
                         String::new()
                     } else {
@@ -186,6 +188,54 @@ impl MatrixView {
             client,
             product,
             version,
+        };
+        Some((kind, form))
+    }
+
+    /// The editor of the terms of the offer under the cursor.
+    fn terms_form(&self, cx: &Ctx) -> Option<(FormKind, Form)> {
+        let model = cx.model();
+        let (c, p) = (self.client(model)?, self.product(model)?);
+        let terms = model.sales.terms.get(&(c.id, p.id));
+        let mut form = Form::new(
+            format!("Terms · {} · {}", p.name, c.name),
+            vec![
+                Field::new(
+                    "Amend by",
+                    FieldKind::DateOrDays,
+                    terms
+                        .and_then(|t| t.amend_by)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    false,
+                ),
+                Field::new(
+                    "Invoice",
+                    FieldKind::Amount,
+                    terms.and_then(|t| t.invoice).map(|a| a.to_string()).unwrap_or_default(),
+                    false,
+                ),
+                Field::new(
+                    "Instalments",
+                    FieldKind::Instalments,
+                    terms.map(|t| schedule_text(&t.schedule)).unwrap_or_default(),
+                    false,
+                ),
+            ],
+        );
+        let stage = model
+            .offers
+            .get(&(c.id, p.id))
+            .map_or(OfferStage::NotOffered, |o| o.stage);
+        form.info = vec![
+            format!("the offer is at stage {stage}"),
+            "amend by: a proposal or agreement; invoice: once invoiced".into(),
+            "instalments: 500.00@2026-12-01 500.00@2027-01-15 (sum = invoice)".into(),
+        ];
+        let kind = FormKind::Terms {
+            client: c.id,
+            product: p.id,
+            seq: terms.map_or(0, |t| t.seq),
         };
         Some((kind, form))
     }
@@ -287,6 +337,11 @@ impl View for MatrixView {
                     cx.open_form(kind, form);
                 }
             }
+            Action::EditTerms => {
+                if let Some((kind, form)) = self.terms_form(cx) {
+                    cx.open_form(kind, form);
+                }
+            }
             Action::AdvanceWeek => self.advance(7, cx),
             Action::AdvanceFortnight => self.advance(14, cx),
             _ => return Handled::No,
@@ -307,10 +362,18 @@ impl View for MatrixView {
     }
 
     fn renew(&self, kind: FormKind, cx: &Ctx) -> Option<(FormKind, Form)> {
+        if let FormKind::Terms { client, product, .. } = kind {
+            return self.terms_form(cx).filter(
+                |(k, _)| matches!(k, FormKind::Terms { client: c, product: p, .. } if *c == client && *p == product),
+            );
+        }
         self.renewed(kind, cx)
     }
 
     fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
+        if let FormKind::Terms { client, product, seq } = kind {
+            return Some(terms_command(cx.today, form, client, product, seq).map(Submitted::Run));
+        }
         let FormKind::Offer {
             client,
             product,
@@ -346,8 +409,72 @@ fn offer_command(today: NaiveDate, form: &Form, client: ClientId, product: Produ
     m.invoice_due = opt("Invoice due");
     m.delivery = opt("Delivery");
     m.reason = RefusalReason::parse(form.value("Reason"));
+    m.competitor = form.value("Competitor").trim().to_string();
     m.retry = opt("Retry");
     Some(Command::MoveOffer(m))
+}
+
+/// What the cell editor says of the offer's documents and terms.
+fn sales_lines(model: &Model, o: &Offer) -> Vec<String> {
+    let mut lines = Vec::new();
+    let docs: Vec<String> = model
+        .sales
+        .documents_of(o.client)
+        .into_iter()
+        .filter(|d| d.product == o.product)
+        .take(3)
+        .map(|d| match d.sent {
+            Some(s) => format!("{} sent {}", d.number, s.date.format("%d/%m")),
+            None => format!("{} not sent", d.number),
+        })
+        .collect();
+    let hint = match rapport::documents::kind_for(model, o.client, o.product) {
+        Some(k) => format!("ctrl-d: {}; ctrl-t: sent", k.title()),
+        None => "no document at this stage".into(),
+    };
+    if docs.is_empty() {
+        lines.push(format!("documents: none — {hint}"));
+    } else {
+        lines.push(format!("{} — {hint}", docs.join(" · ")));
+    }
+    if let Some(t) = model.sales.terms.get(&(o.client, o.product)) {
+        let mut parts = Vec::new();
+        if let Some(a) = t.invoice {
+            parts.push(format!("invoice {a}"));
+        }
+        if let Some(paid) = rapport::model::sales::paid_label(o, Some(t)) {
+            parts.push(paid);
+        }
+        if let Some(d) = t.amend_by {
+            parts.push(format!("amend by {d}"));
+        }
+        if !parts.is_empty() {
+            lines.push(parts.join(" · "));
+        }
+    }
+    lines
+}
+
+/// The terms command a terms form stands for; `+N` dates count from `today`.
+fn terms_command(
+    today: NaiveDate,
+    form: &Form,
+    client: ClientId,
+    product: ProductId,
+    seq: u64,
+) -> Result<Command, String> {
+    let invoice = match form.value("Invoice").trim() {
+        "" => None,
+        v => Some(Money::parse(v).map_err(|e| e.to_string())?),
+    };
+    Ok(Command::SetTerms {
+        client,
+        product,
+        expected_seq: Some(seq),
+        amend_by: form.field("Amend by").and_then(|f| f.date_from(today)),
+        invoice,
+        schedule: parse_schedule(form.value("Instalments"))?,
+    })
 }
 
 /// The stage a quick move goes to: the next on the path; a refused offer

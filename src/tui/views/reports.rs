@@ -4,6 +4,7 @@
 //! Selecting a manager's row and pressing Enter lists their clients.
 
 mod draw;
+mod marketing;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -27,6 +28,10 @@ pub struct ReportsView {
     pub table: Option<Table>,
     pub funnel: Funnel,
     pub complaints: Summary,
+    /// Showing the marketing panes (sources, competitors) under the table.
+    pub marketing: bool,
+    pub sources: Option<kpi::Sources>,
+    pub competitors: Option<kpi::Competitors>,
     /// A row of the table; one past the rows is the total.
     pub cursor: Cursor,
     pub stale: bool,
@@ -41,6 +46,9 @@ impl Default for ReportsView {
             table: None,
             funnel: Funnel::default(),
             complaints: Summary::default(),
+            marketing: false,
+            sources: None,
+            competitors: None,
             cursor: Cursor::default(),
             stale: true,
         }
@@ -95,7 +103,7 @@ impl ReportsView {
 
     /// The funnel and complaints of the selected manager's clients (all
     /// clients on the total row or when rows are not managers).
-    fn refocus(&mut self, cx: &Ctx) {
+    fn refocus(&mut self, cx: &mut Ctx) {
         let Some(period) = self.period else {
             return;
         };
@@ -108,6 +116,16 @@ impl ReportsView {
             .values()
             .filter(|t| model.clients.get(&t.client).is_some_and(|c| keep(c.manager)));
         self.complaints = rapport::tickets::summary(tickets, period.from, period.to);
+        if self.marketing {
+            self.competitors = Some(kpi::competitors(model, period, |c| keep(c.manager)));
+            match cx.data.sources_table(period, manager) {
+                Ok(s) => self.sources = Some(s),
+                Err(e) => {
+                    self.sources = None;
+                    cx.status(format!("Cannot read the period's sales: {e}"), Tone::Error);
+                }
+            }
+        }
     }
 
     fn open_period_form(&mut self, cx: &mut Ctx) {
@@ -176,6 +194,10 @@ impl View for ReportsView {
                 self.rebuild(cx);
             }
             Action::ReportPeriodDates => self.open_period_form(cx),
+            Action::ReportMarketing => {
+                self.marketing = !self.marketing;
+                self.refocus(cx);
+            }
             Action::OpenClient | Action::Submit => match self.selected_manager() {
                 Some(m) => cx.ask(Effect::ShowManager(Some(m))),
                 None => cx.status("Select a manager's row to list their clients", Tone::Error),

@@ -157,6 +157,35 @@ impl OfferTerms {
     }
 }
 
+impl Instalment {
+    /// `500.00@2026-12-01` (the amount as `Money::parse` reads it).
+    pub fn parse(text: &str) -> Result<Instalment, String> {
+        let (amount, due) = text
+            .trim()
+            .split_once('@')
+            .ok_or_else(|| format!("'{text}' is not AMOUNT@YYYY-MM-DD"))?;
+        Ok(Instalment {
+            amount: Money::parse(amount).map_err(|e| e.to_string())?,
+            due: super::dates::parse_date(due).map_err(|e| e.to_string())?,
+        })
+    }
+}
+
+/// Instalments written one after the other, separated by spaces or `;`:
+/// `500.00@2026-12-01 500,00@2027-01-15`.
+pub fn parse_schedule(text: &str) -> Result<Vec<Instalment>, String> {
+    text.split(|c: char| c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(Instalment::parse)
+        .collect()
+}
+
+/// The schedule as `parse_schedule` reads it.
+pub fn schedule_text(schedule: &[Instalment]) -> String {
+    let parts: Vec<String> = schedule.iter().map(|i| format!("{}@{}", i.amount, i.due)).collect();
+    parts.join(" ")
+}
+
 /// How a client was acquired (a campaign, an event, a referral…).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acquisition {
@@ -229,6 +258,18 @@ impl SalesRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schedules_parse_and_print() {
+        let s = parse_schedule(" 500.00@2026-12-01; 500,5@2027-01-15 ").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1].amount, Money(50_050));
+        assert_eq!(schedule_text(&s), "500.00@2026-12-01 500.50@2027-01-15");
+        assert!(parse_schedule("500.00 2026-12-01").is_err());
+        assert!(parse_schedule("abc@2026-12-01").is_err());
+        assert!(parse_schedule("5@2026-13-01").is_err());
+        assert_eq!(parse_schedule("").unwrap(), vec![]);
+    }
 
     #[test]
     fn numbers_print_and_parse() {

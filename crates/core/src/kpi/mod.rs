@@ -5,12 +5,14 @@
 //! not hold (a few clients' settlements, the contact log) and passes it in.
 
 mod funnel;
+pub mod marketing;
 mod period;
 mod sales;
 #[cfg(test)]
 mod tests;
 
 pub use funnel::{Funnel, RefusalCount, StageCount, funnel};
+pub use marketing::{Competitors, Sources, competitors, sources};
 pub use period::{Period, Preset};
 pub use sales::{Sale, SaleKind, clients_to_fetch, from_list, sales};
 

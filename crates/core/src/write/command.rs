@@ -257,9 +257,11 @@ pub enum Command {
         invoice: Option<Money>,
         schedule: Vec<Instalment>,
     },
-    /// Sets how a client was acquired ("" clears it).
+    /// Sets how a client was acquired ("" clears it). The client is named
+    /// by its ref, so that an import can set the source of a client it
+    /// creates in the same batch.
     SetSource {
-        client: ClientId,
+        reference: String,
         source: String,
     },
     /// The lead's sources and competitors lists and the minutes delay.
@@ -455,9 +457,9 @@ impl Command {
             Command::SetTerms {
                 client: c, product: p, ..
             } => format!("set the terms of {} for {}", product(p), client(c)),
-            Command::SetSource { client: c, source } => match source.trim() {
-                "" => format!("clear the source of {}", client(c)),
-                s => format!("set the source of {} to {s}", client(c)),
+            Command::SetSource { reference, source } => match source.trim() {
+                "" => format!("clear the source of {reference}"),
+                s => format!("set the source of {reference} to {s}"),
             },
             Command::SetSalesSetup { .. } => "set the sources, competitors and minutes delay".into(),
             Command::Batch { label, commands } if commands.len() == 1 => label.clone(),

@@ -20,6 +20,9 @@ pub struct Prior {
     pub surveys: Vec<Survey>,
     /// Queue marks by key (`None`: the item had none).
     pub marks: Vec<(String, Option<QueueMark>)>,
+    /// Acquisition sources ("": none) by client ref, with the client's id
+    /// when it exists already.
+    pub sources: Vec<(Option<ClientId>, String, String)>,
 }
 
 impl Prior {
@@ -50,6 +53,11 @@ impl Prior {
             Command::DeleteTask { task, .. } => {
                 let key = crate::queue::ItemKey::Task(*task).to_string();
                 self.marks.push((key.clone(), model.marks.get(&key).cloned()))
+            }
+            Command::SetSource { reference, .. } => {
+                let client = model.client_by_ref(reference).map(|c| c.id);
+                let before = client.map_or("", |c| model.sales.source_of(c));
+                self.sources.push((client, reference.clone(), before.to_string()))
             }
             Command::Batch { commands, .. } => commands.iter().for_each(|c| self.add(model, c)),
             _ => {}
@@ -248,6 +256,25 @@ fn undo_change(change: &Change, prior: &Prior, on: chrono::NaiveDate) -> Result<
                 (None, None) => return Err("the item had no mark to put back".into()),
             }
         }
+        Change::Sales {
+            key: SalesKey::Acquisition(client),
+            ..
+        } => {
+            // By the client's id; a client made by the same command was
+            // not in the model before it: its entry has none.
+            let found = prior
+                .sources
+                .iter()
+                .find(|(c, ..)| *c == Some(*client))
+                .or_else(|| prior.sources.iter().find(|(c, ..)| c.is_none()));
+            match found {
+                Some((_, reference, before)) => Command::SetSource {
+                    reference: reference.clone(),
+                    source: before.clone(),
+                },
+                None => return Err("the source's change cannot be undone".into()),
+            }
+        }
         other => return Err(format!("{} cannot be undone", what(other))),
     }))
 }
@@ -262,6 +289,12 @@ fn what(change: &Change) -> &'static str {
         Change::Offer(_) => "an offer's move",
         Change::Ticket(_) => "a ticket's change",
         Change::Purge { .. } => "a purge of the trash",
+        Change::Sales { key, .. } => match key {
+            SalesKey::Document(_) => "a document (its number is never given again)",
+            SalesKey::Terms(..) => "a change of an offer's terms",
+            SalesKey::Acquisition(_) => "a change of the source",
+            SalesKey::Setup => "a change of the sales lists",
+        },
         _ => "this",
     }
 }

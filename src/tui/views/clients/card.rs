@@ -41,6 +41,10 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
     if !c.tags.is_empty() {
         filing.push(Span::styled(format!(" · {}", c.tags.join(" ")), t.style("accent")));
     }
+    let source = model.sales.source_of(c.id);
+    if !source.is_empty() {
+        filing.push(Span::styled(format!(" · via {source}"), t.style("muted")));
+    }
     let mut lines = vec![Line::from(filing)];
     // SPEC §9: in a sale, or between sales with the product to offer next.
     let product = |p: rapport::domain::ProductId| model.products.get(&p).map_or("?".to_string(), |p| p.name.clone());
@@ -97,6 +101,32 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
             ),
             Span::styled(due_text, if overdue { t.style("overdue") } else { t.style("muted") }),
         ]));
+    }
+    lines.push(heading("Documents"));
+    let docs = model.sales.documents_of(c.id);
+    if docs.is_empty() {
+        lines.push(Line::from(Span::styled("  none", t.style("muted"))));
+    }
+    for d in docs.iter().take(5) {
+        let product = model.products.get(&d.product).map_or("?", |p| p.code.as_str());
+        let (sent, style) = match d.sent {
+            Some(s) => (
+                format!(" sent {} by {}", short_date(s.date, app.today), s.channel.as_str()),
+                t.style("muted"),
+            ),
+            None => (" not sent".to_string(), t.style("warning")),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} ", d.number), t.style("text")),
+            Span::styled(format!("{product} {}", short_date(d.date, app.today)), t.style("muted")),
+            Span::styled(sent, style),
+        ]));
+    }
+    if docs.len() > 5 {
+        lines.push(Line::from(Span::styled(
+            format!("  … {} more (rapport docs --client {})", docs.len() - 5, c.reference),
+            t.style("muted"),
+        )));
     }
     lines.push(heading("Open tickets"));
     let tickets: Vec<_> = model

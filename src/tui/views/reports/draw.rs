@@ -20,6 +20,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let table_height = (rows as u16 + 4).min(area.height / 2).max(6);
     let [top, bottom] = Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(area);
     table(frame, app, top);
+    if app.views.reports.marketing {
+        return super::marketing::draw(frame, app, bottom);
+    }
     let [funnel_area, figures_area, history_area] = Layout::horizontal([
         Constraint::Percentage(34),
         Constraint::Percentage(33),
@@ -31,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     history(frame, app, history_area);
 }
 
-fn block<'a>(app: &App, title: String) -> Block<'a> {
+pub(super) fn block<'a>(app: &App, title: String) -> Block<'a> {
     let t = &app.theme;
     Block::default()
         .borders(Borders::ALL)
@@ -44,7 +47,7 @@ fn sales(t: Tally, sums: bool) -> String {
     if sums { tally(t) } else { t.count.to_string() }
 }
 
-fn tally(t: Tally) -> String {
+pub(super) fn tally(t: Tally) -> String {
     if t.count == 0 {
         "0".into()
     } else {
@@ -177,7 +180,7 @@ fn table(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Whose funnel and complaints the panes show.
-fn focus(app: &App) -> String {
+pub(super) fn focus(app: &App) -> String {
     match app
         .views
         .reports
@@ -190,7 +193,7 @@ fn focus(app: &App) -> String {
 }
 
 /// A stage's name in 8 characters.
-fn abbreviated(stage: rapport::domain::OfferStage) -> String {
+pub(super) fn abbreviated(stage: rapport::domain::OfferStage) -> String {
     match stage {
         rapport::domain::OfferStage::Presentation => "present.".into(),
         rapport::domain::OfferStage::Agreement => "agreem.".into(),

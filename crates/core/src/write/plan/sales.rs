@@ -66,8 +66,11 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             *invoice,
             schedule,
         )?],
-        Command::SetSource { client, source } => {
-            found(&model.clients, *client, "client")?;
+        Command::SetSource { reference, source } => {
+            let client = &model
+                .client_by_ref(reference)
+                .ok_or_else(|| CommandError::NotFound(format!("client '{reference}'")))?
+                .id;
             let source = source.trim();
             check_line("source", source, false)?;
             if source.chars().count() > 64 {
@@ -567,7 +570,7 @@ mod tests {
         );
         // Sources: as the list spells them, free text otherwise, cleared by "".
         let source = |s: &str| Command::SetSource {
-            client: ClientId(1),
+            reference: "C1".into(),
             source: s.into(),
         };
         p.run(source("referral"));

@@ -1057,3 +1057,52 @@ fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server() {
     assert_eq!(m.aggregate(c9.id).map(|a| a.contacts), Some(1));
     assert!(m.trash.is_empty() && m.client_by_ref("C3").is_some());
 }
+
+/// SPEC §9: 8 sessions write documents at once through the server; the
+/// numbers it hands out are unique and without gaps, each file is whole
+/// and holds its own number.
+#[test]
+fn document_numbers_from_8_sessions_are_unique_and_gap_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let per_session = 10;
+    let numbers: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let server = &server;
+                let docs = dir.path().join(format!("documents-{i}"));
+                s.spawn(move || {
+                    let login = if i % 2 == 0 { "lea" } else { "ben" };
+                    let mut r = server.session(login);
+                    (0..per_session)
+                        .map(|_| {
+                            let doc = rapport::documents::write(
+                                &mut r,
+                                login,
+                                &docs,
+                                ClientId(3),
+                                ProductId(1),
+                                rapport::templates::DocKind::Minutes,
+                                d("2026-06-02"),
+                            )
+                            .unwrap_or_else(|e| panic!("session {i}: {e}"));
+                            let text = std::fs::read_to_string(&doc.file).unwrap();
+                            assert!(text.starts_with(&format!("MEETING MINUTES {}", doc.number)), "{text}");
+                            doc.number.to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let got: BTreeSet<String> = numbers.iter().cloned().collect();
+    let want: BTreeSet<String> = (1..=8 * per_session).map(|n| format!("MIN-2026-{n:04}")).collect();
+    assert_eq!(numbers.len(), got.len(), "a number was handed out twice");
+    assert_eq!(got, want, "numbers with a gap");
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    let stored: BTreeSet<String> = store.model().sales.documents.keys().map(ToString::to_string).collect();
+    assert_eq!(stored, want);
+}

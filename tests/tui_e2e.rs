@@ -532,3 +532,79 @@ fn a_managers_morning_takes_under_thirty_keys() {
         "{log}"
     );
 }
+
+/// SPEC §9 from the keyboard: the offer editor of a proposal writes the
+/// commercial offer (ctrl-d) and marks it sent (ctrl-t); the file is there
+/// and the document is registered as sent.
+#[test]
+fn a_commercial_offer_written_from_the_cell_editor_and_marked_sent() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let dbs = db.to_str().unwrap();
+    let csv = stdout(&rapport(
+        home.path(),
+        &["--db", dbs, "offers", "--stage", "proposal", "--format", "csv"],
+    ));
+    let row: Vec<String> = csv.lines().nth(1).unwrap().split(',').map(String::from).collect();
+    let (client, product) = (row[0].clone(), row[1].clone());
+    let products = stdout(&rapport(home.path(), &["--db", dbs, "export", "products"]));
+    let name = products
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{product},")))
+        .and_then(|rest| rest.split(',').next())
+        .unwrap()
+        .to_string();
+    let docs = home.path().join("docs");
+    let tmux = Tmux::new("document");
+    tmux.start(
+        home.path(),
+        &format!(
+            "{BIN} --db {} --server never --documents {} --as-of 2026-11-22; echo EXITED $?; sleep 60",
+            db.display(),
+            docs.display()
+        ),
+    );
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["2"]);
+    tmux.wait_for("Matrix · 300 clients");
+    tmux.keys(&["/"]);
+    tmux.keys(&[&client, "Enter"]);
+    tmux.wait_gone("Matrix · 300 clients");
+    // To the product's cell: the editor's title names it.
+    let mut found = false;
+    for _ in 0..16 {
+        tmux.keys(&["Enter"]);
+        let s = tmux.wait_for("Stage");
+        if s.contains(&format!("{name} · ")) {
+            found = true;
+            break;
+        }
+        tmux.keys(&["Escape"]);
+        tmux.wait_gone("Next note");
+        tmux.keys(&["Right"]);
+    }
+    assert!(found, "no editor for {name}:\n{}", tmux.screen());
+    tmux.keys(&["C-d"]);
+    tmux.wait_for("OFF-2026-0001 written to");
+    tmux.wait_for("OFF-2026-0001 not sent");
+    tmux.keys(&["C-t"]);
+    tmux.wait_for("OFF-2026-0001 sent ─");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("OFF-2026-0001 sent 22/11");
+    tmux.keys(&["Escape"]);
+    tmux.wait_gone("Next note");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    let text = std::fs::read_to_string(docs.join("OFF-2026-0001.txt")).unwrap();
+    assert!(
+        text.starts_with("COMMERCIAL OFFER OFF-2026-0001\nDate: 2026-11-22\n"),
+        "{text}"
+    );
+    let list = stdout(&rapport(home.path(), &["--db", dbs, "docs", "--client", &client]));
+    let line = list
+        .lines()
+        .find(|l| l.starts_with("OFF-2026-0001"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(line.contains("2026-11-22  email"), "{list}");
+}

@@ -193,6 +193,7 @@ pub fn no_database(path: &std::path::Path) -> Failure {
 
 /// `rapport` and `rapport --demo`: the terminal interface.
 pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
+    let documents = db.documents_dir()?;
     // A path given on purpose (--db, RAPPORT_DB) must be a database: a typo
     // never becomes a new, empty one. The default one is made on first use.
     if !demo && db.db.is_some() {
@@ -220,11 +221,13 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                     generate_demo(&mut store, as_of)?;
                 }
                 match db.mode {
-                    ServerMode::Never => return run_interface(Session::local(store), as_of, queue, None, demo),
+                    ServerMode::Never => {
+                        return run_interface(Session::local(store), as_of, queue, None, demo, &documents);
+                    }
                     ServerMode::Auto => {
                         let connect = crate::cli::serve::hand_over_to_server(&db, &path)?;
                         let local = Session::local_then_server(store, connect);
-                        return run_interface(local, as_of, queue, Some((db, path)), demo);
+                        return run_interface(local, as_of, queue, Some((db, path)), demo, &documents);
                     }
                     ServerMode::Always => store.close_without_freeing()?,
                 }
@@ -234,10 +237,10 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
         }
     }
     if let Some(local) = crate::cli::serve::local_for_interface(&db, &path)? {
-        return run_interface(local, as_of, queue, Some((db, path)), demo);
+        return run_interface(local, as_of, queue, Some((db, path)), demo, &documents);
     }
     let session = crate::cli::serve::session_for_interface(&db, &path)?;
-    run_interface(session, as_of, queue, Some((db, path)), demo)
+    run_interface(session, as_of, queue, Some((db, path)), demo, &documents)
 }
 
 /// Runs the interface on `session`; `target` is how it reconnects to a
@@ -248,6 +251,7 @@ fn run_interface(
     queue: bool,
     target: Option<(Target, PathBuf)>,
     demo: bool,
+    documents: &std::path::Path,
 ) -> CliResult {
     let who = if demo {
         rapport::demo::DEMO_LOGIN.to_string()
@@ -268,6 +272,7 @@ fn run_interface(
         loaded.theme,
     );
     app.set_card(loaded.card_open);
+    app.documents = documents.to_path_buf();
     // The demo is one manager's morning: it opens on their queue.
     if queue || loaded.start_queue || demo {
         app.update(crate::tui::action::Action::TabQueue);

@@ -210,7 +210,12 @@ pub fn doc_cmd(args: DocArgs, db: Target) -> CliResult {
         DocAction::Show { number } => {
             let doc = document(store.model(), &number)?;
             let mut out = std::io::stdout().lock();
-            write!(out, "{}", printable(&doc.text)).map_err(io_err)?;
+            // Line by line: line breaks kept, any other control character
+            // made harmless.
+            for line in doc.text.split_inclusive('\n') {
+                let (body, end) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+                write!(out, "{}{end}", printable(body)).map_err(io_err)?;
+            }
             out.flush().map_err(io_err)?;
             finish_read(store)
         }

@@ -520,3 +520,58 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod sales_tests {
+    use super::*;
+    use crate::testing::Planner;
+
+    fn source(s: &str) -> Command {
+        Command::SetSource {
+            reference: "C1".into(),
+            source: s.into(),
+        }
+    }
+
+    /// Runs `cmd` and its undo; the client's source is `want` after each.
+    fn run_and_undo(p: &mut Planner, cmd: Command) -> (String, String) {
+        let prior = Prior::of(&p.model, &cmd);
+        let event = p.event(cmd);
+        let after = p.model.sales.source_of(ClientId(1)).to_string();
+        p.run(inverse(&event, &prior).unwrap());
+        (after, p.model.sales.source_of(ClientId(1)).to_string())
+    }
+
+    #[test]
+    fn a_source_change_goes_back_but_a_document_does_not() {
+        let mut p = Planner::with_client();
+        assert_eq!(
+            run_and_undo(&mut p, source("Referral")),
+            ("Referral".into(), String::new())
+        );
+        p.run(source("Referral"));
+        assert_eq!(
+            run_and_undo(&mut p, source("Trade fair")),
+            ("Trade fair".into(), "Referral".into())
+        );
+        assert_eq!(run_and_undo(&mut p, source("")), (String::new(), "Referral".into()));
+        // A written document keeps its number: no undo.
+        p.run(Command::MoveOffer(crate::write::OfferMove::new(
+            ClientId(1),
+            ProductId(1),
+            OfferStage::Proposal,
+            "2026-03-01".parse().unwrap(),
+        )));
+        let cmd = Command::WriteDocument {
+            client: ClientId(1),
+            product: ProductId(1),
+            kind: crate::templates::DocKind::Offer,
+            date: "2026-03-02".parse().unwrap(),
+            dir: "/tmp/docs".into(),
+        };
+        let prior = Prior::of(&p.model, &cmd);
+        let event = p.event(cmd);
+        let why = inverse(&event, &prior).unwrap_err();
+        assert!(why.contains("never given again"), "{why}");
+    }
+}

@@ -109,17 +109,21 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
     }
     for d in docs.iter().take(5) {
         let product = model.products.get(&d.product).map_or("?", |p| p.code.as_str());
-        let (sent, style) = match d.sent {
+        // Sent: when and how; else when it was written, waiting.
+        let (state, style) = match d.sent {
             Some(s) => (
-                format!(" sent {} by {}", short_date(s.date, app.today), s.channel.as_str()),
+                format!("sent {} {}", short_date(s.date, app.today), s.channel.as_str()),
                 t.style("muted"),
             ),
-            None => (" not sent".to_string(), t.style("warning")),
+            None => (
+                format!("{} not sent", short_date(d.date, app.today)),
+                t.style("warning"),
+            ),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("  {} ", d.number), t.style("text")),
-            Span::styled(format!("{product} {}", short_date(d.date, app.today)), t.style("muted")),
-            Span::styled(sent, style),
+            Span::styled(format!("{product} "), t.style("muted")),
+            Span::styled(state, style),
         ]));
     }
     if docs.len() > 5 {

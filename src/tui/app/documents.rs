@@ -44,8 +44,9 @@ impl App {
             return;
         };
         match rapport::documents::finish(&doc) {
+            // The number first: the path may not fit the status line.
             Ok(path) => self.set_status(
-                format!("{} {} written to {}", kind.title(), doc.number, path.display()),
+                format!("{} written to {} ({})", doc.number, path.display(), kind.title()),
                 Tone::Ok,
             ),
             Err(e) => self.set_status(e.to_string(), Tone::Error),

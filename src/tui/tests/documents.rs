@@ -65,7 +65,10 @@ fn the_offer_editor_writes_the_document_marks_it_sent_and_the_card_lists_it() {
     press(app, " call Tuesday");
     ctrl(app, 'd');
     let (said, _) = app.status.clone().unwrap();
-    assert!(said.starts_with("commercial offer OFF-2026-0001 written to "), "{said}");
+    assert!(
+        said.starts_with("OFF-2026-0001 written to ") && said.ends_with("(commercial offer)"),
+        "{said}"
+    );
     let file = docs.join("OFF-2026-0001.txt");
     assert!(
         std::fs::read_to_string(&file)
@@ -170,4 +173,28 @@ fn the_terms_form_refuses_a_schedule_that_does_not_sum() {
     assert_eq!(t.schedule.len(), 2);
     // The matrix cell says how many are paid; the first is overdue.
     assert!(screen(app, 200, 60).contains("inv 0/2 paid"));
+}
+
+#[test]
+fn the_reports_view_shows_sources_and_competitors_for_the_selected_manager() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "6M");
+    // On the first manager's row: their clients only, as the table counts them.
+    let r = &app.views.reports;
+    let row = r.table.as_ref().unwrap().rows[r.cursor.selected].clone();
+    let sources = r.sources.as_ref().unwrap();
+    assert_eq!(Some(sources.total.new_clients), row.new_clients);
+    assert_eq!(sources.total.primary, row.primary);
+    // On the total row: everyone's; the refusals are the funnel's.
+    app.key(key(KeyCode::End));
+    let r = &app.views.reports;
+    let (sources, table) = (r.sources.as_ref().unwrap(), r.table.as_ref().unwrap());
+    assert_eq!(Some(sources.total.new_clients), table.total.new_clients);
+    assert_eq!(sources.total.primary, table.total.primary);
+    assert_eq!(r.competitors.as_ref().unwrap().total.total, r.funnel.refused);
+    insta::assert_snapshot!("reports_marketing_120x40", screen(app, 120, 40));
+    // M again: back to the funnel.
+    press(app, "M");
+    assert!(screen(app, 120, 40).contains("Funnel"));
 }

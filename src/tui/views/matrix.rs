@@ -417,26 +417,31 @@ fn offer_command(today: NaiveDate, form: &Form, client: ClientId, product: Produ
 /// What the cell editor says of the offer's documents and terms.
 fn sales_lines(model: &Model, o: &Offer) -> Vec<String> {
     let mut lines = Vec::new();
-    let docs: Vec<String> = model
+    // The latest document (and how many before it), then the keys: one
+    // line that fits the editor at 80 columns.
+    let docs: Vec<&rapport::domain::Document> = model
         .sales
         .documents_of(o.client)
         .into_iter()
         .filter(|d| d.product == o.product)
-        .take(3)
-        .map(|d| match d.sent {
-            Some(s) => format!("{} sent {}", d.number, s.date.format("%d/%m")),
-            None => format!("{} not sent", d.number),
-        })
         .collect();
+    let latest = docs.first().map(|d| {
+        let state = match d.sent {
+            Some(s) => format!("sent {}", s.date.format("%d/%m")),
+            None => "not sent".to_string(),
+        };
+        let more = if docs.len() > 1 {
+            format!(" (+{})", docs.len() - 1)
+        } else {
+            String::new()
+        };
+        format!("{} {state}{more}", d.number)
+    });
     let hint = match rapport::documents::kind_for(model, o.client, o.product) {
-        Some(k) => format!("ctrl-d: {}; ctrl-t: sent", k.title()),
+        Some(k) => format!("ctrl-d {}, ctrl-t sent, ctrl-o read", k.as_str()),
         None => "no document at this stage".into(),
     };
-    if docs.is_empty() {
-        lines.push(format!("documents: none — {hint}"));
-    } else {
-        lines.push(format!("{} — {hint}", docs.join(" · ")));
-    }
+    lines.push(format!("{} — {hint}", latest.unwrap_or_else(|| "no document".into())));
     if let Some(t) = model.sales.terms.get(&(o.client, o.product)) {
         let mut parts = Vec::new();
         if let Some(a) = t.invoice {

@@ -71,7 +71,7 @@ fn table(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let title = format!(" Results by {} · {} ", table.by.name(), r.period_label());
-    let hint = " p period · P dates · g group · Enter clients ";
+    let hint = " p period · P dates · g group · M sources · Enter clients ";
     let b = block(app, title).title_bottom(Line::from(Span::styled(hint, t.style("muted"))).right_aligned());
     // Every column, in the order shown, with its rank: the most wanted
     // ones fill the width first; sales show their sums when the first
@@ -193,7 +193,7 @@ pub(super) fn focus(app: &App) -> String {
 }
 
 /// A stage's name in 8 characters.
-pub(super) fn abbreviated(stage: rapport::domain::OfferStage) -> String {
+fn abbreviated(stage: rapport::domain::OfferStage) -> String {
     match stage {
         rapport::domain::OfferStage::Presentation => "present.".into(),
         rapport::domain::OfferStage::Agreement => "agreem.".into(),

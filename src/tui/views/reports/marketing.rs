@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{abbreviated, block, focus, tally};
+use super::draw::{block, focus, tally};
 use crate::tui::app::App;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -29,9 +29,13 @@ fn sources(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new("").block(b), area);
         return;
     };
-    let name = (area.width as usize).saturating_sub(2 + 6 + 18 + 12).clamp(8, 24);
+    // The sums of the primary sales when there is room, their count else.
+    let inner = (area.width as usize).saturating_sub(2);
+    let sums = inner >= 56;
+    let primary_w = if sums { 17 } else { 7 };
+    let name = inner.saturating_sub(1 + 5 + 1 + primary_w + 1 + 10).clamp(6, 24);
     let head = format!(
-        "{} {:>5} {:>17} {:>11}",
+        "{} {:>5} {:>primary_w$} {:>10}",
         fit("source", name),
         "new",
         "primary",
@@ -43,13 +47,16 @@ fn sources(frame: &mut Frame, app: &App, area: Rect) {
             Some(p) => format!("{}/{} {p:.0}%", r.conversion.converted, r.conversion.potential),
             None => "–".into(),
         };
+        let primary = if sums {
+            tally(r.primary)
+        } else {
+            r.primary.count.to_string()
+        };
         Line::from(Span::styled(
             format!(
-                "{} {:>5} {:>17} {:>11}",
+                "{} {:>5} {primary:>primary_w$} {conv:>10}",
                 fit(&r.source, name),
-                r.new_clients,
-                tally(r.primary),
-                conv
+                r.new_clients
             ),
             style,
         ))
@@ -69,11 +76,11 @@ fn competitors(frame: &mut Frame, app: &App, area: Rect) {
     // Stages as columns while they fit, else the total alone.
     let inner = (area.width as usize).saturating_sub(2);
     let name = 16;
-    let stages = inner.saturating_sub(name + 6) / 9 >= c.stages.len();
+    let stages = inner.saturating_sub(name + 6) / 6 >= c.stages.len();
     let mut head = fit("competitor", name);
     if stages {
         for s in &c.stages {
-            head.push_str(&format!(" {:>8}", abbreviated(*s)));
+            head.push_str(&format!(" {:>5}", s.short()));
         }
     }
     head.push_str(&format!(" {:>5}", "total"));
@@ -82,7 +89,7 @@ fn competitors(frame: &mut Frame, app: &App, area: Rect) {
         let mut text = fit(&r.competitor, name);
         if stages {
             for n in &r.by_stage {
-                text.push_str(&format!(" {n:>8}"));
+                text.push_str(&format!(" {n:>5}"));
             }
         }
         text.push_str(&format!(" {:>5}", r.total));

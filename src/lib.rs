@@ -13,7 +13,9 @@
 // The layers, each a crate of its own (see README "Architecture"): the
 // core (no storage, no terminal), the sled store, the server and its
 // sessions. Re-exported here under the paths the front ends use.
-pub use rapport_core::{backend, classes, domain, history, kpi, matrix, model, plan, queue, templates, tickets, write};
+pub use rapport_core::{
+    backend, classes, domain, find, history, kpi, matrix, model, plan, queue, templates, tickets, write,
+};
 pub use rapport_server as server;
 pub use rapport_server::session;
 pub use rapport_store as store;

@@ -83,6 +83,7 @@ proptest! {
             create_missing: true,
             today: "2026-11-22".parse().unwrap(),
             new_clients_manager: None,
+            allow_duplicates: false,
         };
         for kind in Kind::IMPORT_ORDER {
             let header = kind.columns().iter().map(|(c, _)| *c).collect::<Vec<_>>().join(",");

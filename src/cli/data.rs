@@ -42,6 +42,10 @@ pub struct ImportArgs {
     /// Create clients that a settlements file names but the database lacks.
     #[arg(long)]
     create_missing: bool,
+    /// Import clients that look like ones already there (same name, phone
+    /// or email); otherwise such rows are refused with the reason.
+    #[arg(long)]
+    allow_duplicate: bool,
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +111,7 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
         create_missing: args.create_missing,
         today: today(),
         new_clients_manager: store.acting_manager(),
+        allow_duplicates: args.allow_duplicate,
     };
     let spinner = if std::io::stderr().is_terminal() {
         let s = ProgressBar::new_spinner();

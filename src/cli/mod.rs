@@ -5,6 +5,7 @@ mod backup;
 mod classes;
 mod corrections;
 mod data;
+mod find;
 mod marketing;
 mod offers;
 mod plan;
@@ -105,6 +106,11 @@ enum Cmd {
     Log(queue::LogArgs),
     /// Add a manual task for a client (or correct or delete one).
     Task(queue::TaskArgs),
+    /// Find clients by a name, a ref, a phone number (its digits alone), an
+    /// email, a tag or a word of the notes; says which field matched.
+    Find(find::FindArgs),
+    /// List the pairs of clients that look like one, with the reason.
+    Duplicates(find::DuplicatesArgs),
     /// Add a client or change its fields.
     Client(records::ClientArgs),
     /// Add a contact person to a client or change their fields.
@@ -263,6 +269,8 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Log(args)) => queue::log_cmd(args, db),
         Some(Cmd::Task(args)) => queue::task_cmd(args, db),
         Some(Cmd::Client(args)) => records::client_cmd(args, db),
+        Some(Cmd::Find(args)) => find::find_cmd(args, db),
+        Some(Cmd::Duplicates(args)) => find::duplicates_cmd(args, db),
         Some(Cmd::Person(args)) => records::person_cmd(args, db),
         Some(Cmd::History(args)) => records::history_cmd(args, db),
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),

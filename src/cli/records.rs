@@ -45,6 +45,9 @@ enum ClientAction {
         /// How the client was acquired (see `rapport sales-setup`).
         #[arg(long)]
         source: Option<String>,
+        /// Create it even though it looks like a client already there.
+        #[arg(long)]
+        allow_duplicate: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Said,
     },
@@ -239,8 +242,12 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             notes,
             tags,
             source,
+            allow_duplicate,
             format,
         } => {
+            if !allow_duplicate {
+                super::find::refuse_duplicate(model, &reference, &name)?;
+            }
             let manager = match manager {
                 Some(login) => manager_of(model, &login)?,
                 None => store

@@ -27,6 +27,9 @@ pub struct ImportOptions {
     /// session creates them for that manager (the only clients a manager
     /// may create); otherwise unassigned.
     pub new_clients_manager: Option<ManagerId>,
+    /// Import clients that look like one already there (or earlier in
+    /// the file); otherwise such a row is refused with the reason.
+    pub allow_duplicates: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -333,6 +336,9 @@ impl Planner<'_> {
     fn clients(&mut self) {
         let mut seen = HashSet::new();
         let t = self.table;
+        // Likely duplicates: of the clients there, and of earlier rows.
+        let mut like = (!self.opts.allow_duplicates).then(|| crate::find::duplicates::Index::build(self.model));
+        let mut file_refs: HashMap<ClientId, String> = HashMap::new();
         for r in &t.rows {
             let line = r.line;
             let reference = t.get(r, "ref");
@@ -371,6 +377,36 @@ impl Planner<'_> {
             };
             let created = self.date(line, "created", t.get(r, "created"));
             let tags: Vec<String> = t.get(r, "tags").split_whitespace().map(str::to_string).collect();
+            if let Some(ix) = &mut like
+                && !name.trim().is_empty()
+            {
+                let card = crate::find::duplicates::Card {
+                    name: name.to_string(),
+                    ..Default::default()
+                };
+                let found = ix.like(&card, None);
+                if let Some((id, reasons)) = found.iter().next() {
+                    let who = self
+                        .model
+                        .clients
+                        .get(id)
+                        .map(|c| format!("{} {}", c.reference, c.name))
+                        .or_else(|| file_refs.get(id).cloned())
+                        .unwrap_or_default();
+                    let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+                    self.error(
+                        line,
+                        format!(
+                            "{reference} looks like {who} ({}); import with --allow-duplicate to keep both",
+                            why.join(", ")
+                        ),
+                    );
+                }
+                // Rows of the file get ids no client has, from the top.
+                let id = ClientId(u32::MAX - u32::try_from(line).unwrap_or(u32::MAX));
+                ix.add(id, &card);
+                file_refs.insert(id, format!("{reference} {name} (line {line})"));
+            }
             if let (true, true, Some(segment), Some(manager), Some(created)) =
                 (ok_key, ok_name, segment, manager, created)
             {

@@ -528,6 +528,10 @@ impl App {
             (Overlay::None, _) => self.navigate(action),
         }
         self.unpark();
+        // A hook that failed meanwhile (they run on threads of their own).
+        if let Some(failure) = self.data.hook_failures().pop() {
+            self.set_status(format!("{failure} (see hooks.log)"), Tone::Error);
+        }
     }
 
     /// The view on screen first (not while the filter is typed), then the

@@ -7,48 +7,23 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use memchr::memmem::Finder;
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use rapport::domain::ClientId;
 use rapport::model::Model;
 
-/// Case- and accent-folds `s`; also returns, for each folded character,
-/// the index of the original character it came from.
-pub fn fold(s: &str) -> (String, Vec<usize>) {
-    let mut out = String::with_capacity(s.len());
-    let mut map = Vec::with_capacity(s.len());
-    for (i, c) in s.chars().enumerate() {
-        let mut push = |c: char| {
-            for l in c.to_lowercase() {
-                out.push(l);
-                map.push(i);
-            }
-        };
-        match c {
-            'ß' => "ss".chars().for_each(&mut push),
-            'æ' | 'Æ' => "ae".chars().for_each(&mut push),
-            'œ' | 'Œ' => "oe".chars().for_each(&mut push),
-            'ø' | 'Ø' => push('o'),
-            'ł' | 'Ł' => push('l'),
-            'đ' | 'Đ' => push('d'),
-            c if c.is_ascii() => push(c),
-            c => decompose_canonical(c, |d| {
-                if !is_combining_mark(d) {
-                    push(d)
-                }
-            }),
-        }
-    }
-    (out, map)
-}
+/// Case- and accent-folding, as `rapport find` and duplicates fold.
+pub use rapport::find::fold;
 
 /// One client in the index: where its folded text sits in the arena.
 struct Entry {
     id: ClientId,
     /// Folded name is `text[start..name_end]`; folded `ref · segment ·
-    /// contact persons` follows it up to `end`.
+    /// contact persons · emails · tags · notes` follows it up to `phones`,
+    /// then the national digits of every phone (`find::phone_digits`) up
+    /// to `end`.
     start: u32,
     name_end: u32,
+    phones: u32,
     end: u32,
 }
 
@@ -104,12 +79,34 @@ fn append(text: &mut String, model: &Model, id: ClientId) -> Option<(Entry, Vec<
     for p in model.persons_of(id) {
         text.push_str(" · ");
         text.push_str(&fold(&p.name).0);
+        if !p.email.is_empty() {
+            text.push_str(" · ");
+            text.push_str(&p.email.to_lowercase());
+        }
+    }
+    for tag in &c.tags {
+        text.push_str(" · ");
+        text.push_str(&fold(tag).0);
+    }
+    // The notes' first words: enough to find "calls before ten".
+    let notes: String = c.notes.chars().take(200).collect();
+    if !notes.trim().is_empty() {
+        text.push_str(" · ");
+        text.push_str(&fold(&notes).0);
+    }
+    let phones = text.len();
+    for p in model.persons_of(id) {
+        for digits in p.phone.split(',').filter_map(rapport::find::phone_digits) {
+            text.push('\u{1}');
+            text.push_str(&digits);
+        }
     }
     let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let entry = Entry {
         id,
         start: offset(start),
         name_end: offset(name_end),
+        phones: offset(phones),
         end: offset(text.len()),
     };
     Some((entry, name_map))
@@ -234,8 +231,15 @@ impl Search {
         self.position(id).map(|i| self.name(&self.entries[i]))
     }
 
-    fn score(&self, e: &Entry, pattern: &str, run: &Finder) -> Option<i64> {
-        if !subsequence(self.slice(e.start, e.end).as_bytes(), pattern.as_bytes()) {
+    fn score(&self, e: &Entry, pattern: &str, run: &Finder, phone: Option<&Finder>) -> Option<i64> {
+        // A phone number or a part of it: its digits in a phone first,
+        // else the pattern as typed anywhere (a ref's digits).
+        if let Some(digits) = phone {
+            if let Some(pos) = digits.find(self.slice(e.phones, e.end).as_bytes()) {
+                return Some(3 * TIER - pos as i64);
+            }
+            run.find(self.slice(e.start, e.phones).as_bytes())?;
+        } else if !subsequence(self.slice(e.start, e.phones).as_bytes(), pattern.as_bytes()) {
             return None;
         }
         let name = self.name(e);
@@ -257,12 +261,13 @@ impl Search {
 
     /// Scores the entries at `positions` (ascending) into `out`: the hits
     /// sorted best first, and the positions that matched (still ascending).
-    fn score_all(&self, positions: impl Iterator<Item = u32>, pattern: &str, out: &mut Scored) {
+    fn score_all(&self, positions: impl Iterator<Item = u32>, pattern: &str, phone: Option<&str>, out: &mut Scored) {
         let (ranked, matched) = out;
         let run = Finder::new(pattern.as_bytes());
+        let digits = phone.map(|d| Finder::new(d.as_bytes()));
         for p in positions {
             if let Some(e) = self.entries.get(p as usize)
-                && let Some(s) = self.score(e, pattern, &run)
+                && let Some(s) = self.score(e, pattern, &run, digits.as_ref())
             {
                 ranked.push((e.id, s));
                 matched.push(p);
@@ -286,7 +291,10 @@ impl Search {
             hits.ascending.extend(self.entries.iter().map(|e| e.id));
             return hits;
         }
-        let narrowing = self.last.valid && pattern.starts_with(&self.last.pattern);
+        // Digits (with the separators of a phone number) search phones;
+        // such a pattern never narrows nor is narrowed.
+        let phone = rapport::find::phone_digits(&pattern);
+        let narrowing = phone.is_none() && self.last.valid && pattern.starts_with(&self.last.pattern);
         let mut last = std::mem::take(&mut self.last);
         let n = if narrowing {
             last.positions.len()
@@ -301,13 +309,13 @@ impl Search {
         {
             let this = &*self;
             let candidates = &last.positions;
-            let (pattern, narrowing) = (&pattern, narrowing);
+            let (pattern, narrowing, phone) = (&pattern, narrowing, phone.as_deref());
             let run = |range: std::ops::Range<usize>, out: &mut Scored| {
                 if narrowing {
                     let slice = candidates.get(range).unwrap_or_default();
-                    this.score_all(slice.iter().copied(), pattern, out);
+                    this.score_all(slice.iter().copied(), pattern, phone, out);
                 } else {
-                    this.score_all(range.filter_map(|p| u32::try_from(p).ok()), pattern, out);
+                    this.score_all(range.filter_map(|p| u32::try_from(p).ok()), pattern, phone, out);
                 }
             };
             // Two cores: each scores and sorts one half.
@@ -330,8 +338,9 @@ impl Search {
                 .iter()
                 .filter_map(|p| self.entries.get(*p as usize).map(|e| e.id)),
         );
+        // A phone pattern is not a prefix any text pattern narrows from.
+        last.valid = phone.is_none();
         last.pattern = pattern;
-        last.valid = true;
         self.last = last;
         self.scratch = (left, right);
         hits

@@ -28,6 +28,7 @@ struct Fixture {
 
 /// The demo data set (seed 42, fixed date) in a new store under `dir`.
 mod documents;
+mod find;
 mod records;
 mod sizes;
 

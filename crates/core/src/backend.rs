@@ -155,6 +155,12 @@ pub trait Backend {
         }))
     }
 
+    /// Hooks that failed since last asked, each said once (a session runs
+    /// the user's hooks; see `rapport_server::hooks`).
+    fn hook_failures(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether the data is held by a server (the session holds a copy).
     fn is_remote(&self) -> bool {
         false

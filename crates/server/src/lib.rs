@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod hooks;
 pub mod protocol;
 mod reads;
 pub mod session;

@@ -73,6 +73,8 @@ pub struct Session {
     /// How a session on a store opened here moves to a server
     /// (`Backend::hand_over`), when it was given one.
     planned: Option<Connector>,
+    /// The user's hooks, run after each command this session applies.
+    hooks: crate::hooks::Hooks,
 }
 
 /// Where a session's data is, for the few callers that must know.
@@ -157,6 +159,7 @@ impl Session {
         Session {
             link: Link::Local(store),
             planned: None,
+            hooks: crate::hooks::Hooks::for_user(),
         }
     }
 
@@ -166,6 +169,7 @@ impl Session {
         Session {
             link: Link::Local(store),
             planned: Some(connect),
+            hooks: crate::hooks::Hooks::for_user(),
         }
     }
 
@@ -173,6 +177,7 @@ impl Session {
         Session {
             link: Link::Remote(Box::new(remote)),
             planned: None,
+            hooks: crate::hooks::Hooks::for_user(),
         }
     }
 
@@ -307,7 +312,17 @@ impl Backend for Session {
     }
 
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, BackendError> {
-        self.backend()?.execute(who, cmd)
+        // The command is kept for the hooks only when there are hooks.
+        let kept = self.hooks.active().then(|| cmd.clone());
+        let event = self.backend()?.execute(who, cmd)?;
+        if let Some(cmd) = kept {
+            self.hooks.fire(&cmd, &event);
+        }
+        Ok(event)
+    }
+
+    fn hook_failures(&mut self) -> Vec<String> {
+        self.hooks.take_failures()
     }
 
     fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError> {

@@ -622,6 +622,16 @@ impl View for ClientsView {
             return Some(done);
         }
         let model = cx.model();
+        // A likely duplicate is said once; Enter again creates it anyway.
+        if kind == FormKind::NewClient {
+            let like = rapport::find::duplicates::likely(model, form.value("Name"));
+            if let Some(first) = like.first() {
+                let warning = format!("looks like {first} — Enter again to create it anyway");
+                if form.error.as_deref() != Some(warning.as_str()) {
+                    return Some(Err(warning));
+                }
+            }
+        }
         let cmd = match kind {
             FormKind::Settlement(client) => {
                 let date = form.fields.first().and_then(Field::date).ok_or("a date is required");

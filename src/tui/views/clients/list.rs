@@ -79,10 +79,27 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
         v.sort.title(),
         if v.descending { " ↓" } else { " ↑" }
     );
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style("border"))
         .title(Span::styled(title, t.style("header")));
+    // Filtered: which field of the selected client matched, and how.
+    let pattern = app.filter.pattern.trim();
+    if !pattern.is_empty()
+        && let Some(c) = v.selected_client(model)
+        && let Some(hit) = rapport::find::matched(model, c, &rapport::find::Query::new(pattern))
+        && hit.field != rapport::find::Field::Name
+    {
+        let person = hit
+            .person
+            .and_then(|p| model.persons.get(&(c.id, p)))
+            .map_or(String::new(), |p| format!(" ({})", p.name));
+        let said = format!(" {}: {}{person} ", hit.field.as_str(), hit.value);
+        block = block.title_bottom(Span::styled(
+            rapport::domain::text::printable(&said).into_owned(),
+            t.style("accent"),
+        ));
+    }
     let inner_height = area.height.saturating_sub(3) as usize; // borders + header
     v.cursor.height.set(inner_height.max(1));
     // Keep the selection in view, moving the window as little as possible.

@@ -1,0 +1,166 @@
+//! `rapport find` and `rapport duplicates`: a client by anything known
+//! about it (an incoming call: `rapport find 0612345678`), and the pairs
+//! of clients that look like one.
+
+use std::io::Write;
+
+use clap::Args;
+
+use super::sheet::{Cell, Output, Sheet, col};
+use super::{CliResult, Failure, Target, finish_read, io_err, open_store};
+use rapport::backend::Backend;
+use rapport::find::{self, duplicates};
+use rapport::model::Model;
+
+#[derive(Args, Debug)]
+pub struct FindArgs {
+    /// A name or part of one, a ref, a phone number or some of its digits,
+    /// an email, a tag, a word of the notes.
+    query: String,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    format: Output,
+}
+
+#[derive(Args, Debug)]
+pub struct DuplicatesArgs {
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    format: Output,
+}
+
+/// Who a person is, to say whose phone or email matched.
+fn person_name(model: &Model, hit: &find::Hit) -> String {
+    hit.person
+        .and_then(|p| model.persons.get(&(hit.client, p)))
+        .map_or_else(String::new, |p| p.name.clone())
+}
+
+pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
+    if args.query.trim().is_empty() {
+        return Err(Failure::input(
+            "find what? (a name, a ref, a phone number, an email, a tag)",
+        ));
+    }
+    let store = open_store(db)?;
+    let model = store.model();
+    let hits = find::find(model, &args.query);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.format == Output::Json {
+        let rows: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "ref": model.client_label(h.client),
+                    "name": model.clients.get(&h.client).map(|c| c.name.as_str()),
+                    "field": h.field,
+                    "value": h.value,
+                    "person": hit_person(model, h),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| io_err(std::io::Error::other(e)))?;
+        writeln!(out).map_err(io_err)?;
+    } else {
+        let sheet = Sheet {
+            title: String::new(),
+            columns: vec![
+                col("Ref", &["ref"]),
+                col("Name", &["name"]),
+                col("Matched", &["field"]),
+                col("Value", &["value"]),
+                col("Person", &["person"]),
+            ],
+            rows: hits
+                .iter()
+                .map(|h| {
+                    vec![
+                        Cell::Text(model.client_label(h.client)),
+                        Cell::Text(
+                            model
+                                .clients
+                                .get(&h.client)
+                                .map_or_else(String::new, |c| c.name.clone()),
+                        ),
+                        Cell::Text(h.field.as_str().into()),
+                        Cell::Text(h.value.clone()),
+                        Cell::Text(person_name(model, h)),
+                    ]
+                })
+                .collect(),
+            footer: Vec::new(),
+        };
+        if !hits.is_empty() {
+            sheet.write(args.format, false, &mut out)?;
+        }
+    }
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+fn hit_person(model: &Model, h: &find::Hit) -> Option<String> {
+    Some(person_name(model, h)).filter(|n| !n.is_empty())
+}
+
+pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
+    let store = open_store(db)?;
+    let model = store.model();
+    let pairs = duplicates::pairs(model);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let name = |c| model.clients.get(&c).map_or_else(String::new, |c| c.name.clone());
+    if args.format == Output::Json {
+        let rows: Vec<serde_json::Value> = pairs
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "a": model.client_label(p.a), "a_name": name(p.a),
+                    "b": model.client_label(p.b), "b_name": name(p.b),
+                    "reasons": p.reasons,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| io_err(std::io::Error::other(e)))?;
+        writeln!(out).map_err(io_err)?;
+    } else {
+        let sheet = Sheet {
+            title: String::new(),
+            columns: vec![
+                col("A", &["a"]),
+                col("Name", &["a_name"]),
+                col("B", &["b"]),
+                col("Name", &["b_name"]),
+                col("Why", &["reasons"]),
+            ],
+            rows: pairs
+                .iter()
+                .map(|p| {
+                    let why: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+                    vec![
+                        Cell::Text(model.client_label(p.a)),
+                        Cell::Text(name(p.a)),
+                        Cell::Text(model.client_label(p.b)),
+                        Cell::Text(name(p.b)),
+                        Cell::Text(why.join("; ")),
+                    ]
+                })
+                .collect(),
+            footer: Vec::new(),
+        };
+        sheet.write(args.format, false, &mut out)?;
+    }
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+/// The clients a new one named `name` looks like, said as a refusal
+/// (`--allow-duplicate` creates it anyway).
+pub fn refuse_duplicate(model: &Model, reference: &str, name: &str) -> Result<(), Failure> {
+    let like = duplicates::likely(model, name);
+    if like.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::input(format!(
+        "{reference} ({name}) looks like {}; add --allow-duplicate to create it anyway",
+        like.join(", ")
+    )))
+}

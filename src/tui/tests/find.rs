@@ -1,0 +1,86 @@
+//! Finding a client in the interface (the clients list's `/`): by the
+//! digits of a phone number, an email, a tag; the list says which field
+//! matched. A new client that looks like one already there is said once.
+
+use super::*;
+use crate::tui::app::FormKind;
+
+#[test]
+fn the_filter_finds_a_phone_by_its_digits_and_says_which_field_matched() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    // A number of the demo, typed the way people read it out.
+    let (client, phone, person) = {
+        let m = app.model();
+        let p = m.persons.values().find(|p| !p.phone.is_empty()).unwrap();
+        (
+            p.client,
+            p.phone.split(',').next().unwrap().trim().to_string(),
+            p.name.clone(),
+        )
+    };
+    let national = rapport::find::phone_digits(&phone).unwrap();
+    let typed = format!("0{} {}", &national[..1], &national[1..5]);
+    press(app, "/");
+    press(app, &typed);
+    assert!(
+        app.views.clients.rows.contains(&client),
+        "{typed} does not find {phone}"
+    );
+    assert!(
+        app.views.clients.rows.len() < 10,
+        "{typed} finds {} clients",
+        app.views.clients.rows.len()
+    );
+    let row = app.views.clients.rows.iter().position(|c| *c == client).unwrap();
+    app.views.clients.cursor.selected = row;
+    let s = screen(app, 120, 40);
+    assert!(s.contains(&format!("phone: {phone} ({person})")), "{s}");
+    // Letters among digits are no phone number: the ref is still found.
+    app.key(key(KeyCode::Esc));
+    press(app, "/c000121");
+    assert_eq!(app.views.clients.rows.len(), 1);
+    // A tag.
+    app.key(key(KeyCode::Esc));
+    press(app, "/key-acc");
+    let tagged = app
+        .model()
+        .clients
+        .values()
+        .filter(|c| c.tags.iter().any(|t| t == "key-account"))
+        .count();
+    assert!(app.views.clients.rows.len() >= tagged, "a tag is found");
+}
+
+#[test]
+fn a_new_client_like_one_there_is_said_once_then_created() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    let count = app.model().clients.len();
+    press(app, "N");
+    {
+        let Overlay::Form(_, form) = &mut app.overlay else {
+            panic!()
+        };
+        for field in &mut form.fields {
+            match field.label {
+                "Ref" => field.value = "NEW1".into(),
+                "Name" => field.value = "MÜLLER und Söhne GmbH".into(),
+                _ => {}
+            }
+        }
+    }
+    app.key(key(KeyCode::Enter));
+    let Overlay::Form(FormKind::NewClient, form) = &app.overlay else {
+        panic!("the form closed")
+    };
+    let error = form.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("looks like C000002 Müller & Söhne (same name"),
+        "{error}"
+    );
+    assert_eq!(app.model().clients.len(), count, "nothing created yet");
+    app.key(key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.model().clients.len(), count + 1);
+}

@@ -1,0 +1,106 @@
+//! `rapport find` and `rapport duplicates` through the real binary: an
+//! incoming call found by the digits of the number, which field matched;
+//! likely duplicates refused on creation and import unless allowed.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn a_caller_is_found_by_the_digits_of_the_number() {
+    let book = Book::new();
+    book.ok(&[
+        "person",
+        "add",
+        "C1",
+        "--name",
+        "Émile Wagner",
+        "--phone",
+        "+33 6 12 34 56 78",
+        "--email",
+        "emile@muller.example",
+    ]);
+    book.ok(&[
+        "person",
+        "add",
+        "C2",
+        "--name",
+        "Anna Berg",
+        "--phone",
+        "01 77 27 77 00",
+    ]);
+    let found = book.ok(&["find", "0612345678"]);
+    let row = found.lines().find(|l| l.starts_with("C1 ")).unwrap_or_default();
+    assert!(
+        row.contains("phone") && row.contains("+33 6 12 34 56 78") && row.contains("Émile Wagner"),
+        "{found}"
+    );
+    assert!(!found.contains("C2"), "{found}");
+    let json: serde_json::Value = serde_json::from_str(&book.ok(&["find", "77 27 77", "--format", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["ref"], "C2");
+    assert_eq!(json[0]["field"], "phone");
+    assert_eq!(json[0]["person"], "Anna Berg");
+    let json: serde_json::Value = serde_json::from_str(&book.ok(&["find", "muller", "--format", "json"])).unwrap();
+    assert_eq!(json[0]["ref"], "C1");
+    assert_eq!(json[0]["field"], "name");
+    assert_eq!(book.ok(&["find", "0699"]), "");
+    assert_eq!(book.run(&["find", " "]).status.code(), Some(2));
+}
+
+#[test]
+fn likely_duplicates_are_listed_and_refused_unless_allowed() {
+    let book = Book::new();
+    // C1 is "Müller & Söhne": the same name once the legal form goes.
+    let o = book.run(&["client", "add", "--ref", "C3", "--name", "MUELLER und Söhne GmbH"]);
+    assert!(
+        o.status.success(),
+        "a different spelling is not the same name: {}",
+        stderr(&o)
+    );
+    let o = book.run(&["client", "add", "--ref", "C4", "--name", "Müller & Söhne GmbH"]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = stderr(&o);
+    assert!(
+        said.contains("looks like C1 Müller & Söhne (same name (muller sohne))"),
+        "{said}"
+    );
+    assert!(said.contains("--allow-duplicate"), "{said}");
+    assert!(!book.ok(&["export", "clients"]).contains("C4,"), "nothing created");
+    book.ok(&[
+        "client",
+        "add",
+        "--ref",
+        "C4",
+        "--name",
+        "Müller & Söhne GmbH",
+        "--allow-duplicate",
+    ]);
+    let pairs = book.ok(&["duplicates"]);
+    let row = pairs.lines().find(|l| l.starts_with("C1 ")).unwrap_or_default();
+    assert!(row.contains("C4") && row.contains("same name"), "{pairs}");
+    // A shared phone pairs clients too.
+    book.ok(&["person", "add", "C2", "--name", "A", "--phone", "+49 30 1234567"]);
+    book.ok(&["person", "add", "C3", "--name", "B", "--phone", "030/1234567"]);
+    let json: serde_json::Value = serde_json::from_str(&book.ok(&["duplicates", "--format", "json"])).unwrap();
+    let phone = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["a"] == "C2" && p["b"] == "C3")
+        .expect("C2 and C3 share a phone");
+    assert_eq!(phone["reasons"][0]["rule"], "same_phone");
+
+    // Import: a row like a client there, or like an earlier row, is refused
+    // at its line; with --allow-duplicate both are kept.
+    let csv = book.home.path().join("clients.csv");
+    std::fs::write(&csv, "ref,name\nC5,Société Générale SA\nC6,Brandt KG\nC7,BRANDT GmbH\n").unwrap();
+    let o = book.run(&["import", "clients", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = stderr(&o);
+    assert!(said.contains(":2: C5 looks like C2 Société Générale"), "{said}");
+    assert!(said.contains(":4: C7 looks like C6 Brandt KG (line 3)"), "{said}");
+    assert!(!book.ok(&["export", "clients"]).contains("C5,"));
+    book.ok(&["import", "clients", csv.to_str().unwrap(), "--allow-duplicate"]);
+    assert!(book.ok(&["export", "clients"]).contains("C7,BRANDT GmbH"));
+}

@@ -28,8 +28,15 @@ fn hooks_run_after_the_command_and_a_failure_is_said() {
     assert!(event["summary"].as_str().unwrap().contains("C1"), "{event}");
     let o = book.run(&["client", "add", "--ref", "C9", "--name", "Nine"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("hook client-created: ended with exit status: 4"), "{}", stderr(&o));
-    assert!(book.ok(&["export", "clients"]).contains("C9,Nine"), "the command was done");
+    assert!(
+        stderr(&o).contains("hook client-created: ended with exit status: 4"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        book.ok(&["export", "clients"]).contains("C9,Nine"),
+        "the command was done"
+    );
     let log = std::fs::read_to_string(book.home.path().join("data/rapport/hooks.log")).unwrap();
     assert!(log.contains("hook client-created"), "{log}");
 }

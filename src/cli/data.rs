@@ -48,12 +48,21 @@ pub struct ImportArgs {
     allow_duplicate: bool,
 }
 
+/// `export --format`: CSV, JSON, or vCard for the contact persons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Vcard,
+}
+
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     #[arg(value_enum)]
     kind: Kind,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    format: Format,
+    /// `vcard`: the contact persons as vCard 4.0 (contacts only).
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    format: ExportFormat,
 }
 
 fn progress_bar(len: u64, what: &str) -> ProgressBar {
@@ -156,10 +165,28 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
 }
 
 pub fn export(args: ExportArgs, db: Target) -> CliResult {
+    let format = match args.format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Json => Format::Json,
+        ExportFormat::Vcard if args.kind != Kind::Contacts => {
+            return Err(Failure::input(format!(
+                "{} have no vCard form: only contacts do",
+                args.kind
+            )));
+        }
+        ExportFormat::Vcard => {
+            let store = open_store(db)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            return match rapport::io::vcard::write_all(store.model(), &mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::system(e.to_string())),
+                _ => Ok(()),
+            };
+        }
+    };
     let mut store = open_store(db)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match export::export(&mut store, args.kind, args.format, &mut out).and_then(|()| Ok(out.flush()?)) {
+    match export::export(&mut store, args.kind, format, &mut out).and_then(|()| Ok(out.flush()?)) {
         Ok(()) => Ok(()),
         Err(e) if e.is_broken_pipe() => Ok(()),
         Err(e) => Err(Failure::system(e.to_string())),

@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 use super::Kind;
-use super::table::{self, RowError, Table};
+pub use super::table::RowError;
+use super::table::{self, Table};
 use crate::backend::{Backend, BackendError};
 use crate::domain::*;
 use crate::model::Model;
@@ -63,6 +64,9 @@ pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOp
             line: 1,
             message: "offers are exported, not imported; move them with `rapport offer`".into(),
         }]);
+    }
+    if kind == Kind::Contacts && super::vcard::looks_like(bytes) {
+        return super::vcard::plan(model, file, bytes);
     }
     let table = table::read(file, bytes, kind.columns())?;
     let mut p = Planner {

@@ -4,6 +4,7 @@ pub mod cell;
 pub mod export;
 pub mod import;
 mod table;
+pub mod vcard;
 
 use std::fmt;
 

@@ -18,11 +18,13 @@ pub use rapport::find::fold;
 struct Entry {
     id: ClientId,
     /// Folded name is `text[start..name_end]`; folded `ref · segment ·
-    /// contact persons · emails · tags · notes` follows it up to `phones`,
-    /// then the national digits of every phone (`find::phone_digits`) up
-    /// to `end`.
+    /// contact persons` follows it up to `extra`, then emails, tags and the
+    /// notes' first words up to `phones` (searched as a substring: they
+    /// are long, and a part of an email is typed as it is), then the
+    /// national digits of every phone (`find::phone_digits`) up to `end`.
     start: u32,
     name_end: u32,
+    extra: u32,
     phones: u32,
     end: u32,
 }
@@ -79,10 +81,11 @@ fn append(text: &mut String, model: &Model, id: ClientId) -> Option<(Entry, Vec<
     for p in model.persons_of(id) {
         text.push_str(" · ");
         text.push_str(&fold(&p.name).0);
-        if !p.email.is_empty() {
-            text.push_str(" · ");
-            text.push_str(&p.email.to_lowercase());
-        }
+    }
+    let extra = text.len();
+    for p in model.persons_of(id).filter(|p| !p.email.is_empty()) {
+        text.push_str(" · ");
+        text.push_str(&p.email.to_lowercase());
     }
     for tag in &c.tags {
         text.push_str(" · ");
@@ -106,6 +109,7 @@ fn append(text: &mut String, model: &Model, id: ClientId) -> Option<(Entry, Vec<
         id,
         start: offset(start),
         name_end: offset(name_end),
+        extra: offset(extra),
         phones: offset(phones),
         end: offset(text.len()),
     };
@@ -239,8 +243,13 @@ impl Search {
                 return Some(3 * TIER - pos as i64);
             }
             run.find(self.slice(e.start, e.phones).as_bytes())?;
-        } else if !subsequence(self.slice(e.start, e.phones).as_bytes(), pattern.as_bytes()) {
-            return None;
+        } else if !subsequence(self.slice(e.start, e.extra).as_bytes(), pattern.as_bytes()) {
+            // An email, a tag, the notes: the pattern as typed, in them
+            // (from 3 characters: fewer say nothing of an email).
+            if pattern.len() < 3 {
+                return None;
+            }
+            return run.find(self.slice(e.extra, e.phones).as_bytes()).map(|_| 0);
         }
         let name = self.name(e);
         if let Some(pos) = run.find(name.as_bytes()) {
@@ -294,7 +303,12 @@ impl Search {
         // Digits (with the separators of a phone number) search phones;
         // such a pattern never narrows nor is narrowed.
         let phone = rapport::find::phone_digits(&pattern);
-        let narrowing = phone.is_none() && self.last.valid && pattern.starts_with(&self.last.pattern);
+        // Emails, tags and notes count from 3 characters: a shorter last
+        // pattern's hits may lack what a longer one finds there.
+        let narrowing = phone.is_none()
+            && self.last.valid
+            && pattern.starts_with(&self.last.pattern)
+            && (self.last.pattern.len() >= 3 || pattern.len() < 3);
         let mut last = std::mem::take(&mut self.last);
         let n = if narrowing {
             last.positions.len()

@@ -679,6 +679,12 @@ fn perf_100k() {
         median(moves),
         median(opens)
     );
+    if std::env::var_os("RAPPORT_PERF_KEYS").is_some() {
+        println!(
+            "every filter keystroke: {:?}",
+            per_key.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>()
+        );
+    }
     let first: Vec<f64> = first.iter().map(|i| per_key[*i]).collect();
     println!(
         "filter keystroke → frame: median {:.2} ms, max {:.2} ms, first keystrokes {:?}",

@@ -104,3 +104,41 @@ fn likely_duplicates_are_listed_and_refused_unless_allowed() {
     book.ok(&["import", "clients", csv.to_str().unwrap(), "--allow-duplicate"]);
     assert!(book.ok(&["export", "clients"]).contains("C7,BRANDT GmbH"));
 }
+
+#[test]
+fn several_clients_are_edited_at_once_all_or_nothing_and_undone_as_one() {
+    let book = Book::new();
+    book.ok(&["client", "edit", "C1", "--tag", "old"]);
+    book.ok(&[
+        "client",
+        "edit",
+        "C1",
+        "C2",
+        "--manager",
+        "lea",
+        "--tag",
+        "+vip",
+        "--tag",
+        "-old",
+    ]);
+    let export = book.ok(&["export", "clients"]);
+    assert!(
+        export.contains("C1,Müller & Söhne,retail,lea,2025-01-01,,vip,"),
+        "{export}"
+    );
+    assert!(
+        export.contains("C2,Société Générale,retail,lea,2025-01-01,,vip,"),
+        "{export}"
+    );
+    // One unknown ref: nothing changed.
+    let o = book.run(&["client", "edit", "C1", "C404", "--tag", "+x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(book.ok(&["export", "clients"]), export);
+    let o = book.run(&["client", "edit", "C1", "C2", "--tag", "+x", "--tag", "plain"]);
+    assert!(stderr(&o).contains("either all"), "{}", stderr(&o));
+    // One undo puts both back.
+    book.ok(&["undo"]);
+    let back = book.ok(&["export", "clients"]);
+    assert!(back.contains("C1,Müller & Söhne,retail,amy,2025-01-01,,old,"), "{back}");
+    assert!(back.contains("C2,Société Générale,retail,amy,2025-01-01,,,"), "{back}");
+}

@@ -53,8 +53,10 @@ enum ClientAction {
     },
     /// Change a client's fields: those given are changed, the others kept.
     Edit {
-        /// The client's ref.
-        client: String,
+        /// The client's ref; several refs change them all at once (one
+        /// command: all or nothing, one undo).
+        #[arg(required = true, num_args = 1..)]
+        clients: Vec<String>,
         #[arg(long)]
         name: Option<String>,
         /// The segment's code; "" files it under none.
@@ -65,8 +67,9 @@ enum ClientAction {
         manager: Option<String>,
         #[arg(long)]
         notes: Option<String>,
-        /// The tags (repeat for several); they replace the old ones.
-        #[arg(long = "tag", value_name = "TAG")]
+        /// A tag (repeat for several): plain tags replace the old ones;
+        /// `+vip` adds one, `-old` removes one.
+        #[arg(long = "tag", value_name = "TAG", allow_hyphen_values = true)]
         tags: Vec<String>,
         /// Remove every tag.
         #[arg(long, conflicts_with = "tags")]
@@ -266,7 +269,7 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             (with_source(cmd, &reference, source), format)
         }
         ClientAction::Edit {
-            client,
+            clients,
             name,
             segment,
             manager,
@@ -276,6 +279,46 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
             source,
             format,
         } => {
+            if clients.len() > 1 {
+                if name.is_some() {
+                    return Err(Failure::input("several clients cannot take one name"));
+                }
+                let mut commands = Vec::new();
+                for reference in &clients {
+                    let c = client_by_ref(model, reference)?;
+                    commands.push(Command::EditClient {
+                        client: c.id,
+                        expected_version: Some(c.version),
+                        name: c.name.clone(),
+                        segment: match &segment {
+                            Some(code) => segment_of(model, code)?,
+                            None => c.segment,
+                        },
+                        manager: match &manager {
+                            Some(login) => manager_of(model, login)?,
+                            None => c.manager,
+                        },
+                        notes: notes.clone().unwrap_or_else(|| c.notes.clone()),
+                        tags: if no_tags {
+                            Vec::new()
+                        } else {
+                            rapport::domain::text::edit_tags(&c.tags, &tags).map_err(Failure::input)?
+                        },
+                    });
+                    if let Some(source) = &source {
+                        commands.push(Command::SetSource {
+                            reference: reference.clone(),
+                            source: source.clone(),
+                        });
+                    }
+                }
+                let cmd = Command::Batch {
+                    label: format!("edit {} clients", clients.len()),
+                    commands,
+                };
+                return apply(&mut store, cmd, format);
+            }
+            let client = clients.into_iter().next().unwrap_or_default();
             let c = client_by_ref(model, &client)?;
             let only_source = name.is_none()
                 && segment.is_none()
@@ -305,10 +348,8 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
                 notes: notes.unwrap_or_else(|| c.notes.clone()),
                 tags: if no_tags {
                     Vec::new()
-                } else if tags.is_empty() {
-                    c.tags.clone()
                 } else {
-                    tags
+                    rapport::domain::text::edit_tags(&c.tags, &tags).map_err(Failure::input)?
                 },
             };
             (with_source(cmd, &client, source), format)

@@ -84,3 +84,38 @@ fn a_new_client_like_one_there_is_said_once_then_created() {
     assert_eq!(app.overlay, Overlay::None);
     assert_eq!(app.model().clients.len(), count + 1);
 }
+
+#[test]
+fn the_tickets_view_filters_by_client_number_and_text() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "5");
+    let all = app.views.tickets.ids.clone();
+    assert!(all.len() > 2, "the demo has open tickets");
+    let (id, client, words) = {
+        let t = &app.model().tickets[&all[1]];
+        (
+            t.id,
+            t.client,
+            t.description.split_whitespace().take(2).collect::<Vec<_>>().join(" "),
+        )
+    };
+    press(app, &format!("/#{id}"));
+    assert_eq!(app.views.tickets.ids, vec![id], "by number");
+    app.key(key(KeyCode::Esc));
+    assert_eq!(app.views.tickets.ids, all, "Esc clears it");
+    let reference = app.model().clients[&client].reference.clone();
+    press(app, &format!("/{reference}"));
+    assert!(app.views.tickets.ids.contains(&id));
+    assert!(
+        app.views
+            .tickets
+            .ids
+            .iter()
+            .all(|t| app.model().tickets[t].client == client),
+        "only that client's"
+    );
+    app.key(key(KeyCode::Esc));
+    press(app, &format!("/{words}"));
+    assert!(app.views.tickets.ids.contains(&id), "by its text: {words}");
+}

@@ -88,8 +88,32 @@ impl TicketsView {
             product: self.product,
             overdue_on: (self.show == Show::Overdue).then_some(cx.today),
         };
+        // `/`: the tickets of the clients the filter leaves, and those
+        // whose number (`12`, `#12`) or text the pattern names.
+        let narrowed: Option<(std::collections::HashSet<ClientId>, String)> = cx.filter.narrows().then(|| {
+            let mut shown = Vec::new();
+            cx.filter.shown_into(model, &mut shown);
+            (
+                shown.into_iter().collect(),
+                rapport::find::fold(cx.filter.pattern.trim()).0,
+            )
+        });
+        let named = |t: &rapport::domain::Ticket, pattern: &str| {
+            let number = pattern.trim_start_matches('#');
+            (!number.is_empty() && t.id.to_string() == number)
+                || (pattern.chars().count() >= 3 && rapport::find::fold(&t.description).0.contains(pattern))
+        };
         // Newest first: the latest complaint is the one being worked on.
-        let ids: Vec<TicketId> = tickets::list(model, &filter).iter().rev().map(|t| t.id).collect();
+        let ids: Vec<TicketId> = tickets::list(model, &filter)
+            .iter()
+            .rev()
+            .filter(|t| {
+                narrowed
+                    .as_ref()
+                    .is_none_or(|(shown, p)| shown.contains(&t.client) || named(t, p))
+            })
+            .map(|t| t.id)
+            .collect();
         self.cursor.selected = keep
             .and_then(|k| ids.iter().position(|i| *i == k))
             .unwrap_or(self.cursor.selected)
@@ -223,6 +247,10 @@ impl View for TicketsView {
         "Tickets"
     }
 
+    fn filtered(&self) -> bool {
+        true
+    }
+
     fn mode(&self) -> Mode {
         Mode::Tickets
     }
@@ -276,7 +304,7 @@ impl View for TicketsView {
 
     /// Tickets are listed against today, not the classes' date.
     fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
-        if matches!(why, Refresh::Event(..) | Refresh::Replaced) {
+        if matches!(why, Refresh::Event(..) | Refresh::Replaced | Refresh::Filter) {
             self.stale = true;
             if cx.shown {
                 self.rebuild(cx);

@@ -66,3 +66,52 @@ mod tests {
         assert_eq!(printable("a\u{7f}b\u{9b}c"), "a\u{fffd}b\u{fffd}c");
     }
 }
+
+/// Tags after `edits`: `+vip` adds, `-old` removes, plain tags replace
+/// them all (the two kinds do not mix).
+pub fn edit_tags(current: &[String], edits: &[String]) -> Result<Vec<String>, String> {
+    if edits.is_empty() {
+        return Ok(current.to_vec());
+    }
+    let signed = edits.iter().filter(|e| e.starts_with(['+', '-'])).count();
+    if signed == 0 {
+        return Ok(edits.to_vec());
+    }
+    if signed != edits.len() {
+        return Err("tags are either all +added/-removed or all plain (they replace the old ones)".into());
+    }
+    let mut tags = current.to_vec();
+    for e in edits {
+        let (sign, tag) = e.split_at(1);
+        if tag.is_empty() {
+            return Err(format!("'{e}' names no tag"));
+        }
+        if sign == "+" {
+            if !tags.iter().any(|t| t == tag) {
+                tags.push(tag.to_string());
+            }
+        } else {
+            tags.retain(|t| t != tag);
+        }
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::edit_tags;
+
+    #[test]
+    fn tags_are_added_removed_or_replaced() {
+        let now = vec!["old".to_string(), "north".to_string()];
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            edit_tags(&now, &v(&["+vip", "-old", "+north"])).unwrap(),
+            v(&["north", "vip"])
+        );
+        assert_eq!(edit_tags(&now, &v(&["vip"])).unwrap(), v(&["vip"]));
+        assert!(edit_tags(&now, &v(&["+vip", "plain"])).is_err());
+        assert!(edit_tags(&now, &v(&["+"])).is_err());
+        assert_eq!(edit_tags(&now, &[]).unwrap(), now, "no edit keeps them");
+    }
+}

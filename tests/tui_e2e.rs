@@ -608,3 +608,54 @@ fn a_commercial_offer_written_from_the_cell_editor_and_marked_sent() {
         .to_string();
     assert!(line.contains("2026-11-22  email"), "{list}");
 }
+
+/// Issue 21 from the keyboard: three clients marked with space, handed to
+/// another manager with `B` in one command, and `u` puts all three back.
+#[test]
+fn a_bulk_reassignment_and_its_undo() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let dbs = db.to_str().unwrap();
+    let owners = |home: &Path| -> Vec<String> {
+        let csv = stdout(&rapport(home, &["--db", dbs, "--server", "never", "export", "clients"]));
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(3).unwrap_or("").to_string())
+            .collect()
+    };
+    let before = owners(home.path());
+    let tmux = Tmux::new("bulk");
+    tmux.start(
+        home.path(),
+        &format!("{BIN} --db {dbs} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60"),
+    );
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["Space", "Space", "Space"]);
+    tmux.wait_for("· 3 marked");
+    tmux.keys(&["B"]);
+    tmux.wait_for("Change 3 marked clients");
+    tmux.keys(&["hweber", "Enter"]);
+    tmux.wait_for("Done: edit 3 clients");
+    tmux.keys(&["u"]);
+    tmux.wait_for("Undone: edit 3 clients");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    assert_eq!(owners(home.path()), before, "the undo put every owner back");
+    // And without the undo, three clients change hands.
+    let tmux = Tmux::new("bulk2");
+    tmux.start(
+        home.path(),
+        &format!("{BIN} --db {dbs} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60"),
+    );
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["Space", "Space", "Space", "B"]);
+    tmux.wait_for("Change 3 marked clients");
+    tmux.keys(&["hweber", "Enter"]);
+    tmux.wait_for("Done: edit 3 clients");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    let after = owners(home.path());
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert_eq!(changed, 3, "{after:?}");
+    assert_eq!(after.iter().filter(|o| *o == "hweber").count(), 3);
+}

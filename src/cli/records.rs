@@ -283,39 +283,31 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
                 if name.is_some() {
                     return Err(Failure::input("several clients cannot take one name"));
                 }
-                let mut commands = Vec::new();
-                for reference in &clients {
-                    let c = client_by_ref(model, reference)?;
-                    commands.push(Command::EditClient {
-                        client: c.id,
-                        expected_version: Some(c.version),
-                        name: c.name.clone(),
-                        segment: match &segment {
-                            Some(code) => segment_of(model, code)?,
-                            None => c.segment,
-                        },
-                        manager: match &manager {
-                            Some(login) => manager_of(model, login)?,
-                            None => c.manager,
-                        },
-                        notes: notes.clone().unwrap_or_else(|| c.notes.clone()),
-                        tags: if no_tags {
-                            Vec::new()
-                        } else {
-                            rapport::domain::text::edit_tags(&c.tags, &tags).map_err(Failure::input)?
-                        },
-                    });
-                    if let Some(source) = &source {
-                        commands.push(Command::SetSource {
-                            reference: reference.clone(),
-                            source: source.clone(),
-                        });
-                    }
-                }
-                let cmd = Command::Batch {
-                    label: format!("edit {} clients", clients.len()),
-                    commands,
+                let ids = clients
+                    .iter()
+                    .map(|r| client_by_ref(model, r).map(|c| c.id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let edit = rapport::write::bulk::Edit {
+                    manager: manager.as_deref().map(|l| manager_of(model, l)).transpose()?,
+                    segment: segment.as_deref().map(|c| segment_of(model, c)).transpose()?,
+                    tags,
+                    no_tags,
+                    notes,
                 };
+                let mut cmd = if edit.is_empty() && source.is_some() {
+                    Command::Batch {
+                        label: format!("set the source of {} clients", clients.len()),
+                        commands: Vec::new(),
+                    }
+                } else {
+                    rapport::write::bulk::edit(model, &ids, &edit).map_err(Failure::input)?
+                };
+                if let (Command::Batch { commands, .. }, Some(source)) = (&mut cmd, &source) {
+                    commands.extend(clients.iter().map(|reference| Command::SetSource {
+                        reference: reference.clone(),
+                        source: source.clone(),
+                    }));
+                }
                 return apply(&mut store, cmd, format);
             }
             let client = clients.into_iter().next().unwrap_or_default();

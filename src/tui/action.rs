@@ -68,6 +68,9 @@ pub enum Action {
     MarkSent,
     OpenDocument,
     ReportMarketing,
+    ToggleMark,
+    MarkAll,
+    BulkEdit,
     EditTerms,
     /// The queue's first overdue item.
     JumpOverdue,
@@ -102,7 +105,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 85] = [
+    pub const ALL: [Action; 88] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -179,6 +182,9 @@ impl Action {
         Action::MarkSent,
         Action::OpenDocument,
         Action::ReportMarketing,
+        Action::ToggleMark,
+        Action::MarkAll,
+        Action::BulkEdit,
         Action::EditTerms,
         Action::JumpOverdue,
         Action::JumpToday,
@@ -279,6 +285,9 @@ impl Action {
             Action::MarkSent => "Mark the offer's latest document sent (date, channel)",
             Action::OpenDocument => "Read the offer's latest document",
             Action::ReportMarketing => "Sources and competitors instead of the funnel",
+            Action::ToggleMark => "Mark or unmark the client (for a change to many at once)",
+            Action::MarkAll => "Mark every client the filter leaves (again: none)",
+            Action::BulkEdit => "Change the marked clients: manager, segment, tags",
             Action::EditTerms => "Set the offer's amendment date, invoice and instalments",
             Action::JumpOverdue => "Go to the first overdue item",
             Action::JumpToday => "Go to the first item due today",

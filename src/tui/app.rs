@@ -138,6 +138,10 @@ pub enum FormKind {
     Purge(Archivable),
     /// When and how a document went to the client.
     DocSent(rapport::domain::DocNumber),
+    /// A change to every marked client.
+    BulkEdit,
+    /// Asking before the marked clients go to the trash.
+    ArchiveMarked,
     /// An offer's amendment date, invoice and instalments (`seq`: of the
     /// terms as shown).
     Terms {

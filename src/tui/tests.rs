@@ -27,6 +27,7 @@ struct Fixture {
 }
 
 /// The demo data set (seed 42, fixed date) in a new store under `dir`.
+mod bulk;
 mod documents;
 mod find;
 mod records;

@@ -8,6 +8,7 @@
 mod card;
 mod classes_pane;
 mod list;
+mod marks;
 mod records;
 mod settlements;
 
@@ -103,6 +104,10 @@ pub struct ClientsView {
     /// The "Offer" column (the product to offer next, SPEC §9) is shown
     /// where it fits; `toggle_offer_column` hides it.
     pub offer_column: bool,
+    /// Clients marked for a change at once (`marks.rs`).
+    pub marked: std::collections::BTreeSet<ClientId>,
+    /// The summary of the bulk command submitted: its event clears the marks.
+    pending: Option<String>,
 }
 
 impl Default for ClientsView {
@@ -121,6 +126,8 @@ impl Default for ClientsView {
             next_due: None,
             widest_name: std::cell::Cell::new((usize::MAX, 0)),
             offer_column: true,
+            marked: std::collections::BTreeSet::new(),
+            pending: None,
         }
     }
 }
@@ -574,11 +581,15 @@ impl View for ClientsView {
                     records::pick(id, &name, action == Action::DeleteRecord, cx);
                 }
             }
+            Action::ArchiveClient if !self.marked_rows().is_empty() => self.ask_archive_marked(cx),
             Action::ArchiveClient => {
                 if let Some(c) = self.selected_client(cx.model()).cloned() {
                     records::ask_archive_client(&c, cx);
                 }
             }
+            Action::ToggleMark => self.toggle_mark(),
+            Action::MarkAll => self.mark_all(cx),
+            Action::BulkEdit => self.open_bulk_form(cx),
             Action::ArchivePerson => {
                 if let Some(c) = self.selected_client(cx.model()).cloned() {
                     records::ask_archive_person(&c, cx);
@@ -602,6 +613,13 @@ impl View for ClientsView {
     fn refresh(&mut self, why: Refresh, cx: &mut Ctx) {
         match why {
             Refresh::Event(event, moved) => {
+                if self.pending.as_deref() == Some(event.summary.as_str()) {
+                    self.pending = None;
+                    self.marked.clear();
+                }
+                // Archived or purged clients are no longer marked.
+                let model = cx.model();
+                self.marked.retain(|c| model.clients.contains_key(c));
                 self.refresh_next_due(&event.changes, moved, cx);
                 self.refresh_rows(None, cx);
             }
@@ -619,6 +637,9 @@ impl View for ClientsView {
 
     fn submit(&mut self, kind: FormKind, form: &Form, cx: &mut Ctx) -> Option<Result<Submitted, String>> {
         if let Some(done) = records::submit(kind, form, cx) {
+            return Some(done);
+        }
+        if let Some(done) = self.submit_marks(kind, form, cx) {
             return Some(done);
         }
         let model = cx.model();

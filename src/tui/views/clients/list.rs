@@ -73,8 +73,12 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
         .manager
         .and_then(|m| model.managers.get(&m))
         .map_or(String::new(), |m| format!(" of {}", m.login));
+    let marked = match v.marked_rows().len() {
+        0 => String::new(),
+        n => format!(" · {n} marked"),
+    };
     let title = format!(
-        " Clients{of_manager} · {} · sorted by {}{} ",
+        " Clients{of_manager} · {}{marked} · sorted by {}{} ",
         v.rows.len(),
         v.sort.title(),
         if v.descending { " ↓" } else { " ↑" }
@@ -152,7 +156,7 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
             } else {
                 (t.style("text"), t.style("matched"))
             };
-            let name: Line = if marks.is_empty() {
+            let mut name: Line = if marks.is_empty() {
                 Line::from(Span::styled(c.name.clone(), plain))
             } else {
                 Line::from(
@@ -163,6 +167,9 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
                         .collect::<Vec<_>>(),
                 )
             };
+            if v.marked.contains(&c.id) {
+                name.spans.insert(0, Span::styled("● ", t.style("accent")));
+            }
             // The padding takes the name's style: one colour run per name.
             let name = Cell::from(name).style(plain);
             let abc = k.and_then(|k| k.abc);

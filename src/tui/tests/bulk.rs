@@ -1,0 +1,73 @@
+//! Changing many clients at once from the list: marks, a bulk change in
+//! one command, one undo; archiving the marked ones.
+
+use super::*;
+use crate::tui::app::FormKind;
+
+fn set(app: &mut App, label: &str, value: &str) {
+    let Overlay::Form(_, form) = &mut app.overlay else {
+        panic!("no form")
+    };
+    form.fields.iter_mut().find(|f| f.label == label).unwrap().value = value.into();
+}
+
+#[test]
+fn marked_clients_are_reassigned_in_one_command_and_one_undo() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "B");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(s, _)| s.contains("Mark clients first"))
+    );
+    for _ in 0..3 {
+        app.key(key(KeyCode::Char(' ')));
+    }
+    let marked = app.views.clients.marked_rows();
+    assert_eq!(marked.len(), 3);
+    assert!(screen(app, 120, 40).contains("· 3 marked"));
+    let before: Vec<_> = marked.iter().map(|c| app.model().clients[c].clone()).collect();
+    let seq = app.model().counters.seq;
+    press(app, "B");
+    assert!(matches!(app.overlay, Overlay::Form(FormKind::BulkEdit, _)));
+    set(app, "Manager", "jschmidt");
+    set(app, "Tags", "+vip");
+    app.key(key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.model().counters.seq, seq + 1, "one command");
+    let jschmidt = app.model().manager_by_login("jschmidt").unwrap().id;
+    for c in &marked {
+        let c = &app.model().clients[c];
+        assert_eq!(c.manager, Some(jschmidt));
+        assert!(c.tags.contains(&"vip".to_string()));
+    }
+    assert!(app.views.clients.marked.is_empty(), "applied: the marks go");
+    press(app, "u");
+    for b in &before {
+        let c = &app.model().clients[&b.id];
+        assert_eq!((c.manager, &c.tags), (b.manager, &b.tags), "one undo puts all back");
+    }
+}
+
+#[test]
+fn every_row_of_the_filter_is_marked_and_archived_at_once() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "/brasserie");
+    app.key(key(KeyCode::Enter));
+    let shown = app.views.clients.rows.clone();
+    assert!(shown.len() >= 2);
+    press(app, "*");
+    assert_eq!(app.views.clients.marked_rows(), shown);
+    press(app, "X");
+    assert!(matches!(app.overlay, Overlay::Form(FormKind::ArchiveMarked, _)));
+    set(app, "Count", "1");
+    app.key(key(KeyCode::Enter));
+    assert!(matches!(app.overlay, Overlay::Form(..)), "a wrong count is refused");
+    set(app, "Count", &shown.len().to_string());
+    app.key(key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(shown.iter().all(|c| !app.model().clients.contains_key(c)));
+    assert_eq!(app.model().trash.clients.len(), shown.len());
+}

@@ -1,0 +1,109 @@
+//! Marked rows of the clients list, changed at once: `space` marks the
+//! selected client, `*` every row the filter leaves (again: none), `B`
+//! reassigns the manager, changes the segment or adds and removes tags,
+//! `X` archives them — each one command (all or nothing, one undo).
+
+use rapport::domain::ClientId;
+use rapport::write::bulk;
+
+use super::ClientsView;
+use crate::tui::app::{FormKind, Tone};
+use crate::tui::form::{Field, FieldKind, Form};
+use crate::tui::view::{Ctx, Submitted};
+
+impl ClientsView {
+    pub(super) fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected_id()
+            && !self.marked.remove(&id)
+        {
+            self.marked.insert(id);
+        }
+        // On to the next row, to mark a run with repeated presses.
+        self.cursor.selected = (self.cursor.selected + 1).min(self.rows.len().saturating_sub(1));
+    }
+
+    pub(super) fn mark_all(&mut self, cx: &mut Ctx) {
+        if self.rows.iter().all(|r| self.marked.contains(r)) {
+            self.marked.clear();
+            cx.status("No client marked", Tone::Ok);
+        } else {
+            self.marked.extend(self.rows.iter().copied());
+            cx.status(format!("{} clients marked", self.marked.len()), Tone::Ok);
+        }
+    }
+
+    /// The marked clients still there, in list order.
+    pub fn marked_rows(&self) -> Vec<ClientId> {
+        self.rows.iter().copied().filter(|r| self.marked.contains(r)).collect()
+    }
+
+    pub(super) fn open_bulk_form(&mut self, cx: &mut Ctx) {
+        let n = self.marked_rows().len();
+        if n == 0 {
+            return cx.status("Mark clients first (space, or * for every row)", Tone::Error);
+        }
+        let mut form = Form::new(
+            format!("Change {n} marked clients"),
+            vec![
+                Field::new("Manager", FieldKind::Manager, "", false),
+                Field::new("Segment", FieldKind::Segment, "", false),
+                Field::new("Tags", FieldKind::Text, "", false),
+            ],
+        );
+        form.info = vec![
+            "an empty field keeps what each client has".into(),
+            "tags: +vip adds one, -old removes one".into(),
+        ];
+        cx.open_form(FormKind::BulkEdit, form);
+    }
+
+    pub(super) fn ask_archive_marked(&mut self, cx: &mut Ctx) {
+        let n = self.marked_rows().len();
+        let mut form = Form::new(
+            format!("Archive {n} marked clients"),
+            vec![Field::new("Count", FieldKind::Text, "", true)],
+        );
+        form.info = vec![
+            format!("type {n} to move them, with everything about them,"),
+            "to the trash (the Trash view brings them back)".into(),
+        ];
+        cx.open_form(FormKind::ArchiveMarked, form);
+    }
+
+    /// The command of a bulk form; the marks go once it is applied.
+    pub(super) fn submit_marks(
+        &mut self,
+        kind: FormKind,
+        form: &Form,
+        cx: &mut Ctx,
+    ) -> Option<Result<Submitted, String>> {
+        let model = cx.model();
+        let ids = self.marked_rows();
+        let made = match kind {
+            FormKind::BulkEdit => {
+                let edit = bulk::Edit {
+                    manager: Some(form.value("Manager").trim())
+                        .filter(|l| !l.is_empty())
+                        .map(|l| model.manager_by_login(l).map(|m| m.id)),
+                    segment: Some(form.value("Segment").trim())
+                        .filter(|s| !s.is_empty())
+                        .map(|s| model.segment_by_code(s).map(|s| s.id)),
+                    tags: crate::tui::form::tags(form.value("Tags")),
+                    ..bulk::Edit::default()
+                };
+                bulk::edit(model, &ids, &edit)
+            }
+            FormKind::ArchiveMarked => {
+                if form.value("Count").trim() != ids.len().to_string() {
+                    return Some(Err(format!("type {} to archive them, or press Esc", ids.len())));
+                }
+                bulk::archive(model, &ids, cx.today)
+            }
+            _ => return None,
+        };
+        Some(made.map(|cmd| {
+            self.pending = Some(cmd.describe(model));
+            Submitted::Run(cmd)
+        }))
+    }
+}

@@ -285,6 +285,7 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
             LEGAL.choose(rng).copied().unwrap_or("SA"),
         ),
     };
+    let client_name = name.clone();
     let pattern = pick_pattern(rng);
     let history_start = months_before(today, 24);
     let created = match pattern {
@@ -339,7 +340,13 @@ fn client_commands(rng: &mut ChaCha8Rng, today: NaiveDate, i: usize, out: &mut V
                 rng.random_range(10..99),
                 rng.random_range(10..99)
             ),
-            email: format!("{}.{}@example.com", ascii_fold(first), ascii_fold(last)),
+            // At the client's own domain: two clients never share an address.
+            email: format!(
+                "{}.{}@{}.example",
+                mail_word(first, ""),
+                mail_word(last, ""),
+                mail_word(&client_name, "-")
+            ),
             birthday,
         }));
     }
@@ -702,21 +709,13 @@ fn contacts(
 }
 
 /// `Zoë` → `zoe`: for e-mail addresses.
-fn ascii_fold(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| {
-            let base = match c {
-                'à' | 'á' | 'â' | 'ä' | 'À' | 'Ä' => 'a',
-                'é' | 'è' | 'ê' | 'ë' | 'É' => 'e',
-                'î' | 'ï' => 'i',
-                'ô' | 'ö' | 'Ö' => 'o',
-                'ù' | 'û' | 'ü' | 'Ü' => 'u',
-                'ç' => 'c',
-                'ß' => 's',
-                c if c.is_ascii_alphanumeric() => c,
-                _ => return None,
-            };
-            Some(base.to_ascii_lowercase())
-        })
-        .collect()
+/// `s` as a word of an email address: folded (`Müller` → `muller`),
+/// ASCII letters and digits, words joined by `sep`.
+fn mail_word(s: &str, sep: &str) -> String {
+    let folded = crate::find::fold(s).0;
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join(sep)
 }

@@ -71,6 +71,7 @@ pub enum Action {
     ToggleMark,
     MarkAll,
     BulkEdit,
+    Duplicates,
     EditTerms,
     /// The queue's first overdue item.
     JumpOverdue,
@@ -105,7 +106,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 88] = [
+    pub const ALL: [Action; 89] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -185,6 +186,7 @@ impl Action {
         Action::ToggleMark,
         Action::MarkAll,
         Action::BulkEdit,
+        Action::Duplicates,
         Action::EditTerms,
         Action::JumpOverdue,
         Action::JumpToday,
@@ -288,6 +290,7 @@ impl Action {
             Action::ToggleMark => "Mark or unmark the client (for a change to many at once)",
             Action::MarkAll => "Mark every client the filter leaves (again: none)",
             Action::BulkEdit => "Change the marked clients: manager, segment, tags",
+            Action::Duplicates => "The pairs of clients that look like one, and why",
             Action::EditTerms => "Set the offer's amendment date, invoice and instalments",
             Action::JumpOverdue => "Go to the first overdue item",
             Action::JumpToday => "Go to the first item due today",

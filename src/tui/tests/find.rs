@@ -119,3 +119,24 @@ fn the_tickets_view_filters_by_client_number_and_text() {
     press(app, &format!("/{words}"));
     assert!(app.views.tickets.ids.contains(&id), "by its text: {words}");
 }
+
+#[test]
+fn the_duplicates_view_lists_pairs_with_their_reason() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    let pairs = rapport::find::duplicates::pairs(app.model());
+    assert!(!pairs.is_empty(), "the demo's names repeat (… SA and … SAS)");
+    press(app, "=");
+    let Overlay::Text { title, lines, .. } = &app.overlay else {
+        panic!("no list")
+    };
+    assert_eq!(title, &format!("Duplicates · {} pairs", pairs.len()));
+    let p = &pairs[0];
+    let first = format!("{} ", app.model().client_label(p.a));
+    assert!(lines.iter().any(|l| l.starts_with(&first)), "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l.contains("same name")),
+        "the demo's names repeat, not its addresses"
+    );
+    insta::assert_snapshot!("duplicates_80x24", screen(app, 80, 24));
+}

@@ -590,6 +590,7 @@ impl View for ClientsView {
             Action::ToggleMark => self.toggle_mark(),
             Action::MarkAll => self.mark_all(cx),
             Action::BulkEdit => self.open_bulk_form(cx),
+            Action::Duplicates => self.show_duplicates(cx),
             Action::ArchivePerson => {
                 if let Some(c) = self.selected_client(cx.model()).cloned() {
                     records::ask_archive_person(&c, cx);

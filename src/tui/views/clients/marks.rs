@@ -57,6 +57,38 @@ impl ClientsView {
         cx.open_form(FormKind::BulkEdit, form);
     }
 
+    /// The pairs of clients that look like one (`rapport duplicates`),
+    /// to read; the ones of the filtered list first when it is filtered.
+    pub(super) fn show_duplicates(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let shown: std::collections::HashSet<ClientId> = self.rows.iter().copied().collect();
+        let mut pairs = rapport::find::duplicates::pairs(model);
+        pairs.sort_by_key(|p| !(shown.contains(&p.a) || shown.contains(&p.b)));
+        let name = |c: ClientId| model.clients.get(&c).map_or(String::new(), |c| c.name.clone());
+        let mut lines: Vec<String> = pairs
+            .iter()
+            .map(|p| {
+                let why: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+                format!(
+                    "{} {} ↔ {} {} — {}",
+                    model.client_label(p.a),
+                    name(p.a),
+                    model.client_label(p.b),
+                    name(p.b),
+                    why.join("; ")
+                )
+            })
+            .map(|l| rapport::domain::text::printable(&l).into_owned())
+            .collect();
+        if lines.is_empty() {
+            lines.push("No two clients look like one.".into());
+        }
+        cx.ask(crate::tui::view::Effect::Text {
+            title: format!("Duplicates · {} pairs", pairs.len()),
+            lines,
+        });
+    }
+
     pub(super) fn ask_archive_marked(&mut self, cx: &mut Ctx) {
         let n = self.marked_rows().len();
         let mut form = Form::new(

@@ -249,18 +249,7 @@ fn a_version_1_backup_restores_with_allow_unproven_to_the_same_exports() {
         assert!(o.status.success(), "{}", stderr(&o));
         let mut before = std::fs::read_to_string(fixture.join(format!("v1-{kind}.csv"))).unwrap();
         if kind == "clients" {
-            // Schema 4's source column, empty for clients of a version 1 backup.
-            before = before
-                .lines()
-                .enumerate()
-                .map(|(i, l)| {
-                    if i == 0 {
-                        format!("{l},source\n")
-                    } else {
-                        format!("{l},\n")
-                    }
-                })
-                .collect();
+            before = with_source_column(&before);
         }
         assert_eq!(stdout(&o), before, "{kind} differ after the restore");
     }

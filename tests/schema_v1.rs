@@ -84,18 +84,3 @@ fn a_schema_1_database_opens_and_exports_what_it_did() {
     assert!(run(tmp.path(), &db, &["export", "clients"]).contains("Likes calls,vip,Referral"));
     assert!(run(tmp.path(), &db, &["verify"]).contains("agrees"));
 }
-
-/// Schema 4 added the acquisition source as the last column of the clients'
-/// export: empty for every client of an older database.
-fn with_source_column(csv: &str) -> String {
-    csv.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                format!("{l},source\n")
-            } else {
-                format!("{l},\n")
-            }
-        })
-        .collect()
-}

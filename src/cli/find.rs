@@ -6,7 +6,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::sheet::{Cell, Output, Sheet, col};
+use super::sheet::{Cell, Output, Sheet, col, listing};
 use super::{CliResult, Failure, Target, finish_read, io_err, open_store};
 use rapport::backend::Backend;
 use rapport::find::{self, duplicates};
@@ -44,23 +44,25 @@ pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
     let model = store.model();
     let hits = find::find(model, &args.query);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.format == Output::Json {
-        let rows: Vec<serde_json::Value> = hits
-            .iter()
-            .map(|h| {
-                serde_json::json!({
-                    "ref": model.client_label(h.client),
-                    "name": model.clients.get(&h.client).map(|c| c.name.as_str()),
-                    "field": h.field,
-                    "value": h.value,
-                    "person": hit_person(model, h),
+    let name = |c| {
+        model
+            .clients
+            .get(&c)
+            .map_or_else(String::new, |c: &rapport::domain::Client| c.name.clone())
+    };
+    // Nothing found: nothing printed (an empty JSON list for scripts).
+    if !hits.is_empty() || args.format == Output::Json {
+        let json = || -> Vec<serde_json::Value> {
+            hits.iter()
+                .map(|h| {
+                    serde_json::json!({
+                        "ref": model.client_label(h.client), "name": name(h.client),
+                        "field": h.field, "value": h.value, "person": hit_person(model, h),
+                    })
                 })
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| io_err(std::io::Error::other(e)))?;
-        writeln!(out).map_err(io_err)?;
-    } else {
-        let sheet = Sheet {
+                .collect()
+        };
+        let sheet = || Sheet {
             title: String::new(),
             columns: vec![
                 col("Ref", &["ref"]),
@@ -72,25 +74,20 @@ pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
             rows: hits
                 .iter()
                 .map(|h| {
-                    vec![
-                        Cell::Text(model.client_label(h.client)),
-                        Cell::Text(
-                            model
-                                .clients
-                                .get(&h.client)
-                                .map_or_else(String::new, |c| c.name.clone()),
-                        ),
-                        Cell::Text(h.field.as_str().into()),
-                        Cell::Text(h.value.clone()),
-                        Cell::Text(person_name(model, h)),
+                    [
+                        model.client_label(h.client),
+                        name(h.client),
+                        h.field.as_str().into(),
+                        h.value.clone(),
+                        person_name(model, h),
                     ]
+                    .map(Cell::Text)
+                    .to_vec()
                 })
                 .collect(),
             footer: Vec::new(),
         };
-        if !hits.is_empty() {
-            sheet.write(args.format, false, &mut out)?;
-        }
+        listing(args.format, &mut out, json, sheet)?;
     }
     out.flush().map_err(io_err)?;
     drop(out);
@@ -107,8 +104,8 @@ pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
     let pairs = duplicates::pairs(model);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let name = |c| model.clients.get(&c).map_or_else(String::new, |c| c.name.clone());
-    if args.format == Output::Json {
-        let rows: Vec<serde_json::Value> = pairs
+    let json = || -> Vec<serde_json::Value> {
+        pairs
             .iter()
             .map(|p| {
                 serde_json::json!({
@@ -117,36 +114,35 @@ pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
                     "reasons": p.reasons,
                 })
             })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| io_err(std::io::Error::other(e)))?;
-        writeln!(out).map_err(io_err)?;
-    } else {
-        let sheet = Sheet {
-            title: String::new(),
-            columns: vec![
-                col("A", &["a"]),
-                col("Name", &["a_name"]),
-                col("B", &["b"]),
-                col("Name", &["b_name"]),
-                col("Why", &["reasons"]),
-            ],
-            rows: pairs
-                .iter()
-                .map(|p| {
-                    let why: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
-                    vec![
-                        Cell::Text(model.client_label(p.a)),
-                        Cell::Text(name(p.a)),
-                        Cell::Text(model.client_label(p.b)),
-                        Cell::Text(name(p.b)),
-                        Cell::Text(why.join("; ")),
-                    ]
-                })
-                .collect(),
-            footer: Vec::new(),
-        };
-        sheet.write(args.format, false, &mut out)?;
-    }
+            .collect()
+    };
+    let sheet = || Sheet {
+        title: String::new(),
+        columns: vec![
+            col("A", &["a"]),
+            col("Name", &["a_name"]),
+            col("B", &["b"]),
+            col("Name", &["b_name"]),
+            col("Why", &["reasons"]),
+        ],
+        rows: pairs
+            .iter()
+            .map(|p| {
+                let why: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+                [
+                    model.client_label(p.a),
+                    name(p.a),
+                    model.client_label(p.b),
+                    name(p.b),
+                    why.join("; "),
+                ]
+                .map(Cell::Text)
+                .to_vec()
+            })
+            .collect(),
+        footer: Vec::new(),
+    };
+    listing(args.format, &mut out, json, sheet)?;
     out.flush().map_err(io_err)?;
     drop(out);
     finish_read(store)

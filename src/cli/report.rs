@@ -7,7 +7,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
-use super::sheet::{Cell, Output, Sheet, col};
+use super::sheet::{Cell, Output, Sheet, col, json};
 use super::{CliResult, Failure, Target, date_arg, finish_read, io_err, open_store, today};
 use rapport::backend::Backend;
 use rapport::classes::{self, Status};
@@ -245,11 +245,6 @@ pub fn run(args: ReportArgs, db: Target) -> CliResult {
     result.and_then(|()| out.flush().map_err(io_err))?;
     drop(out);
     finish_read(store)
-}
-
-fn json(value: &impl serde::Serialize, out: &mut dyn Write) -> CliResult {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io_err)?;
-    writeln!(out).map_err(io_err)
 }
 
 fn manager_filter(model: &Model, login: Option<&str>) -> Result<Option<rapport::domain::ManagerId>, Failure> {

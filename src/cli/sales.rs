@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::records::{Said, apply};
-use super::sheet::{Cell, Output, Sheet, col};
+use super::sheet::{Cell, Output, Sheet, col, listing};
 use super::{
     CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
 };
@@ -256,41 +256,38 @@ pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
         .collect();
     docs.sort_by(|a, b| a.date.cmp(&b.date).then(a.number.cmp(&b.number)));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.format == Output::Json {
-        serde_json::to_writer_pretty(&mut out, &docs).map_err(|e| io_err(std::io::Error::other(e)))?;
-        writeln!(out).map_err(io_err)?;
-    } else {
-        let sheet = Sheet {
-            title: String::new(),
-            columns: vec![
-                col("Number", &["number"]),
-                col("Date", &["date"]),
-                col("Client", &["client"]),
-                col("Product", &["product"]),
-                col("Stage", &["stage"]),
-                col("Sent", &["sent"]),
-                col("By", &["channel"]),
-                col("File", &["file"]),
-            ],
-            rows: docs
-                .iter()
-                .map(|d| {
-                    vec![
-                        Cell::Text(d.number.to_string()),
-                        Cell::Text(d.date.to_string()),
-                        Cell::Text(model.client_label(d.client)),
-                        Cell::Text(model.product_label(d.product)),
-                        Cell::Text(d.stage.to_string()),
-                        Cell::Text(d.sent.map_or_else(String::new, |s| s.date.to_string())),
-                        Cell::Text(d.sent.map_or_else(String::new, |s| s.channel.as_str().to_string())),
-                        Cell::Text(d.file.clone()),
-                    ]
-                })
-                .collect(),
-            footer: Vec::new(),
-        };
-        sheet.write(args.format, false, &mut out)?;
-    }
+    let sheet = || Sheet {
+        title: String::new(),
+        columns: vec![
+            col("Number", &["number"]),
+            col("Date", &["date"]),
+            col("Client", &["client"]),
+            col("Product", &["product"]),
+            col("Stage", &["stage"]),
+            col("Sent", &["sent"]),
+            col("By", &["channel"]),
+            col("File", &["file"]),
+        ],
+        rows: docs
+            .iter()
+            .map(|d| {
+                [
+                    d.number.to_string(),
+                    d.date.to_string(),
+                    model.client_label(d.client),
+                    model.product_label(d.product),
+                    d.stage.to_string(),
+                    d.sent.map_or_else(String::new, |s| s.date.to_string()),
+                    d.sent.map_or_else(String::new, |s| s.channel.as_str().to_string()),
+                    d.file.clone(),
+                ]
+                .map(Cell::Text)
+                .to_vec()
+            })
+            .collect(),
+        footer: Vec::new(),
+    };
+    listing(args.format, &mut out, || &docs, sheet)?;
     out.flush().map_err(io_err)?;
     finish_read(store)
 }

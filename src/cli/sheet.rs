@@ -193,6 +193,26 @@ impl Sheet {
     }
 }
 
+/// `value` as pretty JSON and a line break.
+pub fn json(value: &impl serde::Serialize, out: &mut dyn Write) -> CliResult {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io_err)?;
+    writeln!(out).map_err(io_err)
+}
+
+/// A listing: JSON of `value` for `--format json`, else the sheet made by
+/// `sheet` (text, or CSV).
+pub fn listing<T: serde::Serialize>(
+    format: Output,
+    out: &mut dyn Write,
+    value: impl FnOnce() -> T,
+    sheet: impl FnOnce() -> Sheet,
+) -> CliResult {
+    match format {
+        Output::Json => json(&value(), out),
+        other => sheet().write(other, false, out),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,3 +156,18 @@ impl Book {
         stdout(&o)
     }
 }
+
+/// Schema 4 added the acquisition source as the last column of the
+/// clients' export: what an older export becomes (empty for every client).
+pub fn with_source_column(csv: &str) -> String {
+    csv.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},source\n")
+            } else {
+                format!("{l},\n")
+            }
+        })
+        .collect()
+}

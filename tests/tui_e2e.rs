@@ -659,3 +659,53 @@ fn a_bulk_reassignment_and_its_undo() {
     assert_eq!(changed, 3, "{after:?}");
     assert_eq!(after.iter().filter(|o| *o == "hweber").count(), 3);
 }
+
+/// A view saved with `"` comes back with `'` after a restart (issue 21).
+#[test]
+fn a_saved_view_is_recalled_after_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let run = format!(
+        "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
+        db.display()
+    );
+    let tmux = Tmux::new("saved");
+    tmux.start(home.path(), &run);
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["/", "brasserie", "Enter"]);
+    tmux.wait_for("sorted by relevance");
+    // The whole pattern typed and applied: the filter line is closed.
+    std::thread::sleep(Duration::from_millis(500));
+    let filtered = tmux.screen();
+    let count = filtered
+        .lines()
+        .find_map(|l| l.split("Clients · ").nth(1))
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .to_string();
+    tmux.keys(&["\""]);
+    tmux.wait_for("Save this view");
+    tmux.keys(&["Brasseries", "Enter"]);
+    tmux.wait_for("View 'Brasseries' saved");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+    drop(tmux);
+    assert!(
+        std::fs::read_to_string(home.path().join("config/rapport/views.toml"))
+            .unwrap()
+            .contains("brasserie")
+    );
+
+    let tmux = Tmux::new("saved2");
+    tmux.start(home.path(), &run);
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["4"]);
+    tmux.wait_for("Due contacts");
+    tmux.keys(&["'"]);
+    tmux.wait_for("Recall a view");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("Clients · {count} "));
+    tmux.wait_for("View 'Brasseries'");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+}

@@ -72,6 +72,8 @@ pub enum Action {
     MarkAll,
     BulkEdit,
     Duplicates,
+    SaveView,
+    RecallView,
     EditTerms,
     /// The queue's first overdue item.
     JumpOverdue,
@@ -106,7 +108,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 89] = [
+    pub const ALL: [Action; 91] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -187,6 +189,8 @@ impl Action {
         Action::MarkAll,
         Action::BulkEdit,
         Action::Duplicates,
+        Action::SaveView,
+        Action::RecallView,
         Action::EditTerms,
         Action::JumpOverdue,
         Action::JumpToday,
@@ -291,6 +295,8 @@ impl Action {
             Action::MarkAll => "Mark every client the filter leaves (again: none)",
             Action::BulkEdit => "Change the marked clients: manager, segment, tags",
             Action::Duplicates => "The pairs of clients that look like one, and why",
+            Action::SaveView => "Save this view (tab, filter, manager, sort, as-of) under a name",
+            Action::RecallView => "Show a saved view",
             Action::EditTerms => "Set the offer's amendment date, invoice and instalments",
             Action::JumpOverdue => "Go to the first overdue item",
             Action::JumpToday => "Go to the first item due today",

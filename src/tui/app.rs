@@ -23,6 +23,7 @@ use rapport::write::{Command, Event};
 mod documents;
 mod forms;
 mod input;
+pub mod saved;
 
 pub use crate::tui::views::Views;
 
@@ -142,6 +143,10 @@ pub enum FormKind {
     BulkEdit,
     /// Asking before the marked clients go to the trash.
     ArchiveMarked,
+    /// The name to save the view on screen under.
+    SaveView,
+    /// The name of a saved view to show.
+    RecallView,
     /// An offer's amendment date, invoice and instalments (`seq`: of the
     /// terms as shown).
     Terms {
@@ -222,6 +227,8 @@ pub struct App {
     pub documents: std::path::PathBuf,
     /// A form a smaller one was opened over; it comes back when that closes.
     parked: Option<(FormKind, Form)>,
+    /// Where the user's saved views are kept (`$XDG_CONFIG_HOME/rapport`).
+    pub config_dir: Option<std::path::PathBuf>,
 }
 
 /// A change of this session's, and the command that takes it back.
@@ -265,6 +272,7 @@ impl App {
             redo: Vec::new(),
             documents: rapport::documents::dir(None).unwrap_or_default(),
             parked: None,
+            config_dir: None,
         };
         app.with_views(Tab::Clients, |views, cx| views.clients.refresh_rows(None, cx));
         app
@@ -576,6 +584,8 @@ impl App {
                 self.refresh_all(Refresh::Filter);
             }
             Action::Submit if self.filter.open => self.filter.open = false,
+            Action::SaveView => self.open_save_view_form(),
+            Action::RecallView => self.open_recall_view_form(),
             Action::TabClients => self.show_tab(Tab::Clients),
             Action::TabMatrix => self.show_tab(Tab::Matrix),
             Action::TabPortfolio => self.show_tab(Tab::Portfolio),

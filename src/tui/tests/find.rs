@@ -140,3 +140,59 @@ fn the_duplicates_view_lists_pairs_with_their_reason() {
     );
     insta::assert_snapshot!("duplicates_80x24", screen(app, 80, 24));
 }
+
+#[test]
+fn a_saved_view_comes_back_in_a_new_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fixture();
+    let (keymap, errors) = Keymap::load("default", None);
+    assert!(errors.is_empty(), "{errors:?}");
+    drop(keymap);
+    let app = &mut f.app;
+    app.config_dir = Some(dir.path().to_path_buf());
+    press(app, "'");
+    assert!(app.status.as_ref().is_some_and(|(s, _)| s.contains("No saved view")));
+    press(app, "/brasserie");
+    app.key(key(KeyCode::Enter));
+    press(app, "S");
+    press(app, "\"");
+    assert!(matches!(app.overlay, Overlay::Form(FormKind::SaveView, _)));
+    press(app, "Brasseries");
+    app.key(key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None);
+    let saved = crate::tui::app::saved::read(dir.path()).unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        (saved[0].filter.as_str(), saved[0].as_of.as_deref()),
+        ("brasserie", Some("today"))
+    );
+    let rows = app.views.clients.rows.clone();
+    let descending = app.views.clients.descending;
+
+    // Another session: the view comes back by its name.
+    let mut g = fixture();
+    let app = &mut g.app;
+    app.config_dir = Some(dir.path().to_path_buf());
+    press(app, "4'");
+    assert!(matches!(app.overlay, Overlay::Form(FormKind::RecallView, _)));
+    app.dirty = false;
+    app.key(key(KeyCode::Enter));
+    assert!(app.dirty, "the recalled view is drawn");
+    assert_eq!(app.tab, crate::tui::app::Tab::Clients);
+    assert_eq!(app.filter.pattern, "brasserie");
+    assert_eq!(app.views.clients.descending, descending);
+    assert_eq!(app.views.clients.rows, rows);
+    // A name that is not there: said on the form, nothing changed.
+    press(app, "'");
+    {
+        let Overlay::Form(_, form) = &mut app.overlay else {
+            panic!()
+        };
+        form.fields[0].value = "nope".into();
+    }
+    app.key(key(KeyCode::Enter));
+    let Overlay::Form(_, form) = &app.overlay else {
+        panic!("the form closed")
+    };
+    assert_eq!(form.error.as_deref(), Some("no view named 'nope'"));
+}

@@ -248,6 +248,15 @@ impl ClientsView {
         self.resort_keep(keep, cx);
     }
 
+    /// Sorts by `sort` (kept when `None`), in `descending` order.
+    pub fn sort_by(&mut self, sort: Option<Column>, descending: bool, cx: &mut Ctx) {
+        if let Some(sort) = sort {
+            self.sort = sort;
+        }
+        self.descending = descending;
+        self.resort(cx);
+    }
+
     fn resort(&mut self, cx: &mut Ctx) {
         self.resort_keep(self.selected_id(), cx);
     }

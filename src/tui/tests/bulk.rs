@@ -71,3 +71,48 @@ fn every_row_of_the_filter_is_marked_and_archived_at_once() {
     assert!(shown.iter().all(|c| !app.model().clients.contains_key(c)));
     assert_eq!(app.model().trash.clients.len(), shown.len());
 }
+
+#[test]
+fn marked_offers_move_one_stage_at_once() {
+    use rapport::domain::OfferStage;
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "2");
+    // Two offers at presentation, in two rows.
+    let mut picked = Vec::new();
+    for (r, id) in app.views.matrix.rows.clone().iter().enumerate() {
+        for (k, p) in app.views.matrix.columns.clone().iter().enumerate() {
+            let at_presentation = app
+                .model()
+                .offers
+                .get(&(*id, *p))
+                .is_some_and(|o| o.stage == OfferStage::Presentation);
+            if at_presentation && picked.len() < 2 && picked.iter().all(|(c, _)| c != id) {
+                app.views.matrix.row = r;
+                app.views.matrix.col = k;
+                app.key(key(KeyCode::Char(' ')));
+                picked.push((*id, *p));
+            }
+        }
+    }
+    assert_eq!(picked.len(), 2);
+    assert_eq!(app.views.matrix.marked.len(), 2);
+    let seq = app.model().counters.seq;
+    press(app, ">");
+    assert_eq!(app.model().counters.seq, seq + 1, "one command");
+    for k in &picked {
+        assert_eq!(app.model().offers[k].stage, OfferStage::Proposal);
+    }
+    assert!(app.views.matrix.marked.is_empty());
+    // An offer's move is not undone (moving back needs a note saying why,
+    // SPEC §3): the undo says so and changes nothing.
+    press(app, "u");
+    assert!(
+        app.status.as_ref().is_some_and(|(s, _)| s.contains("cannot be undone")),
+        "{:?}",
+        app.status
+    );
+    for k in &picked {
+        assert_eq!(app.model().offers[k].stage, OfferStage::Proposal);
+    }
+}

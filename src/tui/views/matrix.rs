@@ -45,6 +45,8 @@ pub struct MatrixView {
     pub portrait_col: usize,
     /// The rows need rebuilding before they are next shown.
     pub stale: bool,
+    /// Cells marked (`space`) to move at once with `>` or `}`.
+    pub marked: std::collections::BTreeSet<(ClientId, ProductId)>,
 }
 
 impl MatrixView {
@@ -241,7 +243,45 @@ impl MatrixView {
     }
 
     /// One stage forward with the next step `days` ahead.
+    fn toggle_mark(&mut self, cx: &Ctx) {
+        let model = cx.model();
+        if let (Some(c), Some(p)) = (self.client(model), self.product(model)) {
+            let key = (c.id, p.id);
+            if !self.marked.remove(&key) {
+                self.marked.insert(key);
+            }
+        }
+        self.row = (self.row + 1).min(self.rows.len().saturating_sub(1));
+    }
+
+    /// The marked offers one stage forward, next steps `days` ahead: one
+    /// command (all or nothing, one undo).
+    fn advance_marked(&mut self, days: u64, cx: &mut Ctx) {
+        let model = cx.model();
+        let mut commands = Vec::new();
+        for &(client, product) in &self.marked {
+            let offer = model.offers.get(&(client, product));
+            let Some(to) = next_stage(offer) else {
+                let label = format!("{} of {}", model.product_label(product), model.client_label(client));
+                return cx.status(
+                    format!("{label} is won: nothing further to move (unmark it)"),
+                    Tone::Error,
+                );
+            };
+            let mut m = OfferMove::new(client, product, to, cx.today);
+            m.expected_version = Some(offer.map_or(0, |o| o.version));
+            m.next_step = cx.today.checked_add_days(Days::new(days));
+            commands.push(Command::MoveOffer(m));
+        }
+        let label = format!("move {} offers one stage", commands.len());
+        self.marked.clear();
+        cx.ask(Effect::Run(Command::Batch { label, commands }));
+    }
+
     fn advance(&mut self, days: u64, cx: &mut Ctx) {
+        if !self.marked.is_empty() {
+            return self.advance_marked(days, cx);
+        }
         let model = cx.model();
         let (Some(c), Some(p)) = (self.client(model), self.product(model)) else {
             return;
@@ -342,6 +382,7 @@ impl View for MatrixView {
                     cx.open_form(kind, form);
                 }
             }
+            Action::ToggleMark => self.toggle_mark(cx),
             Action::AdvanceWeek => self.advance(7, cx),
             Action::AdvanceFortnight => self.advance(14, cx),
             _ => return Handled::No,

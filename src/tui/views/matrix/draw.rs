@@ -167,7 +167,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             if selected_row && col_offset + j == m.col {
                 style = style.patch(t.selection());
             }
-            spans.push(Span::styled(fit(&cell.label, CELL), style));
+            let label = if m.marked.contains(&(c.id, **p)) {
+                format!("●{}", cell.label)
+            } else {
+                cell.label.clone()
+            };
+            spans.push(Span::styled(fit(&label, CELL), style));
             spans.push(Span::raw(" "));
         }
         lines.push(Line::from(spans));

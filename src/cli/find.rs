@@ -6,7 +6,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::sheet::{Cell, Output, Sheet, col, listing};
+use super::sheet::{Output, Sheet, col, listing};
 use super::{CliResult, Failure, Target, finish_read, io_err, open_store};
 use rapport::backend::Backend;
 use rapport::find::{self, duplicates};
@@ -62,30 +62,27 @@ pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
                 })
                 .collect()
         };
-        let sheet = || Sheet {
-            title: String::new(),
-            columns: vec![
+        let sheet = || {
+            let columns = vec![
                 col("Ref", &["ref"]),
                 col("Name", &["name"]),
                 col("Matched", &["field"]),
                 col("Value", &["value"]),
                 col("Person", &["person"]),
-            ],
-            rows: hits
-                .iter()
-                .map(|h| {
-                    [
+            ];
+            Sheet::listing(
+                columns,
+                hits.iter().map(|h| {
+                    let (field, who) = (h.field.as_str().to_string(), person_name(model, h));
+                    vec![
                         model.client_label(h.client),
                         name(h.client),
-                        h.field.as_str().into(),
+                        field,
                         h.value.clone(),
-                        person_name(model, h),
+                        who,
                     ]
-                    .map(Cell::Text)
-                    .to_vec()
-                })
-                .collect(),
-            footer: Vec::new(),
+                }),
+            )
         };
         listing(args.format, &mut out, json, sheet)?;
     }
@@ -116,31 +113,27 @@ pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
             })
             .collect()
     };
-    let sheet = || Sheet {
-        title: String::new(),
-        columns: vec![
+    let sheet = || {
+        let columns = vec![
             col("A", &["a"]),
             col("Name", &["a_name"]),
             col("B", &["b"]),
             col("Name", &["b_name"]),
             col("Why", &["reasons"]),
-        ],
-        rows: pairs
-            .iter()
-            .map(|p| {
+        ];
+        Sheet::listing(
+            columns,
+            pairs.iter().map(|p| {
                 let why: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
-                [
+                vec![
                     model.client_label(p.a),
                     name(p.a),
                     model.client_label(p.b),
                     name(p.b),
                     why.join("; "),
                 ]
-                .map(Cell::Text)
-                .to_vec()
-            })
-            .collect(),
-        footer: Vec::new(),
+            }),
+        )
     };
     listing(args.format, &mut out, json, sheet)?;
     out.flush().map_err(io_err)?;

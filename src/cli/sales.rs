@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::records::{Said, apply};
-use super::sheet::{Cell, Output, Sheet, col, listing};
+use super::sheet::{Output, Sheet, col, listing};
 use super::{
     CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
 };
@@ -256,9 +256,8 @@ pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
         .collect();
     docs.sort_by(|a, b| a.date.cmp(&b.date).then(a.number.cmp(&b.number)));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let sheet = || Sheet {
-        title: String::new(),
-        columns: vec![
+    let sheet = || {
+        let columns = vec![
             col("Number", &["number"]),
             col("Date", &["date"]),
             col("Client", &["client"]),
@@ -267,11 +266,11 @@ pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
             col("Sent", &["sent"]),
             col("By", &["channel"]),
             col("File", &["file"]),
-        ],
-        rows: docs
-            .iter()
-            .map(|d| {
-                [
+        ];
+        Sheet::listing(
+            columns,
+            docs.iter().map(|d| {
+                vec![
                     d.number.to_string(),
                     d.date.to_string(),
                     model.client_label(d.client),
@@ -281,11 +280,8 @@ pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
                     d.sent.map_or_else(String::new, |s| s.channel.as_str().to_string()),
                     d.file.clone(),
                 ]
-                .map(Cell::Text)
-                .to_vec()
-            })
-            .collect(),
-        footer: Vec::new(),
+            }),
+        )
     };
     listing(args.format, &mut out, || &docs, sheet)?;
     out.flush().map_err(io_err)?;

@@ -108,6 +108,16 @@ pub struct Sheet {
 }
 
 impl Sheet {
+    /// A plain listing: untitled, text cells, no footer.
+    pub fn listing(columns: Vec<Column>, rows: impl Iterator<Item = Vec<String>>) -> Sheet {
+        Sheet {
+            title: String::new(),
+            columns,
+            rows: rows.map(|r| r.into_iter().map(Cell::Text).collect()).collect(),
+            footer: Vec::new(),
+        }
+    }
+
     pub fn write(&self, output: Output, excel: bool, out: &mut dyn Write) -> CliResult {
         match output {
             Output::Text => self.text(out),

@@ -165,7 +165,7 @@ fn birthday(s: &str) -> Option<Option<NaiveDate>> {
     }
     let date = s
         .get(..10)
-        .filter(|d| d.len() == 10 && d.as_bytes()[4] == b'-')
+        .filter(|d| d.len() == 10 && d.as_bytes().get(4) == Some(&b'-'))
         .unwrap_or(s);
     NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s.get(..8).unwrap_or(s), "%Y%m%d"))

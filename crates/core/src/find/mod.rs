@@ -81,7 +81,9 @@ impl Query {
 /// start, anywhere.
 fn contains(hay: &str, needle: &str, base: u32) -> Option<u32> {
     let pos = hay.find(needle)?;
-    let word_start = pos == 0 || !hay[..pos].ends_with(|c: char| c.is_alphanumeric());
+    let word_start = hay
+        .get(..pos)
+        .is_none_or(|before| !before.ends_with(|c: char| c.is_alphanumeric()));
     Some(match (pos, word_start) {
         (0, _) => base + 30,
         (_, true) => base + 20,

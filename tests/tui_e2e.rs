@@ -100,6 +100,15 @@ fn demo_db(home: &Path) -> PathBuf {
     db
 }
 
+/// The interface on `db` as of the demo's date, directly (no server);
+/// the shell says how it ended, then waits so the screen can be read.
+fn interface(db: &Path, extra: &str) -> String {
+    format!(
+        "{BIN} --db {} --server never{extra} --as-of 2026-11-22; echo EXITED $?; sleep 60",
+        db.display()
+    )
+}
+
 #[test]
 fn list_filter_and_quit_restore_the_terminal() {
     let home = tempfile::tempdir().unwrap();
@@ -306,13 +315,7 @@ fn a_multi_line_paste_is_text_never_keys() {
     let db = demo_db(home.path());
     let seq = rapport::store::Store::open(&db).unwrap().model().counters.seq;
     let tmux = Tmux::new("paste");
-    tmux.start(
-        home.path(),
-        &format!(
-            "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
-            db.display()
-        ),
-    );
+    tmux.start(home.path(), &interface(&db, ""));
     tmux.wait_for("Clients · 300");
     let text = home.path().join("paste.txt");
     std::fs::write(&text, "d\nl\nd\nCalled about the renewal\nd\n").unwrap();
@@ -415,13 +418,7 @@ fn undo_and_redo_a_settlement() {
     let home = tempfile::tempdir().unwrap();
     let db = demo_db(home.path());
     let tmux = Tmux::new("undo");
-    tmux.start(
-        home.path(),
-        &format!(
-            "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
-            db.display()
-        ),
-    );
+    tmux.start(home.path(), &interface(&db, ""));
     tmux.wait_for("Clients · 300");
     let turnover = |s: &str| {
         s.lines()
@@ -455,13 +452,7 @@ fn archive_and_restore_a_client() {
     let home = tempfile::tempdir().unwrap();
     let db = demo_db(home.path());
     let tmux = Tmux::new("archive");
-    tmux.start(
-        home.path(),
-        &format!(
-            "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
-            db.display()
-        ),
-    );
+    tmux.start(home.path(), &interface(&db, ""));
     tmux.wait_for("Clients · 300");
     tmux.keys(&["X"]);
     let s = tmux.wait_for("Archive C");
@@ -558,11 +549,7 @@ fn a_commercial_offer_written_from_the_cell_editor_and_marked_sent() {
     let tmux = Tmux::new("document");
     tmux.start(
         home.path(),
-        &format!(
-            "{BIN} --db {} --server never --documents {} --as-of 2026-11-22; echo EXITED $?; sleep 60",
-            db.display(),
-            docs.display()
-        ),
+        &interface(&db, &format!(" --documents {}", docs.display())),
     );
     tmux.wait_for("Clients · 300");
     tmux.keys(&["2"]);
@@ -625,10 +612,7 @@ fn a_bulk_reassignment_and_its_undo() {
     };
     let before = owners(home.path());
     let tmux = Tmux::new("bulk");
-    tmux.start(
-        home.path(),
-        &format!("{BIN} --db {dbs} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60"),
-    );
+    tmux.start(home.path(), &interface(&db, ""));
     tmux.wait_for("Clients · 300");
     tmux.keys(&["Space", "Space", "Space"]);
     tmux.wait_for("· 3 marked");
@@ -643,10 +627,7 @@ fn a_bulk_reassignment_and_its_undo() {
     assert_eq!(owners(home.path()), before, "the undo put every owner back");
     // And without the undo, three clients change hands.
     let tmux = Tmux::new("bulk2");
-    tmux.start(
-        home.path(),
-        &format!("{BIN} --db {dbs} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60"),
-    );
+    tmux.start(home.path(), &interface(&db, ""));
     tmux.wait_for("Clients · 300");
     tmux.keys(&["Space", "Space", "Space", "B"]);
     tmux.wait_for("Change 3 marked clients");
@@ -665,10 +646,7 @@ fn a_bulk_reassignment_and_its_undo() {
 fn a_saved_view_is_recalled_after_a_restart() {
     let home = tempfile::tempdir().unwrap();
     let db = demo_db(home.path());
-    let run = format!(
-        "{BIN} --db {} --server never --as-of 2026-11-22; echo EXITED $?; sleep 60",
-        db.display()
-    );
+    let run = interface(&db, "");
     let tmux = Tmux::new("saved");
     tmux.start(home.path(), &run);
     tmux.wait_for("Clients · 300");

@@ -193,19 +193,7 @@ fn manager_of(model: &Model, login: &str) -> Result<Option<ManagerId>, Failure> 
 fn with_source(cmd: Command, reference: &str, source: Option<String>) -> Command {
     match source {
         None => cmd,
-        Some(source) => {
-            let label = format!("{} {reference} with its source", cmd.name().replace('_', " "));
-            Command::Batch {
-                label,
-                commands: vec![
-                    cmd,
-                    Command::SetSource {
-                        reference: reference.to_string(),
-                        source,
-                    },
-                ],
-            }
-        }
+        Some(source) => rapport::write::bulk::with_source(cmd, reference, &source),
     }
 }
 

@@ -272,10 +272,15 @@ pub fn likely(model: &Model, name: &str) -> Vec<String> {
 
 /// Every pair of clients that look like one, by the first's ref.
 pub fn pairs(model: &Model) -> Vec<Pair> {
-    let ix = Index::build(model);
+    // Each client's card once: filed, then compared.
+    let cards: Vec<(ClientId, Card)> = model.clients.keys().map(|id| (*id, Card::of(model, *id))).collect();
+    let mut ix = Index::default();
+    for (id, card) in &cards {
+        ix.add(*id, card);
+    }
     let mut out = Vec::new();
-    for id in model.clients.keys() {
-        for (other, reasons) in ix.like(&Card::of(model, *id), Some(*id)) {
+    for (id, card) in &cards {
+        for (other, reasons) in ix.like(card, Some(*id)) {
             if other > *id {
                 out.push(Pair {
                     a: *id,

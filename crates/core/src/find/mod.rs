@@ -117,8 +117,9 @@ pub fn matched(model: &Model, client: &Client, q: &Query) -> Option<Hit> {
     if let Some(digits) = q.phone() {
         for p in model.persons_of(client.id) {
             for phone in p.phone.split(',') {
-                let found = phone_digits(phone).is_some_and(|d| d.contains(digits));
-                let exact = phone_digits(phone).is_some_and(|d| d == digits);
+                let national = phone_digits(phone);
+                let found = national.as_deref().is_some_and(|d| d.contains(digits));
+                let exact = national.as_deref() == Some(digits);
                 offer(
                     Field::Phone,
                     phone.trim(),

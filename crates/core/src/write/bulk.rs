@@ -67,6 +67,22 @@ pub fn edit(model: &Model, clients: &[ClientId], edit: &Edit) -> Result<Command,
     })
 }
 
+/// `cmd` (adding or editing the client `reference`) with the client's
+/// acquisition source set in the same transaction.
+pub fn with_source(cmd: Command, reference: &str, source: &str) -> Command {
+    let label = format!("{} {reference} with its source", cmd.name().replace('_', " "));
+    Command::Batch {
+        label,
+        commands: vec![
+            cmd,
+            Command::SetSource {
+                reference: reference.to_string(),
+                source: source.to_string(),
+            },
+        ],
+    }
+}
+
 /// The batch that moves `clients` to the trash.
 pub fn archive(model: &Model, clients: &[ClientId], on: NaiveDate) -> Result<Command, String> {
     if clients.is_empty() {

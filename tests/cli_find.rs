@@ -142,3 +142,65 @@ fn several_clients_are_edited_at_once_all_or_nothing_and_undone_as_one() {
     assert!(back.contains("C1,Müller & Söhne,retail,amy,2025-01-01,,old,"), "{back}");
     assert!(back.contains("C2,Société Générale,retail,amy,2025-01-01,,,"), "{back}");
 }
+
+/// `rapport merge A B`: B's settlements, contacts and persons move to A,
+/// B is archived with a pointer; the totals stay; `rapport undo` takes it
+/// back; a merge into itself or an archived client is refused.
+#[test]
+fn a_duplicate_is_merged_and_the_merge_undone() {
+    let book = Book::new();
+    let csv = book.home.path().join("s.csv");
+    std::fs::write(
+        &csv,
+        "client,date,amount,product\nC1,2026-03-05,500,crm\nC2,2026-04-05,250.25,crm\nC2,2026-05-05,100,care\n",
+    )
+    .unwrap();
+    book.ok(&["import", "settlements", csv.to_str().unwrap()]);
+    book.ok(&["log", "C2", "--channel", "call", "--summary", "Order by phone"]);
+    book.ok(&["person", "add", "C2", "--name", "Eva Roth", "--phone", "+49 30 1234"]);
+    let exports = |book: &Book| -> Vec<String> {
+        ["settlements", "contacts", "log", "clients"]
+            .iter()
+            .map(|k| book.ok(&["export", k]))
+            .collect()
+    };
+    let before = exports(&book);
+    let said = book.ok(&["merge", "C1", "C2", "--on", "2026-11-20"]);
+    assert!(
+        said.starts_with("merge C2 into C1: 2 settlements, 1 logged contact, 1 contact person moved; C2 archived"),
+        "{said}"
+    );
+    let settlements = book.ok(&["export", "settlements"]);
+    assert_eq!(
+        settlements.lines().filter(|l| l.starts_with("C1,")).count(),
+        3,
+        "{settlements}"
+    );
+    assert!(!settlements.contains("C2,"), "{settlements}");
+    let found = book.ok(&["find", "+49 30 1234"]);
+    assert!(found.starts_with("Ref") && found.contains("C1 "), "{found}");
+    let trash = book.ok(&["trash"]);
+    assert!(trash.contains("C2"), "{trash}");
+    let history = book.ok(&["history", "C1"]);
+    assert!(history.contains("merge C2 into C1"), "{history}");
+    // Refused, with nothing changed.
+    let after = exports(&book);
+    for (args, why) in [
+        (vec!["merge", "C1", "C1"], "cannot be merged into itself"),
+        (vec!["merge", "C1", "C2"], "is archived"),
+        (vec!["merge", "C2", "C1"], "is archived"),
+        (vec!["merge", "C1", "NOPE"], "NOPE"),
+    ] {
+        let o = book.run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+        assert_eq!(exports(&book), after, "{args:?} changed something");
+    }
+    let undone = book.ok(&["undo"]);
+    assert!(
+        undone.starts_with("undo #") && undone.contains("merge C2 into C1"),
+        "{undone}"
+    );
+    assert_eq!(exports(&book), before);
+    assert!(book.ok(&["verify"]).contains("agrees"));
+}

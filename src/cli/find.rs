@@ -1,13 +1,17 @@
-//! `rapport find` and `rapport duplicates`: a client by anything known
-//! about it (an incoming call: `rapport find 0612345678`), and the pairs
-//! of clients that look like one.
+//! `rapport find`, `rapport duplicates` and `rapport merge`: a client by
+//! anything known about it (an incoming call: `rapport find 0612345678`),
+//! the pairs of clients that look like one, and one of them merged into
+//! the other.
 
 use std::io::Write;
 
 use clap::Args;
 
+use super::records::Said;
 use super::sheet::{Output, Sheet, col, listing};
-use super::{CliResult, Failure, Target, finish_read, io_err, open_store};
+use super::{
+    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
+};
 use rapport::backend::Backend;
 use rapport::find::{self, duplicates};
 use rapport::model::Model;
@@ -25,6 +29,20 @@ pub struct FindArgs {
 pub struct DuplicatesArgs {
     #[arg(long, value_enum, default_value_t = Output::Text)]
     format: Output,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The ref of the client that stays.
+    into: String,
+    /// The ref of the duplicate: its records move to the first, and it is
+    /// archived with a note naming the first.
+    duplicate: String,
+    /// The day of the merge (today by default).
+    #[arg(long, value_parser = date_arg)]
+    on: Option<chrono::NaiveDate>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Said,
 }
 
 /// Who a person is, to say whose phone or email matched.
@@ -152,4 +170,35 @@ pub fn refuse_duplicate(model: &Model, reference: &str, name: &str) -> Result<()
         "{reference} ({name}) looks like {}; add --allow-duplicate to create it anyway",
         like.join(", ")
     )))
+}
+
+pub fn merge_cmd(args: MergeArgs, db: Target) -> CliResult {
+    let mut store = open_store(db)?;
+    let model = store.model();
+    let into = client_by_ref(model, &args.into)?;
+    let from = client_by_ref(model, &args.duplicate)?;
+    let cmd = rapport::write::Command::MergeClients {
+        into: into.id,
+        from: from.id,
+        expected: Some((into.version, from.version)),
+        on: args.on.unwrap_or_else(today),
+    };
+    let summary = cmd.describe(model);
+    let event = store.execute(&current_login(), cmd)?;
+    match args.format {
+        Said::Text => {
+            let moved = rapport::write::merge_moved(&event.changes);
+            let moved = if moved.is_empty() { "nothing".to_string() } else { moved };
+            println!(
+                "{}: {moved} moved; {} archived (rapport undo takes the merge back)",
+                rapport::domain::text::printable(&summary),
+                rapport::domain::text::printable(&args.duplicate)
+            );
+        }
+        Said::Json => println!(
+            "{}",
+            serde_json::json!({"command": "merge_clients", "seq": event.seq, "changes": event.changes})
+        ),
+    }
+    Ok(())
 }

@@ -111,6 +111,8 @@ enum Cmd {
     Find(find::FindArgs),
     /// List the pairs of clients that look like one, with the reason.
     Duplicates(find::DuplicatesArgs),
+    /// Merge a duplicate client into the one that stays (undo takes it back).
+    Merge(find::MergeArgs),
     /// Add a client or change its fields.
     Client(records::ClientArgs),
     /// Add a contact person to a client or change their fields.
@@ -271,6 +273,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Client(args)) => records::client_cmd(args, db),
         Some(Cmd::Find(args)) => find::find_cmd(args, db),
         Some(Cmd::Duplicates(args)) => find::duplicates_cmd(args, db),
+        Some(Cmd::Merge(args)) => find::merge_cmd(args, db),
         Some(Cmd::Person(args)) => records::person_cmd(args, db),
         Some(Cmd::History(args)) => records::history_cmd(args, db),
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),

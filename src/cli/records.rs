@@ -166,7 +166,7 @@ enum PersonAction {
 
 /// How a change is reported.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub(super) enum Said {
+pub enum Said {
     Text,
     Json,
 }

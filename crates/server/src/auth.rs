@@ -113,6 +113,30 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
                 None => Ok(()),
             }
         }
+        Command::MergeClients { into, from, .. } => {
+            let manager = |c: &ClientId| model.clients.get(c).map(|c| c.manager);
+            if manager(into) != manager(from) {
+                return Err(format!(
+                    "{} and {} have different managers: only a lead merges them",
+                    model.client_label(*into),
+                    model.client_label(*from)
+                ));
+            }
+            mine(*into)?;
+            mine(*from)
+        }
+        Command::Unmerge { changes } => changes.iter().try_for_each(|c| match c {
+            crate::model::Change::Merge(j) => {
+                mine(j.into)?;
+                mine(j.from)?;
+                // The clients an undo writes back stay with this manager.
+                if j.clients.iter().any(|c| c.manager != me) {
+                    return Err("a client can be handed to another manager by a lead only".into());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }),
         Command::Batch { commands, .. } => commands.iter().try_for_each(|c| authorize(model, user, c)),
     }
 }
@@ -212,6 +236,54 @@ mod tests {
         ));
         assert!(authorize(&p.model, &anna, &mv).is_err());
         assert_eq!(authorize(&p.model, &ben, &mv), Ok(()));
+    }
+
+    /// A manager merges two of their own clients; clients of two managers
+    /// are a lead's to merge, and an undo cannot hand a client over.
+    #[test]
+    fn merging_clients_of_two_managers_is_for_leads() {
+        let (mut p, anna, ben, lead) = book();
+        let id = |p: &Planner, r: &str| p.model.client_by_ref(r).unwrap().id;
+        let merge = |into, from| Command::MergeClients {
+            into,
+            from,
+            expected: None,
+            on: d("2026-11-20"),
+        };
+        let across = merge(id(&p, "C-A"), id(&p, "C-B"));
+        let err = authorize(&p.model, &anna, &across).unwrap_err();
+        assert!(
+            err.contains("C-A and C-B have different managers: only a lead"),
+            "{err}"
+        );
+        assert!(authorize(&p.model, &ben, &across).is_err());
+        assert_eq!(authorize(&p.model, &lead, &across), Ok(()));
+        p.run(Command::AddClient {
+            reference: "C-A2".into(),
+            name: "C-A2".into(),
+            segment: None,
+            manager: anna.manager,
+            created: d("2025-01-01"),
+            notes: String::new(),
+            tags: Vec::new(),
+        });
+        let own = merge(id(&p, "C-A"), id(&p, "C-A2"));
+        assert_eq!(authorize(&p.model, &anna, &own), Ok(()));
+        assert!(authorize(&p.model, &ben, &own).unwrap_err().contains("belongs to anna"));
+        // An undo whose record of the clients names another manager.
+        let event = p.event(own);
+        let mut changes = event.changes.clone();
+        if let Some(crate::model::Change::Merge(j)) = changes.first_mut() {
+            j.clients[0].manager = ben.manager;
+        }
+        let forged = Command::Unmerge { changes };
+        assert!(
+            authorize(&p.model, &anna, &forged)
+                .unwrap_err()
+                .contains("by a lead only")
+        );
+        let honest = Command::Unmerge { changes: event.changes };
+        assert_eq!(authorize(&p.model, &anna, &honest), Ok(()));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::write::{Command, CommandError, Event};
 /// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`; 4: the
 /// trash and corrections commands, `Read::LastUndoable`; 5: the sales
 /// process commands of SPEC §9, `OfferMove::competitor`).
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// A model a session already holds: the database it was read from (its
 /// creation time) and its sequence number. A session that opened the

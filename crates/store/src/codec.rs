@@ -15,11 +15,11 @@ use crate::model::aggregate::ClientAggregate;
 pub const MAGIC: [u8; 2] = *b"RP";
 /// Bump on any change to a record's shape; the fixed byte samples in the
 /// tests below fail until it is bumped and the samples are renewed.
-pub const SCHEMA_VERSION: u16 = 4;
+pub const SCHEMA_VERSION: u16 = 5;
 /// The oldest schema this rapport reads. Schema 2 added the `archive` tree
 /// (`Archival` records), schema 3 the `templates` tree (`Template`), schema
-/// 4 the `sales` tree (`SalesRecord`), each
-/// with `Change` variants appended, so every record of an older schema
+/// 4 the `sales` tree (`SalesRecord`), schema 5 merges (`Change` variants
+/// only), each with `Change` variants appended, so every record of an older schema
 /// decodes as it is; an older model snapshot is a cache and is read from the
 /// records instead (its model lacks the new parts).
 pub const OLDEST_SCHEMA: u16 = 1;

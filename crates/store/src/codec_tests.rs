@@ -334,6 +334,25 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
                 seq: 15,
             }))),
         ),
+        (
+            "change_log_merge",
+            e(encode(&crate::ChangeLog {
+                seq: 16,
+                changes: vec![
+                    crate::model::Change::Merge(Box::new(MergeJournal {
+                        into: ClientId(1),
+                        from: ClientId(2),
+                        undone: false,
+                        clients: vec![sample_client()],
+                        offers: vec![sample_offer()],
+                        tickets: Vec::new(),
+                        marks: vec![("cadence-2".into(), None)],
+                        sales: vec![(SalesKey::Acquisition(ClientId(1)), None)],
+                    })),
+                    crate::model::Change::OfferRemoved(sample_offer()),
+                ],
+            })),
+        ),
     ]
 }
 
@@ -396,6 +415,82 @@ const SCHEMA_1: &[(&str, &str)] = &[
 /// bump `SCHEMA_VERSION` (and keep reading the previous one), then renew
 /// the samples.
 const EXPECTED: &[(&str, &str)] = &[
+    ("db_info", "525001000507726170706f7274fc4a6baed2005d54c7d0"),
+    ("counters", "5250020005fb2c010000000200000000000009888191"),
+    (
+        "settings",
+        "525003000532500a19030c0e1e3c5a01050a14030770726f647563740e64656c69766572792073706565640d7061796d656e74207465726d734dc80688",
+    ),
+    ("manager", "52500400050103616d7907416dc3a96c69650101832291c6"),
+    ("segment", "5250050005020672657461696c0652657461696c0002fddfe2d7"),
+    ("product", "5250060005010363726d0343524d08736f6674776172650381a0cb80"),
+    ("portrait", "525007000502010466dd23d9"),
+    (
+        "client",
+        "52500800050703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e01037669700309b76bcb12",
+    ),
+    (
+        "person",
+        "52500900050107045a6fc3ab0343454f052b33332031067a40782e667201fc740f160005039c7708",
+    ),
+    (
+        "settlement",
+        "52500a00050b07fcf4921600fc7fc40300010105494e562d3106c97446e9",
+    ),
+    (
+        "aggregate",
+        "52500b000501fcf4921600fbe803020101fcf49216000101fc30cb99d300014aa4bcba",
+    ),
+    (
+        "offer",
+        "52500c0005070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d7900040204ac8ca2fe",
+    ),
+    (
+        "contact",
+        "52500d000501070101fc30cb99d300000268690001fc1293160003616d7907bb4225d3",
+    ),
+    (
+        "task",
+        "52500e00050107fcf89216000973656e64206465636b0003616d79084af09036",
+    ),
+    ("survey", "52500f0005050701fc5492160003050304010303616d7909590dd4f7"),
+    (
+        "ticket",
+        "525010000503070101fc549216000105046c61746501010100000001fc5e921600010001fc5692160003616d79080208100a8c64",
+    ),
+    ("audit", "52501100050903616d79fc000ec4d20001782c9149c0"),
+    ("questionnaire", "52501400050201087175616c6974c3a90b28d009d7"),
+    ("change_log", "52501600050c010e067461736b2d33008d591b1f"),
+    (
+        "mark",
+        "525013000508737465702d372d31fc5492160001fc5892160003616d790ac2461e80",
+    ),
+    (
+        "template",
+        "52501a0005011444656172207b7b706572736f6e2e6e616d657d7d0c30efdf89",
+    ),
+    ("archival", "5250190005010702fc5492160003616d790b53146c3e"),
+    (
+        "sales_document",
+        "52501b00050001fbd40f2a070102fc549216001b2f686f6d652f616d792f4f46462d323032362d303034322e747874054f4646455201fc569216000203616d790d2924402c",
+    ),
+    (
+        "sales_terms",
+        "52501b00050107010001fc400d030001fc400d0300fc809216000103fc68921600fbe70305526976616c0e9a6ad5bf",
+    ),
+    (
+        "sales_setup",
+        "52501b0005030108526566657272616c0105526976616c020f79844a7c",
+    ),
+    (
+        "change_log_merge",
+        "5250160005100218010200010703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e0103766970030901070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d7900040204000109636164656e63652d32000102010017070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d790004020459e5dc60",
+    ),
+];
+
+/// The bytes schema 4 wrote (before merges). Every kind still decodes
+/// from them to what it is now (`schema_4_records_still_decode`).
+const SCHEMA_4: &[(&str, &str)] = &[
     ("db_info", "525001000407726170706f7274fc4a6baed200e4af1c38"),
     ("counters", "5250020004fb2c0100000002000000000000948760e7"),
     (
@@ -522,6 +617,24 @@ fn schema_1_records_still_decode() {
     let client = SCHEMA_1.iter().find(|(n, _)| *n == "client").unwrap().1;
     assert_eq!(decode::<Client>(&unhex(client)).unwrap(), sample_client());
     let log = SCHEMA_1.iter().find(|(n, _)| *n == "change_log").unwrap().1;
+    assert_eq!(decode::<crate::ChangeLog>(&unhex(log)).unwrap().seq, 12);
+}
+
+/// A schema-4 record is read as it was: schema 5 appended `Change`
+/// variants only, so each payload is the same under the older version.
+#[test]
+fn schema_4_records_still_decode() {
+    let now = samples();
+    for (name, old) in SCHEMA_4 {
+        let old = unhex(old);
+        let (_, new) = now.iter().find(|(n, _)| n == name).unwrap();
+        assert_eq!(u16::from_be_bytes([old[3], old[4]]), 4, "{name}");
+        assert_eq!(old[2], new[2], "{name}: the kind");
+        assert_eq!(&old[5..old.len() - 4], &new[5..new.len() - 4], "{name}");
+    }
+    let client = SCHEMA_4.iter().find(|(n, _)| *n == "client").unwrap().1;
+    assert_eq!(decode::<Client>(&unhex(client)).unwrap(), sample_client());
+    let log = SCHEMA_4.iter().find(|(n, _)| *n == "change_log").unwrap().1;
     assert_eq!(decode::<crate::ChangeLog>(&unhex(log)).unwrap().seq, 12);
 }
 

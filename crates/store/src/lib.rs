@@ -557,10 +557,17 @@ impl Store {
                     Some(r) => put(T::Sales, &keys::sales(*key), Some(codec::encode(r)?)),
                     None => put(T::Sales, &keys::sales(*key), None),
                 },
+                Change::PersonRemoved(p) => put(T::Persons, &keys::pair32_64(p.client.0, p.id.0), None),
+                Change::OfferRemoved(o) => put(T::Offers, &keys::pair32(o.client.0, o.product.0), None),
+                // Kept in the change log only (for the merge's undo).
+                Change::Merge(_) => {}
             }
         }
         for client in dirty_aggregates {
-            if let Some(agg) = self.model.aggregates.get(&client) {
+            // An archived client's aggregate waits with it in the trash (a
+            // merge empties the duplicate's, then archives it).
+            let trashed = || self.model.trash.clients.get(&client).map(|t| &t.aggregate);
+            if let Some(agg) = self.model.aggregates.get(&client).or_else(trashed) {
                 put(T::Aggregates, &keys::id32(client.0), Some(codec::encode(agg)?));
             }
         }

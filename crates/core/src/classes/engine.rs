@@ -81,7 +81,7 @@ impl Engine {
                 Change::Settlement { old, new } => {
                     touched.extend(old.iter().chain(new).map(|s| s.client));
                 }
-                Change::Offer(o) => {
+                Change::Offer(o) | Change::OfferRemoved(o) => {
                     touched.insert(o.client);
                 }
                 Change::Archive { key, .. } | Change::Purge { key, .. } => {
@@ -101,7 +101,9 @@ impl Engine {
                 | Change::TaskRemoved(_)
                 | Change::SurveyRemoved(_)
                 | Change::Template(_)
-                | Change::Sales { .. } => {}
+                | Change::Sales { .. }
+                | Change::PersonRemoved(_)
+                | Change::Merge(_) => {}
             }
         }
         if touched.is_empty() {

@@ -64,6 +64,13 @@ pub enum Change {
         key: SalesKey,
         record: Option<SalesRecord>,
     },
+    // Schema 5: merges of duplicate clients.
+    /// A contact person taken off a client (to another one, by a merge).
+    PersonRemoved(ContactPerson),
+    /// An offer taken off a client (to another one, by a merge).
+    OfferRemoved(Offer),
+    /// What a merge replaced (or that its undo ran); changes nothing itself.
+    Merge(Box<MergeJournal>),
 }
 
 impl Change {
@@ -203,6 +210,18 @@ impl Change {
                     SalesKey::Setup => "sales lists reset".into(),
                 },
             },
+            Change::PersonRemoved(p) => format!("contact person {} moved away", text(&p.name)),
+            Change::OfferRemoved(o) => format!("offer {} moved away", product(o.product)),
+            Change::Merge(j) if j.undone => format!(
+                "merge of {} into {} undone",
+                model.client_label(j.from),
+                model.client_label(j.into)
+            ),
+            Change::Merge(j) => format!(
+                "{} merged into {}",
+                model.client_label(j.from),
+                model.client_label(j.into)
+            ),
         }
     }
 }

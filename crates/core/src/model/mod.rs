@@ -267,6 +267,13 @@ impl Model {
                 self.surveys.remove(&s.id);
             }
             Change::Sales { key, record } => self.sales.apply(key, record),
+            Change::PersonRemoved(p) => {
+                self.persons.remove(&(p.client, p.id));
+            }
+            Change::OfferRemoved(o) => {
+                self.offers.remove(&(o.client, o.product));
+            }
+            Change::Merge(_) => {}
         }
     }
 
@@ -331,6 +338,9 @@ impl Model {
             Change::ContactRewritten { old, .. } => Some(old.client),
             Change::TaskRemoved(t) => Some(t.client),
             Change::SurveyRemoved(s) => Some(s.client),
+            Change::PersonRemoved(p) => Some(p.client),
+            Change::OfferRemoved(o) => Some(o.client),
+            Change::Merge(j) => Some(j.into),
             Change::Sales { key, .. } => match key {
                 SalesKey::Document(n) => self.sales.documents.get(n).map(|d| d.client),
                 SalesKey::Terms(c, _) | SalesKey::Acquisition(c) => Some(*c),

@@ -132,6 +132,21 @@ impl ItemKey {
         }
     }
 
+    /// The same item at client `to`, for a key that names its client (a
+    /// task's or ticket's key names the record, which keeps its id).
+    pub fn moved_to(self, to: ClientId) -> Option<ItemKey> {
+        Some(match self {
+            ItemKey::Offer(k, _, p) => ItemKey::Offer(k, to, p),
+            ItemKey::Instalment(_, p, n) => ItemKey::Instalment(to, p, n),
+            ItemKey::SaleSurvey(_, p) => ItemKey::SaleSurvey(to, p),
+            ItemKey::YearlySurvey(_) => ItemKey::YearlySurvey(to),
+            ItemKey::Cadence(_) => ItemKey::Cadence(to),
+            ItemKey::Birthday(_, p) => ItemKey::Birthday(to, p),
+            ItemKey::NextContact(_) => ItemKey::NextContact(to),
+            ItemKey::Task(_) | ItemKey::Ticket(_) => return None,
+        })
+    }
+
     /// Whether the records the id names exist (the item itself may not be
     /// due now).
     pub fn exists(self, model: &Model) -> bool {

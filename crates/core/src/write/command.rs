@@ -270,6 +270,20 @@ pub enum Command {
         competitors: Vec<String>,
         minutes_days: u32,
     },
+    /// Merges client `from`, a duplicate, into `into`: its settlements,
+    /// contact log, persons, offers, tasks, surveys, tickets, queue marks
+    /// and sales records move to `into`, and `from` is archived with a note
+    /// naming `into`. `expected`: the versions of `into` and `from` as read.
+    MergeClients {
+        into: ClientId,
+        from: ClientId,
+        expected: Option<(u64, u64)>,
+        on: NaiveDate,
+    },
+    /// Undoes a merge, given the changes it made (its event's).
+    Unmerge {
+        changes: Vec<crate::model::Change>,
+    },
     /// Several commands applied all or nothing, as one audit entry (imports).
     Batch {
         label: String,
@@ -375,6 +389,8 @@ impl Command {
             Command::SetTerms { .. } => "set_terms",
             Command::SetSource { .. } => "set_source",
             Command::SetSalesSetup { .. } => "set_sales_setup",
+            Command::MergeClients { .. } => "merge_clients",
+            Command::Unmerge { .. } => "unmerge",
             Command::Batch { .. } => "batch",
         }
     }
@@ -462,6 +478,14 @@ impl Command {
                 s => format!("set the source of {reference} to {s}"),
             },
             Command::SetSalesSetup { .. } => "set the sources, competitors and minutes delay".into(),
+            Command::MergeClients { into, from, .. } => format!("merge {} into {}", client(from), client(into)),
+            Command::Unmerge { changes } => match changes.iter().find_map(|c| match c {
+                crate::model::Change::Merge(j) => Some((j.from, j.into)),
+                _ => None,
+            }) {
+                Some((from, into)) => format!("undo the merge of {} into {}", client(&from), client(&into)),
+                None => "undo a merge".into(),
+            },
             Command::Batch { label, commands } if commands.len() == 1 => label.clone(),
             Command::Batch { label, commands } => format!("{label} ({} commands)", commands.len()),
         }

@@ -68,6 +68,25 @@ impl Prior {
 /// The command that undoes `event`, or why there is none.
 pub fn inverse(event: &Event, prior: &Prior) -> Result<Command, String> {
     let on = event.at.date();
+    // A merge is undone as a whole, from its own changes; its undo is
+    // redone by merging again.
+    if let Some(j) = event.changes.iter().find_map(|c| match c {
+        Change::Merge(j) => Some(j),
+        _ => None,
+    }) {
+        return Ok(if j.undone {
+            Command::MergeClients {
+                into: j.into,
+                from: j.from,
+                expected: None,
+                on,
+            }
+        } else {
+            Command::Unmerge {
+                changes: event.changes.clone(),
+            }
+        });
+    }
     let mut commands = Vec::new();
     for change in event.changes.iter().rev() {
         if let Some(cmd) = undo_change(change, prior, on)? {

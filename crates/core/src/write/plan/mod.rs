@@ -6,6 +6,7 @@ mod clients;
 mod contacts;
 mod corrections;
 mod marks;
+mod merge;
 mod offers;
 mod reference;
 mod sales;
@@ -13,6 +14,7 @@ mod settlements;
 mod tickets;
 mod trash;
 
+pub use merge::moved as merge_moved;
 pub use tickets::ticket_stage_due;
 
 use chrono::{Datelike, NaiveDate};
@@ -152,6 +154,8 @@ impl Command {
             | Command::SetTerms { .. }
             | Command::SetSource { .. }
             | Command::SetSalesSetup { .. } => sales::plan(self, model, ctx),
+            Command::MergeClients { .. } => merge::plan(self, model, ctx),
+            Command::Unmerge { changes } => merge::unmerge(changes, model, ctx),
             Command::Batch { .. } => Err(invalid("a batch is applied by the store, not planned as one command")),
         }
     }

@@ -72,6 +72,7 @@ pub enum Action {
     MarkAll,
     BulkEdit,
     Duplicates,
+    MergeClients,
     SaveView,
     RecallView,
     EditTerms,
@@ -108,7 +109,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 91] = [
+    pub const ALL: [Action; 92] = [
         Action::Quit,
         Action::MoveUp,
         Action::MoveDown,
@@ -189,6 +190,7 @@ impl Action {
         Action::MarkAll,
         Action::BulkEdit,
         Action::Duplicates,
+        Action::MergeClients,
         Action::SaveView,
         Action::RecallView,
         Action::EditTerms,
@@ -295,6 +297,7 @@ impl Action {
             Action::MarkAll => "Mark every client the filter leaves (again: none)",
             Action::BulkEdit => "Change the marked clients: manager, segment, tags",
             Action::Duplicates => "The pairs of clients that look like one, and why",
+            Action::MergeClients => "Merge the marked client (a duplicate) into this one",
             Action::SaveView => "Save this view (tab, filter, manager, sort, as-of) under a name",
             Action::RecallView => "Show a saved view",
             Action::EditTerms => "Set the offer's amendment date, invoice and instalments",

@@ -143,6 +143,8 @@ pub enum FormKind {
     BulkEdit,
     /// Asking before the marked clients go to the trash.
     ArchiveMarked,
+    /// Which client a duplicate is merged into.
+    Merge,
     /// The name to save the view on screen under.
     SaveView,
     /// The name of a saved view to show.

@@ -116,3 +116,45 @@ fn marked_offers_move_one_stage_at_once() {
         assert_eq!(app.model().offers[k].stage, OfferStage::Proposal);
     }
 }
+
+/// `m` merges the one marked client into the selected one: the form says
+/// what moves, one command, `u` takes it back.
+#[test]
+fn the_marked_duplicate_is_merged_into_the_selected_client_and_undone() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "m");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(s, _)| s.contains("Mark the duplicate")),
+        "{:?}",
+        app.status
+    );
+    app.key(key(KeyCode::Char(' ')));
+    let dup = app.views.clients.marked_rows()[0];
+    let keep = app.views.clients.selected_id().unwrap();
+    assert_ne!(dup, keep);
+    let clients = app.model().clients.len();
+    let persons = app.model().persons.len();
+    let seq = app.model().counters.seq;
+    press(app, "m");
+    assert!(matches!(app.overlay, Overlay::Form(FormKind::Merge, _)));
+    let shown = screen(app, 80, 24);
+    assert!(
+        shown.contains("moves ") && shown.contains("undoes the merge"),
+        "{shown}"
+    );
+    app.key(key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None, "{:?}", app.status);
+    assert_eq!(app.model().counters.seq, seq + 1, "one command");
+    assert!(!app.model().clients.contains_key(&dup));
+    assert!(app.model().trash.clients.contains_key(&dup));
+    assert_eq!(app.model().clients.len(), clients - 1);
+    assert_eq!(app.model().persons.len(), persons, "the persons moved, none lost");
+    assert!(app.views.clients.marked.is_empty());
+    press(app, "u");
+    assert!(app.model().clients.contains_key(&dup), "{:?}", app.status);
+    assert_eq!(app.model().clients.len(), clients);
+    assert!(app.model().trash.clients.is_empty());
+}

@@ -459,6 +459,7 @@ impl View for ClientsView {
             Action::MarkAll => self.mark_all(cx),
             Action::BulkEdit => self.open_bulk_form(cx),
             Action::Duplicates => self.show_duplicates(cx),
+            Action::MergeClients => self.open_merge_form(cx),
             Action::ArchivePerson => {
                 if let Some(c) = self.selected_client(cx.model()).cloned() {
                     records::ask_archive_person(&c, cx);

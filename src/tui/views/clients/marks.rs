@@ -1,7 +1,8 @@
 //! Marked rows of the clients list, changed at once: `space` marks the
 //! selected client, `*` every row the filter leaves (again: none), `B`
 //! reassigns the manager, changes the segment or adds and removes tags,
-//! `X` archives them — each one command (all or nothing, one undo).
+//! `X` archives them — each one command (all or nothing, one undo); `m`
+//! merges the one marked client, a duplicate, into the selected one.
 
 use rapport::domain::ClientId;
 use rapport::write::bulk;
@@ -82,11 +83,59 @@ impl ClientsView {
             .collect();
         if lines.is_empty() {
             lines.push("No two clients look like one.".into());
+        } else {
+            lines.push(String::new());
+            lines.push("To merge two: mark the duplicate (space), select the other, press m.".into());
         }
         cx.ask(crate::tui::view::Effect::Text {
             title: format!("Duplicates · {} pairs", pairs.len()),
             lines,
         });
+    }
+
+    /// Asks before the marked client (a duplicate) is merged into the
+    /// selected one, saying what moves; both refs can still be changed.
+    pub(super) fn open_merge_form(&mut self, cx: &mut Ctx) {
+        let model = cx.model();
+        let marked = self.marked_rows();
+        let (Some(keep), [dup]) = (self.selected_client(model), marked.as_slice()) else {
+            return cx.status(
+                "Mark the duplicate (space), then press m on the client that stays",
+                Tone::Error,
+            );
+        };
+        let Some(dup) = model.clients.get(dup).filter(|d| d.id != keep.id) else {
+            return cx.status(
+                "Mark the duplicate (space), then press m on the client that stays",
+                Tone::Error,
+            );
+        };
+        let agg = model.aggregate(dup.id).cloned().unwrap_or_default();
+        let both = model
+            .offers_of(dup.id)
+            .filter(|o| model.offers.contains_key(&(keep.id, o.product)))
+            .count();
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let mut form = Form::new(
+            format!("Merge {} into {}", dup.reference, keep.reference),
+            vec![
+                Field::new("Keep", FieldKind::Text, &keep.reference, true),
+                Field::new("Merge in", FieldKind::Text, &dup.reference, true),
+            ],
+        );
+        form.info = vec![
+            format!(
+                "moves {}, {}, {}, {}",
+                count(agg.days.iter().map(|d| d.count as usize).sum(), "settlement"),
+                count(agg.contacts as usize, "logged contact"),
+                count(model.persons_of(dup.id).count(), "person"),
+                count(model.offers_of(dup.id).count(), "offer"),
+            ),
+            format!("{both} offer(s) of a product both have: the further stays"),
+            "tasks, surveys, tickets follow; the duplicate is archived".into(),
+            "with a note naming the other; u undoes the merge".into(),
+        ];
+        cx.open_form(FormKind::Merge, form);
     }
 
     pub(super) fn ask_archive_marked(&mut self, cx: &mut Ctx) {
@@ -124,6 +173,24 @@ impl ClientsView {
                     ..bulk::Edit::default()
                 };
                 bulk::edit(model, &ids, &edit)
+            }
+            FormKind::Merge => {
+                let client = |field: &str| {
+                    let r = form.value(field).trim();
+                    model
+                        .client_by_ref(r)
+                        .ok_or_else(|| format!("{field}: no client {}", rapport::domain::text::printable(r)))
+                };
+                let (keep, dup) = match (client("Keep"), client("Merge in")) {
+                    (Ok(k), Ok(d)) => (k, d),
+                    (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+                };
+                Ok(rapport::write::Command::MergeClients {
+                    into: keep.id,
+                    from: dup.id,
+                    expected: Some((keep.version, dup.version)),
+                    on: cx.today,
+                })
             }
             FormKind::ArchiveMarked => {
                 if form.value("Count").trim() != ids.len().to_string() {

@@ -687,3 +687,37 @@ fn a_saved_view_is_recalled_after_a_restart() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED 0");
 }
+
+/// Phones and emails in the card and the queue reach the terminal as OSC 8
+/// links (`tel:`, `mailto:`); `links = false` in config.toml turns them off
+/// (issue 21). The pane's raw output is read through `pipe-pane`.
+#[test]
+fn phones_and_emails_are_terminal_links_unless_turned_off() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let raw = |links: bool| -> String {
+        let out = home.path().join(format!("pane-{links}.raw"));
+        let config = home.path().join("config/rapport");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(config.join("config.toml"), format!("links = {links}\n")).unwrap();
+        let tmux = Tmux::new(&format!("links-{links}"));
+        tmux.start(home.path(), &interface(&db, ""));
+        tmux.wait_for("Clients · 300");
+        tmux.run(&["pipe-pane", "-O", &format!("cat > {}", out.display())]);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("Contact persons");
+        tmux.keys(&["4"]);
+        tmux.wait_for("Due contacts");
+        tmux.keys(&["q"]);
+        tmux.wait_for("EXITED 0");
+        drop(tmux);
+        String::from_utf8_lossy(&std::fs::read(&out).unwrap_or_default()).into_owned()
+    };
+    let on = raw(true);
+    assert!(on.contains("\x1b]8;;tel:+"), "no tel: link in {} bytes", on.len());
+    assert!(on.contains("\x1b]8;;mailto:"), "no mailto: link");
+    assert!(on.contains("\x1b]8;;\x1b\\"), "links are closed");
+    let off = raw(false);
+    assert!(off.contains("Due contacts"), "the pane's output was read");
+    assert!(!off.contains("\x1b]8;"), "links = false: no link");
+}

@@ -304,6 +304,7 @@ fn run_interface(
         loaded.theme,
     );
     app.set_card(loaded.card_open);
+    app.links = crate::tui::links::Links::new(loaded.links);
     app.config_dir = config_dir.clone();
     app.documents = documents.to_path_buf();
     // The demo is one manager's morning: it opens on their queue.

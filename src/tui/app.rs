@@ -231,6 +231,9 @@ pub struct App {
     parked: Option<(FormKind, Form)>,
     /// Where the user's saved views are kept (`$XDG_CONFIG_HOME/rapport`).
     pub config_dir: Option<std::path::PathBuf>,
+    /// Phones and emails as terminal hyperlinks (off in tests and with
+    /// `links = false`).
+    pub links: crate::tui::links::Links,
 }
 
 /// A change of this session's, and the command that takes it back.
@@ -275,6 +278,7 @@ impl App {
             documents: rapport::documents::dir(None).unwrap_or_default(),
             parked: None,
             config_dir: None,
+            links: crate::tui::links::Links::new(false),
         };
         app.with_views(Tab::Clients, |views, cx| views.clients.refresh_rows(None, cx));
         app

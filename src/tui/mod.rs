@@ -12,6 +12,7 @@ pub mod filter;
 pub mod form;
 pub mod fuzzy;
 pub mod keymap;
+pub mod links;
 pub mod settings;
 pub mod terminal;
 pub mod theme;

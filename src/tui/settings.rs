@@ -16,6 +16,8 @@ pub struct Loaded {
     pub start_queue: bool,
     /// `card = "open"`: the client card shows from the start.
     pub card_open: bool,
+    /// `links = false`: phones and emails are not terminal hyperlinks.
+    pub links: bool,
     pub theme: Theme,
     pub errors: Vec<ConfigError>,
 }
@@ -45,6 +47,7 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
     let mut theme_name = "dark".to_string();
     let mut start_queue = false;
     let mut card_open = false;
+    let mut links = true;
     if let Some((file, text)) = read(dir, "config.toml") {
         let mut doc = Doc::new(file, &text);
         let table = doc.parse();
@@ -79,9 +82,13 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
                         card_open = on;
                     }
                 }
+                "links" => match value.get_ref() {
+                    DeValue::Boolean(on) => links = *on,
+                    _ => doc.error(value.span(), "links is true or false".to_string()),
+                },
                 other => doc.error(
                     key.span(),
-                    format!("unknown setting '{other}' (keymap, theme, start, card)"),
+                    format!("unknown setting '{other}' (keymap, theme, start, card, links)"),
                 ),
             }
         }
@@ -101,6 +108,7 @@ pub fn load(dir: Option<&Path>, depth: Depth) -> Loaded {
         keymap,
         start_queue,
         card_open,
+        links,
         theme,
         errors,
     }
@@ -116,11 +124,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("config.toml"),
-            "keymap = \"vim\"\ntheme = \"light\"\nstart = \"queue\"\ncard = \"open\"\n",
+            "keymap = \"vim\"\ntheme = \"light\"\nstart = \"queue\"\ncard = \"open\"\nlinks = false\n",
         )
         .unwrap();
         let loaded = load(Some(dir.path()), Depth::TrueColor);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert!(!loaded.links);
         assert!(loaded.start_queue);
         assert!(loaded.card_open);
         assert_eq!(loaded.theme.name, "light");
@@ -129,12 +138,13 @@ mod tests {
 
         std::fs::write(
             dir.path().join("config.toml"),
-            "keymap = \"emacs\"\ntheme = 3\ncolour = \"x\"\ncard = \"wide\"\n",
+            "keymap = \"emacs\"\ntheme = 3\ncolour = \"x\"\ncard = \"wide\"\nlinks = \"no\"\n",
         )
         .unwrap();
         std::fs::write(dir.path().join("theme.toml"), "[colors]\nok = \"nope\"\n").unwrap();
         let loaded = load(Some(dir.path()), Depth::TrueColor);
         assert!(!loaded.card_open);
+        assert!(loaded.links, "on unless turned off");
         let text: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         let cfg = dir.path().join("config.toml").display().to_string();
         let theme = dir.path().join("theme.toml").display().to_string();
@@ -143,8 +153,9 @@ mod tests {
             vec![
                 format!("{cfg}:1:10: unknown keymap 'emacs' (default, vim)"),
                 format!("{cfg}:2:9: theme must be a string"),
-                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme, start, card)"),
+                format!("{cfg}:3:1: unknown setting 'colour' (keymap, theme, start, card, links)"),
                 format!("{cfg}:4:8: unknown card setting 'wide' (open, closed)"),
+                format!("{cfg}:5:9: links is true or false"),
                 format!("{theme}:2:6: unknown colour 'nope' (a name, #rrggbb or 0–255)"),
             ]
         );

@@ -20,6 +20,7 @@ use ratatui::backend::{Backend, CrosstermBackend};
 
 use super::app::App;
 use super::editor::{self, Gate};
+use super::links::LinkBackend;
 use super::views;
 
 /// What the loop reacts to.
@@ -170,7 +171,10 @@ pub fn run(app: &mut App) -> io::Result<()> {
     )?;
     let gate = Arc::new(Gate::default());
     spawn_input(tx, gate.clone());
-    let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, io::stdout()));
+    let backend = LinkBackend::new(
+        CrosstermBackend::new(BufWriter::with_capacity(1 << 16, io::stdout())),
+        app.links.placed(),
+    );
     let mut terminal = Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?;
     let mut edit = |terminal: &mut Terminal<_>, text: &str| {
         gate.close();
@@ -201,7 +205,7 @@ fn enter() {
 }
 
 /// Synchronized output around a frame: the terminal shows it all at once.
-pub fn sync_edges<W: Write>(backend: &mut CrosstermBackend<W>, begin: bool) -> io::Result<()> {
+pub fn sync_edges<W: Write>(backend: &mut W, begin: bool) -> io::Result<()> {
     if begin {
         queue!(backend, BeginSynchronizedUpdate)
     } else {

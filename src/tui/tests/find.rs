@@ -201,3 +201,29 @@ fn a_saved_view_comes_back_in_a_new_session() {
     };
     assert_eq!(form.error.as_deref(), Some("no view named 'nope'"));
 }
+
+/// With links on, the card's phones and emails are placed where they are
+/// drawn, for the backend to link; with links off, none are.
+#[test]
+fn the_cards_phones_and_emails_are_placed_as_links() {
+    let mut f = fixture();
+    let app = &mut f.app;
+    app.key(key(KeyCode::Enter));
+    app.links = crate::tui::links::Links::new(true);
+    let shown = screen(app, 120, 40);
+    let placed = app.links.placed().lock().unwrap().clone();
+    assert!(placed.iter().any(|r| r.url.starts_with("tel:")), "{placed:?}");
+    assert!(placed.iter().any(|r| r.url.starts_with("mailto:")), "{placed:?}");
+    let rows: Vec<&str> = shown.lines().collect();
+    for r in &placed {
+        let row: String = rows[r.y as usize]
+            .chars()
+            .skip(r.x as usize)
+            .take(r.width as usize)
+            .collect();
+        assert!(!row.trim().is_empty(), "{r:?}");
+    }
+    app.links = crate::tui::links::Links::new(false);
+    screen(app, 120, 40);
+    assert!(app.links.placed().lock().unwrap().is_empty());
+}

@@ -95,6 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Errors => overlays::errors(frame, app),
         Overlay::Text { title, lines, scroll } => overlays::text(frame, app, title, lines, *scroll),
     }
+    app.links.place(frame.buffer_mut());
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {

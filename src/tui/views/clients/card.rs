@@ -77,9 +77,11 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
         ]));
         // A number per line, never split across two.
         for phone in p.phone.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            app.links.want(phone, crate::tui::links::tel(phone));
             lines.push(Line::from(Span::styled(format!("    {phone}"), t.style("text"))));
         }
         if !p.email.is_empty() {
+            app.links.want(&p.email, crate::tui::links::mailto(&p.email));
             lines.push(Line::from(Span::styled(format!("    {}", p.email), t.style("muted"))));
         }
     }

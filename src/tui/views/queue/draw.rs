@@ -145,14 +145,44 @@ pub fn draw(frame: &mut Frame, app: &App, q: &QueueView, area: Rect) {
     }
     let table = Table::new(rows, widths).block(block).column_spacing(1);
     frame.render_widget(table, area);
-    if !wide && let Some(item) = q.selected_item() {
-        // Narrow screens: the reason of the selected item on the bottom border.
+    if let Some(item) = q.selected_item() {
+        // On the bottom border: whom to call for the selected item, and on
+        // narrow screens its reason.
+        let mut parts = Vec::new();
+        if let Some(p) = contact(model, item) {
+            let phone = p.phone.split(',').map(str::trim).find(|n| !n.is_empty()).unwrap_or("");
+            app.links.want(phone, crate::tui::links::tel(phone));
+            parts.push(format!("{} {phone}", p.name).trim().to_string());
+            if wide && !p.email.is_empty() {
+                app.links.want(&p.email, crate::tui::links::mailto(&p.email));
+                parts.push(p.email.clone());
+            }
+        }
+        if !wide {
+            parts.push(item.reason.clone());
+        }
         let y = area.y + area.height.saturating_sub(1);
         let w = area.width.saturating_sub(4);
-        let text: String = item.reason.chars().take(w as usize).collect();
+        let text = rapport::domain::text::printable(&parts.join(" · ")).into_owned();
+        let text: String = text.chars().take(w as usize).collect();
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(text, t.style("muted")))),
             Rect::new(area.x + 2, y, w, 1),
         );
     }
+}
+
+/// Whom to call about `item`: the person a birthday is of, else the
+/// client's first contact person with a phone (or an email).
+fn contact<'m>(
+    model: &'m rapport::model::Model,
+    item: &rapport::queue::Item,
+) -> Option<&'m rapport::domain::ContactPerson> {
+    if let rapport::queue::ItemKey::Birthday(c, p) = item.key {
+        return model.persons.get(&(c, p));
+    }
+    let persons = || model.persons_of(item.client);
+    persons()
+        .find(|p| !p.phone.trim().is_empty())
+        .or_else(|| persons().find(|p| !p.email.trim().is_empty()))
 }

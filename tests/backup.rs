@@ -46,7 +46,7 @@ fn a_backup_of_the_demo_restores_to_an_identical_model() {
     let text = std::fs::read_to_string(&dump).unwrap();
     let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(header["format"], "rapport-backup");
-    assert_eq!(header["schema"], 4);
+    assert_eq!(header["schema"], rapport::store::codec::SCHEMA_VERSION);
     // The sales records (the demo's sources, competitors and instalments).
     assert!(text.contains("{\"kind\":\"sales\""), "no sales records in the backup");
     // Human-readable: ISO dates, not day numbers.
@@ -113,7 +113,9 @@ fn a_damaged_backup_is_refused_and_leaves_nothing_behind() {
     );
     assert!(!dst.exists(), "a failed restore left a database behind");
 
-    let future = text.replacen("\"schema\":4", "\"schema\":99", 1);
+    let schema = format!("\"schema\":{}", rapport::store::codec::SCHEMA_VERSION);
+    assert!(text.contains(&schema));
+    let future = text.replacen(&schema, "\"schema\":99", 1);
     std::fs::write(&bad, future).unwrap();
     let o = rapport(h, &["--db", dst.to_str().unwrap(), "restore", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

@@ -1,6 +1,7 @@
-//! `rapport find` and `rapport duplicates` through the real binary: an
-//! incoming call found by the digits of the number, which field matched;
-//! likely duplicates refused on creation and import unless allowed.
+//! `rapport find`, `duplicates`, `merge` and `views` through the real
+//! binary: an incoming call found by the digits of the number, which field
+//! matched; likely duplicates refused on creation and import unless
+//! allowed; a duplicate merged and the merge undone; shared views.
 
 mod common;
 
@@ -203,4 +204,43 @@ fn a_duplicate_is_merged_and_the_merge_undone() {
     );
     assert_eq!(exports(&book), before);
     assert!(book.ok(&["verify"]).contains("agrees"));
+}
+
+/// `rapport views` lists what a lead shared with the team; `views unshare`
+/// takes one back.
+#[test]
+fn shared_views_are_listed_and_unshared() {
+    let book = Book::new();
+    {
+        let mut store = rapport::store::Store::open(&db_in(book.home.path())).unwrap();
+        store
+            .execute(
+                "lea",
+                rapport::write::Command::ShareView(rapport::domain::SharedView {
+                    number: 0,
+                    name: "Brasseries".into(),
+                    tab: 0,
+                    filter: "brasserie".into(),
+                    manager: Some("amy".into()),
+                    sort: Some("Turnover".into()),
+                    descending: true,
+                    as_of: Some("today".into()),
+                    who: String::new(),
+                    seq: 0,
+                }),
+            )
+            .unwrap();
+    }
+    let listed = book.ok(&["views"]);
+    let row = listed.lines().nth(1).unwrap_or_default();
+    for part in ["Brasseries", "brasserie", "amy", "Turnover ↓", "today", "lea"] {
+        assert!(row.contains(part), "{part}: {listed}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&book.ok(&["views", "--format", "json"])).unwrap();
+    assert_eq!(json[0]["name"], "Brasseries");
+    let o = book.run(&["views", "unshare", "Nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("shared view 'Nope' not found"), "{}", stderr(&o));
+    book.ok(&["views", "unshare", "brasseries"]);
+    assert_eq!(book.ok(&["views"]).lines().count(), 1, "only the heading");
 }

@@ -18,6 +18,7 @@ mod sheet;
 mod stress;
 mod templates;
 mod tickets;
+mod views;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -113,6 +114,8 @@ enum Cmd {
     Duplicates(find::DuplicatesArgs),
     /// Merge a duplicate client into the one that stays (undo takes it back).
     Merge(find::MergeArgs),
+    /// The views a lead shares with the team; unshare one.
+    Views(views::ViewsArgs),
     /// Add a client or change its fields.
     Client(records::ClientArgs),
     /// Add a contact person to a client or change their fields.
@@ -274,6 +277,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Find(args)) => find::find_cmd(args, db),
         Some(Cmd::Duplicates(args)) => find::duplicates_cmd(args, db),
         Some(Cmd::Merge(args)) => find::merge_cmd(args, db),
+        Some(Cmd::Views(args)) => views::views_cmd(args, db),
         Some(Cmd::Person(args)) => records::person_cmd(args, db),
         Some(Cmd::History(args)) => records::history_cmd(args, db),
         Some(Cmd::Settlement(args)) => records::settlement_cmd(args, db),

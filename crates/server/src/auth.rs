@@ -50,6 +50,7 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
         Command::SetQuestionnaire { .. } => lead_only("the survey questions"),
         Command::SetTemplate { .. } => lead_only("the company's templates"),
         Command::SetSalesSetup { .. } => lead_only("the sources, competitors and minutes delay"),
+        Command::ShareView(_) | Command::UnshareView { .. } => lead_only("the team's shared views"),
         Command::AddClient { manager, reference, .. } => {
             if *manager == me {
                 Ok(())

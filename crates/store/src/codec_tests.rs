@@ -335,6 +335,21 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
             }))),
         ),
         (
+            "sales_view",
+            e(encode(&SalesRecord::View(SharedView {
+                number: 1,
+                name: "Brasseries".into(),
+                tab: 0,
+                filter: "brasserie".into(),
+                manager: Some("amy".into()),
+                sort: Some("Turnover".into()),
+                descending: true,
+                as_of: Some("today".into()),
+                who: "lea".into(),
+                seq: 17,
+            }))),
+        ),
+        (
             "change_log_merge",
             e(encode(&crate::ChangeLog {
                 seq: 16,
@@ -485,6 +500,10 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "change_log_merge",
         "5250160005100218010200010703432d37104dc3bc6c6c657220262053c3b6686e65010200fc028d1600016e0103766970030901070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d7900040204000109636164656e63652d32000102010017070107fcb0921600000001fcb8921600000001000201fc28941600010207fcb092160003616d790004020459e5dc60",
+    ),
+    (
+        "sales_view",
+        "52501b000504010a4272617373657269657300096272617373657269650103616d7901085475726e6f766572010105746f646179036c6561113cb4d85d",
     ),
 ];
 

@@ -60,6 +60,11 @@ pub fn sales(key: rapport_core::domain::SalesKey) -> Vec<u8> {
             k
         }
         SalesKey::Setup => vec![3],
+        SalesKey::View(n) => {
+            let mut k = vec![4];
+            k.extend_from_slice(&n.to_be_bytes());
+            k
+        }
     }
 }
 

@@ -67,13 +67,12 @@ impl App {
         if let Some(problem) = form.check(self.data.model()) {
             return refused(self, form, problem);
         }
-        if matches!(kind, FormKind::SaveView | FormKind::RecallView) {
-            if let Err(problem) = self.submit_saved(kind, &form) {
-                refused(self, form, problem);
-            }
-            return;
-        }
         let made = match kind {
+            FormKind::SaveView | FormKind::RecallView => match self.submit_saved(kind, &form) {
+                Ok(Some(cmd)) => Some(Ok(Submitted::Run(cmd))),
+                Ok(None) => return,
+                Err(problem) => return refused(self, form, problem),
+            },
             FormKind::DocSent(number) => Some(self.sent_command(number, &form).map(Submitted::Run)),
             _ => self.with_views(self.tab, |views, cx| {
                 Tab::ALL

@@ -1,6 +1,7 @@
 //! Saved views: the tab, the client filter, the manager picked, the
 //! clients list's sort and the as-of rule, kept under a name in the user's
-//! `views.toml` (beside `config.toml`) and recalled by name —
+//! `views.toml` (beside `config.toml`), or shared by a lead with the team
+//! in the database, and recalled by name (the user's own first) —
 //! `save_view` and `recall_view` in the palette, or by their keys.
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,35 @@ struct File {
     views: Vec<SavedView>,
 }
 
+impl SavedView {
+    fn shared(&self) -> rapport::domain::SharedView {
+        rapport::domain::SharedView {
+            number: 0,
+            name: self.name.clone(),
+            tab: u8::try_from(self.tab).unwrap_or(0),
+            filter: self.filter.clone(),
+            manager: self.manager.clone(),
+            sort: self.sort.clone(),
+            descending: self.descending,
+            as_of: self.as_of.clone(),
+            who: String::new(),
+            seq: 0,
+        }
+    }
+
+    fn of_team(v: &rapport::domain::SharedView) -> SavedView {
+        SavedView {
+            name: v.name.clone(),
+            tab: usize::from(v.tab),
+            filter: v.filter.clone(),
+            manager: v.manager.clone(),
+            sort: v.sort.clone(),
+            descending: v.descending,
+            as_of: v.as_of.clone(),
+        }
+    }
+}
+
 fn path(dir: &Path) -> PathBuf {
     dir.join("views.toml")
 }
@@ -66,23 +96,45 @@ fn write(dir: &Path, views: Vec<SavedView>) -> Result<(), String> {
 
 impl App {
     pub(super) fn open_save_view_form(&mut self) {
-        let mut form = Form::new("Save this view", vec![Field::new("Name", FieldKind::Text, "", true)]);
-        form.info = vec!["the tab, the filter, the manager, the sort and the as-of date".into()];
+        let mut form = Form::new(
+            "Save this view",
+            vec![
+                Field::new("Name", FieldKind::Text, "", true),
+                Field::new("For", FieldKind::Text, "me", true),
+            ],
+        );
+        form.info = vec![
+            "the tab, the filter, the manager, the sort and the as-of date".into(),
+            "for: me (kept in your config) or team (a lead's, in the database)".into(),
+        ];
         self.overlay = Overlay::Form(FormKind::SaveView, form);
     }
 
     pub(super) fn open_recall_view_form(&mut self) {
-        let names = match self.config_dir.as_deref().map(read) {
+        let mine = match self.config_dir.as_deref().map(read) {
             Some(Ok(views)) => views.into_iter().map(|v| v.name).collect::<Vec<_>>(),
             Some(Err(e)) => return self.set_status(e, Tone::Error),
             None => Vec::new(),
         };
-        if names.is_empty() {
+        let team: Vec<String> = self
+            .model()
+            .sales
+            .views
+            .values()
+            .map(|v| rapport::domain::text::printable(&v.name).into_owned())
+            .collect();
+        if mine.is_empty() && team.is_empty() {
             return self.set_status("No saved view yet (save_view saves this one)", Tone::Error);
         }
-        let first = names.first().cloned().unwrap_or_default();
+        let first = mine.first().or(team.first()).cloned().unwrap_or_default();
         let mut form = Form::new("Recall a view", vec![Field::new("Name", FieldKind::Text, first, true)]);
-        form.info = vec![format!("saved: {}", names.join(", "))];
+        form.info = Vec::new();
+        if !mine.is_empty() {
+            form.info.push(format!("yours: {}", mine.join(", ")));
+        }
+        if !team.is_empty() {
+            form.info.push(format!("the team's: {}", team.join(", ")));
+        }
         self.overlay = Overlay::Form(FormKind::RecallView, form);
     }
 
@@ -108,32 +160,58 @@ impl App {
         }
     }
 
-    /// Saves or recalls a view (the forms' submit).
-    pub(super) fn submit_saved(&mut self, kind: FormKind, form: &Form) -> Result<(), String> {
-        let dir = self
-            .config_dir
-            .clone()
-            .ok_or("no configuration directory to keep views in")?;
+    /// Saves or recalls a view (the forms' submit); a view shared with
+    /// the team is a command, returned to be run.
+    pub(super) fn submit_saved(&mut self, kind: FormKind, form: &Form) -> Result<Option<Command>, String> {
         let name = form.value("Name").trim().to_string();
         if name.is_empty() || name.chars().any(char::is_control) {
             return Err("a view needs a name on one line".into());
         }
-        let mut views = read(&dir)?;
         if kind == FormKind::SaveView {
+            match form.value("For").trim() {
+                "me" => {}
+                "team" => return Ok(Some(Command::ShareView(self.current_view(&name).shared()))),
+                other => {
+                    return Err(format!(
+                        "for: me or team, not '{}'",
+                        rapport::domain::text::printable(other)
+                    ));
+                }
+            }
+        }
+        let dir = self.config_dir.clone();
+        let mut views = match &dir {
+            Some(dir) => read(dir)?,
+            None if kind == FormKind::SaveView => return Err("no configuration directory to keep views in".into()),
+            None => Vec::new(),
+        };
+        if let (FormKind::SaveView, Some(dir)) = (kind, &dir) {
             let view = self.current_view(&name);
             views.retain(|v| v.name != name);
             views.push(view);
-            write(&dir, views)?;
+            write(dir, views)?;
             self.set_status(format!("View '{name}' saved"), Tone::Ok);
-            return Ok(());
+            return Ok(None);
         }
+        let team = || {
+            self.model()
+                .sales
+                .views
+                .values()
+                .find(|v| v.name.eq_ignore_ascii_case(&name))
+                .map(SavedView::of_team)
+        };
         let view = views
             .into_iter()
             .find(|v| v.name.eq_ignore_ascii_case(&name))
-            .ok_or_else(|| format!("no view named '{name}'"))?;
+            .or_else(team)
+            .ok_or_else(|| format!("no view named '{}'", rapport::domain::text::printable(&name)))?;
         self.recall(&view);
-        self.set_status(format!("View '{}'", view.name), Tone::Ok);
-        Ok(())
+        self.set_status(
+            format!("View '{}'", rapport::domain::text::printable(&view.name)),
+            Tone::Ok,
+        );
+        Ok(None)
     }
 
     /// Shows `view`: what it names that no longer exists is left as it is.

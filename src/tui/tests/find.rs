@@ -227,3 +227,54 @@ fn the_cards_phones_and_emails_are_placed_as_links() {
     screen(app, 120, 40);
     assert!(app.links.placed().lock().unwrap().is_empty());
 }
+
+/// A lead shares a view with the team (in the database); anyone recalls
+/// it by name; a manager who is not a lead is told why they cannot share.
+#[test]
+fn a_view_shared_with_the_team_is_recalled_from_the_database() {
+    let share = |app: &mut App, name: &str| {
+        press(app, "\"");
+        let Overlay::Form(_, form) = &mut app.overlay else {
+            panic!("no form")
+        };
+        form.fields[0].value = name.into();
+        form.fields[1].value = "team".into();
+        app.key(key(KeyCode::Enter));
+    };
+    let mut m = fixture_as("default", rapport::demo::DEMO_LOGIN);
+    share(&mut m.app, "Mine");
+    let Overlay::Form(_, form) = &m.app.overlay else {
+        panic!("the form closed")
+    };
+    assert!(
+        form.error.as_deref().is_some_and(|e| e.contains("lead")),
+        "{:?}",
+        form.error
+    );
+    assert!(m.app.model().sales.views.is_empty());
+
+    let mut f = fixture();
+    let app = &mut f.app;
+    press(app, "/brasserie");
+    app.key(key(KeyCode::Enter));
+    share(app, "Brasseries");
+    assert_eq!(app.overlay, Overlay::None, "{:?}", app.status);
+    let views: Vec<&str> = app.model().sales.views.values().map(|v| v.filter.as_str()).collect();
+    assert_eq!(views, ["brasserie"]);
+    app.key(key(KeyCode::Esc));
+    assert_eq!(app.filter.pattern, "");
+    press(app, "'");
+    {
+        let Overlay::Form(_, form) = &mut app.overlay else {
+            panic!("no recall form")
+        };
+        assert!(
+            form.info.iter().any(|l| l == "the team's: Brasseries"),
+            "{:?}",
+            form.info
+        );
+        form.fields[0].value = "brasseries".into();
+    }
+    app.key(key(KeyCode::Enter));
+    assert_eq!(app.filter.pattern, "brasserie");
+}

@@ -217,13 +217,38 @@ impl Default for SalesSetup {
     }
 }
 
-/// A record of the `sales` tree.
+/// A view of the interface a lead shares with the team (the tab, the
+/// client filter, the manager, the sort and the as-of rule), kept in the
+/// database; each user's own views stay in their config directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedView {
+    /// Its slot, given when it is first shared.
+    pub number: u32,
+    pub name: String,
+    /// The tab, by its position in the interface.
+    pub tab: u8,
+    pub filter: String,
+    /// A manager's login: only their clients.
+    pub manager: Option<String>,
+    /// The clients list's sort column, by its title.
+    pub sort: Option<String>,
+    pub descending: bool,
+    /// `today`, or the date the classes are computed as of.
+    pub as_of: Option<String>,
+    pub who: String,
+    pub seq: u64,
+}
+
+/// A record of the `sales` tree (which also keeps what a lead shares with
+/// the team: its views).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SalesRecord {
     Document(Document),
     Terms(OfferTerms),
     Acquisition(Acquisition),
     Setup(SalesSetup),
+    /// Schema 5.
+    View(SharedView),
 }
 
 /// Which record of the `sales` tree.
@@ -233,6 +258,8 @@ pub enum SalesKey {
     Terms(ClientId, ProductId),
     Acquisition(ClientId),
     Setup,
+    /// Schema 5: a shared view, by its number.
+    View(u32),
 }
 
 impl SalesRecord {
@@ -242,6 +269,7 @@ impl SalesRecord {
             SalesRecord::Terms(t) => SalesKey::Terms(t.client, t.product),
             SalesRecord::Acquisition(a) => SalesKey::Acquisition(a.client),
             SalesRecord::Setup(_) => SalesKey::Setup,
+            SalesRecord::View(v) => SalesKey::View(v.number),
         }
     }
 
@@ -251,6 +279,7 @@ impl SalesRecord {
             SalesRecord::Terms(t) => t.seq = seq,
             SalesRecord::Acquisition(a) => a.seq = seq,
             SalesRecord::Setup(s) => s.seq = seq,
+            SalesRecord::View(v) => v.seq = seq,
         }
     }
 }

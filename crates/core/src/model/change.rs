@@ -203,11 +203,13 @@ impl Change {
                 }
                 Some(SalesRecord::Acquisition(a)) => format!("acquired through {}", text(&a.source)),
                 Some(SalesRecord::Setup(_)) => "sources, competitors and minutes delay".into(),
+                Some(SalesRecord::View(v)) => format!("view '{}' shared with the team", text(&v.name)),
                 None => match key {
                     SalesKey::Document(n) => format!("document {n} deleted"),
                     SalesKey::Terms(_, p) => format!("terms of {} deleted", product(*p)),
                     SalesKey::Acquisition(_) => "acquisition source cleared".into(),
                     SalesKey::Setup => "sales lists reset".into(),
+                    SalesKey::View(_) => "a shared view removed".into(),
                 },
             },
             Change::PersonRemoved(p) => format!("contact person {} moved away", text(&p.name)),

@@ -344,7 +344,7 @@ impl Model {
             Change::Sales { key, .. } => match key {
                 SalesKey::Document(n) => self.sales.documents.get(n).map(|d| d.client),
                 SalesKey::Terms(c, _) | SalesKey::Acquisition(c) => Some(*c),
-                SalesKey::Setup => None,
+                SalesKey::Setup | SalesKey::View(_) => None,
             },
         }
     }

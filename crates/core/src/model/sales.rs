@@ -16,6 +16,8 @@ pub struct Sales {
     pub terms: BTreeMap<(ClientId, ProductId), OfferTerms>,
     pub sources: BTreeMap<ClientId, Acquisition>,
     pub setup: SalesSetup,
+    /// The views a lead shares with the team, by number.
+    pub views: BTreeMap<u32, SharedView>,
 }
 
 impl Sales {
@@ -31,6 +33,9 @@ impl Sales {
                 self.sources.insert(a.client, a);
             }
             Some(SalesRecord::Setup(s)) => self.setup = s,
+            Some(SalesRecord::View(v)) => {
+                self.views.insert(v.number, v);
+            }
             None => match key {
                 SalesKey::Document(n) => {
                     self.documents.remove(&n);
@@ -42,6 +47,9 @@ impl Sales {
                     self.sources.remove(&c);
                 }
                 SalesKey::Setup => self.setup = SalesSetup::default(),
+                SalesKey::View(n) => {
+                    self.views.remove(&n);
+                }
             },
         }
     }
@@ -116,6 +124,7 @@ impl Sales {
                 .map(|(k, v)| (*k, v.clone()))
                 .collect(),
             setup: self.setup.clone(),
+            views: self.views.clone(),
         }
     }
 }

@@ -280,6 +280,13 @@ pub enum Command {
         expected: Option<(u64, u64)>,
         on: NaiveDate,
     },
+    /// Shares a view with the team under its name (a lead's); a shared view
+    /// of the same name is replaced. Its `number` is given by the planner.
+    ShareView(SharedView),
+    /// Stops sharing the view of that name (a lead's).
+    UnshareView {
+        name: String,
+    },
     /// Undoes a merge, given the changes it made (its event's).
     Unmerge {
         changes: Vec<crate::model::Change>,
@@ -390,6 +397,8 @@ impl Command {
             Command::SetSource { .. } => "set_source",
             Command::SetSalesSetup { .. } => "set_sales_setup",
             Command::MergeClients { .. } => "merge_clients",
+            Command::ShareView(_) => "share_view",
+            Command::UnshareView { .. } => "unshare_view",
             Command::Unmerge { .. } => "unmerge",
             Command::Batch { .. } => "batch",
         }
@@ -478,6 +487,8 @@ impl Command {
                 s => format!("set the source of {reference} to {s}"),
             },
             Command::SetSalesSetup { .. } => "set the sources, competitors and minutes delay".into(),
+            Command::ShareView(v) => format!("share the view '{}' with the team", v.name),
+            Command::UnshareView { name } => format!("stop sharing the view '{name}'"),
             Command::MergeClients { into, from, .. } => format!("merge {} into {}", client(from), client(into)),
             Command::Unmerge { changes } => match changes.iter().find_map(|c| match c {
                 crate::model::Change::Merge(j) => Some((j.from, j.into)),

@@ -313,6 +313,7 @@ fn what(change: &Change) -> &'static str {
             SalesKey::Terms(..) => "a change of an offer's terms",
             SalesKey::Acquisition(_) => "a change of the source",
             SalesKey::Setup => "a change of the sales lists",
+            SalesKey::View(_) => "a change of the shared views",
         },
         _ => "this",
     }

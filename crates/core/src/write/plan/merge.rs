@@ -527,6 +527,7 @@ fn sales_record(model: &Model, key: SalesKey) -> Option<SalesRecord> {
         SalesKey::Terms(c, p) => sales.terms.get(&(c, p)).cloned().map(SalesRecord::Terms),
         SalesKey::Acquisition(c) => sales.sources.get(&c).cloned().map(SalesRecord::Acquisition),
         SalesKey::Setup => Some(SalesRecord::Setup(sales.setup.clone())),
+        SalesKey::View(n) => sales.views.get(&n).cloned().map(SalesRecord::View),
     }
 }
 
@@ -536,6 +537,7 @@ fn sales_label(model: &Model, key: SalesKey) -> String {
         SalesKey::Terms(c, p) => format!("the terms of {} for {}", model.product_label(p), model.client_label(c)),
         SalesKey::Acquisition(c) => format!("the source of {}", model.client_label(c)),
         SalesKey::Setup => "the sales lists".into(),
+        SalesKey::View(_) => "a shared view".into(),
     }
 }
 

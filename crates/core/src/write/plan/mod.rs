@@ -13,6 +13,7 @@ mod sales;
 mod settlements;
 mod tickets;
 mod trash;
+mod views;
 
 pub use merge::moved as merge_moved;
 pub use tickets::ticket_stage_due;
@@ -155,6 +156,7 @@ impl Command {
             | Command::SetSource { .. }
             | Command::SetSalesSetup { .. } => sales::plan(self, model, ctx),
             Command::MergeClients { .. } => merge::plan(self, model, ctx),
+            Command::ShareView(_) | Command::UnshareView { .. } => views::plan(self, model, ctx),
             Command::Unmerge { changes } => merge::unmerge(changes, model, ctx),
             Command::Batch { .. } => Err(invalid("a batch is applied by the store, not planned as one command")),
         }

@@ -195,3 +195,46 @@ fn the_sales_plan_names_each_clients_next_product() {
     let csv = ok(&["plan", "--as-of", "2026-11-22", "--format", "csv"]);
     assert_eq!(csv.lines().next(), Some("product,client,name,manager"));
 }
+
+/// `rapport undo` takes back offer moves one after the other (each puts the
+/// offer back as it was, the first takes the new offer away); `offers`
+/// shows each step.
+#[test]
+fn offer_moves_are_undone_one_after_the_other() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let db = setup(h);
+    let run = |args: &[&str]| {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        let o = rapport(h, &all);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    // The offers without their version (a put-back offer is a new one).
+    let offers = || -> Vec<String> {
+        run(&["export", "offers"])
+            .lines()
+            .map(|l| l.rsplit_once(',').map_or(l, |(rest, _)| rest).to_string())
+            .collect()
+    };
+    let none = offers();
+    run(&[
+        "offer",
+        "C1",
+        "crm",
+        "presentation",
+        "--date",
+        "2026-02-01",
+        "--next",
+        "2026-02-10",
+    ]);
+    let first = offers();
+    run(&["offer", "C1", "crm", "agreement", "--date", "2026-02-20"]);
+    assert!(offers().concat().contains("agreement"));
+    assert!(run(&["undo"]).contains("move offer crm of C1 to agreement"));
+    assert_eq!(offers(), first);
+    assert!(run(&["undo"]).contains("move offer crm of C1 to presentation"));
+    assert_eq!(offers(), none);
+    assert!(run(&["verify"]).contains("agrees"));
+}

@@ -38,7 +38,7 @@ pub fn lines(model: &Model, engine: &Engine, client: ClientId, entries: &[Histor
             e.seq,
             printable(&e.summary)
         ));
-        for c in &e.changes {
+        for c in e.changes.iter().filter(|c| !c.for_undo_only()) {
             lines.push(format!("      {}", c.describe(model)));
         }
         if let Some((before, after)) = moved {

@@ -52,53 +52,81 @@ impl Planner {
         self.try_event(cmd).map(drop)
     }
 
-    /// `try_run`, returning the event a backend would send.
+    /// `try_run`, returning the event a backend would send. A batch's
+    /// commands are planned one after the other, each on the model the
+    /// earlier ones left, all or nothing (as the store does).
     pub fn try_event(&mut self, cmd: Command) -> Result<crate::write::Event, CommandError> {
         let seq = self.model.counters.seq + 1;
         let summary = cmd.describe(&self.model);
-        let changes = {
-            let stored = &self.settlements;
-            let lookup = |_: ClientId, id: SettlementId| Ok(stored.get(&id).cloned());
-            let logged = &self.contacts;
-            let contacts = |client: ClientId| Ok(logged.iter().filter(|c| c.client == client).cloned().collect());
-            let settled = |client: ClientId| Ok(stored.values().filter(|s| s.client == client).cloned().collect());
-            let ctx = Context {
-                who: "ann",
-                seq,
-                settlement: &lookup,
-                contacts: &contacts,
-                settlements: &settled,
-            };
-            cmd.plan(&self.model, &ctx)?
+        let saved = (self.model.clone(), self.settlements.clone(), self.contacts.clone());
+        let commands = match cmd {
+            Command::Batch { commands, .. } => commands,
+            one => vec![one],
         };
-        let event = crate::write::Event {
+        let mut changes = Vec::new();
+        for (index, cmd) in commands.iter().enumerate() {
+            match self.plan(cmd, seq) {
+                Ok(planned) => {
+                    planned.iter().for_each(|c| self.apply(c));
+                    changes.extend(planned);
+                }
+                Err(e) => {
+                    (self.model, self.settlements, self.contacts) = saved;
+                    return Err(match commands.len() {
+                        1 => e,
+                        _ => CommandError::InBatch {
+                            index,
+                            source: Box::new(e),
+                        },
+                    });
+                }
+            }
+        }
+        self.model.counters.seq = seq;
+        Ok(crate::write::Event {
             seq,
             who: "ann".into(),
             at: chrono::NaiveDateTime::default(),
             summary,
-            changes: changes.clone(),
+            changes,
+        })
+    }
+
+    fn plan(&self, cmd: &Command, seq: u64) -> Result<Vec<Change>, CommandError> {
+        let stored = &self.settlements;
+        let lookup = |_: ClientId, id: SettlementId| Ok(stored.get(&id).cloned());
+        let logged = &self.contacts;
+        let contacts = |client: ClientId| Ok(logged.iter().filter(|c| c.client == client).cloned().collect());
+        let settled = |client: ClientId| Ok(stored.values().filter(|s| s.client == client).cloned().collect());
+        let ctx = Context {
+            who: "ann",
+            seq,
+            settlement: &lookup,
+            contacts: &contacts,
+            settlements: &settled,
         };
-        for c in changes {
-            self.model.apply(&c);
-            match c {
-                Change::Settlement { old, new } => {
-                    if let Some(old) = old {
-                        self.settlements.remove(&old.id);
-                    }
-                    if let Some(new) = new {
-                        self.settlements.insert(new.id, new);
-                    }
+        cmd.plan(&self.model, &ctx)
+    }
+
+    /// Applies one change to the model and to what the store keeps on disk.
+    fn apply(&mut self, c: &Change) {
+        self.model.apply(c);
+        match c {
+            Change::Settlement { old, new } => {
+                if let Some(old) = old {
+                    self.settlements.remove(&old.id);
                 }
-                Change::Contact(c) => self.contacts.push(c),
-                Change::ContactRewritten { old, new, .. } => {
-                    self.contacts.retain(|c| c.id != old.id);
-                    self.contacts.extend(new);
+                if let Some(new) = new {
+                    self.settlements.insert(new.id, new.clone());
                 }
-                _ => {}
             }
+            Change::Contact(c) => self.contacts.push(c.clone()),
+            Change::ContactRewritten { old, new, .. } => {
+                self.contacts.retain(|c| c.id != old.id);
+                self.contacts.extend(new.clone());
+            }
+            _ => {}
         }
-        self.model.counters.seq = seq;
-        Ok(event)
     }
 
     /// Reference data (manager `amy`, products `crm` and `train`) and one

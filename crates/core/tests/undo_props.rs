@@ -28,7 +28,7 @@ struct Step {
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(
-        (0u8..16, any::<u16>(), any::<u16>()).prop_map(|(op, a, b)| Step { op, a, b }),
+        (0u8..17, any::<u16>(), any::<u16>()).prop_map(|(op, a, b)| Step { op, a, b }),
         1..25,
     )
 }
@@ -176,6 +176,15 @@ fn command(p: &Planner, s: &Step) -> Option<Command> {
                 MarkState::Snoozed(day(s.b.saturating_add(7)))
             },
         },
+        16 => {
+            let stage = OfferStage::ALL[usize::from(s.b) % OfferStage::ALL.len()];
+            let mut m =
+                rapport_core::write::OfferMove::new(client?, ProductId(1 + u32::from(s.b % 2)), stage, day(s.b));
+            m.next_step = stage.is_open().then(|| day(s.b.saturating_add(5)));
+            m.note = "changed my mind".into();
+            m.reason = (stage == OfferStage::Refused).then_some(RefusalReason::Price);
+            Command::MoveOffer(m)
+        }
         _ => Command::RecordSurvey {
             client: client?,
             product: ProductId(1),
@@ -202,6 +211,18 @@ fn said(p: &Planner) -> Vec<String> {
         format!(
             "person {} {} {} {} {:?}",
             x.client, x.name, x.phone, x.email, x.birthday
+        )
+    }));
+    out.extend(m.offers.values().map(|o| {
+        format!(
+            "offer {} {} {} {} {:?} {:?} {}",
+            o.client,
+            o.product,
+            o.stage,
+            o.stage_date,
+            o.next_step,
+            o.refusal,
+            o.history.len()
         )
     }));
     out.extend(

@@ -99,6 +99,7 @@ pub fn authorize(model: &Model, user: &User, cmd: &Command) -> Result<(), String
             None => Ok(()),
         },
         Command::MoveOffer(m) => mine(m.client),
+        Command::RestoreOffer { client, .. } => mine(*client),
 
         Command::CompleteTask { task, .. } => match model.tasks.get(task) {
             Some(t) => mine(t.client),

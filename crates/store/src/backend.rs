@@ -145,6 +145,7 @@ impl Store {
                 }
                 let version = match change {
                     Change::Client(c) => c.version,
+                    Change::Offer(o) => o.version,
                     _ => 0,
                 };
                 let entry = latest.entry(k).or_insert(Some((log.seq, version)));
@@ -157,8 +158,10 @@ impl Store {
         for (change, key) in changes.iter_mut().zip(keys) {
             if let Some(Some((seq, version))) = key.and_then(|k| latest.get(&k).copied()) {
                 set_seq(change, seq);
-                if let Change::Client(c) = change {
-                    c.version = version;
+                match change {
+                    Change::Client(c) => c.version = version,
+                    Change::Offer(o) => o.version = version,
+                    _ => {}
                 }
             }
         }
@@ -334,6 +337,7 @@ fn record_key(change: &Change) -> Option<String> {
         Change::Contact(c) => format!("contact {}", c.id),
         Change::ContactRewritten { old, .. } => format!("contact {}", old.id),
         Change::Sales { key, .. } => format!("sales {key:?}"),
+        Change::Offer(o) | Change::OfferRemoved(o) => format!("offer {} {}", o.client, o.product),
         _ => return None,
     })
 }

@@ -560,7 +560,7 @@ impl Store {
                 Change::PersonRemoved(p) => put(T::Persons, &keys::pair32_64(p.client.0, p.id.0), None),
                 Change::OfferRemoved(o) => put(T::Offers, &keys::pair32(o.client.0, o.product.0), None),
                 // Kept in the change log only (for the merge's undo).
-                Change::Merge(_) => {}
+                Change::Merge(_) | Change::OfferWas { .. } => {}
             }
         }
         for client in dirty_aggregates {

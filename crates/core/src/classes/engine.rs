@@ -103,7 +103,8 @@ impl Engine {
                 | Change::Template(_)
                 | Change::Sales { .. }
                 | Change::PersonRemoved(_)
-                | Change::Merge(_) => {}
+                | Change::Merge(_)
+                | Change::OfferWas { .. } => {}
             }
         }
         if touched.is_empty() {

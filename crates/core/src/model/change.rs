@@ -71,9 +71,22 @@ pub enum Change {
     OfferRemoved(Offer),
     /// What a merge replaced (or that its undo ran); changes nothing itself.
     Merge(Box<MergeJournal>),
+    /// The offer of a client and product as it was before the change that
+    /// follows (none: there was none); changes nothing itself, it is what
+    /// an undo of an offer's move puts back.
+    OfferWas {
+        client: ClientId,
+        product: ProductId,
+        offer: Option<Offer>,
+    },
 }
 
 impl Change {
+    /// A change kept for the undo only, which a history does not list.
+    pub fn for_undo_only(&self) -> bool {
+        matches!(self, Change::OfferWas { .. })
+    }
+
     /// One line saying what the change did to the record, for a client's
     /// history (the command line and the interface say it alike).
     pub fn describe(&self, model: &Model) -> String {
@@ -211,6 +224,10 @@ impl Change {
                     SalesKey::Setup => "sales lists reset".into(),
                     SalesKey::View(_) => "a shared view removed".into(),
                 },
+            },
+            Change::OfferWas { product: p, offer, .. } => match offer {
+                Some(o) => format!("offer {} was {} on {}", product(*p), o.stage, o.stage_date),
+                None => format!("offer {} was not there", product(*p)),
             },
             Change::PersonRemoved(p) => format!("contact person {} moved away", text(&p.name)),
             Change::OfferRemoved(o) => format!("offer {} moved away", product(o.product)),

@@ -273,7 +273,7 @@ impl Model {
             Change::OfferRemoved(o) => {
                 self.offers.remove(&(o.client, o.product));
             }
-            Change::Merge(_) => {}
+            Change::Merge(_) | Change::OfferWas { .. } => {}
         }
     }
 
@@ -341,6 +341,7 @@ impl Model {
             Change::PersonRemoved(p) => Some(p.client),
             Change::OfferRemoved(o) => Some(o.client),
             Change::Merge(j) => Some(j.into),
+            Change::OfferWas { client, .. } => Some(*client),
             Change::Sales { key, .. } => match key {
                 SalesKey::Document(n) => self.sales.documents.get(n).map(|d| d.client),
                 SalesKey::Terms(c, _) | SalesKey::Acquisition(c) => Some(*c),

@@ -287,6 +287,15 @@ pub enum Command {
     UnshareView {
         name: String,
     },
+    /// Puts an offer back as it was before a move (`None`: there was none);
+    /// the undo of a move, so no stage rule applies. `expected_version`:
+    /// the offer's version the move left (0: none).
+    RestoreOffer {
+        client: ClientId,
+        product: ProductId,
+        expected_version: Option<u64>,
+        offer: Option<Offer>,
+    },
     /// Undoes a merge, given the changes it made (its event's).
     Unmerge {
         changes: Vec<crate::model::Change>,
@@ -397,6 +406,7 @@ impl Command {
             Command::SetSource { .. } => "set_source",
             Command::SetSalesSetup { .. } => "set_sales_setup",
             Command::MergeClients { .. } => "merge_clients",
+            Command::RestoreOffer { .. } => "restore_offer",
             Command::ShareView(_) => "share_view",
             Command::UnshareView { .. } => "unshare_view",
             Command::Unmerge { .. } => "unmerge",
@@ -487,6 +497,9 @@ impl Command {
                 s => format!("set the source of {reference} to {s}"),
             },
             Command::SetSalesSetup { .. } => "set the sources, competitors and minutes delay".into(),
+            Command::RestoreOffer {
+                client: c, product: p, ..
+            } => format!("put back the offer of {} to {}", product(p), client(c)),
             Command::ShareView(v) => format!("share the view '{}' with the team", v.name),
             Command::UnshareView { name } => format!("stop sharing the view '{name}'"),
             Command::MergeClients { into, from, .. } => format!("merge {} into {}", client(from), client(into)),

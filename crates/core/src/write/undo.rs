@@ -88,10 +88,15 @@ pub fn inverse(event: &Event, prior: &Prior) -> Result<Command, String> {
         });
     }
     let mut commands = Vec::new();
-    for change in event.changes.iter().rev() {
-        if let Some(cmd) = undo_change(change, prior, on)? {
-            commands.push(cmd);
-        }
+    for (i, change) in event.changes.iter().enumerate().rev() {
+        let earlier = event.changes.get(..i).unwrap_or_default();
+        let cmd = match change {
+            Change::OfferWas { .. } => None,
+            Change::Offer(n) => Some(put_back(earlier, n.client, n.product, n.version)?),
+            Change::OfferRemoved(o) => Some(put_back(earlier, o.client, o.product, 0)?),
+            other => undo_change(other, prior, on)?,
+        };
+        commands.extend(cmd);
     }
     match commands.len() {
         0 => Err("it changed nothing".into()),
@@ -101,6 +106,30 @@ pub fn inverse(event: &Event, prior: &Prior) -> Result<Command, String> {
             commands,
         }),
     }
+}
+
+/// The command that puts back the offer of `client` and `product` as the
+/// change before it in the same event says it was (`version`: the one the
+/// event left, 0 for none).
+fn put_back(earlier: &[Change], client: ClientId, product: ProductId, version: u64) -> Result<Command, String> {
+    earlier
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Change::OfferWas {
+                client: c,
+                product: p,
+                offer,
+            } if (*c, *p) == (client, product) => Some(offer.clone()),
+            _ => None,
+        })
+        .map(|offer| Command::RestoreOffer {
+            client,
+            product,
+            expected_version: Some(version),
+            offer,
+        })
+        .ok_or_else(|| "an offer's move from before schema 5 (which keeps what it replaced) cannot be undone".into())
 }
 
 /// The command that undoes one change; `None` when undoing another change
@@ -528,16 +557,71 @@ mod tests {
         ));
     }
 
+    /// An offer's move is undone by putting the offer back as it was (or
+    /// taking a new one away), and redone by putting the move back; several
+    /// moves in one batch go back in one undo.
+    #[test]
+    fn offer_moves_go_back_and_forth() {
+        let mut p = Planner::with_client();
+        let mv = |stage, date: &str| {
+            let mut m = crate::write::OfferMove::new(ClientId(1), ProductId(1), stage, d(date));
+            m.next_step = Some(d("2026-03-20"));
+            Command::MoveOffer(m)
+        };
+        let none = p.model.clone();
+        let event = p.event(mv(OfferStage::Presentation, "2026-03-01"));
+        let first = p.model.offers[&(ClientId(1), ProductId(1))].clone();
+        let event2 = p.event(mv(OfferStage::Proposal, "2026-03-05"));
+        let undo = inverse(&event2, &Prior::default()).unwrap();
+        let undone = p.event(undo);
+        let back = &p.model.offers[&(ClientId(1), ProductId(1))];
+        assert_eq!(
+            (back.stage, &back.history, back.next_step),
+            (first.stage, &first.history, first.next_step)
+        );
+        assert_eq!(back.version, 3, "a put-back offer is a new version");
+        // Redo moves it again; the first undo, now stale, is refused.
+        p.run(inverse(&undone, &Prior::default()).unwrap());
+        assert_eq!(p.model.offers[&(ClientId(1), ProductId(1))].stage, OfferStage::Proposal);
+        let stale = inverse(&event, &Prior::default()).unwrap();
+        assert!(matches!(p.refused(stale), CommandError::Stale { .. }));
+        // A batch of moves (the matrix's marked offers) goes back in one.
+        let batch = Command::Batch {
+            label: "move 2 offers".into(),
+            commands: vec![
+                mv(OfferStage::Agreement, "2026-03-10"),
+                Command::MoveOffer({
+                    let mut m = crate::write::OfferMove::new(
+                        ClientId(1),
+                        ProductId(2),
+                        OfferStage::Presentation,
+                        d("2026-03-10"),
+                    );
+                    m.next_step = Some(d("2026-03-20"));
+                    m
+                }),
+            ],
+        };
+        let before = p.model.offers.clone();
+        let event = p.event(batch);
+        p.run(inverse(&event, &Prior::default()).unwrap());
+        let stages = |m: &std::collections::BTreeMap<(ClientId, ProductId), Offer>| -> Vec<(ProductId, OfferStage)> {
+            m.values().map(|o| (o.product, o.stage)).collect()
+        };
+        assert_eq!(stages(&p.model.offers), stages(&before));
+        drop(none);
+    }
+
     #[test]
     fn what_cannot_be_undone_says_why() {
         let mut p = Planner::with_client();
         let mut m = crate::write::OfferMove::new(ClientId(1), ProductId(1), OfferStage::Presentation, d("2026-03-01"));
         m.next_step = Some(d("2026-03-02"));
-        let event = p.event(Command::MoveOffer(m));
-        assert_eq!(
-            inverse(&event, &Prior::default()),
-            Err("an offer's move cannot be undone".into())
-        );
+        let mut event = p.event(Command::MoveOffer(m));
+        // An event from before schema 5 has no record of the offer before.
+        event.changes.retain(|c| !matches!(c, Change::OfferWas { .. }));
+        let why = inverse(&event, &Prior::default()).unwrap_err();
+        assert!(why.contains("cannot be undone"), "{why}");
     }
 }
 

@@ -133,7 +133,7 @@ impl Command {
             Command::RecordSettlement { .. } | Command::EditSettlement { .. } | Command::DeleteSettlement { .. } => {
                 settlements::plan(self, model, ctx)
             }
-            Command::MoveOffer(_) => offers::plan(self, model, ctx),
+            Command::MoveOffer(_) | Command::RestoreOffer { .. } => offers::plan(self, model, ctx),
             Command::LogContact { .. } | Command::AddTask { .. } | Command::CompleteTask { .. } => {
                 contacts::plan(self, model, ctx)
             }

@@ -1,5 +1,7 @@
-//! Planning: Offers moving through their stages (SPEC §3).
+//! Planning: Offers moving through their stages (SPEC §3), each move with
+//! the offer as it was (for its undo), and an offer put back as it was.
 
+use super::trash::live_client;
 use super::*;
 
 /// Plans the offers commands (see `Command::plan`).
@@ -7,11 +9,58 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
     Ok(match cmd {
         Command::MoveOffer(m) => {
             let competitor = super::sales::competitor_of(model, m)?;
-            let mut changes = vec![Change::Offer(move_offer(model, ctx, m)?)];
+            let mut changes = vec![
+                Change::OfferWas {
+                    client: m.client,
+                    product: m.product,
+                    offer: model.offers.get(&(m.client, m.product)).cloned(),
+                },
+                Change::Offer(move_offer(model, ctx, m)?),
+            ];
             if let Some(name) = competitor {
                 changes.push(super::sales::with_competitor(model, m, name, ctx.seq));
             }
             changes
+        }
+        Command::RestoreOffer {
+            client,
+            product,
+            expected_version,
+            offer,
+        } => {
+            live_client(model, *client)?;
+            let now = model.offers.get(&(*client, *product));
+            let label = || {
+                format!(
+                    "the offer of {} to {}",
+                    model.product_label(*product),
+                    model.client_label(*client)
+                )
+            };
+            check_version(label, *expected_version, now.map_or(0, |o| o.version))?;
+            if offer
+                .as_ref()
+                .is_some_and(|o| (o.client, o.product) != (*client, *product))
+            {
+                return Err(invalid("an offer is put back under its own client and product"));
+            }
+            let was = Change::OfferWas {
+                client: *client,
+                product: *product,
+                offer: now.cloned(),
+            };
+            match (now, offer) {
+                (_, Some(o)) => vec![
+                    was,
+                    Change::Offer(Offer {
+                        version: now.map_or(0, |n| n.version) + 1,
+                        seq: ctx.seq,
+                        ..o.clone()
+                    }),
+                ],
+                (Some(n), None) => vec![was, Change::OfferRemoved(n.clone())],
+                (None, None) => return Err(CommandError::NotFound(label())),
+            }
         }
         other => return Err(not_here(other)),
     })

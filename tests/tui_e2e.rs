@@ -721,3 +721,43 @@ fn phones_and_emails_are_terminal_links_unless_turned_off() {
     assert!(off.contains("Due contacts"), "the pane's output was read");
     assert!(!off.contains("\x1b]8;"), "links = false: no link");
 }
+
+/// An incoming call: the digits of a phone number typed in `/` (the
+/// national form, no spaces) find the client, and the bottom line says
+/// the phone matched and whose it is (issue 21).
+#[test]
+fn a_phone_search_finds_the_caller() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let dbs = db.to_str().unwrap();
+    let csv = stdout(&rapport(
+        home.path(),
+        &["--db", dbs, "--server", "never", "export", "contacts"],
+    ));
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("C000002,"))
+        .expect("a person of C000002");
+    let fields: Vec<&str> = row.split(',').collect();
+    let (person, phone) = (fields[1], fields[3].trim_start_matches('\''));
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let national = format!("0{}", digits.strip_prefix("33").unwrap_or(&digits));
+    let tmux = Tmux::new("phone");
+    tmux.start(home.path(), &interface(&db, ""));
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &national]);
+    let s = tmux.wait_for(&format!("/{national}"));
+    let first_row = s.lines().nth(3).unwrap_or_default().to_string();
+    assert!(
+        first_row.contains("Müller & Söhne"),
+        "{national}: first row: {first_row}\n{s}"
+    );
+    let s = tmux.wait_for("phone:");
+    assert!(s.contains(phone) && s.contains(person), "{phone} {person}:\n{s}");
+    // (Escape and q sent together would read as alt-q.)
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Clients · 300");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0");
+}

@@ -25,6 +25,22 @@ pub struct MergeJournal {
     pub sales: Vec<(SalesKey, Option<SalesRecord>)>,
 }
 
+impl MergeJournal {
+    /// A journal with nothing replaced yet.
+    pub fn new(into: ClientId, from: ClientId, undone: bool) -> MergeJournal {
+        MergeJournal {
+            into,
+            from,
+            undone,
+            clients: Vec::new(),
+            offers: Vec::new(),
+            tickets: Vec::new(),
+            marks: Vec::new(),
+            sales: Vec::new(),
+        }
+    }
+}
+
 /// How far an offer got, for a merge to keep the further one of two: the
 /// sales path in order, a refusal or exclusion above "not offered" (it says
 /// something happened), the later stage date on a tie.

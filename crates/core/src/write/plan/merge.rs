@@ -51,14 +51,8 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
     }
     let read = |e: String| invalid(format!("reading the records of {}: {e}", b.reference));
     let mut journal = MergeJournal {
-        into,
-        from,
-        undone: false,
         clients: vec![a.clone(), b.clone()],
-        offers: Vec::new(),
-        tickets: Vec::new(),
-        marks: Vec::new(),
-        sales: Vec::new(),
+        ..MergeJournal::new(into, from, false)
     };
     let mut moves = Vec::new();
 
@@ -328,16 +322,7 @@ pub(super) fn unmerge(merge: &[Change], model: &Model, ctx: &Context) -> Result<
     let read = |e: String| invalid(format!("reading the records of {}: {e}", a_now.reference));
 
     let mut out = vec![
-        Change::Merge(Box::new(MergeJournal {
-            into,
-            from,
-            undone: true,
-            clients: Vec::new(),
-            offers: Vec::new(),
-            tickets: Vec::new(),
-            marks: Vec::new(),
-            sales: Vec::new(),
-        })),
+        Change::Merge(Box::new(MergeJournal::new(into, from, true))),
         Change::Archive {
             key: Archivable::Client(from),
             archival: None,

@@ -293,6 +293,35 @@ fn users_are_authorized_by_role() {
     assert_eq!(docs, ["by the lead"]);
 }
 
+/// Through a server, a manager merges two of their own clients but not a
+/// client of another manager; a lead merges those (issue 21).
+#[test]
+fn a_merge_across_managers_is_a_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let merge = |login: &str, a: &str, b: &str| {
+        server
+            .cli(&db)
+            .args(["--claim-login", login, "merge", a, b])
+            .output()
+            .unwrap()
+    };
+    let o = merge("amy", "C1", "C3");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("only a lead merges them"), "{}", stderr(&o));
+    let o = merge("amy", "C1", "C2");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = merge("lea", "C1", "C3");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    let live: Vec<&str> = store.model().clients.values().map(|c| c.reference.as_str()).collect();
+    assert_eq!(live, ["C1"]);
+    assert_eq!(store.model().trash.clients.len(), 2);
+    assert!(store.model().offers.keys().all(|(c, _)| *c == ClientId(1)));
+}
+
 /// The production path: the login comes from the kernel (SO_PEERCRED), and
 /// a claimed one is ignored.
 #[test]

@@ -4,7 +4,8 @@
 #   - in-process figures: the criterion class benches and the TUI perf test
 #     (filter keystroke, bytes per move and idle, matrix moves);
 #   - start-up to first frame (scripts/startup.sh);
-#   - whole-process commands, medians of 5 runs with their peak memory;
+#   - whole-process commands, medians of 5 runs with their peak memory,
+#     directly and through a server;
 #   - imports of 100,000 and of every (1.9 million) settlement rows;
 #   - rapport today beside taskwarrior, when taskwarrior is installed.
 # `--quick` skips the criterion benches and the imports.
@@ -53,6 +54,14 @@ run "rapport today --manager amartin" "$bin" --db "$db" today --manager amartin 
 run "rapport today --all" "$bin" --db "$db" today --all --as-of 2026-11-22
 run "rapport report managers (one year)" "$bin" --db "$db" report managers --from 2025-11-23 --to 2026-11-22
 run "rapport report funnel (one year)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
+echo "== through a server (issue 22 goal: rapport log <= 30 ms, <= 30 MB; adds 5 calls to C000002)"
+serve_out=$(mktemp)
+"$bin" --db "$db" serve --print-ready > "$serve_out" 2>&1 &
+server=$!
+for _ in $(seq 1 120); do grep -q ready "$serve_out" && break; sleep 0.5; done
+run "rapport log C000002 (one command, no model)" "$bin" --db "$db" log C000002 --channel call --summary "bench"
+run "rapport today --manager amartin (model sent)" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
+kill -TERM "$server"; wait "$server" || true
 
 if command -v task >/dev/null; then
   echo "== rapport today beside taskwarrior"

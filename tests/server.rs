@@ -322,6 +322,75 @@ fn a_merge_across_managers_is_a_leads() {
     assert!(store.model().offers.keys().all(|(c, _)| *c == ClientId(1)));
 }
 
+/// `rapport log` through a server is one command: the server names the
+/// client and the person, and sends no model (issue 22); a refusal is
+/// said as directly; a manager limited to their own clients learns
+/// nothing of another's.
+#[test]
+fn rapport_log_through_a_server_receives_no_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    {
+        let mut s = Store::open(&db).unwrap();
+        s.execute(
+            "lea",
+            Cmd::AddPerson {
+                client: ClientId(1),
+                name: "Anna Berg".into(),
+                role: String::new(),
+                phone: String::new(),
+                email: String::new(),
+                birthday: None,
+            },
+        )
+        .unwrap();
+    }
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let log = |login: &str, args: &[&str]| {
+        server
+            .cli(&db)
+            .args(["--claim-login", login, "log"])
+            .args(args)
+            .args(["--channel", "call", "--summary", "Called about the renewal"])
+            .output()
+            .unwrap()
+    };
+    let o = log("amy", &["C1", "--person", "anna berg", "--next", "+7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("logged a call with C1; next contact "),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        server.log().contains("without a model (one command)"),
+        "{}",
+        server.log()
+    );
+    for (args, why) in [
+        (
+            vec!["C1", "--person", "Nobody"],
+            "C1 has no contact person 'Nobody' (Anna Berg)",
+        ),
+        (vec!["C9"], "unknown client 'C9'"),
+        // Ben's client, for a manager who sees only her own: unknown.
+        (vec!["C3"], "unknown client 'C3'"),
+    ] {
+        let o = log("amy", &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+    }
+    assert!(server.stop().success());
+    let store = Store::open(&db).unwrap();
+    let logged = store.contacts_of(ClientId(1)).unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        logged[0].person,
+        store.model().persons_of(ClientId(1)).next().map(|p| p.id)
+    );
+    assert!(store.contacts_of(ClientId(3)).unwrap().is_empty());
+}
+
 /// The production path: the login comes from the kernel (SO_PEERCRED), and
 /// a claimed one is ignored.
 #[test]
@@ -376,6 +445,7 @@ fn raw_hello(socket: &Path) -> UnixStream {
             app: "test".into(),
             claimed_login: Some("lea".into()),
             have: None,
+            model: true,
         },
     )
     .unwrap();
@@ -464,6 +534,7 @@ fn bad_frames_close_only_their_connection() {
             app: "future".into(),
             claimed_login: None,
             have: None,
+            model: true,
         },
     )
     .unwrap();

@@ -383,6 +383,23 @@ pub fn open_session(target: Target) -> Result<Session, Failure> {
     })
 }
 
+/// A session for one command that names its records by ref and reads
+/// nothing else (`rapport log`): through a server it holds no model.
+pub fn open_for_command(target: Target) -> Result<Session, Failure> {
+    let path = target.path()?;
+    let socket = target.socket(&path)?;
+    let session = rapport::session::connect_for_command(&path, &socket, target.mode, target.claim_login).map_err(
+        |e| match e {
+            rapport::session::SessionError::NoDatabase(p) => data::no_database(&p),
+            e => Failure::system(e.to_string()),
+        },
+    )?;
+    if let Some(store) = session.store() {
+        daily_backup(store);
+    }
+    Ok(session)
+}
+
 /// `rapport init`: an empty database, made on purpose.
 fn init(target: Target) -> CliResult {
     let path = target.path()?;

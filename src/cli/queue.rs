@@ -361,40 +361,20 @@ fn ics(model: &Model, items: &[Item], as_of: NaiveDate) -> String {
     cal.done().to_string()
 }
 
+/// Through a server, the one command of `rapport log` travels alone: the
+/// server resolves the ref and the person, and no model is sent.
 pub fn log_cmd(args: LogArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
     let now = Local::now().naive_local();
-    let model = store.model();
-    let client = client_by_ref(model, &args.client)?;
-    let person = match &args.person {
-        Some(name) => {
-            let wanted = name.trim().to_lowercase();
-            let p = model
-                .persons_of(client.id)
-                .find(|p| p.name.to_lowercase() == wanted)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = model.persons_of(client.id).map(|p| p.name.as_str()).collect();
-                    Failure::input(format!(
-                        "{} has no contact person '{name}' ({})",
-                        client.reference,
-                        if names.is_empty() {
-                            "none recorded".to_string()
-                        } else {
-                            names.join(", ")
-                        }
-                    ))
-                })?;
-            Some(p.id)
-        }
-        None => None,
-    };
+    // Bad input is said before anything is opened.
     let next = args.next.as_deref().map(|n| date_or_days(n, now.date())).transpose()?;
-    let (id, reference) = (client.id, client.reference.clone());
+    let mut store = super::open_for_command(db)?;
+    let named = store.named(&args.client, args.person.as_deref())?;
+    let reference = named.reference;
     store.execute(
         &current_login(),
         Command::LogContact {
-            client: id,
-            person,
+            client: named.client,
+            person: named.person,
             at: now,
             channel: args.channel,
             summary: args.summary,

@@ -97,6 +97,11 @@ pub trait Backend {
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, BackendError>;
 
     fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError>;
+    /// The client a ref names and its person by name (`find::named`): from
+    /// the model here, from the server's for a session that holds none.
+    fn named(&mut self, reference: &str, person: Option<&str>) -> Result<crate::find::named::Named, BackendError> {
+        crate::find::named::named(self.model(), reference, person, None).map_err(|e| CommandError::Invalid(e).into())
+    }
 
     /// Every settlement in key order, handed to `visit` one by one with
     /// the model (a store streams them; `visit` returns false to stop).

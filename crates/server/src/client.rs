@@ -18,6 +18,7 @@ use crate::model::Model;
 use crate::store::codec;
 use crate::write::{Command, Event};
 use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport};
+use rapport_core::find::named::Named;
 
 pub use rapport_core::backend::Waker;
 
@@ -73,12 +74,27 @@ impl Remote {
         Remote::connect_with(socket, claimed_login, None)
     }
 
+    /// Connects for one command: no model is sent (its `model()` is empty;
+    /// refs are resolved by the server, `named`).
+    pub fn connect_for_command(socket: &Path, claimed_login: Option<String>) -> Result<Remote, ConnectError> {
+        Remote::connect_as(socket, claimed_login, None, false)
+    }
+
     /// `connect`, saying which model the session holds (`have`): when it
     /// is the server's, nothing is sent and `kept()` is true.
     pub fn connect_with(
         socket: &Path,
         claimed_login: Option<String>,
         have: Option<Held>,
+    ) -> Result<Remote, ConnectError> {
+        Remote::connect_as(socket, claimed_login, have, true)
+    }
+
+    fn connect_as(
+        socket: &Path,
+        claimed_login: Option<String>,
+        have: Option<Held>,
+        wants_model: bool,
     ) -> Result<Remote, ConnectError> {
         let failed = |reason: String| ConnectError::Failed {
             socket: socket.to_path_buf(),
@@ -98,6 +114,7 @@ impl Remote {
                 app: format!("rapport {}", env!("CARGO_PKG_VERSION")),
                 claimed_login,
                 have,
+                model: wants_model,
             },
         )
         .map_err(|e| failed(e.to_string()))?;
@@ -130,8 +147,8 @@ impl Remote {
         if kept && have.is_none_or(|h| h.seq != seq) {
             return Err(failed("it let the session keep a model it does not hold".into()));
         }
-        let model = if kept {
-            // A placeholder until `adopt`.
+        let model = if kept || !wants_model {
+            // A placeholder until `adopt`, or none at all.
             Model::default()
         } else {
             if len > MAX_SNAPSHOT {
@@ -192,7 +209,7 @@ impl Remote {
         };
         // The events between the snapshot and now are history, not news:
         // apply them before handing out the model.
-        while !kept && remote.model.counters.seq < seq {
+        while !kept && wants_model && remote.model.counters.seq < seq {
             match remote.inbox.recv() {
                 Ok(Incoming::Msg(ToSession::Event(e))) => remote.apply(&e),
                 Ok(Incoming::Msg(_)) => {}
@@ -428,6 +445,25 @@ impl Remote {
         self.json_answer(Read::LastUndoable, "the last command")
     }
 
+    /// The client a ref names and its person, as the server resolves them;
+    /// a refusal is the user's input error.
+    pub fn named(&mut self, reference: &str, person: Option<&str>) -> Result<Named, BackendError> {
+        let id = self.read(Read::Named {
+            reference: reference.to_string(),
+            person: person.map(str::to_string),
+        })?;
+        loop {
+            if let ToSession::Text { id: got, result, .. } = self.next_answer()?
+                && got == id
+            {
+                let text =
+                    result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
+                return serde_json::from_str(&text)
+                    .map_err(|e| BackendError::Server(format!("the named client does not decode: {e}")));
+            }
+        }
+    }
+
     /// A read answered with one JSON `Text`.
     fn json_answer<T: serde::de::DeserializeOwned>(&mut self, read: Read, what: &str) -> Result<T, BackendError> {
         let id = self.read(read)?;
@@ -523,6 +559,10 @@ impl Backend for Remote {
 
     fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
         Remote::history_of(self, client)
+    }
+
+    fn named(&mut self, reference: &str, person: Option<&str>) -> Result<Named, BackendError> {
+        Remote::named(self, reference, person)
     }
 
     fn last_undoable(&mut self, _who: &str) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {

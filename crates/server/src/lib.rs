@@ -349,7 +349,7 @@ fn peer_login(stream: &UnixStream) -> Result<(String, bool), String> {
 /// files and could open them directly: they come in as a lead even when
 /// not a manager (how one person works on their own database).
 /// The user, and the model their session says it holds.
-fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Held>), String> {
+fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Held>, bool), String> {
     let hello = match protocol::read_frame_max::<ToServer>(stream, protocol::MAX_HELLO) {
         Ok(h) => h,
         // A probe (a session waiting for the server to come up): no news.
@@ -361,6 +361,7 @@ fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Hel
         app,
         claimed_login,
         have,
+        model,
     } = hello
     else {
         return Err("the first frame was not a hello".into());
@@ -384,6 +385,7 @@ fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Hel
                 role: m.role,
             },
             have,
+            model,
         )),
         None if owner => Ok((
             User {
@@ -392,6 +394,7 @@ fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Hel
                 role: Role::Lead,
             },
             have,
+            model,
         )),
         None => Err(format!(
             "user '{login}' is not a manager of this database; a lead adds them with \
@@ -412,7 +415,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
     let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
     let welcomed = welcome(shared, &mut stream);
     shared.pending.fetch_sub(1, Ordering::SeqCst);
-    let (user, have) = match welcomed {
+    let (user, have, wants_model) = match welcomed {
         Ok(u) => u,
         Err(reason) if reason.is_empty() => return,
         Err(reason) => {
@@ -455,7 +458,8 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         };
         kept = sees.is_none() && have == Some(now);
         let joined = match sees {
-            _ if kept => Ok((Arc::new(Vec::new()), Vec::new())),
+            // Nothing to send: the session holds the model, or wants none.
+            _ if kept || !wants_model => Ok((Arc::new(Vec::new()), Vec::new())),
             // Their own share of the model, encoded for them.
             Some(m) => {
                 let model = core.store.model().only_of(m);
@@ -485,7 +489,7 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         let Ok(frame) = protocol::frame(&welcome) else { return };
         // The queue is new and empty: all fit (`join_frames` saw to it).
         let _ = queue.try_send(Arc::new(frame));
-        if !kept {
+        if !kept && wants_model {
             let _ = queue.try_send(snapshot);
         }
         for event in since {
@@ -504,7 +508,11 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         "session {id}: {} ({}) joined{}",
         user.login,
         if user.role == Role::Lead { "lead" } else { "manager" },
-        if kept { ", keeping the model it had" } else { "" }
+        match (kept, wants_model) {
+            (true, _) => ", keeping the model it had",
+            (false, false) => ", without a model (one command)",
+            (false, true) => "",
+        }
     ));
     let reason = serve_session(shared, &mut stream, &user, sees, &queue);
     if let Some(mut core) = shared.core() {

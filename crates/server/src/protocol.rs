@@ -61,6 +61,9 @@ pub enum ToServer {
         claimed_login: Option<String>,
         /// The model the session holds, if any.
         have: Option<Held>,
+        /// False for a one-shot command that needs no model (`rapport
+        /// log`): nothing is sent but the welcome and the answers.
+        model: bool,
     },
     Execute {
         id: u64,
@@ -92,6 +95,12 @@ pub enum Read {
     /// The authenticated user's last command not undone, and the records it
     /// replaced, as JSON in one `Text` answer.
     LastUndoable,
+    /// The client a ref names and its person by name (`find::named`), as
+    /// JSON in one `Text` answer; the refusal in words.
+    Named {
+        reference: String,
+        person: Option<String>,
+    },
 }
 
 /// Why the server did not apply a command.
@@ -232,6 +241,7 @@ mod tests {
             protocol: PROTOCOL_VERSION,
             app: "test".into(),
             claimed_login: Some("anna".into()),
+            model: true,
             have: Some(Held {
                 created: NaiveDateTime::default(),
                 seq: 7,

@@ -60,6 +60,16 @@ pub(crate) fn answer(
                 more: false,
             })
         }
+        Read::Named { reference, person } => {
+            let result = rapport_core::find::named::named(store.model(), &reference, person.as_deref(), sees)
+                .and_then(|n| serde_json::to_string(&n).map_err(|e| e.to_string()));
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result,
+                more: false,
+            })
+        }
         Read::LastUndoable | Read::HistoryOf(_) => {
             let result = match read {
                 Read::HistoryOf(c) => as_json(store.history_of(c)),

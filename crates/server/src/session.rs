@@ -126,8 +126,35 @@ pub fn connect(
     claimed_login: Option<String>,
     create: bool,
 ) -> Result<Session, SessionError> {
+    connect_as(db, socket, mode, claimed_login, create, true)
+}
+
+/// `connect` for one command that names its records by ref (`rapport
+/// log`): through a server, no model is sent (`Backend::named` asks the
+/// server); opened here, the store is, as always.
+pub fn connect_for_command(
+    db: &Path,
+    socket: &Path,
+    mode: ServerMode,
+    claimed_login: Option<String>,
+) -> Result<Session, SessionError> {
+    connect_as(db, socket, mode, claimed_login, false, false)
+}
+
+fn connect_as(
+    db: &Path,
+    socket: &Path,
+    mode: ServerMode,
+    claimed_login: Option<String>,
+    create: bool,
+    wants_model: bool,
+) -> Result<Session, SessionError> {
     if mode != ServerMode::Never {
-        match Remote::connect(socket, claimed_login) {
+        let remote = match wants_model {
+            true => Remote::connect(socket, claimed_login),
+            false => Remote::connect_for_command(socket, claimed_login),
+        };
+        match remote {
             Ok(r) => return Ok(Session::remote(r)),
             // Only a socket of this user's own may be passed over: a
             // team's server that is down must not become a private,
@@ -335,6 +362,14 @@ impl Backend for Session {
 
     fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, BackendError> {
         self.backend()?.contacts_of(client)
+    }
+
+    fn named(
+        &mut self,
+        reference: &str,
+        person: Option<&str>,
+    ) -> Result<rapport_core::find::named::Named, BackendError> {
+        self.backend()?.named(reference, person)
     }
 
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {

@@ -5,6 +5,7 @@
 //! forms and imports.
 
 pub mod duplicates;
+pub mod named;
 pub mod text;
 
 use serde::Serialize;

@@ -54,13 +54,17 @@ run "rapport today --manager amartin" "$bin" --db "$db" today --manager amartin 
 run "rapport today --all" "$bin" --db "$db" today --all --as-of 2026-11-22
 run "rapport report managers (one year)" "$bin" --db "$db" report managers --from 2025-11-23 --to 2026-11-22
 run "rapport report funnel (one year)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
-echo "== through a server (issue 22 goal: rapport log <= 30 ms, <= 30 MB; adds 5 calls to C000002)"
+echo "== through a server (issue 22 goals: log <= 30 ms and 30 MB, today --manager and classes --summary <= 60 ms; log adds 5 calls to C000002)"
 serve_out=$(mktemp)
 "$bin" --db "$db" serve --print-ready > "$serve_out" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do grep -q ready "$serve_out" && break; sleep 0.5; done
+# The day's backup the server takes when it starts holds its lock a while.
+sleep 20
 run "rapport log C000002 (one command, no model)" "$bin" --db "$db" log C000002 --channel call --summary "bench"
-run "rapport today --manager amartin (model sent)" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
+run "rapport today --manager amartin (server computes)" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
+run "rapport classes --summary (server computes)" "$bin" --db "$db" classes --summary --as-of 2026-11-22
+run "rapport classes (server computes)" "$bin" --db "$db" classes --as-of 2026-11-22
 kill -TERM "$server"; wait "$server" || true
 
 if command -v task >/dev/null; then

@@ -391,6 +391,69 @@ fn rapport_log_through_a_server_receives_no_model() {
     assert!(store.contacts_of(ClientId(3)).unwrap().is_empty());
 }
 
+/// `rapport today` and `rapport classes` through a server: the server
+/// computes them from its model and only their text travels; the text is
+/// the one a direct run prints; a manager limited to their own clients
+/// gets their share; bad input is refused as directly.
+#[test]
+fn queries_through_a_server_are_answered_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let direct = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(["--server", "never"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let queries: [&[&str]; 4] = [
+        &["today", "--manager", "ben", "--as-of", "2026-01-05"],
+        &["today", "--all", "--as-of", "2026-01-05", "--format", "json"],
+        &["classes", "--as-of", "2026-01-05"],
+        &["classes", "--summary", "--as-of", "2026-01-05"],
+    ];
+    let want: Vec<String> = queries.iter().map(|q| direct(q)).collect();
+    assert!(
+        want[0].starts_with("Due contacts as of 2026-01-05 — manager ben"),
+        "{}",
+        want[0]
+    );
+    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let through = |login: &str, args: &[&str]| {
+        server
+            .cli(&db)
+            .args(["--server", "always", "--claim-login", login])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for (q, want) in queries.iter().zip(&want) {
+        let o = through("lea", q);
+        assert!(o.status.success(), "{q:?}: {}", stderr(&o));
+        assert_eq!(&stdout(&o), want, "{q:?}");
+    }
+    assert!(
+        server.log().contains("without a model (one command)"),
+        "{}",
+        server.log()
+    );
+    // Amy sees her own clients only.
+    let o = through("amy", &["classes", "--as-of", "2026-01-05"]);
+    let refs: Vec<String> = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(refs, ["C1", "C2"]);
+    let o = through("lea", &["today", "--manager", "nobody"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unknown manager 'nobody'"), "{}", stderr(&o));
+}
+
 /// The production path: the login comes from the kernel (SO_PEERCRED), and
 /// a claimed one is ignored.
 #[test]

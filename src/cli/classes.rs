@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::sheet::Output;
-use super::{CliResult, Target, date_arg, io_err, open_store, today};
+use super::{CliResult, Target, date_arg, io_err, today};
 use rapport::classes::{self, Abc, ClientClasses, Status, Totals, Xyz};
 use rapport::domain::Money;
 use rapport::io::export::Format;
@@ -68,29 +68,40 @@ fn row<'a>(model: &'a Model, c: &ClientClasses) -> Option<Row<'a>> {
     })
 }
 
+/// Through a server, the server computes the classes and only the text
+/// travels (`Backend::query`).
 pub fn run(args: ClassesArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
-    let as_of = args.as_of.unwrap_or_else(today);
+    let mut store = super::open_for_command(db)?;
+    if let Some(answer) = store.query(&super::typed_args(), false) {
+        return super::print_answer(&answer?);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = if args.history {
+    let result = write(store.model(), args, &mut out).and_then(|()| out.flush().map_err(io_err));
+    drop(out);
+    match result {
+        Err(e) if e.message.contains("Broken pipe") => Ok(()),
+        Err(e) => Err(e),
+        Ok(()) => super::finish_read(store),
+    }
+}
+
+/// What `rapport classes` prints, from `model`.
+pub fn write(model: &Model, args: ClassesArgs, out: &mut dyn Write) -> CliResult {
+    let as_of = args.as_of.unwrap_or_else(today);
+    if args.history {
         let output = match args.format {
             Format::Json => Output::Json,
             Format::Csv => Output::Text,
         };
-        super::report::history(model, as_of, args.client.as_deref(), output, false, &mut out)
+        super::report::history(model, as_of, args.client.as_deref(), output, false, out)
     } else {
         let classes = classes::compute(model, as_of);
         if args.summary {
-            summary(&classes.totals, as_of, args.format, &mut out)
+            summary(&classes.totals, as_of, args.format, out)
         } else {
-            rows(model, &classes, args.format, &mut out)
+            rows(model, &classes, args.format, out)
         }
-    };
-    match result.and_then(|()| out.flush().map_err(io_err)) {
-        Err(e) if e.message.contains("Broken pipe") => Ok(()),
-        other => other,
     }
 }
 

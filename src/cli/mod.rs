@@ -400,6 +400,42 @@ pub fn open_for_command(target: Target) -> Result<Session, Failure> {
     Ok(session)
 }
 
+/// The command line as typed (without the program), for a server to run a
+/// read-only command on its model (`Backend::query`).
+pub fn typed_args() -> Vec<String> {
+    std::env::args().skip(1).collect()
+}
+
+/// Prints what a server computed for a query.
+pub fn print_answer(text: &str) -> CliResult {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(io_err),
+    }
+}
+
+/// The server's side of `Backend::query`: a read-only command line run on
+/// the server's model for `asker`, and the text it prints. Only `today`
+/// and `classes` are answered: they read the model and write nothing.
+pub fn answer_query(
+    model: &rapport::model::Model,
+    asker: &rapport::server::Asker,
+    args: &[String],
+) -> Result<String, String> {
+    let cli = Cli::try_parse_from(std::iter::once("rapport".to_string()).chain(args.iter().cloned()))
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let done = match cli.command {
+        Some(Cmd::Today(a)) => queue::write_today(model, a, &asker.login, asker.colour, &mut out),
+        Some(Cmd::Classes(a)) => classes::write(model, a, &mut out),
+        _ => return Err("the server answers `today` and `classes` only".into()),
+    };
+    done.map_err(|f| f.message().to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
 /// `rapport init`: an empty database, made on purpose.
 fn init(target: Target) -> CliResult {
     let path = target.path()?;

@@ -120,7 +120,7 @@ pub fn date_or_days(s: &str, base: NaiveDate) -> Result<NaiveDate, Failure> {
 }
 
 /// `--manager`, `--all`, or the manager whose login is the Unix user.
-fn scope(model: &Model, manager: Option<&str>, all: bool) -> Result<(Scope, Option<String>), Failure> {
+fn scope(model: &Model, manager: Option<&str>, all: bool, who: &str) -> Result<(Scope, Option<String>), Failure> {
     if all {
         return Ok((Scope::All, None));
     }
@@ -131,7 +131,7 @@ fn scope(model: &Model, manager: Option<&str>, all: bool) -> Result<(Scope, Opti
                 .ok_or_else(|| Failure::input(format!("unknown manager '{login}'")))?;
             Ok((Scope::Manager(m.id), Some(m.login.clone())))
         }
-        None => Ok(match model.manager_by_login(&current_login()) {
+        None => Ok(match model.manager_by_login(who) {
             Some(m) => (Scope::Manager(m.id), Some(m.login.clone())),
             None => (Scope::All, None),
         }),
@@ -165,10 +165,26 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// Through a server, the server computes the queue and only the text
+/// travels (`Backend::query`).
 pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
-    let (scope, manager) = scope(model, args.manager.as_deref(), args.all)?;
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut store = super::open_for_command(db)?;
+    if let Some(answer) = store.query(&super::typed_args(), colour) {
+        return super::print_answer(&answer?);
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    write_today(store.model(), args, &current_login(), colour, &mut out)?;
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+/// What `rapport today` prints, from `model`, for `who` when no manager
+/// is named.
+pub fn write_today(model: &Model, args: TodayArgs, who: &str, colour: bool, out: &mut dyn Write) -> CliResult {
+    let (scope, manager) = scope(model, args.manager.as_deref(), args.all, who)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let classes = classes::compute(model, as_of);
     let horizon = queue::Horizon {
@@ -176,12 +192,9 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
         later_tasks: false,
     };
     let items = queue::due_within(model, &classes, as_of, scope, horizon);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         TodayFormat::Text => {
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            write_text(&mut out, model, &items, as_of, manager.as_deref(), colour).map_err(io_err)?;
+            write_text(&mut *out, model, &items, as_of, manager.as_deref(), colour).map_err(io_err)?;
         }
         TodayFormat::Json => {
             let count = |g| items.iter().filter(|i| i.group(as_of) == g).count();
@@ -207,21 +220,19 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
                     })
                     .collect(),
             };
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(io_err)?;
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(io_err)?;
             writeln!(out).map_err(io_err)?;
         }
         TodayFormat::Ics => {
             out.write_all(ics(model, &items, as_of).as_bytes()).map_err(io_err)?;
         }
     }
-    out.flush().map_err(io_err)?;
-    drop(out);
-    finish_read(store)
+    Ok(())
 }
 
 /// Grouped, aligned; colour only on a terminal and never with `NO_COLOR`.
 fn write_text(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     model: &Model,
     items: &[Item],
     as_of: NaiveDate,

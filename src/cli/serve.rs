@@ -56,6 +56,7 @@ pub fn run(args: ServeArgs, target: Target) -> CliResult {
         trust_claimed_logins: args.trust_claimed_logins,
         queue_frames: args.queue_frames,
         managers_see_all: args.managers_see == "all",
+        queries: Some(std::sync::Arc::new(super::answer_query)),
     };
     let print_ready = args.print_ready;
     rapport::server::serve(config, |socket| {

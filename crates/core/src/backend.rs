@@ -97,6 +97,13 @@ pub trait Backend {
     fn execute(&mut self, who: &str, cmd: Command) -> Result<Event, BackendError>;
 
     fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError>;
+    /// What a read-only command line (`args`, as typed) prints, computed
+    /// where the data is: `None` when that is here (then the caller
+    /// computes it on `model()`).
+    fn query(&mut self, _args: &[String], _colour: bool) -> Option<Result<String, BackendError>> {
+        None
+    }
+
     /// The client a ref names and its person by name (`find::named`): from
     /// the model here, from the server's for a session that holds none.
     fn named(&mut self, reference: &str, person: Option<&str>) -> Result<crate::find::named::Named, BackendError> {

@@ -464,6 +464,28 @@ impl Remote {
         }
     }
 
+    /// What a read-only command line prints, as the server computes it
+    /// from its model; a refusal is the user's input error.
+    pub fn query(&mut self, args: &[String], colour: bool) -> Result<String, BackendError> {
+        let id = self.read(Read::Query {
+            args: args.to_vec(),
+            colour,
+        })?;
+        let mut text = String::new();
+        loop {
+            if let ToSession::Text { id: got, result, more } = self.next_answer()?
+                && got == id
+            {
+                let chunk =
+                    result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
+                text.push_str(&chunk);
+                if !more {
+                    return Ok(text);
+                }
+            }
+        }
+    }
+
     /// A read answered with one JSON `Text`.
     fn json_answer<T: serde::de::DeserializeOwned>(&mut self, read: Read, what: &str) -> Result<T, BackendError> {
         let id = self.read(read)?;
@@ -563,6 +585,10 @@ impl Backend for Remote {
 
     fn named(&mut self, reference: &str, person: Option<&str>) -> Result<Named, BackendError> {
         Remote::named(self, reference, person)
+    }
+
+    fn query(&mut self, args: &[String], colour: bool) -> Option<Result<String, BackendError>> {
+        Some(Remote::query(self, args, colour))
     }
 
     fn last_undoable(&mut self, _who: &str) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {

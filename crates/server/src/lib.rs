@@ -57,6 +57,20 @@ pub fn default_socket(db: &Path) -> Result<PathBuf, String> {
     Ok(trust::runtime_dir()?.join(format!("{hash:08x}.sock")))
 }
 
+/// Who asks a query, as the server authenticated them.
+#[derive(Clone, Debug)]
+pub struct Asker {
+    pub login: String,
+    pub manager: Option<ManagerId>,
+    pub role: Role,
+    /// Whether the asker's terminal takes colour.
+    pub colour: bool,
+}
+
+/// The read-only command lines the server answers from its model (the
+/// binary provides them): the text the command prints, or why not.
+pub type Queries = Arc<dyn Fn(&crate::model::Model, &Asker, &[String]) -> Result<String, String> + Send + Sync>;
+
 pub struct Config {
     pub db: PathBuf,
     pub socket: PathBuf,
@@ -70,6 +84,8 @@ pub struct Config {
     pub queue_frames: usize,
     /// Whether managers read every client (the default) or only their own.
     pub managers_see_all: bool,
+    /// The queries it answers (none: every session computes its own).
+    pub queries: Option<Queries>,
 }
 
 #[derive(Debug, thiserror::Error)]

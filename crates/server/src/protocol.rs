@@ -95,6 +95,13 @@ pub enum Read {
     /// The authenticated user's last command not undone, and the records it
     /// replaced, as JSON in one `Text` answer.
     LastUndoable,
+    /// A read-only command line (`today`, `classes`) run by the server on
+    /// its model: what it prints, in `Text` chunks (`colour`: the asker's
+    /// terminal takes colour).
+    Query {
+        args: Vec<String>,
+        colour: bool,
+    },
     /// The client a ref names and its person by name (`find::named`), as
     /// JSON in one `Text` answer; the refusal in words.
     Named {

@@ -60,6 +60,36 @@ pub(crate) fn answer(
                 more: false,
             })
         }
+        Read::Query { args, colour } => {
+            let Some(queries) = shared.config.queries.clone() else {
+                drop(core);
+                return reply(&ToSession::Text {
+                    id,
+                    result: Err("this server answers no queries".into()),
+                    more: false,
+                });
+            };
+            let asker = crate::Asker {
+                login: user.login.clone(),
+                manager: user.manager,
+                role: user.role,
+                colour,
+            };
+            // A manager limited to their own clients asks their share.
+            let result = match sees {
+                Some(m) => queries(&store.model().only_of(m), &asker, &args),
+                None => queries(store.model(), &asker, &args),
+            };
+            drop(core);
+            match result {
+                Ok(text) => send_text(id, &text, reply),
+                Err(why) => reply(&ToSession::Text {
+                    id,
+                    result: Err(why),
+                    more: false,
+                }),
+            }
+        }
         Read::Named { reference, person } => {
             let result = rapport_core::find::named::named(store.model(), &reference, person.as_deref(), sees)
                 .and_then(|n| serde_json::to_string(&n).map_err(|e| e.to_string()));
@@ -182,26 +212,30 @@ pub(crate) fn answer(
                     more: false,
                 });
             }
-            let text = String::from_utf8_lossy(&text).into_owned();
-            let mut rest = text.as_str();
-            loop {
-                let mut cut = rest.len().min(TEXT_CHUNK);
-                while !rest.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                let (chunk, tail) = rest.split_at(cut);
-                rest = tail;
-                if !reply(&ToSession::Text {
-                    id,
-                    result: Ok(chunk.to_string()),
-                    more: !rest.is_empty(),
-                }) {
-                    return false;
-                }
-                if rest.is_empty() {
-                    return true;
-                }
-            }
+            send_text(id, &String::from_utf8_lossy(&text), reply)
+        }
+    }
+}
+
+/// A long text in chunks of `TEXT_CHUNK` bytes, cut between characters.
+fn send_text(id: u64, text: &str, reply: &dyn Fn(&ToSession) -> bool) -> bool {
+    let mut rest = text;
+    loop {
+        let mut cut = rest.len().min(TEXT_CHUNK);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (chunk, tail) = rest.split_at(cut);
+        rest = tail;
+        if !reply(&ToSession::Text {
+            id,
+            result: Ok(chunk.to_string()),
+            more: !rest.is_empty(),
+        }) {
+            return false;
+        }
+        if rest.is_empty() {
+            return true;
         }
     }
 }

@@ -364,6 +364,13 @@ impl Backend for Session {
         self.backend()?.contacts_of(client)
     }
 
+    fn query(&mut self, args: &[String], colour: bool) -> Option<Result<String, BackendError>> {
+        match self.backend() {
+            Ok(b) => b.query(args, colour),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     fn named(
         &mut self,
         reference: &str,

@@ -65,6 +65,7 @@ run "rapport log C000002 (one command, no model)" "$bin" --db "$db" log C000002 
 run "rapport today --manager amartin (server computes)" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
 run "rapport classes --summary (server computes)" "$bin" --db "$db" classes --summary --as-of 2026-11-22
 run "rapport classes (server computes)" "$bin" --db "$db" classes --as-of 2026-11-22
+run "rapport find '+33 1 83 31 57 55' (server computes)" "$bin" --db "$db" find "+33 1 83 31 57 55"
 kill -TERM "$server"; wait "$server" || true
 
 if command -v task >/dev/null; then

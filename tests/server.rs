@@ -391,8 +391,8 @@ fn rapport_log_through_a_server_receives_no_model() {
     assert!(store.contacts_of(ClientId(3)).unwrap().is_empty());
 }
 
-/// `rapport today` and `rapport classes` through a server: the server
-/// computes them from its model and only their text travels; the text is
+/// `rapport today`, `classes`, `find` and `duplicates` through a server:
+/// the server computes them from its model and only their text travels; the text is
 /// the one a direct run prints; a manager limited to their own clients
 /// gets their share; bad input is refused as directly.
 #[test]
@@ -410,11 +410,14 @@ fn queries_through_a_server_are_answered_by_it() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         stdout(&o)
     };
-    let queries: [&[&str]; 4] = [
+    let queries: [&[&str]; 7] = [
         &["today", "--manager", "ben", "--as-of", "2026-01-05"],
         &["today", "--all", "--as-of", "2026-01-05", "--format", "json"],
         &["classes", "--as-of", "2026-01-05"],
         &["classes", "--summary", "--as-of", "2026-01-05"],
+        &["find", "muller"],
+        &["find", "client", "--format", "json"],
+        &["duplicates", "--format", "json"],
     ];
     let want: Vec<String> = queries.iter().map(|q| direct(q)).collect();
     assert!(

@@ -52,16 +52,28 @@ fn person_name(model: &Model, hit: &find::Hit) -> String {
         .map_or_else(String::new, |p| p.name.clone())
 }
 
+/// Through a server (an incoming call), the server searches its model and
+/// only the answer travels (`Backend::query`).
 pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
     if args.query.trim().is_empty() {
         return Err(Failure::input(
             "find what? (a name, a ref, a phone number, an email, a tag)",
         ));
     }
-    let store = open_store(db)?;
-    let model = store.model();
-    let hits = find::find(model, &args.query);
+    let mut store = super::open_for_command(db)?;
+    if let Some(answer) = store.query(&super::typed_args(), false) {
+        return super::print_answer(&answer?);
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_find(store.model(), args, &mut out)?;
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+/// What `rapport find` prints, from `model`.
+pub fn write_find(model: &Model, args: FindArgs, out: &mut dyn Write) -> CliResult {
+    let hits = find::find(model, &args.query);
     let name = |c| {
         model
             .clients
@@ -102,22 +114,32 @@ pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
                 }),
             )
         };
-        listing(args.format, &mut out, json, sheet)?;
+        listing(args.format, out, json, sheet)?;
     }
-    out.flush().map_err(io_err)?;
-    drop(out);
-    finish_read(store)
+    Ok(())
 }
 
 fn hit_person(model: &Model, h: &find::Hit) -> Option<String> {
     Some(person_name(model, h)).filter(|n| !n.is_empty())
 }
 
+/// Through a server, the server compares its clients and only the pairs
+/// travel (`Backend::query`).
 pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
-    let pairs = duplicates::pairs(model);
+    let mut store = super::open_for_command(db)?;
+    if let Some(answer) = store.query(&super::typed_args(), false) {
+        return super::print_answer(&answer?);
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_duplicates(store.model(), args, &mut out)?;
+    out.flush().map_err(io_err)?;
+    drop(out);
+    finish_read(store)
+}
+
+/// What `rapport duplicates` prints, from `model`.
+pub fn write_duplicates(model: &Model, args: DuplicatesArgs, out: &mut dyn Write) -> CliResult {
+    let pairs = duplicates::pairs(model);
     let name = |c| model.clients.get(&c).map_or_else(String::new, |c| c.name.clone());
     let json = || -> Vec<serde_json::Value> {
         pairs
@@ -153,10 +175,7 @@ pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
             }),
         )
     };
-    listing(args.format, &mut out, json, sheet)?;
-    out.flush().map_err(io_err)?;
-    drop(out);
-    finish_read(store)
+    listing(args.format, out, json, sheet)
 }
 
 /// The clients a new one named `name` looks like, said as a refusal

@@ -417,8 +417,9 @@ pub fn print_answer(text: &str) -> CliResult {
 }
 
 /// The server's side of `Backend::query`: a read-only command line run on
-/// the server's model for `asker`, and the text it prints. Only `today`
-/// and `classes` are answered: they read the model and write nothing.
+/// the server's model for `asker`, and the text it prints. Only `today`,
+/// `classes`, `find` and `duplicates` are answered: they read the model and
+/// write nothing.
 pub fn answer_query(
     model: &rapport::model::Model,
     asker: &rapport::server::Asker,
@@ -430,7 +431,9 @@ pub fn answer_query(
     let done = match cli.command {
         Some(Cmd::Today(a)) => queue::write_today(model, a, &asker.login, asker.colour, &mut out),
         Some(Cmd::Classes(a)) => classes::write(model, a, &mut out),
-        _ => return Err("the server answers `today` and `classes` only".into()),
+        Some(Cmd::Find(a)) => find::write_find(model, a, &mut out),
+        Some(Cmd::Duplicates(a)) => find::write_duplicates(model, a, &mut out),
+        _ => return Err("the server answers `today`, `classes`, `find` and `duplicates` only".into()),
     };
     done.map_err(|f| f.message().to_string())?;
     String::from_utf8(out).map_err(|e| e.to_string())

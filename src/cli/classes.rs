@@ -72,8 +72,8 @@ fn row<'a>(model: &'a Model, c: &ClientClasses) -> Option<Row<'a>> {
 /// travels (`Backend::query`).
 pub fn run(args: ClassesArgs, db: Target) -> CliResult {
     let mut store = super::open_for_command(db)?;
-    if let Some(answer) = store.query(&super::typed_args(), false) {
-        return super::print_answer(&answer?);
+    if let Some(done) = super::answered_by_server(&mut store, false) {
+        return done;
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

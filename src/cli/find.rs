@@ -61,8 +61,8 @@ pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
         ));
     }
     let mut store = super::open_for_command(db)?;
-    if let Some(answer) = store.query(&super::typed_args(), false) {
-        return super::print_answer(&answer?);
+    if let Some(done) = super::answered_by_server(&mut store, false) {
+        return done;
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_find(store.model(), args, &mut out)?;
@@ -127,8 +127,8 @@ fn hit_person(model: &Model, h: &find::Hit) -> Option<String> {
 /// travel (`Backend::query`).
 pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
     let mut store = super::open_for_command(db)?;
-    if let Some(answer) = store.query(&super::typed_args(), false) {
-        return super::print_answer(&answer?);
+    if let Some(done) = super::answered_by_server(&mut store, false) {
+        return done;
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_duplicates(store.model(), args, &mut out)?;

@@ -402,12 +402,24 @@ pub fn open_for_command(target: Target) -> Result<Session, Failure> {
 
 /// The command line as typed (without the program), for a server to run a
 /// read-only command on its model (`Backend::query`).
-pub fn typed_args() -> Vec<String> {
+fn typed_args() -> Vec<String> {
     std::env::args().skip(1).collect()
 }
 
+/// A read-only command answered by the server the session is on (the
+/// command line as typed, run on its model): printed, and done; `None`
+/// when the model is here and the caller computes the answer.
+pub fn answered_by_server(session: &mut Session, colour: bool) -> Option<CliResult> {
+    let answer = rapport::backend::Backend::query(session, &typed_args(), colour)?;
+    Some(
+        answer
+            .map_err(Failure::from)
+            .and_then(|text: String| print_answer(&text)),
+    )
+}
+
 /// Prints what a server computed for a query.
-pub fn print_answer(text: &str) -> CliResult {
+fn print_answer(text: &str) -> CliResult {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

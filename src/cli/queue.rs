@@ -170,8 +170,8 @@ fn is_zero(n: &usize) -> bool {
 pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut store = super::open_for_command(db)?;
-    if let Some(answer) = store.query(&super::typed_args(), colour) {
-        return super::print_answer(&answer?);
+    if let Some(done) = super::answered_by_server(&mut store, colour) {
+        return done;
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

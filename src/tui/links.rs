@@ -49,6 +49,9 @@ impl Links {
     /// After a frame is drawn: finds the wanted texts in it and hands the
     /// backend where they are.
     pub fn place(&self, buffer: &Buffer) {
+        if !self.on {
+            return;
+        }
         let wanted = std::mem::take(&mut *self.wanted.lock().unwrap_or_else(PoisonError::into_inner));
         *self.placed.lock().unwrap_or_else(PoisonError::into_inner) = regions(buffer, &wanted);
     }

@@ -158,10 +158,7 @@ fn ticket(
 }
 
 fn owner_name(model: &Model, manager: Option<ManagerId>) -> String {
-    match manager.and_then(|m| model.managers.get(&m)) {
-        Some(m) => m.login.clone(),
-        None => "no manager".into(),
-    }
+    model.manager_login(manager).to_string()
 }
 
 #[cfg(test)]

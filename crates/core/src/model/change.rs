@@ -114,10 +114,7 @@ impl Change {
                     .segment
                     .and_then(|s| model.segments.get(&s))
                     .map_or("no segment", |s| s.code.as_str());
-                let manager = c
-                    .manager
-                    .and_then(|m| model.managers.get(&m))
-                    .map_or("no manager", |m| m.login.as_str());
+                let manager = model.manager_login(c.manager);
                 format!(
                     "client now: {} · {segment} · {manager}{}",
                     text(&c.name),

@@ -365,6 +365,14 @@ impl Model {
             .map_or_else(|| format!("#{id}"), |c| c.reference.clone())
     }
 
+    /// How a client's manager is named in messages: their login, or "no
+    /// manager".
+    pub fn manager_login(&self, manager: Option<ManagerId>) -> &str {
+        manager
+            .and_then(|m| self.managers.get(&m))
+            .map_or("no manager", |m| m.login.as_str())
+    }
+
     /// How a product is named in messages: its code, or `#id` when unknown.
     pub fn product_label(&self, id: ProductId) -> String {
         self.products

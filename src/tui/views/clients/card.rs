@@ -33,10 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect) {
         .segment
         .and_then(|s| model.segments.get(&s))
         .map_or("no segment", |s| s.name.as_str());
-    let manager = c
-        .manager
-        .and_then(|m| model.managers.get(&m))
-        .map_or("no manager", |m| m.login.as_str());
+    let manager = model.manager_login(c.manager);
     let mut filing = vec![Span::styled(format!("{segment} · {manager}"), t.style("muted"))];
     if !c.tags.is_empty() {
         filing.push(Span::styled(format!(" · {}", c.tags.join(" ")), t.style("accent")));

@@ -136,14 +136,10 @@ impl ClientsView {
             "with a note naming the other; u undoes the merge".into(),
         ];
         if keep.manager != dup.manager {
-            let login = |m: Option<rapport::domain::ManagerId>| {
-                m.and_then(|m| model.managers.get(&m))
-                    .map_or_else(|| "no manager".to_string(), |m| m.login.clone())
-            };
             form.info.push(format!(
                 "managers {} and {}: only a lead merges them",
-                login(keep.manager),
-                login(dup.manager)
+                model.manager_login(keep.manager),
+                model.manager_login(dup.manager)
             ));
         }
         cx.open_form(FormKind::Merge, form);

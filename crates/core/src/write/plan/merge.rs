@@ -37,16 +37,12 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
         && let Some(me) = model.manager_by_login(ctx.who)
         && me.role != Role::Lead
     {
-        let login = |m: Option<ManagerId>| {
-            m.and_then(|m| model.managers.get(&m))
-                .map_or_else(|| "no manager".to_string(), |m| m.login.clone())
-        };
         return Err(invalid(format!(
             "{} ({}) and {} ({}) have different managers: only a lead merges them",
             a.reference,
-            login(a.manager),
+            model.manager_login(a.manager),
             b.reference,
-            login(b.manager)
+            model.manager_login(b.manager)
         )));
     }
     let read = |e: String| invalid(format!("reading the records of {}: {e}", b.reference));
@@ -192,12 +188,14 @@ fn kept_offer(model: &Model, theirs: &Offer, mine: &Offer, seq: u64) -> Offer {
         offer
             .history
             .iter()
-            .map(|t| match offer.client == mine.client {
-                true => Transition {
+            .map(|t| {
+                if offer.client != mine.client {
+                    return t.clone();
+                }
+                Transition {
                     note: format!("[{from}] {}", t.note).trim_end().to_string(),
                     ..t.clone()
-                },
-                false => t.clone(),
+                }
             })
             .collect()
     };

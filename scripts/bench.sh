@@ -54,13 +54,23 @@ run "rapport today --manager amartin" "$bin" --db "$db" today --manager amartin 
 run "rapport today --all" "$bin" --db "$db" today --all --as-of 2026-11-22
 run "rapport report managers (one year)" "$bin" --db "$db" report managers --from 2025-11-23 --to 2026-11-22
 run "rapport report funnel (one year)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
-echo "== through a server (issue 22 goals: log <= 30 ms and 30 MB, today --manager and classes --summary <= 60 ms; log adds 5 calls to C000002)"
+echo "== through a server (issue 22 goals: log <= 30 ms and 30 MB, today --manager and classes --summary <= 60 ms; log adds calls to C000002)"
+# Without today's backup, the server takes it as it starts serving: the
+# first writes are made while it is written (goal: each returns <= 50 ms).
+rm -f "${XDG_DATA_HOME:-$HOME/.local/share}"/rapport/backups/demo-100k-*/"$(date +%F)".jsonl
 serve_out=$(mktemp)
 "$bin" --db "$db" serve --print-ready > "$serve_out" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do grep -q ready "$serve_out" && break; sleep 0.5; done
-# The day's backup the server takes when it starts holds its lock a while.
-sleep 20
+started=$(date +%s.%N)
+for i in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  "$bin" --db "$db" log C000002 --channel call --summary "bench during backup" >/dev/null
+  echo "rapport log during the day's backup ($i):      $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+done
+for _ in $(seq 1 240); do grep -q "took the day's backup" "$serve_out" && break; sleep 0.25; done
+awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "the day\x27s backup, written while serving:      %.1f s after ready\n", b - a }'
+grep -q "took the day's backup" "$serve_out" || { echo "the day's backup did not finish:"; cat "$serve_out"; }
 run "rapport log C000002 (one command, no model)" "$bin" --db "$db" log C000002 --channel call --summary "bench"
 run "rapport today --manager amartin (server computes)" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
 run "rapport classes --summary (server computes)" "$bin" --db "$db" classes --summary --as-of 2026-11-22

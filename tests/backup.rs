@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
+use rapport::domain::ClientId;
 use rapport::store::Store;
+use rapport::write::Command as Cmd;
 
 #[test]
 fn a_backup_of_the_demo_restores_to_an_identical_model() {
@@ -391,4 +393,139 @@ fn a_failed_restore_never_touches_the_target() {
     let o = rapport(h, &["--db", dst.to_str().unwrap(), "restore", dump.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(Store::open(&dst).unwrap().model().clients.len(), 40);
+}
+
+/// The demo's database (80 clients) and its store, opened in-process.
+fn demo_store(h: &std::path::Path) -> Store {
+    let db = h.join("db");
+    let o = rapport(
+        h,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "demo",
+            "--clients",
+            "80",
+            "--today",
+            "2026-11-22",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    Store::open(&db).unwrap()
+}
+
+/// Commands that create, rewrite and delete records in most trees: new
+/// settlements, edited and deleted ones, an archived client, a merge (its
+/// persons and offers leave their keys), a new client, queue marks.
+fn writes(store: &Store, round: u32) -> Vec<Cmd> {
+    let m = store.model();
+    let clients: Vec<ClientId> = m.clients.keys().copied().collect();
+    let some = |i: usize| clients[(i + round as usize * 7) % clients.len()];
+    let settled = store.settlements_of(some(1)).unwrap();
+    let mut out = vec![
+        Cmd::RecordSettlement {
+            client: some(0),
+            date: d("2026-11-20"),
+            amount: rapport::domain::Money(12_345),
+            product: None,
+            doc: format!("R{round}"),
+        },
+        Cmd::AddClient {
+            reference: format!("NEW{round}"),
+            name: format!("New {round}"),
+            segment: None,
+            manager: None,
+            created: d("2026-11-22"),
+            notes: String::new(),
+            tags: vec![],
+        },
+    ];
+    if let Some(s) = settled.first() {
+        out.push(Cmd::EditSettlement {
+            client: s.client,
+            id: s.id,
+            expected_seq: None,
+            date: s.date,
+            amount: rapport::domain::Money(s.amount.0 + 1),
+            product: s.product,
+            doc: s.doc.clone(),
+        });
+    }
+    if let Some(s) = settled.last().filter(|_| settled.len() > 1) {
+        out.push(Cmd::DeleteSettlement {
+            client: s.client,
+            id: s.id,
+            expected_seq: None,
+        });
+    }
+    out.push(Cmd::Archive {
+        key: rapport::domain::Archivable::Client(some(2)),
+        expected_seq: None,
+        on: d("2026-11-22"),
+    });
+    out.push(Cmd::MergeClients {
+        into: some(3),
+        from: some(4),
+        expected: None,
+        on: d("2026-11-22"),
+    });
+    out
+}
+
+#[test]
+fn a_backup_begun_before_writes_holds_the_database_as_it_was_then() {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = demo_store(home.path());
+    let taken = d("2026-11-22").and_hms_opt(6, 0, 0).unwrap();
+    let mut before = Vec::new();
+    store.write_backup(&mut before, taken).unwrap();
+
+    // Written out after the writes: the moment it was begun.
+    let view = store.begin_backup().unwrap();
+    for round in 0..3 {
+        for cmd in writes(&store, round) {
+            store.execute("hweber", cmd).unwrap();
+        }
+    }
+    let mut late = Vec::new();
+    view.write(&mut late, taken).unwrap();
+    assert!(
+        before == late,
+        "the view does not hold the database as it was when it was begun"
+    );
+    drop(view);
+
+    // Written out while commands go on, on another thread.
+    let mut now = Vec::new();
+    store.write_backup(&mut now, taken).unwrap();
+    assert!(now != before, "the writes changed nothing");
+    let view = store.begin_backup().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        view.write(&mut text, taken).map(|_| text)
+    });
+    for round in 3..8 {
+        for cmd in writes(&store, round) {
+            store.execute("hweber", cmd).unwrap();
+        }
+    }
+    let during = writer.join().unwrap().unwrap();
+    assert!(
+        now == during,
+        "a backup written during writes differs from the moment it began"
+    );
+
+    // And it is a backup restore proves and takes.
+    let file = home.path().join("during.jsonl");
+    std::fs::write(&file, &during).unwrap();
+    let o = rapport(
+        home.path(),
+        &[
+            "--db",
+            home.path().join("copy").to_str().unwrap(),
+            "restore",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
 }

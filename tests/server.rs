@@ -1272,3 +1272,63 @@ fn document_numbers_from_8_sessions_are_unique_and_gap_free() {
     let stored: BTreeSet<String> = store.model().sales.documents.keys().map(ToString::to_string).collect();
     assert_eq!(stored, want);
 }
+
+/// The day's backup is of the moment the server started, written while
+/// sessions write; stopping the server finishes it.
+#[test]
+fn the_days_backup_is_of_the_start_and_does_not_hold_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let at_start = Store::open(&db).unwrap().model().counters.seq;
+    let server = Server::trusting(dir.path(), &db);
+    let mut r = server.session("lea");
+    for i in 0..5 {
+        r.execute(settlement(1, format!("during-{i}"))).unwrap();
+    }
+    assert_eq!(server.stop().code(), Some(0));
+
+    let today = chrono::Local::now().date_naive();
+    let backups = dir.path().join("data/rapport/backups");
+    let file = std::fs::read_dir(&backups)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path()
+        .join(format!("{today}.jsonl"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(header["seq"], at_start);
+    assert!(!text.contains("during-"), "the backup holds writes made after it began");
+    let o = rapport(dir.path(), &["verify", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// `rapport backup` through a server: the server writes it as it sends it
+/// (the command downloads no model), and the file proves.
+#[test]
+fn a_backup_through_a_server_is_streamed_and_proves() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = team_db(dir.path());
+    let server = Server::trusting(dir.path(), &db);
+    let mut r = server.session("lea");
+    r.execute(settlement(1, "before".into())).unwrap();
+    let seq = r.model().counters.seq;
+    let file = dir.path().join("through.jsonl");
+    let o = server
+        .cli(&db)
+        .args(["--claim-login", "lea", "backup"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("(sequence {seq})")), "{}", stdout(&o));
+    assert!(
+        server.log().contains("without a model (one command)"),
+        "{}",
+        server.log()
+    );
+    let o = rapport(dir.path(), &["verify", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"doc\":\"before\""));
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliResult, Failure, Target, open_store};
+use super::{CliResult, Failure, Target};
 use rapport::backend::Backend;
 use rapport::store::backup::{self, BackupError};
 
@@ -42,7 +42,8 @@ fn failure(e: BackupError) -> Failure {
 }
 
 pub fn backup(args: BackupArgs, db: Target) -> CliResult {
-    let mut session = open_store(db)?;
+    // Through a server: no model here; the server writes it as it sends it.
+    let mut session = super::open_for_command(db)?;
     let taken = chrono::Utc::now().naive_utc();
     let summary = backup::write_file(&args.file, |out| Ok(session.write_backup(out, taken)?)).map_err(failure)?;
     println!(

@@ -77,7 +77,8 @@ pub fn run(args: ClassesArgs, db: Target) -> CliResult {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = write(store.model(), args, &mut out).and_then(|()| out.flush().map_err(io_err));
+    let result =
+        write(store.model(), &super::compute_classes, args, &mut out).and_then(|()| out.flush().map_err(io_err));
     drop(out);
     match result {
         Err(e) if e.message.contains("Broken pipe") => Ok(()),
@@ -87,7 +88,7 @@ pub fn run(args: ClassesArgs, db: Target) -> CliResult {
 }
 
 /// What `rapport classes` prints, from `model`.
-pub fn write(model: &Model, args: ClassesArgs, out: &mut dyn Write) -> CliResult {
+pub fn write(model: &Model, classes_of: &super::ClassesOf<'_>, args: ClassesArgs, out: &mut dyn Write) -> CliResult {
     let as_of = args.as_of.unwrap_or_else(today);
     if args.history {
         let output = match args.format {
@@ -96,7 +97,7 @@ pub fn write(model: &Model, args: ClassesArgs, out: &mut dyn Write) -> CliResult
         };
         super::report::history(model, as_of, args.client.as_deref(), output, false, out)
     } else {
-        let classes = classes::compute(model, as_of);
+        let classes = classes_of(model, as_of);
         if args.summary {
             summary(&classes.totals, as_of, args.format, out)
         } else {

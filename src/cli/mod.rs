@@ -433,22 +433,36 @@ fn print_answer(text: &str) -> CliResult {
 /// `classes`, `find` and `duplicates` are answered: they read the model and
 /// write nothing.
 pub fn answer_query(
+    cache: &rapport::classes::Cache,
     model: &rapport::model::Model,
     asker: &rapport::server::Asker,
     args: &[String],
 ) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("rapport".to_string()).chain(args.iter().cloned()))
         .map_err(|e| e.to_string())?;
+    let classes_of = |m: &rapport::model::Model, as_of| cache.get(m, as_of, asker.sees);
     let mut out = Vec::new();
     let done = match cli.command {
-        Some(Cmd::Today(a)) => queue::write_today(model, a, &asker.login, asker.colour, &mut out),
-        Some(Cmd::Classes(a)) => classes::write(model, a, &mut out),
+        Some(Cmd::Today(a)) => queue::write_today(model, &classes_of, a, &asker.login, asker.colour, &mut out),
+        Some(Cmd::Classes(a)) => classes::write(model, &classes_of, a, &mut out),
         Some(Cmd::Find(a)) => find::write_find(model, a, &mut out),
         Some(Cmd::Duplicates(a)) => find::write_duplicates(model, a, &mut out),
         _ => return Err("the server answers `today`, `classes`, `find` and `duplicates` only".into()),
     };
     done.map_err(|f| f.message().to_string())?;
     String::from_utf8(out).map_err(|e| e.to_string())
+}
+
+/// Where a query's classes come from: computed for it, or a server's cache.
+pub type ClassesOf<'a> =
+    dyn Fn(&rapport::model::Model, chrono::NaiveDate) -> std::sync::Arc<rapport::classes::Classes> + 'a;
+
+/// A command run on its own computes the classes once.
+pub fn compute_classes(
+    model: &rapport::model::Model,
+    as_of: chrono::NaiveDate,
+) -> std::sync::Arc<rapport::classes::Classes> {
+    std::sync::Arc::new(rapport::classes::compute(model, as_of))
 }
 
 /// `rapport init`: an empty database, made on purpose.

@@ -175,7 +175,14 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    write_today(store.model(), args, &current_login(), colour, &mut out)?;
+    write_today(
+        store.model(),
+        &super::compute_classes,
+        args,
+        &current_login(),
+        colour,
+        &mut out,
+    )?;
     out.flush().map_err(io_err)?;
     drop(out);
     finish_read(store)
@@ -183,10 +190,17 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
 
 /// What `rapport today` prints, from `model`, for `who` when no manager
 /// is named.
-pub fn write_today(model: &Model, args: TodayArgs, who: &str, colour: bool, out: &mut dyn Write) -> CliResult {
+pub fn write_today(
+    model: &Model,
+    classes_of: &super::ClassesOf<'_>,
+    args: TodayArgs,
+    who: &str,
+    colour: bool,
+    out: &mut dyn Write,
+) -> CliResult {
     let (scope, manager) = scope(model, args.manager.as_deref(), args.all, who)?;
     let as_of = args.as_of.unwrap_or_else(today);
-    let classes = classes::compute(model, as_of);
+    let classes = classes_of(model, as_of);
     let horizon = queue::Horizon {
         days: args.horizon,
         later_tasks: false,

@@ -56,7 +56,11 @@ pub fn run(args: ServeArgs, target: Target) -> CliResult {
         trust_claimed_logins: args.trust_claimed_logins,
         queue_frames: args.queue_frames,
         managers_see_all: args.managers_see == "all",
-        queries: Some(std::sync::Arc::new(super::answer_query)),
+        queries: Some({
+            // Classes are kept between queries while the data does not move.
+            let cache = rapport::classes::Cache::default();
+            std::sync::Arc::new(move |model, asker, args| super::answer_query(&cache, model, asker, args))
+        }),
     };
     let print_ready = args.print_ready;
     rapport::server::serve(config, |socket| {

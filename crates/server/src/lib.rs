@@ -65,6 +65,9 @@ pub struct Asker {
     pub role: Role,
     /// Whether the asker's terminal takes colour.
     pub colour: bool,
+    /// Whose share of the book the model handed to the query holds (`None`:
+    /// all of it), for a manager limited to their own clients.
+    pub sees: Option<ManagerId>,
 }
 
 /// The read-only command lines the server answers from its model (the
@@ -235,10 +238,14 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).map_err(sock_err)?;
     }
-    let today = chrono::Local::now().date_naive();
-    if let Err(e) = store.keep_daily_backup(today) {
-        log(&format!("daily backup failed: {e}"));
-    }
+    // The day's backup is of this moment and written while sessions work.
+    let daily = match store.begin_keep_daily_backup(chrono::Local::now().date_naive()) {
+        Ok(daily) => daily,
+        Err(e) => {
+            log(&format!("daily backup failed: {e}"));
+            None
+        }
+    };
     let snapshot = first_snapshot(&mut store);
     let shared = Arc::new(Shared {
         core: Mutex::new(Core {
@@ -257,6 +264,12 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         shared.config.db.display(),
         socket.display()
     ));
+    let backup = daily.map(|daily| {
+        std::thread::spawn(move || match daily.take() {
+            Ok(file) => log(&format!("took the day's backup: {}", file.display())),
+            Err(e) => log(&format!("daily backup failed: {e}")),
+        })
+    });
     ready(&socket);
     accept_loop(&shared, &listener);
 
@@ -274,6 +287,11 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         }
     }
     core.store.save_snapshot()?;
+    drop(core);
+    // A day's backup under way is finished, not left half written.
+    if let Some(backup) = backup {
+        let _ = backup.join();
+    }
     log("stopped; everything is flushed");
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! The server's answers to reads: a client's settlements and contacts,
 //! all settlements, a period's contacts, a client's history, a backup, a
-//! verify. Each is read
-//! under the lock (a consistent state) and sent after it, in chunks where
-//! it is large; a session limited to its manager's clients reads only
-//! those.
+//! verify, a query. Each is read under the lock (a consistent state) and
+//! sent after it, in chunks where it is large — except a backup, begun
+//! under the lock and written as it is sent while commands go on; a
+//! session limited to its manager's clients reads only those.
 
 use crate::Shared;
 use crate::domain::{ClientId, ManagerId};
@@ -74,6 +74,7 @@ pub(crate) fn answer(
                 manager: user.manager,
                 role: user.role,
                 colour,
+                sees,
             };
             // A manager limited to their own clients asks their share.
             let result = match sees {
@@ -202,18 +203,70 @@ pub(crate) fn answer(
             }
         }
         Read::Backup { taken } => {
-            let mut text = Vec::new();
-            let result = store.write_backup(&mut text, taken);
+            // Begun under the lock (a moment between two commands), written
+            // and sent after it: commands go on meanwhile.
+            let view = store.begin_backup();
             drop(core);
-            if let Err(e) = result {
-                return reply(&ToSession::Text {
+            let mut out = TextFrames {
+                id,
+                reply,
+                pending: Vec::with_capacity(TEXT_CHUNK),
+            };
+            let result = view
+                .map_err(|e| e.to_string())
+                .and_then(|v| v.write(&mut out, taken).map_err(|e| e.to_string()));
+            match result {
+                Ok(_) => out.finish(),
+                Err(why) => reply(&ToSession::Text {
                     id,
-                    result: Err(e.to_string()),
+                    result: Err(why),
                     more: false,
-                });
+                }),
             }
-            send_text(id, &String::from_utf8_lossy(&text), reply)
         }
+    }
+}
+
+/// A text written in pieces, sent in frames of about `TEXT_CHUNK` bytes
+/// cut between characters; a session gone stops the writing.
+struct TextFrames<'a> {
+    id: u64,
+    reply: &'a dyn Fn(&ToSession) -> bool,
+    pending: Vec<u8>,
+}
+
+impl TextFrames<'_> {
+    /// Sends the whole characters pending, with `more` as given.
+    fn send(&mut self, more: bool) -> bool {
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let text = String::from_utf8_lossy(self.pending.get(..whole).unwrap_or_default()).into_owned();
+        self.pending.drain(..whole);
+        (self.reply)(&ToSession::Text {
+            id: self.id,
+            result: Ok(text),
+            more,
+        })
+    }
+
+    /// The last frame.
+    fn finish(mut self) -> bool {
+        self.send(false)
+    }
+}
+
+impl std::io::Write for TextFrames<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if self.pending.len() >= TEXT_CHUNK && !self.send(true) {
+            return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the session left"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

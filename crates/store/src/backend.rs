@@ -228,10 +228,19 @@ impl Store {
     /// The day's automatic backup in the database's backup folder, if
     /// there is none yet (the oldest past `DAILY_BACKUPS_KEPT` go).
     pub fn keep_daily_backup(&self, today: NaiveDate) -> Result<(), BackupError> {
-        if let Some(dir) = crate::paths::backup_dir(self.path()) {
-            self.daily_backup(&dir, today, DAILY_BACKUPS_KEPT)?;
+        if let Some(daily) = self.begin_keep_daily_backup(today)? {
+            daily.take()?;
         }
         Ok(())
+    }
+
+    /// The same, as of now, to write with `DailyBackup::take` while
+    /// commands go on (a server takes it on another thread as it serves).
+    pub fn begin_keep_daily_backup(&self, today: NaiveDate) -> Result<Option<crate::backup::DailyBackup>, BackupError> {
+        match crate::paths::backup_dir(self.path()) {
+            Some(dir) => self.begin_daily_backup(&dir, today, DAILY_BACKUPS_KEPT),
+            None => Ok(None),
+        }
     }
 }
 

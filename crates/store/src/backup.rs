@@ -13,12 +13,16 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{self, Record, SCHEMA_VERSION};
-use super::{META_COUNTERS, META_SETTINGS, Store, StoreError, T, TREE_NAMES, keys, scan_prefix};
+use super::codec::{self, Record};
+use super::{META_COUNTERS, META_SETTINGS, Store, StoreError, T, TREE_NAMES, keys};
 use crate::domain::*;
 use crate::model::{Change, Counters, Model};
 
 pub mod reader;
+mod view;
+
+pub use view::BackupView;
+pub(crate) use view::{Watchers, dumped};
 
 pub const FORMAT: &str = "rapport-backup";
 /// 1: no trailer (rapport before the trailer); 2: with the trailer.
@@ -139,71 +143,7 @@ impl Store {
     /// Writes every record as JSON lines to `out` (a file, or a server's
     /// answer to a session that takes a backup).
     pub fn write_backup(&self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
-        self.available()?;
-        let io = |e| BackupError::Io(PathBuf::from("(backup)"), e);
-        let header = Header {
-            format: FORMAT.into(),
-            version: FORMAT_VERSION,
-            schema: SCHEMA_VERSION,
-            db_created: self.created,
-            seq: self.model.counters.seq,
-            taken,
-        };
-        let mut records = 0u64;
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        let mut hashed = reader::Hashing::new(out);
-        let put = |out: &mut reader::Hashing, value: &dyn erased::Json| -> Result<(), BackupError> {
-            value.write(out).map_err(io)?;
-            out.write_all(b"\n").map_err(io)
-        };
-        put(&mut hashed, &header)?;
-        for line in [
-            Line::Settings(self.model.settings.clone()),
-            Line::Counters(self.model.counters.clone()),
-        ] {
-            put(&mut hashed, &line)?;
-            *counts.entry(line.kind().into()).or_default() += 1;
-        }
-        macro_rules! dump {
-            ($tree:expr, $variant:ident, $ty:ty) => {
-                for r in scan_prefix::<$ty>(self.tree($tree)?, $tree, &[]) {
-                    let line = Line::$variant(r?);
-                    put(&mut hashed, &line)?;
-                    *counts.entry(line.kind().into()).or_default() += 1;
-                    records += 1;
-                }
-            };
-        }
-        dump!(T::Managers, Manager, Manager);
-        dump!(T::Segments, Segment, Segment);
-        dump!(T::Products, Product, Product);
-        dump!(T::Portrait, Portrait, PortraitEntry);
-        dump!(T::Clients, Client, Client);
-        dump!(T::Persons, Person, ContactPerson);
-        dump!(T::Settlements, Settlement, Settlement);
-        dump!(T::Offers, Offer, Offer);
-        dump!(T::Contacts, Contact, ContactEntry);
-        dump!(T::Tasks, Task, Task);
-        dump!(T::Surveys, Survey, Survey);
-        dump!(T::Tickets, Ticket, Ticket);
-        dump!(T::Marks, Mark, QueueMark);
-        dump!(T::Questionnaires, Questionnaire, Questionnaire);
-        dump!(T::Archive, Archival, Archival);
-        dump!(T::Templates, Template, rapport_core::templates::Template);
-        dump!(T::Sales, Sales, SalesRecord);
-        dump!(T::Audit, Audit, AuditEntry);
-        let (out, sha256) = hashed.finish();
-        let trailer = Line::Trailer(Trailer {
-            records,
-            counts,
-            sha256,
-        });
-        erased::Json::write(&trailer, out).map_err(io)?;
-        out.write_all(b"\n").map_err(io)?;
-        Ok(Summary {
-            records,
-            seq: header.seq,
-        })
+        self.begin_backup()?.write(out, taken)
     }
 }
 
@@ -424,28 +364,64 @@ impl Store {
         today: chrono::NaiveDate,
         keep: usize,
     ) -> Result<Option<PathBuf>, BackupError> {
-        use std::os::unix::fs::DirBuilderExt;
+        match self.begin_daily_backup(dir, today, keep)? {
+            Some(daily) => daily.take().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The day's backup as of now, to `take` while commands go on; none
+    /// when the day has one.
+    pub fn begin_daily_backup(
+        &self,
+        dir: &Path,
+        today: chrono::NaiveDate,
+        keep: usize,
+    ) -> Result<Option<DailyBackup>, BackupError> {
         let file = dir.join(format!("{today}.jsonl"));
         if file.exists() {
             return Ok(None);
         }
+        Ok(Some(DailyBackup {
+            view: self.begin_backup()?,
+            dir: dir.to_path_buf(),
+            file,
+            keep,
+        }))
+    }
+}
+
+/// A day's backup begun (`Store::begin_daily_backup`).
+pub struct DailyBackup {
+    view: BackupView,
+    dir: PathBuf,
+    file: PathBuf,
+    keep: usize,
+}
+
+impl DailyBackup {
+    /// Writes the file (temp file, fsync, rename) and prunes the oldest
+    /// daily files beyond `keep`. Returns the file written.
+    pub fn take(self) -> Result<PathBuf, BackupError> {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = &self.dir;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(|e| BackupError::Io(dir.to_path_buf(), e))?;
-        self.backup(&file, chrono::Utc::now().naive_utc())?;
+        write_file(&self.file, |out| self.view.write(out, chrono::Utc::now().naive_utc()))?;
         let mut all: Vec<PathBuf> = fs::read_dir(dir)
             .map_err(|e| BackupError::Io(dir.to_path_buf(), e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| is_daily(p))
             .collect();
         all.sort();
-        let excess = all.len().saturating_sub(keep);
+        let excess = all.len().saturating_sub(self.keep);
         for old in all.into_iter().take(excess) {
             fs::remove_file(&old).map_err(|e| BackupError::Io(old.clone(), e))?;
         }
-        Ok(Some(file))
+        Ok(self.file)
     }
 }
 

@@ -183,6 +183,8 @@ pub struct Store {
     replayed: u64,
     /// Keep a reserve file (not for databases on a disk too small for one).
     reserve_wanted: bool,
+    /// Backups being written while commands go on (`backup::BackupView`).
+    watchers: backup::Watchers,
 }
 
 impl Store {
@@ -429,8 +431,14 @@ impl Store {
         // as in the model, which applies the changes in the same order.
         let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
         let mut bytes_written = 0u64;
+        // The keys a backup in progress must see as they were.
+        let watched = !self.watchers.live().is_empty();
+        let mut touched: Vec<(T, Vec<u8>)> = Vec::new();
         let mut put = |t: T, key: &[u8], bytes: Option<Vec<u8>>| {
             bytes_written += (key.len() + bytes.as_ref().map_or(0, Vec::len)) as u64;
+            if watched && backup::dumped(t) {
+                touched.push((t, key.to_vec()));
+            }
             match bytes {
                 Some(b) => batches[t as usize].insert(key, b),
                 None => batches[t as usize].remove(key),
@@ -581,6 +589,10 @@ impl Store {
             put(T::Changes, &keys::id64(audit.seq), Some(codec::encode(&log)?));
         }
         self.check_room(bytes_written)?;
+        if watched {
+            let keys: Vec<(T, &[u8])> = touched.iter().map(|(t, k)| (*t, k.as_slice())).collect();
+            self.keep_before(&keys)?;
+        }
         let handle = self.handle()?;
         let result: Result<(), TransactionError<()>> = handle.trees.as_slice().transaction(|tx| {
             for (i, batch) in batches.iter().enumerate() {

@@ -84,6 +84,7 @@ pub(super) fn open(path: &Path) -> Result<Store, OpenError> {
         snapshot_seq,
         replayed,
         reserve_wanted,
+        watchers: Default::default(),
     })
 }
 

@@ -4,10 +4,12 @@
 //! else. `Engine` keeps the result current after each change; `history`
 //! gives the classes at past month ends.
 
+mod cache;
 mod engine;
 mod history;
 mod stats;
 
+pub use cache::Cache;
 pub use engine::Engine;
 pub use history::{ClassPoint, Transition, client_history, history, month_ends};
 pub use stats::{ClientStats, Window, client_stats, status_on};

@@ -236,15 +236,29 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
                 Scope::Manager(m) => model.clients.get(&client).is_some_and(|c| c.manager == Some(m)),
             }
     };
-    let history = History::new(model, want.only);
+    // One manager's queue goes through their clients only (range reads),
+    // not every offer of the book; tickets they own elsewhere are added below.
+    let share: Option<BTreeSet<ClientId>> = match (want.only, scope) {
+        (None, Scope::Manager(m)) => Some(
+            model
+                .clients
+                .values()
+                .filter(|c| c.manager == Some(m))
+                .map(|c| c.id)
+                .collect(),
+        ),
+        _ => None,
+    };
+    let through = want.only.or(share.as_ref());
+    let history = History::new(model, through);
     // The offers and clients to go through: range reads for a few clients.
     let offers_of = || -> Box<dyn Iterator<Item = &Offer> + '_> {
-        match want.only {
+        match through {
             Some(only) => Box::new(only.iter().flat_map(|c| model.offers_of(*c))),
             None => Box::new(model.offers.values()),
         }
     };
-    let clients: Box<dyn Iterator<Item = &Client>> = match want.only {
+    let clients: Box<dyn Iterator<Item = &Client>> = match through {
         Some(only) => Box::new(only.iter().filter_map(|c| model.clients.get(c))),
         None => Box::new(model.clients.values()),
     };

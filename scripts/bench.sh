@@ -76,6 +76,10 @@ run "rapport today --manager amartin (server computes)" "$bin" --db "$db" today 
 run "rapport classes --summary (server computes)" "$bin" --db "$db" classes --summary --as-of 2026-11-22
 run "rapport classes (server computes)" "$bin" --db "$db" classes --as-of 2026-11-22
 run "rapport find '+33 1 83 31 57 55' (server computes)" "$bin" --db "$db" find "+33 1 83 31 57 55"
+run "rapport report managers, one year (server computes)" "$bin" --db "$db" report managers --from 2025-11-23 --to 2026-11-22
+run "rapport report funnel, one year (server computes)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
+run "rapport history C000002 (server computes)" "$bin" --db "$db" history C000002
+run "rapport export settlements (server computes)" "$bin" --db "$db" export settlements
 kill -TERM "$server"; wait "$server" || true
 
 if command -v task >/dev/null; then
@@ -84,7 +88,7 @@ if command -v task >/dev/null; then
 fi
 [ "$quick" = "--quick" ] && exit 0
 
-echo "== imports (one transaction each)"
+echo "== imports (issue 22 goal for every row: <= 15 s and 1 GB; restore <= 20 s and 1 GB)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" --db "$db" export settlements > "$tmp/all.csv"
@@ -93,7 +97,9 @@ for kind in managers segments products portrait clients; do "$bin" --db "$db" ex
 import_into() {
   local name=$1 file=$2
   rm -rf "$tmp/imp"
-  for kind in managers segments products portrait clients; do "$bin" --db "$tmp/imp" import "$kind" "$tmp/$kind.csv" >/dev/null; done
+  for kind in managers segments products portrait; do "$bin" --db "$tmp/imp" import "$kind" "$tmp/$kind.csv" >/dev/null; done
+  # The demo's names repeat: its clients look like duplicates of each other.
+  "$bin" --db "$tmp/imp" import clients --allow-duplicate "$tmp/clients.csv" >/dev/null
   /usr/bin/time -f "$name: %e s, peak %M KB" "$bin" --db "$tmp/imp" import settlements "$file" >/dev/null
 }
 import_into "import 100,000 settlement rows" "$tmp/100k.csv"

@@ -399,6 +399,26 @@ fn rapport_log_through_a_server_receives_no_model() {
 fn queries_through_a_server_are_answered_by_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = team_db(dir.path());
+    {
+        // Settlements and a contact for the reports, exports and history.
+        let mut s = Store::open(&db).unwrap();
+        for (client, doc) in [(1, "F-1"), (3, "F-3")] {
+            s.execute("lea", settlement(client, doc.into())).unwrap();
+        }
+        s.execute(
+            "lea",
+            Cmd::LogContact {
+                client: ClientId(3),
+                person: None,
+                at: d("2026-06-02").and_hms_opt(10, 0, 0).unwrap(),
+                channel: Channel::Call,
+                summary: "Called about the renewal".into(),
+                outcome: String::new(),
+                next_contact: None,
+            },
+        )
+        .unwrap();
+    }
     let direct = |args: &[&str]| {
         let o = Command::new(BIN)
             .arg("--db")
@@ -410,7 +430,7 @@ fn queries_through_a_server_are_answered_by_it() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         stdout(&o)
     };
-    let queries: [&[&str]; 7] = [
+    let queries: [&[&str]; 13] = [
         &["today", "--manager", "ben", "--as-of", "2026-01-05"],
         &["today", "--all", "--as-of", "2026-01-05", "--format", "json"],
         &["classes", "--as-of", "2026-01-05"],
@@ -418,6 +438,21 @@ fn queries_through_a_server_are_answered_by_it() {
         &["find", "muller"],
         &["find", "client", "--format", "json"],
         &["duplicates", "--format", "json"],
+        &["report", "managers", "--from", "2026-01-01", "--to", "2026-12-31"],
+        &[
+            "report",
+            "funnel",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "json",
+        ],
+        &["export", "settlements"],
+        &["export", "log", "--format", "json"],
+        &["export", "contacts", "--format", "vcard"],
+        &["history", "C3"],
     ];
     let want: Vec<String> = queries.iter().map(|q| direct(q)).collect();
     assert!(
@@ -425,6 +460,9 @@ fn queries_through_a_server_are_answered_by_it() {
         "{}",
         want[0]
     );
+    assert!(want[9].contains("C3,2026-06-01,123.45"), "{}", want[9]);
+    assert!(want[10].contains("Called about the renewal"), "{}", want[10]);
+    assert!(want[12].contains("F-3"), "{}", want[12]);
     let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
     let through = |login: &str, args: &[&str]| {
         server
@@ -452,6 +490,17 @@ fn queries_through_a_server_are_answered_by_it() {
         .map(|l| l.split(',').next().unwrap_or("").to_string())
         .collect();
     assert_eq!(refs, ["C1", "C2"]);
+    let o = through("amy", &["export", "settlements"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("C1,2026-06-01") && !stdout(&o).contains("C3"),
+        "{}",
+        stdout(&o)
+    );
+    let o = through("amy", &["export", "log"]);
+    assert!(!stdout(&o).contains("renewal"), "{}", stdout(&o));
+    let o = through("amy", &["history", "C3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let o = through("lea", &["today", "--manager", "nobody"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("unknown manager 'nobody'"), "{}", stderr(&o));

@@ -148,13 +148,24 @@ fn list_filter_and_quit_restore_the_terminal() {
             "{mode} not restored: {modes}"
         );
     }
-    // Ending the session took the day's automatic backup.
+    // The day's automatic backup was taken: by the server the session
+    // handed the database to, which writes it while it serves and finishes
+    // it before it exits.
     let backups = home.path().join("data/rapport/backups");
-    let found = std::fs::read_dir(&backups)
-        .unwrap()
-        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
-        .any(|f| f.unwrap().path().extension().is_some_and(|e| e == "jsonl"));
-    assert!(found, "no automatic backup under {}", backups.display());
+    let found = || {
+        std::fs::read_dir(&backups).into_iter().flatten().flatten().any(|d| {
+            std::fs::read_dir(d.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|f| f.path().extension().is_some_and(|e| e == "jsonl"))
+        })
+    };
+    let waited = std::time::Instant::now();
+    while !found() && waited.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(found(), "no automatic backup under {}", backups.display());
 }
 
 #[test]

@@ -165,31 +165,43 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
 }
 
 pub fn export(args: ExportArgs, db: Target) -> CliResult {
-    let format = match args.format {
-        ExportFormat::Csv => Format::Csv,
-        ExportFormat::Json => Format::Json,
-        ExportFormat::Vcard if args.kind != Kind::Contacts => {
-            return Err(Failure::input(format!(
-                "{} have no vCard form: only contacts do",
-                args.kind
-            )));
-        }
-        ExportFormat::Vcard => {
-            let store = open_store(db)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            return match rapport::io::vcard::write_all(store.model(), &mut out).and_then(|()| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::system(e.to_string())),
-                _ => Ok(()),
-            };
-        }
-    };
-    let mut store = open_store(db)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match export::export(&mut store, args.kind, format, &mut out).and_then(|()| Ok(out.flush()?)) {
-        Ok(()) => Ok(()),
-        Err(e) if e.is_broken_pipe() => Ok(()),
-        Err(e) => Err(Failure::system(e.to_string())),
+    // Refused before the (slower) opening of the database.
+    export_format(&args)?;
+    let mut store = super::open_for_command(db)?;
+    if let Some(done) = super::answered_by_server(&mut store, false) {
+        return done;
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write_export(&mut store, &args, &mut out).and_then(|()| out.flush().map_err(super::io_err)) {
+        Err(e) if e.message.contains("Broken pipe") => Ok(()),
+        other => other,
+    }
+}
+
+/// The export's format; `None`: vCards (of contacts only).
+fn export_format(args: &ExportArgs) -> Result<Option<Format>, Failure> {
+    match args.format {
+        ExportFormat::Csv => Ok(Some(Format::Csv)),
+        ExportFormat::Json => Ok(Some(Format::Json)),
+        ExportFormat::Vcard if args.kind != Kind::Contacts => Err(Failure::input(format!(
+            "{} have no vCard form: only contacts do",
+            args.kind
+        ))),
+        ExportFormat::Vcard => Ok(None),
+    }
+}
+
+/// What `rapport export` prints, from `store` (here, or the server's).
+pub fn write_export(store: &mut dyn rapport::backend::Backend, args: &ExportArgs, out: &mut dyn Write) -> CliResult {
+    match export_format(args)? {
+        None => rapport::io::vcard::write_all(store.model(), out).map_err(|e| Failure::system(e.to_string())),
+        Some(format) => export::export(store, args.kind, format, out).or_else(|e| {
+            if e.is_broken_pipe() {
+                Ok(())
+            } else {
+                Err(Failure::system(e.to_string()))
+            }
+        }),
     }
 }
 

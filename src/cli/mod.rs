@@ -410,31 +410,22 @@ fn typed_args() -> Vec<String> {
 /// command line as typed, run on its model): printed, and done; `None`
 /// when the model is here and the caller computes the answer.
 pub fn answered_by_server(session: &mut Session, colour: bool) -> Option<CliResult> {
-    let answer = rapport::backend::Backend::query(session, &typed_args(), colour)?;
-    Some(
-        answer
-            .map_err(Failure::from)
-            .and_then(|text: String| print_answer(&text)),
-    )
-}
-
-/// Prints what a server computed for a query.
-fn print_answer(text: &str) -> CliResult {
     use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(io_err),
-    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let answer = rapport::backend::Backend::query(session, &typed_args(), colour, &mut out)?;
+    let printed = answer.and_then(|()| Ok(out.flush()?));
+    Some(match printed {
+        Err(rapport::backend::BackendError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(Failure::from),
+    })
 }
 
 /// The server's side of `Backend::query`: a read-only command line run on
-/// the server's model for `asker`, and the text it prints. Only `today`,
-/// `classes`, `find` and `duplicates` are answered: they read the model and
-/// write nothing.
+/// the server's data for `asker` (`data` refuses every write), and the
+/// text it prints. Only commands that read are answered.
 pub fn answer_query(
     cache: &rapport::classes::Cache,
-    model: &rapport::model::Model,
+    data: &mut dyn rapport::backend::Backend,
     asker: &rapport::server::Asker,
     args: &[String],
 ) -> Result<String, String> {
@@ -443,11 +434,19 @@ pub fn answer_query(
     let classes_of = |m: &rapport::model::Model, as_of| cache.get(m, as_of, asker.sees);
     let mut out = Vec::new();
     let done = match cli.command {
-        Some(Cmd::Today(a)) => queue::write_today(model, &classes_of, a, &asker.login, asker.colour, &mut out),
-        Some(Cmd::Classes(a)) => classes::write(model, &classes_of, a, &mut out),
-        Some(Cmd::Find(a)) => find::write_find(model, a, &mut out),
-        Some(Cmd::Duplicates(a)) => find::write_duplicates(model, a, &mut out),
-        _ => return Err("the server answers `today`, `classes`, `find` and `duplicates` only".into()),
+        Some(Cmd::Today(a)) => queue::write_today(data.model(), &classes_of, a, &asker.login, asker.colour, &mut out),
+        Some(Cmd::Classes(a)) => classes::write(data.model(), &classes_of, a, &mut out),
+        Some(Cmd::Find(a)) => find::write_find(data.model(), a, &mut out),
+        Some(Cmd::Duplicates(a)) => find::write_duplicates(data.model(), a, &mut out),
+        Some(Cmd::Report(a)) => report::output_of(&a).and_then(|output| report::write(data, &a, output, &mut out)),
+        Some(Cmd::Export(a)) => data::write_export(data, &a, &mut out),
+        Some(Cmd::History(a)) => records::write_history(data, &a, &mut out),
+        _ => {
+            return Err(
+                "the server answers `today`, `classes`, `find`, `duplicates`, `report`, `export` and `history` only"
+                    .into(),
+            );
+        }
     };
     done.map_err(|f| f.message().to_string())?;
     String::from_utf8(out).map_err(|e| e.to_string())

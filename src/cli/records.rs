@@ -464,14 +464,26 @@ pub struct HistoryArgs {
 /// `rapport history REF`: every change to the client's records, oldest
 /// first, with who made it and when (the audit trail of SPEC §2).
 pub fn history_cmd(args: HistoryArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = super::open_for_command(db)?;
+    if let Some(done) = super::answered_by_server(&mut store, false) {
+        return done;
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    write_history(&mut store, &args, &mut out)?;
+    use std::io::Write as _;
+    out.flush().map_err(super::io_err)?;
+    drop(out);
+    super::finish_read(store)
+}
+
+/// What `rapport history` prints, from `store` (here, or the server's).
+pub fn write_history(store: &mut dyn Backend, args: &HistoryArgs, out: &mut dyn std::io::Write) -> CliResult {
     let id = client_by_ref(store.model(), &args.client)?.id;
     let entries = store.history_of(id)?;
     let model = store.model();
     let engine = rapport::classes::Engine::new(model, super::today());
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    use std::io::Write as _;
+    let mut out = out;
     match args.format {
         Said::Json => {
             let moved = rapport::history::classes_moved(model, &engine, id, &entries);
@@ -510,9 +522,7 @@ pub fn history_cmd(args: HistoryArgs, db: Target) -> CliResult {
             }
         }
     }
-    out.flush().map_err(super::io_err)?;
-    drop(out);
-    super::finish_read(store)
+    Ok(())
 }
 
 #[derive(Args, Debug)]

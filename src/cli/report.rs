@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::sheet::{Cell, Output, Sheet, col, json};
-use super::{CliResult, Failure, Target, date_arg, finish_read, io_err, open_store, today};
+use super::{CliResult, Failure, Target, date_arg, finish_read, io_err, today};
 use rapport::backend::Backend;
 use rapport::classes::{self, Status};
 use rapport::domain::RefusalReason;
@@ -139,7 +139,21 @@ fn group_arg(s: &str) -> Result<GroupBy, String> {
 
 pub fn run(args: ReportArgs, db: Target) -> CliResult {
     // Check the arguments before the (slower) opening of the database.
-    let output = match &args.what {
+    let output = output_of(&args)?;
+    let mut store = super::open_for_command(db)?;
+    if let Some(done) = super::answered_by_server(&mut store, false) {
+        return done;
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    write(&mut store, &args, output, &mut out).and_then(|()| out.flush().map_err(io_err))?;
+    drop(out);
+    finish_read(store)
+}
+
+/// The report's output form, once its period and output are checked.
+pub fn output_of(args: &ReportArgs) -> Result<Output, Failure> {
+    Ok(match &args.what {
         What::Managers(a) | What::Loyalty(a) => {
             a.period.period()?;
             a.output.output()?
@@ -149,11 +163,13 @@ pub fn run(args: ReportArgs, db: Target) -> CliResult {
             a.output.output()?
         }
         What::History(a) => a.output.output()?,
-    };
-    let mut store = open_store(db)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = match &args.what {
+    })
+}
+
+/// What `rapport report` prints, from `store` (here, or the server's).
+pub fn write(store: &mut dyn Backend, args: &ReportArgs, output: Output, out: &mut dyn Write) -> CliResult {
+    let mut out = out;
+    match &args.what {
         What::Managers(a) => {
             let table = store.kpi_table(a.period.period()?, a.by)?;
             if output == Output::Json {
@@ -241,10 +257,7 @@ pub fn run(args: ReportArgs, db: Target) -> CliResult {
             a.output.excel,
             &mut out,
         ),
-    };
-    result.and_then(|()| out.flush().map_err(io_err))?;
-    drop(out);
-    finish_read(store)
+    }
 }
 
 fn manager_filter(model: &Model, login: Option<&str>) -> Result<Option<rapport::domain::ManagerId>, Failure> {

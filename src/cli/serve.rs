@@ -59,7 +59,7 @@ pub fn run(args: ServeArgs, target: Target) -> CliResult {
         queries: Some({
             // Classes are kept between queries while the data does not move.
             let cache = rapport::classes::Cache::default();
-            std::sync::Arc::new(move |model, asker, args| super::answer_query(&cache, model, asker, args))
+            std::sync::Arc::new(move |data, asker, args| super::answer_query(&cache, data, asker, args))
         }),
     };
     let print_ready = args.print_ready;

@@ -85,6 +85,24 @@ impl VerifyReport {
     }
 }
 
+/// `Backend::kpi_table` from the backend's reads: the settlements of the
+/// few clients it needs and the period's contacts.
+pub fn kpi_table_by_reads<B: Backend + ?Sized>(
+    data: &mut B,
+    period: Period,
+    by: GroupBy,
+) -> Result<Table, BackendError> {
+    let mut fetched = BTreeMap::new();
+    for client in kpi::clients_to_fetch(data.model(), period) {
+        fetched.insert(client, data.settlements_of(client)?);
+    }
+    let contacts = data.contacts_between(period.from, period.to)?;
+    let sales = kpi::sales(data.model(), period, |c| {
+        Ok::<_, BackendError>(fetched.remove(&c).unwrap_or_default())
+    })?;
+    Ok(kpi::table(data.model(), period, by, &sales, &contacts))
+}
+
 /// One session on a database. The model is what the front ends read; the
 /// log-like records (settlements, contacts) that the model does not hold
 /// are read on demand.
@@ -98,9 +116,9 @@ pub trait Backend {
 
     fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError>;
     /// What a read-only command line (`args`, as typed) prints, computed
-    /// where the data is: `None` when that is here (then the caller
-    /// computes it on `model()`).
-    fn query(&mut self, _args: &[String], _colour: bool) -> Option<Result<String, BackendError>> {
+    /// where the data is and written to `out`: `None` when that is here
+    /// (then the caller computes it on `model()`).
+    fn query(&mut self, _args: &[String], _colour: bool, _out: &mut dyn Write) -> Option<Result<(), BackendError>> {
         None
     }
 
@@ -141,15 +159,7 @@ pub trait Backend {
     /// does not hold: the contact log and the settlements of the few
     /// clients with several on one day.
     fn kpi_table(&mut self, period: Period, by: GroupBy) -> Result<Table, BackendError> {
-        let mut fetched = BTreeMap::new();
-        for client in kpi::clients_to_fetch(self.model(), period) {
-            fetched.insert(client, self.settlements_of(client)?);
-        }
-        let contacts = self.contacts_between(period.from, period.to)?;
-        let sales = kpi::sales(self.model(), period, |c| {
-            Ok::<_, BackendError>(fetched.remove(&c).unwrap_or_default())
-        })?;
-        Ok(kpi::table(self.model(), period, by, &sales, &contacts))
+        kpi_table_by_reads(self, period, by)
     }
 
     /// New clients, primary sales and conversion by acquisition source for

@@ -465,22 +465,22 @@ impl Remote {
     }
 
     /// What a read-only command line prints, as the server computes it
-    /// from its model; a refusal is the user's input error.
-    pub fn query(&mut self, args: &[String], colour: bool) -> Result<String, BackendError> {
+    /// from its data, written to `out` as it arrives; a refusal is the
+    /// user's input error.
+    pub fn query(&mut self, args: &[String], colour: bool, out: &mut dyn Write) -> Result<(), BackendError> {
         let id = self.read(Read::Query {
             args: args.to_vec(),
             colour,
         })?;
-        let mut text = String::new();
         loop {
             if let ToSession::Text { id: got, result, more } = self.next_answer()?
                 && got == id
             {
                 let chunk =
                     result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
-                text.push_str(&chunk);
+                out.write_all(chunk.as_bytes())?;
                 if !more {
-                    return Ok(text);
+                    return Ok(());
                 }
             }
         }
@@ -587,8 +587,8 @@ impl Backend for Remote {
         Remote::named(self, reference, person)
     }
 
-    fn query(&mut self, args: &[String], colour: bool) -> Option<Result<String, BackendError>> {
-        Some(Remote::query(self, args, colour))
+    fn query(&mut self, args: &[String], colour: bool, out: &mut dyn Write) -> Option<Result<(), BackendError>> {
+        Some(Remote::query(self, args, colour, out))
     }
 
     fn last_undoable(&mut self, _who: &str) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod client;
 pub mod hooks;
 pub mod protocol;
+mod reading;
 mod reads;
 pub mod session;
 pub mod trust;
@@ -70,9 +71,11 @@ pub struct Asker {
     pub sees: Option<ManagerId>,
 }
 
-/// The read-only command lines the server answers from its model (the
-/// binary provides them): the text the command prints, or why not.
-pub type Queries = Arc<dyn Fn(&crate::model::Model, &Asker, &[String]) -> Result<String, String> + Send + Sync>;
+/// The read-only command lines the server answers from its data (the
+/// binary provides them): the text the command prints, or why not. The
+/// backend is the server's store as the asker may read it, read only.
+pub type Queries =
+    Arc<dyn Fn(&mut dyn rapport_core::backend::Backend, &Asker, &[String]) -> Result<String, String> + Send + Sync>;
 
 pub struct Config {
     pub db: PathBuf,

@@ -22,7 +22,7 @@ pub(crate) fn answer(
     read: Read,
     reply: &dyn Fn(&ToSession) -> bool,
 ) -> bool {
-    let Some(core) = shared.core() else { return false };
+    let Some(mut core) = shared.core() else { return false };
     let store = &core.store;
     let mine = |c: ClientId| match sees {
         None => true,
@@ -77,10 +77,7 @@ pub(crate) fn answer(
                 sees,
             };
             // A manager limited to their own clients asks their share.
-            let result = match sees {
-                Some(m) => queries(&store.model().only_of(m), &asker, &args),
-                None => queries(store.model(), &asker, &args),
-            };
+            let result = queries(&mut crate::reading::Reading::new(&mut core.store, sees), &asker, &args);
             drop(core);
             match result {
                 Ok(text) => send_text(id, &text, reply),

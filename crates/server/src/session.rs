@@ -364,9 +364,9 @@ impl Backend for Session {
         self.backend()?.contacts_of(client)
     }
 
-    fn query(&mut self, args: &[String], colour: bool) -> Option<Result<String, BackendError>> {
+    fn query(&mut self, args: &[String], colour: bool, out: &mut dyn Write) -> Option<Result<(), BackendError>> {
         match self.backend() {
-            Ok(b) => b.query(args, colour),
+            Ok(b) => b.query(args, colour, out),
             Err(e) => Some(Err(e)),
         }
     }

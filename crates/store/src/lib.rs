@@ -13,6 +13,7 @@ pub mod keys;
 mod open;
 pub mod paths;
 pub mod space;
+mod staging;
 pub mod verify;
 
 use crate::write::{Command, CommandError, Context, Event};
@@ -329,6 +330,7 @@ impl Store {
             self.reopen()?;
         }
         let seq = self.model.counters.seq + 1;
+        let last_settlement = self.model.counters.settlement;
         let summary = cmd.describe(&self.model);
         let mut changes = Vec::new();
         if let Err(e) = self.stage(who, seq, &cmd, &mut changes) {
@@ -344,7 +346,7 @@ impl Store {
             at,
             summary,
         };
-        if let Err(e) = self.commit(&changes, &audit) {
+        if let Err(e) = self.commit(&changes, &audit, last_settlement) {
             if matches!(e, StoreError::DiskFull { .. }) {
                 // Refused before sled was touched: only the model changed.
                 self.reload()?;
@@ -423,7 +425,9 @@ impl Store {
         Ok(())
     }
 
-    fn commit(&self, changes: &[Change], audit: &AuditEntry) -> Result<(), StoreError> {
+    /// `last_settlement`: the settlement counter before the command (the
+    /// ids beyond it are new).
+    fn commit(&self, changes: &[Change], audit: &AuditEntry, last_settlement: u64) -> Result<(), StoreError> {
         // One batch per tree, written in the order of the changes: a later
         // write to a key replaces an earlier one (sled batches keep the
         // last), so an edited settlement's remove-then-insert leaves the
@@ -434,6 +438,11 @@ impl Store {
         // The keys a backup in progress must see as they were.
         let watched = !self.watchers.live().is_empty();
         let mut touched: Vec<(T, Vec<u8>)> = Vec::new();
+        // A command with many new settlements writes them first (`staging`).
+        let is_new =
+            |c: &Change| matches!(c, Change::Settlement { old: None, new: Some(n) } if n.id.0 > last_settlement);
+        let stage = changes.iter().filter(|c| is_new(c)).count() >= staging::stage_from();
+        let mut staged: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut put = |t: T, key: &[u8], bytes: Option<Vec<u8>>| {
             bytes_written += (key.len() + bytes.as_ref().map_or(0, Vec::len)) as u64;
             if watched && backup::dumped(t) {
@@ -477,6 +486,13 @@ impl Store {
                     &keys::pair32_64(p.client.0, p.id.0),
                     Some(codec::encode(p)?),
                 ),
+                Change::Settlement {
+                    old: None,
+                    new: Some(new),
+                } if stage && new.id.0 > last_settlement => {
+                    staged.push((keys::pair32_64(new.client.0, new.id.0).to_vec(), codec::encode(new)?));
+                    dirty_aggregates.insert(new.client);
+                }
                 Change::Settlement { old, new } => {
                     if let Some(old) = old {
                         put(T::Settlements, &keys::pair32_64(old.client.0, old.id.0), None);
@@ -588,12 +604,22 @@ impl Store {
             };
             put(T::Changes, &keys::id64(audit.seq), Some(codec::encode(&log)?));
         }
-        self.check_room(bytes_written)?;
+        let staged_bytes: usize = staged.iter().map(|(k, v)| k.len() + v.len()).sum();
+        self.check_room(bytes_written + staged_bytes as u64)?;
         if watched {
-            let keys: Vec<(T, &[u8])> = touched.iter().map(|(t, k)| (*t, k.as_slice())).collect();
+            let keys: Vec<(T, &[u8])> = touched
+                .iter()
+                .map(|(t, k)| (*t, k.as_slice()))
+                .chain(staged.iter().map(|(k, _)| (T::Settlements, k.as_slice())))
+                .collect();
             self.keep_before(&keys)?;
         }
         let handle = self.handle()?;
+        if let Some(from_id) = staged.iter().filter_map(|(k, _)| staging::id_of(k)).min() {
+            staging::write(&handle.db, &handle.trees, from_id, &staged)?;
+            drop(staged);
+            batches[T::Meta as usize].remove(staging::MARKER);
+        }
         let result: Result<(), TransactionError<()>> = handle.trees.as_slice().transaction(|tx| {
             for (i, batch) in batches.iter().enumerate() {
                 tx[i].apply_batch(batch)?;

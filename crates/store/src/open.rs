@@ -130,6 +130,8 @@ pub(super) fn open_handle(path: &Path) -> Result<(Handle, bool), OpenError> {
             initialise(&db, &trees).map_err(damaged)?;
         }
     }
+    // A large command that did not commit leaves its staged settlements.
+    super::staging::roll_back(&db, &trees).map_err(damaged)?;
     Ok((Handle { db, trees }, fresh))
 }
 

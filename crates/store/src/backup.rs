@@ -193,7 +193,7 @@ mod erased {
 }
 
 /// Lines written to the trees per batch: bounds memory on big restores.
-const CHUNK: usize = 50_000;
+const CHUNK: usize = 1_000;
 
 /// Rebuilds a database at `db` from `file`, proving the file as it goes
 /// (`reader`). The new database is built in a staging directory beside
@@ -332,8 +332,11 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
             counters.seq
         )));
     }
-    for (client, aggregate) in &model.aggregates {
+    for (n, (client, aggregate)) in model.aggregates.iter().enumerate() {
         put(&mut batches, T::Aggregates, &keys::id32(client.0), aggregate)?;
+        if n % CHUNK == CHUNK - 1 {
+            store.write_batches(&mut batches)?;
+        }
     }
     put(&mut batches, T::Meta, META_COUNTERS, &counters)?;
     store.write_batches(&mut batches)?;

@@ -5,7 +5,9 @@ mod cli;
 mod tui;
 
 // Loading the model allocates millions of small records; mimalloc does
-// that markedly faster than the system allocator.
+// that markedly faster than the system allocator. Without the feature
+// (`--no-default-features`) heap profilers that hook malloc see them.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

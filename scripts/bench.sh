@@ -104,3 +104,13 @@ import_into() {
 }
 import_into "import 100,000 settlement rows" "$tmp/100k.csv"
 import_into "import $(($(wc -l < "$tmp/all.csv") - 1)) settlement rows" "$tmp/all.csv"
+echo "database after that import: $(du -sh "$tmp/imp" | cut -f1) (goal <= 300 MB); the demo database: $(du -sh "$db" | cut -f1)"
+echo "== backup and restore of the 100k data (goal: restore <= 20 s and 1 GB)"
+/usr/bin/time -f "backup: %e s, peak %M KB" "$bin" --db "$db" --server never backup "$tmp/backup.jsonl" >/dev/null
+/usr/bin/time -f "restore: %e s, peak %M KB" "$bin" --db "$tmp/restored" restore "$tmp/backup.jsonl" >/dev/null
+echo "== heap of a session that opens the 100k data (system malloc, for heaptrack)"
+if command -v heaptrack >/dev/null; then
+  CARGO_TARGET_DIR=target/heaptrack cargo build -q --release --no-default-features --bin rapport
+  heaptrack -o "$tmp/heap" target/heaptrack/release/rapport --db "$db" --server never export managers >/dev/null 2>&1
+  heaptrack_print -f "$tmp/heap.zst" --print-peaks 0 --print-allocators 0 --print-temporary 0 --print-leaks 0 2>/dev/null | grep -E "^peak (heap|RSS)"
+fi

@@ -274,7 +274,11 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         })
     });
     ready(&socket);
-    accept_loop(&shared, &listener);
+    // A server that stops when idle keeps serving until the day's backup is
+    // written: it holds the database meanwhile, and a session started then
+    // must find it answering.
+    let writing = || backup.as_ref().is_some_and(|b| !b.is_finished());
+    accept_loop(&shared, &listener, &writing);
 
     // Stop: no new sessions; the lock waits for the command in flight.
     drop(listener);
@@ -322,7 +326,8 @@ fn first_snapshot(store: &mut Store) -> Option<Snapshot> {
     }
 }
 
-fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener) {
+/// `busy`: work that keeps a server that stops when idle up.
+fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener, busy: &dyn Fn() -> bool) {
     use std::os::fd::AsFd;
     let started = Instant::now();
     let mut idle_since: Option<Instant> = None;
@@ -358,7 +363,7 @@ fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener) {
             match (empty, idle_since) {
                 (false, _) => idle_since = None,
                 (true, None) => idle_since = Some(if anyone { Instant::now() } else { started }),
-                (true, Some(t)) if t.elapsed() >= grace => {
+                (true, Some(t)) if t.elapsed() >= grace && !busy() => {
                     log("the last session left; stopping");
                     return;
                 }

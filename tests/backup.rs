@@ -355,13 +355,7 @@ fn a_direct_command_takes_the_days_backup() {
         .map(|f| f.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(taken, [format!("{today}.jsonl")]);
-    let file = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path()
-        .join(format!("{today}.jsonl"));
+    let file = todays_backup(&dir);
     let o = rapport(h, &["verify", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -1336,15 +1336,7 @@ fn the_days_backup_is_of_the_start_and_does_not_hold_writes() {
     }
     assert_eq!(server.stop().code(), Some(0));
 
-    let today = chrono::Local::now().date_naive();
-    let backups = dir.path().join("data/rapport/backups");
-    let file = std::fs::read_dir(&backups)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path()
-        .join(format!("{today}.jsonl"));
+    let file = todays_backup(&dir.path().join("data/rapport/backups"));
     let text = std::fs::read_to_string(&file).unwrap();
     let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(header["seq"], at_start);

@@ -171,3 +171,16 @@ pub fn with_source_column(csv: &str) -> String {
         })
         .collect()
 }
+
+/// Today's automatic backup of the one database backed up under `backups`
+/// (`$XDG_DATA_HOME/rapport/backups`).
+pub fn todays_backup(backups: &Path) -> PathBuf {
+    let today = chrono::Local::now().date_naive();
+    std::fs::read_dir(backups)
+        .expect("the backups folder")
+        .flatten()
+        .next()
+        .expect("a database's backups")
+        .path()
+        .join(format!("{today}.jsonl"))
+}

@@ -66,8 +66,8 @@ pub struct Asker {
     pub role: Role,
     /// Whether the asker's terminal takes colour.
     pub colour: bool,
-    /// Whose share of the book the model handed to the query holds (`None`:
-    /// all of it), for a manager limited to their own clients.
+    /// Whose share of the book the query reads (`None`: all of it), for a
+    /// manager limited to their own clients.
     pub sees: Option<ManagerId>,
 }
 

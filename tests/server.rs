@@ -380,8 +380,40 @@ fn rapport_log_through_a_server_receives_no_model() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
     }
+    // `rapport task` travels alone too, and names the task it made.
+    let task = |login: &str, client: &str| {
+        server
+            .cli(&db)
+            .args(["--claim-login", login, "task", client, "2026-12-01", "Send the quote"])
+            .output()
+            .unwrap()
+    };
+    let o = task("amy", "C1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "task-1 for C1 due 2026-12-01\n");
+    let o = task("amy", "C3");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unknown client 'C3'"), "{}", stderr(&o));
+    assert!(
+        server
+            .log()
+            .lines()
+            .filter(|l| l.contains(" joined"))
+            .all(|l| l.contains("without a model")),
+        "{}",
+        server.log()
+    );
     assert!(server.stop().success());
     let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store
+            .model()
+            .tasks
+            .values()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Send the quote"]
+    );
     let logged = store.contacts_of(ClientId(1)).unwrap();
     assert_eq!(logged.len(), 1);
     assert_eq!(

@@ -10,9 +10,7 @@ use chrono::{Local, NaiveDate};
 use clap::Args;
 use serde::Serialize;
 
-use super::{
-    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
-};
+use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
 use rapport::classes;
 use rapport::domain::*;
 use rapport::model::Model;
@@ -421,13 +419,26 @@ pub fn task_cmd(args: TaskArgs, db: Target) -> CliResult {
     let (Some(client), Some(due), Some(text)) = (args.client, args.due, args.text) else {
         return Err(Failure::input("rapport task CLIENT DUE TEXT: all three are needed"));
     };
-    let mut store = open_store(db)?;
-    let client = client_by_ref(store.model(), &client)?;
-    let (id, reference) = (client.id, client.reference.clone());
     let due = date_or_days(&due, today())?;
-    store.execute(&current_login(), Command::AddTask { client: id, due, text })?;
-    let task = store.model().counters.task;
-    println!("task-{task} for {reference} due {due}");
+    // Through a server the command travels alone, as `log`'s does.
+    let mut store = super::open_for_command(db)?;
+    let named = store.named(&client, None)?;
+    let event = store.execute(
+        &current_login(),
+        Command::AddTask {
+            client: named.client,
+            due,
+            text,
+        },
+    )?;
+    let task = event.changes.iter().find_map(|c| match c {
+        rapport::model::Change::Task(t) => Some(t.id),
+        _ => None,
+    });
+    match task {
+        Some(task) => println!("{} for {} due {due}", ItemKey::Task(task), named.reference),
+        None => println!("task for {} due {due}", named.reference),
+    }
     Ok(())
 }
 

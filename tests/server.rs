@@ -394,6 +394,24 @@ fn rapport_log_through_a_server_receives_no_model() {
     let o = task("amy", "C3");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("unknown client 'C3'"), "{}", stderr(&o));
+    // So does an offer's move: the server names the product, and the event
+    // says what the offer was.
+    let offer = |args: &[&str]| {
+        server
+            .cli(&db)
+            .args(["--claim-login", "amy", "offer"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = offer(&["C1", "crm", "presentation", "--date", "2026-06-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "offer crm of C1: not_offered → presentation (version 1)\n");
+    let o = offer(&["C1", "crm", "proposal", "--date", "2026-06-02"]);
+    assert_eq!(stdout(&o), "offer crm of C1: presentation → proposal (version 2)\n");
+    let o = offer(&["C1", "nope", "proposal"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unknown product 'nope'"), "{}", stderr(&o));
     assert!(
         server
             .log()

@@ -12,6 +12,7 @@ use rapport::backend::Backend;
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
 use rapport::io::export::{Format, RowWriter, offer_row};
+use rapport::model::Change;
 use rapport::write::{Command, OfferMove};
 
 #[derive(Args, Debug)]
@@ -164,19 +165,16 @@ pub fn offers(args: OffersArgs, db: Target) -> CliResult {
     out.flush().map_err(io_err)
 }
 
+/// Through a server the move travels alone, as `log`'s does: the server
+/// names the client and the product, and the event says what the offer was.
 pub fn offer(args: OfferArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
-    let model = store.model();
-    let client = super::client_by_ref(model, &args.client)?;
-    let product = model
-        .product_by_code(&args.product)
-        .ok_or_else(|| Failure::input(format!("unknown product '{}'", args.product)))?;
-    let from = model
-        .offers
-        .get(&(client.id, product.id))
-        .map_or(OfferStage::NotOffered, |o| o.stage);
-    let (reference, code, key) = (client.reference.clone(), product.code.clone(), (client.id, product.id));
-    let mut m = OfferMove::new(client.id, product.id, args.stage, args.date.unwrap_or_else(today));
+    let mut store = super::open_for_command(db)?;
+    let named = store.named(&args.client, None, Some(&args.product))?;
+    let Some((product, code)) = named.product else {
+        return Err(Failure::input(format!("unknown product '{}'", args.product)));
+    };
+    let (reference, client) = (named.reference, named.client);
+    let mut m = OfferMove::new(client, product, args.stage, args.date.unwrap_or_else(today));
     m.expected_version = args.version;
     m.next_step = args.next;
     m.next_note = args.next_note;
@@ -187,8 +185,16 @@ pub fn offer(args: OfferArgs, db: Target) -> CliResult {
     m.expiry = args.expiry;
     m.invoice_due = args.invoice_due;
     m.delivery = args.delivery;
-    store.execute(&current_login(), Command::MoveOffer(m))?;
-    let version = store.model().offers.get(&key).map_or(0, |o| o.version);
+    let event = store.execute(&current_login(), Command::MoveOffer(m))?;
+    let mut from = OfferStage::NotOffered;
+    let mut version = 0;
+    for change in &event.changes {
+        match change {
+            Change::OfferWas { offer: Some(o), .. } if (o.client, o.product) == (client, product) => from = o.stage,
+            Change::Offer(o) if (o.client, o.product) == (client, product) => version = o.version,
+            _ => {}
+        }
+    }
     println!(
         "offer {code} of {reference}: {from} → {} (version {version})",
         args.stage

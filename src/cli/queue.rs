@@ -391,7 +391,7 @@ pub fn log_cmd(args: LogArgs, db: Target) -> CliResult {
     // Bad input is said before anything is opened.
     let next = args.next.as_deref().map(|n| date_or_days(n, now.date())).transpose()?;
     let mut store = super::open_for_command(db)?;
-    let named = store.named(&args.client, args.person.as_deref())?;
+    let named = store.named(&args.client, args.person.as_deref(), None)?;
     let reference = named.reference;
     store.execute(
         &current_login(),
@@ -422,7 +422,7 @@ pub fn task_cmd(args: TaskArgs, db: Target) -> CliResult {
     let due = date_or_days(&due, today())?;
     // Through a server the command travels alone, as `log`'s does.
     let mut store = super::open_for_command(db)?;
-    let named = store.named(&client, None)?;
+    let named = store.named(&client, None, None)?;
     let event = store.execute(
         &current_login(),
         Command::AddTask {

@@ -124,8 +124,14 @@ pub trait Backend {
 
     /// The client a ref names and its person by name (`find::named`): from
     /// the model here, from the server's for a session that holds none.
-    fn named(&mut self, reference: &str, person: Option<&str>) -> Result<crate::find::named::Named, BackendError> {
-        crate::find::named::named(self.model(), reference, person, None).map_err(|e| CommandError::Invalid(e).into())
+    fn named(
+        &mut self,
+        reference: &str,
+        person: Option<&str>,
+        product: Option<&str>,
+    ) -> Result<crate::find::named::Named, BackendError> {
+        crate::find::named::named(self.model(), reference, person, product, None)
+            .map_err(|e| CommandError::Invalid(e).into())
     }
 
     /// Every settlement in key order, handed to `visit` one by one with

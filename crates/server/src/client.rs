@@ -445,12 +445,18 @@ impl Remote {
         self.json_answer(Read::LastUndoable, "the last command")
     }
 
-    /// The client a ref names and its person, as the server resolves them;
-    /// a refusal is the user's input error.
-    pub fn named(&mut self, reference: &str, person: Option<&str>) -> Result<Named, BackendError> {
+    /// The client a ref names, its person and a product, as the server
+    /// resolves them; a refusal is the user's input error.
+    pub fn named(
+        &mut self,
+        reference: &str,
+        person: Option<&str>,
+        product: Option<&str>,
+    ) -> Result<Named, BackendError> {
         let id = self.read(Read::Named {
             reference: reference.to_string(),
             person: person.map(str::to_string),
+            product: product.map(str::to_string),
         })?;
         loop {
             if let ToSession::Text { id: got, result, .. } = self.next_answer()?
@@ -583,8 +589,8 @@ impl Backend for Remote {
         Remote::history_of(self, client)
     }
 
-    fn named(&mut self, reference: &str, person: Option<&str>) -> Result<Named, BackendError> {
-        Remote::named(self, reference, person)
+    fn named(&mut self, reference: &str, person: Option<&str>, product: Option<&str>) -> Result<Named, BackendError> {
+        Remote::named(self, reference, person, product)
     }
 
     fn query(&mut self, args: &[String], colour: bool, out: &mut dyn Write) -> Option<Result<(), BackendError>> {

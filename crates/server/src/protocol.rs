@@ -24,7 +24,7 @@ use crate::write::{Command, CommandError, Event};
 /// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`; 4: the
 /// trash and corrections commands, `Read::LastUndoable`; 5: the sales
 /// process commands of SPEC §9, `OfferMove::competitor`).
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// A model a session already holds: the database it was read from (its
 /// creation time) and its sequence number. A session that opened the
@@ -102,11 +102,12 @@ pub enum Read {
         args: Vec<String>,
         colour: bool,
     },
-    /// The client a ref names and its person by name (`find::named`), as
-    /// JSON in one `Text` answer; the refusal in words.
+    /// The client a ref names, its person by name and a product by code
+    /// (`find::named`), as JSON in one `Text` answer; the refusal in words.
     Named {
         reference: String,
         person: Option<String>,
+        product: Option<String>,
     },
 }
 

@@ -88,9 +88,19 @@ pub(crate) fn answer(
                 }),
             }
         }
-        Read::Named { reference, person } => {
-            let result = rapport_core::find::named::named(store.model(), &reference, person.as_deref(), sees)
-                .and_then(|n| serde_json::to_string(&n).map_err(|e| e.to_string()));
+        Read::Named {
+            reference,
+            person,
+            product,
+        } => {
+            let result = rapport_core::find::named::named(
+                store.model(),
+                &reference,
+                person.as_deref(),
+                product.as_deref(),
+                sees,
+            )
+            .and_then(|n| serde_json::to_string(&n).map_err(|e| e.to_string()));
             drop(core);
             reply(&ToSession::Text {
                 id,

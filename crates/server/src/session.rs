@@ -375,8 +375,9 @@ impl Backend for Session {
         &mut self,
         reference: &str,
         person: Option<&str>,
+        product: Option<&str>,
     ) -> Result<rapport_core::find::named::Named, BackendError> {
-        self.backend()?.named(reference, person)
+        self.backend()?.named(reference, person, product)
     }
 
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {

@@ -1,11 +1,11 @@
-//! A client named by its ref, and one of its contact persons by name, as a
-//! command line names them: the same answer and the same refusal whether
+//! A client named by its ref, one of its contact persons by name and a
+//! product by its code, as a command line names them: the same answer and the same refusal whether
 //! the model is here or on a server (which answers one-shot commands
 //! without sending its model).
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ClientId, ManagerId, PersonId};
+use crate::domain::{ClientId, ManagerId, PersonId, ProductId};
 use crate::model::Model;
 
 /// What a ref (and a person's name) stand for.
@@ -14,12 +14,20 @@ pub struct Named {
     pub client: ClientId,
     pub reference: String,
     pub person: Option<PersonId>,
+    /// The product named, and its code as recorded.
+    pub product: Option<(ProductId, String)>,
 }
 
-/// The client `reference` names and its person `person` (by name, case
-/// aside), or why not, in words for the user. `sees`: a session limited to
-/// one manager's clients knows no other.
-pub fn named(model: &Model, reference: &str, person: Option<&str>, sees: Option<ManagerId>) -> Result<Named, String> {
+/// The client `reference` names, its person `person` (by name, case
+/// aside) and the product `product` (by code), or why not, in words for the
+/// user. `sees`: a session limited to one manager's clients knows no other.
+pub fn named(
+    model: &Model,
+    reference: &str,
+    person: Option<&str>,
+    product: Option<&str>,
+    sees: Option<ManagerId>,
+) -> Result<Named, String> {
     let visible = |m: Option<ManagerId>| sees.is_none() || m == sees;
     let Some(client) = model.client_by_ref(reference).filter(|c| visible(c.manager)) else {
         return Err(match model.trash.client_by_ref(reference) {
@@ -51,10 +59,20 @@ pub fn named(model: &Model, reference: &str, person: Option<&str>, sees: Option<
             }
         }
     };
+    let product = match product {
+        None => None,
+        Some(code) => {
+            let p = model
+                .product_by_code(code)
+                .ok_or_else(|| format!("unknown product '{code}'"))?;
+            Some((p.id, p.code.clone()))
+        }
+    };
     Ok(Named {
         client: client.id,
         reference: client.reference.clone(),
         person,
+        product,
     })
 }
 
@@ -77,22 +95,35 @@ mod tests {
             birthday: None,
         });
         let anna = p.model.persons_of(ClientId(1)).next().map(|x| x.id);
-        let n = named(&p.model, "C1", Some(" anna BERG "), None).unwrap();
+        let n = named(&p.model, "C1", Some(" anna BERG "), None, None).unwrap();
         assert_eq!((n.client, n.reference.as_str(), n.person), (ClientId(1), "C1", anna));
         assert_eq!(
-            named(&p.model, "C1", Some("Eve"), None),
+            named(&p.model, "C1", Some("Eve"), None, None),
             Err("C1 has no contact person 'Eve' (Anna Berg)".into())
         );
-        assert_eq!(named(&p.model, "C9", None, None), Err("unknown client 'C9'".into()));
+        assert_eq!(
+            named(&p.model, "C9", None, None, None),
+            Err("unknown client 'C9'".into())
+        );
         // Another manager's client, for a session that sees only its own.
         let other = Some(ManagerId(9));
-        assert_eq!(named(&p.model, "C1", None, other), Err("unknown client 'C1'".into()));
+        assert_eq!(
+            named(&p.model, "C1", None, None, other),
+            Err("unknown client 'C1'".into())
+        );
         p.run(Command::Archive {
             key: Archivable::Client(ClientId(1)),
             expected_seq: None,
             on: "2026-11-20".parse().unwrap(),
         });
-        assert!(named(&p.model, "C1", None, None).unwrap_err().contains("is archived"));
-        assert_eq!(named(&p.model, "C1", None, other), Err("unknown client 'C1'".into()));
+        assert!(
+            named(&p.model, "C1", None, None, None)
+                .unwrap_err()
+                .contains("is archived")
+        );
+        assert_eq!(
+            named(&p.model, "C1", None, None, other),
+            Err("unknown client 'C1'".into())
+        );
     }
 }

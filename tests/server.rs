@@ -394,6 +394,28 @@ fn rapport_log_through_a_server_receives_no_model() {
     let o = task("amy", "C3");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("unknown client 'C3'"), "{}", stderr(&o));
+    // So do marking it done and snoozing it: the server finds the item.
+    let queue = |args: &[&str]| {
+        server
+            .cli(&db)
+            .args(["--claim-login", "amy"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = queue(&["snooze", "task-1", "2026-12-05", "--as-of", "2026-12-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "task-1 snoozed to 2026-12-05\n");
+    let o = queue(&["done", "task-1", "--as-of", "2026-12-05"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "task-1 done\n");
+    let o = queue(&["done", "cadence-1", "--as-of", "2026-12-05"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("done by logging the contact"), "{}", stderr(&o));
+    // Ben's client is not Amy's to mark.
+    let o = queue(&["done", "cadence-3", "--as-of", "2026-12-05"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no queue item cadence-3"), "{}", stderr(&o));
     // So does an offer's move: the server names the product, and the event
     // says what the offer was.
     let offer = |args: &[&str]| {
@@ -431,6 +453,10 @@ fn rapport_log_through_a_server_receives_no_model() {
             .map(|t| t.text.as_str())
             .collect::<Vec<_>>(),
         ["Send the quote"]
+    );
+    assert!(
+        store.model().tasks.values().all(|t| t.done.is_some()),
+        "task-1 is not done"
     );
     let logged = store.contacts_of(ClientId(1)).unwrap();
     assert_eq!(logged.len(), 1);

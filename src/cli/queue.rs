@@ -11,7 +11,6 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
-use rapport::classes;
 use rapport::domain::*;
 use rapport::model::Model;
 use rapport::queue::{self, Group, Item, ItemKey, Scope};
@@ -442,31 +441,16 @@ pub fn task_cmd(args: TaskArgs, db: Target) -> CliResult {
     Ok(())
 }
 
-/// The item `id` as of `as_of`, or a clear reason why there is none.
-fn item(store: &dyn Backend, id: &str, as_of: NaiveDate) -> Result<Item, Failure> {
-    let key: ItemKey = id.parse().map_err(|e: queue::BadKey| Failure::input(e.to_string()))?;
-    let model = store.model();
-    if !key.exists(model) {
-        return Err(Failure::input(format!(
-            "no queue item {key}: its record does not exist"
-        )));
-    }
-    let classes = classes::compute(model, as_of);
-    queue::find(model, &classes, as_of, key).ok_or_else(|| {
-        Failure::input(format!(
-            "{key} is not due as of {as_of} (done already, or nothing dated)"
-        ))
-    })
-}
-
+/// Through a server the mark travels alone, as `log`'s does: the server
+/// finds the item (and says what to do instead when it is not one command).
 pub fn done_cmd(args: DoneArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
     let as_of = args.as_of.unwrap_or_else(today);
-    let item = item(&store, &args.id, as_of)?;
-    let done = rapport::write::completion(&item, as_of);
-    if let Some(how) = done.how(store.model(), &item) {
+    let mut store = super::open_for_command(db)?;
+    let (item, how) = store.due_item(&args.id, as_of)?;
+    if let Some(how) = how {
         return Err(Failure::input(how));
     }
+    let done = rapport::write::completion(&item, as_of);
     let rapport::write::Completion::Run(cmd) = done else {
         return Ok(());
     };
@@ -476,13 +460,13 @@ pub fn done_cmd(args: DoneArgs, db: Target) -> CliResult {
 }
 
 pub fn snooze_cmd(args: SnoozeArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let until = date_or_days(&args.until, as_of)?;
     if until < as_of {
         return Err(Failure::input(format!("{until} is in the past (today is {as_of})")));
     }
-    let item = item(&store, &args.id, as_of)?;
+    let mut store = super::open_for_command(db)?;
+    let (item, _) = store.due_item(&args.id, as_of)?;
     store.execute(
         &current_login(),
         Command::MarkItem {

@@ -134,6 +134,13 @@ pub trait Backend {
             .map_err(|e| CommandError::Invalid(e).into())
     }
 
+    /// The queue item `id` names as of `as_of` and what to do instead when
+    /// marking it done is not one command (`queue::due_item`): from the
+    /// model here, from the server's for a session that holds none.
+    fn due_item(&mut self, id: &str, as_of: NaiveDate) -> Result<(crate::queue::Item, Option<String>), BackendError> {
+        crate::queue::due_item(self.model(), id, as_of).map_err(|e| CommandError::Invalid(e).into())
+    }
+
     /// Every settlement in key order, handed to `visit` one by one with
     /// the model (a store streams them; `visit` returns false to stop).
     fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError>;

@@ -19,6 +19,7 @@ use crate::store::codec;
 use crate::write::{Command, Event};
 use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport};
 use rapport_core::find::named::Named;
+use rapport_core::queue::Item;
 
 pub use rapport_core::backend::Waker;
 
@@ -445,6 +446,25 @@ impl Remote {
         self.json_answer(Read::LastUndoable, "the last command")
     }
 
+    /// The queue item `item` names as of `as_of`, as the server finds it;
+    /// a refusal is the user's input error.
+    pub fn due_item(&mut self, item: &str, as_of: NaiveDate) -> Result<(Item, Option<String>), BackendError> {
+        let id = self.read(Read::DueItem {
+            id: item.to_string(),
+            as_of,
+        })?;
+        loop {
+            if let ToSession::Text { id: got, result, .. } = self.next_answer()?
+                && got == id
+            {
+                let text =
+                    result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
+                return serde_json::from_str(&text)
+                    .map_err(|e| BackendError::Server(format!("the queue item does not decode: {e}")));
+            }
+        }
+    }
+
     /// The client a ref names, its person and a product, as the server
     /// resolves them; a refusal is the user's input error.
     pub fn named(
@@ -591,6 +611,10 @@ impl Backend for Remote {
 
     fn named(&mut self, reference: &str, person: Option<&str>, product: Option<&str>) -> Result<Named, BackendError> {
         Remote::named(self, reference, person, product)
+    }
+
+    fn due_item(&mut self, item: &str, as_of: NaiveDate) -> Result<(Item, Option<String>), BackendError> {
+        Remote::due_item(self, item, as_of)
     }
 
     fn query(&mut self, args: &[String], colour: bool, out: &mut dyn Write) -> Option<Result<(), BackendError>> {

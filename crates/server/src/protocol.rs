@@ -109,6 +109,12 @@ pub enum Read {
         person: Option<String>,
         product: Option<String>,
     },
+    /// The queue item an id names as of a date (`queue::due_item`), as
+    /// JSON in one `Text` answer; the refusal in words.
+    DueItem {
+        id: String,
+        as_of: NaiveDate,
+    },
 }
 
 /// Why the server did not apply a command.

@@ -108,6 +108,19 @@ pub(crate) fn answer(
                 more: false,
             })
         }
+        Read::DueItem { id: item, as_of } => {
+            // A manager limited to their own clients knows no other's items.
+            let share = sees.map(|m| store.model().only_of(m));
+            let model = share.as_ref().unwrap_or(store.model());
+            let result = rapport_core::queue::due_item(model, &item, as_of)
+                .and_then(|due| serde_json::to_string(&due).map_err(|e| e.to_string()));
+            drop(core);
+            reply(&ToSession::Text {
+                id,
+                result,
+                more: false,
+            })
+        }
         Read::LastUndoable | Read::HistoryOf(_) => {
             let result = match read {
                 Read::HistoryOf(c) => as_json(store.history_of(c)),

@@ -380,6 +380,14 @@ impl Backend for Session {
         self.backend()?.named(reference, person, product)
     }
 
+    fn due_item(
+        &mut self,
+        item: &str,
+        as_of: NaiveDate,
+    ) -> Result<(rapport_core::queue::Item, Option<String>), BackendError> {
+        self.backend()?.due_item(item, as_of)
+    }
+
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
         self.backend()?.contacts_between(from, to)
     }

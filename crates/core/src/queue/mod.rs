@@ -12,7 +12,7 @@ pub use key::{BadKey, ItemKey, Kind};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Days, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::classes::{Abc, Classes};
 use crate::domain::dates::{months_after, months_before};
@@ -74,9 +74,9 @@ impl Default for Horizon {
 }
 
 /// One thing to do on a date.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
-    #[serde(serialize_with = "as_text")]
+    #[serde(serialize_with = "as_text", deserialize_with = "from_text")]
     pub key: ItemKey,
     pub kind: Kind,
     /// When it is due now (the snooze date, if snoozed).
@@ -92,6 +92,25 @@ pub struct Item {
 
 fn as_text<S: serde::Serializer>(key: &ItemKey, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(key)
+}
+
+fn from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ItemKey, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+/// The item `id` names as of `as_of`, and — when marking it done is not one
+/// command — what to do instead, in words; or why there is no such item.
+pub fn due_item(model: &Model, id: &str, as_of: NaiveDate) -> Result<(Item, Option<String>), String> {
+    let key: ItemKey = id.parse().map_err(|e: BadKey| e.to_string())?;
+    if !key.exists(model) {
+        return Err(format!("no queue item {key}: its record does not exist"));
+    }
+    let classes = crate::classes::compute(model, as_of);
+    let item = find(model, &classes, as_of, key)
+        .ok_or_else(|| format!("{key} is not due as of {as_of} (done already, or nothing dated)"))?;
+    let how = crate::write::completion(&item, as_of).how(model, &item);
+    Ok((item, how))
 }
 
 impl Item {

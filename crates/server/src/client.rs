@@ -433,36 +433,27 @@ impl Remote {
 
     /// The server's `verify` of the database it holds.
     pub fn verify(&mut self) -> Result<VerifyReport, BackendError> {
-        self.json_answer(Read::Verify, "the report")
+        self.json_answer(Read::Verify, "the report", BackendError::Server)
     }
 
     /// A client's history, as the server reads it from its change log.
     pub fn history_of(&mut self, client: ClientId) -> Result<Vec<HistoryEntry>, BackendError> {
-        self.json_answer(Read::HistoryOf(client), "the history")
+        self.json_answer(Read::HistoryOf(client), "the history", BackendError::Server)
     }
 
     /// The authenticated user's last command not undone.
     pub fn last_undoable(&mut self) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {
-        self.json_answer(Read::LastUndoable, "the last command")
+        self.json_answer(Read::LastUndoable, "the last command", BackendError::Server)
     }
 
     /// The queue item `item` names as of `as_of`, as the server finds it;
     /// a refusal is the user's input error.
     pub fn due_item(&mut self, item: &str, as_of: NaiveDate) -> Result<(Item, Option<String>), BackendError> {
-        let id = self.read(Read::DueItem {
+        let read = Read::DueItem {
             id: item.to_string(),
             as_of,
-        })?;
-        loop {
-            if let ToSession::Text { id: got, result, .. } = self.next_answer()?
-                && got == id
-            {
-                let text =
-                    result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
-                return serde_json::from_str(&text)
-                    .map_err(|e| BackendError::Server(format!("the queue item does not decode: {e}")));
-            }
-        }
+        };
+        self.json_answer(read, "the queue item", input_refused)
     }
 
     /// The client a ref names, its person and a product, as the server
@@ -473,21 +464,12 @@ impl Remote {
         person: Option<&str>,
         product: Option<&str>,
     ) -> Result<Named, BackendError> {
-        let id = self.read(Read::Named {
+        let read = Read::Named {
             reference: reference.to_string(),
             person: person.map(str::to_string),
             product: product.map(str::to_string),
-        })?;
-        loop {
-            if let ToSession::Text { id: got, result, .. } = self.next_answer()?
-                && got == id
-            {
-                let text =
-                    result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
-                return serde_json::from_str(&text)
-                    .map_err(|e| BackendError::Server(format!("the named client does not decode: {e}")));
-            }
-        }
+        };
+        self.json_answer(read, "the named client", input_refused)
     }
 
     /// What a read-only command line prints, as the server computes it
@@ -502,8 +484,7 @@ impl Remote {
             if let ToSession::Text { id: got, result, more } = self.next_answer()?
                 && got == id
             {
-                let chunk =
-                    result.map_err(|why| BackendError::Command(rapport_core::write::CommandError::Invalid(why)))?;
+                let chunk = result.map_err(input_refused)?;
                 out.write_all(chunk.as_bytes())?;
                 if !more {
                     return Ok(());
@@ -513,13 +494,18 @@ impl Remote {
     }
 
     /// A read answered with one JSON `Text`.
-    fn json_answer<T: serde::de::DeserializeOwned>(&mut self, read: Read, what: &str) -> Result<T, BackendError> {
+    fn json_answer<T: serde::de::DeserializeOwned>(
+        &mut self,
+        read: Read,
+        what: &str,
+        refused: fn(String) -> BackendError,
+    ) -> Result<T, BackendError> {
         let id = self.read(read)?;
         loop {
             if let ToSession::Text { id: got, result, .. } = self.next_answer()?
                 && got == id
             {
-                let text = result.map_err(BackendError::Server)?;
+                let text = result.map_err(refused)?;
                 return serde_json::from_str(&text)
                     .map_err(|e| BackendError::Server(format!("{what} does not decode: {e}")));
             }
@@ -672,4 +658,10 @@ impl Write for LineCounter<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
+}
+
+/// A server's refusal of what the user typed (an unknown ref, an item not
+/// due): their input error, as a store here would say it.
+fn input_refused(why: String) -> BackendError {
+    BackendError::Command(rapport_core::write::CommandError::Invalid(why))
 }

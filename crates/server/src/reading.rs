@@ -27,17 +27,7 @@ impl<'a> Reading<'a> {
     }
 
     fn mine(&self, client: ClientId) -> bool {
-        match &self.share {
-            None => true,
-            Some((m, _)) => {
-                let model = self.store.model();
-                let client = model
-                    .clients
-                    .get(&client)
-                    .or_else(|| model.trash.clients.get(&client).map(|t| &t.client));
-                client.is_some_and(|c| c.manager == Some(*m))
-            }
-        }
+        sees_client(self.store.model(), self.share.as_ref().map(|(m, _)| *m), client)
     }
 
     fn allowed(&self, client: ClientId) -> Result<(), BackendError> {
@@ -49,6 +39,17 @@ impl<'a> Reading<'a> {
             ))
         }
     }
+}
+
+/// Whether a user who sees `sees`'s clients (`None`: every client) may
+/// read `client`, archived ones included.
+pub(crate) fn sees_client(model: &Model, sees: Option<ManagerId>, client: ClientId) -> bool {
+    let Some(m) = sees else { return true };
+    let client = model
+        .clients
+        .get(&client)
+        .or_else(|| model.trash.clients.get(&client).map(|t| &t.client));
+    client.is_some_and(|c| c.manager == Some(m))
 }
 
 fn read_only() -> BackendError {

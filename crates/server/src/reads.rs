@@ -24,17 +24,7 @@ pub(crate) fn answer(
 ) -> bool {
     let Some(mut core) = shared.core() else { return false };
     let store = &core.store;
-    let mine = |c: ClientId| match sees {
-        None => true,
-        Some(m) => {
-            let model = store.model();
-            let client = model
-                .clients
-                .get(&c)
-                .or_else(|| model.trash.clients.get(&c).map(|t| &t.client));
-            client.is_some_and(|cl| cl.manager == Some(m))
-        }
-    };
+    let mine = |c: ClientId| crate::reading::sees_client(store.model(), sees, c);
     let denied = "not allowed: you may read your own clients only".to_string();
     match read {
         Read::SettlementsOf(c) if !mine(c) => {
@@ -80,7 +70,7 @@ pub(crate) fn answer(
             let result = queries(&mut crate::reading::Reading::new(&mut core.store, sees), &asker, &args);
             drop(core);
             match result {
-                Ok(text) => send_text(id, &text, reply),
+                Ok(text) => TextFrames::new(id, reply, text.into_bytes()).finish(),
                 Err(why) => reply(&ToSession::Text {
                     id,
                     result: Err(why),
@@ -110,9 +100,8 @@ pub(crate) fn answer(
         }
         Read::DueItem { id: item, as_of } => {
             // A manager limited to their own clients knows no other's items.
-            let share = sees.map(|m| store.model().only_of(m));
-            let model = share.as_ref().unwrap_or(store.model());
-            let result = rapport_core::queue::due_item(model, &item, as_of)
+            let reading = crate::reading::Reading::new(&mut core.store, sees);
+            let result = rapport_core::queue::due_item(rapport_core::backend::Backend::model(&reading), &item, as_of)
                 .and_then(|due| serde_json::to_string(&due).map_err(|e| e.to_string()));
             drop(core);
             reply(&ToSession::Text {
@@ -227,11 +216,7 @@ pub(crate) fn answer(
             // and sent after it: commands go on meanwhile.
             let view = store.begin_backup();
             drop(core);
-            let mut out = TextFrames {
-                id,
-                reply,
-                pending: Vec::with_capacity(TEXT_CHUNK),
-            };
+            let mut out = TextFrames::new(id, reply, Vec::with_capacity(TEXT_CHUNK));
             let result = view
                 .map_err(|e| e.to_string())
                 .and_then(|v| v.write(&mut out, taken).map_err(|e| e.to_string()));
@@ -247,20 +232,28 @@ pub(crate) fn answer(
     }
 }
 
-/// A text written in pieces, sent in frames of about `TEXT_CHUNK` bytes
-/// cut between characters; a session gone stops the writing.
+/// A text sent in frames of at most `TEXT_CHUNK` bytes, cut between
+/// characters, as it is written; a session gone stops the writing.
 struct TextFrames<'a> {
     id: u64,
     reply: &'a dyn Fn(&ToSession) -> bool,
     pending: Vec<u8>,
 }
 
-impl TextFrames<'_> {
-    /// Sends the whole characters pending, with `more` as given.
+impl<'a> TextFrames<'a> {
+    fn new(id: u64, reply: &'a dyn Fn(&ToSession) -> bool, pending: Vec<u8>) -> TextFrames<'a> {
+        TextFrames { id, reply, pending }
+    }
+
+    /// Sends up to `TEXT_CHUNK` bytes of whole characters, with `more`.
     fn send(&mut self, more: bool) -> bool {
-        let whole = match std::str::from_utf8(&self.pending) {
+        let cut = self.pending.len().min(TEXT_CHUNK);
+        let head = self.pending.get(..cut).unwrap_or_default();
+        let whole = match std::str::from_utf8(head) {
             Ok(text) => text.len(),
-            Err(e) => e.valid_up_to(),
+            // A character cut at the end waits for the next frame.
+            Err(e) if e.valid_up_to() > 0 => e.valid_up_to(),
+            Err(_) => cut,
         };
         let text = String::from_utf8_lossy(self.pending.get(..whole).unwrap_or_default()).into_owned();
         self.pending.drain(..whole);
@@ -271,8 +264,13 @@ impl TextFrames<'_> {
         })
     }
 
-    /// The last frame.
+    /// What is pending, the last frame saying so.
     fn finish(mut self) -> bool {
+        while self.pending.len() > TEXT_CHUNK {
+            if !self.send(true) {
+                return false;
+            }
+        }
         self.send(false)
     }
 }
@@ -280,8 +278,10 @@ impl TextFrames<'_> {
 impl std::io::Write for TextFrames<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.pending.extend_from_slice(buf);
-        if self.pending.len() >= TEXT_CHUNK && !self.send(true) {
-            return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the session left"));
+        while self.pending.len() > TEXT_CHUNK {
+            if !self.send(true) {
+                return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the session left"));
+            }
         }
         Ok(buf.len())
     }
@@ -290,31 +290,45 @@ impl std::io::Write for TextFrames<'_> {
     }
 }
 
-/// A long text in chunks of `TEXT_CHUNK` bytes, cut between characters.
-fn send_text(id: u64, text: &str, reply: &dyn Fn(&ToSession) -> bool) -> bool {
-    let mut rest = text;
-    loop {
-        let mut cut = rest.len().min(TEXT_CHUNK);
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let (chunk, tail) = rest.split_at(cut);
-        rest = tail;
-        if !reply(&ToSession::Text {
-            id,
-            result: Ok(chunk.to_string()),
-            more: !rest.is_empty(),
-        }) {
-            return false;
-        }
-        if rest.is_empty() {
-            return true;
-        }
-    }
-}
-
 /// A read's answer as the JSON text the session decodes.
 fn as_json<T: serde::Serialize>(read: Result<T, rapport_store::StoreError>) -> Result<String, String> {
     read.map_err(|e| e.to_string())
         .and_then(|v| serde_json::to_string(&v).map_err(|e| e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::io::Write;
+
+    /// Frames of at most `TEXT_CHUNK` bytes, never cutting a character,
+    /// whether the text comes whole or written in pieces.
+    #[test]
+    fn text_frames_cut_between_characters() {
+        let text = format!("{}é{}", "a".repeat(TEXT_CHUNK - 1), "b".repeat(TEXT_CHUNK + 5));
+        for pieces in [1, 7] {
+            let frames = RefCell::new(Vec::new());
+            let reply = |f: &ToSession| {
+                if let ToSession::Text {
+                    result: Ok(t), more, ..
+                } = f
+                {
+                    frames.borrow_mut().push((t.clone(), *more));
+                }
+                true
+            };
+            let mut out = TextFrames::new(1, &reply, Vec::new());
+            for chunk in text.as_bytes().chunks(text.len() / pieces + 1) {
+                out.write_all(chunk).unwrap();
+            }
+            assert!(out.finish());
+            let frames = frames.into_inner();
+            assert!(frames.iter().all(|(t, _)| t.len() <= TEXT_CHUNK));
+            assert_eq!(frames.iter().map(|(t, _)| t.as_str()).collect::<String>(), text);
+            let more: Vec<bool> = frames.iter().map(|(_, m)| *m).collect();
+            assert_eq!(more.last(), Some(&false));
+            assert!(more.iter().rev().skip(1).all(|m| *m));
+        }
+    }
 }

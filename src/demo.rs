@@ -2,14 +2,16 @@
 //! data. Everything is written through the command path (in batches), so
 //! the demo exercises exactly the rules real data goes through.
 
-use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::backend::BackendError;
 use crate::domain::dates::months_before;
 use crate::domain::*;
-use crate::store::{Store, StoreError};
+use crate::model::Model;
+use crate::store::Store;
 use crate::write::{Command, OfferMove, TicketAdvance};
 
 /// Who `rapport --demo` opens the interface as: one of the demo's
@@ -30,7 +32,37 @@ pub enum DemoError {
     #[error("the database already holds data; the demo is only written into an empty one")]
     NotEmpty,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Backend(#[from] BackendError),
+}
+
+/// Where the demo is written: a database opened here (the sled store or
+/// PostgreSQL) that applies a command at a given time, so that the same
+/// seed and date give the same data.
+pub trait DemoTarget {
+    fn model(&self) -> &Model;
+    fn execute_at(&mut self, at: NaiveDateTime, cmd: Command) -> Result<(), BackendError>;
+}
+
+impl DemoTarget for Store {
+    fn model(&self) -> &Model {
+        Store::model(self)
+    }
+    fn execute_at(&mut self, at: NaiveDateTime, cmd: Command) -> Result<(), BackendError> {
+        Store::execute_at(self, "demo", at, cmd)
+            .map(drop)
+            .map_err(BackendError::from)
+    }
+}
+
+impl DemoTarget for rapport_pg::PgStore {
+    fn model(&self) -> &Model {
+        rapport_pg::PgStore::model(self)
+    }
+    fn execute_at(&mut self, at: NaiveDateTime, cmd: Command) -> Result<(), BackendError> {
+        rapport_pg::PgStore::execute_as(self, "demo", at, cmd)
+            .map(drop)
+            .map_err(BackendError::from)
+    }
 }
 
 /// Clients per transaction: large enough to write fast, small enough to
@@ -77,7 +109,11 @@ fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
 
 /// Writes the demo data set into an empty store; `progress` is told how
 /// many clients are written so far.
-pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(usize)) -> Result<(), DemoError> {
+pub fn generate(
+    store: &mut dyn DemoTarget,
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(), DemoError> {
     if !store.model().clients.is_empty() || !store.model().managers.is_empty() {
         return Err(DemoError::NotEmpty);
     }
@@ -122,7 +158,6 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
         minutes_days: MINUTES_DAYS,
     });
     store.execute_at(
-        "demo",
         at,
         Command::Batch {
             label: "demo: reference data".into(),
@@ -139,7 +174,6 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
         // Commands refer to ids the batch itself creates: ids are handed
         // out in order, so client i gets id i + 1, and so on (see below).
         store.execute_at(
-            "demo",
             at,
             Command::Batch {
                 label: format!("demo: clients {}–{}", done + 1, done + n),
@@ -170,7 +204,6 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
     }
     if !work.is_empty() {
         store.execute_at(
-            "demo",
             at,
             Command::Batch {
                 label: "demo: follow-ups done".into(),
@@ -187,9 +220,9 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, progress: &mut dyn FnMut(
             label: "demo: the team's routine".into(),
             commands,
         };
-        match store.execute_at("demo", at, batch) {
+        match store.execute_at(at, batch) {
             Ok(_) => break,
-            Err(StoreError::Command(crate::write::CommandError::InBatch { index, .. })) => {
+            Err(BackendError::Command(crate::write::CommandError::InBatch { index, .. })) => {
                 let mut seen = 0;
                 let failed = routine.iter().position(|item| {
                     seen += item.len();
@@ -225,7 +258,7 @@ enum Gen {
     AdvanceLastTicket(TicketAdvance),
 }
 
-fn resolve_ids(store: &Store, gens: Vec<Gen>) -> Vec<Command> {
+fn resolve_ids(store: &dyn DemoTarget, gens: Vec<Gen>) -> Vec<Command> {
     let counters = &store.model().counters;
     let mut next_person = counters.person;
     let mut next_ticket = counters.ticket;

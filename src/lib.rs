@@ -16,6 +16,7 @@
 pub use rapport_core::{
     backend, classes, domain, find, history, kpi, matrix, model, plan, queue, templates, tickets, write,
 };
+pub use rapport_pg as pg;
 pub use rapport_server as server;
 pub use rapport_server::session;
 pub use rapport_store as store;

@@ -56,6 +56,16 @@ pub fn backup(args: BackupArgs, db: Target) -> CliResult {
 }
 
 pub fn restore(args: RestoreArgs, db: Target) -> CliResult {
+    if let Some(url) = db.postgres() {
+        let summary = rapport::pg::copy::restore(&url, &args.file, args.allow_unproven, &mut |_| {})?;
+        println!(
+            "restored {} records (sequence {}) into {}",
+            summary.records,
+            summary.seq,
+            super::postgres::shown(&url)
+        );
+        return Ok(());
+    }
     let target = db.path()?;
     let (mut store, summary) = backup::restore(&args.file, &target, args.allow_unproven).map_err(failure)?;
     store.save_snapshot()?;
@@ -86,7 +96,10 @@ pub fn verify(args: VerifyArgs, db: Target) -> CliResult {
         );
         return Ok(());
     }
-    let path = db.path()?;
+    let path = match db.postgres() {
+        Some(url) => PathBuf::from(super::postgres::shown(&url)),
+        None => db.path()?,
+    };
     // Directly (a missing database is refused by the session, as for every
     // command), or by the server that holds the database (it checks under
     // its lock, so the team need not stop it).

@@ -78,19 +78,40 @@ fn progress_bar(len: u64, what: &str) -> ProgressBar {
 }
 
 fn write_demo(store: &mut Store, args: &DemoArgs) -> CliResult {
+    write_demo_to(store, args)?;
+    store.save_snapshot()?;
+    Ok(())
+}
+
+fn write_demo_to(store: &mut dyn demo::DemoTarget, args: &DemoArgs) -> CliResult {
     let opts = DemoOptions {
         clients: args.clients,
         seed: args.seed,
         today: args.today.unwrap_or_else(today),
     };
     let bar = progress_bar(opts.clients as u64, "generating clients");
-    demo::generate(store, &opts, &mut |n| bar.set_position(n as u64)).map_err(|e| Failure::system(e.to_string()))?;
+    demo::generate(store, &opts, &mut |n| bar.set_position(n as u64)).map_err(|e| match e {
+        demo::DemoError::NotEmpty => Failure::input(e.to_string()),
+        other => Failure::system(other.to_string()),
+    })?;
     bar.finish_and_clear();
-    store.save_snapshot()?;
     Ok(())
 }
 
 pub fn demo(args: DemoArgs, db: Target) -> CliResult {
+    if let Some(url) = db.postgres() {
+        let mut store = rapport::pg::PgStore::open(&url)?;
+        write_demo_to(&mut store, &args)?;
+        let m = store.model();
+        println!(
+            "wrote the demo data set to {}: {} clients, {} offers, {} tickets",
+            super::postgres::shown(&url),
+            m.clients.len(),
+            m.offers.len(),
+            m.tickets.len()
+        );
+        return Ok(());
+    }
     // The demo goes only into a new database, which no server serves.
     let path = db.path()?;
     let mut store = Store::open(&path).map_err(|e| Failure::system(e.to_string()))?;
@@ -238,6 +259,15 @@ pub fn no_database(path: &std::path::Path) -> Failure {
 /// `rapport` and `rapport --demo`: the terminal interface.
 pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
     let documents = db.documents_dir()?;
+    if let Some(url) = db.postgres().filter(|_| !demo) {
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err(Failure::input(
+                "the interface needs a terminal; for scripts use the subcommands (rapport --help)",
+            ));
+        }
+        let session = Session::postgres(&url)?;
+        return run_interface(session, as_of, queue, None, false, &documents);
+    }
     // A path given on purpose (--db, RAPPORT_DB) must be a database: a typo
     // never becomes a new, empty one. The default one is made on first use.
     if !demo && db.db.is_some() {

@@ -9,6 +9,7 @@ mod find;
 mod marketing;
 mod offers;
 mod plan;
+mod postgres;
 mod queue;
 mod records;
 mod report;
@@ -158,6 +159,11 @@ enum Cmd {
     Init,
     /// Rebuild a new database (--db) from a backup.
     Restore(backup::RestoreArgs),
+    /// Create or upgrade the rapport schema of a PostgreSQL database (--db
+    /// postgresql://…; its owner runs it once per upgrade).
+    Migrate,
+    /// Copy a database between sled and PostgreSQL, either way, into a new one.
+    Copy(postgres::CopyArgs),
     /// Check every record of the database (or a backup file): checksums,
     /// and that aggregates and counters equal a rebuild.
     Verify(backup::VerifyArgs),
@@ -301,6 +307,8 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::Init) => init(db),
+        Some(Cmd::Migrate) => postgres::migrate(db),
+        Some(Cmd::Copy(args)) => postgres::copy(args),
         Some(Cmd::Completions { shell }) => {
             // Generated from the same definitions that parse the arguments.
             // Into memory first: clap_complete panics on a write error.
@@ -342,6 +350,12 @@ impl Target {
 }
 
 impl Target {
+    /// The PostgreSQL database `--db` (or `RAPPORT_DB`) names, if it names one.
+    pub fn postgres(&self) -> Option<String> {
+        let db = self.db.as_ref()?.to_str()?;
+        rapport::pg::is_url(db).then(|| db.to_string())
+    }
+
     /// `--db`, then `RAPPORT_DB` (both via clap), then the XDG default.
     pub fn path(&self) -> Result<PathBuf, Failure> {
         db_path(self.db.clone())
@@ -375,6 +389,9 @@ pub fn open_store(target: Target) -> Result<Session, Failure> {
 /// `open_store` without the day's backup (`verify` must not rotate a
 /// possibly damaged copy into the backups).
 pub fn open_session(target: Target) -> Result<Session, Failure> {
+    if let Some(url) = target.postgres() {
+        return Session::postgres(&url).map_err(Failure::from);
+    }
     let path = target.path()?;
     let socket = target.socket(&path)?;
     rapport::session::connect(&path, &socket, target.mode, target.claim_login, target.create).map_err(|e| match e {
@@ -386,6 +403,9 @@ pub fn open_session(target: Target) -> Result<Session, Failure> {
 /// A session for one command that names its records by ref and reads
 /// nothing else (`rapport log`): through a server it holds no model.
 pub fn open_for_command(target: Target) -> Result<Session, Failure> {
+    if let Some(url) = target.postgres() {
+        return Session::postgres(&url).map_err(Failure::from);
+    }
     let path = target.path()?;
     let socket = target.socket(&path)?;
     let session = rapport::session::connect_for_command(&path, &socket, target.mode, target.claim_login).map_err(
@@ -466,6 +486,11 @@ pub fn compute_classes(
 
 /// `rapport init`: an empty database, made on purpose.
 fn init(target: Target) -> CliResult {
+    if target.postgres().is_some() {
+        return Err(Failure::input(
+            "a PostgreSQL database is made by its owner: `createdb`, then `rapport migrate --db URL`",
+        ));
+    }
     let path = target.path()?;
     if rapport::store::Store::exists(&path) {
         println!("{} is already a rapport database; nothing was changed", path.display());

@@ -41,7 +41,20 @@ pub fn db_in(dir: &Path) -> PathBuf {
 /// portrait, and two clients (`C1`, `C2`).
 pub fn small_store(dir: &Path) -> Store {
     let mut s = Store::open(&db_in(dir)).expect("open");
-    let cmds = vec![
+    s.execute(
+        "amy",
+        Cmd::Batch {
+            label: "setup".into(),
+            commands: small_commands(),
+        },
+    )
+    .expect("setup");
+    s
+}
+
+/// What `small_store` holds, as commands.
+pub fn small_commands() -> Vec<Cmd> {
+    vec![
         Cmd::AddManager {
             login: "amy".into(),
             name: "Amy".into(),
@@ -95,16 +108,45 @@ pub fn small_store(dir: &Path) -> Store {
             notes: String::new(),
             tags: vec![],
         },
-    ];
-    s.execute(
-        "amy",
-        Cmd::Batch {
-            label: "setup".into(),
-            commands: cmds,
-        },
-    )
-    .expect("setup");
-    s
+    ]
+}
+
+/// The two places a database can be: the tests that run on both take one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sled,
+    Postgres,
+}
+
+/// A session on the database `db` names (a sled path or a PostgreSQL
+/// URL), opened here, for a test to look at what commands did.
+pub fn open_db(db: &str) -> Box<dyn rapport::backend::Backend> {
+    if rapport::pg::is_url(db) {
+        Box::new(rapport::pg::PgStore::open(db).expect("open PostgreSQL"))
+    } else {
+        Box::new(Store::open(Path::new(db)).expect("open"))
+    }
+}
+
+/// Runs each test on the sled store and on PostgreSQL (skipped, and
+/// said, where there is no test cluster).
+#[macro_export]
+macro_rules! on_both {
+    ($(fn $name:ident($kind:ident) $body:block)*) => {
+        $(mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($kind: $crate::common::Kind) $body
+            #[test]
+            fn sled() {
+                run($crate::common::Kind::Sled)
+            }
+            #[test]
+            fn postgres() {
+                run($crate::common::Kind::Postgres)
+            }
+        })*
+    };
 }
 
 /// Starts `rapport serve --print-ready` as `cmd` says (its log to `log`)
@@ -140,6 +182,31 @@ impl Book {
         drop(small_store(home.path()));
         let db = db_in(home.path()).display().to_string();
         Book { home, db }
+    }
+
+    /// `small_store`'s records on `kind`: `None` (the test is skipped) on
+    /// PostgreSQL without a test cluster.
+    pub fn on(kind: Kind) -> Option<Book> {
+        match kind {
+            Kind::Sled => Some(Book::new()),
+            Kind::Postgres => {
+                let db = rapport::pg::testing::fresh_database(true)?;
+                let mut pg = rapport::pg::PgStore::open(&db).expect("open PostgreSQL");
+                let setup = Cmd::Batch {
+                    label: "setup".into(),
+                    commands: small_commands(),
+                };
+                pg.execute_as("amy", chrono::Utc::now().naive_utc(), setup)
+                    .expect("setup");
+                let home = tempfile::tempdir().expect("temp dir");
+                Some(Book { home, db })
+            }
+        }
+    }
+
+    /// A session on the book's database, opened here.
+    pub fn open(&self) -> Box<dyn rapport::backend::Backend> {
+        open_db(&self.db)
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

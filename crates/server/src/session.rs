@@ -18,6 +18,7 @@ use crate::model::Model;
 use crate::protocol::Held;
 use crate::store::{OpenError, Store};
 use crate::write::{Command, Event};
+use rapport_pg::PgStore;
 
 /// `--server`: how a session finds its database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +87,8 @@ pub enum Where {
     Joining,
     /// A server's copy over the socket.
     Server,
+    /// A PostgreSQL database.
+    Postgres,
 }
 
 // One per process: the size of the local variant does not matter.
@@ -97,6 +100,8 @@ enum Link {
     /// stays in memory (and on screen) meanwhile; a call that needs the
     /// server waits for it.
     Joining(Box<Joining>),
+    /// A PostgreSQL database, shared with every other process on it.
+    Postgres(Box<PgStore>),
 }
 
 /// Starts (or finds) the server for the database and connects to it,
@@ -200,6 +205,15 @@ impl Session {
         }
     }
 
+    /// A session on a PostgreSQL database (`--db postgresql://…`).
+    pub fn postgres(url: &str) -> Result<Session, BackendError> {
+        Ok(Session {
+            link: Link::Postgres(Box::new(PgStore::open(url)?)),
+            planned: None,
+            hooks: crate::hooks::Hooks::for_user(),
+        })
+    }
+
     pub fn remote(remote: Remote) -> Session {
         Session {
             link: Link::Remote(Box::new(remote)),
@@ -213,6 +227,7 @@ impl Session {
             Link::Local(_) => Where::Here,
             Link::Joining(_) => Where::Joining,
             Link::Remote(_) => Where::Server,
+            Link::Postgres(_) => Where::Postgres,
         }
     }
 
@@ -244,6 +259,11 @@ impl Session {
     pub fn acting_manager(&self) -> Option<ManagerId> {
         match &self.link {
             Link::Remote(r) if r.role == Role::Manager => r.manager,
+            Link::Postgres(p) => p
+                .model()
+                .manager_by_login(p.login())
+                .filter(|m| m.role == Role::Manager)
+                .map(|m| m.id),
             _ => None,
         }
     }
@@ -300,6 +320,7 @@ impl Session {
         match &mut self.link {
             Link::Local(s) => Ok(s),
             Link::Remote(r) => Ok(r.as_mut()),
+            Link::Postgres(p) => Ok(p.as_mut()),
             Link::Joining(_) => Err(BackendError::Server("no server session".into())),
         }
     }
@@ -325,6 +346,7 @@ impl Session {
                 std::mem::forget(j);
                 Ok(())
             }
+            Link::Postgres(_) => Ok(()),
         }
     }
 }
@@ -335,6 +357,7 @@ impl Backend for Session {
             Link::Local(s) => s.model(),
             Link::Remote(r) => r.model(),
             Link::Joining(j) => &j.model,
+            Link::Postgres(p) => p.model(),
         }
     }
 
@@ -419,6 +442,7 @@ impl Backend for Session {
     fn poll_events(&mut self) -> Vec<Event> {
         match &mut self.link {
             Link::Remote(r) => r.poll_events(),
+            Link::Postgres(p) => Backend::poll_events(p.as_mut()),
             Link::Local(_) | Link::Joining(_) => Vec::new(),
         }
     }
@@ -427,7 +451,7 @@ impl Backend for Session {
         match &self.link {
             Link::Remote(r) => r.closed().map(str::to_string),
             Link::Joining(j) => j.failed.clone(),
-            Link::Local(_) => None,
+            Link::Local(_) | Link::Postgres(_) => None,
         }
     }
 
@@ -440,6 +464,7 @@ impl Backend for Session {
                     *w = Some(waker);
                 }
             }
+            Link::Postgres(p) => Backend::set_waker(p.as_mut(), waker),
             Link::Local(_) => {}
         }
     }
@@ -453,6 +478,7 @@ impl Backend for Session {
         let _ = self.settle(None);
         match &mut self.link {
             Link::Remote(r) => r.take_replaced(),
+            Link::Postgres(p) => Backend::poll_replaced(p.as_mut()),
             _ => false,
         }
     }
@@ -503,8 +529,9 @@ impl Backend for Session {
     fn close(&mut self, today: NaiveDate) -> Result<(), BackendError> {
         match &mut self.link {
             Link::Local(store) => Backend::close(store, today),
-            // The server keeps its own snapshot and backups.
-            Link::Remote(_) | Link::Joining(_) => Ok(()),
+            // The server keeps its own snapshot and backups; PostgreSQL
+            // is backed up by its own tools.
+            Link::Remote(_) | Link::Joining(_) | Link::Postgres(_) => Ok(()),
         }
     }
 }

@@ -12,6 +12,7 @@ use super::{ChangeLog, Store, StoreError, T};
 use crate::backup::BackupError;
 use crate::domain::{AuditEntry, ClientId, ContactEntry, Settlement};
 use crate::model::{Change, Model};
+use crate::write::log::{self, LogSource, Logged};
 use crate::write::undo::Prior;
 use crate::write::{Command, Event};
 
@@ -40,189 +41,73 @@ impl From<BackupError> for BackendError {
     }
 }
 
-impl Store {
-    /// Every logged command that changed `client`'s records, oldest first,
-    /// with its audit line: one scan of the change log.
-    pub fn history_of(&self, client: ClientId) -> Result<Vec<HistoryEntry>, StoreError> {
-        let model = self.model();
-        let concerns = |c: &Change| {
-            model.client_of(c) == Some(client)
-                || matches!(c, Change::Settlement { old: Some(old), .. } if old.client == client)
-        };
-        let mut entries = Vec::new();
-        for log in self.scan::<ChangeLog>(T::Changes) {
-            let log = log?;
-            let changes: Vec<Change> = log.changes.into_iter().filter(|c| concerns(c)).collect();
-            if changes.is_empty() {
-                continue;
-            }
-            let (who, at, summary) = match self.audit_entry(log.seq)? {
-                Some(a) => (a.who, a.at, a.summary),
-                None => (String::new(), NaiveDateTime::default(), String::new()),
-            };
-            entries.push(HistoryEntry {
-                seq: log.seq,
-                who,
-                at,
-                summary,
-                changes,
-            });
-        }
-        Ok(entries)
+/// The sled store's change log: the `audit` and `changes` trees.
+impl LogSource for Store {
+    type Error = StoreError;
+
+    fn audit_newest_first(&self) -> log::Iter<'_, AuditEntry, StoreError> {
+        self.scan_rev::<AuditEntry>(T::Audit)
     }
 
-    /// `who`'s last command not undone yet (by `rapport undo`, whose
-    /// commands are labelled `undo #N`), as the event it was and the records
-    /// it replaced, read back from the change log.
-    pub fn last_undoable(&self, who: &str) -> Result<Option<(Event, Prior)>, StoreError> {
-        let mut undone = std::collections::BTreeSet::new();
-        // This user's later commands that cancel out: undone ones and their
-        // undos. A record they last touched is as the target left it.
-        let mut cancelled = std::collections::BTreeSet::new();
-        let mut target = None;
-        for entry in self.scan_rev::<AuditEntry>(T::Audit) {
-            let entry = entry?;
-            if entry.who != who {
-                continue;
-            }
-            if let Some(seq) = undone_seq(&entry.summary) {
-                undone.insert(seq);
-                cancelled.insert(seq);
-                cancelled.insert(entry.seq);
-                continue;
-            }
-            if !undone.contains(&entry.seq) {
-                target = Some(entry);
-                break;
-            }
-        }
-        let Some(audit) = target else { return Ok(None) };
-        let Some(log) = self.change_log(audit.seq)? else {
-            return Err(StoreError::Unavailable {
-                path: self.path().to_path_buf(),
-                why: format!(
-                    "command #{} ({}) is too large for the change log and cannot be undone",
-                    audit.seq, audit.summary
-                ),
-            });
-        };
-        let prior = self.prior_in_log(audit.seq, &log.changes)?;
-        let mut changes = log.changes;
-        self.skip_cancelled(audit.seq, &cancelled, &mut changes)?;
-        Ok(Some((
-            Event {
-                seq: audit.seq,
-                who: audit.who,
-                at: audit.at,
-                summary: audit.summary,
-                changes,
-            },
-            prior,
-        )))
+    fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
+        Store::audit_entry(self, seq)
     }
 
-    /// A record of `changes` that only cancelled-out commands touched after
-    /// command `seq` (an undo and what it undid) is as `seq` left it: its
-    /// version becomes the latest, so that undoing step after step is not
-    /// refused as stale. Anyone else's later change still refuses it.
-    fn skip_cancelled(
-        &self,
-        seq: u64,
-        cancelled: &std::collections::BTreeSet<u64>,
-        changes: &mut [Change],
-    ) -> Result<(), StoreError> {
-        use std::collections::BTreeMap;
-        let keys: Vec<Option<String>> = changes.iter().map(record_key).collect();
-        // Per record: the last cancelled command's seq and client version.
-        let mut latest: BTreeMap<String, Option<(u64, u64)>> = BTreeMap::new();
-        for item in self.tree(T::Changes)?.range(super::keys::id64(seq + 1)..) {
+    fn logged(&self) -> log::Iter<'_, Logged, StoreError> {
+        Box::new(
+            self.scan::<ChangeLog>(T::Changes)
+                .map(|l| l.map(ChangeLog::into_logged)),
+        )
+    }
+
+    fn logged_after(&self, seq: u64) -> log::Iter<'_, Logged, StoreError> {
+        let tree = match self.tree(T::Changes) {
+            Ok(tree) => tree,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        Box::new(tree.range(super::keys::id64(seq.saturating_add(1))..).map(|item| {
             let (key, bytes) = item?;
             let log: ChangeLog = super::decode_at(T::Changes, &key, &bytes)?;
-            for change in &log.changes {
-                let Some(k) = record_key(change) else { continue };
-                if !keys.contains(&Some(k.clone())) {
-                    continue;
-                }
-                let version = match change {
-                    Change::Client(c) => c.version,
-                    Change::Offer(o) => o.version,
-                    _ => 0,
-                };
-                let entry = latest.entry(k).or_insert(Some((log.seq, version)));
-                *entry = match entry {
-                    Some(_) if cancelled.contains(&log.seq) => Some((log.seq, version)),
-                    _ => None,
-                };
-            }
-        }
-        for (change, key) in changes.iter_mut().zip(keys) {
-            if let Some(Some((seq, version))) = key.and_then(|k| latest.get(&k).copied()) {
-                set_seq(change, seq);
-                match change {
-                    Change::Client(c) => c.version = version,
-                    Change::Offer(o) => o.version = version,
-                    _ => {}
-                }
-            }
-        }
-        Ok(())
+            Ok(log.into_logged())
+        }))
     }
 
-    /// The records `changes` (of command `seq`) replaced: each one's latest
-    /// version before `seq` in the change log.
-    fn prior_in_log(&self, seq: u64, changes: &[Change]) -> Result<Prior, StoreError> {
-        let mut prior = Prior::default();
-        let earlier = || self.scan_rev_below::<ChangeLog>(T::Changes, seq);
-        for change in changes {
-            // Only the records an inverse rewrites from their older version.
-            let wanted = matches!(
-                change,
-                Change::Client(_)
-                    | Change::Person(_)
-                    | Change::Task(_)
-                    | Change::Survey(_)
-                    | Change::Mark { .. }
-                    | Change::Sales {
-                        key: crate::domain::SalesKey::Acquisition(_),
-                        ..
-                    }
-            );
-            let Some(key) = record_key(change).filter(|_| wanted) else {
-                continue;
-            };
-            let before = find_before(earlier(), |x| (record_key(x).as_ref() == Some(&key)).then(|| x.clone()))?;
-            match (change, before) {
-                (Change::Client(_), Some(Change::Client(p))) => prior.clients.push(p),
-                (Change::Person(_), Some(Change::Person(p))) => prior.persons.push(p),
-                (Change::Task(_), Some(Change::Task(p))) => prior.tasks.push(p),
-                (Change::Survey(_), Some(Change::Survey(p))) => prior.surveys.push(p),
-                (
-                    Change::Sales {
-                        key: crate::domain::SalesKey::Acquisition(c),
-                        ..
-                    },
-                    before,
-                ) => {
-                    let source = match before {
-                        Some(Change::Sales {
-                            record: Some(crate::domain::SalesRecord::Acquisition(a)),
-                            ..
-                        }) => a.source,
-                        _ => String::new(),
-                    };
-                    prior.sources.push((Some(*c), self.model().client_label(*c), source));
-                }
-                (Change::Mark { key, .. }, before) => {
-                    let mark = match before {
-                        Some(Change::Mark { mark, .. }) => mark,
-                        _ => None,
-                    };
-                    prior.marks.push((key.clone(), mark));
-                }
-                _ => {}
-            }
+    fn logged_before(&self, seq: u64) -> log::Iter<'_, Logged, StoreError> {
+        Box::new(
+            self.scan_rev_below::<ChangeLog>(T::Changes, seq)
+                .map(|l| l.map(ChangeLog::into_logged)),
+        )
+    }
+
+    fn changes_of(&self, seq: u64) -> Result<Option<Vec<Change>>, StoreError> {
+        Ok(self.change_log(seq)?.map(|l| l.changes))
+    }
+}
+
+impl ChangeLog {
+    fn into_logged(self) -> Logged {
+        Logged {
+            seq: self.seq,
+            changes: self.changes,
         }
-        Ok(prior)
+    }
+}
+
+impl Store {
+    /// Every logged command that changed `client`'s records, oldest first.
+    pub fn history_of(&self, client: ClientId) -> Result<Vec<HistoryEntry>, StoreError> {
+        log::history_of(self, self.model(), client)
+    }
+
+    /// `who`'s last command not undone yet, with the records it replaced.
+    pub fn last_undoable(&self, who: &str) -> Result<Option<(Event, Prior)>, StoreError> {
+        log::last_undoable(self, self.model(), who).map_err(|e| match e {
+            log::UndoError::Log(e) => e,
+            log::UndoError::NotLogged { seq, summary } => StoreError::Unavailable {
+                path: self.path().to_path_buf(),
+                why: format!("command #{seq} ({summary}) is too large for the change log and cannot be undone"),
+            },
+        })
     }
 
     /// The day's automatic backup in the database's backup folder, if
@@ -312,56 +197,5 @@ impl Backend for Store {
         self.save_snapshot()?;
         self.keep_daily_backup(today)?;
         Ok(())
-    }
-}
-
-/// `N` of an `undo #N` command's summary.
-fn undone_seq(summary: &str) -> Option<u64> {
-    let rest = summary.strip_prefix("undo #")?;
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
-}
-
-/// The first of `logs` (newest first) with a change `pick` takes.
-fn find_before<T>(
-    logs: impl Iterator<Item = Result<ChangeLog, StoreError>>,
-    pick: impl Fn(&Change) -> Option<T>,
-) -> Result<Option<T>, StoreError> {
-    for log in logs {
-        if let Some(found) = log?.changes.iter().rev().find_map(&pick) {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
-}
-
-/// The record a change writes, as a key (`None`: not one an undo checks).
-fn record_key(change: &Change) -> Option<String> {
-    Some(match change {
-        Change::Client(c) => format!("client {}", c.id),
-        Change::Person(p) => format!("person {} {}", p.client, p.id),
-        Change::Task(t) => format!("task {}", t.id),
-        Change::Survey(s) => format!("survey {}", s.id),
-        Change::Mark { key, .. } => format!("mark {key}"),
-        Change::Settlement { old, new } => format!("settlement {}", new.as_ref().or(old.as_ref())?.id),
-        Change::Contact(c) => format!("contact {}", c.id),
-        Change::ContactRewritten { old, .. } => format!("contact {}", old.id),
-        Change::Sales { key, .. } => format!("sales {key:?}"),
-        Change::Offer(o) | Change::OfferRemoved(o) => format!("offer {} {}", o.client, o.product),
-        _ => return None,
-    })
-}
-
-/// Sets the version (`seq`) a change's record carries.
-fn set_seq(change: &mut Change, seq: u64) {
-    match change {
-        Change::Client(c) => c.seq = seq,
-        Change::Person(p) => p.seq = seq,
-        Change::Task(t) => t.seq = seq,
-        Change::Survey(s) => s.seq = seq,
-        Change::Mark { mark: Some(m), .. } => m.seq = seq,
-        Change::Settlement { new: Some(n), .. } => n.seq = seq,
-        Change::Contact(c) => c.seq = seq,
-        Change::ContactRewritten { new: Some(n), .. } => n.seq = seq,
-        _ => {}
     }
 }

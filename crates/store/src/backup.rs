@@ -114,6 +114,86 @@ impl Line {
     }
 }
 
+impl Header {
+    /// The header of a backup of this format and schema taken at `taken`.
+    pub fn now(db_created: NaiveDateTime, seq: u64, taken: NaiveDateTime) -> Header {
+        Header {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            schema: codec::SCHEMA_VERSION,
+            db_created,
+            seq,
+            taken,
+        }
+    }
+}
+
+/// Writes a backup line by line, whatever holds the records (the sled
+/// store's view, PostgreSQL): the header, the settings and counters, the
+/// records in the reader's order (`reader::position`), then the trailer
+/// with the counts and the hash of every line before it.
+pub struct Writer<'a> {
+    hashed: reader::Hashing<'a>,
+    counts: BTreeMap<String, u64>,
+    records: u64,
+    seq: u64,
+}
+
+fn io_err(e: std::io::Error) -> BackupError {
+    BackupError::Io(PathBuf::from("(backup)"), e)
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(
+        out: &'a mut dyn Write,
+        header: &Header,
+        settings: &Settings,
+        counters: &Counters,
+    ) -> Result<Writer<'a>, BackupError> {
+        let mut writer = Writer {
+            hashed: reader::Hashing::new(out),
+            counts: BTreeMap::new(),
+            records: 0,
+            seq: header.seq,
+        };
+        writer.put(header)?;
+        for line in [Line::Settings(settings.clone()), Line::Counters(counters.clone())] {
+            writer.put(&line)?;
+            *writer.counts.entry(line.kind().into()).or_default() += 1;
+        }
+        Ok(writer)
+    }
+
+    fn put(&mut self, value: &dyn erased::Json) -> Result<(), BackupError> {
+        value.write(&mut self.hashed).map_err(io_err)?;
+        self.hashed.write_all(b"\n").map_err(io_err)
+    }
+
+    /// One record (never settings, counters or the trailer).
+    pub fn line(&mut self, line: Line) -> Result<(), BackupError> {
+        self.put(&line)?;
+        *self.counts.entry(line.kind().into()).or_default() += 1;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Writes the trailer.
+    pub fn finish(self) -> Result<Summary, BackupError> {
+        let (out, sha256) = self.hashed.finish();
+        let trailer = Line::Trailer(Trailer {
+            records: self.records,
+            counts: self.counts,
+            sha256,
+        });
+        erased::Json::write(&trailer, out).map_err(io_err)?;
+        out.write_all(b"\n").map_err(io_err)?;
+        Ok(Summary {
+            records: self.records,
+            seq: self.seq,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error(transparent)]

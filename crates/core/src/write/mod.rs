@@ -9,6 +9,7 @@ mod command;
 mod done;
 mod error;
 mod event;
+pub mod log;
 mod plan;
 pub mod undo;
 

@@ -52,7 +52,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Where a line's kind stands in the file (the writer's order), and its
 /// record's key: within a kind, keys strictly ascend.
-fn position(line: &Line) -> (u8, Vec<u8>) {
+pub fn position(line: &Line) -> (u8, Vec<u8>) {
     match line {
         Line::Settings(_) => (0, Vec::new()),
         Line::Counters(_) => (1, Vec::new()),

@@ -9,14 +9,13 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Bound;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::{BackupError, FORMAT, FORMAT_VERSION, Header, Line, Summary, Trailer, erased, reader};
-use crate::codec::{Record, SCHEMA_VERSION};
+use super::{BackupError, Header, Line, Summary};
+use crate::codec::Record;
 use crate::domain::*;
 use crate::model::Counters;
 use crate::{Store, StoreError, T, decode_at};
@@ -131,36 +130,9 @@ impl BackupView {
     /// counters, each tree in order, and the trailer with the counts and
     /// the hash.
     pub fn write(&self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<Summary, BackupError> {
-        let io = |e| BackupError::Io(PathBuf::from("(backup)"), e);
-        let header = Header {
-            format: FORMAT.into(),
-            version: FORMAT_VERSION,
-            schema: SCHEMA_VERSION,
-            db_created: self.created,
-            seq: self.seq,
-            taken,
-        };
-        let mut records = 0u64;
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        let mut hashed = reader::Hashing::new(out);
-        let put = |out: &mut reader::Hashing, value: &dyn erased::Json| -> Result<(), BackupError> {
-            value.write(out).map_err(io)?;
-            out.write_all(b"\n").map_err(io)
-        };
-        put(&mut hashed, &header)?;
-        for line in [
-            Line::Settings(self.settings.clone()),
-            Line::Counters(self.counters.clone()),
-        ] {
-            put(&mut hashed, &line)?;
-            *counts.entry(line.kind().into()).or_default() += 1;
-        }
-        let mut line = |l: Line| -> Result<(), BackupError> {
-            put(&mut hashed, &l)?;
-            *counts.entry(l.kind().into()).or_default() += 1;
-            records += 1;
-            Ok(())
-        };
+        let header = Header::now(self.created, self.seq, taken);
+        let mut writer = super::Writer::new(out, &header, &self.settings, &self.counters)?;
+        let mut line = |l: Line| writer.line(l);
         for t in DUMPED {
             match t {
                 T::Managers => self.dump(t, Line::Manager, &mut line)?,
@@ -184,18 +156,7 @@ impl BackupView {
                 T::Meta | T::Aggregates | T::Changes => {}
             }
         }
-        let (out, sha256) = hashed.finish();
-        let trailer = Line::Trailer(Trailer {
-            records,
-            counts,
-            sha256,
-        });
-        erased::Json::write(&trailer, out).map_err(io)?;
-        out.write_all(b"\n").map_err(io)?;
-        Ok(Summary {
-            records,
-            seq: header.seq,
-        })
+        writer.finish()
     }
 
     /// Tree `t` as it was at the view's moment, in key order: its records

@@ -1,0 +1,155 @@
+//! Filling a new PostgreSQL database from a backup file (`rapport restore`
+//! and `rapport copy` into PostgreSQL): the file is proven line by line as
+//! it is read (`reader`), and everything is written in one transaction, so
+//! a file that fails half-way, or a killed process, leaves the database as
+//! it was.
+
+use std::path::Path;
+
+use rapport_core::backend::BackupSummary;
+use rapport_core::model::{Change, Model};
+use rapport_store::backup::{BackupError, Line, reader::Reader};
+
+use crate::rows::Rows;
+use crate::{PgError, load};
+
+/// Why a restore into PostgreSQL failed (nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+    #[error("{0}: the PostgreSQL database already holds data; restore or copy only into a new (migrated) one")]
+    NotEmpty(String),
+}
+
+impl From<postgres::Error> for RestoreError {
+    fn from(e: postgres::Error) -> Self {
+        RestoreError::Pg(e.into())
+    }
+}
+
+/// Restores `file` into the (migrated, empty) database at `url`, calling
+/// `progress` with the lines read so far every few thousand lines.
+pub fn restore(
+    url: &str,
+    file: &Path,
+    allow_unproven: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<BackupSummary, RestoreError> {
+    let input = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| BackupError::Io(file.to_path_buf(), e))?);
+    let mut reader = Reader::new(input, &file.display().to_string(), allow_unproven)?;
+    let header_seq = reader.header().seq;
+    let created = reader.header().db_created;
+    let mut client = crate::connect(&crate::config(url)?)?;
+    crate::schema::check(&mut client)?;
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&crate::write::WRITE_LOCK])?;
+    let counters = load::counters(&mut tx)?;
+    let clients: i64 = tx.query_one("SELECT count(*) FROM clients", &[])?.try_get(0)?;
+    if counters.seq > 0 || clients > 0 {
+        return Err(RestoreError::NotEmpty(url_for_messages(url)));
+    }
+    // The aggregates are derived: the model sums the settlements and
+    // contacts as they pass, and they are written at the end.
+    let mut model = Model::default();
+    let mut stored_counters = None;
+    let mut rows = Rows::new(&mut tx);
+    rows.meta(
+        "info",
+        &crate::rows::Info {
+            app: "rapport".into(),
+            created,
+        },
+    )?;
+    let mut read = 0u64;
+    while let Some((_, line)) = reader.next_line()? {
+        match line {
+            Line::Settings(s) => rows.meta("settings", &s)?,
+            Line::Counters(c) => stored_counters = Some(c),
+            Line::Manager(m) => rows.manager(&m)?,
+            Line::Segment(s) => rows.segment(&s)?,
+            Line::Product(p) => rows.product(&p)?,
+            Line::Portrait(e) => rows.portrait(&e)?,
+            Line::Client(c) => {
+                rows.client(&c)?;
+                model.apply_owned(Change::Client(c));
+            }
+            Line::Person(p) => rows.person(&p)?,
+            Line::Settlement(s) => {
+                rows.settlement(&s)?;
+                model.apply_owned(Change::Settlement {
+                    old: None,
+                    new: Some(s),
+                });
+            }
+            Line::Offer(o) => rows.offer(&o)?,
+            Line::Contact(c) => {
+                rows.contact(&c)?;
+                model.apply_owned(Change::Contact(c));
+            }
+            Line::Task(t) => rows.task(&t)?,
+            Line::Survey(s) => rows.survey(&s)?,
+            Line::Ticket(t) => rows.ticket(&t)?,
+            Line::Audit(a) => rows.audit(&a, None)?,
+            Line::Mark(m) => rows.mark(&m)?,
+            Line::Questionnaire(q) => rows.questionnaire(&q)?,
+            Line::Archival(a) => rows.archival(&a)?,
+            Line::Template(t) => rows.template(&t)?,
+            Line::Sales(r) => rows.sales(&r)?,
+            // The reader checks the trailer and never hands it out.
+            Line::Trailer(_) => {}
+        }
+        read += 1;
+        if read % 5_000 == 0 {
+            progress(read);
+        }
+    }
+    let name = file.display().to_string();
+    let err = |message: String| BackupError::Line {
+        file: name.clone(),
+        line: 1,
+        message,
+    };
+    let counters = stored_counters.ok_or_else(|| err("the backup has no counters record".into()))?;
+    if counters.seq != header_seq {
+        return Err(err(format!(
+            "header says sequence {header_seq}, counters say {}",
+            counters.seq
+        ))
+        .into());
+    }
+    for (client, aggregate) in &model.aggregates {
+        rows.aggregate(*client, aggregate)?;
+    }
+    rows.meta("counters", &counters)?;
+    let seq = counters.seq.to_string();
+    tx.execute("SELECT pg_notify($1, $2)", &[&crate::write::CHANNEL, &seq])?;
+    tx.commit()?;
+    progress(read);
+    Ok(BackupSummary {
+        records: reader.checked().records,
+        seq: header_seq,
+    })
+}
+
+/// The connection string without a password, for messages.
+pub fn url_for_messages(url: &str) -> String {
+    match url.split_once('@') {
+        Some((before, after)) if before.contains("://") => {
+            let scheme = before.split("://").next().unwrap_or("postgresql");
+            let user = before
+                .split("://")
+                .nth(1)
+                .and_then(|u| u.split(':').next())
+                .unwrap_or("");
+            format!("{scheme}://{user}@{after}")
+        }
+        _ => url
+            .split_whitespace()
+            .filter(|w| !w.starts_with("password="))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}

@@ -1,0 +1,229 @@
+//! rapport on PostgreSQL: a second `Backend` beside the sled store, for a
+//! team beyond one machine. The same model and the same write path: each
+//! command is one transaction that takes one advisory lock, catches up with
+//! the events other processes wrote since, plans the command against that
+//! current model, writes its rows and its event, and notifies. Every
+//! process listens (`listen`) and applies the events in sequence order, so
+//! several hosts see one order.
+//!
+//! The client is the synchronous `postgres` crate: rapport's processes are
+//! threaded, one command at a time per session, so an async runtime would
+//! add weight and no speed.
+
+mod backend;
+pub mod copy;
+mod listen;
+mod load;
+mod log;
+mod rows;
+pub mod schema;
+pub mod testing;
+mod verify;
+mod write;
+
+use std::str::FromStr;
+
+use chrono::NaiveDateTime;
+use rapport_core::model::Model;
+use rapport_core::write::{CommandError, Event};
+
+pub use schema::Migrated;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("PostgreSQL: {}", message(.0))]
+    Db(#[from] postgres::Error),
+    /// The connection string, or the schema, is not one rapport can use.
+    #[error("{0}")]
+    Schema(String),
+    #[error("damaged record in table {table}: {error}")]
+    Corrupt { table: String, error: String },
+    /// The connection failed while the command was being committed, and
+    /// whether it was cannot be told yet.
+    #[error(
+        "the connection to PostgreSQL was lost while command #{seq} ({summary}) was being committed: \
+         it may or may not have been applied; check with `rapport history` before doing it again"
+    )]
+    Unknown { seq: u64, summary: String },
+}
+
+/// A PostgreSQL error as a user can act on it: the server's message with
+/// its detail and hint, or the client's with its cause.
+pub fn message(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = db.message().to_string();
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; {hint}"));
+        }
+        return text;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+/// Whether the error means the connection is gone (the server restarted,
+/// an administrator cut it, the network broke): then the connection is
+/// made again.
+pub(crate) fn connection_gone(e: &PgError) -> bool {
+    let PgError::Db(e) = e else { return false };
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        // Class 08: connection exception; 57P01–57P03: shutdown, crash,
+        // cannot connect now.
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08") || code.starts_with("57P")
+        }
+        // No SQLSTATE: an I/O error on the socket.
+        None => e.as_db_error().is_none(),
+    }
+}
+
+/// Whether `--db` names a PostgreSQL database (a `postgresql://` URL or a
+/// libpq `key=value` string) rather than a sled directory.
+pub fn is_url(db: &str) -> bool {
+    db.starts_with("postgresql://")
+        || db.starts_with("postgres://")
+        || db
+            .split_whitespace()
+            .next()
+            .and_then(|w| w.split_once('='))
+            .is_some_and(|(k, _)| matches!(k, "host" | "dbname" | "user" | "port" | "hostaddr" | "service"))
+}
+
+/// The connection settings of `url`; without a user, the Unix login (what
+/// peer authentication maps to a role of the same name).
+pub fn config(url: &str) -> Result<postgres::Config, PgError> {
+    let mut config = postgres::Config::from_str(url)
+        .map_err(|e| PgError::Schema(format!("cannot read the PostgreSQL connection string: {}", message(&e))))?;
+    if config.get_user().is_none() {
+        let login = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .ok_or_else(|| PgError::Schema("cannot tell the Unix login to connect as; put user= in --db".into()))?;
+        config.user(&login);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("rapport");
+    }
+    Ok(config)
+}
+
+fn connect(config: &postgres::Config) -> Result<postgres::Client, PgError> {
+    Ok(config.connect(postgres::NoTls)?)
+}
+
+/// Brings the schema of the database at `url` to this rapport's
+/// (`rapport migrate`): run by the database's owner.
+pub fn migrate(url: &str) -> Result<Migrated, PgError> {
+    let mut client = connect(&config(url)?)?;
+    schema::migrate(&mut client)
+}
+
+/// A session on a PostgreSQL database.
+pub struct PgStore {
+    config: postgres::Config,
+    /// `None` after the connection was lost, until it is made again.
+    client: Option<postgres::Client>,
+    model: Model,
+    created: NaiveDateTime,
+    /// The role the connection is (what commands are recorded as).
+    login: String,
+    /// Other processes' events applied since `poll_events` last asked.
+    arrived: Vec<Event>,
+    /// The model may hold a command that failed: read it again first.
+    stale: bool,
+    /// The model was read again since `poll_replaced` last asked.
+    replaced: bool,
+    listener: Option<listen::Listener>,
+}
+
+impl PgStore {
+    /// Connects to the database at `url`, checks its schema and reads the
+    /// model; starts listening for other processes' events.
+    pub fn open(url: &str) -> Result<PgStore, PgError> {
+        let config = config(url)?;
+        let mut client = connect(&config)?;
+        schema::check(&mut client)?;
+        let login: String = client.query_one("SELECT session_user::text", &[])?.try_get(0)?;
+        let (model, created) = read_all(&mut client)?;
+        let listener = listen::Listener::start(config.clone());
+        Ok(PgStore {
+            config,
+            client: Some(client),
+            model,
+            created,
+            login,
+            arrived: Vec::new(),
+            stale: false,
+            replaced: false,
+            listener: Some(listener),
+        })
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn created(&self) -> NaiveDateTime {
+        self.created
+    }
+
+    /// The role this session is connected as.
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    /// The connection, made again if it was lost (the model is then read
+    /// again: events may have been missed).
+    pub(crate) fn client(&mut self) -> Result<&mut postgres::Client, PgError> {
+        if self.client.as_ref().is_some_and(postgres::Client::is_closed) {
+            self.client = None;
+        }
+        if self.client.is_none() {
+            let mut client = connect(&self.config)?;
+            schema::check(&mut client)?;
+            self.client = Some(client);
+            self.stale = true;
+        }
+        if self.stale {
+            let client = self.client.as_mut().ok_or_else(lost)?;
+            let (model, created) = read_all(client)?;
+            self.model = model;
+            self.created = created;
+            self.stale = false;
+            self.replaced = true;
+        }
+        self.client.as_mut().ok_or_else(lost)
+    }
+}
+
+fn lost() -> PgError {
+    PgError::Schema("the connection to PostgreSQL is closed".into())
+}
+
+/// The model and the database's creation time, from one snapshot.
+fn read_all(client: &mut postgres::Client) -> Result<(Model, NaiveDateTime), PgError> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let model = load::model(&mut tx)?;
+    let created = load::created(&mut tx)?;
+    tx.commit()?;
+    Ok((model, created))
+}

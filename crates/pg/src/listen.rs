@@ -1,0 +1,152 @@
+//! Each process listens for the events others commit: a thread with its
+//! own connection waits on `LISTEN`, and tells the session that something
+//! arrived (the session then reads the events in order: a notification
+//! only says when to look, so one lost while disconnected loses nothing).
+//! The thread reconnects by itself and says so, since notifications may
+//! have been missed meanwhile.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+
+use rapport_core::backend::Waker;
+
+use crate::write::CHANNEL;
+
+/// How often the thread checks whether the session is gone.
+const TICK: Duration = Duration::from_millis(500);
+/// How long it waits before connecting again after a failure.
+const RETRY: Duration = Duration::from_secs(1);
+
+pub(crate) struct Listener {
+    signals: Receiver<()>,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    /// Why the listening connection is down, while it is.
+    down: Arc<Mutex<Option<String>>>,
+}
+
+impl Listener {
+    pub(crate) fn start(config: postgres::Config) -> Listener {
+        let (tx, signals) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let down = Arc::new(Mutex::new(None));
+        let thread = Thread {
+            config,
+            tx,
+            stop: stop.clone(),
+            waker: waker.clone(),
+            down: down.clone(),
+        };
+        // A listener that cannot start leaves the session working: it then
+        // sees others' events when it next writes.
+        let _ = std::thread::Builder::new()
+            .name("rapport-pg-listen".into())
+            .spawn(move || thread.run());
+        Listener {
+            signals,
+            stop,
+            waker,
+            down,
+        }
+    }
+
+    /// Whether anything arrived since last asked.
+    pub(crate) fn arrived(&self) -> bool {
+        let mut any = false;
+        while self.signals.try_recv().is_ok() {
+            any = true;
+        }
+        any
+    }
+
+    pub(crate) fn set_waker(&self, waker: Waker) {
+        *self.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(waker);
+    }
+
+    pub(crate) fn down(&self) -> Option<String> {
+        self.down.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Thread {
+    config: postgres::Config,
+    tx: Sender<()>,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    down: Arc<Mutex<Option<String>>>,
+}
+
+impl Thread {
+    fn signal(&self) -> bool {
+        if self.tx.send(()).is_err() {
+            return false;
+        }
+        if let Some(w) = self.waker.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            w();
+        }
+        true
+    }
+
+    fn set_down(&self, why: Option<String>) {
+        *self.down.lock().unwrap_or_else(PoisonError::into_inner) = why;
+    }
+
+    fn run(self) {
+        let mut first = true;
+        while !self.stop.load(Ordering::Relaxed) {
+            let mut client = match self.config.connect(postgres::NoTls) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.set_down(Some(crate::message(&e)));
+                    std::thread::sleep(RETRY);
+                    continue;
+                }
+            };
+            if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+                self.set_down(Some(crate::message(&e)));
+                std::thread::sleep(RETRY);
+                continue;
+            }
+            self.set_down(None);
+            // Back after a break: what was announced meanwhile is unknown.
+            if !first && !self.signal() {
+                return;
+            }
+            first = false;
+            loop {
+                if self.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let next = client.notifications().timeout_iter(TICK).next();
+                match next {
+                    Ok(Some(_)) => {
+                        if !self.signal() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {
+                        if client.is_closed() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        self.set_down(Some(crate::message(&e)));
+                        break;
+                    }
+                }
+            }
+            std::thread::sleep(RETRY);
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! Records as rows: each `Change` becomes the inserts, updates and deletes
+//! of its table (the same records the sled store writes), in the command's
+//! transaction. Statements are prepared once per transaction.
+
+use std::collections::{BTreeSet, HashMap};
+
+use postgres::types::{Json, ToSql};
+use postgres::{Statement, Transaction};
+use serde::Serialize;
+
+use crate::PgError;
+use rapport_core::domain::*;
+use rapport_core::model::{Change, Counters, Model};
+
+type Param<'a> = &'a (dyn ToSql + Sync);
+
+/// A transaction's writes, with its prepared statements.
+pub(crate) struct Rows<'t, 'c> {
+    pub(crate) tx: &'t mut Transaction<'c>,
+    prepared: HashMap<&'static str, Statement>,
+}
+
+/// The sql of an upsert into `table` keyed by `keys`.
+fn upsert(table: &str, keys: &[&str], cols: &[&str]) -> String {
+    let all: Vec<&str> = keys.iter().chain(cols).copied().collect();
+    let params: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
+    let set: Vec<String> = cols.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+        all.join(", "),
+        params.join(", "),
+        keys.join(", "),
+        set.join(", ")
+    )
+}
+
+/// One statement per table and operation, built once.
+fn sql(name: &'static str) -> String {
+    match name {
+        "meta" => upsert("rapport_meta", &["key"], &["record"]),
+        "manager" => upsert("managers", &["id"], &["login", "name", "role", "record"]),
+        "segment" => upsert("segments", &["id"], &["code", "name", "record"]),
+        "product" => upsert("products", &["id"], &["code", "name", "line", "record"]),
+        "portrait" => upsert("portrait", &["segment", "product"], &["record"]),
+        "portrait-" => "DELETE FROM portrait WHERE segment = $1 AND product = $2".into(),
+        "client" => upsert(
+            "clients",
+            &["id"],
+            &["reference", "name", "segment", "manager", "created", "record"],
+        ),
+        "person" => upsert(
+            "persons",
+            &["client", "id"],
+            &["name", "role", "phone", "email", "record"],
+        ),
+        "person-" => "DELETE FROM persons WHERE client = $1 AND id = $2".into(),
+        "settlement" => upsert(
+            "settlements",
+            &["client", "id"],
+            &["date", "amount_cents", "product", "doc", "record"],
+        ),
+        "settlement-" => "DELETE FROM settlements WHERE client = $1 AND id = $2".into(),
+        "aggregate" => upsert("aggregates", &["client"], &["record"]),
+        "offer" => upsert(
+            "offers",
+            &["client", "product"],
+            &["stage", "stage_date", "next_step", "record"],
+        ),
+        "offer-" => "DELETE FROM offers WHERE client = $1 AND product = $2".into(),
+        "contact" => upsert(
+            "contacts",
+            &["client", "id"],
+            &["at", "channel", "who", "summary", "next_contact", "record"],
+        ),
+        "contact-" => "DELETE FROM contacts WHERE client = $1 AND id = $2".into(),
+        "task" => upsert("tasks", &["client", "id"], &["due", "done", "text", "record"]),
+        "task-" => "DELETE FROM tasks WHERE client = $1 AND id = $2".into(),
+        "survey" => upsert("surveys", &["client", "id"], &["product", "date", "record"]),
+        "survey-" => "DELETE FROM surveys WHERE client = $1 AND id = $2".into(),
+        "ticket" => upsert(
+            "tickets",
+            &["id"],
+            &["client", "product", "opened", "stage", "owner", "record"],
+        ),
+        "ticket-" => "DELETE FROM tickets WHERE id = $1".into(),
+        "mark" => upsert("queue_marks", &["key"], &["due", "record"]),
+        "mark-" => "DELETE FROM queue_marks WHERE key = $1".into(),
+        "questionnaire" => upsert("questionnaires", &["product"], &["record"]),
+        "archive" => upsert("archive", &["key"], &["client", "archived_on", "record"]),
+        "archive-" => "DELETE FROM archive WHERE key = $1".into(),
+        "template" => upsert("templates", &["kind"], &["record"]),
+        "sales" => upsert("sales", &["key"], &["kind", "record"]),
+        "sales-" => "DELETE FROM sales WHERE key = $1".into(),
+        "event" => "INSERT INTO events (seq, login, at, summary, changes) VALUES ($1, $2, $3, $4, $5)".into(),
+        other => format!("-- unknown statement {other}"),
+    }
+}
+
+/// The tables that hold a client's records (by a `client` column), which
+/// a purge empties (its tickets go by the ids the purge lists).
+const CLIENT_TABLES: [&str; 7] = [
+    "persons",
+    "settlements",
+    "aggregates",
+    "offers",
+    "contacts",
+    "tasks",
+    "surveys",
+];
+
+pub(crate) fn i32_of(id: u32) -> Result<i32, PgError> {
+    i32::try_from(id).map_err(|_| PgError::Schema(format!("id {id} is too large for an integer column")))
+}
+
+pub(crate) fn i64_of(id: u64) -> Result<i64, PgError> {
+    i64::try_from(id).map_err(|_| PgError::Schema(format!("id {id} is too large for a bigint column")))
+}
+
+fn json<T: Serialize>(value: &T) -> Result<serde_json::Value, PgError> {
+    serde_json::to_value(value).map_err(|e| PgError::Schema(format!("cannot write a record as JSON: {e}")))
+}
+
+impl<'t, 'c> Rows<'t, 'c> {
+    pub(crate) fn new(tx: &'t mut Transaction<'c>) -> Self {
+        Rows {
+            tx,
+            prepared: HashMap::new(),
+        }
+    }
+
+    fn run(&mut self, name: &'static str, params: &[Param<'_>]) -> Result<(), PgError> {
+        let statement = match self.prepared.get(name) {
+            Some(s) => s.clone(),
+            None => {
+                let s = self.tx.prepare(&sql(name))?;
+                self.prepared.insert(name, s.clone());
+                s
+            }
+        };
+        self.tx.execute(&statement, params)?;
+        Ok(())
+    }
+
+    pub(crate) fn meta<T: Serialize + std::fmt::Debug + Sync>(&mut self, key: &str, record: &T) -> Result<(), PgError> {
+        self.run("meta", &[&key, &Json(record)])
+    }
+
+    pub(crate) fn settlement(&mut self, s: &Settlement) -> Result<(), PgError> {
+        let product = s.product.map(|p| i32_of(p.0)).transpose()?;
+        self.run(
+            "settlement",
+            &[
+                &i32_of(s.client.0)?,
+                &i64_of(s.id.0)?,
+                &s.date,
+                &s.amount.0,
+                &product,
+                &s.doc,
+                &Json(s),
+            ],
+        )
+    }
+
+    pub(crate) fn contact(&mut self, c: &ContactEntry) -> Result<(), PgError> {
+        self.run(
+            "contact",
+            &[
+                &i32_of(c.client.0)?,
+                &i64_of(c.id.0)?,
+                &c.at,
+                &c.channel.as_str(),
+                &c.who,
+                &c.summary,
+                &c.next_contact,
+                &Json(c),
+            ],
+        )
+    }
+
+    pub(crate) fn manager(&mut self, m: &Manager) -> Result<(), PgError> {
+        self.run(
+            "manager",
+            &[&i32_of(m.id.0)?, &m.login, &m.name, &m.role.as_str(), &Json(m)],
+        )
+    }
+
+    pub(crate) fn segment(&mut self, s: &Segment) -> Result<(), PgError> {
+        self.run("segment", &[&i32_of(s.id.0)?, &s.code, &s.name, &Json(s)])
+    }
+
+    pub(crate) fn product(&mut self, p: &Product) -> Result<(), PgError> {
+        self.run("product", &[&i32_of(p.id.0)?, &p.code, &p.name, &p.line, &Json(p)])
+    }
+
+    pub(crate) fn portrait(&mut self, e: &PortraitEntry) -> Result<(), PgError> {
+        self.run("portrait", &[&i32_of(e.segment.0)?, &i32_of(e.product.0)?, &Json(e)])
+    }
+
+    pub(crate) fn client(&mut self, c: &Client) -> Result<(), PgError> {
+        let segment = c.segment.map(|s| i32_of(s.0)).transpose()?;
+        let manager = c.manager.map(|m| i32_of(m.0)).transpose()?;
+        self.run(
+            "client",
+            &[
+                &i32_of(c.id.0)?,
+                &c.reference,
+                &c.name,
+                &segment,
+                &manager,
+                &c.created,
+                &Json(c),
+            ],
+        )
+    }
+
+    pub(crate) fn person(&mut self, p: &ContactPerson) -> Result<(), PgError> {
+        self.run(
+            "person",
+            &[
+                &i32_of(p.client.0)?,
+                &i64_of(p.id.0)?,
+                &p.name,
+                &p.role,
+                &p.phone,
+                &p.email,
+                &Json(p),
+            ],
+        )
+    }
+
+    pub(crate) fn offer(&mut self, o: &Offer) -> Result<(), PgError> {
+        self.run(
+            "offer",
+            &[
+                &i32_of(o.client.0)?,
+                &i32_of(o.product.0)?,
+                &o.stage.as_str(),
+                &o.stage_date,
+                &o.next_step,
+                &Json(o),
+            ],
+        )
+    }
+
+    pub(crate) fn task(&mut self, t: &Task) -> Result<(), PgError> {
+        self.run(
+            "task",
+            &[
+                &i32_of(t.client.0)?,
+                &i64_of(t.id.0)?,
+                &t.due,
+                &t.done,
+                &t.text,
+                &Json(t),
+            ],
+        )
+    }
+
+    pub(crate) fn survey(&mut self, s: &Survey) -> Result<(), PgError> {
+        self.run(
+            "survey",
+            &[
+                &i32_of(s.client.0)?,
+                &i64_of(s.id.0)?,
+                &i32_of(s.product.0)?,
+                &s.date,
+                &Json(s),
+            ],
+        )
+    }
+
+    pub(crate) fn ticket(&mut self, t: &Ticket) -> Result<(), PgError> {
+        let product = t.product.map(|p| i32_of(p.0)).transpose()?;
+        let owner = t.owner.map(|m| i32_of(m.0)).transpose()?;
+        self.run(
+            "ticket",
+            &[
+                &i64_of(t.id.0)?,
+                &i32_of(t.client.0)?,
+                &product,
+                &t.opened,
+                &t.stage.as_str(),
+                &owner,
+                &Json(t),
+            ],
+        )
+    }
+
+    pub(crate) fn mark(&mut self, m: &QueueMark) -> Result<(), PgError> {
+        self.run("mark", &[&m.key, &m.due, &Json(m)])
+    }
+
+    pub(crate) fn questionnaire(&mut self, q: &Questionnaire) -> Result<(), PgError> {
+        self.run("questionnaire", &[&i32_of(q.product.0)?, &Json(q)])
+    }
+
+    pub(crate) fn archival(&mut self, a: &Archival) -> Result<(), PgError> {
+        self.run(
+            "archive",
+            &[&json(&a.key)?, &i32_of(a.key.client().0)?, &a.on, &Json(a)],
+        )
+    }
+
+    pub(crate) fn template(&mut self, t: &rapport_core::templates::Template) -> Result<(), PgError> {
+        self.run("template", &[&t.kind.as_str(), &Json(t)])
+    }
+
+    pub(crate) fn sales(&mut self, r: &SalesRecord) -> Result<(), PgError> {
+        let kind = match r {
+            SalesRecord::Document(_) => "document",
+            SalesRecord::Terms(_) => "terms",
+            SalesRecord::Acquisition(_) => "acquisition",
+            SalesRecord::Setup(_) => "setup",
+            SalesRecord::View(_) => "view",
+        };
+        self.run("sales", &[&json(&r.key())?, &kind, &Json(r)])
+    }
+
+    pub(crate) fn aggregate(
+        &mut self,
+        client: ClientId,
+        a: &rapport_core::model::ClientAggregate,
+    ) -> Result<(), PgError> {
+        self.run("aggregate", &[&i32_of(client.0)?, &Json(a)])
+    }
+
+    pub(crate) fn audit(&mut self, a: &AuditEntry, changes: Option<&[Change]>) -> Result<(), PgError> {
+        self.run(
+            "event",
+            &[&i64_of(a.seq)?, &a.who, &a.at, &a.summary, &changes.map(Json)],
+        )
+    }
+
+    /// Writes one command's changes, then the aggregates of the clients
+    /// they touched (as `model`, which has applied them, holds them).
+    pub(crate) fn changes(&mut self, changes: &[Change], seq: u64, model: &Model) -> Result<(), PgError> {
+        let mut dirty = BTreeSet::new();
+        for change in changes {
+            self.change(change, seq, &mut dirty)?;
+        }
+        for client in dirty {
+            // An archived client's aggregate waits with it in the trash.
+            let trashed = || model.trash.clients.get(&client).map(|t| &t.aggregate);
+            if let Some(agg) = model.aggregates.get(&client).or_else(trashed) {
+                self.aggregate(client, agg)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn change(&mut self, change: &Change, seq: u64, dirty: &mut BTreeSet<ClientId>) -> Result<(), PgError> {
+        match change {
+            Change::Settings(s) => self.meta("settings", s)?,
+            Change::Manager(m) => self.manager(m)?,
+            Change::Segment(s) => self.segment(s)?,
+            Change::Product(p) => self.product(p)?,
+            Change::Portrait {
+                segment,
+                product,
+                target,
+            } => {
+                if *target {
+                    self.portrait(&PortraitEntry {
+                        segment: *segment,
+                        product: *product,
+                        seq,
+                    })?;
+                } else {
+                    self.run("portrait-", &[&i32_of(segment.0)?, &i32_of(product.0)?])?;
+                }
+            }
+            Change::Client(c) => {
+                self.client(c)?;
+                dirty.insert(c.id);
+            }
+            Change::Person(p) => self.person(p)?,
+            Change::Settlement { old, new } => {
+                if let Some(old) = old {
+                    self.run("settlement-", &[&i32_of(old.client.0)?, &i64_of(old.id.0)?])?;
+                    dirty.insert(old.client);
+                }
+                if let Some(new) = new {
+                    self.settlement(new)?;
+                    dirty.insert(new.client);
+                }
+            }
+            Change::Offer(o) => self.offer(o)?,
+            Change::Contact(c) => {
+                self.contact(c)?;
+                dirty.insert(c.client);
+            }
+            Change::Task(t) => self.task(t)?,
+            Change::Survey(s) => self.survey(s)?,
+            Change::Ticket(t) => self.ticket(t)?,
+            Change::Questionnaire(q) => self.questionnaire(q)?,
+            Change::Mark { key, mark } => match mark {
+                Some(m) => self.mark(m)?,
+                None => self.run("mark-", &[key])?,
+            },
+            Change::Archive { key, archival } => match archival {
+                Some(a) => self.archival(a)?,
+                None => self.run("archive-", &[&json(key)?])?,
+            },
+            Change::Purge { key, tickets, marks } => match *key {
+                Archivable::Client(c) => {
+                    let id = i32_of(c.0)?;
+                    for table in CLIENT_TABLES {
+                        self.tx
+                            .execute(&format!("DELETE FROM {table} WHERE client = $1"), &[&id])?;
+                    }
+                    self.tx.execute("DELETE FROM archive WHERE client = $1", &[&id])?;
+                    self.tx.execute("DELETE FROM clients WHERE id = $1", &[&id])?;
+                    for t in tickets {
+                        self.run("ticket-", &[&i64_of(t.0)?])?;
+                    }
+                    for m in marks {
+                        self.run("mark-", &[m])?;
+                    }
+                }
+                Archivable::Person(c, p) => {
+                    self.run("person-", &[&i32_of(c.0)?, &i64_of(p.0)?])?;
+                    self.run("archive-", &[&json(key)?])?;
+                }
+            },
+            Change::ContactRewritten { old, new, .. } => {
+                match new {
+                    Some(n) => self.contact(n)?,
+                    None => self.run("contact-", &[&i32_of(old.client.0)?, &i64_of(old.id.0)?])?,
+                }
+                dirty.insert(old.client);
+            }
+            Change::TaskRemoved(t) => self.run("task-", &[&i32_of(t.client.0)?, &i64_of(t.id.0)?])?,
+            Change::SurveyRemoved(s) => self.run("survey-", &[&i32_of(s.client.0)?, &i64_of(s.id.0)?])?,
+            Change::Template(t) => self.template(t)?,
+            Change::Sales { key, record } => match record {
+                Some(r) => self.sales(r)?,
+                None => self.run("sales-", &[&json(key)?])?,
+            },
+            Change::PersonRemoved(p) => self.run("person-", &[&i32_of(p.client.0)?, &i64_of(p.id.0)?])?,
+            Change::OfferRemoved(o) => self.run("offer-", &[&i32_of(o.client.0)?, &i32_of(o.product.0)?])?,
+            // Kept in the change log only (for the merge's undo).
+            Change::Merge(_) | Change::OfferWas { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+/// When the database was created (the `info` record).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Info {
+    pub app: String,
+    pub created: chrono::NaiveDateTime,
+}
+
+/// A new database's first records: when it was made, the default
+/// settings, the counters at zero.
+pub(crate) fn initialise(tx: &mut Transaction<'_>) -> Result<(), PgError> {
+    let mut rows = Rows::new(tx);
+    rows.meta(
+        "info",
+        &Info {
+            app: "rapport".into(),
+            created: chrono::Utc::now().naive_utc(),
+        },
+    )?;
+    rows.meta("settings", &Settings::default())?;
+    rows.meta("counters", &Counters::default())?;
+    Ok(())
+}

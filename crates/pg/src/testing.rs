@@ -1,0 +1,92 @@
+//! For tests: a new, empty database on the cluster `RAPPORT_TEST_PG` names
+//! (`scripts/pg-cluster.sh` starts a private one; `.ci/run` does). Without
+//! it the PostgreSQL tests are skipped and say why, except where
+//! `RAPPORT_REQUIRE_PG` is set (CI), where that is a failure.
+
+use std::io::Write as _;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static SKIPPED: Once = Once::new();
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// The connection string of a new database (migrated when `migrated`), or
+/// `None` when there is no test cluster.
+pub fn fresh_database(migrated: bool) -> Option<String> {
+    let Ok(admin) = std::env::var("RAPPORT_TEST_PG") else {
+        if std::env::var_os("RAPPORT_REQUIRE_PG").is_some() {
+            panic!("RAPPORT_REQUIRE_PG is set but RAPPORT_TEST_PG is not: the PostgreSQL tests must run here");
+        }
+        SKIPPED.call_once(|| {
+            // Straight to the terminal: the test harness captures eprintln!.
+            let _ = std::io::stderr().write_all(
+                b"\nrapport: PostgreSQL tests skipped: RAPPORT_TEST_PG is not set (start a private cluster with \
+                  `eval \"$(scripts/pg-cluster.sh start DIR)\"`, as .ci/run does)\n",
+            );
+        });
+        return None;
+    };
+    let name = format!(
+        "rapport_test_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let mut client = match postgres::Client::connect(&admin, postgres::NoTls) {
+        Ok(c) => c,
+        Err(e) => panic!("RAPPORT_TEST_PG={admin}: cannot connect: {}", crate::message(&e)),
+    };
+    // The database belongs to a role named as the Unix login, as with
+    // peer authentication: commands are recorded as that login, as on sled.
+    let login = crate::config("host=/nonexistent")
+        .ok()
+        .and_then(|c| c.get_user().map(str::to_string))
+        .unwrap_or_else(|| "rapport".into());
+    let role = quote(&login);
+    // Tests run in parallel: another may have made the role just now.
+    let _ = client.batch_execute(&format!("CREATE ROLE {role} LOGIN"));
+    if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name} OWNER {role}")) {
+        panic!("cannot create the test database {name}: {}", crate::message(&e));
+    }
+    let url = with(&with(&admin, "dbname", &name), "user", &quote_value(&login));
+    if migrated && let Err(e) = crate::migrate(&url) {
+        panic!("cannot migrate the test database {name}: {e}");
+    }
+    Some(url)
+}
+
+/// `url` (a key=value string) with `key` set to `value`.
+fn with(url: &str, key: &str, value: &str) -> String {
+    let prefix = format!("{key}=");
+    let kept: Vec<&str> = url.split_whitespace().filter(|w| !w.starts_with(&prefix)).collect();
+    format!("{} {key}={value}", kept.join(" "))
+}
+
+/// An SQL identifier, quoted.
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// A connection-string value, quoted.
+fn quote_value(v: &str) -> String {
+    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The test cluster's superuser connection to the database of `url`.
+pub fn superuser_url(url: &str) -> Option<String> {
+    let admin = std::env::var("RAPPORT_TEST_PG").ok()?;
+    let db = url.split_whitespace().find_map(|w| w.strip_prefix("dbname="))?;
+    Some(with(&admin, "dbname", db))
+}
+
+/// Runs `sql` on the test cluster as its superuser, in database `url`'s
+/// database (roles, grants: what a DBA does).
+pub fn as_superuser(url: &str, sql: &str) {
+    let mut client = match postgres::Client::connect(url, postgres::NoTls) {
+        Ok(c) => c,
+        Err(e) => panic!("cannot connect to {url}: {}", crate::message(&e)),
+    };
+    if let Err(e) = client.batch_execute(sql) {
+        panic!("{sql}: {}", crate::message(&e));
+    }
+}

@@ -1,0 +1,339 @@
+//! The write path on PostgreSQL: one transaction per command that takes
+//! the write lock, catches up with the events committed since this
+//! process's model, plans the command against that model, writes its rows
+//! and its event and notifies the listeners. A command that fails leaves
+//! no row; the model is read again when it may hold a failed command.
+
+use std::cell::RefCell;
+
+use chrono::NaiveDateTime;
+use postgres::types::Json;
+use postgres::{GenericClient, Transaction};
+
+use crate::rows::{Rows, i32_of, i64_of};
+use crate::{PgError, PgStore, load};
+use rapport_core::domain::*;
+use rapport_core::model::{Change, Model};
+use rapport_core::write::{Command, CommandError, Context, Event};
+
+/// Every writer takes it: one order of commands for every process.
+pub(crate) const WRITE_LOCK: i64 = 0x7261_7070_7772_6974; // "rappwrit"
+
+/// The channel the events are announced on (the payload: the sequence).
+pub(crate) const CHANNEL: &str = "rapport_events";
+
+/// Commands with more changes than this (imports, the demo) have no
+/// changes in their event: a process that meets one reads the tables.
+pub const CHANGE_LOG_MAX: usize = rapport_store::CHANGE_LOG_MAX;
+
+impl PgStore {
+    /// Applies `cmd` as this connection's role, stamped now.
+    pub fn execute(&mut self, cmd: Command) -> Result<Event, PgError> {
+        self.execute_at(chrono::Utc::now().naive_utc(), cmd)
+    }
+
+    pub fn execute_at(&mut self, at: NaiveDateTime, cmd: Command) -> Result<Event, PgError> {
+        let who = self.login.clone();
+        self.execute_as(&who, at, cmd)
+    }
+
+    /// Applies `cmd` recorded as `who`: for a process that authenticated
+    /// its users itself (a server for its sessions) and for the demo.
+    pub fn execute_as(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, PgError> {
+        match self.execute_once(who, at, cmd.clone()) {
+            // The connection was found broken before anything was sent to
+            // be committed: connect again and run the command once more.
+            Err(Retry::Reconnect(_)) => self.execute_once(who, at, cmd).map_err(Retry::into_error),
+            other => other.map_err(Retry::into_error),
+        }
+    }
+
+    fn execute_once(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, Retry> {
+        self.client()?;
+        let Some(mut client) = self.client.take() else {
+            return Err(crate::lost().into());
+        };
+        let result = self.execute_on(&mut client, who, at, cmd);
+        let closed = client.is_closed();
+        self.client = Some(client);
+        let outcome = match result {
+            Ok(event) => Ok(event),
+            Err(Failed::Before(e)) if closed || crate::connection_gone(&e) => {
+                self.client = None;
+                return Err(Retry::Reconnect(e));
+            }
+            Err(Failed::Before(e)) => Err(e),
+            Err(Failed::Commit(failed)) => {
+                let (e, audit, changes) = *failed;
+                // The model holds the command: read it again either way.
+                self.stale = true;
+                if closed || crate::connection_gone(&e) {
+                    return self.in_doubt(audit, changes).map_err(Retry::Failed);
+                }
+                Err(e)
+            }
+        };
+        if outcome.is_err() && self.stale {
+            // Forget the failed command now, not at the next call (when
+            // that fails too, the next call tries again).
+            self.client()?;
+        }
+        outcome.map_err(Retry::Failed)
+    }
+
+    fn execute_on(
+        &mut self,
+        client: &mut postgres::Client,
+        who: &str,
+        at: NaiveDateTime,
+        cmd: Command,
+    ) -> Result<Event, Failed> {
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        let mut arrived = Vec::new();
+        let caught_up = catch_up(&mut tx, &mut self.model, &mut arrived);
+        self.arrived.extend(arrived);
+        if let Err(e) = caught_up {
+            self.stale = true;
+            return Err(e.into());
+        }
+        let seq = self.model.counters.seq + 1;
+        let summary = cmd.describe(&self.model);
+        let mut changes = Vec::new();
+        let staged = {
+            let tx = RefCell::new(&mut tx);
+            stage(&tx, who, seq, &cmd, &mut self.model, &mut changes)
+        };
+        if let Err(e) = staged {
+            if !changes.is_empty() {
+                self.stale = true;
+            }
+            return Err(e.into());
+        }
+        self.model.counters.seq = seq;
+        let audit = AuditEntry {
+            seq,
+            who: who.to_string(),
+            at,
+            summary,
+        };
+        let committed = write_rows(&mut tx, &changes, &audit, &self.model).and_then(|()| Ok(tx.commit()?));
+        if let Err(e) = committed {
+            return Err(Failed::Commit(Box::new((e, audit, changes))));
+        }
+        Ok(Event {
+            seq,
+            who: audit.who,
+            at,
+            summary: audit.summary,
+            changes,
+        })
+    }
+
+    /// The connection broke during the commit: whether the command is in
+    /// the database can be told only by asking again. Done if its event
+    /// is there (same sequence, role and time), else unknown.
+    fn in_doubt(&mut self, audit: AuditEntry, changes: Vec<Change>) -> Result<Event, PgError> {
+        let unknown = || PgError::Unknown {
+            seq: audit.seq,
+            summary: audit.summary.clone(),
+        };
+        self.client = None;
+        let Ok(client) = self.client() else {
+            return Err(unknown());
+        };
+        let row = client
+            .query_opt("SELECT login, at FROM events WHERE seq = $1", &[&(audit.seq as i64)])
+            .map_err(|_| unknown())?;
+        match row {
+            Some(row)
+                if row.try_get::<_, String>(0).ok() == Some(audit.who.clone())
+                    && row.try_get::<_, NaiveDateTime>(1).ok() == Some(audit.at) =>
+            {
+                Ok(Event {
+                    seq: audit.seq,
+                    who: audit.who,
+                    at: audit.at,
+                    summary: audit.summary,
+                    changes,
+                })
+            }
+            Some(_) | None => Err(PgError::Command(CommandError::Invalid(format!(
+                "the connection to PostgreSQL was lost while command #{} ({}) was being committed, and it was not \
+                 applied: do it again",
+                audit.seq, audit.summary
+            )))),
+        }
+    }
+}
+
+/// A command's failure, and whether running it again on a new connection
+/// is safe (nothing of it reached the database).
+enum Retry {
+    Reconnect(PgError),
+    Failed(PgError),
+}
+
+impl Retry {
+    fn into_error(self) -> PgError {
+        match self {
+            Retry::Reconnect(e) | Retry::Failed(e) => e,
+        }
+    }
+}
+
+impl From<PgError> for Retry {
+    fn from(e: PgError) -> Retry {
+        Retry::Failed(e)
+    }
+}
+
+/// How a command failed: before anything was sent to be committed, or
+/// while its rows or its commit were (the model holds it then).
+enum Failed {
+    Before(PgError),
+    Commit(Box<(PgError, AuditEntry, Vec<Change>)>),
+}
+
+impl<E: Into<PgError>> From<E> for Failed {
+    fn from(e: E) -> Failed {
+        Failed::Before(e.into())
+    }
+}
+
+/// Applies the events committed after `model`'s sequence, oldest first,
+/// and takes the stored counters (they remember ids of records deleted
+/// since). An event without changes (an import) means reading the tables.
+pub(crate) fn catch_up(c: &mut impl GenericClient, model: &mut Model, arrived: &mut Vec<Event>) -> Result<(), PgError> {
+    let after = crate::rows::i64_of(model.counters.seq)?;
+    let rows = c.query(
+        "SELECT seq, login, at, summary, changes FROM events WHERE seq > $1 ORDER BY seq",
+        &[&after],
+    )?;
+    let mut reread = false;
+    for row in rows {
+        let corrupt = |e: postgres::Error| PgError::Corrupt {
+            table: "events".into(),
+            error: e.to_string(),
+        };
+        let seq: i64 = row.try_get(0).map_err(corrupt)?;
+        let changes: Option<Json<Vec<Change>>> = row.try_get(4).map_err(corrupt)?;
+        let event = Event {
+            seq: u64::try_from(seq).unwrap_or_default(),
+            who: row.try_get(1).map_err(corrupt)?,
+            at: row.try_get(2).map_err(corrupt)?,
+            summary: row.try_get(3).map_err(corrupt)?,
+            changes: changes.as_ref().map(|Json(c)| c.clone()).unwrap_or_default(),
+        };
+        match changes {
+            Some(Json(changes)) if !reread => {
+                for change in changes {
+                    model.apply_owned(change);
+                }
+            }
+            _ => reread = true,
+        }
+        model.counters.seq = event.seq;
+        arrived.push(event);
+    }
+    if reread {
+        *model = load::model(c)?;
+    } else if !arrived.is_empty() {
+        model.counters = load::counters(c)?;
+    }
+    Ok(())
+}
+
+/// Plans each command against the model and applies its changes at once,
+/// so that the next command of a batch sees them (as the sled store does).
+fn stage(
+    tx: &RefCell<&mut Transaction<'_>>,
+    who: &str,
+    seq: u64,
+    cmd: &Command,
+    model: &mut Model,
+    changes: &mut Vec<Change>,
+) -> Result<(), PgError> {
+    if let Command::Batch { commands, .. } = cmd {
+        for (index, c) in commands.iter().enumerate() {
+            stage(tx, who, seq, c, model, changes).map_err(|e| match e {
+                PgError::Command(e) => PgError::Command(CommandError::InBatch {
+                    index,
+                    source: Box::new(e),
+                }),
+                other => other,
+            })?;
+        }
+        return Ok(());
+    }
+    let lookup = |client: ClientId, id: SettlementId| -> Result<Option<Settlement>, String> {
+        let row = tx
+            .borrow_mut()
+            .query_opt(
+                "SELECT record FROM settlements WHERE client = $1 AND id = $2",
+                &[
+                    &i32_of(client.0).map_err(|e| e.to_string())?,
+                    &i64_of(id.0).map_err(|e| e.to_string())?,
+                ],
+            )
+            .map_err(|e| crate::message(&e))?;
+        row.map(|r| r.try_get::<_, Json<Settlement>>(0).map(|Json(s)| s))
+            .transpose()
+            .map_err(|e| e.to_string())
+    };
+    let of_client = |table: &str, client: ClientId| -> Result<Vec<postgres::Row>, String> {
+        let id = i32_of(client.0).map_err(|e| e.to_string())?;
+        tx.borrow_mut()
+            .query(
+                &format!("SELECT record FROM {table} WHERE client = $1 ORDER BY id"),
+                &[&id],
+            )
+            .map_err(|e| crate::message(&e))
+    };
+    let contacts = |client: ClientId| -> Result<Vec<ContactEntry>, String> {
+        of_client("contacts", client)?
+            .iter()
+            .map(|r| {
+                r.try_get::<_, Json<ContactEntry>>(0)
+                    .map(|Json(c)| c)
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    };
+    let settled = |client: ClientId| -> Result<Vec<Settlement>, String> {
+        of_client("settlements", client)?
+            .iter()
+            .map(|r| {
+                r.try_get::<_, Json<Settlement>>(0)
+                    .map(|Json(s)| s)
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    };
+    let ctx = Context {
+        who,
+        seq,
+        settlement: &lookup,
+        contacts: &contacts,
+        settlements: &settled,
+    };
+    let planned = cmd.plan(model, &ctx)?;
+    for change in &planned {
+        model.apply(change);
+    }
+    changes.extend(planned);
+    Ok(())
+}
+
+/// The command's rows, the counters, its event, and the notification
+/// (sent by PostgreSQL when the transaction commits).
+fn write_rows(tx: &mut Transaction<'_>, changes: &[Change], audit: &AuditEntry, model: &Model) -> Result<(), PgError> {
+    let mut rows = Rows::new(tx);
+    rows.changes(changes, audit.seq, model)?;
+    rows.meta("counters", &model.counters)?;
+    let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
+    rows.audit(audit, logged)?;
+    let seq = audit.seq.to_string();
+    rows.tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq])?;
+    Ok(())
+}

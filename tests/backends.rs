@@ -235,3 +235,23 @@ fn the_same_script_gives_the_same_answers_on_sled_and_postgres() {
     }
     assert_eq!(a.len(), b.len());
 }
+
+/// A writer on PostgreSQL killed at random moments loses no command it
+/// confirmed, and the database holds a prefix of its commands.
+#[test]
+fn killed_writers_on_postgres_lose_no_confirmed_command() {
+    let Some(db) = rapport::pg::testing::fresh_database(true) else {
+        return;
+    };
+    common::kill_loop(&db, 25);
+}
+
+/// The long run, by hand: `cargo test --release --test backends -- --ignored`.
+#[test]
+#[ignore]
+fn killed_writers_on_postgres_stress_200() {
+    let Some(db) = rapport::pg::testing::fresh_database(true) else {
+        return;
+    };
+    common::kill_loop(&db, 200);
+}

@@ -161,7 +161,7 @@ enum Cmd {
     Restore(backup::RestoreArgs),
     /// Create or upgrade the rapport schema of a PostgreSQL database (--db
     /// postgresql://…; its owner runs it once per upgrade).
-    Migrate,
+    Migrate(postgres::MigrateArgs),
     /// Copy a database between sled and PostgreSQL, either way, into a new one.
     Copy(postgres::CopyArgs),
     /// Check every record of the database (or a backup file): checksums,
@@ -307,7 +307,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Backup(args)) => backup::backup(args, db),
         Some(Cmd::Restore(args)) => backup::restore(args, db),
         Some(Cmd::Init) => init(db),
-        Some(Cmd::Migrate) => postgres::migrate(db),
+        Some(Cmd::Migrate(args)) => postgres::migrate(args, db),
         Some(Cmd::Copy(args)) => postgres::copy(args),
         Some(Cmd::Completions { shell }) => {
             // Generated from the same definitions that parse the arguments.

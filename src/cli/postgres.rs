@@ -14,6 +14,20 @@ use rapport::store::Store;
 use rapport::store::backup::{self, BackupError};
 
 #[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// What managers see: all clients, or only their own (enforced by
+    /// PostgreSQL's row-level security, for psql too); leads see all.
+    #[arg(long, value_enum)]
+    managers_see: Option<See>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum See {
+    All,
+    Own,
+}
+
+#[derive(Args, Debug)]
 pub struct CopyArgs {
     /// The database to copy: a sled directory or a PostgreSQL URL.
     #[arg(long)]
@@ -41,13 +55,17 @@ impl From<pg::PgError> for Failure {
 
 /// `rapport migrate --db URL`: creates or upgrades the schema (the
 /// database's owner runs it; nothing else needs that right).
-pub fn migrate(db: Target) -> CliResult {
+pub fn migrate(args: MigrateArgs, db: Target) -> CliResult {
     let Some(url) = db.postgres() else {
         return Err(Failure::input(
             "rapport migrate works on a PostgreSQL database: pass --db postgresql://… (a sled database needs none)",
         ));
     };
-    let done = pg::migrate(&url)?;
+    let see = args.managers_see.map(|s| match s {
+        See::All => pg::schema::ManagersSee::All,
+        See::Own => pg::schema::ManagersSee::Own,
+    });
+    let done = pg::migrate(&url, see)?;
     let name = pg::copy::url_for_messages(&url);
     if done.from == done.to {
         println!(
@@ -58,6 +76,15 @@ pub fn migrate(db: Target) -> CliResult {
         println!("{name}: created the rapport schema (version {})", done.to);
     } else {
         println!("{name}: migrated the schema from version {} to {}", done.from, done.to);
+    }
+    if let Some(see) = args.managers_see {
+        println!(
+            "managers now see {}",
+            match see {
+                See::All => "every client",
+                See::Own => "their own clients only (leads see every client)",
+            }
+        );
     }
     Ok(())
 }

@@ -139,9 +139,11 @@ CREATE TABLE tickets (
 );
 CREATE INDEX tickets_client ON tickets (client);
 
--- Queue marks (SPEC §5): done, snoozed, next contact, by queue item.
+-- Queue marks (SPEC §5): done, snoozed, next contact, by queue item
+-- (`client`: the item's client, when it has one).
 CREATE TABLE queue_marks (
     key text PRIMARY KEY,
+    client integer,
     due date NOT NULL,
     record jsonb NOT NULL
 );
@@ -170,16 +172,30 @@ CREATE TABLE templates (
 CREATE TABLE sales (
     key jsonb PRIMARY KEY,
     kind text NOT NULL,
+    client integer,                -- none for the setup and shared views
     record jsonb NOT NULL
 );
 
 -- The change log and audit trail: one row per applied command, in one
--- order for every process. `changes` is null for a command too large to
--- replay (imports); a process that meets one reads the tables again.
+-- order for every process, with the clients it changed. `logged` is false
+-- for a command too large to replay (imports): a process that meets one
+-- reads the tables again.
 CREATE TABLE events (
     seq bigint PRIMARY KEY,
     login text NOT NULL,
     at timestamp NOT NULL,
     summary text NOT NULL,
-    changes jsonb
+    clients integer[] NOT NULL,
+    logged boolean NOT NULL
+);
+
+-- Each logged command's changes, one row each, in order; `client`: the
+-- client the change is about (none for the shared reference data). Every
+-- process applies them in (seq, n) order to keep its model current.
+CREATE TABLE event_changes (
+    seq bigint NOT NULL REFERENCES events DEFERRABLE INITIALLY DEFERRED,
+    n integer NOT NULL,
+    client integer,
+    change jsonb NOT NULL,
+    PRIMARY KEY (seq, n)
 );

@@ -23,6 +23,7 @@ impl From<PgError> for BackendError {
     fn from(e: PgError) -> BackendError {
         match e {
             PgError::Command(c) => BackendError::Command(c),
+            PgError::Denied(why) => BackendError::Denied(why),
             other => BackendError::Storage(other.to_string()),
         }
     }

@@ -65,6 +65,8 @@ pub fn restore(
     )?;
     let mut read = 0u64;
     while let Some((_, line)) = reader.next_line()? {
+        // The model learns every record as it passes: the aggregates are
+        // its sums, and a mark's or a sales record's client is found in it.
         match line {
             Line::Settings(s) => rows.meta("settings", &s)?,
             Line::Counters(c) => stored_counters = Some(c),
@@ -84,20 +86,39 @@ pub fn restore(
                     new: Some(s),
                 });
             }
-            Line::Offer(o) => rows.offer(&o)?,
+            Line::Offer(o) => {
+                rows.offer(&o)?;
+                model.apply_owned(Change::Offer(o));
+            }
             Line::Contact(c) => {
                 rows.contact(&c)?;
                 model.apply_owned(Change::Contact(c));
             }
-            Line::Task(t) => rows.task(&t)?,
+            Line::Task(t) => {
+                rows.task(&t)?;
+                model.apply_owned(Change::Task(t));
+            }
             Line::Survey(s) => rows.survey(&s)?,
-            Line::Ticket(t) => rows.ticket(&t)?,
-            Line::Audit(a) => rows.audit(&a, None)?,
-            Line::Mark(m) => rows.mark(&m)?,
+            Line::Ticket(t) => {
+                rows.ticket(&t)?;
+                model.apply_owned(Change::Ticket(t));
+            }
+            Line::Audit(a) => rows.audit(&a)?,
+            Line::Mark(m) => rows.mark(&m, model.client_of_mark(&m.key))?,
             Line::Questionnaire(q) => rows.questionnaire(&q)?,
             Line::Archival(a) => rows.archival(&a)?,
             Line::Template(t) => rows.template(&t)?,
-            Line::Sales(r) => rows.sales(&r)?,
+            Line::Sales(r) => {
+                let change = Change::Sales {
+                    key: r.key(),
+                    record: Some(r),
+                };
+                let client = model.client_of(&change);
+                if let Change::Sales { record: Some(r), .. } = &change {
+                    rows.sales(r, client)?;
+                }
+                model.apply_owned(change);
+            }
             // The reader checks the trailer and never hands it out.
             Line::Trailer(_) => {}
         }

@@ -38,6 +38,9 @@ pub enum PgError {
     /// The connection string, or the schema, is not one rapport can use.
     #[error("{0}")]
     Schema(String),
+    /// The rules refused the command for this user (nothing was changed).
+    #[error("not allowed: {0}")]
+    Denied(String),
     #[error("damaged record in table {table}: {error}")]
     Corrupt { table: String, error: String },
     /// The connection failed while the command was being committed, and
@@ -128,9 +131,9 @@ fn connect(config: &postgres::Config) -> Result<postgres::Client, PgError> {
 
 /// Brings the schema of the database at `url` to this rapport's
 /// (`rapport migrate`): run by the database's owner.
-pub fn migrate(url: &str) -> Result<Migrated, PgError> {
+pub fn migrate(url: &str, see: Option<schema::ManagersSee>) -> Result<Migrated, PgError> {
     let mut client = connect(&config(url)?)?;
-    schema::migrate(&mut client)
+    schema::migrate(&mut client, see)
 }
 
 /// A session on a PostgreSQL database.
@@ -142,6 +145,8 @@ pub struct PgStore {
     created: NaiveDateTime,
     /// The role the connection is (what commands are recorded as).
     login: String,
+    /// Whether that role owns rapport's tables (a lead if not a manager).
+    owner: bool,
     /// Other processes' events applied since `poll_events` last asked.
     arrived: Vec<Event>,
     /// The model may hold a command that failed: read it again first.
@@ -158,7 +163,13 @@ impl PgStore {
         let config = config(url)?;
         let mut client = connect(&config)?;
         schema::check(&mut client)?;
-        let login: String = client.query_one("SELECT session_user::text", &[])?.try_get(0)?;
+        let row = client.query_one(
+            "SELECT current_user::text, (SELECT tableowner = current_user FROM pg_tables \
+             WHERE schemaname = current_schema() AND tablename = 'events')",
+            &[],
+        )?;
+        let login: String = row.try_get(0)?;
+        let owner: Option<bool> = row.try_get(1)?;
         let (model, created) = read_all(&mut client)?;
         let listener = listen::Listener::start(config.clone());
         Ok(PgStore {
@@ -167,6 +178,7 @@ impl PgStore {
             model,
             created,
             login,
+            owner: owner.unwrap_or(false),
             arrived: Vec::new(),
             stale: false,
             replaced: false,

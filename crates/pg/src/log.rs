@@ -31,11 +31,31 @@ impl<'a> EventLog<'a> {
         })
     }
 
-    fn logged_by(&self, sql: &str, seq: Option<u64>) -> Iter<'_, Logged, PgError> {
-        match self.rows(sql, seq) {
-            Ok(rows) => Box::new(rows.into_iter().map(|r| logged(&r))),
-            Err(e) => Box::new(std::iter::once(Err(e))),
+    /// The logged changes `sql` selects (seq, change; in seq and change
+    /// order), one `Logged` per command.
+    fn logged_by(&self, sql: &str, seq: Option<u64>, newest_first: bool) -> Iter<'_, Logged, PgError> {
+        let rows = match self.rows(sql, seq) {
+            Ok(rows) => rows,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        let mut logs: Vec<Logged> = Vec::new();
+        for row in &rows {
+            let (seq, change) = match (seq_of(row), row.try_get::<_, Json<Change>>(1).map_err(corrupt)) {
+                (Ok(s), Ok(Json(c))) => (s, c),
+                (Err(e), _) | (_, Err(e)) => return Box::new(std::iter::once(Err(e))),
+            };
+            match logs.last_mut() {
+                Some(last) if last.seq == seq => last.changes.push(change),
+                _ => logs.push(Logged {
+                    seq,
+                    changes: vec![change],
+                }),
+            }
         }
+        if newest_first {
+            logs.reverse();
+        }
+        Box::new(logs.into_iter().map(Ok))
     }
 }
 
@@ -63,14 +83,6 @@ fn audit(row: &Row) -> Result<AuditEntry, PgError> {
     })
 }
 
-fn logged(row: &Row) -> Result<Logged, PgError> {
-    let Json(changes): Json<Vec<Change>> = row.try_get(1).map_err(corrupt)?;
-    Ok(Logged {
-        seq: seq_of(row)?,
-        changes,
-    })
-}
-
 impl LogSource for EventLog<'_> {
     type Error = PgError;
 
@@ -87,31 +99,35 @@ impl LogSource for EventLog<'_> {
     }
 
     fn logged(&self) -> Iter<'_, Logged, PgError> {
-        self.logged_by(
-            "SELECT seq, changes FROM events WHERE changes IS NOT NULL ORDER BY seq",
-            None,
-        )
+        self.logged_by("SELECT seq, change FROM event_changes ORDER BY seq, n", None, false)
     }
 
     fn logged_after(&self, seq: u64) -> Iter<'_, Logged, PgError> {
         self.logged_by(
-            "SELECT seq, changes FROM events WHERE changes IS NOT NULL AND seq > $1 ORDER BY seq",
+            "SELECT seq, change FROM event_changes WHERE seq > $1 ORDER BY seq, n",
             Some(seq),
+            false,
         )
     }
 
     fn logged_before(&self, seq: u64) -> Iter<'_, Logged, PgError> {
         self.logged_by(
-            "SELECT seq, changes FROM events WHERE changes IS NOT NULL AND seq < $1 ORDER BY seq DESC",
+            "SELECT seq, change FROM event_changes WHERE seq < $1 ORDER BY seq, n",
             Some(seq),
+            true,
         )
     }
 
     fn changes_of(&self, seq: u64) -> Result<Option<Vec<Change>>, PgError> {
-        let rows = self.rows(
-            "SELECT seq, changes FROM events WHERE seq = $1 AND changes IS NOT NULL",
-            Some(seq),
-        )?;
-        Ok(rows.first().map(logged).transpose()?.map(|l| l.changes))
+        let logged = self.rows("SELECT logged FROM events WHERE seq = $1", Some(seq))?;
+        if !logged.first().is_some_and(|r| r.try_get::<_, bool>(0).unwrap_or(false)) {
+            return Ok(None);
+        }
+        let rows = self.rows("SELECT change FROM event_changes WHERE seq = $1 ORDER BY n", Some(seq))?;
+        let changes = rows
+            .iter()
+            .map(|r| r.try_get::<_, Json<Change>>(0).map(|Json(c)| c).map_err(corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(changes))
     }
 }

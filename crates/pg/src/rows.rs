@@ -83,15 +83,21 @@ fn sql(name: &'static str) -> String {
             &["client", "product", "opened", "stage", "owner", "record"],
         ),
         "ticket-" => "DELETE FROM tickets WHERE id = $1".into(),
-        "mark" => upsert("queue_marks", &["key"], &["due", "record"]),
+        "mark" => upsert("queue_marks", &["key"], &["client", "due", "record"]),
         "mark-" => "DELETE FROM queue_marks WHERE key = $1".into(),
         "questionnaire" => upsert("questionnaires", &["product"], &["record"]),
         "archive" => upsert("archive", &["key"], &["client", "archived_on", "record"]),
         "archive-" => "DELETE FROM archive WHERE key = $1".into(),
         "template" => upsert("templates", &["kind"], &["record"]),
-        "sales" => upsert("sales", &["key"], &["kind", "record"]),
+        "sales" => upsert("sales", &["key"], &["kind", "client", "record"]),
         "sales-" => "DELETE FROM sales WHERE key = $1".into(),
-        "event" => "INSERT INTO events (seq, login, at, summary, changes) VALUES ($1, $2, $3, $4, $5)".into(),
+        "event" => {
+            "INSERT INTO events (seq, login, at, summary, clients, logged) VALUES ($1, $2, $3, $4, $5, $6)".into()
+        }
+        "event_changes" => "INSERT INTO event_changes (seq, n, client, change) \
+                            SELECT $1, n, client, change FROM unnest($2::integer[], $3::integer[], $4::jsonb[]) \
+                            AS u(n, client, change)"
+            .into(),
         other => format!("-- unknown statement {other}"),
     }
 }
@@ -286,8 +292,10 @@ impl<'t, 'c> Rows<'t, 'c> {
         )
     }
 
-    pub(crate) fn mark(&mut self, m: &QueueMark) -> Result<(), PgError> {
-        self.run("mark", &[&m.key, &m.due, &Json(m)])
+    /// `client`: the one the marked item is about, if any.
+    pub(crate) fn mark(&mut self, m: &QueueMark, client: Option<ClientId>) -> Result<(), PgError> {
+        let client = client.map(|c| i32_of(c.0)).transpose()?;
+        self.run("mark", &[&m.key, &client, &m.due, &Json(m)])
     }
 
     pub(crate) fn questionnaire(&mut self, q: &Questionnaire) -> Result<(), PgError> {
@@ -305,7 +313,8 @@ impl<'t, 'c> Rows<'t, 'c> {
         self.run("template", &[&t.kind.as_str(), &Json(t)])
     }
 
-    pub(crate) fn sales(&mut self, r: &SalesRecord) -> Result<(), PgError> {
+    /// `client`: the one the record is about (none for the setup, views).
+    pub(crate) fn sales(&mut self, r: &SalesRecord, client: Option<ClientId>) -> Result<(), PgError> {
         let kind = match r {
             SalesRecord::Document(_) => "document",
             SalesRecord::Terms(_) => "terms",
@@ -313,7 +322,8 @@ impl<'t, 'c> Rows<'t, 'c> {
             SalesRecord::Setup(_) => "setup",
             SalesRecord::View(_) => "view",
         };
-        self.run("sales", &[&json(&r.key())?, &kind, &Json(r)])
+        let client = client.map(|c| i32_of(c.0)).transpose()?;
+        self.run("sales", &[&json(&r.key())?, &kind, &client, &Json(r)])
     }
 
     pub(crate) fn aggregate(
@@ -324,11 +334,43 @@ impl<'t, 'c> Rows<'t, 'c> {
         self.run("aggregate", &[&i32_of(client.0)?, &Json(a)])
     }
 
-    pub(crate) fn audit(&mut self, a: &AuditEntry, changes: Option<&[Change]>) -> Result<(), PgError> {
+    /// The event of command `a`: its audit line, the clients it changed,
+    /// and its changes when it is small enough to log (each with its
+    /// client, as `model` names them: who may read it).
+    pub(crate) fn event(&mut self, a: &AuditEntry, changes: Option<&[Change]>, model: &Model) -> Result<(), PgError> {
+        let client_of = |c: &Change| match c {
+            Change::Settlement { old: Some(old), .. } => Some(old.client),
+            other => model.client_of(other),
+        };
+        let mut clients: Vec<i32> = Vec::new();
+        let mut of_change: Vec<Option<i32>> = Vec::new();
+        for c in changes.unwrap_or_default() {
+            let client = client_of(c).map(|c| i32_of(c.0)).transpose()?;
+            if let Some(id) = client
+                && !clients.contains(&id)
+            {
+                clients.push(id);
+            }
+            of_change.push(client);
+        }
+        clients.sort_unstable();
+        let seq = i64_of(a.seq)?;
         self.run(
             "event",
-            &[&i64_of(a.seq)?, &a.who, &a.at, &a.summary, &changes.map(Json)],
-        )
+            &[&seq, &a.who, &a.at, &a.summary, &clients, &changes.is_some()],
+        )?;
+        if let Some(changes) = changes.filter(|c| !c.is_empty()) {
+            let n: Vec<i32> = (0..changes.len() as i32).collect();
+            let rows: Vec<Json<&Change>> = changes.iter().map(Json).collect();
+            self.run("event_changes", &[&seq, &n, &of_change, &rows])?;
+        }
+        Ok(())
+    }
+
+    /// An audit line restored from a backup: the command is not replayable.
+    pub(crate) fn audit(&mut self, a: &AuditEntry) -> Result<(), PgError> {
+        let none: Vec<i32> = Vec::new();
+        self.run("event", &[&i64_of(a.seq)?, &a.who, &a.at, &a.summary, &none, &false])
     }
 
     /// Writes one command's changes, then the aggregates of the clients
@@ -336,7 +378,7 @@ impl<'t, 'c> Rows<'t, 'c> {
     pub(crate) fn changes(&mut self, changes: &[Change], seq: u64, model: &Model) -> Result<(), PgError> {
         let mut dirty = BTreeSet::new();
         for change in changes {
-            self.change(change, seq, &mut dirty)?;
+            self.change(change, seq, model, &mut dirty)?;
         }
         for client in dirty {
             // An archived client's aggregate waits with it in the trash.
@@ -348,7 +390,13 @@ impl<'t, 'c> Rows<'t, 'c> {
         Ok(())
     }
 
-    fn change(&mut self, change: &Change, seq: u64, dirty: &mut BTreeSet<ClientId>) -> Result<(), PgError> {
+    fn change(
+        &mut self,
+        change: &Change,
+        seq: u64,
+        model: &Model,
+        dirty: &mut BTreeSet<ClientId>,
+    ) -> Result<(), PgError> {
         match change {
             Change::Settings(s) => self.meta("settings", s)?,
             Change::Manager(m) => self.manager(m)?,
@@ -394,7 +442,7 @@ impl<'t, 'c> Rows<'t, 'c> {
             Change::Ticket(t) => self.ticket(t)?,
             Change::Questionnaire(q) => self.questionnaire(q)?,
             Change::Mark { key, mark } => match mark {
-                Some(m) => self.mark(m)?,
+                Some(m) => self.mark(m, model.client_of(change))?,
                 None => self.run("mark-", &[key])?,
             },
             Change::Archive { key, archival } => match archival {
@@ -433,7 +481,7 @@ impl<'t, 'c> Rows<'t, 'c> {
             Change::SurveyRemoved(s) => self.run("survey-", &[&i32_of(s.client.0)?, &i64_of(s.id.0)?])?,
             Change::Template(t) => self.template(t)?,
             Change::Sales { key, record } => match record {
-                Some(r) => self.sales(r)?,
+                Some(r) => self.sales(r, model.client_of(change))?,
                 None => self.run("sales-", &[&json(key)?])?,
             },
             Change::PersonRemoved(p) => self.run("person-", &[&i32_of(p.client.0)?, &i64_of(p.id.0)?])?,

@@ -8,10 +8,29 @@ use postgres::GenericClient;
 use crate::PgError;
 
 /// The migrations in order; the schema's version is the last one applied.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "tables", include_str!("../migrations/0001_tables.sql"))];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "tables", include_str!("../migrations/0001_tables.sql")),
+    (2, "access", include_str!("../migrations/0002_access.sql")),
+];
 
 /// The schema version this rapport reads and writes.
-pub const LATEST: i32 = 1;
+pub const LATEST: i32 = 2;
+
+/// What managers see: `rapport migrate --managers-see`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagersSee {
+    All,
+    Own,
+}
+
+impl ManagersSee {
+    fn as_str(self) -> &'static str {
+        match self {
+            ManagersSee::All => "all",
+            ManagersSee::Own => "own",
+        }
+    }
+}
 
 /// Taken by `migrate` so that two at once apply each step once.
 const MIGRATE_LOCK: i64 = 0x7261_7070_6d69_6772; // "rappmigr"
@@ -39,9 +58,23 @@ pub fn version(c: &mut impl GenericClient) -> Result<i32, PgError> {
 
 /// Brings the schema to `LATEST` in one transaction, and writes the
 /// database's first records when it is new. Refuses a newer schema.
-pub fn migrate(client: &mut postgres::Client) -> Result<Migrated, PgError> {
+pub fn migrate(client: &mut postgres::Client, see: Option<ManagersSee>) -> Result<Migrated, PgError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])?;
+    // The tables are created as the owner's; only the owner migrates.
+    let owner: Option<bool> = tx
+        .query_one(
+            "SELECT tableowner = current_user FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'events'",
+            &[],
+        )
+        .ok()
+        .and_then(|r| r.try_get(0).ok());
+    if owner == Some(false) {
+        return Err(PgError::Schema(
+            "only the owner of rapport's tables (who first ran `rapport migrate`) migrates them (nothing was changed)"
+                .into(),
+        ));
+    }
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS rapport_schema (
             version integer PRIMARY KEY,
@@ -59,6 +92,9 @@ pub fn migrate(client: &mut postgres::Client) -> Result<Migrated, PgError> {
     }
     if from == 0 {
         crate::rows::initialise(&mut tx)?;
+    }
+    if let Some(see) = see {
+        tx.execute("UPDATE rapport_access SET managers_see = $1", &[&see.as_str()])?;
     }
     tx.commit()?;
     Ok(Migrated { from, to: LATEST })

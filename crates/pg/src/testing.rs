@@ -43,13 +43,14 @@ pub fn fresh_database(migrated: bool) -> Option<String> {
         .and_then(|c| c.get_user().map(str::to_string))
         .unwrap_or_else(|| "rapport".into());
     let role = quote(&login);
-    // Tests run in parallel: another may have made the role just now.
+    // Tests run in parallel: another may have made the roles just now.
     let _ = client.batch_execute(&format!("CREATE ROLE {role} LOGIN"));
+    let _ = client.batch_execute("CREATE ROLE rapport_user NOLOGIN");
     if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name} OWNER {role}")) {
         panic!("cannot create the test database {name}: {}", crate::message(&e));
     }
     let url = with(&with(&admin, "dbname", &name), "user", &quote_value(&login));
-    if migrated && let Err(e) = crate::migrate(&url) {
+    if migrated && let Err(e) = crate::migrate(&url, None) {
         panic!("cannot migrate the test database {name}: {e}");
     }
     Some(url)

@@ -14,6 +14,7 @@ use crate::rows::{Rows, i32_of, i64_of};
 use crate::{PgError, PgStore, load};
 use rapport_core::domain::*;
 use rapport_core::model::{Change, Model};
+use rapport_core::write::auth::{self, User};
 use rapport_core::write::{Command, CommandError, Context, Event};
 
 /// Every writer takes it: one order of commands for every process.
@@ -97,6 +98,28 @@ impl PgStore {
             self.stale = true;
             return Err(e.into());
         }
+        // The rules of who may change what, on the current model: the
+        // same as a sled server's (row-level security guards the rest).
+        let user = match self.model.manager_by_login(who) {
+            Some(m) => User {
+                login: who.to_string(),
+                manager: Some(m.id),
+                role: m.role,
+            },
+            None if self.owner => User {
+                login: who.to_string(),
+                manager: None,
+                role: Role::Lead,
+            },
+            None => {
+                return Err(PgError::Denied(format!(
+                    "user '{who}' is not a manager of this database; a lead adds them with \
+                     `rapport import managers` (login,name,role)"
+                ))
+                .into());
+            }
+        };
+        auth::authorize(&self.model, &user, &cmd).map_err(PgError::Denied)?;
         let seq = self.model.counters.seq + 1;
         let summary = cmd.describe(&self.model);
         let mut changes = Vec::new();
@@ -203,45 +226,74 @@ impl<E: Into<PgError>> From<E> for Failed {
 
 /// Applies the events committed after `model`'s sequence, oldest first,
 /// and takes the stored counters (they remember ids of records deleted
-/// since). An event without changes (an import) means reading the tables.
+/// since). Only what this role may read arrives: a command about clients
+/// it does not see comes with the changes it may see (often none) and no
+/// summary. An event without changes (an import) means reading the tables.
 pub(crate) fn catch_up(c: &mut impl GenericClient, model: &mut Model, arrived: &mut Vec<Event>) -> Result<(), PgError> {
     let after = crate::rows::i64_of(model.counters.seq)?;
-    let rows = c.query(
-        "SELECT seq, login, at, summary, changes FROM events WHERE seq > $1 ORDER BY seq",
+    let stored = load::counters(c)?;
+    if stored.seq <= model.counters.seq {
+        return Ok(());
+    }
+    let corrupt = |e: postgres::Error| PgError::Corrupt {
+        table: "events".into(),
+        error: e.to_string(),
+    };
+    let mut events: std::collections::BTreeMap<u64, (Event, bool)> = std::collections::BTreeMap::new();
+    for row in c.query(
+        "SELECT seq, login, at, summary, logged FROM events WHERE seq > $1 ORDER BY seq",
         &[&after],
-    )?;
-    let mut reread = false;
-    for row in rows {
-        let corrupt = |e: postgres::Error| PgError::Corrupt {
-            table: "events".into(),
-            error: e.to_string(),
-        };
+    )? {
         let seq: i64 = row.try_get(0).map_err(corrupt)?;
-        let changes: Option<Json<Vec<Change>>> = row.try_get(4).map_err(corrupt)?;
         let event = Event {
             seq: u64::try_from(seq).unwrap_or_default(),
             who: row.try_get(1).map_err(corrupt)?,
             at: row.try_get(2).map_err(corrupt)?,
             summary: row.try_get(3).map_err(corrupt)?,
-            changes: changes.as_ref().map(|Json(c)| c.clone()).unwrap_or_default(),
+            changes: Vec::new(),
         };
-        match changes {
-            Some(Json(changes)) if !reread => {
-                for change in changes {
-                    model.apply_owned(change);
-                }
-            }
-            _ => reread = true,
+        let logged: bool = row.try_get(4).map_err(corrupt)?;
+        events.insert(event.seq, (event, logged));
+    }
+    for row in c.query(
+        "SELECT seq, change FROM event_changes WHERE seq > $1 ORDER BY seq, n",
+        &[&after],
+    )? {
+        let seq: i64 = row.try_get(0).map_err(corrupt)?;
+        let Json(change): Json<Change> = row.try_get(1).map_err(corrupt)?;
+        let seq = u64::try_from(seq).unwrap_or_default();
+        let (event, _) = events.entry(seq).or_insert_with(|| (hidden(seq), true));
+        event.changes.push(change);
+    }
+    let mut reread = false;
+    for seq in model.counters.seq + 1..=stored.seq {
+        let (event, logged) = events.remove(&seq).unwrap_or_else(|| (hidden(seq), true));
+        if !logged {
+            reread = true;
         }
-        model.counters.seq = event.seq;
+        if !reread {
+            for change in &event.changes {
+                model.apply(change);
+            }
+        }
         arrived.push(event);
     }
     if reread {
         *model = load::model(c)?;
-    } else if !arrived.is_empty() {
-        model.counters = load::counters(c)?;
     }
+    model.counters = stored;
     Ok(())
+}
+
+/// A command about clients this role does not see: only that it happened.
+fn hidden(seq: u64) -> Event {
+    Event {
+        seq,
+        who: String::new(),
+        at: NaiveDateTime::default(),
+        summary: String::new(),
+        changes: Vec::new(),
+    }
 }
 
 /// Plans each command against the model and applies its changes at once,
@@ -332,7 +384,7 @@ fn write_rows(tx: &mut Transaction<'_>, changes: &[Change], audit: &AuditEntry, 
     rows.changes(changes, audit.seq, model)?;
     rows.meta("counters", &model.counters)?;
     let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
-    rows.audit(audit, logged)?;
+    rows.event(audit, logged, model)?;
     let seq = audit.seq.to_string();
     rows.tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq])?;
     Ok(())

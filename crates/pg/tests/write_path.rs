@@ -143,9 +143,9 @@ fn the_schema_is_migrated_once_and_a_newer_one_is_refused() {
     };
     let not_yet = PgStore::open(&url).err().expect("no schema yet").to_string();
     assert!(not_yet.contains("rapport migrate"), "{not_yet}");
-    let first = rapport_pg::migrate(&url).unwrap();
+    let first = rapport_pg::migrate(&url, None).unwrap();
     assert_eq!((first.from, first.to), (0, rapport_pg::schema::LATEST));
-    let again = rapport_pg::migrate(&url).unwrap();
+    let again = rapport_pg::migrate(&url, None).unwrap();
     assert_eq!(again.from, again.to);
     PgStore::open(&url).unwrap();
     superuser(
@@ -154,6 +154,6 @@ fn the_schema_is_migrated_once_and_a_newer_one_is_refused() {
     );
     let newer = PgStore::open(&url).err().expect("a newer schema").to_string();
     assert!(newer.contains("newer") && newer.contains("99"), "{newer}");
-    let refused = rapport_pg::migrate(&url).unwrap_err().to_string();
+    let refused = rapport_pg::migrate(&url, None).unwrap_err().to_string();
     assert!(refused.contains("newer"), "{refused}");
 }

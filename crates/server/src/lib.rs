@@ -8,7 +8,8 @@
 //! bounded queue: a session that does not read falls behind, its queue
 //! fills, and it is disconnected instead of slowing the others.
 
-pub mod auth;
+/// Who may change what: the core's rules, which PostgreSQL applies too.
+pub use rapport_core::write::auth;
 pub mod client;
 pub mod hooks;
 pub mod protocol;
@@ -18,9 +19,7 @@ pub mod session;
 pub mod trust;
 
 // The core's modules and the store, by the paths this crate's files use.
-#[cfg(test)]
-use rapport_core::testing;
-use rapport_core::{domain, kpi, model, queue, write};
+use rapport_core::{domain, kpi, model, write};
 use rapport_store as store;
 
 use std::io::Write;

@@ -4,6 +4,7 @@
 //! and an `Event` goes out to every copy of the model. The store, the
 //! server and both front ends use this module; it uses none of them.
 
+pub mod auth;
 pub mod bulk;
 mod command;
 mod done;

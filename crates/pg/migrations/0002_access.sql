@@ -34,6 +34,8 @@ CREATE FUNCTION rapport_sees_all() RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT (SELECT managers_see FROM rapport_access) = 'all' OR rapport_is_lead()
 $$;
 
+-- In the policies, `(SELECT f())` is computed once per query, not per row.
+
 -- Reference data: everyone reads it, a lead changes it.
 DO $$
 DECLARE t text;
@@ -42,7 +44,7 @@ BEGIN
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY read ON %I FOR SELECT USING (true)', t);
-        EXECUTE format('CREATE POLICY lead_writes ON %I FOR ALL USING (rapport_is_lead()) WITH CHECK (rapport_is_lead())', t);
+        EXECUTE format('CREATE POLICY lead_writes ON %I FOR ALL USING ((SELECT rapport_is_lead())) WITH CHECK ((SELECT rapport_is_lead()))', t);
     END LOOP;
 END
 $$;
@@ -52,15 +54,15 @@ ALTER TABLE rapport_meta FORCE ROW LEVEL SECURITY;
 CREATE POLICY read ON rapport_meta FOR SELECT USING (true);
 -- Every command moves the counters; the settings are a lead's.
 CREATE POLICY writes ON rapport_meta FOR ALL
-    USING (key = 'counters' OR rapport_is_lead())
-    WITH CHECK (key = 'counters' OR rapport_is_lead());
+    USING (key = 'counters' OR (SELECT rapport_is_lead()))
+    WITH CHECK (key = 'counters' OR (SELECT rapport_is_lead()));
 
 -- A manager's own clients (all of them for whoever sees all).
 ALTER TABLE clients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clients FORCE ROW LEVEL SECURITY;
 CREATE POLICY own ON clients FOR ALL
-    USING (rapport_sees_all() OR manager IN (SELECT id FROM managers WHERE login = current_user))
-    WITH CHECK (rapport_sees_all() OR manager IN (SELECT id FROM managers WHERE login = current_user));
+    USING ((SELECT rapport_sees_all()) OR manager IN (SELECT id FROM managers WHERE login = current_user))
+    WITH CHECK ((SELECT rapport_sees_all()) OR manager IN (SELECT id FROM managers WHERE login = current_user));
 
 -- Everything about a client is seen with the client.
 DO $$
@@ -71,15 +73,15 @@ BEGIN
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY own ON %I FOR ALL
-            USING (rapport_sees_all() OR client IN (SELECT id FROM clients))
-            WITH CHECK (rapport_sees_all() OR client IN (SELECT id FROM clients))', t);
+            USING ((SELECT rapport_sees_all()) OR client IN (SELECT id FROM clients))
+            WITH CHECK ((SELECT rapport_sees_all()) OR client IN (SELECT id FROM clients))', t);
     END LOOP;
     FOREACH t IN ARRAY ARRAY['queue_marks', 'sales'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY own ON %I FOR ALL
-            USING (rapport_sees_all() OR client IS NULL OR client IN (SELECT id FROM clients))
-            WITH CHECK (rapport_sees_all() OR client IS NULL OR client IN (SELECT id FROM clients))', t);
+            USING ((SELECT rapport_sees_all()) OR client IS NULL OR client IN (SELECT id FROM clients))
+            WITH CHECK ((SELECT rapport_sees_all()) OR client IS NULL OR client IN (SELECT id FROM clients))', t);
     END LOOP;
 END
 $$;
@@ -91,13 +93,13 @@ $$;
 ALTER TABLE events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE events FORCE ROW LEVEL SECURITY;
 CREATE POLICY read ON events FOR SELECT
-    USING (rapport_sees_all() OR login = current_user OR NOT logged
+    USING ((SELECT rapport_sees_all()) OR login = current_user OR NOT logged
            OR clients <@ ARRAY(SELECT id FROM clients));
 CREATE POLICY append ON events FOR INSERT WITH CHECK (true);
 ALTER TABLE event_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE event_changes FORCE ROW LEVEL SECURITY;
 CREATE POLICY read ON event_changes FOR SELECT
-    USING (rapport_sees_all() OR client IS NULL OR client IN (SELECT id FROM clients));
+    USING ((SELECT rapport_sees_all()) OR client IS NULL OR client IN (SELECT id FROM clients));
 CREATE POLICY append ON event_changes FOR INSERT WITH CHECK (true);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON managers, segments, products, portrait, questionnaires, templates,

@@ -51,11 +51,52 @@ pub fn restore(
     if counters.seq > 0 || clients > 0 {
         return Err(RestoreError::NotEmpty(url_for_messages(url)));
     }
+    // COPY does not go through row-level security: the owner lifts the
+    // forcing on its own tables for this transaction (put back below,
+    // undone with everything else if the restore fails).
+    let owner: Option<bool> = tx
+        .query_one(
+            "SELECT tableowner = current_user FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'events'",
+            &[],
+        )?
+        .try_get(0)?;
+    if owner != Some(true) {
+        return Err(RestoreError::Pg(PgError::Denied(
+            "only the owner of rapport's tables (who ran `rapport migrate`) restores or copies into them".into(),
+        )));
+    }
+    let forced: Vec<String> = tx
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relforcerowsecurity",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    for table in &forced {
+        tx.batch_execute(&format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))?;
+    }
+    // Checking each copied row's foreign keys one by one costs more than
+    // the copy: the keys are dropped and made again once the rows are in
+    // (which checks them all at once), within the transaction.
+    let keys: Vec<(String, String, String)> = tx
+        .query(
+            "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE contype = 'f' AND connamespace = current_schema()::regnamespace",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<_, postgres::Error>>()?;
+    for (table, name, _) in &keys {
+        tx.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {}", quoted(name)))?;
+    }
     // The aggregates are derived: the model sums the settlements and
     // contacts as they pass, and they are written at the end.
     let mut model = Model::default();
     let mut stored_counters = None;
-    let mut rows = Rows::new(&mut tx);
+    let mut rows = Rows::bulk(&mut tx);
     rows.meta(
         "info",
         &crate::rows::Info {
@@ -145,6 +186,19 @@ pub fn restore(
         rows.aggregate(*client, aggregate)?;
     }
     rows.meta("counters", &counters)?;
+    rows.flush()?;
+    drop(rows);
+    for (table, name, definition) in &keys {
+        tx.batch_execute(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
+            quoted(name)
+        ))?;
+    }
+    // Deferred checks still pending run now, before the tables change.
+    tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")?;
+    for table in &forced {
+        tx.batch_execute(&format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))?;
+    }
     let seq = counters.seq.to_string();
     tx.execute("SELECT pg_notify($1, $2)", &[&crate::write::CHANNEL, &seq])?;
     tx.commit()?;
@@ -153,6 +207,11 @@ pub fn restore(
         records: reader.checked().records,
         seq: header_seq,
     })
+}
+
+/// An SQL identifier, quoted.
+fn quoted(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 /// The connection string without a password, for messages.

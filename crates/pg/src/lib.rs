@@ -119,6 +119,21 @@ pub fn config(url: &str) -> Result<postgres::Config, PgError> {
             .ok_or_else(|| PgError::Schema("cannot tell the Unix login to connect as; put user= in --db".into()))?;
         config.user(&login);
     }
+    if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+        // As libpq: $PGHOST, else the local server's socket directory.
+        match std::env::var("PGHOST") {
+            Ok(host) if !host.is_empty() => {
+                config.host(&host);
+            }
+            _ => {
+                let port = config.get_ports().first().copied().unwrap_or(5432);
+                let socket_dir = ["/var/run/postgresql", "/run/postgresql", "/tmp"]
+                    .into_iter()
+                    .find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists());
+                config.host(socket_dir.unwrap_or("localhost"));
+            }
+        }
+    }
     if config.get_application_name().is_none() {
         config.application_name("rapport");
     }

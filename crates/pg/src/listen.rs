@@ -103,7 +103,6 @@ impl Thread {
     }
 
     fn run(self) {
-        let mut first = true;
         while !self.stop.load(Ordering::Relaxed) {
             let mut client = match self.config.connect(postgres::NoTls) {
                 Ok(c) => c,
@@ -119,11 +118,12 @@ impl Thread {
                 continue;
             }
             self.set_down(None);
-            // Back after a break: what was announced meanwhile is unknown.
-            if !first && !self.signal() {
+            // Listening now: what was committed before (since the session
+            // read its model, or during a break) was announced to nobody
+            // here, so the session looks once.
+            if !self.signal() {
                 return;
             }
-            first = false;
             loop {
                 if self.stop.load(Ordering::Relaxed) {
                     return;

@@ -47,6 +47,24 @@ pub(crate) fn meta<R: DeserializeOwned>(c: &mut impl GenericClient, key: &str) -
         })
 }
 
+/// The stored per-client aggregates.
+pub(crate) fn aggregates(c: &mut impl GenericClient) -> Result<Vec<(ClientId, ClientAggregate)>, PgError> {
+    let corrupt = |error: String| PgError::Corrupt {
+        table: "aggregates".into(),
+        error,
+    };
+    let mut out = Vec::new();
+    for row in c.query("SELECT client, data FROM aggregates ORDER BY client", &[])? {
+        let client: i32 = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+        let data: &[u8] = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+        let agg: ClientAggregate =
+            rapport_store::codec::decode(data).map_err(|e| corrupt(format!("client {client}: {e}")))?;
+        let id = u32::try_from(client).map_err(|_| corrupt(format!("client id {client} is negative")))?;
+        out.push((ClientId(id), agg));
+    }
+    Ok(out)
+}
+
 pub(crate) fn counters(c: &mut impl GenericClient) -> Result<Counters, PgError> {
     meta(c, "counters")
 }
@@ -81,18 +99,8 @@ pub(crate) fn model(c: &mut impl GenericClient) -> Result<Model, PgError> {
     for p in records::<ContactPerson>(c, "persons", "client, id")? {
         model.apply_owned(Change::Person(p));
     }
-    for row in c.query("SELECT client, record FROM aggregates ORDER BY client", &[])? {
-        let corrupt = |e: postgres::Error| PgError::Corrupt {
-            table: "aggregates".into(),
-            error: e.to_string(),
-        };
-        let client: i32 = row.try_get(0).map_err(corrupt)?;
-        let Json(agg): Json<ClientAggregate> = row.try_get(1).map_err(corrupt)?;
-        let id = u32::try_from(client).map_err(|_| PgError::Corrupt {
-            table: "aggregates".into(),
-            error: format!("client id {client} is negative"),
-        })?;
-        model.insert_aggregate(ClientId(id), agg);
+    for (client, agg) in aggregates(c)? {
+        model.insert_aggregate(client, agg);
     }
     for t in records::<Task>(c, "tasks", "client, id")? {
         model.apply_owned(Change::Task(t));

@@ -18,10 +18,68 @@ type Param<'a> = &'a (dyn ToSql + Sync);
 pub(crate) struct Rows<'t, 'c> {
     pub(crate) tx: &'t mut Transaction<'c>,
     prepared: HashMap<&'static str, Statement>,
+    /// Bulk mode (a restore into empty tables): inserts are copied.
+    bulk: Option<Pending>,
+    bulk_mode: bool,
+}
+
+/// A table written by upsert: its name, key columns and other columns,
+/// in the order of the statement's parameters.
+type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
+
+/// The upserts, by statement name.
+fn spec(name: &str) -> Option<Spec> {
+    Some(match name {
+        "meta" => ("rapport_meta", &["key"], &["record"]),
+        "manager" => ("managers", &["id"], &["login", "name", "role", "record"]),
+        "segment" => ("segments", &["id"], &["code", "name", "record"]),
+        "product" => ("products", &["id"], &["code", "name", "line", "record"]),
+        "portrait" => ("portrait", &["segment", "product"], &["record"]),
+        "client" => (
+            "clients",
+            &["id"],
+            &["reference", "name", "segment", "manager", "created", "record"],
+        ),
+        "person" => (
+            "persons",
+            &["client", "id"],
+            &["name", "role", "phone", "email", "record"],
+        ),
+        "settlement" => (
+            "settlements",
+            &["client", "id"],
+            &["date", "amount_cents", "product", "doc", "record"],
+        ),
+        "aggregate" => ("aggregates", &["client"], &["data"]),
+        "offer" => (
+            "offers",
+            &["client", "product"],
+            &["stage", "stage_date", "next_step", "record"],
+        ),
+        "contact" => (
+            "contacts",
+            &["client", "id"],
+            &["at", "channel", "who", "summary", "next_contact", "record"],
+        ),
+        "task" => ("tasks", &["client", "id"], &["due", "done", "text", "record"]),
+        "survey" => ("surveys", &["client", "id"], &["product", "date", "record"]),
+        "ticket" => (
+            "tickets",
+            &["id"],
+            &["client", "product", "opened", "stage", "owner", "record"],
+        ),
+        "mark" => ("queue_marks", &["key"], &["client", "due", "record"]),
+        "questionnaire" => ("questionnaires", &["product"], &["record"]),
+        "archive" => ("archive", &["key"], &["client", "archived_on", "record"]),
+        "template" => ("templates", &["kind"], &["record"]),
+        "sales" => ("sales", &["key"], &["kind", "client", "record"]),
+        "event" => ("events", &["seq"], &["login", "at", "summary", "clients", "logged"]),
+        _ => return None,
+    })
 }
 
 /// The sql of an upsert into `table` keyed by `keys`.
-fn upsert(table: &str, keys: &[&str], cols: &[&str]) -> String {
+fn upsert((table, keys, cols): Spec) -> String {
     let all: Vec<&str> = keys.iter().chain(cols).copied().collect();
     let params: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
     let set: Vec<String> = cols.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
@@ -34,72 +92,81 @@ fn upsert(table: &str, keys: &[&str], cols: &[&str]) -> String {
     )
 }
 
+/// The sql of a plain insert into `table`.
+fn insert((table, keys, cols): Spec) -> String {
+    let all: Vec<&str> = keys.iter().chain(cols).copied().collect();
+    let params: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        all.join(", "),
+        params.join(", ")
+    )
+}
+
 /// One statement per table and operation, built once.
 fn sql(name: &'static str) -> String {
+    // The log is appended to, never rewritten (users may only insert).
+    if let Some(spec @ ("events", _, _)) = spec(name) {
+        return insert(spec);
+    }
+    if let Some(spec) = spec(name) {
+        return upsert(spec);
+    }
     match name {
-        "meta" => upsert("rapport_meta", &["key"], &["record"]),
-        "manager" => upsert("managers", &["id"], &["login", "name", "role", "record"]),
-        "segment" => upsert("segments", &["id"], &["code", "name", "record"]),
-        "product" => upsert("products", &["id"], &["code", "name", "line", "record"]),
-        "portrait" => upsert("portrait", &["segment", "product"], &["record"]),
         "portrait-" => "DELETE FROM portrait WHERE segment = $1 AND product = $2".into(),
-        "client" => upsert(
-            "clients",
-            &["id"],
-            &["reference", "name", "segment", "manager", "created", "record"],
-        ),
-        "person" => upsert(
-            "persons",
-            &["client", "id"],
-            &["name", "role", "phone", "email", "record"],
-        ),
         "person-" => "DELETE FROM persons WHERE client = $1 AND id = $2".into(),
-        "settlement" => upsert(
-            "settlements",
-            &["client", "id"],
-            &["date", "amount_cents", "product", "doc", "record"],
-        ),
         "settlement-" => "DELETE FROM settlements WHERE client = $1 AND id = $2".into(),
-        "aggregate" => upsert("aggregates", &["client"], &["record"]),
-        "offer" => upsert(
-            "offers",
-            &["client", "product"],
-            &["stage", "stage_date", "next_step", "record"],
-        ),
         "offer-" => "DELETE FROM offers WHERE client = $1 AND product = $2".into(),
-        "contact" => upsert(
-            "contacts",
-            &["client", "id"],
-            &["at", "channel", "who", "summary", "next_contact", "record"],
-        ),
         "contact-" => "DELETE FROM contacts WHERE client = $1 AND id = $2".into(),
-        "task" => upsert("tasks", &["client", "id"], &["due", "done", "text", "record"]),
         "task-" => "DELETE FROM tasks WHERE client = $1 AND id = $2".into(),
-        "survey" => upsert("surveys", &["client", "id"], &["product", "date", "record"]),
         "survey-" => "DELETE FROM surveys WHERE client = $1 AND id = $2".into(),
-        "ticket" => upsert(
-            "tickets",
-            &["id"],
-            &["client", "product", "opened", "stage", "owner", "record"],
-        ),
         "ticket-" => "DELETE FROM tickets WHERE id = $1".into(),
-        "mark" => upsert("queue_marks", &["key"], &["client", "due", "record"]),
         "mark-" => "DELETE FROM queue_marks WHERE key = $1".into(),
-        "questionnaire" => upsert("questionnaires", &["product"], &["record"]),
-        "archive" => upsert("archive", &["key"], &["client", "archived_on", "record"]),
         "archive-" => "DELETE FROM archive WHERE key = $1".into(),
-        "template" => upsert("templates", &["kind"], &["record"]),
-        "sales" => upsert("sales", &["key"], &["kind", "client", "record"]),
         "sales-" => "DELETE FROM sales WHERE key = $1".into(),
-        "event" => {
-            "INSERT INTO events (seq, login, at, summary, clients, logged) VALUES ($1, $2, $3, $4, $5, $6)".into()
-        }
         "event_changes" => "INSERT INTO event_changes (seq, n, client, change) \
                             SELECT $1, n, client, change FROM unnest($2::integer[], $3::integer[], $4::jsonb[]) \
                             AS u(n, client, change)"
             .into(),
         other => format!("-- unknown statement {other}"),
     }
+}
+
+/// Rows waiting to be copied into one table (a restore's bulk mode): each
+/// parameter already in PostgreSQL's binary form.
+struct Pending {
+    name: &'static str,
+    types: Vec<postgres::types::Type>,
+    rows: Vec<Vec<Option<Vec<u8>>>>,
+}
+
+/// Rows copied per COPY: bounds a restore's memory.
+const BULK_ROWS: usize = 10_000;
+
+/// A value already encoded for its column (see `Pending`).
+#[derive(Debug)]
+struct Encoded<'a>(Option<&'a [u8]>);
+
+impl ToSql for Encoded<'_> {
+    fn to_sql(
+        &self,
+        _ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self.0 {
+            Some(bytes) => {
+                out.extend_from_slice(bytes);
+                Ok(postgres::types::IsNull::No)
+            }
+            None => Ok(postgres::types::IsNull::Yes),
+        }
+    }
+
+    fn accepts(_ty: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
 }
 
 /// The tables that hold a client's records (by a `client` column), which
@@ -131,19 +198,96 @@ impl<'t, 'c> Rows<'t, 'c> {
         Rows {
             tx,
             prepared: HashMap::new(),
+            bulk: None,
+            bulk_mode: false,
         }
     }
 
-    fn run(&mut self, name: &'static str, params: &[Param<'_>]) -> Result<(), PgError> {
-        let statement = match self.prepared.get(name) {
+    /// For a restore into empty tables: rows are sent with COPY, in
+    /// batches (call `flush` before the transaction commits).
+    pub(crate) fn bulk(tx: &'t mut Transaction<'c>) -> Self {
+        let mut rows = Rows::new(tx);
+        rows.bulk_mode = true;
+        rows
+    }
+
+    fn statement(&mut self, name: &'static str) -> Result<Statement, PgError> {
+        Ok(match self.prepared.get(name) {
             Some(s) => s.clone(),
             None => {
                 let s = self.tx.prepare(&sql(name))?;
                 self.prepared.insert(name, s.clone());
                 s
             }
-        };
+        })
+    }
+
+    fn run(&mut self, name: &'static str, params: &[Param<'_>]) -> Result<(), PgError> {
+        // rapport_meta holds the migration's first records: upserted.
+        if self.bulk_mode && name != "meta" && spec(name).is_some() {
+            return self.buffer(name, params);
+        }
+        self.flush()?;
+        let statement = self.statement(name)?;
         self.tx.execute(&statement, params)?;
+        Ok(())
+    }
+
+    /// Bulk mode: encodes the row now (with the types of the table's
+    /// upsert statement), to copy it with the others of its table.
+    fn buffer(&mut self, name: &'static str, params: &[Param<'_>]) -> Result<(), PgError> {
+        if self
+            .bulk
+            .as_ref()
+            .is_some_and(|p| p.name != name || p.rows.len() >= BULK_ROWS)
+        {
+            self.flush()?;
+        }
+        if self.bulk.is_none() {
+            let types = self.statement(name)?.params().to_vec();
+            self.bulk = Some(Pending {
+                name,
+                types,
+                rows: Vec::new(),
+            });
+        }
+        let Some(pending) = self.bulk.as_mut() else {
+            return Ok(());
+        };
+        let mut row = Vec::with_capacity(params.len());
+        for (param, ty) in params.iter().zip(&pending.types) {
+            let mut bytes = postgres::types::private::BytesMut::new();
+            let encoded = param
+                .to_sql_checked(ty, &mut bytes)
+                .map_err(|e| PgError::Schema(format!("cannot encode a {name} for copying: {e}")))?;
+            row.push(match encoded {
+                postgres::types::IsNull::Yes => None,
+                postgres::types::IsNull::No => Some(bytes.to_vec()),
+            });
+        }
+        pending.rows.push(row);
+        Ok(())
+    }
+
+    /// Copies the rows waiting in bulk mode.
+    pub(crate) fn flush(&mut self) -> Result<(), PgError> {
+        let Some(pending) = self.bulk.take() else {
+            return Ok(());
+        };
+        let Some((table, keys, cols)) = spec(pending.name) else {
+            return Ok(());
+        };
+        let columns: Vec<&str> = keys.iter().chain(cols).copied().collect();
+        let sink = self
+            .tx
+            .copy_in(&format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", ")))?;
+        let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, &pending.types);
+        for row in &pending.rows {
+            let values: Vec<Encoded<'_>> = row.iter().map(|v| Encoded(v.as_deref())).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            writer.write(&refs)?;
+        }
+        writer.finish()?;
         Ok(())
     }
 
@@ -331,7 +475,9 @@ impl<'t, 'c> Rows<'t, 'c> {
         client: ClientId,
         a: &rapport_core::model::ClientAggregate,
     ) -> Result<(), PgError> {
-        self.run("aggregate", &[&i32_of(client.0)?, &Json(a)])
+        let data = rapport_store::codec::encode(a)
+            .map_err(|e| PgError::Schema(format!("cannot encode client {}'s aggregates: {e}", client.0)))?;
+        self.run("aggregate", &[&i32_of(client.0)?, &data])
     }
 
     /// The event of command `a`: its audit line, the clients it changed,

@@ -132,12 +132,7 @@ fn check(tx: &mut Transaction<'_>, model: &Model, report: &mut VerifyReport) -> 
     for c in stream::<ContactEntry>(tx, "contacts", "client, id")? {
         rebuilt.apply_owned(Change::Contact(c));
     }
-    let mut stored: BTreeMap<ClientId, ClientAggregate> = BTreeMap::new();
-    for row in tx.query("SELECT client, record FROM aggregates", &[])? {
-        let client: i32 = row.try_get(0)?;
-        let Json(agg): Json<ClientAggregate> = row.try_get(1)?;
-        stored.insert(ClientId(u32::try_from(client).unwrap_or_default()), agg);
-    }
+    let stored: BTreeMap<ClientId, ClientAggregate> = load::aggregates(tx)?.into_iter().collect();
     for (client, agg) in &rebuilt.aggregates {
         if stored.get(client) != Some(agg) {
             report.problem(format!(

@@ -255,3 +255,86 @@ fn killed_writers_on_postgres_stress_200() {
     };
     common::kill_loop(&db, 200);
 }
+
+/// The figures of PostgreSQL (by hand, see scripts/bench.sh): the round trip
+/// of a command with 8 writers on 2 processes, and how long another
+/// process's change takes to reach a session that listens.
+#[test]
+#[ignore]
+fn postgres_round_trip_and_live_latency() {
+    let Some(db) = rapport::pg::testing::fresh_database(true) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    // Two processes of four writers each, at once.
+    let children: Vec<_> = ["c", "d"]
+        .iter()
+        .map(|tag| {
+            std::process::Command::new(common::BIN)
+                .args([
+                    "--db",
+                    &db,
+                    "stress-writer",
+                    "--writers",
+                    "4",
+                    "--count",
+                    "250",
+                    "--timings",
+                    "--tag",
+                    tag,
+                ])
+                .env("XDG_DATA_HOME", home.path())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut us: Vec<u64> = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        us.extend(
+            stdout(&out)
+                .lines()
+                .filter_map(|l| l.strip_prefix("us ")?.parse::<u64>().ok()),
+        );
+    }
+    us.sort_unstable();
+    assert_eq!(us.len(), 2000);
+    let at = |q: f64| us[((us.len() - 1) as f64 * q) as usize] as f64 / 1000.0;
+    eprintln!(
+        "PostgreSQL, 8 writers on 2 processes, {} commands: round trip median {:.2} ms, p99 {:.2} ms (budget: median <= 10 ms)",
+        us.len(),
+        at(0.5),
+        at(0.99)
+    );
+    // Another process's change, seen by a listening session.
+    let mut watcher = rapport::pg::PgStore::open(&db).unwrap();
+    let mut writer = rapport::pg::PgStore::open(&db).unwrap();
+    let client = writer.model().client_by_ref("STRESS-c-0").unwrap().id;
+    let mut lags = Vec::new();
+    for n in 0..50 {
+        let start = std::time::Instant::now();
+        let event = writer
+            .execute(rapport::write::Command::RecordSettlement {
+                client,
+                date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+                amount: rapport::domain::Money(n),
+                product: None,
+                doc: String::new(),
+            })
+            .unwrap();
+        let committed = start.elapsed();
+        while rapport::backend::Backend::model(&watcher).counters.seq < event.seq {
+            rapport::backend::Backend::poll_events(&mut watcher);
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        lags.push((start.elapsed() - committed).as_micros() as u64);
+    }
+    lags.sort_unstable();
+    eprintln!(
+        "PostgreSQL, another process's change seen by a listening session: median {:.2} ms, max {:.2} ms (budget: <= 200 ms on screen)",
+        lags[lags.len() / 2] as f64 / 1000.0,
+        lags[lags.len() - 1] as f64 / 1000.0
+    );
+}

@@ -169,6 +169,8 @@ pub struct PgStore {
     /// The model was read again since `poll_replaced` last asked.
     replaced: bool,
     listener: Option<listen::Listener>,
+    /// The connection's prepared statements (gone with the connection).
+    prepared: rows::Prepared,
 }
 
 impl PgStore {
@@ -198,6 +200,7 @@ impl PgStore {
             stale: false,
             replaced: false,
             listener: Some(listener),
+            prepared: rows::Prepared::new(),
         })
     }
 
@@ -221,6 +224,7 @@ impl PgStore {
             self.client = None;
         }
         if self.client.is_none() {
+            self.prepared.clear();
             let mut client = connect(&self.config)?;
             schema::check(&mut client)?;
             self.client = Some(client);

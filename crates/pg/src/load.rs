@@ -34,7 +34,10 @@ pub(crate) fn records<R: DeserializeOwned>(
 /// One record of `rapport_meta`.
 pub(crate) fn meta<R: DeserializeOwned>(c: &mut impl GenericClient, key: &str) -> Result<R, PgError> {
     let row = c
-        .query_opt("SELECT record FROM rapport_meta WHERE key = $1", &[&key])?
+        .query_typed_opt(
+            "SELECT record FROM rapport_meta WHERE key = $1",
+            &[(&key, postgres::types::Type::TEXT)],
+        )?
         .ok_or_else(|| PgError::Corrupt {
             table: "rapport_meta".into(),
             error: format!("the '{key}' record is missing"),

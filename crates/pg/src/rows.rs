@@ -14,10 +14,14 @@ use rapport_core::model::{Change, Counters, Model};
 
 type Param<'a> = &'a (dyn ToSql + Sync);
 
+/// A connection's prepared statements, by name (kept from command to
+/// command: preparing costs a round trip).
+pub(crate) type Prepared = HashMap<&'static str, Statement>;
+
 /// A transaction's writes, with its prepared statements.
 pub(crate) struct Rows<'t, 'c> {
     pub(crate) tx: &'t mut Transaction<'c>,
-    prepared: HashMap<&'static str, Statement>,
+    prepared: Prepared,
     /// Bulk mode (a restore into empty tables): inserts are copied.
     bulk: Option<Pending>,
     bulk_mode: bool,
@@ -201,6 +205,18 @@ impl<'t, 'c> Rows<'t, 'c> {
             bulk: None,
             bulk_mode: false,
         }
+    }
+
+    /// With the statements the connection prepared before.
+    pub(crate) fn with_prepared(tx: &'t mut Transaction<'c>, prepared: Prepared) -> Self {
+        let mut rows = Rows::new(tx);
+        rows.prepared = prepared;
+        rows
+    }
+
+    /// The statements, to keep for the next transaction on the connection.
+    pub(crate) fn into_prepared(self) -> Prepared {
+        self.prepared
     }
 
     /// For a restore into empty tables: rows are sent with COPY, in

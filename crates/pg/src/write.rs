@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 
 use chrono::NaiveDateTime;
-use postgres::types::Json;
+use postgres::types::{Json, Type};
 use postgres::{GenericClient, Transaction};
 
 use crate::rows::{Rows, i32_of, i64_of};
@@ -90,7 +90,8 @@ impl PgStore {
         cmd: Command,
     ) -> Result<Event, Failed> {
         let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        // Typed queries: one round trip each, no statement to prepare.
+        tx.execute_typed("SELECT pg_advisory_xact_lock($1)", &[(&WRITE_LOCK, Type::INT8)])?;
         let mut arrived = Vec::new();
         let caught_up = catch_up(&mut tx, &mut self.model, &mut arrived);
         self.arrived.extend(arrived);
@@ -140,7 +141,8 @@ impl PgStore {
             at,
             summary,
         };
-        let committed = write_rows(&mut tx, &changes, &audit, &self.model).and_then(|()| Ok(tx.commit()?));
+        let committed =
+            write_rows(&mut tx, &mut self.prepared, &changes, &audit, &self.model).and_then(|()| Ok(tx.commit()?));
         if let Err(e) = committed {
             return Err(Failed::Commit(Box::new((e, audit, changes))));
         }
@@ -240,9 +242,9 @@ pub(crate) fn catch_up(c: &mut impl GenericClient, model: &mut Model, arrived: &
         error: e.to_string(),
     };
     let mut events: std::collections::BTreeMap<u64, (Event, bool)> = std::collections::BTreeMap::new();
-    for row in c.query(
+    for row in c.query_typed(
         "SELECT seq, login, at, summary, logged FROM events WHERE seq > $1 ORDER BY seq",
-        &[&after],
+        &[(&after, Type::INT8)],
     )? {
         let seq: i64 = row.try_get(0).map_err(corrupt)?;
         let event = Event {
@@ -255,9 +257,9 @@ pub(crate) fn catch_up(c: &mut impl GenericClient, model: &mut Model, arrived: &
         let logged: bool = row.try_get(4).map_err(corrupt)?;
         events.insert(event.seq, (event, logged));
     }
-    for row in c.query(
+    for row in c.query_typed(
         "SELECT seq, change FROM event_changes WHERE seq > $1 ORDER BY seq, n",
-        &[&after],
+        &[(&after, Type::INT8)],
     )? {
         let seq: i64 = row.try_get(0).map_err(corrupt)?;
         let Json(change): Json<Change> = row.try_get(1).map_err(corrupt)?;
@@ -379,13 +381,27 @@ fn stage(
 
 /// The command's rows, the counters, its event, and the notification
 /// (sent by PostgreSQL when the transaction commits).
-fn write_rows(tx: &mut Transaction<'_>, changes: &[Change], audit: &AuditEntry, model: &Model) -> Result<(), PgError> {
-    let mut rows = Rows::new(tx);
-    rows.changes(changes, audit.seq, model)?;
-    rows.meta("counters", &model.counters)?;
-    let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
-    rows.event(audit, logged, model)?;
-    let seq = audit.seq.to_string();
-    rows.tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq])?;
-    Ok(())
+/// `prepared`: the connection's prepared statements, taken and given back.
+fn write_rows(
+    tx: &mut Transaction<'_>,
+    prepared: &mut crate::rows::Prepared,
+    changes: &[Change],
+    audit: &AuditEntry,
+    model: &Model,
+) -> Result<(), PgError> {
+    let mut rows = Rows::with_prepared(tx, std::mem::take(prepared));
+    let written = (|| {
+        rows.changes(changes, audit.seq, model)?;
+        rows.meta("counters", &model.counters)?;
+        let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
+        rows.event(audit, logged, model)?;
+        let seq = audit.seq.to_string();
+        rows.tx.execute_typed(
+            "SELECT pg_notify($1, $2)",
+            &[(&CHANNEL, Type::TEXT), (&seq, Type::TEXT)],
+        )?;
+        Ok(())
+    })();
+    *prepared = rows.into_prepared();
+    written
 }

@@ -114,3 +114,27 @@ if command -v heaptrack >/dev/null; then
   heaptrack -o "$tmp/heap" target/heaptrack/release/rapport --db "$db" --server never export managers >/dev/null 2>&1
   heaptrack_print -f "$tmp/heap.zst" --print-peaks 0 --print-allocators 0 --print-temporary 0 --print-leaks 0 2>/dev/null | grep -E "^peak (heap|RSS)"
 fi
+
+echo "== PostgreSQL (issue 23 budgets: round trip median <= 10 ms with 8 writers on 2 processes; another host's change <= 200 ms; start-up on 100k <= 2 s)"
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  pg=$(mktemp -d /tmp/rapport-bench-pg.XXXXXX)
+  eval "$(scripts/pg-cluster.sh start "$pg")"
+  cargo test -q --release --test backends postgres_round_trip -- --ignored --nocapture 2>&1 | grep "^PostgreSQL"
+  psql_admin() { "$(ls -d /usr/lib/postgresql/*/bin | tail -1)/psql" "$RAPPORT_TEST_PG" -qc "$1"; }
+  me=$(id -un)
+  psql_admin "CREATE ROLE \"$me\" LOGIN" 2>/dev/null || true
+  psql_admin "CREATE ROLE rapport_user NOLOGIN" 2>/dev/null || true
+  psql_admin "CREATE DATABASE bench OWNER \"$me\""
+  url="host=$pg dbname=bench"
+  "$bin" migrate --db "$url" >/dev/null
+  /usr/bin/time -f "copy of the 100k data, sled -> PostgreSQL: %e s, peak %M KB" "$bin" copy --from "$db" --to "$url" >/dev/null
+  run "start-up on PostgreSQL (classes --summary)" "$bin" --db "$url" classes --as-of 2026-11-22 --summary
+  rm -rf "$tmp/from-pg"
+  /usr/bin/time -f "copy of the 100k data, PostgreSQL -> sled: %e s, peak %M KB" "$bin" copy --from "$url" --to "$tmp/from-pg" >/dev/null
+  cmp <("$bin" --db "$db" --server never export settlements) <("$bin" --db "$url" export settlements) \
+    && echo "settlements export: identical on sled and PostgreSQL"
+  scripts/pg-cluster.sh stop "$pg"
+  rm -rf "$pg"
+else
+  echo "(skipped: PostgreSQL is not installed)"
+fi

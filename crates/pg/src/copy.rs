@@ -168,20 +168,7 @@ pub fn restore(
             progress(read);
         }
     }
-    let name = file.display().to_string();
-    let err = |message: String| BackupError::Line {
-        file: name.clone(),
-        line: 1,
-        message,
-    };
-    let counters = stored_counters.ok_or_else(|| err("the backup has no counters record".into()))?;
-    if counters.seq != header_seq {
-        return Err(err(format!(
-            "header says sequence {header_seq}, counters say {}",
-            counters.seq
-        ))
-        .into());
-    }
+    let counters = rapport_store::backup::restored_counters(file, stored_counters, header_seq)?;
     for (client, aggregate) in &model.aggregates {
         rows.aggregate(*client, aggregate)?;
     }

@@ -91,3 +91,20 @@ pub fn as_superuser(url: &str, sql: &str) {
         panic!("{sql}: {}", crate::message(&e));
     }
 }
+
+/// Waits (up to 10 s) until `pg` has seen the commands up to `seq` by
+/// listening, and returns the events that arrived meanwhile.
+pub fn seen_up_to(pg: &mut crate::PgStore, seq: u64) -> Vec<rapport_core::write::Event> {
+    use rapport_core::backend::Backend;
+    let start = std::time::Instant::now();
+    let mut events = Vec::new();
+    while pg.model().counters.seq < seq {
+        events.extend(Backend::poll_events(pg));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "no notification arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    events
+}

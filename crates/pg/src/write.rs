@@ -298,8 +298,8 @@ fn hidden(seq: u64) -> Event {
     }
 }
 
-/// Plans each command against the model and applies its changes at once,
-/// so that the next command of a batch sees them (as the sled store does).
+/// Plans the command against the model (`write::stage`), reading what the
+/// planner asks for in the command's transaction.
 fn stage(
     tx: &RefCell<&mut Transaction<'_>>,
     who: &str,
@@ -308,18 +308,6 @@ fn stage(
     model: &mut Model,
     changes: &mut Vec<Change>,
 ) -> Result<(), PgError> {
-    if let Command::Batch { commands, .. } = cmd {
-        for (index, c) in commands.iter().enumerate() {
-            stage(tx, who, seq, c, model, changes).map_err(|e| match e {
-                PgError::Command(e) => PgError::Command(CommandError::InBatch {
-                    index,
-                    source: Box::new(e),
-                }),
-                other => other,
-            })?;
-        }
-        return Ok(());
-    }
     let lookup = |client: ClientId, id: SettlementId| -> Result<Option<Settlement>, String> {
         let row = tx
             .borrow_mut()
@@ -371,12 +359,7 @@ fn stage(
         contacts: &contacts,
         settlements: &settled,
     };
-    let planned = cmd.plan(model, &ctx)?;
-    for change in &planned {
-        model.apply(change);
-    }
-    changes.extend(planned);
-    Ok(())
+    Ok(rapport_core::write::stage(cmd, model, &ctx, changes)?)
 }
 
 /// The command's rows, the counters, its event, and the notification

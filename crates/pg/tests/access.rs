@@ -3,8 +3,6 @@
 //! see their own clients only, row-level security keeps every other
 //! client's rows from them, through rapport or psql alike.
 
-use std::time::{Duration, Instant};
-
 use chrono::NaiveDate;
 use rapport_core::backend::{Backend, BackendError};
 use rapport_core::domain::*;
@@ -85,17 +83,6 @@ fn team(see: ManagersSee) -> Option<String> {
     Some(url)
 }
 
-fn seen_up_to(pg: &mut PgStore, seq: u64) -> Vec<rapport_core::write::Event> {
-    let start = Instant::now();
-    let mut events = Vec::new();
-    while pg.model().counters.seq < seq {
-        events.extend(Backend::poll_events(pg));
-        assert!(start.elapsed() < Duration::from_secs(10), "no notification arrived");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    events
-}
-
 #[test]
 fn a_manager_who_sees_their_own_clients_sees_nothing_of_the_others() {
     let Some(url) = team(ManagersSee::Own) else { return };
@@ -139,13 +126,13 @@ fn a_manager_who_sees_their_own_clients_sees_nothing_of_the_others() {
     assert_eq!(lea.model().clients.len(), 2);
     let seq = amy.model().counters.seq;
     Backend::execute(&mut amy, "amy", settle(1, 175)).unwrap();
-    seen_up_to(&mut lea, seq + 1);
+    testing::seen_up_to(&mut lea, seq + 1);
     assert_eq!(Backend::settlements_of(&mut lea, ClientId(1)).unwrap().len(), 3);
     // zed's work on C2 reaches amy as a command she may not read: her
     // sequence moves on, her model keeps only what she may see.
     let mut zed = PgStore::open(&with_user(&url, "zed")).unwrap();
     let event = Backend::execute(&mut zed, "zed", settle(2, 250)).unwrap();
-    let arrived = seen_up_to(&mut amy, event.seq);
+    let arrived = testing::seen_up_to(&mut amy, event.seq);
     let last = arrived.last().unwrap();
     assert!(last.changes.is_empty() && last.summary.is_empty(), "{last:?}");
     assert_eq!(amy.model().clients.len(), 1);

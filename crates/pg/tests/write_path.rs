@@ -1,9 +1,6 @@
 //! The PostgreSQL backend against a real server: the write path, several
 //! processes' view of one order, the schema's versions, failures.
 
-use std::time::{Duration, Instant};
-
-use rapport_core::backend::Backend;
 use rapport_core::domain::*;
 use rapport_core::write::Command;
 use rapport_pg::{PgStore, testing};
@@ -73,18 +70,6 @@ fn a_write_that_fails_in_the_database_leaves_no_trace_and_no_ghost_in_the_model(
     assert_eq!(PgStore::open(&url).unwrap().model(), pg.model());
 }
 
-/// Waits until `pg` has seen the events up to `seq` by listening.
-fn seen_up_to(pg: &mut PgStore, seq: u64) -> Vec<rapport_core::write::Event> {
-    let start = Instant::now();
-    let mut events = Vec::new();
-    while pg.model().counters.seq < seq {
-        events.extend(Backend::poll_events(pg));
-        assert!(start.elapsed() < Duration::from_secs(10), "no notification arrived");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    events
-}
-
 #[test]
 fn two_processes_see_one_order_and_each_others_writes_live() {
     let Some(url) = testing::fresh_database(true) else {
@@ -101,7 +86,7 @@ fn two_processes_see_one_order_and_each_others_writes_live() {
     }
     assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
     // Each learns the other's last write by listening, without writing.
-    let arrived = seen_up_to(&mut a, 6);
+    let arrived = testing::seen_up_to(&mut a, 6);
     assert_eq!(arrived.last().map(|e| e.seq), Some(6));
     assert_eq!(a.model(), b.model());
     let ids: Vec<u32> = a.model().managers.keys().map(|m| m.0).collect();
@@ -132,7 +117,7 @@ fn a_lost_connection_is_made_again_and_the_model_read_again() {
     let event = b.execute(manager("bnoel")).unwrap();
     assert_eq!(event.seq, 2);
     // `a` reconnects by itself and sees it.
-    seen_up_to(&mut a, 2);
+    testing::seen_up_to(&mut a, 2);
     assert_eq!(a.model(), b.model());
 }
 

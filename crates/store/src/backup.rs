@@ -399,19 +399,7 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
         }
     }
     let records = reader.checked().records;
-    let name = file.display().to_string();
-    let err = |message: String| BackupError::Line {
-        file: name.clone(),
-        line: 1,
-        message,
-    };
-    let counters = counters.ok_or_else(|| err("the backup has no counters record".into()))?;
-    if counters.seq != header_seq {
-        return Err(err(format!(
-            "header says sequence {header_seq}, counters say {}",
-            counters.seq
-        )));
-    }
+    let counters = restored_counters(file, counters, header_seq)?;
     for (n, (client, aggregate)) in model.aggregates.iter().enumerate() {
         put(&mut batches, T::Aggregates, &keys::id32(client.0), aggregate)?;
         if n % CHUNK == CHUNK - 1 {
@@ -425,6 +413,24 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
         records,
         seq: header_seq,
     })
+}
+
+/// The counters a restore read, which must be there and agree with the
+/// header's sequence (whatever the database restored into).
+pub fn restored_counters(file: &Path, counters: Option<Counters>, header_seq: u64) -> Result<Counters, BackupError> {
+    let err = |message: String| BackupError::Line {
+        file: file.display().to_string(),
+        line: 1,
+        message,
+    };
+    let counters = counters.ok_or_else(|| err("the backup has no counters record".into()))?;
+    if counters.seq != header_seq {
+        return Err(err(format!(
+            "header says sequence {header_seq}, counters say {}",
+            counters.seq
+        )));
+    }
+    Ok(counters)
 }
 
 impl Store {

@@ -370,18 +370,9 @@ impl Store {
         })
     }
 
-    /// Plans each command against the model and applies its changes to the
-    /// model at once, so that the next command of a batch sees them.
+    /// Plans the command against the model (`write::stage`), reading
+    /// what the planner asks for from the trees.
     fn stage(&mut self, who: &str, seq: u64, cmd: &Command, changes: &mut Vec<Change>) -> Result<(), CommandError> {
-        if let Command::Batch { commands, .. } = cmd {
-            for (index, c) in commands.iter().enumerate() {
-                self.stage(who, seq, c, changes).map_err(|e| CommandError::InBatch {
-                    index,
-                    source: Box::new(e),
-                })?;
-            }
-            return Ok(());
-        }
         let settlements = self
             .handle
             .as_ref()
@@ -417,12 +408,7 @@ impl Store {
             contacts: &contacts,
             settlements: &settled,
         };
-        let planned = cmd.plan(&self.model, &ctx)?;
-        for change in &planned {
-            self.model.apply(change);
-        }
-        changes.extend(planned);
-        Ok(())
+        crate::write::stage(cmd, &mut self.model, &ctx, changes)
     }
 
     /// `last_settlement`: the settlement counter before the command (the

@@ -114,6 +114,30 @@ pub struct Context<'a> {
     pub settlements: &'a dyn Fn(ClientId) -> std::result::Result<Vec<Settlement>, String>,
 }
 
+/// Plans `cmd` against `model` — each command of a batch in turn — and
+/// applies each one's changes to `model` at once, so that the next command
+/// of the batch sees them; the changes are added to `changes`. What every
+/// store does before it writes. On an error, `model` holds the changes of
+/// the batch's earlier commands (those in `changes`): the caller reads it
+/// again.
+pub fn stage(cmd: &Command, model: &mut Model, ctx: &Context, changes: &mut Vec<Change>) -> Result<()> {
+    if let Command::Batch { commands, .. } = cmd {
+        for (index, c) in commands.iter().enumerate() {
+            stage(c, model, ctx, changes).map_err(|e| CommandError::InBatch {
+                index,
+                source: Box::new(e),
+            })?;
+        }
+        return Ok(());
+    }
+    let planned = cmd.plan(model, ctx)?;
+    for change in &planned {
+        model.apply(change);
+    }
+    changes.extend(planned);
+    Ok(())
+}
+
 impl Command {
     /// Validates a (non-batch) command against `model` and returns the
     /// changes it makes. Nothing is changed here.

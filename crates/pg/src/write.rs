@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Timelike};
 use postgres::types::{Json, Type};
 use postgres::{GenericClient, Transaction};
 
@@ -41,6 +41,8 @@ impl PgStore {
     /// Applies `cmd` recorded as `who`: for a process that authenticated
     /// its users itself (a server for its sessions) and for the demo.
     pub fn execute_as(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, PgError> {
+        // PostgreSQL keeps microseconds: the event says what is stored.
+        let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at);
         match self.execute_once(who, at, cmd.clone()) {
             // The connection was found broken before anything was sent to
             // be committed: connect again and run the command once more.
@@ -167,9 +169,19 @@ impl PgStore {
         let Ok(client) = self.client() else {
             return Err(unknown());
         };
-        let row = client
-            .query_opt("SELECT login, at FROM events WHERE seq = $1", &[&(audit.seq as i64)])
-            .map_err(|_| unknown())?;
+        // Behind the write lock: a commit of it still under way in the old
+        // connection's backend holds the lock until it is done.
+        let row = (|| {
+            let mut tx = client.transaction()?;
+            tx.execute_typed("SELECT pg_advisory_xact_lock($1)", &[(&WRITE_LOCK, Type::INT8)])?;
+            let row = tx.query_typed_opt(
+                "SELECT login, at FROM events WHERE seq = $1",
+                &[(&(audit.seq as i64), Type::INT8)],
+            )?;
+            tx.commit()?;
+            Ok::<_, postgres::Error>(row)
+        })()
+        .map_err(|_| unknown())?;
         match row {
             Some(row)
                 if row.try_get::<_, String>(0).ok() == Some(audit.who.clone())

@@ -27,6 +27,14 @@ fn a_command_is_one_transaction_and_refused_ones_leave_nothing() {
     let event = pg.execute(manager("amartin")).unwrap();
     assert_eq!(event.seq, 1);
     assert_eq!(event.who, pg.login());
+    // The event says what is stored (PostgreSQL keeps microseconds): what a
+    // session that lost its connection during the commit looks for.
+    let mut psql = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let stored: chrono::NaiveDateTime = psql
+        .query_one("SELECT at FROM events WHERE seq = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, event.at);
     assert_eq!(pg.model().managers.len(), 1);
     // The same login again is refused by the planner: nothing is written.
     let refused = pg.execute(manager("amartin"));

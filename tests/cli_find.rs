@@ -7,9 +7,9 @@ mod common;
 
 use common::*;
 
-#[test]
-fn a_caller_is_found_by_the_digits_of_the_number() {
-    let book = Book::new();
+on_both! {
+fn a_caller_is_found_by_the_digits_of_the_number(kind) {
+    let Some(book) = Book::on(kind) else { return };
     book.ok(&[
         "person",
         "add",
@@ -48,10 +48,11 @@ fn a_caller_is_found_by_the_digits_of_the_number() {
     assert_eq!(book.ok(&["find", "0699"]), "");
     assert_eq!(book.run(&["find", " "]).status.code(), Some(2));
 }
+}
 
-#[test]
-fn likely_duplicates_are_listed_and_refused_unless_allowed() {
-    let book = Book::new();
+on_both! {
+fn likely_duplicates_are_listed_and_refused_unless_allowed(kind) {
+    let Some(book) = Book::on(kind) else { return };
     // C1 is "Müller & Söhne": the same name once the legal form goes.
     let o = book.run(&["client", "add", "--ref", "C3", "--name", "MUELLER und Söhne GmbH"]);
     assert!(
@@ -105,10 +106,11 @@ fn likely_duplicates_are_listed_and_refused_unless_allowed() {
     book.ok(&["import", "clients", csv.to_str().unwrap(), "--allow-duplicate"]);
     assert!(book.ok(&["export", "clients"]).contains("C7,BRANDT GmbH"));
 }
+}
 
-#[test]
-fn several_clients_are_edited_at_once_all_or_nothing_and_undone_as_one() {
-    let book = Book::new();
+on_both! {
+fn several_clients_are_edited_at_once_all_or_nothing_and_undone_as_one(kind) {
+    let Some(book) = Book::on(kind) else { return };
     book.ok(&["client", "edit", "C1", "--tag", "old"]);
     book.ok(&[
         "client",
@@ -143,13 +145,14 @@ fn several_clients_are_edited_at_once_all_or_nothing_and_undone_as_one() {
     assert!(back.contains("C1,Müller & Söhne,retail,amy,2025-01-01,,old,"), "{back}");
     assert!(back.contains("C2,Société Générale,retail,amy,2025-01-01,,,"), "{back}");
 }
+}
 
-/// `rapport merge A B`: B's settlements, contacts and persons move to A,
-/// B is archived with a pointer; the totals stay; `rapport undo` takes it
-/// back; a merge into itself or an archived client is refused.
-#[test]
-fn a_duplicate_is_merged_and_the_merge_undone() {
-    let book = Book::new();
+// `rapport merge A B`: B's settlements, contacts and persons move to A,
+// B is archived with a pointer; the totals stay; `rapport undo` takes it
+// back; a merge into itself or an archived client is refused.
+on_both! {
+fn a_duplicate_is_merged_and_the_merge_undone(kind) {
+    let Some(book) = Book::on(kind) else { return };
     let csv = book.home.path().join("s.csv");
     std::fs::write(
         &csv,
@@ -204,6 +207,7 @@ fn a_duplicate_is_merged_and_the_merge_undone() {
     );
     assert_eq!(exports(&book), before);
     assert!(book.ok(&["verify"]).contains("agrees"));
+}
 }
 
 /// `rapport views` lists what a lead shared with the team; `views unshare`

@@ -161,12 +161,12 @@ fn portrait_as_grid_and_csv() {
     assert_eq!(stdout(&o), "segment,product\nretail,crm\nretail,care\npublic,care\n");
 }
 
-/// `rapport plan`: between sales, the first portrait product not offered;
-/// a client in a sale is not in the plan; a product refused with a retry
-/// date still to come waits.
-#[test]
-fn the_sales_plan_names_each_clients_next_product() {
-    let book = Book::new();
+// `rapport plan`: between sales, the first portrait product not offered;
+// a client in a sale is not in the plan; a product refused with a retry
+// date still to come waits.
+on_both! {
+fn the_sales_plan_names_each_clients_next_product(kind) {
+    let Some(book) = Book::on(kind) else { return };
     let (run, ok) = (|args: &[&str]| book.run(args), |args: &[&str]| book.ok(args));
     // C1 is in a sale of crm; C2 refused crm until next year.
     ok(&["offer", "C1", "crm", "presentation", "--date", "2026-03-01"]);
@@ -194,6 +194,7 @@ fn the_sales_plan_names_each_clients_next_product() {
     assert_eq!(o.status.code(), Some(2));
     let csv = ok(&["plan", "--as-of", "2026-11-22", "--format", "csv"]);
     assert_eq!(csv.lines().next(), Some("product,client,name,manager"));
+}
 }
 
 /// `rapport undo` takes back offer moves one after the other (each puts the

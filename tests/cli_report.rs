@@ -9,11 +9,10 @@ use rapport::write::{Command as Cmd, OfferMove};
 
 const Q3: [&str; 4] = ["--from", "2026-07-01", "--to", "2026-09-30"];
 
-fn book(dir: &std::path::Path) {
-    let mut s = small_store(dir);
-    let mut run = |cmd: Cmd| {
-        s.execute("amy", cmd).expect("book");
-    };
+/// The commands that make the reports' book, on `small_store`'s records.
+fn book() -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    let mut run = |cmd: Cmd| cmds.push(cmd);
     for (reference, name) in [("C3", "Dritte GmbH"), ("C4", "Quatrième SA")] {
         run(Cmd::AddClient {
             reference: reference.into(),
@@ -84,29 +83,29 @@ fn book(dir: &std::path::Path) {
         m.reason = reason;
         run(Cmd::MoveOffer(m));
     }
+    cmds
 }
 
 struct Env {
-    dir: tempfile::TempDir,
-    db: String,
+    book: Book,
 }
 
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        book(dir.path());
-        let db = db_in(dir.path()).to_str().unwrap().to_string();
-        Env { dir, db }
+    /// The book on `kind`; `None` (skipped) without a PostgreSQL cluster.
+    fn on(kind: Kind) -> Option<Env> {
+        let book = Book::on(kind)?;
+        book.as_user("lea", self::book());
+        Some(Env { book })
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let o = rapport(self.dir.path(), &[&["--db", &self.db, "report"], args].concat());
+        let o = self.book.run(&[&["report"], args].concat());
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         stdout(&o)
     }
 
     fn bad(&self, args: &[&str], says: &str) {
-        let o = rapport(self.dir.path(), &[&["--db", &self.db, "report"], args].concat());
+        let o = self.book.run(&[&["report"], args].concat());
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
@@ -116,9 +115,9 @@ fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
 }
 
-#[test]
-fn the_manager_table_in_every_format() {
-    let env = Env::new();
+on_both! {
+fn the_manager_table_in_every_format(kind) {
+    let Some(env) = Env::on(kind) else { return };
     let text = env.ok(&[&["managers"], &Q3[..]].concat());
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "Results by manager · 2026-07-01 to 2026-09-30");
@@ -188,10 +187,11 @@ fn the_manager_table_in_every_format() {
     let csv = env.ok(&[&["managers", "--by", "segment", "--format", "csv"], &Q3[..]].concat());
     assert!(csv.contains("\nretail,2,2,1700.00,"), "{csv}");
 }
+}
 
-#[test]
-fn loyalty_funnel_and_complaints() {
-    let env = Env::new();
+on_both! {
+fn loyalty_funnel_and_complaints(kind) {
+    let Some(env) = Env::on(kind) else { return };
     let csv = env.ok(&[&["loyalty", "--format", "csv"], &Q3[..]].concat());
     assert_eq!(
         csv,
@@ -234,10 +234,11 @@ fn loyalty_funnel_and_complaints() {
     let j = json(&env.ok(&[&["complaints", "--format", "json"], &Q3[..]].concat()));
     assert_eq!(j["complaints"]["opened"], 1);
 }
+}
 
-#[test]
-fn class_history_for_the_portfolio_and_one_client() {
-    let env = Env::new();
+on_both! {
+fn class_history_for_the_portfolio_and_one_client(kind) {
+    let Some(env) = Env::on(kind) else { return };
     let text = env.ok(&["history", "--as-of", "2026-09-30"]);
     assert!(text.starts_with("Classes at the last 12 month ends\n"), "{text}");
     assert_eq!(text.lines().filter(|l| l.starts_with("20")).count(), 12, "{text}");
@@ -256,10 +257,11 @@ fn class_history_for_the_portfolio_and_one_client() {
     let text = env.ok(&["history", "--as-of", "2026-09-30", "--client", "C1"]);
     assert!(text.contains("status potential→new in 2026-07"), "{text}");
 }
+}
 
-#[test]
-fn bad_arguments_change_nothing_and_say_why() {
-    let env = Env::new();
+on_both! {
+fn bad_arguments_change_nothing_and_say_why(kind) {
+    let Some(env) = Env::on(kind) else { return };
     env.bad(
         &["managers", "--from", "2026-09-30", "--to", "2026-07-01"],
         "ends (2026-07-01) before it starts",
@@ -280,4 +282,5 @@ fn bad_arguments_change_nothing_and_say_why() {
         text.starts_with("Results by manager · 2026-07-01 to 2026-09-30"),
         "{text}"
     );
+}
 }

@@ -13,9 +13,9 @@ fn docs_dir(book: &Book) -> String {
     book.home.path().join("documents").display().to_string()
 }
 
-#[test]
-fn a_document_is_written_numbered_sent_and_listed() {
-    let book = Book::new();
+on_both! {
+fn a_document_is_written_numbered_sent_and_listed(kind) {
+    let Some(book) = Book::on(kind) else { return };
     let dir = docs_dir(&book);
     let doc = |args: &[&str]| book.run(&[&["--documents", dir.as_str()], args].concat());
     // No offer yet: refused, and neither a record nor a file appears.
@@ -109,10 +109,11 @@ fn a_document_is_written_numbered_sent_and_listed() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), text);
 }
+}
 
-#[test]
-fn a_directory_others_can_write_is_refused_before_anything_is_registered() {
-    let book = Book::new();
+on_both! {
+fn a_directory_others_can_write_is_refused_before_anything_is_registered(kind) {
+    let Some(book) = Book::on(kind) else { return };
     let dir = book.home.path().join("shared");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
@@ -122,10 +123,11 @@ fn a_directory_others_can_write_is_refused_before_anything_is_registered() {
     assert!(stderr(&o).contains("others can write"), "{}", stderr(&o));
     assert!(!book.ok(&["docs"]).contains("OFF-"), "no number was taken");
 }
+}
 
-#[test]
-fn instalments_sum_to_the_invoice_and_are_paid_oldest_first() {
-    let book = Book::new();
+on_both! {
+fn instalments_sum_to_the_invoice_and_are_paid_oldest_first(kind) {
+    let Some(book) = Book::on(kind) else { return };
     book.ok(&["offer", "C1", "crm", "invoiced", "--date", "2026-03-01"]);
     let o = book.run(&[
         "terms",
@@ -184,6 +186,7 @@ fn instalments_sum_to_the_invoice_and_are_paid_oldest_first() {
             .contains("instalment 1: 500.00 due 2026-03-10 — unpaid")
     );
 }
+}
 
 fn write_csv(book: &Book, text: &str) -> String {
     let path = book.home.path().join(format!("in-{}.csv", text.len()));
@@ -191,9 +194,9 @@ fn write_csv(book: &Book, text: &str) -> String {
     path.display().to_string()
 }
 
-#[test]
-fn sources_come_in_and_out_with_clients_and_feed_the_reports() {
-    let book = Book::new();
+on_both! {
+fn sources_come_in_and_out_with_clients_and_feed_the_reports(kind) {
+    let Some(book) = Book::on(kind) else { return };
     book.ok(&[
         "sales-setup",
         "--source",
@@ -322,4 +325,5 @@ fn sources_come_in_and_out_with_clients_and_feed_the_reports() {
         ["(other", "reasons)", "1", "0", "0", "0", "0", "0", "1"],
         "{report}"
     );
+}
 }

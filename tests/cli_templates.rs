@@ -6,9 +6,9 @@ mod common;
 
 use common::*;
 
-#[test]
-fn templates_are_listed_checked_imported_and_edited() {
-    let book = Book::new();
+on_both! {
+fn templates_are_listed_checked_imported_and_edited(kind) {
+    let Some(book) = Book::on(kind) else { return };
     let (run, ok) = (|args: &[&str]| book.run(args), |args: &[&str]| book.ok(args));
     let (home, db) = (&book.home, book.db.as_str());
     let list = ok(&["template", "list"]);
@@ -80,4 +80,5 @@ fn templates_are_listed_checked_imported_and_edited() {
     let o = edit("true");
     assert!(stdout(&o).contains("unchanged"), "{}", stdout(&o));
     assert!(ok(&["verify"]).contains("agrees"));
+}
 }

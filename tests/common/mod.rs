@@ -209,6 +209,23 @@ impl Book {
         open_db(&self.db)
     }
 
+    /// Applies `cmds` one by one as `who` (PostgreSQL records the role it
+    /// connects as; this is the test's way to act as another user).
+    pub fn as_user(&self, who: &str, cmds: Vec<Cmd>) {
+        if rapport::pg::is_url(&self.db) {
+            let mut pg = rapport::pg::PgStore::open(&self.db).expect("open PostgreSQL");
+            for cmd in cmds {
+                pg.execute_as(who, chrono::Utc::now().naive_utc(), cmd)
+                    .expect("as user");
+            }
+        } else {
+            let mut store = Store::open(Path::new(&self.db)).expect("open");
+            for cmd in cmds {
+                store.execute(who, cmd).expect("as user");
+            }
+        }
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         rapport(
             self.home.path(),

@@ -229,7 +229,14 @@ impl Backend for PgStore {
 
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
         let client = self.client()?;
-        let start = from.and_hms_opt(0, 0, 0).unwrap_or_default();
+        // Open-ended periods come as chrono's extreme dates, outside what a
+        // PostgreSQL timestamp holds: years 1 to 9999 cover every record.
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(from),
+            NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(to),
+        );
+        let start = from.clamp(first, last).and_hms_opt(0, 0, 0).unwrap_or_default();
+        let to = to.clamp(first, last);
         let end = to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).unwrap_or_default();
         let rows = client
             .query(

@@ -5,13 +5,10 @@ mod common;
 
 use common::*;
 
-#[test]
-fn a_complaint_and_a_survey_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(small_store(dir.path()));
-    let db = db_in(dir.path());
-    let db = db.to_str().unwrap();
-    let run = |args: &[&str]| rapport(dir.path(), &[&["--db", db], args].concat());
+on_both! {
+fn a_complaint_and_a_survey_from_the_command_line(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let run = |args: &[&str]| book.run(args);
     let ok = |args: &[&str]| {
         let o = run(args);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
@@ -131,4 +128,5 @@ fn a_complaint_and_a_survey_from_the_command_line() {
         1,
         "only the header: none open"
     );
+}
 }

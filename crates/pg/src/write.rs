@@ -43,15 +43,16 @@ impl PgStore {
     pub fn execute_as(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, PgError> {
         // PostgreSQL keeps microseconds: the event says what is stored.
         let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at);
-        match self.execute_once(who, at, cmd.clone()) {
+        // By reference: an import's batch is large, and is kept for a retry.
+        match self.execute_once(who, at, &cmd) {
             // The connection was found broken before anything was sent to
             // be committed: connect again and run the command once more.
-            Err(Retry::Reconnect(_)) => self.execute_once(who, at, cmd).map_err(Retry::into_error),
+            Err(Retry::Reconnect(_)) => self.execute_once(who, at, &cmd).map_err(Retry::into_error),
             other => other.map_err(Retry::into_error),
         }
     }
 
-    fn execute_once(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, Retry> {
+    fn execute_once(&mut self, who: &str, at: NaiveDateTime, cmd: &Command) -> Result<Event, Retry> {
         self.client()?;
         let Some(mut client) = self.client.take() else {
             return Err(crate::lost().into());
@@ -89,7 +90,7 @@ impl PgStore {
         client: &mut postgres::Client,
         who: &str,
         at: NaiveDateTime,
-        cmd: Command,
+        cmd: &Command,
     ) -> Result<Event, Failed> {
         let mut tx = client.transaction()?;
         // Typed queries: one round trip each, no statement to prepare.
@@ -122,13 +123,13 @@ impl PgStore {
                 .into());
             }
         };
-        auth::authorize(&self.model, &user, &cmd).map_err(PgError::Denied)?;
+        auth::authorize(&self.model, &user, cmd).map_err(PgError::Denied)?;
         let seq = self.model.counters.seq + 1;
         let summary = cmd.describe(&self.model);
         let mut changes = Vec::new();
         let staged = {
             let tx = RefCell::new(&mut tx);
-            stage(&tx, who, seq, &cmd, &mut self.model, &mut changes)
+            stage(&tx, who, seq, cmd, &mut self.model, &mut changes)
         };
         if let Err(e) = staged {
             if !changes.is_empty() {

@@ -55,6 +55,9 @@ fn of_client<R: DeserializeOwned>(c: &mut postgres::Client, table: &str, client:
         .collect()
 }
 
+/// How often a session whose database went away tries it again.
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How a table's `record` becomes a backup line.
 type ToLine = fn(serde_json::Value) -> Result<Line, serde_json::Error>;
 
@@ -297,11 +300,19 @@ impl Backend for PgStore {
 
     fn poll_events(&mut self) -> Vec<Event> {
         let arrived = self.listener.as_ref().is_some_and(crate::listen::Listener::arrived);
-        // A model to read again (after a lost connection) is read at the
-        // next poll, whether or not a notification came.
-        if (arrived || self.stale) && self.catch_up_now().is_err() {
-            // Read again at the next call; the events stay unseen meanwhile.
-            self.stale = true;
+        // A model to read again (after a lost connection) is read at a
+        // later poll, whether or not a notification came — at most once a
+        // second, so that a database that is away does not hold up the
+        // interface's loop.
+        let retry = self.stale && self.last_retry.is_none_or(|t| t.elapsed() >= RETRY_EVERY);
+        if arrived || retry {
+            if self.stale {
+                self.last_retry = Some(std::time::Instant::now());
+            }
+            if self.catch_up_now().is_err() {
+                // Read again later; the events stay unseen meanwhile.
+                self.stale = true;
+            }
         }
         std::mem::take(&mut self.arrived)
     }

@@ -134,6 +134,11 @@ pub fn config(url: &str) -> Result<postgres::Config, PgError> {
             }
         }
     }
+    // A host that does not answer is given up on after a few seconds (the
+    // system's default is minutes).
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(5));
+    }
     if config.get_application_name().is_none() {
         config.application_name("rapport");
     }
@@ -171,6 +176,8 @@ pub struct PgStore {
     listener: Option<listen::Listener>,
     /// The connection's prepared statements (gone with the connection).
     prepared: rows::Prepared,
+    /// When a poll last tried to reach the database again.
+    last_retry: Option<std::time::Instant>,
 }
 
 impl PgStore {
@@ -201,6 +208,7 @@ impl PgStore {
             replaced: false,
             listener: Some(listener),
             prepared: rows::Prepared::new(),
+            last_retry: None,
         })
     }
 

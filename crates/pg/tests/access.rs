@@ -14,6 +14,8 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+static ROLES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn with_user(url: &str, user: &str) -> String {
     let kept: Vec<&str> = url.split_whitespace().filter(|w| !w.starts_with("user=")).collect();
     format!("{} user={user}", kept.join(" "))
@@ -46,11 +48,15 @@ fn client(reference: &str, manager: u32) -> Command {
 fn team(see: ManagersSee) -> Option<String> {
     let url = testing::fresh_database(true)?;
     let admin = testing::superuser_url(&url).expect("the test cluster");
-    for role in ["amy", "zed", "lea"] {
-        // Roles are the cluster's: another test may have made them.
-        let _ = postgres::Client::connect(&admin, postgres::NoTls)
-            .and_then(|mut c| c.batch_execute(&format!("CREATE ROLE {role} LOGIN")));
-        testing::as_superuser(&admin, &format!("GRANT rapport_user TO {role}"));
+    {
+        // Roles are the cluster's, shared by the tests running at once:
+        // one test makes them at a time.
+        let _one = ROLES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for role in ["amy", "zed", "lea", "outsider"] {
+            let _ = postgres::Client::connect(&admin, postgres::NoTls)
+                .and_then(|mut c| c.batch_execute(&format!("CREATE ROLE {role} LOGIN")));
+            testing::as_superuser(&admin, &format!("GRANT rapport_user TO {role}"));
+        }
     }
     let mut owner = PgStore::open(&url).unwrap();
     let at = chrono::Utc::now().naive_utc();
@@ -149,10 +155,6 @@ fn managers_who_see_all_see_every_client_and_users_who_are_not_managers_change_n
     let refused = Backend::execute(&mut amy, "amy", settle(2, 5));
     assert!(matches!(refused, Err(BackendError::Denied(_))), "{refused:?}");
     // A role that is no manager and not the owner: refused, nothing written.
-    let admin = testing::superuser_url(&url).unwrap();
-    let _ = postgres::Client::connect(&admin, postgres::NoTls)
-        .and_then(|mut c| c.batch_execute("CREATE ROLE outsider LOGIN"));
-    testing::as_superuser(&admin, "GRANT rapport_user TO outsider");
     let mut outsider = PgStore::open(&with_user(&url, "outsider")).unwrap();
     let refused = Backend::execute(&mut outsider, "outsider", settle(1, 5));
     assert!(

@@ -5,7 +5,6 @@ use std::io::Write;
 use chrono::{NaiveDate, NaiveDateTime};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Json;
-use serde::de::DeserializeOwned;
 
 use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport, Waker};
 use rapport_core::domain::*;
@@ -16,7 +15,6 @@ use rapport_core::write::{Command, Event};
 use rapport_store::backup::{BackupError, Header, Line, Writer, reader};
 
 use crate::log::EventLog;
-use crate::rows::i32_of;
 use crate::{PgError, PgStore, load, write};
 
 impl From<PgError> for BackendError {
@@ -35,24 +33,6 @@ fn backup_err(e: BackupError) -> BackendError {
         BackupError::Io(_, e) => BackendError::Io(e),
         other => BackendError::Storage(other.to_string()),
     }
-}
-
-/// The records of a client's table, by id.
-fn of_client<R: DeserializeOwned>(c: &mut postgres::Client, table: &str, client: ClientId) -> Result<Vec<R>, PgError> {
-    let rows = c.query(
-        &format!("SELECT record FROM {table} WHERE client = $1 ORDER BY id"),
-        &[&i32_of(client.0)?],
-    )?;
-    rows.iter()
-        .map(|r| {
-            r.try_get::<_, Json<R>>(0)
-                .map(|Json(x)| x)
-                .map_err(|e| PgError::Corrupt {
-                    table: table.into(),
-                    error: e.to_string(),
-                })
-        })
-        .collect()
 }
 
 /// How often a session whose database went away tries it again.
@@ -202,7 +182,7 @@ impl Backend for PgStore {
     }
 
     fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError> {
-        Ok(of_client(self.client()?, "settlements", client)?)
+        Ok(load::of_client(self.client()?, "settlements", client)?)
     }
 
     fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError> {
@@ -227,7 +207,7 @@ impl Backend for PgStore {
     }
 
     fn contacts_of(&mut self, client: ClientId) -> Result<Vec<ContactEntry>, BackendError> {
-        Ok(of_client(self.client()?, "contacts", client)?)
+        Ok(load::of_client(self.client()?, "contacts", client)?)
     }
 
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
@@ -294,10 +274,6 @@ impl Backend for PgStore {
         Ok(self.verify_report())
     }
 
-    fn is_remote(&self) -> bool {
-        false
-    }
-
     fn poll_events(&mut self) -> Vec<Event> {
         let arrived = self.listener.as_ref().is_some_and(crate::listen::Listener::arrived);
         // A model to read again (after a lost connection) is read at a
@@ -315,10 +291,6 @@ impl Backend for PgStore {
             }
         }
         std::mem::take(&mut self.arrived)
-    }
-
-    fn connection_lost(&self) -> Option<String> {
-        None
     }
 
     fn set_waker(&mut self, waker: Waker) {

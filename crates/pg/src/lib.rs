@@ -89,8 +89,9 @@ pub(crate) fn connection_gone(e: &PgError) -> bool {
             let code = code.code();
             code.starts_with("08") || code.starts_with("57P")
         }
-        // No SQLSTATE: an I/O error on the socket.
-        None => e.as_db_error().is_none(),
+        // No SQLSTATE: gone when the socket failed (not, say, a value
+        // that did not convert).
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
     }
 }
 

@@ -19,6 +19,24 @@ pub(crate) fn records<R: DeserializeOwned>(
     order: &str,
 ) -> Result<Vec<R>, PgError> {
     let rows = c.query(&format!("SELECT record FROM {table} ORDER BY {order}"), &[])?;
+    decoded(&rows, table)
+}
+
+/// The records of one client in `table`, by id.
+pub(crate) fn of_client<R: DeserializeOwned>(
+    c: &mut impl GenericClient,
+    table: &str,
+    client: ClientId,
+) -> Result<Vec<R>, PgError> {
+    let rows = c.query(
+        &format!("SELECT record FROM {table} WHERE client = $1 ORDER BY id"),
+        &[&crate::rows::i32_of(client.0)?],
+    )?;
+    decoded(&rows, table)
+}
+
+/// The `record` column (the first) of `rows` of `table`, decoded.
+fn decoded<R: DeserializeOwned>(rows: &[postgres::Row], table: &str) -> Result<Vec<R>, PgError> {
     rows.iter()
         .map(|row| {
             row.try_get::<_, Json<R>>(0)

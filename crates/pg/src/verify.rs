@@ -5,10 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::Json;
-use postgres::{GenericClient, Transaction};
-use serde::de::DeserializeOwned;
+use postgres::Transaction;
 
 use rapport_core::backend::VerifyReport;
 use rapport_core::domain::*;
@@ -120,16 +117,16 @@ fn check(tx: &mut Transaction<'_>, model: &Model, report: &mut VerifyReport) -> 
     }
     // Aggregates: as stored, and as a rebuild from the records gives.
     let mut rebuilt = Model::default();
-    for c in stream::<Client>(tx, "clients", "id")? {
+    for c in load::records::<Client>(tx, "clients", "id")? {
         rebuilt.apply_owned(Change::Client(c));
     }
-    for s in stream::<Settlement>(tx, "settlements", "client, id")? {
+    for s in load::records::<Settlement>(tx, "settlements", "client, id")? {
         rebuilt.apply_owned(Change::Settlement {
             old: None,
             new: Some(s),
         });
     }
-    for c in stream::<ContactEntry>(tx, "contacts", "client, id")? {
+    for c in load::records::<ContactEntry>(tx, "contacts", "client, id")? {
         rebuilt.apply_owned(Change::Contact(c));
     }
     let stored: BTreeMap<ClientId, ClientAggregate> = load::aggregates(tx)?.into_iter().collect();
@@ -154,20 +151,4 @@ fn check(tx: &mut Transaction<'_>, model: &Model, report: &mut VerifyReport) -> 
         );
     }
     Ok(())
-}
-
-fn stream<R: DeserializeOwned>(tx: &mut impl GenericClient, table: &str, order: &str) -> Result<Vec<R>, PgError> {
-    let mut rows = tx.query_raw(
-        &format!("SELECT record FROM {table} ORDER BY {order}"),
-        std::iter::empty::<i32>(),
-    )?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        let Json(r): Json<R> = row.try_get(0).map_err(|e| PgError::Corrupt {
-            table: table.into(),
-            error: e.to_string(),
-        })?;
-        out.push(r);
-    }
-    Ok(out)
 }

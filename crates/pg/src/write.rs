@@ -336,34 +336,11 @@ fn stage(
             .transpose()
             .map_err(|e| e.to_string())
     };
-    let of_client = |table: &str, client: ClientId| -> Result<Vec<postgres::Row>, String> {
-        let id = i32_of(client.0).map_err(|e| e.to_string())?;
-        tx.borrow_mut()
-            .query(
-                &format!("SELECT record FROM {table} WHERE client = $1 ORDER BY id"),
-                &[&id],
-            )
-            .map_err(|e| crate::message(&e))
-    };
     let contacts = |client: ClientId| -> Result<Vec<ContactEntry>, String> {
-        of_client("contacts", client)?
-            .iter()
-            .map(|r| {
-                r.try_get::<_, Json<ContactEntry>>(0)
-                    .map(|Json(c)| c)
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
+        load::of_client(&mut **tx.borrow_mut(), "contacts", client).map_err(|e| e.to_string())
     };
     let settled = |client: ClientId| -> Result<Vec<Settlement>, String> {
-        of_client("settlements", client)?
-            .iter()
-            .map(|r| {
-                r.try_get::<_, Json<Settlement>>(0)
-                    .map(|Json(s)| s)
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
+        load::of_client(&mut **tx.borrow_mut(), "settlements", client).map_err(|e| e.to_string())
     };
     let ctx = Context {
         who,

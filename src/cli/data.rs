@@ -265,8 +265,18 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                 "the interface needs a terminal; for scripts use the subcommands (rapport --help)",
             ));
         }
-        let session = Session::postgres(&url)?;
-        return run_interface(session, as_of, queue, None, false, &documents);
+        let session = crate::cli::postgres_session(&db, &url, true)?;
+        // Through a server: a lost server is replaced by the next one to
+        // answer, or by the database itself.
+        let reconnect = (session.place() == rapport::session::Where::Server).then_some(db.clone());
+        return run_interface(
+            session,
+            as_of,
+            queue,
+            reconnect.map(Reconnect::Postgres),
+            false,
+            &documents,
+        );
     }
     // A path given on purpose (--db, RAPPORT_DB) must be a database: a typo
     // never becomes a new, empty one. The default one is made on first use.
@@ -301,7 +311,7 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                     ServerMode::Auto => {
                         let connect = crate::cli::serve::hand_over_to_server(&db, &path)?;
                         let local = Session::local_then_server(store, connect);
-                        return run_interface(local, as_of, queue, Some((db, path)), demo, &documents);
+                        return run_interface(local, as_of, queue, Some(Reconnect::Sled(db, path)), demo, &documents);
                     }
                     ServerMode::Always => store.close_without_freeing()?,
                 }
@@ -311,10 +321,18 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
         }
     }
     if let Some(local) = crate::cli::serve::local_for_interface(&db, &path)? {
-        return run_interface(local, as_of, queue, Some((db, path)), demo, &documents);
+        return run_interface(local, as_of, queue, Some(Reconnect::Sled(db, path)), demo, &documents);
     }
     let session = crate::cli::serve::session_for_interface(&db, &path)?;
-    run_interface(session, as_of, queue, Some((db, path)), demo, &documents)
+    run_interface(session, as_of, queue, Some(Reconnect::Sled(db, path)), demo, &documents)
+}
+
+/// How an interface on a server reconnects when it loses it.
+enum Reconnect {
+    /// To the server of the sled database at the path (started if need be).
+    Sled(Target, PathBuf),
+    /// To the host's server of the PostgreSQL database, else to the database.
+    Postgres(Target),
 }
 
 /// Runs the interface on `session`; `target` is how it reconnects to a
@@ -323,7 +341,7 @@ fn run_interface(
     session: Session,
     as_of: Option<NaiveDate>,
     queue: bool,
-    target: Option<(Target, PathBuf)>,
+    target: Option<Reconnect>,
     demo: bool,
     documents: &std::path::Path,
 ) -> CliResult {
@@ -355,12 +373,23 @@ fn run_interface(
     }
     app.show_config_errors(loaded.errors);
     app.panic_on_key = std::env::var_os("RAPPORT_PANIC_ON_KEY").is_some();
-    if let Some((target, path)) = target {
-        app.reconnect = Some(Box::new(move || {
-            crate::cli::serve::session_for_interface(&target, &path)
-                .map(|s| Box::new(s) as Box<dyn Backend>)
-                .map_err(|f| f.message().to_string())
-        }));
+    match target {
+        Some(Reconnect::Sled(target, path)) => {
+            app.reconnect = Some(Box::new(move || {
+                crate::cli::serve::session_for_interface(&target, &path)
+                    .map(|s| Box::new(s) as Box<dyn Backend>)
+                    .map_err(|f| f.message().to_string())
+            }));
+        }
+        Some(Reconnect::Postgres(target)) => {
+            app.reconnect = Some(Box::new(move || {
+                let url = target.postgres().unwrap_or_default();
+                crate::cli::postgres_session(&target, &url, true)
+                    .map(|s| Box::new(s) as Box<dyn Backend>)
+                    .map_err(|f| f.message().to_string())
+            }));
+        }
+        None => {}
     }
     crate::tui::terminal::run(&mut app).map_err(|e| Failure::system(format!("terminal: {e}")))?;
     // After the terminal is restored: the next session starts faster.

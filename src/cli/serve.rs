@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::{CliResult, Failure, Target};
+use rapport::server::Database;
 use rapport::server::client::{ConnectError, Remote};
 use rapport::session::{Connector, ServerMode, Session};
 use rapport::store::{OpenError, Store};
@@ -43,11 +44,18 @@ fn mode_arg(s: &str) -> Result<u32, String> {
 }
 
 pub fn run(args: ServeArgs, target: Target) -> CliResult {
-    let db = target.path()?;
-    if !Store::exists(&db) {
-        return Err(super::data::no_database(&db));
-    }
-    let socket = target.socket(&db)?;
+    // On PostgreSQL, one server per host, each its host's sessions' cache.
+    let (db, socket) = match target.postgres() {
+        Some(url) => (Database::Postgres(url.clone()), target.socket(Path::new(&url))?),
+        None => {
+            let path = target.path()?;
+            if !Store::exists(&path) {
+                return Err(super::data::no_database(&path));
+            }
+            let socket = target.socket(&path)?;
+            (Database::Sled(path), socket)
+        }
+    };
     let config = rapport::server::Config {
         db,
         socket,

@@ -367,7 +367,13 @@ impl App {
         match fresh {
             Ok(data) => {
                 self.replace_data(data);
-                self.set_status(format!("Reconnected to the server ({reason})"), Tone::Ok);
+                let status = if self.data.through_server() {
+                    format!("Reconnected to the server ({reason})")
+                } else {
+                    // PostgreSQL: no server answers, the database does.
+                    format!("Lost the server ({reason}); now working on the database directly")
+                };
+                self.set_status(status, Tone::Ok);
             }
             Err(e) => {
                 self.reconnect = None;

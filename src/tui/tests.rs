@@ -1581,6 +1581,10 @@ mod fake {
                 .map(|c| self.store.execute("someone-else", c).unwrap())
                 .collect()
         }
+        /// A server's copy, as far as the app can tell.
+        fn through_server(&self) -> bool {
+            true
+        }
         fn connection_lost(&self) -> Option<String> {
             self.lost.lock().unwrap().clone()
         }

@@ -201,6 +201,12 @@ pub trait Backend {
         false
     }
 
+    /// Whether the session goes through a `rapport serve` (not to the
+    /// database itself).
+    fn through_server(&self) -> bool {
+        false
+    }
+
     /// Other sessions' events that arrived since the last call, already in
     /// the model, oldest first.
     fn poll_events(&mut self) -> Vec<Event> {

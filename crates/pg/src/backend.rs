@@ -50,6 +50,7 @@ impl PgStore {
             model,
             arrived: seen,
             stale,
+            replaced,
             ..
         } = self;
         let client = client.as_mut().ok_or_else(crate::lost)?;
@@ -61,8 +62,9 @@ impl PgStore {
         let mut arrived = Vec::new();
         let result = write::catch_up(&mut tx, model, &mut arrived);
         seen.extend(arrived);
-        if result.is_err() {
-            *stale = true;
+        match result {
+            Ok(reread) => *replaced |= reread,
+            Err(_) => *stale = true,
         }
         result?;
         tx.commit()?;
@@ -71,103 +73,126 @@ impl PgStore {
 
     /// Every record as backup lines, from one snapshot of the database.
     pub fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {
-        let client = self.client()?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(PgError::from)?;
-        let counters = load::counters(&mut tx)?;
-        let header = Header::now(load::created(&mut tx)?, counters.seq, taken);
-        let settings: Settings = load::meta(&mut tx, "settings")?;
-        let mut writer = Writer::new(out, &header, &settings, &counters).map_err(backup_err)?;
-        // Each kind in the reader's key order: numeric keys sort in SQL,
-        // the few keyed by JSON are sorted here.
-        let tables: [(&str, &str, ToLine); 17] = [
-            ("managers", "id", |v| Ok(Line::Manager(serde_json::from_value(v)?))),
-            ("segments", "id", |v| Ok(Line::Segment(serde_json::from_value(v)?))),
-            ("products", "id", |v| Ok(Line::Product(serde_json::from_value(v)?))),
-            ("portrait", "segment, product", |v| {
-                Ok(Line::Portrait(serde_json::from_value(v)?))
-            }),
-            ("clients", "id", |v| Ok(Line::Client(serde_json::from_value(v)?))),
-            ("persons", "client, id", |v| {
-                Ok(Line::Person(serde_json::from_value(v)?))
-            }),
-            ("settlements", "client, id", |v| {
-                Ok(Line::Settlement(serde_json::from_value(v)?))
-            }),
-            ("offers", "client, product", |v| {
-                Ok(Line::Offer(serde_json::from_value(v)?))
-            }),
-            ("contacts", "client, id", |v| {
-                Ok(Line::Contact(serde_json::from_value(v)?))
-            }),
-            ("tasks", "client, id", |v| Ok(Line::Task(serde_json::from_value(v)?))),
-            ("surveys", "client, id", |v| {
-                Ok(Line::Survey(serde_json::from_value(v)?))
-            }),
-            ("tickets", "id", |v| Ok(Line::Ticket(serde_json::from_value(v)?))),
-            ("queue_marks", "key COLLATE \"C\"", |v| {
-                Ok(Line::Mark(serde_json::from_value(v)?))
-            }),
-            ("questionnaires", "product", |v| {
-                Ok(Line::Questionnaire(serde_json::from_value(v)?))
-            }),
-            ("archive", "", |v| Ok(Line::Archival(serde_json::from_value(v)?))),
-            ("templates", "", |v| Ok(Line::Template(serde_json::from_value(v)?))),
-            ("sales", "", |v| Ok(Line::Sales(serde_json::from_value(v)?))),
-        ];
-        for (table, order, decode) in tables {
-            let corrupt = |error: String| PgError::Corrupt {
-                table: table.into(),
-                error,
-            };
-            let sql = match order {
-                "" => format!("SELECT record FROM {table}"),
-                order => format!("SELECT record FROM {table} ORDER BY {order}"),
-            };
-            let mut rows = tx.query_raw(&sql, std::iter::empty::<i32>()).map_err(PgError::from)?;
-            let mut unsorted = Vec::new();
-            while let Some(row) = rows.next().map_err(PgError::from)? {
-                let value: serde_json::Value = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
-                let line = decode(value).map_err(|e| corrupt(e.to_string()))?;
-                match order {
-                    "" => unsorted.push(line),
-                    _ => writer.line(line).map_err(backup_err)?,
-                }
-            }
-            unsorted.sort_by_key(reader::position);
-            for line in unsorted {
-                writer.line(line).map_err(backup_err)?;
-            }
-        }
-        // The audit trail last, from the events.
+        write_backup(self.client()?, out, taken)
+    }
+
+    /// A connection of its own for a long read (a server's backup, written
+    /// while its commands go on through the main one).
+    pub fn second_connection(&self) -> Result<BackupSource, PgError> {
+        Ok(BackupSource(crate::connect(&self.config)?))
+    }
+}
+
+/// A connection that writes a backup (`PgStore::second_connection`).
+pub struct BackupSource(postgres::Client);
+
+impl BackupSource {
+    pub fn write(mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {
+        write_backup(&mut self.0, out, taken)
+    }
+}
+
+/// Every record as backup lines, from one snapshot of the database.
+fn write_backup(
+    client: &mut postgres::Client,
+    out: &mut dyn Write,
+    taken: NaiveDateTime,
+) -> Result<BackupSummary, BackendError> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(PgError::from)?;
+    let counters = load::counters(&mut tx)?;
+    let header = Header::now(load::created(&mut tx)?, counters.seq, taken);
+    let settings: Settings = load::meta(&mut tx, "settings")?;
+    let mut writer = Writer::new(out, &header, &settings, &counters).map_err(backup_err)?;
+    // Each kind in the reader's key order: numeric keys sort in SQL,
+    // the few keyed by JSON are sorted here.
+    let tables: [(&str, &str, ToLine); 17] = [
+        ("managers", "id", |v| Ok(Line::Manager(serde_json::from_value(v)?))),
+        ("segments", "id", |v| Ok(Line::Segment(serde_json::from_value(v)?))),
+        ("products", "id", |v| Ok(Line::Product(serde_json::from_value(v)?))),
+        ("portrait", "segment, product", |v| {
+            Ok(Line::Portrait(serde_json::from_value(v)?))
+        }),
+        ("clients", "id", |v| Ok(Line::Client(serde_json::from_value(v)?))),
+        ("persons", "client, id", |v| {
+            Ok(Line::Person(serde_json::from_value(v)?))
+        }),
+        ("settlements", "client, id", |v| {
+            Ok(Line::Settlement(serde_json::from_value(v)?))
+        }),
+        ("offers", "client, product", |v| {
+            Ok(Line::Offer(serde_json::from_value(v)?))
+        }),
+        ("contacts", "client, id", |v| {
+            Ok(Line::Contact(serde_json::from_value(v)?))
+        }),
+        ("tasks", "client, id", |v| Ok(Line::Task(serde_json::from_value(v)?))),
+        ("surveys", "client, id", |v| {
+            Ok(Line::Survey(serde_json::from_value(v)?))
+        }),
+        ("tickets", "id", |v| Ok(Line::Ticket(serde_json::from_value(v)?))),
+        ("queue_marks", "key COLLATE \"C\"", |v| {
+            Ok(Line::Mark(serde_json::from_value(v)?))
+        }),
+        ("questionnaires", "product", |v| {
+            Ok(Line::Questionnaire(serde_json::from_value(v)?))
+        }),
+        ("archive", "", |v| Ok(Line::Archival(serde_json::from_value(v)?))),
+        ("templates", "", |v| Ok(Line::Template(serde_json::from_value(v)?))),
+        ("sales", "", |v| Ok(Line::Sales(serde_json::from_value(v)?))),
+    ];
+    for (table, order, decode) in tables {
         let corrupt = |error: String| PgError::Corrupt {
-            table: "events".into(),
+            table: table.into(),
             error,
         };
-        let mut rows = tx
-            .query_raw(
-                "SELECT seq, login, at, summary FROM events ORDER BY seq",
-                std::iter::empty::<i32>(),
-            )
-            .map_err(PgError::from)?;
+        let sql = match order {
+            "" => format!("SELECT record FROM {table}"),
+            order => format!("SELECT record FROM {table} ORDER BY {order}"),
+        };
+        let mut rows = tx.query_raw(&sql, std::iter::empty::<i32>()).map_err(PgError::from)?;
+        let mut unsorted = Vec::new();
         while let Some(row) = rows.next().map_err(PgError::from)? {
-            let seq: i64 = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
-            let audit = AuditEntry {
-                seq: u64::try_from(seq).map_err(|_| corrupt(format!("sequence {seq}")))?,
-                who: row.try_get(1).map_err(|e| corrupt(e.to_string()))?,
-                at: row.try_get(2).map_err(|e| corrupt(e.to_string()))?,
-                summary: row.try_get(3).map_err(|e| corrupt(e.to_string()))?,
-            };
-            writer.line(Line::Audit(audit)).map_err(backup_err)?;
+            let value: serde_json::Value = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+            let line = decode(value).map_err(|e| corrupt(e.to_string()))?;
+            match order {
+                "" => unsorted.push(line),
+                _ => writer.line(line).map_err(backup_err)?,
+            }
         }
-        drop(rows);
-        tx.commit().map_err(PgError::from)?;
-        writer.finish().map_err(backup_err)
+        unsorted.sort_by_key(reader::position);
+        for line in unsorted {
+            writer.line(line).map_err(backup_err)?;
+        }
     }
+    // The audit trail last, from the events.
+    let corrupt = |error: String| PgError::Corrupt {
+        table: "events".into(),
+        error,
+    };
+    let mut rows = tx
+        .query_raw(
+            "SELECT seq, login, at, summary FROM events ORDER BY seq",
+            std::iter::empty::<i32>(),
+        )
+        .map_err(PgError::from)?;
+    while let Some(row) = rows.next().map_err(PgError::from)? {
+        let seq: i64 = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+        let audit = AuditEntry {
+            seq: u64::try_from(seq).map_err(|_| corrupt(format!("sequence {seq}")))?,
+            who: row.try_get(1).map_err(|e| corrupt(e.to_string()))?,
+            at: row.try_get(2).map_err(|e| corrupt(e.to_string()))?,
+            summary: row.try_get(3).map_err(|e| corrupt(e.to_string()))?,
+        };
+        writer.line(Line::Audit(audit)).map_err(backup_err)?;
+    }
+    drop(rows);
+    tx.commit().map_err(PgError::from)?;
+    writer.finish().map_err(backup_err)
 }
 
 impl Backend for PgStore {

@@ -27,6 +27,7 @@ use chrono::NaiveDateTime;
 use rapport_core::model::Model;
 use rapport_core::write::{CommandError, Event};
 
+pub use backend::BackupSource;
 pub use schema::Migrated;
 
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +225,33 @@ impl PgStore {
     /// The role this session is connected as.
     pub fn login(&self) -> &str {
         &self.login
+    }
+
+    /// Other processes' events this process has applied and not yet
+    /// handed on, without looking for more: after a command, they are the
+    /// ones before it (a server sends them to its sessions first).
+    pub fn take_arrived(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.arrived)
+    }
+
+    /// For `rapport serve`: whether this connection may serve a team (it
+    /// writes for all its sessions, so its role must be a lead's or the
+    /// owner's), and whether managers see every client (`rapport migrate
+    /// --managers-see`).
+    pub fn serving(&mut self) -> Result<bool, PgError> {
+        let row = self.client()?.query_one(
+            "SELECT rapport_is_lead(), (SELECT managers_see = 'all' FROM rapport_access)",
+            &[],
+        )?;
+        let lead: bool = row.try_get(0)?;
+        if !lead {
+            return Err(PgError::Denied(format!(
+                "rapport serve writes for all its sessions, so it connects as a lead or as the owner \
+                 of the tables; '{}' is neither (name another role in the connection string: user=…)",
+                self.login
+            )));
+        }
+        Ok(row.try_get::<_, Option<bool>>(1)?.unwrap_or(false))
     }
 
     /// The connection, made again if it was lost (the model is then read

@@ -98,9 +98,12 @@ impl PgStore {
         let mut arrived = Vec::new();
         let caught_up = catch_up(&mut tx, &mut self.model, &mut arrived);
         self.arrived.extend(arrived);
-        if let Err(e) = caught_up {
-            self.stale = true;
-            return Err(e.into());
+        match caught_up {
+            Ok(reread) => self.replaced |= reread,
+            Err(e) => {
+                self.stale = true;
+                return Err(e.into());
+            }
         }
         // The rules of who may change what, on the current model: the
         // same as a sled server's (row-level security guards the rest).
@@ -244,11 +247,17 @@ impl<E: Into<PgError>> From<E> for Failed {
 /// since). Only what this role may read arrives: a command about clients
 /// it does not see comes with the changes it may see (often none) and no
 /// summary. An event without changes (an import) means reading the tables.
-pub(crate) fn catch_up(c: &mut impl GenericClient, model: &mut Model, arrived: &mut Vec<Event>) -> Result<(), PgError> {
+/// Returns whether the model was read again (an event too large to log
+/// came): a process that passes the model on must pass all of it.
+pub(crate) fn catch_up(
+    c: &mut impl GenericClient,
+    model: &mut Model,
+    arrived: &mut Vec<Event>,
+) -> Result<bool, PgError> {
     let after = crate::rows::i64_of(model.counters.seq)?;
     let stored = load::counters(c)?;
     if stored.seq <= model.counters.seq {
-        return Ok(());
+        return Ok(false);
     }
     let corrupt = |e: postgres::Error| PgError::Corrupt {
         table: "events".into(),
@@ -297,7 +306,7 @@ pub(crate) fn catch_up(c: &mut impl GenericClient, model: &mut Model, arrived: &
         *model = load::model(c)?;
     }
     model.counters = stored;
-    Ok(())
+    Ok(reread)
 }
 
 /// A command about clients this role does not see: only that it happened.

@@ -115,6 +115,24 @@ fn a_manager_who_sees_their_own_clients_sees_nothing_of_the_others() {
     let forged =
         psql.batch_execute("INSERT INTO products (id, code, name, line, record) VALUES (9, 'x', 'x', 'x', '{}')");
     assert!(forged.is_err(), "a manager wrote a product");
+    // Nor sign a command with another's name (a lead's role may: a server
+    // logs its sessions' commands under the logins it checked).
+    let signed = psql.batch_execute(
+        "INSERT INTO events (seq, login, at, summary, clients, logged) VALUES (999, 'lea', now(), 'x', '{}', true)",
+    );
+    assert!(signed.is_err(), "a manager logged a command as the lead");
+    psql.batch_execute(
+        "BEGIN; INSERT INTO events (seq, login, at, summary, clients, logged) \
+         VALUES (999, 'amy', now(), 'x', '{}', true); ROLLBACK",
+    )
+    .unwrap();
+    let mut lead_sql = postgres::Client::connect(&with_user(&url, "lea"), postgres::NoTls).unwrap();
+    lead_sql
+        .batch_execute(
+            "BEGIN; INSERT INTO events (seq, login, at, summary, clients, logged) \
+             VALUES (999, 'amy', now(), 'x', '{}', true); ROLLBACK",
+        )
+        .unwrap();
     // Through rapport: her own client, yes; the reference data, no.
     Backend::execute(&mut amy, "amy", settle(1, 150)).unwrap();
     let refused = Backend::execute(

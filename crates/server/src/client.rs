@@ -615,6 +615,10 @@ impl Backend for Remote {
         true
     }
 
+    fn through_server(&self) -> bool {
+        true
+    }
+
     fn poll_events(&mut self) -> Vec<Event> {
         Remote::poll_events(self)
     }

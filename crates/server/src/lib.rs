@@ -11,6 +11,7 @@
 /// Who may change what: the core's rules, which PostgreSQL applies too.
 pub use rapport_core::write::auth;
 pub mod client;
+pub mod data;
 pub mod hooks;
 pub mod protocol;
 mod reading;
@@ -34,6 +35,8 @@ use std::time::{Duration, Instant};
 use crate::domain::{ManagerId, Role};
 use crate::store::{Store, StoreError};
 use auth::User;
+use data::Data;
+pub use data::Database;
 use protocol::{FrameError, Held, PROTOCOL_VERSION, Refusal, ToServer, ToSession};
 
 /// Encoded bytes ready for a socket, shared by every session they go to.
@@ -77,7 +80,7 @@ pub type Queries =
     Arc<dyn Fn(&mut dyn rapport_core::backend::Backend, &Asker, &[String]) -> Result<String, String> + Send + Sync>;
 
 pub struct Config {
-    pub db: PathBuf,
+    pub db: Database,
     pub socket: PathBuf,
     /// Permission bits of the socket file (0600 alone, 0660 for a group).
     pub socket_mode: u32,
@@ -105,6 +108,8 @@ pub enum ServeError {
     UnsafeDir(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Postgres(String),
 }
 
 /// One connected session, as the fan-out sees it.
@@ -122,7 +127,7 @@ struct Peer {
 /// and the event frames since. Encoding the model costs over a second on
 /// 100,000 clients, so it is redone only when the events since grow long.
 struct Core {
-    store: Store,
+    data: Data,
     peers: Vec<Peer>,
     snapshot: Option<Snapshot>,
 }
@@ -139,24 +144,104 @@ const SINCE_BYTES: usize = 32 * 1024 * 1024;
 
 impl Core {
     /// The snapshot and the events since, for a session joining now.
-    fn join_frames(&mut self, room: usize) -> Result<(Frame, Vec<Frame>), StoreError> {
+    fn join_frames(&mut self, room: usize) -> Result<(Frame, Vec<Frame>), String> {
         // A closed store (a write failed and it could not reopen yet) may
         // hold that write in its model: send nobody that.
-        self.store.available()?;
+        self.data.available()?;
         let usable = self
             .snapshot
             .as_ref()
             .is_some_and(|s| s.since.len() < SINCE_FRAMES.min(room) && s.since_bytes < SINCE_BYTES);
         if !usable {
             self.snapshot = Some(Snapshot {
-                bytes: Arc::new(self.store.encode_snapshot()?),
+                bytes: Arc::new(self.data.encode_snapshot_of(self.data.model())?),
                 since: Vec::new(),
                 since_bytes: 0,
             });
         }
         match &self.snapshot {
             Some(s) => Ok((s.bytes.clone(), s.since.clone())),
-            None => Err(StoreError::Server("no snapshot".into())),
+            None => Err("no snapshot".into()),
+        }
+    }
+
+    /// Sends `event` to every session (as each may see it), after the
+    /// ones before it; keeps it for sessions joining from the snapshot.
+    fn publish(&mut self, event: &crate::write::Event) {
+        let seq = event.seq;
+        let frame = match protocol::frame(&ToSession::Event(event.clone())) {
+            Ok(f) => Arc::new(f),
+            // Applied but too big to push (a huge import): the sessions
+            // reconnect for a fresh snapshot.
+            Err(e) => {
+                log(&format!("event {seq} is too large to push ({e}); sessions reconnect"));
+                self.rejoin_all();
+                return;
+            }
+        };
+        let Core { data, peers, snapshot } = self;
+        if let Some(snap) = snapshot.as_mut() {
+            snap.since_bytes += frame.len();
+            snap.since.push(frame.clone());
+            // Too long to replay to a joining session: the next join encodes
+            // the model afresh, and the frames are not kept meanwhile.
+            if snap.since.len() >= SINCE_FRAMES || snap.since_bytes >= SINCE_BYTES {
+                *snapshot = None;
+            }
+        }
+        // Sessions that see only their own clients get the event without the
+        // rest (encoded once per manager).
+        let mut own: Vec<(ManagerId, Frame)> = Vec::new();
+        peers.retain(|p| {
+            let f = match p.sees {
+                None => frame.clone(),
+                Some(m) => match own.iter().find(|(o, _)| *o == m) {
+                    Some((_, f)) => f.clone(),
+                    None => match protocol::frame(&ToSession::Event(only_of(data.model(), event, m))) {
+                        Ok(f) => {
+                            let f = Arc::new(f);
+                            own.push((m, f.clone()));
+                            f
+                        }
+                        Err(_) => frame.clone(),
+                    },
+                },
+            };
+            match p.queue.try_send(f) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    log(&format!(
+                        "session {} ({}) is too far behind; disconnected",
+                        p.id, p.login
+                    ));
+                    let _ = p.stream.shutdown(std::net::Shutdown::Both);
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            }
+        });
+    }
+
+    /// Every session joins again for a new snapshot (the model changed in
+    /// a way no event describes); their interfaces reconnect by themselves.
+    fn rejoin_all(&mut self) {
+        self.snapshot = None;
+        for p in self.peers.drain(..) {
+            let _ = p.stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Sends on what other processes committed (PostgreSQL), in order;
+    /// `look`: ask the database for more first.
+    fn relay(&mut self, look: bool) {
+        let (events, replaced) = self.data.arrived(look);
+        if replaced {
+            log("the model was read again from the database; sessions join again");
+            self.rejoin_all();
+            return;
+        }
+        for event in &events {
+            self.publish(event);
         }
     }
 }
@@ -204,7 +289,7 @@ fn answering(socket: &Path) -> Option<String> {
 
 /// Serves until SIGTERM/SIGINT (or, with `exit_when_idle`, until the last
 /// session leaves); `ready` is called once the socket accepts sessions.
-pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError> {
+pub fn serve(mut config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError> {
     let socket = config.socket.clone();
     if let Some(pid) = answering(&socket) {
         return Err(ServeError::AlreadyServed { socket, pid });
@@ -222,9 +307,7 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         _ => PathBuf::from("."),
     };
     trust::check_listen_dir(&dir).map_err(ServeError::UnsafeDir)?;
-    // The sled lock is the real guard against two servers (or a server and
-    // a direct session) on one database.
-    let mut store = Store::open(&config.db)?;
+    let mut data = open(&mut config)?;
     if let Some(pid) = answering(&socket) {
         return Err(ServeError::AlreadyServed { socket, pid });
     }
@@ -240,18 +323,24 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).map_err(sock_err)?;
     }
-    // The day's backup is of this moment and written while sessions work.
-    let daily = match store.begin_keep_daily_backup(chrono::Local::now().date_naive()) {
-        Ok(daily) => daily,
-        Err(e) => {
-            log(&format!("daily backup failed: {e}"));
-            None
+    // The day's backup is of this moment and written while sessions work
+    // (PostgreSQL is backed up by its own tools).
+    let (daily, snapshot) = match &mut data {
+        Data::Sled(store) => {
+            let daily = match store.begin_keep_daily_backup(chrono::Local::now().date_naive()) {
+                Ok(daily) => daily,
+                Err(e) => {
+                    log(&format!("daily backup failed: {e}"));
+                    None
+                }
+            };
+            (daily, first_snapshot(store))
         }
+        Data::Postgres(_) => (None, None),
     };
-    let snapshot = first_snapshot(&mut store);
     let shared = Arc::new(Shared {
         core: Mutex::new(Core {
-            store,
+            data,
             peers: Vec::new(),
             snapshot,
         }),
@@ -262,10 +351,16 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
         pending: AtomicUsize::new(0),
     });
     log(&format!(
-        "serving {} on {}",
-        shared.config.db.display(),
-        socket.display()
+        "serving {} on {}{}",
+        shared.config.db.describe(),
+        socket.display(),
+        if shared.config.managers_see_all {
+            ""
+        } else {
+            " (managers see their own clients)"
+        }
     ));
+    let relay = relay_thread(&shared);
     let backup = daily.map(|daily| {
         std::thread::spawn(move || match daily.take() {
             Ok(file) => log(&format!("took the day's backup: {}", file.display())),
@@ -292,14 +387,69 @@ pub fn serve(config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeError
             let _ = p.queue.try_send(bye.clone());
         }
     }
-    core.store.save_snapshot()?;
+    if let Data::Sled(store) = &mut core.data {
+        store.save_snapshot()?;
+    }
     drop(core);
+    if let Some(relay) = relay {
+        let _ = relay.join();
+    }
     // A day's backup under way is finished, not left half written.
     if let Some(backup) = backup {
         let _ = backup.join();
     }
     log("stopped; everything is flushed");
     Ok(())
+}
+
+/// Opens the database `config` names. The sled lock is the real guard
+/// against two servers (or a server and a direct session) on one
+/// database; on PostgreSQL any number serve, one per host, and what
+/// managers see is the database's setting unless `config` is stricter.
+fn open(config: &mut Config) -> Result<Data, ServeError> {
+    match &config.db {
+        Database::Sled(path) => Ok(Data::Sled(Store::open(path)?)),
+        Database::Postgres(url) => {
+            let pg_err = |e: rapport_pg::PgError| ServeError::Postgres(e.to_string());
+            let mut pg = rapport_pg::PgStore::open(url).map_err(pg_err)?;
+            let all = pg.serving().map_err(pg_err)?;
+            config.managers_see_all &= all;
+            Ok(Data::Postgres(Box::new(pg)))
+        }
+    }
+}
+
+/// On PostgreSQL: a thread that sends on, as they come, the events other
+/// processes commit (woken by the store's `LISTEN`; once a second anyway,
+/// to reach a database that went away again).
+fn relay_thread(shared: &Arc<Shared>) -> Option<std::thread::JoinHandle<()>> {
+    let (wake, woken) = mpsc::channel::<()>();
+    {
+        let mut core = shared.core()?;
+        let Data::Postgres(pg) = &mut core.data else {
+            return None;
+        };
+        let wake = Mutex::new(wake);
+        rapport_core::backend::Backend::set_waker(
+            pg.as_mut(),
+            Box::new(move || {
+                if let Ok(w) = wake.lock() {
+                    let _ = w.send(());
+                }
+            }),
+        );
+    }
+    let shared = shared.clone();
+    Some(std::thread::spawn(move || {
+        while !shared.stop.load(Ordering::SeqCst) {
+            match woken.recv_timeout(Duration::from_millis(500)) {
+                Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            let Some(mut core) = shared.core() else { return };
+            core.relay(true);
+        }
+    }))
 }
 
 /// What the first session gets: the snapshot file as it is on disk when
@@ -418,7 +568,7 @@ fn welcome(shared: &Shared, stream: &mut UnixStream) -> Result<(User, Option<Hel
         _ => peer_login(stream)?,
     };
     let core = shared.core().ok_or("the server is stopping")?;
-    match core.store.model().manager_by_login(&login) {
+    match core.data.model().manager_by_login(&login) {
         Some(m) => Ok((
             User {
                 login,
@@ -494,8 +644,8 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         // A session that opened the database itself and handed it over
         // keeps its model if it is this one, whole and current.
         let now = Held {
-            created: core.store.created(),
-            seq: core.store.model().counters.seq,
+            created: core.data.created(),
+            seq: core.data.model().counters.seq,
         };
         kept = sees.is_none() && have == Some(now);
         let joined = match sees {
@@ -503,11 +653,8 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
             _ if kept || !wants_model => Ok((Arc::new(Vec::new()), Vec::new())),
             // Their own share of the model, encoded for them.
             Some(m) => {
-                let model = core.store.model().only_of(m);
-                core.store
-                    .encode_snapshot_of(&model)
-                    .map(|b| (Arc::new(b), Vec::new()))
-                    .map_err(StoreError::from)
+                let model = core.data.model().only_of(m);
+                core.data.encode_snapshot_of(&model).map(|b| (Arc::new(b), Vec::new()))
             }
             None => core.join_frames(room),
         };
@@ -602,73 +749,23 @@ fn serve_session(
 }
 
 /// Applies one command and pushes its event to every session, all under
-/// the lock, so that every session sees the events in sequence order.
+/// the lock, so that every session sees the events in sequence order (on
+/// PostgreSQL, other processes' commands that came before it go first).
 fn execute(shared: &Shared, user: &User, command: crate::write::Command) -> Result<u64, Refusal> {
     let mut core = shared
         .core()
         .ok_or_else(|| Refusal::Failed("the server is stopping".into()))?;
-    auth::authorize(core.store.model(), user, &command).map_err(Refusal::Denied)?;
-    let event = match core.store.execute(&user.login, command) {
+    auth::authorize(core.data.model(), user, &command).map_err(Refusal::Denied)?;
+    let applied = core.data.execute(&user.login, command);
+    core.relay(false);
+    let event = match applied {
         Ok(e) => e,
-        Err(StoreError::Command(c)) => return Err(Refusal::Command(c)),
+        Err(rapport_core::backend::BackendError::Command(c)) => return Err(Refusal::Command(c)),
+        Err(rapport_core::backend::BackendError::Denied(why)) => return Err(Refusal::Denied(why)),
         Err(e) => return Err(Refusal::Failed(e.to_string())),
     };
-    let seq = event.seq;
-    let frame = match protocol::frame(&ToSession::Event(event.clone())) {
-        Ok(f) => Arc::new(f),
-        // Applied but too big to push (a huge import): the sessions
-        // reconnect for a fresh snapshot.
-        Err(e) => {
-            log(&format!("event {seq} is too large to push ({e}); sessions reconnect"));
-            core.snapshot = None;
-            for p in core.peers.drain(..) {
-                let _ = p.stream.shutdown(std::net::Shutdown::Both);
-            }
-            return Ok(seq);
-        }
-    };
-    let Core { store, peers, snapshot } = &mut *core;
-    if let Some(snap) = snapshot.as_mut() {
-        snap.since_bytes += frame.len();
-        snap.since.push(frame.clone());
-        // Too long to replay to a joining session: the next join encodes
-        // the model afresh, and the frames are not kept meanwhile.
-        if snap.since.len() >= SINCE_FRAMES || snap.since_bytes >= SINCE_BYTES {
-            *snapshot = None;
-        }
-    }
-    // Sessions that see only their own clients get the event without the
-    // rest (encoded once per manager).
-    let mut own: Vec<(ManagerId, Frame)> = Vec::new();
-    peers.retain(|p| {
-        let f = match p.sees {
-            None => frame.clone(),
-            Some(m) => match own.iter().find(|(o, _)| *o == m) {
-                Some((_, f)) => f.clone(),
-                None => match protocol::frame(&ToSession::Event(only_of(store.model(), &event, m))) {
-                    Ok(f) => {
-                        let f = Arc::new(f);
-                        own.push((m, f.clone()));
-                        f
-                    }
-                    Err(_) => frame.clone(),
-                },
-            },
-        };
-        match p.queue.try_send(f) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                log(&format!(
-                    "session {} ({}) is too far behind; disconnected",
-                    p.id, p.login
-                ));
-                let _ = p.stream.shutdown(std::net::Shutdown::Both);
-                false
-            }
-            Err(TrySendError::Disconnected(_)) => false,
-        }
-    });
-    Ok(seq)
+    core.publish(&event);
+    Ok(event.seq)
 }
 
 /// A refusal as a session that sees only its manager's clients may read

@@ -10,18 +10,17 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::domain::{ClientId, ContactEntry, ManagerId, Settlement};
 use crate::kpi::{GroupBy, Period, Table};
 use crate::model::Model;
-use crate::store::Store;
 use crate::write::{Command, Event};
 use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport};
 
 pub(crate) struct Reading<'a> {
-    store: &'a mut Store,
+    store: &'a mut dyn Backend,
     /// The asker's share of the book, when they see only that.
     share: Option<(ManagerId, Model)>,
 }
 
 impl<'a> Reading<'a> {
-    pub(crate) fn new(store: &'a mut Store, sees: Option<ManagerId>) -> Reading<'a> {
+    pub(crate) fn new(store: &'a mut dyn Backend, sees: Option<ManagerId>) -> Reading<'a> {
         let share = sees.map(|m| (m, store.model().only_of(m)));
         Reading { store, share }
     }

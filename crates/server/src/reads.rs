@@ -23,8 +23,7 @@ pub(crate) fn answer(
     reply: &dyn Fn(&ToSession) -> bool,
 ) -> bool {
     let Some(mut core) = shared.core() else { return false };
-    let store = &core.store;
-    let mine = |c: ClientId| crate::reading::sees_client(store.model(), sees, c);
+    let mine = |c: ClientId| crate::reading::sees_client(core.data.model(), sees, c);
     let denied = "not allowed: you may read your own clients only".to_string();
     match read {
         Read::SettlementsOf(c) if !mine(c) => {
@@ -67,7 +66,11 @@ pub(crate) fn answer(
                 sees,
             };
             // A manager limited to their own clients asks their share.
-            let result = queries(&mut crate::reading::Reading::new(&mut core.store, sees), &asker, &args);
+            let result = queries(
+                &mut crate::reading::Reading::new(core.data.backend(), sees),
+                &asker,
+                &args,
+            );
             drop(core);
             match result {
                 Ok(text) => TextFrames::new(id, reply, text.into_bytes()).finish(),
@@ -84,7 +87,7 @@ pub(crate) fn answer(
             product,
         } => {
             let result = rapport_core::find::named::named(
-                store.model(),
+                core.data.model(),
                 &reference,
                 person.as_deref(),
                 product.as_deref(),
@@ -100,7 +103,7 @@ pub(crate) fn answer(
         }
         Read::DueItem { id: item, as_of } => {
             // A manager limited to their own clients knows no other's items.
-            let reading = crate::reading::Reading::new(&mut core.store, sees);
+            let reading = crate::reading::Reading::new(core.data.backend(), sees);
             let result = rapport_core::queue::due_item(rapport_core::backend::Backend::model(&reading), &item, as_of)
                 .and_then(|due| serde_json::to_string(&due).map_err(|e| e.to_string()));
             drop(core);
@@ -112,8 +115,8 @@ pub(crate) fn answer(
         }
         Read::LastUndoable | Read::HistoryOf(_) => {
             let result = match read {
-                Read::HistoryOf(c) => as_json(store.history_of(c)),
-                _ => as_json(store.last_undoable(&user.login)),
+                Read::HistoryOf(c) => as_json(core.data.backend().history_of(c)),
+                _ => as_json(core.data.backend().last_undoable(&user.login)),
             };
             drop(core);
             reply(&ToSession::Text {
@@ -132,9 +135,8 @@ pub(crate) fn answer(
         }
         Read::Verify => {
             // Read under the lock: no command changes the records meanwhile.
-            let report = store.verify();
+            let result = as_json(core.data.backend().verify());
             drop(core);
-            let result = serde_json::to_string(&report).map_err(|e| e.to_string());
             reply(&ToSession::Text {
                 id,
                 result,
@@ -150,7 +152,7 @@ pub(crate) fn answer(
             })
         }
         Read::SettlementsOf(c) => {
-            let result = store.settlements_of(c).map_err(|e| e.to_string());
+            let result = core.data.backend().settlements_of(c).map_err(|e| e.to_string());
             drop(core);
             reply(&ToSession::Settlements {
                 id,
@@ -159,28 +161,37 @@ pub(crate) fn answer(
             })
         }
         Read::ContactsOf(c) => {
-            let result = store.contacts_of(c).map_err(|e| e.to_string());
+            let result = core.data.backend().contacts_of(c).map_err(|e| e.to_string());
             drop(core);
             reply(&ToSession::Contacts { id, result })
         }
         Read::ContactsBetween(from, to) => {
-            let result = store
+            let result = core
+                .data
+                .backend()
                 .contacts_between(from, to)
-                .map(|all| all.into_iter().filter(|c| mine(c.client)).collect())
+                .map(|all| {
+                    all.into_iter()
+                        .filter(|c| crate::reading::sees_client(core.data.model(), sees, c.client))
+                        .collect()
+                })
                 .map_err(|e| e.to_string());
             drop(core);
             reply(&ToSession::Contacts { id, result })
         }
         Read::AllSettlements => {
             // Read under the lock (a consistent set), sent after it.
-            let all: Result<Vec<_>, _> = store
-                .settlements()
-                .filter(|s| {
-                    s.as_ref().map_or(true, |s| {
-                        mine(s.client) && store.model().clients.contains_key(&s.client)
-                    })
+            let mut kept = Vec::new();
+            let all = core
+                .data
+                .backend()
+                .each_settlement(&mut |model, s| {
+                    if crate::reading::sees_client(model, sees, s.client) && model.clients.contains_key(&s.client) {
+                        kept.push(s);
+                    }
+                    true
                 })
-                .collect();
+                .map(|()| kept);
             drop(core);
             match all {
                 Ok(all) => {
@@ -214,12 +225,10 @@ pub(crate) fn answer(
         Read::Backup { taken } => {
             // Begun under the lock (a moment between two commands), written
             // and sent after it: commands go on meanwhile.
-            let view = store.begin_backup();
+            let source = core.data.backup_source();
             drop(core);
             let mut out = TextFrames::new(id, reply, Vec::with_capacity(TEXT_CHUNK));
-            let result = view
-                .map_err(|e| e.to_string())
-                .and_then(|v| v.write(&mut out, taken).map_err(|e| e.to_string()));
+            let result = source.and_then(|v| v.write(&mut out, taken));
             match result {
                 Ok(_) => out.finish(),
                 Err(why) => reply(&ToSession::Text {
@@ -291,7 +300,7 @@ impl std::io::Write for TextFrames<'_> {
 }
 
 /// A read's answer as the JSON text the session decodes.
-fn as_json<T: serde::Serialize>(read: Result<T, rapport_store::StoreError>) -> Result<String, String> {
+fn as_json<T: serde::Serialize, E: std::fmt::Display>(read: Result<T, E>) -> Result<String, String> {
     read.map_err(|e| e.to_string())
         .and_then(|v| serde_json::to_string(&v).map_err(|e| e.to_string()))
 }

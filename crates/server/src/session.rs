@@ -64,6 +64,8 @@ pub enum SessionError {
          (nothing was done; ask whoever runs it to start `rapport serve`)"
     )]
     TeamServerDown(PathBuf),
+    #[error(transparent)]
+    Postgres(BackendError),
 }
 
 /// A session on a database: the local/remote switch. Everything else
@@ -144,6 +146,31 @@ pub fn connect_for_command(
     claimed_login: Option<String>,
 ) -> Result<Session, SessionError> {
     connect_as(db, socket, mode, claimed_login, false, false)
+}
+
+/// A session on the PostgreSQL database `url`: through its host's server
+/// when one answers on `socket` (and `mode` allows), else connected to
+/// the database directly. Unlike sled, going direct when no server answers
+/// is safe even for a team's shared socket: it is the same database.
+pub fn connect_postgres(
+    url: &str,
+    socket: &Path,
+    mode: ServerMode,
+    claimed_login: Option<String>,
+    wants_model: bool,
+) -> Result<Session, SessionError> {
+    if mode != ServerMode::Never {
+        let remote = match wants_model {
+            true => Remote::connect(socket, claimed_login),
+            false => Remote::connect_for_command(socket, claimed_login),
+        };
+        match remote {
+            Ok(r) => return Ok(Session::remote(r)),
+            Err(ConnectError::NoServer(_)) if mode == ServerMode::Auto => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Session::postgres(url).map_err(SessionError::Postgres)
 }
 
 fn connect_as(
@@ -437,6 +464,10 @@ impl Backend for Session {
 
     fn is_remote(&self) -> bool {
         !matches!(self.link, Link::Local(_))
+    }
+
+    fn through_server(&self) -> bool {
+        matches!(self.link, Link::Remote(_) | Link::Joining(_))
     }
 
     fn poll_events(&mut self) -> Vec<Event> {

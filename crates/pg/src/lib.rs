@@ -15,6 +15,7 @@ pub mod copy;
 mod listen;
 mod load;
 mod log;
+mod pgpass;
 mod rows;
 pub mod schema;
 pub mod testing;
@@ -144,11 +145,28 @@ pub fn config(url: &str) -> Result<postgres::Config, PgError> {
     if config.get_application_name().is_none() {
         config.application_name("rapport");
     }
+    // A password login without a password in the string: ~/.pgpass. A
+    // file that cannot be used is said only if the login then fails.
+    if config.get_password().is_none()
+        && let Ok(Some(password)) = pgpass::password_for(&config)
+    {
+        config.password(password);
+    }
     Ok(config)
 }
 
 fn connect(config: &postgres::Config) -> Result<postgres::Client, PgError> {
-    Ok(config.connect(postgres::NoTls)?)
+    config.connect(postgres::NoTls).map_err(|e| {
+        // 28P01: wrong password; 28000: no password given, among others.
+        let login_failed =
+            e.code().is_some_and(|c| c.code().starts_with("28")) || message(&e).contains("password missing");
+        match pgpass::password_for(config) {
+            Err(why) if login_failed && config.get_password().is_none() => {
+                PgError::Schema(format!("PostgreSQL: {}; {why}", message(&e)))
+            }
+            _ => PgError::Db(e),
+        }
+    })
 }
 
 /// Brings the schema of the database at `url` to this rapport's
@@ -169,6 +187,8 @@ pub struct PgStore {
     login: String,
     /// Whether that role owns rapport's tables (a lead if not a manager).
     owner: bool,
+    /// A read replica (a hot standby): it reads, and refuses commands.
+    replica: bool,
     /// Other processes' events applied since `poll_events` last asked.
     arrived: Vec<Event>,
     /// The model may hold a command that failed: read it again first.
@@ -191,11 +211,12 @@ impl PgStore {
         schema::check(&mut client)?;
         let row = client.query_one(
             "SELECT current_user::text, (SELECT tableowner = current_user FROM pg_tables \
-             WHERE schemaname = current_schema() AND tablename = 'events')",
+             WHERE schemaname = current_schema() AND tablename = 'events'), pg_is_in_recovery()",
             &[],
         )?;
         let login: String = row.try_get(0)?;
         let owner: Option<bool> = row.try_get(1)?;
+        let replica: bool = row.try_get(2)?;
         let (model, created) = read_all(&mut client)?;
         let listener = listen::Listener::start(config.clone());
         Ok(PgStore {
@@ -205,6 +226,7 @@ impl PgStore {
             created,
             login,
             owner: owner.unwrap_or(false),
+            replica,
             arrived: Vec::new(),
             stale: false,
             replaced: false,

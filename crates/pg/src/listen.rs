@@ -20,6 +20,8 @@ use crate::write::CHANNEL;
 const TICK: Duration = Duration::from_millis(500);
 /// How long it waits before connecting again after a failure.
 const RETRY: Duration = Duration::from_secs(1);
+/// How often a session on a read replica looks for what was replayed.
+const REPLICA_POLL: Duration = Duration::from_secs(1);
 
 pub(crate) struct Listener {
     signals: Receiver<()>,
@@ -102,6 +104,24 @@ impl Thread {
         *self.down.lock().unwrap_or_else(PoisonError::into_inner) = why;
     }
 
+    /// Signals once a second while the replica answers; false when the
+    /// session is gone.
+    fn poll_replica(&self, client: &mut postgres::Client) -> bool {
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            if !self.signal() {
+                return false;
+            }
+            std::thread::sleep(REPLICA_POLL);
+            if let Err(e) = client.is_valid(RETRY) {
+                self.set_down(Some(crate::message(&e)));
+                return true;
+            }
+        }
+    }
+
     fn run(self) {
         while !self.stop.load(Ordering::Relaxed) {
             let mut client = match self.config.connect(postgres::NoTls) {
@@ -112,6 +132,19 @@ impl Thread {
                     continue;
                 }
             };
+            // A replica cannot LISTEN (nothing is committed there): it is
+            // looked at once a second instead.
+            if client
+                .query_one("SELECT pg_is_in_recovery()", &[])
+                .is_ok_and(|r| r.try_get::<_, bool>(0).unwrap_or(false))
+            {
+                self.set_down(None);
+                if !self.poll_replica(&mut client) {
+                    return;
+                }
+                std::thread::sleep(RETRY);
+                continue;
+            }
             if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
                 self.set_down(Some(crate::message(&e)));
                 std::thread::sleep(RETRY);

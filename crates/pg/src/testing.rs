@@ -56,6 +56,32 @@ pub fn fresh_database(migrated: bool) -> Option<String> {
     Some(url)
 }
 
+/// The database of `url` on the test cluster's streaming replica
+/// (`RAPPORT_TEST_PG_REPLICA`, which `scripts/pg-cluster.sh replica`
+/// starts), as the same user; `None` (said once) without one.
+pub fn replica_of(url: &str) -> Option<String> {
+    let Ok(replica) = std::env::var("RAPPORT_TEST_PG_REPLICA") else {
+        if std::env::var_os("RAPPORT_REQUIRE_PG").is_some() {
+            panic!("RAPPORT_REQUIRE_PG is set but RAPPORT_TEST_PG_REPLICA is not: the replica tests must run here");
+        }
+        let _ = std::io::stderr()
+            .write_all(b"\nrapport: PostgreSQL replica test skipped: RAPPORT_TEST_PG_REPLICA is not set\n");
+        return None;
+    };
+    let field = |key: &str| {
+        let prefix = format!("{key}=");
+        url.split_whitespace()
+            .find_map(|w| w.strip_prefix(prefix.as_str()).map(str::to_string))
+    };
+    let mut out = replica;
+    for key in ["dbname", "user"] {
+        if let Some(v) = field(key) {
+            out = with(&out, key, &v);
+        }
+    }
+    Some(out)
+}
+
 /// `url` (a key=value string) with `key` set to `value`.
 fn with(url: &str, key: &str, value: &str) -> String {
     let prefix = format!("{key}=");

@@ -41,6 +41,13 @@ impl PgStore {
     /// Applies `cmd` recorded as `who`: for a process that authenticated
     /// its users itself (a server for its sessions) and for the demo.
     pub fn execute_as(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, PgError> {
+        if self.replica {
+            return Err(PgError::Schema(
+                "this is a read replica of the database: reports, exports and the interface read it, \
+                 but changes go to the primary (connect to it with --db)"
+                    .into(),
+            ));
+        }
         // PostgreSQL keeps microseconds: the event says what is stored.
         let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at);
         // By reference: an import's batch is large, and is kept for a retry.

@@ -1,6 +1,8 @@
-//! Two "hosts" on one PostgreSQL database: a `rapport serve` on each (its
-//! own socket), sessions on both and direct command lines, all in one
-//! order and live (issue 23). Skipped, and said, without a test cluster.
+//! A team on PostgreSQL (issue 23), as the README sets it up: two "hosts"
+//! on one database, a `rapport serve` on each (its own socket), sessions on
+//! both and direct command lines, all in one order and live; a password
+//! login from `~/.pgpass`; reports from a streaming replica. Skipped, and
+//! said, without a test cluster.
 
 mod common;
 
@@ -317,4 +319,123 @@ fn after_an_import_sessions_join_again_and_without_a_server_go_direct() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("3 clients"), "{}", stdout(&o));
+}
+
+/// A role that logs in with a password finds it in `~/.pgpass`
+/// (`PGPASSFILE`) as psql does; a file others may read is ignored, and
+/// the failed login says why and how to fix it.
+#[test]
+fn a_password_login_reads_pgpass() {
+    let Some(book) = team() else { return };
+    let Some(admin) = rapport::pg::testing::superuser_url(&book.db) else {
+        return;
+    };
+    let role = format!("rapport_pw_{}", std::process::id());
+    rapport::pg::testing::as_superuser(
+        &admin,
+        &format!("CREATE ROLE {role} LOGIN PASSWORD 'correct horse' IN ROLE rapport_password_login, rapport_user"),
+    );
+    let url = format!("{} user={role}", book.db);
+    let pgpass = book.home.path().join("pgpass");
+    let classes = |pgpass: &Path| {
+        Command::new(BIN)
+            .args([
+                "--db",
+                &url,
+                "--server",
+                "never",
+                "classes",
+                "--summary",
+                "--as-of",
+                "2026-12-01",
+            ])
+            .env("PGPASSFILE", pgpass)
+            .output()
+            .unwrap()
+    };
+    // No file: the server's refusal, as it gives it.
+    let o = classes(&pgpass);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("password"), "{}", stderr(&o));
+    std::fs::write(&pgpass, format!("localhost:*:*:{role}:correct horse\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = classes(&pgpass);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = classes(&pgpass);
+    rapport::pg::testing::as_superuser(&admin, &format!("DROP ROLE {role}"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("3 clients"), "{}", stdout(&o));
+}
+
+/// Reports from a streaming replica are the primary's, a command there is
+/// refused with where to send it, and a session on the replica sees what
+/// the primary commits without LISTEN (a replica cannot).
+#[test]
+fn reports_from_a_read_replica_are_the_primarys() {
+    let Some(book) = team() else { return };
+    let Some(replica) = rapport::pg::testing::replica_of(&book.db) else {
+        return;
+    };
+    let o = book.run(&["log", "C1", "--channel", "call", "--summary", "Before the report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let seq = open_db(&book.db).model().counters.seq;
+    // The replica replays the primary's log: wait until it has this.
+    let start = Instant::now();
+    let mut on_replica = loop {
+        if let Ok(pg) = rapport::pg::PgStore::open(&replica)
+            && pg.model().counters.seq >= seq
+        {
+            break pg;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the replica did not catch up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let run = |db: &str, args: &[&str]| {
+        Command::new(BIN)
+            .args(["--db", db, "--server", "never"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["classes", "--summary", "--as-of", "2026-12-01"][..],
+        &[
+            "report",
+            "managers",
+            "--period",
+            "year-to-date",
+            "--as-of",
+            "2026-12-01",
+        ],
+        &["export", "clients"],
+        &["history", "C1"],
+    ] {
+        let (p, r) = (run(&book.db, args), run(&replica, args));
+        assert!(p.status.success(), "{args:?}: {}", stderr(&p));
+        assert_eq!(stdout(&r), stdout(&p), "{args:?} on the replica: {}", stderr(&r));
+    }
+    let o = run(
+        &replica,
+        &["log", "C1", "--channel", "call", "--summary", "On the replica"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("read replica"), "{}", stderr(&o));
+    // Live on the replica: within a few seconds, by looking once a second.
+    book.as_user("lea", vec![settlement(1, "after")]);
+    let start = Instant::now();
+    while on_replica.model().counters.seq <= seq {
+        let _ = on_replica.poll_events();
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the replica session saw nothing"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(on_replica.model().counters.seq, seq + 1);
 }

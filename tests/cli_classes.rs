@@ -5,12 +5,11 @@ mod common;
 
 use common::*;
 
-#[test]
-fn classes_csv_matches_hand_computed_answers() {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
-    let db = h.join("db");
-    let db = db.to_str().unwrap();
+on_both! {
+fn classes_csv_matches_hand_computed_answers(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let h = book.home.path();
+    let db = book.db.as_str();
     let files = [
         ("segments", "id,name\nretail,Retail\n".to_string()),
         (
@@ -107,4 +106,5 @@ fn classes_csv_matches_hand_computed_answers() {
     let o = rapport(h, &["--db", db, "classes", "--as-of", "2026-02-30"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a date"));
+}
 }

@@ -11,40 +11,37 @@ use rapport::write::{Command as Cmd, OfferMove};
 const AS_OF: &str = "2026-11-22";
 
 /// The small store plus an offer with a next step and an expiry, a
-/// person with a birthday, and a task.
-fn setup(dir: &std::path::Path) {
-    let mut s = small_store(dir);
+/// person with a birthday, and a task, on `kind`.
+fn setup(kind: Kind) -> Option<Book> {
+    let book = Book::on(kind)?;
     let mut m = OfferMove::new(ClientId(1), ProductId(1), OfferStage::Proposal, d("2026-11-01"));
     m.next_step = Some(d("2026-11-20"));
     m.next_note = "Call about the proposal".into();
     m.expiry = Some(d("2026-11-22"));
-    s.execute("amy", Cmd::MoveOffer(m)).unwrap();
-    s.execute(
+    book.as_user(
         "amy",
-        Cmd::AddPerson {
-            client: ClientId(2),
-            name: "Zoë Brontë".into(),
-            role: "CEO".into(),
-            phone: String::new(),
-            email: String::new(),
-            birthday: Some(d("1980-11-24")),
-        },
-    )
-    .unwrap();
-    s.execute(
-        "amy",
-        Cmd::AddTask {
-            client: ClientId(2),
-            due: d("2026-11-25"),
-            text: "Send the deck".into(),
-        },
-    )
-    .unwrap();
+        vec![
+            Cmd::MoveOffer(m),
+            Cmd::AddPerson {
+                client: ClientId(2),
+                name: "Zoë Brontë".into(),
+                role: "CEO".into(),
+                phone: String::new(),
+                email: String::new(),
+                birthday: Some(d("1980-11-24")),
+            },
+            Cmd::AddTask {
+                client: ClientId(2),
+                due: d("2026-11-25"),
+                text: "Send the deck".into(),
+            },
+        ],
+    );
+    Some(book)
 }
 
-fn today_json(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
-    let db = db_in(dir);
-    let mut args = vec!["--db", db.to_str().unwrap(), "today", "--format", "json"];
+fn today_json(dir: &std::path::Path, db: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--db", db, "today", "--format", "json"];
     args.extend_from_slice(extra);
     let o = rapport(dir, &args);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -60,14 +57,13 @@ fn ids(v: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn today_in_text_json_and_ics() {
-    let dir = tempfile::tempdir().unwrap();
-    setup(dir.path());
-    let db = db_in(dir.path());
-    let db = db.to_str().unwrap();
+on_both! {
+fn today_in_text_json_and_ics(kind) {
+    let Some(book) = setup(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
 
-    let v = today_json(dir.path(), &["--as-of", AS_OF, "--all"]);
+    let v = today_json(dir, db, &["--as-of", AS_OF, "--all"]);
     assert_eq!(
         ids(&v),
         vec![
@@ -97,7 +93,7 @@ fn today_in_text_json_and_ics() {
     );
 
     // Text: grouped and aligned, no colour off a terminal.
-    let o = rapport(dir.path(), &["--db", db, "today", "--as-of", AS_OF, "--all"]);
+    let o = rapport(dir, &["--db", db, "today", "--as-of", AS_OF, "--all"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(!text.contains('\x1b'), "no colour when not on a terminal");
@@ -122,7 +118,7 @@ fn today_in_text_json_and_ics() {
 
     // iCalendar: one all-day event per item, parsed back by a parser.
     let o = rapport(
-        dir.path(),
+        dir,
         &["--db", db, "today", "--as-of", AS_OF, "--all", "--format", "ics"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -159,22 +155,20 @@ fn today_in_text_json_and_ics() {
 
     // One manager: amy has both clients; lea none.
     assert_eq!(
-        ids(&today_json(dir.path(), &["--as-of", AS_OF, "--manager", "amy"])).len(),
+        ids(&today_json(dir, db, &["--as-of", AS_OF, "--manager", "amy"])).len(),
         6
     );
-    assert!(ids(&today_json(dir.path(), &["--as-of", AS_OF, "--manager", "lea"])).is_empty());
-    let o = rapport(dir.path(), &["--db", db, "today", "--manager", "zed"]);
+    assert!(ids(&today_json(dir, db, &["--as-of", AS_OF, "--manager", "lea"])).is_empty());
+    let o = rapport(dir, &["--db", db, "today", "--manager", "zed"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown manager 'zed'"));
 }
 
-#[test]
-fn log_task_done_and_snooze_are_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    setup(dir.path());
-    let db = db_in(dir.path());
-    let db = db.to_str().unwrap();
-    let run = |args: &[&str]| rapport(dir.path(), &[&["--db", db], args].concat());
+fn log_task_done_and_snooze_are_stored(kind) {
+    let Some(book) = setup(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let run = |args: &[&str]| rapport(dir, &[&["--db", db], args].concat());
 
     // Bad input: exit 2, nothing changed.
     let before = run(&["export", "offers"]);
@@ -215,7 +209,7 @@ fn log_task_done_and_snooze_are_stored() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
     assert_eq!(stdout(&run(&["export", "offers"])), stdout(&before));
-    assert_eq!(ids(&today_json(dir.path(), &["--as-of", AS_OF, "--all"])).len(), 6);
+    assert_eq!(ids(&today_json(dir, db, &["--as-of", AS_OF, "--all"])).len(), 6);
 
     // done and snooze, each a separate process: stored, stable across runs.
     let o = run(&["done", "step-1-1", "--as-of", AS_OF]);
@@ -225,7 +219,7 @@ fn log_task_done_and_snooze_are_stored() {
     assert_eq!(stdout(&o), "expiry-1-1 snoozed to 2026-11-29\n");
     let o = run(&["done", "task-1", "--as-of", AS_OF]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let v = today_json(dir.path(), &["--as-of", AS_OF, "--all"]);
+    let v = today_json(dir, db, &["--as-of", AS_OF, "--all"]);
     assert_eq!(ids(&v), vec!["cadence-1", "cadence-2", "birthday-2-1", "expiry-1-1"]);
     let expiry = &v["items"][3];
     assert_eq!(
@@ -238,7 +232,7 @@ fn log_task_done_and_snooze_are_stored() {
     let o = run(&["unmark", "step-1-1"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "step-1-1 is due again on 2026-11-20\n");
-    assert!(ids(&today_json(dir.path(), &["--as-of", AS_OF, "--all"])).contains(&"step-1-1".to_string()));
+    assert!(ids(&today_json(dir, db, &["--as-of", AS_OF, "--all"])).contains(&"step-1-1".to_string()));
     let o = run(&["unmark", "step-1-1"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -256,7 +250,7 @@ fn log_task_done_and_snooze_are_stored() {
     let o = run(&["task", "C2", "+2", "Prepare the visit"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).split(' ').next(), Some("task-2"));
-    assert!(ids(&today_json(dir.path(), &["--all"])).contains(&"cadence-1".to_string()));
+    assert!(ids(&today_json(dir, db, &["--all"])).contains(&"cadence-1".to_string()));
     let o = run(&[
         "log",
         "C1",
@@ -281,10 +275,9 @@ fn log_task_done_and_snooze_are_stored() {
         "+30",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let v = today_json(dir.path(), &["--all"]);
+    let v = today_json(dir, db, &["--all"]);
     assert!(!ids(&v).contains(&"cadence-1".to_string()), "{:?}", ids(&v));
-    let store = rapport::store::Store::open(&db_in(dir.path())).unwrap();
-    let log = store.contacts_of(ClientId(1)).unwrap();
+    let log = book.open().contacts_of(ClientId(1)).unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(
         (log[0].summary.as_str(), log[0].channel),
@@ -295,18 +288,16 @@ fn log_task_done_and_snooze_are_stored() {
 
 /// `--horizon DAYS` reaches items past the week (a task set a month ahead),
 /// in a "Later" group of the text and JSON; without it they stay out.
-#[test]
-fn a_longer_horizon_lists_later_items() {
-    let dir = tempfile::tempdir().unwrap();
-    setup(dir.path());
-    let db = db_in(dir.path());
-    let db = db.to_str().unwrap();
-    let o = rapport(dir.path(), &["--db", db, "task", "C1", "2026-12-20", "Renewal talk"]);
+fn a_longer_horizon_lists_later_items(kind) {
+    let Some(book) = setup(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let o = rapport(dir, &["--db", db, "task", "C1", "2026-12-20", "Renewal talk"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let week = today_json(dir.path(), &["--all", "--as-of", "2026-11-22"]);
+    let week = today_json(dir, db, &["--all", "--as-of", "2026-11-22"]);
     assert!(week.get("later").is_none(), "{week}");
     assert!(!ids(&week).contains(&"task-2".to_string()));
-    let month = today_json(dir.path(), &["--all", "--as-of", "2026-11-22", "--horizon", "30"]);
+    let month = today_json(dir, db, &["--all", "--as-of", "2026-11-22", "--horizon", "30"]);
     assert_eq!(month["later"], 1, "{month}");
     let later: Vec<&serde_json::Value> = month["items"]
         .as_array()
@@ -317,13 +308,14 @@ fn a_longer_horizon_lists_later_items() {
     assert_eq!(later.len(), 1);
     assert_eq!(later[0]["key"], "task-2");
     let o = rapport(
-        dir.path(),
+        dir,
         &["--db", db, "today", "--all", "--as-of", "2026-11-22", "--horizon", "30"],
     );
     let text = stdout(&o);
     assert!(text.contains("Later (1)") && text.contains("in 28 days"), "{text}");
-    let o = rapport(dir.path(), &["--db", db, "today", "--all", "--as-of", "2026-11-22"]);
+    let o = rapport(dir, &["--db", db, "today", "--all", "--as-of", "2026-11-22"]);
     assert!(!stdout(&o).contains("Later"), "{}", stdout(&o));
-    let o = rapport(dir.path(), &["--db", db, "today", "--horizon", "-3"]);
+    let o = rapport(dir, &["--db", db, "today", "--horizon", "-3"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
 }

@@ -19,12 +19,11 @@ const NASTY: [&str; 5] = [
     "'=already quoted",
 ];
 
-#[test]
-fn formula_cells_are_neutralized_in_csv_and_excel_and_round_trip() {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
-    let db = h.join("db");
-    let db = db.to_str().unwrap();
+on_both! {
+fn formula_cells_are_neutralized_in_csv_and_excel_and_round_trip(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let h = book.home.path();
+    let db = book.db.as_str();
     std::fs::write(h.join("m.csv"), "login,name,role\n=1+2,@Boss,lead\n").unwrap();
     ok(
         h,
@@ -99,8 +98,8 @@ fn formula_cells_are_neutralized_in_csv_and_excel_and_round_trip() {
     );
 
     // Export → import into an empty database → export: the same text.
-    let copy = h.join("copy");
-    let copy = copy.to_str().unwrap();
+    let Some(copy) = Book::empty(kind) else { return };
+    let copy = copy.db.as_str();
     for kind in ["managers", "clients", "settlements"] {
         let file = h.join(format!("out-{kind}.csv"));
         std::fs::write(&file, ok(h, &["--db", db, "export", kind])).unwrap();
@@ -133,12 +132,10 @@ fn formula_cells_are_neutralized_in_csv_and_excel_and_round_trip() {
     assert_eq!(got, want);
 }
 
-#[test]
-fn names_and_refs_with_control_characters_are_refused_at_their_line() {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
-    let db = h.join("db");
-    let db = db.to_str().unwrap();
+fn names_and_refs_with_control_characters_are_refused_at_their_line(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let h = book.home.path();
+    let db = book.db.as_str();
     let file = h.join("c.csv");
     std::fs::write(
         &file,
@@ -180,12 +177,10 @@ fn names_and_refs_with_control_characters_are_refused_at_their_line() {
 
 /// A settlements file from French Excel: `;`, a BOM, decimal commas and
 /// thousands grouped with spaces (plain and no-break).
-#[test]
-fn french_excel_amounts_with_grouped_thousands_import() {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
-    let db = h.join("db");
-    let db = db.to_str().unwrap();
+fn french_excel_amounts_with_grouped_thousands_import(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let h = book.home.path();
+    let db = book.db.as_str();
     let file = h.join("fr.csv");
     std::fs::write(
         &file,
@@ -211,4 +206,5 @@ fn french_excel_amounts_with_grouped_thousands_import() {
     let o = rapport(h, &["--db", db, "import", "settlements", comma.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("en.csv:2:"), "{}", stderr(&o));
+}
 }

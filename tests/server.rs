@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ struct Server {
 
 impl Server {
     /// Starts `rapport serve` on `db` and waits until it is ready.
-    fn start(dir: &Path, db: &Path, extra: &[&str]) -> Server {
+    fn start(dir: &Path, db: impl AsRef<OsStr>, extra: &[&str]) -> Server {
         let socket = dir.join("rapport.sock");
         let log = dir.join("serve.log");
         let child = spawn_server(
@@ -43,7 +44,7 @@ impl Server {
         Server { child, socket, log }
     }
 
-    fn trusting(dir: &Path, db: &Path) -> Server {
+    fn trusting(dir: &Path, db: impl AsRef<OsStr>) -> Server {
         Server::start(dir, db, &["--trust-claimed-logins"])
     }
 
@@ -52,7 +53,7 @@ impl Server {
     }
 
     /// The real binary as a session of this server's database.
-    fn cli(&self, db: &Path) -> Command {
+    fn cli(&self, db: impl AsRef<OsStr>) -> Command {
         let mut c = Command::new(BIN);
         c.arg("--db").arg(db).arg("--socket").arg(&self.socket);
         c
@@ -86,17 +87,20 @@ impl Drop for Server {
 /// offer of product 1 to `C3` at presentation.
 fn team_db(dir: &Path) -> PathBuf {
     let mut s = small_store(dir);
-    s.execute(
-        "lea",
+    for cmd in team_commands() {
+        s.execute("lea", cmd).unwrap();
+    }
+    db_in(dir)
+}
+
+/// What `team_db` adds to `small_store`, as commands (by the lead).
+fn team_commands() -> Vec<Cmd> {
+    vec![
         Cmd::AddManager {
             login: "ben".into(),
             name: "Ben".into(),
             role: Role::Manager,
         },
-    )
-    .unwrap();
-    s.execute(
-        "lea",
         Cmd::AddClient {
             reference: "C3".into(),
             name: "Ben's client".into(),
@@ -106,19 +110,20 @@ fn team_db(dir: &Path) -> PathBuf {
             notes: String::new(),
             tags: vec![],
         },
-    )
-    .unwrap();
-    s.execute(
-        "lea",
         Cmd::MoveOffer(OfferMove::new(
             ClientId(3),
             ProductId(1),
             OfferStage::Presentation,
             d("2026-01-01"),
         )),
-    )
-    .unwrap();
-    db_in(dir)
+    ]
+}
+
+/// `team_db`'s records on `kind` (`None`: no PostgreSQL test cluster).
+fn team(kind: Kind) -> Option<Book> {
+    let book = Book::on(kind)?;
+    book.as_user("lea", team_commands());
+    Some(book)
 }
 
 fn settlement(client: u32, doc: String) -> Cmd {
@@ -144,10 +149,9 @@ fn catch_up(r: &mut Remote, seq: u64) {
     }
 }
 
-fn concurrent_sessions(n: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn concurrent_sessions(kind: Kind, n: usize) {
+    let Some(book) = team(kind) else { return };
+    let server = Server::trusting(book.home.path(), &book.db);
     let per_session = 20;
     let results: Vec<(Vec<String>, usize, usize, Remote)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
@@ -197,7 +201,7 @@ fn concurrent_sessions(n: usize) {
     }
     let last = sessions.iter().map(|r| r.model().counters.seq).max().unwrap();
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let mut store = book.open();
     assert_eq!(store.model().counters.seq, last);
     let stored: BTreeSet<String> = store
         .settlements_of(ClientId(3))
@@ -215,26 +219,31 @@ fn concurrent_sessions(n: usize) {
             "a session's model differs from a fresh open"
         );
     }
-    // Every change is audited under the login the server authenticated.
-    let who: BTreeSet<String> = store.audit().skip(4).map(|a| a.unwrap().who).collect();
+    // Every change is audited under the login the server authenticated
+    // (the sessions' commands after the set-up's).
+    let sessions_from = store.model().counters.seq - (n * per_session) as u64 - moved as u64;
+    let who: BTreeSet<String> = store
+        .history_of(ClientId(3))
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.seq > sessions_from)
+        .map(|h| h.who)
+        .collect();
     assert_eq!(who, ["ben".to_string(), "lea".to_string()].into());
 }
 
-#[test]
-fn two_sessions_lose_nothing_and_agree() {
-    concurrent_sessions(2);
+on_both! {
+fn two_sessions_lose_nothing_and_agree(kind) {
+    concurrent_sessions(kind, 2);
 }
 
-#[test]
-fn eight_sessions_lose_nothing_and_agree() {
-    concurrent_sessions(8);
+fn eight_sessions_lose_nothing_and_agree(kind) {
+    concurrent_sessions(kind, 8);
 }
 
-#[test]
-fn events_reach_every_other_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn events_reach_every_other_session(kind) {
+    let Some(book) = team(kind) else { return };
+    let server = Server::trusting(book.home.path(), &book.db);
     let mut writer = server.session("ben");
     let mut readers: Vec<Remote> = (0..3).map(|_| server.session("amy")).collect();
     let event = writer.execute(settlement(3, "X1".into())).unwrap();
@@ -255,11 +264,10 @@ fn events_reach_every_other_session() {
     }
 }
 
-#[test]
-fn users_are_authorized_by_role() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn users_are_authorized_by_role(kind) {
+    let Some(book) = team(kind) else { return };
+    let db = book.db.as_str();
+    let server = Server::trusting(book.home.path(), db);
     match Remote::connect(&server.socket, Some("mallory".into())) {
         Err(ConnectError::Refused { reason, .. }) => assert!(reason.contains("not a manager"), "{reason}"),
         Err(e) => panic!("{e}"),
@@ -275,7 +283,7 @@ fn users_are_authorized_by_role() {
     lea.execute(settlement(3, "by the lead".into())).unwrap();
     // And through the command line: refused with exit 2, nothing changed.
     let o = server
-        .cli(&db)
+        .cli(db)
         .args(["--claim-login", "amy", "offer", "C3", "crm", "proposal"])
         .output()
         .unwrap();
@@ -283,7 +291,7 @@ fn users_are_authorized_by_role() {
     assert!(stderr(&o).contains("not allowed"), "{}", stderr(&o));
     drop((amy, lea));
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let mut store = book.open();
     let docs: Vec<String> = store
         .settlements_of(ClientId(3))
         .unwrap()
@@ -295,14 +303,13 @@ fn users_are_authorized_by_role() {
 
 /// Through a server, a manager merges two of their own clients but not a
 /// client of another manager; a lead merges those (issue 21).
-#[test]
-fn a_merge_across_managers_is_a_leads() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn a_merge_across_managers_is_a_leads(kind) {
+    let Some(book) = team(kind) else { return };
+    let db = book.db.as_str();
+    let server = Server::trusting(book.home.path(), db);
     let merge = |login: &str, a: &str, b: &str| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", login, "merge", a, b])
             .output()
             .unwrap()
@@ -315,23 +322,25 @@ fn a_merge_across_managers_is_a_leads() {
     let o = merge("lea", "C1", "C3");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let store = book.open();
     let live: Vec<&str> = store.model().clients.values().map(|c| c.reference.as_str()).collect();
     assert_eq!(live, ["C1"]);
     assert_eq!(store.model().trash.clients.len(), 2);
     assert!(store.model().offers.keys().all(|(c, _)| *c == ClientId(1)));
 }
+}
 
+on_both! {
 /// `rapport log` through a server is one command: the server names the
 /// client and the person, and sends no model (issue 22); a refusal is
 /// said as directly; a manager limited to their own clients learns
 /// nothing of another's.
-#[test]
-fn rapport_log_through_a_server_receives_no_model() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
+fn rapport_log_through_a_server_receives_no_model(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
     {
-        let mut s = Store::open(&db).unwrap();
+        let mut s = open_db(db);
         s.execute(
             "lea",
             Cmd::AddPerson {
@@ -345,10 +354,10 @@ fn rapport_log_through_a_server_receives_no_model() {
         )
         .unwrap();
     }
-    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let server = Server::start(dir, db, &["--trust-claimed-logins", "--managers-see", "own"]);
     let log = |login: &str, args: &[&str]| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", login, "log"])
             .args(args)
             .args(["--channel", "call", "--summary", "Called about the renewal"])
@@ -383,7 +392,7 @@ fn rapport_log_through_a_server_receives_no_model() {
     // `rapport task` travels alone too, and names the task it made.
     let task = |login: &str, client: &str| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", login, "task", client, "2026-12-01", "Send the quote"])
             .output()
             .unwrap()
@@ -397,7 +406,7 @@ fn rapport_log_through_a_server_receives_no_model() {
     // So do marking it done and snoozing it: the server finds the item.
     let queue = |args: &[&str]| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", "amy"])
             .args(args)
             .output()
@@ -420,7 +429,7 @@ fn rapport_log_through_a_server_receives_no_model() {
     // says what the offer was.
     let offer = |args: &[&str]| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", "amy", "offer"])
             .args(args)
             .output()
@@ -444,7 +453,7 @@ fn rapport_log_through_a_server_receives_no_model() {
         server.log()
     );
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let mut store = open_db(db);
     assert_eq!(
         store
             .model()
@@ -466,18 +475,20 @@ fn rapport_log_through_a_server_receives_no_model() {
     );
     assert!(store.contacts_of(ClientId(3)).unwrap().is_empty());
 }
+}
 
+on_both! {
 /// `rapport today`, `classes`, `find` and `duplicates` through a server:
 /// the server computes them from its model and only their text travels; the text is
 /// the one a direct run prints; a manager limited to their own clients
 /// gets their share; bad input is refused as directly.
-#[test]
-fn queries_through_a_server_are_answered_by_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
+fn queries_through_a_server_are_answered_by_it(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
     {
         // Settlements and a contact for the reports, exports and history.
-        let mut s = Store::open(&db).unwrap();
+        let mut s = open_db(db);
         for (client, doc) in [(1, "F-1"), (3, "F-3")] {
             s.execute("lea", settlement(client, doc.into())).unwrap();
         }
@@ -498,7 +509,7 @@ fn queries_through_a_server_are_answered_by_it() {
     let direct = |args: &[&str]| {
         let o = Command::new(BIN)
             .arg("--db")
-            .arg(&db)
+            .arg(db)
             .args(["--server", "never"])
             .args(args)
             .output()
@@ -539,10 +550,10 @@ fn queries_through_a_server_are_answered_by_it() {
     assert!(want[9].contains("C3,2026-06-01,123.45"), "{}", want[9]);
     assert!(want[10].contains("Called about the renewal"), "{}", want[10]);
     assert!(want[12].contains("F-3"), "{}", want[12]);
-    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let server = Server::start(dir, db, &["--trust-claimed-logins", "--managers-see", "own"]);
     let through = |login: &str, args: &[&str]| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--server", "always", "--claim-login", login])
             .args(args)
             .output()
@@ -580,6 +591,7 @@ fn queries_through_a_server_are_answered_by_it() {
     let o = through("lea", &["today", "--manager", "nobody"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("unknown manager 'nobody'"), "{}", stderr(&o));
+}
 }
 
 /// The production path: the login comes from the kernel (SO_PEERCRED), and
@@ -966,13 +978,14 @@ fn round_trip_and_fan_out_to_8_sessions() {
     );
 }
 
+on_both! {
 /// `--managers-see own`: a manager's session holds and receives only their
 /// own clients; a lead's holds everything.
-#[test]
-fn managers_can_be_limited_to_their_own_clients() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+fn managers_can_be_limited_to_their_own_clients(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::start(dir, db, &["--trust-claimed-logins", "--managers-see", "own"]);
     let mut amy = server.session("amy");
     let mut ben = server.session("ben");
     let mut lea = server.session("lea");
@@ -1012,19 +1025,21 @@ fn managers_can_be_limited_to_their_own_clients() {
     );
     assert!(amy.all_settlements().unwrap().iter().all(|s| s.client == ClientId(1)));
 }
+}
 
+on_both! {
 /// A restricted manager learns nothing of the clients they do not see
 /// from a refusal, and creates their own new clients from a settlements
 /// import (`--create-missing`).
-#[test]
-fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
-    let clients = dir.path().join("clients.csv");
+fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::start(dir, db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let clients = dir.join("clients.csv");
     std::fs::write(&clients, "ref,name,segment,manager,created\nC3,Probe,,amy,2026-01-01\n").unwrap();
     let o = server
-        .cli(&db)
+        .cli(db)
         .args(["--claim-login", "amy", "import", "clients", clients.to_str().unwrap()])
         .output()
         .unwrap();
@@ -1041,10 +1056,10 @@ fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own()
         other => panic!("{other:?}"),
     }
     // Settlements of a new client of hers: created for her.
-    let csv = dir.path().join("s.csv");
+    let csv = dir.join("s.csv");
     std::fs::write(&csv, "client,date,amount,product,doc\nNEW-A,2026-11-20,10.00,,D1\n").unwrap();
     let o = server
-        .cli(&db)
+        .cli(db)
         .args([
             "--claim-login",
             "amy",
@@ -1060,19 +1075,21 @@ fn a_restricted_manager_learns_nothing_of_hidden_clients_and_imports_their_own()
     let created = lea.model().client_by_ref("NEW-A").unwrap();
     assert_eq!(created.manager, lea.model().manager_by_login("amy").map(|m| m.id));
 }
+}
 
+on_both! {
 /// `rapport verify` while the team's server holds the database: the server
 /// checks every record under its lock and sends the report; a manager who
 /// sees only their own clients is refused it.
-#[test]
-fn verify_goes_through_the_server_that_holds_the_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--managers-see", "own"]);
+fn verify_goes_through_the_server_that_holds_the_database(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::start(dir, db, &["--trust-claimed-logins", "--managers-see", "own"]);
     let mut lea = server.session("lea");
     lea.execute(settlement(3, "V1".into())).unwrap();
     let o = server
-        .cli(&db)
+        .cli(db)
         .args(["--server", "always", "--claim-login", "lea", "verify"])
         .output()
         .unwrap();
@@ -1086,21 +1103,23 @@ fn verify_goes_through_the_server_that_holds_the_database() {
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.records.get("settlements"), Some(&1));
     let o = server
-        .cli(&db)
+        .cli(db)
         .args(["--server", "always", "--claim-login", "amy", "verify"])
         .output()
         .unwrap();
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("own clients"), "{}", stderr(&o));
 }
+}
 
+on_both! {
 /// More events since the kept snapshot than a new session's queue holds:
 /// the server encodes the model afresh for it.
-#[test]
-fn a_late_session_after_many_events_gets_a_fresh_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::start(dir.path(), &db, &["--trust-claimed-logins", "--queue-frames", "8"]);
+fn a_late_session_after_many_events_gets_a_fresh_snapshot(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::start(dir, db, &["--trust-claimed-logins", "--queue-frames", "8"]);
     let mut writer = server.session("lea");
     for k in 0..20 {
         writer.execute(settlement(3, format!("M{k}"))).unwrap();
@@ -1111,6 +1130,7 @@ fn a_late_session_after_many_events_gets_a_fresh_snapshot() {
     }
     let late = server.session("amy");
     assert!(late.model() == writer.model());
+}
 }
 
 /// A session on the store at `db`, handed to a server it starts in
@@ -1231,17 +1251,18 @@ fn a_hand_over_after_a_change_brings_the_newer_model_and_a_failed_one_is_reporte
     assert!(store.settlements().all(|s| s.unwrap().doc != "NEVER"));
 }
 
+on_both! {
 /// Client and person records through a server: a manager adds clients for
 /// themselves and keeps their own clients' persons; another manager's
 /// client is refused (exit 2, nothing stored).
-#[test]
-fn a_manager_keeps_their_own_client_records_through_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn a_manager_keeps_their_own_client_records_through_the_server(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::trusting(dir, db);
     let amy = |args: &[&str]| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", "amy"])
             .args(args)
             .output()
@@ -1283,7 +1304,7 @@ fn a_manager_keeps_their_own_client_records_through_the_server() {
         assert!(stderr(&o).contains("C3 belongs to ben"), "{args:?}: {}", stderr(&o));
     }
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let store = open_db(db);
     let m = store.model();
     let c9 = m.client_by_ref("C9").unwrap();
     assert_eq!(m.persons_of(c9.id).next().map(|p| p.role.as_str()), Some("buyer"));
@@ -1291,19 +1312,21 @@ fn a_manager_keeps_their_own_client_records_through_the_server() {
     assert_eq!((m.persons_of(c3.id).count(), c3.notes.as_str()), (0, ""));
     assert!(m.client_by_ref("C10").is_none());
 }
+}
 
+on_both! {
 /// Archive, corrections, the trash and `rapport undo` through a server: a
 /// manager archives and restores their own client, corrects and deletes
 /// their own records and undoes their own last command; another manager's
 /// client is refused, and only a lead purges.
-#[test]
-fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::trusting(dir, db);
     let cli = |login: &str, args: &[&str]| {
         server
-            .cli(&db)
+            .cli(db)
             .args(["--claim-login", login])
             .args(args)
             .output()
@@ -1329,7 +1352,7 @@ fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server() {
     assert!(stderr(&o).contains("by a lead only"), "{}", stderr(&o));
     ok(cli("amy", &["client", "restore", "C9"]));
     // The company's templates are a lead's.
-    let file = dir.path().join("offer.txt");
+    let file = dir.join("offer.txt");
     std::fs::write(&file, "OFFER {{doc.number}}\n").unwrap();
     let o = cli("amy", &["template", "import", "offer", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -1341,28 +1364,30 @@ fn a_manager_archives_corrects_and_undoes_only_their_own_through_the_server() {
         assert!(stderr(&o).contains("C3 belongs to ben"), "{args:?}: {}", stderr(&o));
     }
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let store = open_db(db);
     let m = store.model();
     let c9 = m.client_by_ref("C9").unwrap();
     assert!(m.tasks.values().all(|t| t.client != c9.id), "the task was deleted");
     assert_eq!(m.aggregate(c9.id).map(|a| a.contacts), Some(1));
     assert!(m.trash.is_empty() && m.client_by_ref("C3").is_some());
 }
+}
 
+on_both! {
 /// SPEC §9: 8 sessions write documents at once through the server; the
 /// numbers it hands out are unique and without gaps, each file is whole
 /// and holds its own number.
-#[test]
-fn document_numbers_from_8_sessions_are_unique_and_gap_free() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = team_db(dir.path());
-    let server = Server::trusting(dir.path(), &db);
+fn document_numbers_from_8_sessions_are_unique_and_gap_free(kind) {
+    let Some(book) = team(kind) else { return };
+    let dir = book.home.path();
+    let db = book.db.as_str();
+    let server = Server::trusting(dir, db);
     let per_session = 10;
     let numbers: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|i| {
                 let server = &server;
-                let docs = dir.path().join(format!("documents-{i}"));
+                let docs = dir.join(format!("documents-{i}"));
                 s.spawn(move || {
                     let login = if i % 2 == 0 { "lea" } else { "ben" };
                     let mut r = server.session(login);
@@ -1393,9 +1418,10 @@ fn document_numbers_from_8_sessions_are_unique_and_gap_free() {
     assert_eq!(numbers.len(), got.len(), "a number was handed out twice");
     assert_eq!(got, want, "numbers with a gap");
     assert!(server.stop().success());
-    let store = Store::open(&db).unwrap();
+    let store = open_db(db);
     let stored: BTreeSet<String> = store.model().sales.documents.keys().map(ToString::to_string).collect();
     assert_eq!(stored, want);
+}
 }
 
 /// The day's backup is of the moment the server started, written while

@@ -132,8 +132,8 @@ pub fn open_db(db: &str) -> Box<dyn rapport::backend::Backend> {
 /// said, where there is no test cluster).
 #[macro_export]
 macro_rules! on_both {
-    ($(fn $name:ident($kind:ident) $body:block)*) => {
-        $(mod $name {
+    ($($(#[$meta:meta])* fn $name:ident($kind:ident) $body:block)*) => {
+        $($(#[$meta])* mod $name {
             #[allow(unused_imports)]
             use super::*;
             fn run($kind: $crate::common::Kind) $body
@@ -202,6 +202,18 @@ impl Book {
                 Some(Book { home, db })
             }
         }
+    }
+
+    /// No database yet on `kind` (a sled path that does not exist, or a new,
+    /// migrated and empty PostgreSQL database): for tests that import
+    /// everything.
+    pub fn empty(kind: Kind) -> Option<Book> {
+        let home = tempfile::tempdir().expect("temp dir");
+        let db = match kind {
+            Kind::Sled => home.path().join("db").display().to_string(),
+            Kind::Postgres => rapport::pg::testing::fresh_database(true)?,
+        };
+        Some(Book { home, db })
     }
 
     /// A session on the book's database, opened here.

@@ -274,21 +274,10 @@ impl Backend for PgStore {
         Ok(log::history_of(&EventLog::new(conn), model, client)?)
     }
 
+    /// This connection's role's last command: what it recorded them under.
     fn last_undoable(&mut self, _who: &str) -> Result<Option<(Event, Prior)>, BackendError> {
-        self.client()?;
-        let Self {
-            client: conn,
-            model,
-            login,
-            ..
-        } = self;
-        let conn = conn.as_mut().ok_or_else(crate::lost)?;
-        log::last_undoable(&EventLog::new(conn), model, login).map_err(|e| match e {
-            UndoError::Log(e) => e.into(),
-            UndoError::NotLogged { seq, summary } => BackendError::Storage(format!(
-                "command #{seq} ({summary}) is too large for the change log and cannot be undone"
-            )),
-        })
+        let login = self.login.clone();
+        self.last_undoable_of(&login)
     }
 
     fn write_backup(&mut self, out: &mut dyn Write, taken: NaiveDateTime) -> Result<BackupSummary, BackendError> {
@@ -335,6 +324,22 @@ impl Backend for PgStore {
 }
 
 impl PgStore {
+    /// The last command `who` may undo: for a server, which records its
+    /// sessions' commands under their logins.
+    pub fn last_undoable_of(&mut self, who: &str) -> Result<Option<(Event, Prior)>, BackendError> {
+        self.client()?;
+        let Self {
+            client: conn, model, ..
+        } = self;
+        let conn = conn.as_mut().ok_or_else(crate::lost)?;
+        log::last_undoable(&EventLog::new(conn), model, who).map_err(|e| match e {
+            UndoError::Log(e) => e.into(),
+            UndoError::NotLogged { seq, summary } => BackendError::Storage(format!(
+                "command #{seq} ({summary}) is too large for the change log and cannot be undone"
+            )),
+        })
+    }
+
     /// Why the listening connection is down, while it is (the interface
     /// says so; it reconnects by itself).
     pub fn listening_down(&self) -> Option<String> {

@@ -101,6 +101,17 @@ impl Data {
         }
     }
 
+    /// The last command of `login`'s that may be undone.
+    pub(crate) fn last_undoable(
+        &mut self,
+        login: &str,
+    ) -> Result<Option<(Event, rapport_core::write::undo::Prior)>, BackendError> {
+        match self {
+            Data::Sled(s) => Backend::last_undoable(s, login),
+            Data::Postgres(p) => p.last_undoable_of(login),
+        }
+    }
+
     /// A consistent read for a backup, begun now (between two commands)
     /// and written after the lock is let go: commands go on meanwhile.
     pub(crate) fn backup_source(&mut self) -> Result<BackupSource, String> {

@@ -116,7 +116,7 @@ pub(crate) fn answer(
         Read::LastUndoable | Read::HistoryOf(_) => {
             let result = match read {
                 Read::HistoryOf(c) => as_json(core.data.backend().history_of(c)),
-                _ => as_json(core.data.backend().last_undoable(&user.login)),
+                _ => as_json(core.data.last_undoable(&user.login)),
             };
             drop(core);
             reply(&ToSession::Text {

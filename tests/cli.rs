@@ -33,17 +33,19 @@ fn export_all(home: &Path, db: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-#[test]
-fn demo_is_deterministic_and_rich() {
-    let home = tempfile::tempdir().unwrap();
-    let a = home.path().join("a");
-    let b = home.path().join("b");
-    for db in [&a, &b] {
+on_both! {
+fn demo_is_deterministic_and_rich(kind) {
+    let (Some(book_a), Some(book_b), Some(book_c)) = (Book::empty(kind), Book::empty(kind), Book::empty(kind)) else {
+        return;
+    };
+    let home = &book_a.home;
+    let (a, b, c) = (book_a.db.as_str(), book_b.db.as_str(), book_c.db.as_str());
+    for db in [a, b] {
         let o = rapport(
             home.path(),
             &[
                 "--db",
-                db.to_str().unwrap(),
+                db,
                 "demo",
                 "--clients",
                 "120",
@@ -55,8 +57,8 @@ fn demo_is_deterministic_and_rich() {
         );
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    let ea = export_all(home.path(), a.to_str().unwrap());
-    let eb = export_all(home.path(), b.to_str().unwrap());
+    let ea = export_all(home.path(), a);
+    let eb = export_all(home.path(), b);
     assert_eq!(ea, eb);
     let get = |k: &str| ea.iter().find(|(n, _)| n == k).unwrap().1.clone();
     let clients = get("clients");
@@ -80,12 +82,11 @@ fn demo_is_deterministic_and_rich() {
         assert!(offers.contains(&format!(",{stage},")), "no offer at {stage}");
     }
     // A different seed gives different data.
-    let c = home.path().join("c");
     rapport(
         home.path(),
         &[
             "--db",
-            c.to_str().unwrap(),
+            c,
             "demo",
             "--clients",
             "120",
@@ -95,22 +96,25 @@ fn demo_is_deterministic_and_rich() {
             "2026-03-31",
         ],
     );
-    assert_ne!(export_all(home.path(), c.to_str().unwrap()), ea);
+    assert_ne!(export_all(home.path(), c), ea);
     // The demo refuses to write into a database that has data.
-    let o = rapport(home.path(), &["--db", a.to_str().unwrap(), "demo"]);
+    let o = rapport(home.path(), &["--db", a, "demo"]);
     assert_eq!(o.status.code(), Some(2));
 }
+}
 
-#[test]
-fn export_import_round_trip() {
-    let home = tempfile::tempdir().unwrap();
-    let src = home.path().join("src");
-    let dst = home.path().join("dst");
+on_both! {
+fn export_import_round_trip(kind) {
+    let (Some(book_src), Some(book_dst)) = (Book::empty(kind), Book::empty(kind)) else {
+        return;
+    };
+    let home = &book_src.home;
+    let (src, dst) = (book_src.db.as_str(), book_dst.db.as_str());
     let o = rapport(
         home.path(),
         &[
             "--db",
-            src.to_str().unwrap(),
+            src,
             "demo",
             "--clients",
             "60",
@@ -119,7 +123,7 @@ fn export_import_round_trip() {
         ],
     );
     assert!(o.status.success());
-    let exported = export_all(home.path(), src.to_str().unwrap());
+    let exported = export_all(home.path(), src);
     for (kind, csv) in &exported {
         if kind == "offers" {
             continue;
@@ -129,11 +133,11 @@ fn export_import_round_trip() {
         // kept on purpose here.
         let o = rapport(
             home.path(),
-            &["--db", dst.to_str().unwrap(), "import", kind, &f, "--allow-duplicate"],
+            &["--db", dst, "import", kind, &f, "--allow-duplicate"],
         );
         assert!(o.status.success(), "import {kind}: {}", stderr(&o));
     }
-    let again = export_all(home.path(), dst.to_str().unwrap());
+    let again = export_all(home.path(), dst);
     for ((k, a), (_, b)) in exported.iter().zip(&again) {
         if k != "offers" {
             assert_eq!(a, b, "{k} differs after the round trip");
@@ -147,14 +151,14 @@ fn export_import_round_trip() {
             .collect()
     };
     for kind in ["log", "tasks", "surveys"] {
-        let o = rapport(home.path(), &["--db", src.to_str().unwrap(), "export", kind]);
+        let o = rapport(home.path(), &["--db", src, "export", kind]);
         assert!(o.status.success(), "export {kind}: {}", stderr(&o));
         let first = stdout(&o);
         assert!(first.lines().count() > 5, "the demo has some {kind}:\n{first}");
         let f = write(home.path(), &format!("{kind}.csv"), first.as_bytes());
-        let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "import", kind, &f]);
+        let o = rapport(home.path(), &["--db", dst, "import", kind, &f]);
         assert!(o.status.success(), "import {kind}: {}", stderr(&o));
-        let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "export", kind]);
+        let o = rapport(home.path(), &["--db", dst, "export", kind]);
         assert_eq!(
             without_who(&first),
             without_who(&stdout(&o)),
@@ -167,7 +171,7 @@ fn export_import_round_trip() {
         "bad-log.csv",
         b"client,at,channel,summary\nC0001,2026-11-03 10:00,fax,Sent\nC0001,yesterday,call,\n",
     );
-    let o = rapport(home.path(), &["--db", dst.to_str().unwrap(), "import", "log", &bad]);
+    let o = rapport(home.path(), &["--db", dst, "import", "log", &bad]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("bad-log.csv:2: channel: 'fax'"), "{err}");
@@ -176,11 +180,12 @@ fn export_import_round_trip() {
     // JSON export is an array with one object per row.
     let o = rapport(
         home.path(),
-        &["--db", dst.to_str().unwrap(), "export", "clients", "--format", "json"],
+        &["--db", dst, "export", "clients", "--format", "json"],
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 60);
     assert_eq!(v[1]["name"], "Müller & Söhne");
+}
 }
 
 fn setup_reference(home: &Path, db: &str) {
@@ -203,11 +208,11 @@ fn setup_reference(home: &Path, db: &str) {
     }
 }
 
-#[test]
-fn good_imports_in_both_dialects() {
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("db");
-    let db = db.to_str().unwrap();
+on_both! {
+fn good_imports_in_both_dialects(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let home = &book.home;
+    let db = book.db.as_str();
     setup_reference(home.path(), db);
     let s = write(
         home.path(),
@@ -247,12 +252,13 @@ fn good_imports_in_both_dialects() {
     let clients = stdout(&rapport(home.path(), &["--db", db, "export", "clients"]));
     assert!(clients.contains("NEW-9,NEW-9,,,2025-12-01"), "{clients}");
 }
+}
 
-#[test]
-fn bad_files_exit_2_with_file_line_and_write_nothing() {
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("db");
-    let db = db.to_str().unwrap();
+on_both! {
+fn bad_files_exit_2_with_file_line_and_write_nothing(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let home = &book.home;
+    let db = book.db.as_str();
     setup_reference(home.path(), db);
     let before = export_all(home.path(), db);
     let cases: Vec<(&str, &str, Vec<u8>, Vec<&str>)> = vec![
@@ -339,12 +345,13 @@ fn bad_files_exit_2_with_file_line_and_write_nothing() {
         assert_eq!(export_all(home.path(), db), before, "{name} changed the database");
     }
 }
+}
 
-#[test]
-fn many_bad_rows_show_twenty_then_a_count() {
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("db");
-    let db = db.to_str().unwrap();
+on_both! {
+fn many_bad_rows_show_twenty_then_a_count(kind) {
+    let Some(book) = Book::empty(kind) else { return };
+    let home = &book.home;
+    let db = book.db.as_str();
     setup_reference(home.path(), db);
     let mut csv = String::from("client,date,amount\n");
     for _ in 0..25 {
@@ -357,6 +364,7 @@ fn many_bad_rows_show_twenty_then_a_count() {
     assert!(err.contains("… and 5 more problems"), "{err}");
     assert!(err.contains("many.csv:21:"));
     assert!(!err.contains("many.csv:22:"));
+}
 }
 
 #[test]
@@ -443,14 +451,14 @@ fn every_subcommand_has_help() {
     }
 }
 
+on_both! {
 /// `rapport offers | head`: a reader that stops early ends the command
 /// quietly (exit 0, nothing on stderr), whatever prints the table.
-#[test]
-fn a_closed_pipe_ends_every_listing_quietly() {
+fn a_closed_pipe_ends_every_listing_quietly(kind) {
     use std::io::{BufRead, BufReader};
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("db");
-    let db = db.to_str().unwrap();
+    let Some(book) = Book::empty(kind) else { return };
+    let home = &book.home;
+    let db = book.db.as_str();
     let o = rapport(
         home.path(),
         &["--db", db, "demo", "--clients", "300", "--today", "2026-11-22"],
@@ -481,6 +489,7 @@ fn a_closed_pipe_ends_every_listing_quietly() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         assert_eq!(stderr(&o), "", "{args:?}");
     }
+}
 }
 
 /// `rapport completions SHELL`: scripts generated from the argument

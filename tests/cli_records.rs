@@ -5,19 +5,17 @@
 mod common;
 
 use common::*;
-use rapport::store::Store;
 
 fn json(o: &std::process::Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", stderr(o));
     serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
 
-#[test]
-fn clients_are_added_and_edited_field_by_field() {
-    let home = tempfile::tempdir().unwrap();
-    drop(small_store(home.path()));
-    let db = db_in(home.path());
-    let db = db.to_str().unwrap();
+on_both! {
+fn clients_are_added_and_edited_field_by_field(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let home = &book.home;
+    let db = book.db.as_str();
     let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
 
     let o = run(&[
@@ -101,7 +99,7 @@ fn clients_are_added_and_edited_field_by_field() {
     let o = run(&["history", "C404"]);
     assert_eq!(o.status.code(), Some(2));
 
-    let store = Store::open(std::path::Path::new(db)).unwrap();
+    let store = book.open();
     let c = store.model().client_by_ref("C9").unwrap();
     assert_eq!(
         (c.name.as_str(), c.notes.as_str(), c.tags.len(), c.segment, c.version),
@@ -110,13 +108,13 @@ fn clients_are_added_and_edited_field_by_field() {
     assert_eq!(c.created, d("2026-02-01"));
     assert!(store.model().client_by_ref("C10").is_none());
 }
+}
 
-#[test]
-fn contact_persons_keep_several_phones_and_a_checked_email() {
-    let home = tempfile::tempdir().unwrap();
-    drop(small_store(home.path()));
-    let db = db_in(home.path());
-    let db = db.to_str().unwrap();
+on_both! {
+fn contact_persons_keep_several_phones_and_a_checked_email(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let home = &book.home;
+    let db = book.db.as_str();
     let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
 
     let o = run(&["person", "add", "C1", "--name", "Anne Martin", "--email", "anne@"]);
@@ -170,7 +168,7 @@ fn contact_persons_keep_several_phones_and_a_checked_email() {
 
     let o = run(&["person", "edit", "C1", "Anne Martin", "--birthday", ""]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let store = Store::open(std::path::Path::new(db)).unwrap();
+    let store = book.open();
     let anne = store
         .model()
         .persons_of(rapport::domain::ClientId(1))
@@ -179,29 +177,23 @@ fn contact_persons_keep_several_phones_and_a_checked_email() {
         .clone();
     assert_eq!((anne.role.as_str(), anne.birthday), ("head buyer", None));
 }
+}
 
+on_both! {
 /// `rapport settlement edit|delete`: a settlement named by its client, date
 /// and amount; several alike need `--match-doc`; bad input changes nothing.
-#[test]
-fn settlements_are_corrected_and_deleted_by_date_and_amount() {
-    let home = tempfile::tempdir().unwrap();
-    let mut s = small_store(home.path());
-    for doc in ["INV-1", "INV-2"] {
-        s.execute(
-            "amy",
-            rapport::write::Command::RecordSettlement {
-                client: rapport::domain::ClientId(1),
-                date: d("2026-11-03"),
-                amount: rapport::domain::Money(120_000),
-                product: None,
-                doc: doc.into(),
-            },
-        )
-        .unwrap();
-    }
-    drop(s);
-    let db = db_in(home.path());
-    let db = db.to_str().unwrap();
+fn settlements_are_corrected_and_deleted_by_date_and_amount(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let settlement = |doc: &str| rapport::write::Command::RecordSettlement {
+        client: rapport::domain::ClientId(1),
+        date: d("2026-11-03"),
+        amount: rapport::domain::Money(120_000),
+        product: None,
+        doc: doc.into(),
+    };
+    book.as_user("amy", vec![settlement("INV-1"), settlement("INV-2")]);
+    let home = &book.home;
+    let db = book.db.as_str();
     let run = |args: &[&str]| rapport(home.path(), &[&["--db", db, "--server", "never"], args].concat());
 
     let o = run(&[
@@ -256,7 +248,7 @@ fn settlements_are_corrected_and_deleted_by_date_and_amount() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
     }
-    let store = Store::open(std::path::Path::new(db)).unwrap();
+    let mut store = book.open();
     let left = store.settlements_of(rapport::domain::ClientId(1)).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!((left[0].doc.as_str(), left[0].amount.0), ("INV-2", 125_000));
@@ -267,13 +259,14 @@ fn settlements_are_corrected_and_deleted_by_date_and_amount() {
         "the aggregates follow"
     );
 }
+}
 
+on_both! {
 /// `contact edit|delete`, `task edit|delete`, `person archive|restore`,
 /// `client archive|restore`, `trash [--purge]` and `undo [--dry-run]`: each
 /// changes what it says (JSON: the changes), bad input changes nothing.
-#[test]
-fn records_are_corrected_archived_purged_and_undone() {
-    let book = Book::new();
+fn records_are_corrected_archived_purged_and_undone(kind) {
+    let Some(book) = Book::on(kind) else { return };
     let (run, ok) = (|args: &[&str]| book.run(args), |args: &[&str]| book.ok(args));
     let refused = |args: &[&str], why: &str| {
         let o = run(args);
@@ -374,7 +367,15 @@ fn records_are_corrected_archived_purged_and_undone() {
     assert!(ok(&["trash"]).contains("empty"));
     refused(&["client", "restore", "C2"], "not in the trash");
     assert!(ok(&["verify"]).contains("agrees"));
-    let store = Store::open(std::path::Path::new(&book.db)).unwrap();
+    let mut store = book.open();
     assert!(store.model().client_by_ref("C2").is_none());
-    assert!(store.settlements().all(|s| s.unwrap().client.0 != 2));
+    let mut any_of_c2 = false;
+    store
+        .each_settlement(&mut |_, s| {
+            any_of_c2 |= s.client.0 == 2;
+            true
+        })
+        .unwrap();
+    assert!(!any_of_c2, "a purged client's settlement is left");
+}
 }

@@ -1,12 +1,15 @@
-//! The store on a real sled database in a temp dir: validation leaves it
-//! unchanged, reopening gives the same model, the audit trail, opening
-//! safely, and durability under SIGKILL.
+//! The store on a real database: validation leaves it unchanged and
+//! reopening gives the same model (on sled in a temp dir and on
+//! PostgreSQL); the audit trail, opening safely, the snapshot file and
+//! durability under SIGKILL (sled's own; PostgreSQL's are in
+//! `crates/pg/tests` and `tests/backends.rs`).
 
 mod common;
 
 use common::*;
+use rapport::backend::{Backend, BackendError};
 use rapport::domain::*;
-use rapport::store::{OpenError, Store, StoreError};
+use rapport::store::{OpenError, Store};
 use rapport::write::{Command, CommandError, OfferMove, TicketAdvance};
 
 fn settle(client: u32, date: &str, cents: i64) -> Command {
@@ -19,35 +22,35 @@ fn settle(client: u32, date: &str, cents: i64) -> Command {
     }
 }
 
-fn assert_refused(store: &mut Store, cmd: Command) -> CommandError {
+fn assert_refused(store: &mut dyn Backend, cmd: Command) -> CommandError {
     let before = store.model().clone();
     let err = match store.execute("amy", cmd) {
-        Err(StoreError::Command(e)) => e,
+        Err(BackendError::Command(e)) => e,
         other => panic!("expected a validation error, got {other:?}"),
     };
     assert_eq!(store.model(), &before, "a refused command changed the model");
     err
 }
 
-#[test]
-fn validation_errors_change_nothing_in_memory_or_on_disk() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = small_store(dir.path());
+on_both! {
+fn validation_errors_change_nothing_in_memory_or_on_disk(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let mut store = book.open();
     store.execute("amy", settle(1, "2026-01-05", 1000)).unwrap();
     let before = store.model().clone();
 
-    let e = assert_refused(&mut store, settle(99, "2026-01-05", 1000));
+    let e = assert_refused(store.as_mut(), settle(99, "2026-01-05", 1000));
     assert!(e.to_string().contains("client #99 not found"), "{e}");
     let mut back = OfferMove::new(ClientId(1), ProductId(1), OfferStage::Agreement, d("2026-01-01"));
     store.execute("amy", Command::MoveOffer(back.clone())).unwrap();
     let before_move = store.model().clone();
     back.to = OfferStage::Presentation;
-    let e = assert_refused(&mut store, Command::MoveOffer(back.clone()));
+    let e = assert_refused(store.as_mut(), Command::MoveOffer(back.clone()));
     assert!(e.to_string().contains("needs a note"), "{e}");
-    let e = assert_refused(&mut store, settle(1, "1066-10-14", 5));
+    let e = assert_refused(store.as_mut(), settle(1, "1066-10-14", 5));
     assert!(e.to_string().contains("outside the years"), "{e}");
     let e = assert_refused(
-        &mut store,
+        store.as_mut(),
         Command::AddClient {
             reference: "C1".into(),
             name: "dup".into(),
@@ -61,7 +64,7 @@ fn validation_errors_change_nothing_in_memory_or_on_disk() {
     assert!(matches!(e, CommandError::AlreadyExists(_)));
     // A batch failing at its second command leaves nothing of the first.
     let e = assert_refused(
-        &mut store,
+        store.as_mut(),
         Command::Batch {
             label: "t".into(),
             commands: vec![settle(1, "2026-02-01", 7), settle(42, "2026-02-01", 7)],
@@ -70,22 +73,23 @@ fn validation_errors_change_nothing_in_memory_or_on_disk() {
     assert!(matches!(e, CommandError::InBatch { index: 1, .. }), "{e:?}");
     assert_eq!(store.model(), &before_move);
     drop(store);
-    let reopened = Store::open(&db_in(dir.path())).unwrap();
+    let mut reopened = book.open();
     assert_eq!(reopened.model(), &before_move);
     assert_eq!(reopened.settlements_of(ClientId(1)).unwrap().len(), 1);
     assert_ne!(&before, &before_move);
 }
+}
 
-#[test]
-fn stale_offer_edit_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = small_store(dir.path());
+on_both! {
+fn stale_offer_edit_is_refused(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let mut store = book.open();
     let mut m = OfferMove::new(ClientId(1), ProductId(1), OfferStage::Presentation, d("2026-01-01"));
     m.expected_version = Some(0);
     store.execute("amy", Command::MoveOffer(m.clone())).unwrap();
     // A second session still believes there is no offer.
     m.to = OfferStage::Proposal;
-    let e = assert_refused(&mut store, Command::MoveOffer(m.clone()));
+    let e = assert_refused(store.as_mut(), Command::MoveOffer(m.clone()));
     assert!(
         matches!(
             e,
@@ -104,11 +108,12 @@ fn stale_offer_edit_is_refused() {
     assert_eq!(offer.history.len(), 2);
     assert_eq!(offer.history[1].from, OfferStage::Presentation);
 }
+}
 
-#[test]
-fn every_kind_of_command_survives_a_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = small_store(dir.path());
+on_both! {
+fn every_kind_of_command_survives_a_reopen(kind) {
+    let Some(book) = Book::on(kind) else { return };
+    let mut store = book.open();
     let cmds = vec![
         Command::AddPerson {
             client: ClientId(1),
@@ -212,10 +217,11 @@ fn every_kind_of_command_survives_a_reopen() {
     assert_eq!(m.tickets[&TicketId(2)].stage, TicketStage::Investigating);
     let before = m.clone();
     drop(store);
-    let store = Store::open(&db_in(dir.path())).unwrap();
+    let mut store = book.open();
     assert_eq!(store.model(), &before);
     assert_eq!(store.settlements_of(ClientId(1)).unwrap().len(), 1);
     assert_eq!(store.contacts_of(ClientId(1)).unwrap()[0].summary, "Renewal");
+}
 }
 
 #[test]

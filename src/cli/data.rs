@@ -102,6 +102,8 @@ pub fn demo(args: DemoArgs, db: Target) -> CliResult {
     if let Some(url) = db.postgres() {
         let mut store = rapport::pg::PgStore::open(&url)?;
         write_demo_to(&mut store, &args)?;
+        // The next sessions start from a snapshot (a cache: no failure).
+        let _ = store.save_snapshot();
         let m = store.model();
         println!(
             "wrote the demo data set to {}: {} clients, {} offers, {} tickets",

@@ -317,8 +317,11 @@ impl Backend for PgStore {
         std::mem::take(&mut self.replaced)
     }
 
-    /// PostgreSQL is backed up by its own tools; nothing to keep here.
+    /// PostgreSQL is backed up by its own tools; a lead's session leaves
+    /// the model snapshot current so that the next start is fast (a cache:
+    /// a failure to write it is no failure of the session).
     fn close(&mut self, _today: NaiveDate) -> Result<(), BackendError> {
+        let _ = self.save_snapshot();
         Ok(())
     }
 }

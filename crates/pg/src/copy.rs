@@ -189,6 +189,11 @@ pub fn restore(
     let seq = counters.seq.to_string();
     tx.execute("SELECT pg_notify($1, $2)", &[&crate::write::CHANNEL, &seq])?;
     tx.commit()?;
+    // The first sessions start from a model snapshot, not from every table
+    // (a cache: the restore is done either way).
+    if let Ok(mut pg) = crate::PgStore::open(url) {
+        let _ = pg.save_snapshot();
+    }
     progress(read);
     Ok(BackupSummary {
         records: reader.checked().records,

@@ -18,6 +18,7 @@ mod log;
 mod pgpass;
 mod rows;
 pub mod schema;
+mod snapshot;
 pub mod testing;
 mod verify;
 mod write;
@@ -30,6 +31,8 @@ use rapport_core::write::{CommandError, Event};
 
 pub use backend::BackupSource;
 pub use schema::Migrated;
+pub use snapshot::BEHIND as SNAPSHOT_BEHIND;
+pub use write::CHANGE_LOG_MAX;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
@@ -189,6 +192,9 @@ pub struct PgStore {
     owner: bool,
     /// A read replica (a hot standby): it reads, and refuses commands.
     replica: bool,
+    /// The model was last read from the stored snapshot and the events
+    /// since (not from every table).
+    from_snapshot: bool,
     /// Other processes' events applied since `poll_events` last asked.
     arrived: Vec<Event>,
     /// The model may hold a command that failed: read it again first.
@@ -217,7 +223,7 @@ impl PgStore {
         let login: String = row.try_get(0)?;
         let owner: Option<bool> = row.try_get(1)?;
         let replica: bool = row.try_get(2)?;
-        let (model, created) = read_all(&mut client)?;
+        let (model, created, from_snapshot) = read_all(&mut client)?;
         let listener = listen::Listener::start(config.clone());
         Ok(PgStore {
             config,
@@ -227,6 +233,7 @@ impl PgStore {
             login,
             owner: owner.unwrap_or(false),
             replica,
+            from_snapshot,
             arrived: Vec::new(),
             stale: false,
             replaced: false,
@@ -242,6 +249,12 @@ impl PgStore {
 
     pub fn created(&self) -> NaiveDateTime {
         self.created
+    }
+
+    /// Whether the model was last read from the stored model snapshot and
+    /// the events since, rather than from every table.
+    pub fn read_from_snapshot(&self) -> bool {
+        self.from_snapshot
     }
 
     /// The role this session is connected as.
@@ -291,9 +304,10 @@ impl PgStore {
         }
         if self.stale {
             let client = self.client.as_mut().ok_or_else(lost)?;
-            let (model, created) = read_all(client)?;
+            let (model, created, from_snapshot) = read_all(client)?;
             self.model = model;
             self.created = created;
+            self.from_snapshot = from_snapshot;
             self.stale = false;
             self.replaced = true;
         }
@@ -305,15 +319,25 @@ fn lost() -> PgError {
     PgError::Schema("the connection to PostgreSQL is closed".into())
 }
 
-/// The model and the database's creation time, from one snapshot.
-fn read_all(client: &mut postgres::Client) -> Result<(Model, NaiveDateTime), PgError> {
+/// The model and the database's creation time, from one consistent read:
+/// the stored model snapshot and the events since when this role may read
+/// it, else every table.
+fn read_all(client: &mut postgres::Client) -> Result<(Model, NaiveDateTime, bool), PgError> {
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    let model = load::model(&mut tx)?;
     let created = load::created(&mut tx)?;
+    let (model, from_snapshot) = match snapshot::load(&mut tx, created)? {
+        Some(mut model) => {
+            // What happened since is not news to this session (an event
+            // too large to log makes it read every table after all).
+            let reread = write::catch_up(&mut tx, &mut model, &mut Vec::new())?;
+            (model, !reread)
+        }
+        None => (load::model(&mut tx)?, false),
+    };
     tx.commit()?;
-    Ok((model, created))
+    Ok((model, created, from_snapshot))
 }

@@ -12,10 +12,15 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "tables", include_str!("../migrations/0001_tables.sql")),
     (2, "access", include_str!("../migrations/0002_access.sql")),
     (3, "audit logins", include_str!("../migrations/0003_audit_logins.sql")),
+    (
+        4,
+        "model snapshot",
+        include_str!("../migrations/0004_model_snapshot.sql"),
+    ),
 ];
 
 /// The schema version this rapport reads and writes.
-pub const LATEST: i32 = 3;
+pub const LATEST: i32 = 4;
 
 /// What managers see: `rapport migrate --managers-see`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

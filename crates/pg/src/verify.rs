@@ -14,7 +14,7 @@ use rapport_core::model::{Change, ClientAggregate, Model};
 use crate::{PgError, PgStore, load};
 
 /// Every table and the id column its counter covers.
-const TABLES: [(&str, Option<&str>); 21] = [
+const TABLES: [(&str, Option<&str>); 22] = [
     ("rapport_meta", None),
     ("managers", Some("manager")),
     ("segments", Some("segment")),
@@ -36,6 +36,7 @@ const TABLES: [(&str, Option<&str>); 21] = [
     ("sales", None),
     ("events", None),
     ("rapport_schema", None),
+    ("rapport_snapshot", None),
 ];
 
 impl PgStore {
@@ -144,11 +145,35 @@ fn check(tx: &mut Transaction<'_>, model: &Model, report: &mut VerifyReport) -> 
         }
     }
     // This session's model must be the records'.
-    if &load::model(tx)? != model {
+    let records = load::model(tx)?;
+    if &records != model {
         report.problem(
             "this session's model differs from the records (run `rapport verify` again; if it persists, report it)"
                 .into(),
         );
+    }
+    // The stored model snapshot (when this role reads it) and the events
+    // since must give the records' model too; one that cannot be used is
+    // passed over by every session, but said here.
+    if count(tx, "SELECT count(*) FROM rapport_snapshot")? > 0 {
+        let created = load::created(tx)?;
+        match crate::snapshot::load(tx, created)? {
+            Some(mut start) => {
+                crate::write::catch_up(tx, &mut start, &mut Vec::new())?;
+                if start != records {
+                    report.problem(
+                        "the stored model snapshot and the events since differ from the records: a lead deletes \
+                         it (DELETE FROM rapport_snapshot) and the next session of a lead writes a new one"
+                            .into(),
+                    );
+                }
+            }
+            None => report.problem(
+                "the stored model snapshot cannot be used (damaged, of another database, or ahead of the events): \
+                 sessions read every table instead until a lead's session replaces it"
+                    .into(),
+            ),
+        }
     }
     Ok(())
 }

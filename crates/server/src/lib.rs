@@ -387,8 +387,14 @@ pub fn serve(mut config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeE
             let _ = p.queue.try_send(bye.clone());
         }
     }
-    if let Data::Sled(store) = &mut core.data {
-        store.save_snapshot()?;
+    match &mut core.data {
+        Data::Sled(store) => store.save_snapshot()?,
+        // A cache for the next start of any process on the database.
+        Data::Postgres(pg) => {
+            if let Err(e) = pg.save_snapshot() {
+                log(&format!("cannot write the model snapshot: {e}"));
+            }
+        }
     }
     drop(core);
     if let Some(relay) = relay {

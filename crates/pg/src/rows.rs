@@ -128,9 +128,18 @@ fn sql(name: &'static str) -> String {
         "mark-" => "DELETE FROM queue_marks WHERE key = $1".into(),
         "archive-" => "DELETE FROM archive WHERE key = $1".into(),
         "sales-" => "DELETE FROM sales WHERE key = $1".into(),
-        "event_changes" => "INSERT INTO event_changes (seq, n, client, change) \
-                            SELECT $1, n, client, change FROM unnest($2::integer[], $3::integer[], $4::jsonb[]) \
-                            AS u(n, client, change)"
+        // A command's end in one round trip: the counters, its event, its
+        // changes and the notification (sent at commit). The event_changes
+        // key on events is deferred, so the order of the parts is free.
+        "command_end" => "WITH counters AS (INSERT INTO rapport_meta (key, record) VALUES ('counters', $7) \
+                                           ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record), \
+                               event AS (INSERT INTO events (seq, login, at, summary, clients, logged) \
+                                         VALUES ($1, $2, $3, $4, $5, $6)), \
+                               changes AS (INSERT INTO event_changes (seq, n, client, change) \
+                                           SELECT $1, n, client, change \
+                                           FROM unnest($8::integer[], $9::integer[], $10::jsonb[]) \
+                                           AS u(n, client, change)) \
+                          SELECT pg_notify($11, $12)"
             .into(),
         other => format!("-- unknown statement {other}"),
     }
@@ -496,37 +505,38 @@ impl<'t, 'c> Rows<'t, 'c> {
         self.run("aggregate", &[&i32_of(client.0)?, &data])
     }
 
-    /// The event of command `a`: its audit line, the clients it changed,
-    /// and its changes when it is small enough to log (each with its
-    /// client, as `model` names them: who may read it).
-    pub(crate) fn event(&mut self, a: &AuditEntry, changes: Option<&[Change]>, model: &Model) -> Result<(), PgError> {
-        let client_of = |c: &Change| match c {
-            Change::Settlement { old: Some(old), .. } => Some(old.client),
-            other => model.client_of(other),
-        };
-        let mut clients: Vec<i32> = Vec::new();
-        let mut of_change: Vec<Option<i32>> = Vec::new();
-        for c in changes.unwrap_or_default() {
-            let client = client_of(c).map(|c| i32_of(c.0)).transpose()?;
-            if let Some(id) = client
-                && !clients.contains(&id)
-            {
-                clients.push(id);
-            }
-            of_change.push(client);
-        }
-        clients.sort_unstable();
+    /// The end of command `a`, in one statement: the counters, its event
+    /// (as `event`) and the notification on `channel`.
+    pub(crate) fn command_end(
+        &mut self,
+        a: &AuditEntry,
+        changes: Option<&[Change]>,
+        model: &Model,
+        channel: &str,
+    ) -> Result<(), PgError> {
+        let (clients, of_change) = event_clients(changes, model)?;
         let seq = i64_of(a.seq)?;
+        let logged = changes.unwrap_or_default();
+        let n: Vec<i32> = (0..logged.len()).map(|i| i as i32).collect();
+        let rows: Vec<Json<&Change>> = logged.iter().map(Json).collect();
+        let notice = a.seq.to_string();
         self.run(
-            "event",
-            &[&seq, &a.who, &a.at, &a.summary, &clients, &changes.is_some()],
-        )?;
-        if let Some(changes) = changes.filter(|c| !c.is_empty()) {
-            let n: Vec<i32> = (0..changes.len() as i32).collect();
-            let rows: Vec<Json<&Change>> = changes.iter().map(Json).collect();
-            self.run("event_changes", &[&seq, &n, &of_change, &rows])?;
-        }
-        Ok(())
+            "command_end",
+            &[
+                &seq,
+                &a.who,
+                &a.at,
+                &a.summary,
+                &clients,
+                &changes.is_some(),
+                &Json(&model.counters),
+                &n,
+                &of_change,
+                &rows,
+                &channel,
+                &notice,
+            ],
+        )
     }
 
     /// An audit line restored from a backup: the command is not replayable.
@@ -676,4 +686,26 @@ pub(crate) fn initialise(tx: &mut Transaction<'_>) -> Result<(), PgError> {
     rows.meta("settings", &Settings::default())?;
     rows.meta("counters", &Counters::default())?;
     Ok(())
+}
+
+/// The clients an event changed (sorted, once each) and each change's
+/// client, as `model` names them: who may read them.
+fn event_clients(changes: Option<&[Change]>, model: &Model) -> Result<(Vec<i32>, Vec<Option<i32>>), PgError> {
+    let client_of = |c: &Change| match c {
+        Change::Settlement { old: Some(old), .. } => Some(old.client),
+        other => model.client_of(other),
+    };
+    let mut clients: Vec<i32> = Vec::new();
+    let mut of_change: Vec<Option<i32>> = Vec::new();
+    for c in changes.unwrap_or_default() {
+        let client = client_of(c).map(|c| i32_of(c.0)).transpose()?;
+        if let Some(id) = client
+            && !clients.contains(&id)
+        {
+            clients.push(id);
+        }
+        of_change.push(client);
+    }
+    clients.sort_unstable();
+    Ok((clients, of_change))
 }

@@ -13,7 +13,7 @@ use postgres::{GenericClient, Transaction};
 use crate::rows::{Rows, i32_of, i64_of};
 use crate::{PgError, PgStore, load};
 use rapport_core::domain::*;
-use rapport_core::model::{Change, Model};
+use rapport_core::model::{Change, Counters, Model};
 use rapport_core::write::auth::{self, User};
 use rapport_core::write::{Command, CommandError, Context, Event};
 
@@ -100,10 +100,9 @@ impl PgStore {
         cmd: &Command,
     ) -> Result<Event, Failed> {
         let mut tx = client.transaction()?;
-        // Typed queries: one round trip each, no statement to prepare.
-        tx.execute_typed("SELECT pg_advisory_xact_lock($1)", &[(&WRITE_LOCK, Type::INT8)])?;
+        let stored = lock_and_counters(&mut tx)?;
         let mut arrived = Vec::new();
-        let caught_up = catch_up(&mut tx, &mut self.model, &mut arrived);
+        let caught_up = catch_up_to(&mut tx, &mut self.model, &mut arrived, stored);
         self.arrived.extend(arrived);
         match caught_up {
             Ok(reread) => self.replaced |= reread,
@@ -261,8 +260,44 @@ pub(crate) fn catch_up(
     model: &mut Model,
     arrived: &mut Vec<Event>,
 ) -> Result<bool, PgError> {
-    let after = crate::rows::i64_of(model.counters.seq)?;
     let stored = load::counters(c)?;
+    catch_up_to(c, model, arrived, stored)
+}
+
+/// Takes the write lock and reads the counters as they are once it is
+/// held, in one round trip: each statement of a simple query sees what was
+/// committed before it began, so the second one sees the last holder's
+/// commit.
+fn lock_and_counters(tx: &mut Transaction<'_>) -> Result<Counters, PgError> {
+    use postgres::SimpleQueryMessage;
+    let messages = tx.simple_query(&format!(
+        "SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT record::text FROM rapport_meta WHERE key = 'counters'"
+    ))?;
+    let mut statement = 0;
+    let mut text = None;
+    for m in &messages {
+        match m {
+            SimpleQueryMessage::CommandComplete(_) => statement += 1,
+            SimpleQueryMessage::Row(row) if statement == 1 => text = row.get(0).map(str::to_string),
+            _ => {}
+        }
+    }
+    let corrupt = |error: String| PgError::Corrupt {
+        table: "rapport_meta".into(),
+        error,
+    };
+    let text = text.ok_or_else(|| corrupt("no counters".into()))?;
+    serde_json::from_str(&text).map_err(|e| corrupt(format!("counters: {e}")))
+}
+
+/// `catch_up` to the `stored` counters, read in this transaction.
+fn catch_up_to(
+    c: &mut impl GenericClient,
+    model: &mut Model,
+    arrived: &mut Vec<Event>,
+    stored: Counters,
+) -> Result<bool, PgError> {
+    let after = crate::rows::i64_of(model.counters.seq)?;
     if stored.seq <= model.counters.seq {
         return Ok(false);
     }
@@ -270,31 +305,45 @@ pub(crate) fn catch_up(
         table: "events".into(),
         error: e.to_string(),
     };
+    // The events and their changes in one round trip: a command's row
+    // first, then its changes in order. A role may see a change of a
+    // command whose row it does not see (about clients of several
+    // managers): the command comes without its summary.
     let mut events: std::collections::BTreeMap<u64, (Event, bool)> = std::collections::BTreeMap::new();
     for row in c.query_typed(
-        "SELECT seq, login, at, summary, logged FROM events WHERE seq > $1 ORDER BY seq",
+        "SELECT seq, 0 AS part, 0 AS n, login, at, summary, logged, NULL::jsonb AS change \
+         FROM events WHERE seq > $1 \
+         UNION ALL \
+         SELECT seq, 1, n, NULL, NULL, NULL, NULL, change FROM event_changes WHERE seq > $1 \
+         ORDER BY seq, part, n",
         &[(&after, Type::INT8)],
     )? {
         let seq: i64 = row.try_get(0).map_err(corrupt)?;
-        let event = Event {
-            seq: u64::try_from(seq).unwrap_or_default(),
-            who: row.try_get(1).map_err(corrupt)?,
-            at: row.try_get(2).map_err(corrupt)?,
-            summary: row.try_get(3).map_err(corrupt)?,
-            changes: Vec::new(),
-        };
-        let logged: bool = row.try_get(4).map_err(corrupt)?;
-        events.insert(event.seq, (event, logged));
-    }
-    for row in c.query_typed(
-        "SELECT seq, change FROM event_changes WHERE seq > $1 ORDER BY seq, n",
-        &[(&after, Type::INT8)],
-    )? {
-        let seq: i64 = row.try_get(0).map_err(corrupt)?;
-        let Json(change): Json<Change> = row.try_get(1).map_err(corrupt)?;
         let seq = u64::try_from(seq).unwrap_or_default();
-        let (event, _) = events.entry(seq).or_insert_with(|| (hidden(seq), true));
-        event.changes.push(change);
+        let part: i32 = row.try_get(1).map_err(corrupt)?;
+        if part == 0 {
+            let event = Event {
+                seq,
+                who: row
+                    .try_get::<_, Option<String>>(3)
+                    .map_err(corrupt)?
+                    .unwrap_or_default(),
+                at: row
+                    .try_get::<_, Option<NaiveDateTime>>(4)
+                    .map_err(corrupt)?
+                    .unwrap_or_default(),
+                summary: row
+                    .try_get::<_, Option<String>>(5)
+                    .map_err(corrupt)?
+                    .unwrap_or_default(),
+                changes: Vec::new(),
+            };
+            let logged = row.try_get::<_, Option<bool>>(6).map_err(corrupt)?.unwrap_or(true);
+            events.insert(seq, (event, logged));
+        } else if let Some(Json(change)) = row.try_get::<_, Option<Json<Change>>>(7).map_err(corrupt)? {
+            let (event, _) = events.entry(seq).or_insert_with(|| (hidden(seq), true));
+            event.changes.push(change);
+        }
     }
     let mut reread = false;
     for seq in model.counters.seq + 1..=stored.seq {
@@ -381,15 +430,8 @@ fn write_rows(
     let mut rows = Rows::with_prepared(tx, std::mem::take(prepared));
     let written = (|| {
         rows.changes(changes, audit.seq, model)?;
-        rows.meta("counters", &model.counters)?;
         let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
-        rows.event(audit, logged, model)?;
-        let seq = audit.seq.to_string();
-        rows.tx.execute_typed(
-            "SELECT pg_notify($1, $2)",
-            &[(&CHANNEL, Type::TEXT), (&seq, Type::TEXT)],
-        )?;
-        Ok(())
+        rows.command_end(audit, logged, model, CHANNEL)
     })();
     *prepared = rows.into_prepared();
     written

@@ -17,10 +17,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "model snapshot",
         include_str!("../migrations/0004_model_snapshot.sql"),
     ),
+    (5, "fast policies", include_str!("../migrations/0005_fast_policies.sql")),
 ];
 
 /// The schema version this rapport reads and writes.
-pub const LATEST: i32 = 4;
+pub const LATEST: i32 = 5;
 
 /// What managers see: `rapport migrate --managers-see`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use common::*;
 use rapport::backend::{Backend, BackendError};
 use rapport::domain::*;
 use rapport::server::client::{ConnectError, Remote};
-use rapport::write::{Command as Cmd, OfferMove};
+use rapport::write::Command as Cmd;
 
 /// A `rapport serve` of the book's database with its own socket and log.
 struct Host {
@@ -59,31 +59,7 @@ impl Drop for Host {
 /// and an offer to it, on a new PostgreSQL database.
 fn team() -> Option<Book> {
     let book = Book::on(Kind::Postgres)?;
-    book.as_user(
-        "lea",
-        vec![
-            Cmd::AddManager {
-                login: "ben".into(),
-                name: "Ben".into(),
-                role: Role::Manager,
-            },
-            Cmd::AddClient {
-                reference: "C3".into(),
-                name: "Ben's client".into(),
-                segment: Some(SegmentId(1)),
-                manager: Some(ManagerId(3)),
-                created: d("2025-01-01"),
-                notes: String::new(),
-                tags: vec![],
-            },
-            Cmd::MoveOffer(OfferMove::new(
-                ClientId(3),
-                ProductId(1),
-                OfferStage::Presentation,
-                d("2026-01-01"),
-            )),
-        ],
-    );
+    book.as_user("lea", team_commands());
     Some(book)
 }
 

@@ -93,32 +93,6 @@ fn team_db(dir: &Path) -> PathBuf {
     db_in(dir)
 }
 
-/// What `team_db` adds to `small_store`, as commands (by the lead).
-fn team_commands() -> Vec<Cmd> {
-    vec![
-        Cmd::AddManager {
-            login: "ben".into(),
-            name: "Ben".into(),
-            role: Role::Manager,
-        },
-        Cmd::AddClient {
-            reference: "C3".into(),
-            name: "Ben's client".into(),
-            segment: Some(SegmentId(1)),
-            manager: Some(ManagerId(3)),
-            created: d("2025-01-01"),
-            notes: String::new(),
-            tags: vec![],
-        },
-        Cmd::MoveOffer(OfferMove::new(
-            ClientId(3),
-            ProductId(1),
-            OfferStage::Presentation,
-            d("2026-01-01"),
-        )),
-    ]
-}
-
 /// `team_db`'s records on `kind` (`None`: no PostgreSQL test cluster).
 fn team(kind: Kind) -> Option<Book> {
     let book = Book::on(kind)?;

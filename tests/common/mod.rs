@@ -111,6 +111,34 @@ pub fn small_commands() -> Vec<Cmd> {
     ]
 }
 
+/// What a team adds to `small_store` (by the lead): a second manager,
+/// `ben` (manager 3), with client `C3`, and an offer of product 1 to `C3`
+/// at presentation.
+pub fn team_commands() -> Vec<Cmd> {
+    vec![
+        Cmd::AddManager {
+            login: "ben".into(),
+            name: "Ben".into(),
+            role: Role::Manager,
+        },
+        Cmd::AddClient {
+            reference: "C3".into(),
+            name: "Ben's client".into(),
+            segment: Some(SegmentId(1)),
+            manager: Some(ManagerId(3)),
+            created: d("2025-01-01"),
+            notes: String::new(),
+            tags: vec![],
+        },
+        Cmd::MoveOffer(rapport::write::OfferMove::new(
+            ClientId(3),
+            ProductId(1),
+            OfferStage::Presentation,
+            d("2026-01-01"),
+        )),
+    ]
+}
+
 /// The two places a database can be: the tests that run on both take one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

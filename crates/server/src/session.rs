@@ -160,17 +160,22 @@ pub fn connect_postgres(
     wants_model: bool,
 ) -> Result<Session, SessionError> {
     if mode != ServerMode::Never {
-        let remote = match wants_model {
-            true => Remote::connect(socket, claimed_login),
-            false => Remote::connect_for_command(socket, claimed_login),
-        };
-        match remote {
+        match remote(socket, claimed_login, wants_model) {
             Ok(r) => return Ok(Session::remote(r)),
             Err(ConnectError::NoServer(_)) if mode == ServerMode::Auto => {}
             Err(e) => return Err(e.into()),
         }
     }
     Session::postgres(url).map_err(SessionError::Postgres)
+}
+
+/// The server on `socket`, for a session that holds the model (or, for
+/// one command, none).
+fn remote(socket: &Path, claimed_login: Option<String>, wants_model: bool) -> Result<Remote, ConnectError> {
+    match wants_model {
+        true => Remote::connect(socket, claimed_login),
+        false => Remote::connect_for_command(socket, claimed_login),
+    }
 }
 
 fn connect_as(
@@ -182,11 +187,7 @@ fn connect_as(
     wants_model: bool,
 ) -> Result<Session, SessionError> {
     if mode != ServerMode::Never {
-        let remote = match wants_model {
-            true => Remote::connect(socket, claimed_login),
-            false => Remote::connect_for_command(socket, claimed_login),
-        };
-        match remote {
+        match remote(socket, claimed_login, wants_model) {
             Ok(r) => return Ok(Session::remote(r)),
             // Only a socket of this user's own may be passed over: a
             // team's server that is down must not become a private,

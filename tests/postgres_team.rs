@@ -224,6 +224,23 @@ fn a_server_cannot_show_more_than_the_database_allows() {
     assert_eq!(refs, ["C1", "C2"]);
     let lea = a.session("lea");
     assert_eq!(lea.model().clients.len(), 3);
+    // A client handed to her by another process (a direct command line):
+    // the server sees it among what it relays, and her session joins again
+    // to get the client with its records.
+    let mut amy = amy;
+    let o = book.run(&["client", "edit", "C3", "--manager", "amy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let start = Instant::now();
+    while amy.closed().is_none() {
+        amy.wait_event(Duration::from_millis(100));
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "her session was not told to join again"
+        );
+    }
+    let amy = a.session("amy");
+    assert!(amy.model().client_by_ref("C3").is_some());
+    assert!(amy.model().offers.contains_key(&(ClientId(3), ProductId(1))));
 }
 
 /// Only a lead's role (or the owner's) may serve: the server writes for

@@ -1449,3 +1449,43 @@ fn a_backup_through_a_server_is_streamed_and_proves() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read_to_string(&file).unwrap().contains("\"doc\":\"before\""));
 }
+
+on_both! {
+/// With managers limited to their own clients, a client handed to another
+/// manager through the server: the sessions that see one manager's
+/// clients join again, and the new manager's share has the client and its
+/// offer; a lead's session goes on.
+fn a_client_handed_over_makes_restricted_sessions_join_again(kind) {
+    let Some(book) = team(kind) else { return };
+    let server = Server::start(book.home.path(), &book.db, &["--trust-claimed-logins", "--managers-see", "own"]);
+    let mut amy = server.session("amy");
+    let mut ben = server.session("ben");
+    let mut lea = server.session("lea");
+    assert!(amy.model().client_by_ref("C3").is_none());
+    let c3 = lea.model().client_by_ref("C3").unwrap().clone();
+    lea.execute(Cmd::EditClient {
+        client: c3.id,
+        expected_version: Some(c3.version),
+        name: c3.name.clone(),
+        segment: c3.segment,
+        manager: Some(ManagerId(1)),
+        notes: c3.notes.clone(),
+        tags: c3.tags.clone(),
+    })
+    .unwrap();
+    for r in [&mut amy, &mut ben] {
+        let start = Instant::now();
+        while r.closed().is_none() {
+            r.wait_event(Duration::from_millis(100));
+            assert!(start.elapsed() < Duration::from_secs(10), "a restricted session was not told to join again");
+        }
+    }
+    assert!(lea.closed().is_none(), "the lead's session was dropped");
+    let amy = server.session("amy");
+    assert!(amy.model().client_by_ref("C3").is_some());
+    assert!(amy.model().offers.contains_key(&(ClientId(3), ProductId(1))));
+    let ben = server.session("ben");
+    assert!(ben.model().client_by_ref("C3").is_none());
+    assert!(server.log().contains("a client changed hands"), "{}", server.log());
+}
+}

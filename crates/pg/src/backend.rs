@@ -50,7 +50,6 @@ impl PgStore {
             model,
             arrived: seen,
             stale,
-            replaced,
             ..
         } = self;
         let client = client.as_mut().ok_or_else(crate::lost)?;
@@ -60,14 +59,18 @@ impl PgStore {
             .read_only(true)
             .start()?;
         let mut arrived = Vec::new();
-        let result = write::catch_up(&mut tx, model, &mut arrived);
+        let result =
+            load::counters(&mut tx).and_then(|stored| write::catch_up_to(&mut tx, model, &mut arrived, stored));
         seen.extend(arrived);
-        match result {
-            Ok(reread) => *replaced |= reread,
-            Err(_) => *stale = true,
-        }
-        result?;
+        let found = match result {
+            Ok(found) => found,
+            Err(e) => {
+                *stale = true;
+                return Err(e);
+            }
+        };
         tx.commit()?;
+        self.caught_up(found);
         Ok(())
     }
 

@@ -55,6 +55,11 @@ pub enum PgError {
          it may or may not have been applied; check with `rapport history` before doing it again"
     )]
     Unknown { seq: u64, summary: String },
+    /// A client changed hands and this session sees one manager's
+    /// clients: it reads them again before planning (never shown: the
+    /// command is tried once more).
+    #[error("a client changed hands: this session reads its clients again")]
+    ShareChanged,
 }
 
 /// A PostgreSQL error as a user can act on it: the server's message with
@@ -192,6 +197,10 @@ pub struct PgStore {
     owner: bool,
     /// A read replica (a hot standby): it reads, and refuses commands.
     replica: bool,
+    /// Whether this role sees every client (else its model is a share).
+    sees_all: bool,
+    /// A client changed hands since `take_moved` last asked.
+    moved: bool,
     /// The model was last read from the stored snapshot and the events
     /// since (not from every table).
     from_snapshot: bool,
@@ -217,12 +226,14 @@ impl PgStore {
         schema::check(&mut client)?;
         let row = client.query_one(
             "SELECT current_user::text, (SELECT tableowner = current_user FROM pg_tables \
-             WHERE schemaname = current_schema() AND tablename = 'events'), pg_is_in_recovery()",
+             WHERE schemaname = current_schema() AND tablename = 'events'), pg_is_in_recovery(), \
+             rapport_sees_all()",
             &[],
         )?;
         let login: String = row.try_get(0)?;
         let owner: Option<bool> = row.try_get(1)?;
         let replica: bool = row.try_get(2)?;
+        let sees_all: bool = row.try_get(3)?;
         let (model, created, from_snapshot) = read_all(&mut client)?;
         let listener = listen::Listener::start(config.clone());
         Ok(PgStore {
@@ -233,6 +244,8 @@ impl PgStore {
             login,
             owner: owner.unwrap_or(false),
             replica,
+            sees_all,
+            moved: false,
             from_snapshot,
             arrived: Vec::new(),
             stale: false,
@@ -287,6 +300,24 @@ impl PgStore {
             )));
         }
         Ok(row.try_get::<_, Option<bool>>(1)?.unwrap_or(false))
+    }
+
+    /// Whether a client changed hands in what this session applied since
+    /// last asked (a server's sessions that see one manager's clients
+    /// join again).
+    pub fn take_moved(&mut self) -> bool {
+        std::mem::take(&mut self.moved)
+    }
+
+    /// What a catch-up found: a model read again is news for the front
+    /// end; a client that changed hands leaves a session that sees only
+    /// its manager's clients with the wrong share, which it reads again.
+    pub(crate) fn caught_up(&mut self, found: write::CaughtUp) {
+        self.replaced |= found.reread;
+        self.moved |= found.moved;
+        if found.moved && !self.sees_all {
+            self.stale = true;
+        }
     }
 
     /// The connection, made again if it was lost (the model is then read

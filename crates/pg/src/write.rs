@@ -73,6 +73,8 @@ impl PgStore {
                 self.client = None;
                 return Err(Retry::Reconnect(e));
             }
+            // Nothing was written; the next try reads the share again.
+            Err(Failed::Before(e @ PgError::ShareChanged)) => return Err(Retry::Reconnect(e)),
             Err(Failed::Before(e)) => Err(e),
             Err(Failed::Commit(failed)) => {
                 let (e, audit, changes) = *failed;
@@ -105,7 +107,13 @@ impl PgStore {
         let caught_up = catch_up_to(&mut tx, &mut self.model, &mut arrived, stored);
         self.arrived.extend(arrived);
         match caught_up {
-            Ok(reread) => self.replaced |= reread,
+            // A share that lacks a client handed to this manager cannot
+            // plan (the client's aggregates would be written from nothing).
+            Ok(found) if found.moved && !self.sees_all => {
+                self.caught_up(found);
+                return Err(PgError::ShareChanged.into());
+            }
+            Ok(found) => self.caught_up(found),
             Err(e) => {
                 self.stale = true;
                 return Err(e.into());
@@ -261,7 +269,17 @@ pub(crate) fn catch_up(
     arrived: &mut Vec<Event>,
 ) -> Result<bool, PgError> {
     let stored = load::counters(c)?;
-    catch_up_to(c, model, arrived, stored)
+    Ok(catch_up_to(c, model, arrived, stored)?.reread)
+}
+
+/// What a catch-up found besides the events.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CaughtUp {
+    /// The model was read again (an event too large to log came).
+    pub(crate) reread: bool,
+    /// A client this model knew changed hands, or one it did not know
+    /// arrived (handed to this role's manager): a share is not current.
+    pub(crate) moved: bool,
 }
 
 /// Takes the write lock and reads the counters as they are once it is
@@ -291,16 +309,18 @@ fn lock_and_counters(tx: &mut Transaction<'_>) -> Result<Counters, PgError> {
 }
 
 /// `catch_up` to the `stored` counters, read in this transaction.
-fn catch_up_to(
+pub(crate) fn catch_up_to(
     c: &mut impl GenericClient,
     model: &mut Model,
     arrived: &mut Vec<Event>,
     stored: Counters,
-) -> Result<bool, PgError> {
+) -> Result<CaughtUp, PgError> {
     let after = crate::rows::i64_of(model.counters.seq)?;
     if stored.seq <= model.counters.seq {
-        return Ok(false);
+        return Ok(CaughtUp::default());
     }
+    let known_clients = model.counters.client;
+    let mut moved = false;
     let corrupt = |e: postgres::Error| PgError::Corrupt {
         table: "events".into(),
         error: e.to_string(),
@@ -353,6 +373,12 @@ fn catch_up_to(
         }
         if !reread {
             for change in &event.changes {
+                if let Change::Client(c) = change {
+                    moved |= match model.clients.get(&c.id) {
+                        Some(old) => old.manager != c.manager,
+                        None => c.id.0 <= known_clients && !model.trash.clients.contains_key(&c.id),
+                    };
+                }
                 model.apply(change);
             }
         }
@@ -362,7 +388,7 @@ fn catch_up_to(
         *model = load::model(c)?;
     }
     model.counters = stored;
-    Ok(reread)
+    Ok(CaughtUp { reread, moved })
 }
 
 /// A command about clients this role does not see: only that it happened.

@@ -182,3 +182,68 @@ fn managers_who_see_all_see_every_client_and_users_who_are_not_managers_change_n
     let seq = amy.model().counters.seq;
     assert_eq!(PgStore::open(&url).unwrap().model().counters.seq, seq);
 }
+
+/// A client handed from one manager to another, with `own`: the new
+/// manager's open session reads her share again (the client's records and
+/// aggregates come with it, and her next command plans on them); the old
+/// manager's next session no longer has it.
+#[test]
+fn a_client_handed_to_another_manager_moves_with_its_records() {
+    let Some(url) = team(ManagersSee::Own) else { return };
+    let mut amy = PgStore::open(&with_user(&url, "amy")).unwrap();
+    assert_eq!(amy.model().clients.len(), 1);
+    let mut lea = PgStore::open(&with_user(&url, "lea")).unwrap();
+    let c2 = lea.model().clients[&ClientId(2)].clone();
+    let event = Backend::execute(
+        &mut lea,
+        "lea",
+        Command::EditClient {
+            client: c2.id,
+            expected_version: Some(c2.version),
+            name: c2.name.clone(),
+            segment: c2.segment,
+            manager: Some(ManagerId(1)),
+            notes: c2.notes.clone(),
+            tags: c2.tags.clone(),
+        },
+    )
+    .unwrap();
+    // Her next command comes first: it reads her share again, then plans.
+    Backend::execute(&mut amy, "amy", settle(2, 300)).unwrap();
+    assert!(event.seq < amy.model().counters.seq);
+    let whole = PgStore::open(&with_user(&url, "amy")).unwrap();
+    assert_eq!(amy.model().clients.len(), 2);
+    assert_eq!(
+        amy.model().aggregates,
+        whole.model().aggregates,
+        "the moved client's aggregates"
+    );
+    assert_eq!(Backend::settlements_of(&mut amy, ClientId(2)).unwrap().len(), 2);
+    let verified = Backend::verify(&mut amy).unwrap();
+    assert!(verified.ok(), "{:?}", verified.problems);
+    // Handed back: the other manager's next session has it again.
+    let c2 = amy.model().clients[&ClientId(2)].clone();
+    let back = Backend::execute(
+        &mut lea,
+        "lea",
+        Command::EditClient {
+            client: c2.id,
+            expected_version: None,
+            name: c2.name.clone(),
+            segment: c2.segment,
+            manager: Some(ManagerId(2)),
+            notes: c2.notes.clone(),
+            tags: c2.tags.clone(),
+        },
+    )
+    .unwrap();
+    let zed = PgStore::open(&with_user(&url, "zed")).unwrap();
+    assert_eq!(zed.model().clients.len(), 1);
+    assert_eq!(zed.model().counters.seq, back.seq);
+    let amy_now = PgStore::open(&with_user(&url, "amy")).unwrap();
+    assert_eq!(
+        amy_now.model().clients.len(),
+        1,
+        "the old manager's next session still has it"
+    );
+}

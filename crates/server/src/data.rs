@@ -125,18 +125,19 @@ impl Data {
     }
 
     /// What other processes committed that this one has applied and not
-    /// yet sent on (`look`: ask the database for more first), and whether
-    /// the model was read again meanwhile (its sessions must join again).
-    pub(crate) fn arrived(&mut self, look: bool) -> (Vec<Event>, bool) {
+    /// yet sent on (`look`: ask the database for more first), whether the
+    /// model was read again meanwhile (its sessions must join again), and
+    /// whether a client changed hands among them.
+    pub(crate) fn arrived(&mut self, look: bool) -> (Vec<Event>, bool, bool) {
         match self {
-            Data::Sled(_) => (Vec::new(), false),
+            Data::Sled(_) => (Vec::new(), false, false),
             Data::Postgres(p) => {
                 let events = if look {
                     Backend::poll_events(p.as_mut())
                 } else {
                     p.take_arrived()
                 };
-                (events, Backend::poll_replaced(p.as_mut()))
+                (events, Backend::poll_replaced(p.as_mut()), p.take_moved())
             }
         }
     }

@@ -231,10 +231,25 @@ impl Core {
         }
     }
 
+    /// Sessions that read only their manager's clients join again (a
+    /// client changed hands: their shares changed in ways no event tells).
+    fn rejoin_restricted(&mut self) {
+        self.peers.retain(|p| {
+            if p.sees.is_some() {
+                log(&format!(
+                    "session {} ({}): a client changed hands; it joins again",
+                    p.id, p.login
+                ));
+                let _ = p.stream.shutdown(std::net::Shutdown::Both);
+            }
+            p.sees.is_none()
+        });
+    }
+
     /// Sends on what other processes committed (PostgreSQL), in order;
     /// `look`: ask the database for more first.
     fn relay(&mut self, look: bool) {
-        let (events, replaced) = self.data.arrived(look);
+        let (events, replaced, moved) = self.data.arrived(look);
         if replaced {
             log("the model was read again from the database; sessions join again");
             self.rejoin_all();
@@ -242,6 +257,9 @@ impl Core {
         }
         for event in &events {
             self.publish(event);
+        }
+        if moved {
+            self.rejoin_restricted();
         }
     }
 }
@@ -762,6 +780,7 @@ fn execute(shared: &Shared, user: &User, command: crate::write::Command) -> Resu
         .core()
         .ok_or_else(|| Refusal::Failed("the server is stopping".into()))?;
     auth::authorize(core.data.model(), user, &command).map_err(Refusal::Denied)?;
+    let moves = auth::moves_clients(core.data.model(), &command);
     let applied = core.data.execute(&user.login, command);
     core.relay(false);
     let event = match applied {
@@ -771,6 +790,9 @@ fn execute(shared: &Shared, user: &User, command: crate::write::Command) -> Resu
         Err(e) => return Err(Refusal::Failed(e.to_string())),
     };
     core.publish(&event);
+    if moves {
+        core.rejoin_restricted();
+    }
     Ok(event.seq)
 }
 

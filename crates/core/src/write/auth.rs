@@ -161,6 +161,19 @@ fn owner_name(model: &Model, manager: Option<ManagerId>) -> String {
     model.manager_login(manager).to_string()
 }
 
+/// Whether `cmd` hands an existing client to another manager (or to
+/// none): then a session that reads only its manager's clients holds the
+/// wrong share until it reads it again (the new manager lacks the
+/// client's records; the old one still shows them). Judged on the model
+/// before the command.
+pub fn moves_clients(model: &Model, cmd: &Command) -> bool {
+    match cmd {
+        Command::EditClient { client, manager, .. } => model.clients.get(client).is_some_and(|c| c.manager != *manager),
+        Command::Batch { commands, .. } => commands.iter().any(|c| moves_clients(model, c)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,5 +344,29 @@ mod tests {
             *manager = anna.manager;
         }
         assert_eq!(authorize(&p.model, &anna, &new_for_anna), Ok(()));
+    }
+
+    /// A hand-over is a move; an edit that keeps the manager is not.
+    #[test]
+    fn moving_a_client_is_told_apart_from_editing_it() {
+        let (p, ..) = book();
+        let c = p.model.client_by_ref("C-A").unwrap().clone();
+        let edit = |manager| Command::EditClient {
+            client: c.id,
+            expected_version: None,
+            name: c.name.clone(),
+            segment: c.segment,
+            manager,
+            notes: "new notes".into(),
+            tags: c.tags.clone(),
+        };
+        let other = p.model.managers.keys().find(|m| Some(**m) != c.manager).copied();
+        assert!(!moves_clients(&p.model, &edit(c.manager)));
+        assert!(moves_clients(&p.model, &edit(other)));
+        let batch = Command::Batch {
+            label: "b".into(),
+            commands: vec![edit(c.manager), edit(other)],
+        };
+        assert!(moves_clients(&p.model, &batch));
     }
 }

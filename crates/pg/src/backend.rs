@@ -62,13 +62,16 @@ impl PgStore {
         let result =
             load::counters(&mut tx).and_then(|stored| write::catch_up_to(&mut tx, model, &mut arrived, stored));
         seen.extend(arrived);
-        let found = match result {
+        let mut found = match result {
             Ok(found) => found,
             Err(e) => {
                 *stale = true;
                 return Err(e);
             }
         };
+        if found.hidden && !self.sees_all {
+            found.moved |= write::share_shrank(&mut tx, model)?;
+        }
         tx.commit()?;
         self.caught_up(found);
         Ok(())

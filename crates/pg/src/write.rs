@@ -113,6 +113,10 @@ impl PgStore {
                 self.caught_up(found);
                 return Err(PgError::ShareChanged.into());
             }
+            Ok(found) if found.hidden && !self.sees_all && share_shrank(&mut tx, &self.model)? => {
+                self.caught_up(CaughtUp { moved: true, ..found });
+                return Err(PgError::ShareChanged.into());
+            }
             Ok(found) => self.caught_up(found),
             Err(e) => {
                 self.stale = true;
@@ -280,6 +284,27 @@ pub(crate) struct CaughtUp {
     /// A client this model knew changed hands, or one it did not know
     /// arrived (handed to this role's manager): a share is not current.
     pub(crate) moved: bool,
+    /// A command arrived whose row this role may not read (about others'
+    /// clients, or about one taken from this role's manager).
+    pub(crate) hidden: bool,
+}
+
+/// Whether a client of this share is no longer this role's to see (taken
+/// from its manager by a command it may not read): one query, for a role
+/// that sees one manager's clients when such a command arrived.
+pub(crate) fn share_shrank(c: &mut impl GenericClient, model: &Model) -> Result<bool, PgError> {
+    let ids = model
+        .clients
+        .keys()
+        .map(|id| i32_of(id.0))
+        .collect::<Result<Vec<i32>, _>>()?;
+    let seen: i64 = c
+        .query_typed_one(
+            "SELECT count(*) FROM clients WHERE id = ANY($1)",
+            &[(&ids, Type::INT4_ARRAY)],
+        )?
+        .try_get(0)?;
+    Ok(usize::try_from(seen).unwrap_or(0) < ids.len())
 }
 
 /// Takes the write lock and reads the counters as they are once it is
@@ -321,6 +346,7 @@ pub(crate) fn catch_up_to(
     }
     let known_clients = model.counters.client;
     let mut moved = false;
+    let mut any_hidden = false;
     let corrupt = |e: postgres::Error| PgError::Corrupt {
         table: "events".into(),
         error: e.to_string(),
@@ -382,13 +408,18 @@ pub(crate) fn catch_up_to(
                 model.apply(change);
             }
         }
+        any_hidden |= event.who.is_empty();
         arrived.push(event);
     }
     if reread {
         *model = load::model(c)?;
     }
     model.counters = stored;
-    Ok(CaughtUp { reread, moved })
+    Ok(CaughtUp {
+        reread,
+        moved,
+        hidden: any_hidden,
+    })
 }
 
 /// A command about clients this role does not see: only that it happened.

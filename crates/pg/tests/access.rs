@@ -246,4 +246,16 @@ fn a_client_handed_to_another_manager_moves_with_its_records() {
         1,
         "the old manager's next session still has it"
     );
+    // Her open session learns it too: the command is one she may not read,
+    // so it checks her share, finds C2 gone and reads it again.
+    let start = std::time::Instant::now();
+    while amy.model().clients.contains_key(&ClientId(2)) {
+        let _ = Backend::poll_events(&mut amy);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "her open session still shows C2"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(amy.model() == amy_now.model());
 }

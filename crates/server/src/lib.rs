@@ -203,7 +203,12 @@ impl Core {
                             own.push((m, f.clone()));
                             f
                         }
-                        Err(_) => frame.clone(),
+                        // Never the whole event instead: the session joins
+                        // again for its share.
+                        Err(_) => {
+                            let _ = p.stream.shutdown(std::net::Shutdown::Both);
+                            return false;
+                        }
                     },
                 },
             };

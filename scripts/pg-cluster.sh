@@ -3,7 +3,9 @@
 # (a new, empty directory), listening only on a Unix socket in DIR, and
 # prints the RAPPORT_TEST_PG line to export; `replica PRIMARY DIR` makes a
 # streaming replica of the cluster in PRIMARY and prints the
-# RAPPORT_TEST_PG_REPLICA line; `stop DIR` stops either.
+# RAPPORT_TEST_PG_REPLICA line; `tls DIR` makes a cluster that also listens
+# on 127.0.0.1 with TLS only, its certificate signed by a CA made here, and
+# prints the RAPPORT_TEST_PG_TLS lines; `stop DIR` stops any of them.
 # As root (CI), initdb and pg_ctl run as the `postgres` user via runuser.
 # Members of the role rapport_password_login log in with a password (the
 # ~/.pgpass tests); everyone else is trusted on the private socket.
@@ -26,7 +28,7 @@ as_owner() {
   fi
 }
 
-usage="usage: pg-cluster.sh start DIR | replica PRIMARY_DIR DIR | stop DIR"
+usage="usage: pg-cluster.sh start DIR | replica PRIMARY_DIR DIR | tls DIR | stop DIR"
 cmd=${1:?$usage}
 dir=${2:?$usage}
 
@@ -65,6 +67,33 @@ case "$cmd" in
       || { cat "$dir/basebackup.log" >&2; exit 1; }
     run_cluster "$dir"
     echo "export RAPPORT_TEST_PG_REPLICA='host=$dir user=postgres dbname=postgres'"
+    ;;
+  tls)
+    private_dir "$dir"
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
+    # A CA and a server certificate for localhost and 127.0.0.1.
+    certs=$(mktemp -d)
+    openssl req -new -x509 -days 3 -nodes -subj /CN=rapport-test-ca -keyout "$certs/ca.key" -out "$certs/ca.crt" \
+      >/dev/null 2>&1
+    openssl req -new -nodes -subj /CN=localhost -keyout "$certs/server.key" -out "$certs/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$certs/ext"
+    openssl x509 -req -days 3 -in "$certs/server.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" -CAcreateserial \
+      -extfile "$certs/ext" -out "$certs/server.crt" >/dev/null 2>&1
+    cp "$certs/server.crt" "$certs/server.key" "$dir/data/"
+    cp "$certs/ca.crt" "$dir/ca.crt"
+    rm -rf "$certs"
+    chmod 600 "$dir/data/server.key"
+    chmod 644 "$dir/ca.crt"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/data/server.crt" "$dir/data/server.key"; fi
+    # TCP only with TLS; the socket stays for the owner.
+    as_owner sh -c "printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\n' > '$dir/data/pg_hba.conf'"
+    port=54329
+    while (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c ssl=on -c fsync=off" \
+      start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    echo "export RAPPORT_TEST_PG_TLS='host=localhost port=$port user=postgres dbname=postgres sslmode=require' RAPPORT_TEST_PG_TLS_CA='$dir/ca.crt'"
     ;;
   stop)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true

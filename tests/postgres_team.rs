@@ -432,3 +432,49 @@ fn reports_from_a_read_replica_are_the_primarys() {
     }
     assert_eq!(on_replica.model().counters.seq, seq + 1);
 }
+
+/// From another host: `sslmode=require` is TLS, and the server must prove
+/// it is the one named with a certificate this machine trusts (here the
+/// test CA's, given as `PGSSLROOTCERT`); one it cannot check is refused
+/// with what to do. The test cluster takes TLS connections only.
+#[test]
+fn tls_to_the_database_checks_who_answers() {
+    let Some((url, ca)) = rapport::pg::testing::tls_cluster() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let run = |db: &str, ca: Option<&str>, args: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args(["--db", db, "--server", "never"])
+            .args(args)
+            .env("HOME", home.path());
+        match ca {
+            Some(ca) => c.env("PGSSLROOTCERT", ca),
+            None => c.env_remove("PGSSLROOTCERT"),
+        };
+        c.output().unwrap()
+    };
+    let o = run(&url, Some(&ca), &["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&url, Some(&ca), &["classes", "--summary", "--as-of", "2026-12-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Classes as of 2026-12-01"), "{}", stdout(&o));
+    // Without the CA: refused, saying what to do.
+    let o = run(&url, None, &["classes", "--summary"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("root.crt"), "{}", stderr(&o));
+    // The CA's file in ~/.postgresql/root.crt is found as libpq finds it.
+    std::fs::create_dir_all(home.path().join(".postgresql")).unwrap();
+    std::fs::copy(&ca, home.path().join(".postgresql/root.crt")).unwrap();
+    let o = run(&url, None, &["classes", "--summary"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // And the cluster refuses a connection without TLS.
+    let plain = url.replace("sslmode=require", "sslmode=disable");
+    let o = run(&plain, Some(&ca), &["classes", "--summary"]);
+    assert!(!o.status.success(), "a connection without TLS was taken");
+    // On a Unix socket sslmode is ignored, as libpq ignores it.
+    if let Some(local) = rapport::pg::testing::fresh_database(true) {
+        let o = run(&format!("{local} sslmode=require"), None, &["classes", "--summary"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+}

@@ -20,6 +20,7 @@ mod rows;
 pub mod schema;
 mod snapshot;
 pub mod testing;
+mod tls;
 mod verify;
 mod write;
 
@@ -163,8 +164,24 @@ pub fn config(url: &str) -> Result<postgres::Config, PgError> {
     Ok(config)
 }
 
-fn connect(config: &postgres::Config) -> Result<postgres::Client, PgError> {
-    config.connect(postgres::NoTls).map_err(|e| {
+pub(crate) fn connect(config: &postgres::Config) -> Result<postgres::Client, PgError> {
+    use postgres::config::{Host, SslMode};
+    // As libpq: no TLS on a Unix socket, whatever sslmode says.
+    let on_socket = config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+    let connected = match config.get_ssl_mode() {
+        SslMode::Require if !on_socket => config.connect(tls::connector()?),
+        SslMode::Require => config.clone().ssl_mode(SslMode::Disable).connect(postgres::NoTls),
+        _ => config.connect(postgres::NoTls),
+    };
+    connected.map_err(|e| {
+        if message(&e).contains("invalid peer certificate") {
+            return PgError::Schema(format!(
+                "PostgreSQL: {}: the server's certificate is not one this machine trusts for that host name; \
+                 put its certificate authority's certificate in ~/.postgresql/root.crt (or point \
+                 PGSSLROOTCERT at it)",
+                message(&e)
+            ));
+        }
         // 28P01: wrong password; 28000: no password given, among others.
         let login_failed =
             e.code().is_some_and(|c| c.code().starts_with("28")) || message(&e).contains("password missing");

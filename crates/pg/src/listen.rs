@@ -124,10 +124,10 @@ impl Thread {
 
     fn run(self) {
         while !self.stop.load(Ordering::Relaxed) {
-            let mut client = match self.config.connect(postgres::NoTls) {
+            let mut client = match crate::connect(&self.config) {
                 Ok(c) => c,
                 Err(e) => {
-                    self.set_down(Some(crate::message(&e)));
+                    self.set_down(Some(e.to_string()));
                     std::thread::sleep(RETRY);
                     continue;
                 }

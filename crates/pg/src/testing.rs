@@ -82,6 +82,26 @@ pub fn replica_of(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// The TLS-only test cluster (`scripts/pg-cluster.sh tls`): its connection
+/// string (`sslmode=require`, as its superuser) and its CA's certificate;
+/// `None` (said once) without one.
+pub fn tls_cluster() -> Option<(String, String)> {
+    match (
+        std::env::var("RAPPORT_TEST_PG_TLS"),
+        std::env::var("RAPPORT_TEST_PG_TLS_CA"),
+    ) {
+        (Ok(url), Ok(ca)) => Some((url, ca)),
+        _ if std::env::var_os("RAPPORT_REQUIRE_PG").is_some() => {
+            panic!("RAPPORT_REQUIRE_PG is set but RAPPORT_TEST_PG_TLS is not: the TLS test must run here")
+        }
+        _ => {
+            let _ = std::io::stderr()
+                .write_all(b"\nrapport: PostgreSQL TLS test skipped: RAPPORT_TEST_PG_TLS is not set\n");
+            None
+        }
+    }
+}
+
 /// `url` (a key=value string) with `key` set to `value`.
 fn with(url: &str, key: &str, value: &str) -> String {
     let prefix = format!("{key}=");

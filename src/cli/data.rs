@@ -267,7 +267,7 @@ pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool
                 "the interface needs a terminal; for scripts use the subcommands (rapport --help)",
             ));
         }
-        let session = crate::cli::postgres_session(&db, &url, true)?;
+        let session = crate::cli::postgres_session(&db, &url, true, true)?;
         // Through a server: a lost server is replaced by the next one to
         // answer, or by the database itself.
         let reconnect = (session.place() == rapport::session::Where::Server).then_some(db.clone());
@@ -386,7 +386,7 @@ fn run_interface(
         Some(Reconnect::Postgres(target)) => {
             app.reconnect = Some(Box::new(move || {
                 let url = target.postgres().unwrap_or_default();
-                crate::cli::postgres_session(&target, &url, true)
+                crate::cli::postgres_session(&target, &url, true, true)
                     .map(|s| Box::new(s) as Box<dyn Backend>)
                     .map_err(|f| f.message().to_string())
             }));

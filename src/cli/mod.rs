@@ -390,7 +390,7 @@ pub fn open_store(target: Target) -> Result<Session, Failure> {
 /// possibly damaged copy into the backups).
 pub fn open_session(target: Target) -> Result<Session, Failure> {
     if let Some(url) = target.postgres() {
-        return postgres_session(&target, &url, true);
+        return postgres_session(&target, &url, true, false);
     }
     let path = target.path()?;
     let socket = target.socket(&path)?;
@@ -404,7 +404,7 @@ pub fn open_session(target: Target) -> Result<Session, Failure> {
 /// nothing else (`rapport log`): through a server it holds no model.
 pub fn open_for_command(target: Target) -> Result<Session, Failure> {
     if let Some(url) = target.postgres() {
-        return postgres_session(&target, &url, false);
+        return postgres_session(&target, &url, false, false);
     }
     let path = target.path()?;
     let socket = target.socket(&path)?;
@@ -422,14 +422,15 @@ pub fn open_for_command(target: Target) -> Result<Session, Failure> {
 
 /// A session on the PostgreSQL database `url`: through the host's server
 /// when one answers (`rapport serve --db URL`), else directly.
-pub fn postgres_session(target: &Target, url: &str, wants_model: bool) -> Result<Session, Failure> {
+/// `live`: an interface, which listens for others' commands; a command
+/// line that exits when done does not.
+pub fn postgres_session(target: &Target, url: &str, wants_model: bool, live: bool) -> Result<Session, Failure> {
     let socket = target.socket(std::path::Path::new(url))?;
-    rapport::session::connect_postgres(url, &socket, target.mode, target.claim_login.clone(), wants_model).map_err(
-        |e| match e {
+    rapport::session::connect_postgres(url, &socket, target.mode, target.claim_login.clone(), wants_model, live)
+        .map_err(|e| match e {
             rapport::session::SessionError::Postgres(e) => Failure::from(e),
             e => Failure::system(e.to_string()),
-        },
-    )
+        })
 }
 
 /// The command line as typed (without the program), for a server to run a

@@ -238,6 +238,16 @@ impl PgStore {
     /// Connects to the database at `url`, checks its schema and reads the
     /// model; starts listening for other processes' events.
     pub fn open(url: &str) -> Result<PgStore, PgError> {
+        PgStore::open_with(url, true)
+    }
+
+    /// `open` for one command that exits when done: no `LISTEN` thread
+    /// (what others commit is caught up with under the write lock anyway).
+    pub fn open_for_command(url: &str) -> Result<PgStore, PgError> {
+        PgStore::open_with(url, false)
+    }
+
+    fn open_with(url: &str, listen: bool) -> Result<PgStore, PgError> {
         let config = config(url)?;
         let mut client = connect(&config)?;
         schema::check(&mut client)?;
@@ -252,7 +262,7 @@ impl PgStore {
         let replica: bool = row.try_get(2)?;
         let sees_all: bool = row.try_get(3)?;
         let (model, created, from_snapshot) = read_all(&mut client)?;
-        let listener = listen::Listener::start(config.clone());
+        let listener = listen.then(|| listen::Listener::start(config.clone()));
         Ok(PgStore {
             config,
             client: Some(client),
@@ -267,7 +277,7 @@ impl PgStore {
             arrived: Vec::new(),
             stale: false,
             replaced: false,
-            listener: Some(listener),
+            listener,
             prepared: rows::Prepared::new(),
             last_retry: None,
         })

@@ -152,12 +152,14 @@ pub fn connect_for_command(
 /// when one answers on `socket` (and `mode` allows), else connected to
 /// the database directly. Unlike sled, going direct when no server answers
 /// is safe even for a team's shared socket: it is the same database.
+/// `live`: the session listens for others' commands (an interface).
 pub fn connect_postgres(
     url: &str,
     socket: &Path,
     mode: ServerMode,
     claimed_login: Option<String>,
     wants_model: bool,
+    live: bool,
 ) -> Result<Session, SessionError> {
     if mode != ServerMode::Never {
         match remote(socket, claimed_login, wants_model) {
@@ -166,7 +168,7 @@ pub fn connect_postgres(
             Err(e) => return Err(e.into()),
         }
     }
-    Session::postgres(url).map_err(SessionError::Postgres)
+    Session::postgres(url, live).map_err(SessionError::Postgres)
 }
 
 /// The server on `socket`, for a session that holds the model (or, for
@@ -234,9 +236,15 @@ impl Session {
     }
 
     /// A session on a PostgreSQL database (`--db postgresql://…`).
-    pub fn postgres(url: &str) -> Result<Session, BackendError> {
+    /// A session on the PostgreSQL database `url`; `live`: it listens for
+    /// what others commit (an interface), else it is for one command.
+    pub fn postgres(url: &str, live: bool) -> Result<Session, BackendError> {
+        let store = match live {
+            true => PgStore::open(url)?,
+            false => PgStore::open_for_command(url)?,
+        };
         Ok(Session {
-            link: Link::Postgres(Box::new(PgStore::open(url)?)),
+            link: Link::Postgres(Box::new(store)),
             planned: None,
             hooks: crate::hooks::Hooks::for_user(),
         })

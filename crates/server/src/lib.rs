@@ -12,6 +12,7 @@
 pub use rapport_core::write::auth;
 pub mod client;
 pub mod data;
+mod fanout;
 pub mod hooks;
 pub mod protocol;
 mod reading;
@@ -28,7 +29,7 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -162,109 +163,6 @@ impl Core {
         match &self.snapshot {
             Some(s) => Ok((s.bytes.clone(), s.since.clone())),
             None => Err("no snapshot".into()),
-        }
-    }
-
-    /// Sends `event` to every session (as each may see it), after the
-    /// ones before it; keeps it for sessions joining from the snapshot.
-    fn publish(&mut self, event: &crate::write::Event) {
-        let seq = event.seq;
-        let frame = match protocol::frame(&ToSession::Event(event.clone())) {
-            Ok(f) => Arc::new(f),
-            // Applied but too big to push (a huge import): the sessions
-            // reconnect for a fresh snapshot.
-            Err(e) => {
-                log(&format!("event {seq} is too large to push ({e}); sessions reconnect"));
-                self.rejoin_all();
-                return;
-            }
-        };
-        let Core { data, peers, snapshot } = self;
-        if let Some(snap) = snapshot.as_mut() {
-            snap.since_bytes += frame.len();
-            snap.since.push(frame.clone());
-            // Too long to replay to a joining session: the next join encodes
-            // the model afresh, and the frames are not kept meanwhile.
-            if snap.since.len() >= SINCE_FRAMES || snap.since_bytes >= SINCE_BYTES {
-                *snapshot = None;
-            }
-        }
-        // Sessions that see only their own clients get the event without the
-        // rest (encoded once per manager).
-        let mut own: Vec<(ManagerId, Frame)> = Vec::new();
-        peers.retain(|p| {
-            let f = match p.sees {
-                None => frame.clone(),
-                Some(m) => match own.iter().find(|(o, _)| *o == m) {
-                    Some((_, f)) => f.clone(),
-                    None => match protocol::frame(&ToSession::Event(only_of(data.model(), event, m))) {
-                        Ok(f) => {
-                            let f = Arc::new(f);
-                            own.push((m, f.clone()));
-                            f
-                        }
-                        // Never the whole event instead: the session joins
-                        // again for its share.
-                        Err(_) => {
-                            let _ = p.stream.shutdown(std::net::Shutdown::Both);
-                            return false;
-                        }
-                    },
-                },
-            };
-            match p.queue.try_send(f) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    log(&format!(
-                        "session {} ({}) is too far behind; disconnected",
-                        p.id, p.login
-                    ));
-                    let _ = p.stream.shutdown(std::net::Shutdown::Both);
-                    false
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            }
-        });
-    }
-
-    /// Every session joins again for a new snapshot (the model changed in
-    /// a way no event describes); their interfaces reconnect by themselves.
-    fn rejoin_all(&mut self) {
-        self.snapshot = None;
-        for p in self.peers.drain(..) {
-            let _ = p.stream.shutdown(std::net::Shutdown::Both);
-        }
-    }
-
-    /// Sessions that read only their manager's clients join again (a
-    /// client changed hands: their shares changed in ways no event tells).
-    fn rejoin_restricted(&mut self) {
-        self.peers.retain(|p| {
-            if p.sees.is_some() {
-                log(&format!(
-                    "session {} ({}): a client changed hands; it joins again",
-                    p.id, p.login
-                ));
-                let _ = p.stream.shutdown(std::net::Shutdown::Both);
-            }
-            p.sees.is_none()
-        });
-    }
-
-    /// Sends on what other processes committed (PostgreSQL), in order;
-    /// `look`: ask the database for more first.
-    fn relay(&mut self, look: bool) {
-        let (events, replaced, moved) = self.data.arrived(look);
-        if replaced {
-            log("the model was read again from the database; sessions join again");
-            self.rejoin_all();
-            return;
-        }
-        for event in &events {
-            self.publish(event);
-        }
-        if moved {
-            self.rejoin_restricted();
         }
     }
 }
@@ -458,13 +356,10 @@ fn relay_thread(shared: &Arc<Shared>) -> Option<std::thread::JoinHandle<()>> {
         let Data::Postgres(pg) = &mut core.data else {
             return None;
         };
-        let wake = Mutex::new(wake);
         rapport_core::backend::Backend::set_waker(
             pg.as_mut(),
             Box::new(move || {
-                if let Ok(w) = wake.lock() {
-                    let _ = w.send(());
-                }
+                let _ = wake.send(());
             }),
         );
     }
@@ -826,28 +721,5 @@ fn hide_for(sees: Option<ManagerId>, refusal: Refusal) -> Refusal {
             None => Refusal::Command(c),
         },
         other => other,
-    }
-}
-
-/// `event` as manager `m` may see it: the changes about their clients and
-/// the shared reference data. The summary goes only when nothing was left out.
-fn only_of(model: &crate::model::Model, event: &crate::write::Event, m: ManagerId) -> crate::write::Event {
-    let visible = |c: &crate::model::Change| {
-        model
-            .client_of(c)
-            .is_none_or(|client| model.clients.get(&client).is_some_and(|cl| cl.manager == Some(m)))
-    };
-    let changes: Vec<_> = event.changes.iter().filter(|c| visible(c)).cloned().collect();
-    let summary = if changes.len() == event.changes.len() {
-        event.summary.clone()
-    } else {
-        String::new()
-    };
-    crate::write::Event {
-        seq: event.seq,
-        who: event.who.clone(),
-        at: event.at,
-        summary,
-        changes,
     }
 }

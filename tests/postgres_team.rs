@@ -171,6 +171,56 @@ fn two_servers_on_one_database_see_each_other_live() {
     assert!(a.log().contains("serving PostgreSQL database"), "{}", a.log());
 }
 
+/// Commands that sessions send at once through one server are applied in
+/// groups (one transaction, one turn at the write lock): each still gets
+/// its own answer, a refused one among them alone, and every session
+/// applies the events in one order, ending with the database's model.
+#[test]
+fn commands_sent_at_once_through_a_server_are_grouped_each_with_its_answer() {
+    let Some(book) = team() else { return };
+    let a = Host::start(&book.home.path().join("host-a"), &book.db, &[]);
+    let mut watcher = a.session("lea");
+    let start = watcher.model().counters.seq;
+    let per = 30;
+    let refused = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for (n, (login, client)) in [("lea", 3), ("ben", 3), ("amy", 1), ("lea", 1)].into_iter().enumerate() {
+            let (a, refused) = (&a, &refused);
+            s.spawn(move || {
+                let mut r = a.session(login);
+                for k in 0..per {
+                    // Every fifth is about a client that does not exist.
+                    let target = if k % 5 == 4 { 999 } else { client };
+                    match r.execute(settlement(target, &format!("{n}-{k}"))) {
+                        Ok(event) => assert!(target != 999, "{event:?}"),
+                        Err(BackendError::Command(_)) if target == 999 => {
+                            refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(e) => panic!("{login} {k}: {e}"),
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(refused.into_inner(), 4 * per / 5);
+    let applied = (4 * per - 4 * per / 5) as u64;
+    let fresh = open_db(&book.db);
+    assert_eq!(fresh.model().counters.seq, start + applied);
+    let got = catch_up(&mut watcher, start + applied);
+    let seqs: Vec<u64> = got.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (start + 1..=start + applied).collect::<Vec<_>>());
+    assert!(watcher.model() == fresh.model());
+    // Groups there were: events committed together share their time.
+    let mut at: Vec<_> = got.iter().map(|e| e.at).collect();
+    at.dedup();
+    let grouped = got.len() - at.len();
+    eprintln!(
+        "{grouped} of {} events were committed in a group with others",
+        got.len()
+    );
+    assert!(grouped > 0, "four sessions writing at once were never grouped");
+}
+
 /// A server's rules are the sled server's: a manager may not change
 /// another's client, a stranger is refused, and a refusal leaves nothing.
 #[test]
@@ -477,4 +527,97 @@ fn tls_to_the_database_checks_who_answers() {
         let o = run(&format!("{local} sslmode=require"), None, &["classes", "--summary"]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
+}
+
+/// SIGKILL of a host's server while four sessions write through it at
+/// once (so in groups): every command a session saw confirmed is in the
+/// database, and at most the ones in flight at each kill besides.
+#[test]
+fn killing_a_server_that_groups_commands_loses_nothing_confirmed() {
+    server_kill_loop(12);
+}
+
+#[test]
+#[ignore = "minutes: cargo test --release --test postgres_team -- --ignored --nocapture killing"]
+fn killing_a_server_that_groups_commands_200_times_loses_nothing_confirmed() {
+    server_kill_loop(200);
+}
+
+fn server_kill_loop(rounds: usize) {
+    use std::io::Read;
+    let Some(book) = team() else { return };
+    let writers = ["w0", "w1", "w2", "w3"];
+    let mut next = [1u64; 4];
+    let mut confirmed: Vec<Vec<u64>> = vec![Vec::new(); 4];
+    let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+    for round in 0..rounds {
+        let host = Host::start(&book.home.path().join(format!("host-{round}")), &book.db, &[]);
+        let children: Vec<Child> = writers
+            .iter()
+            .zip(next)
+            .map(|(tag, from)| {
+                Command::new(BIN)
+                    .args(["--db", &book.db, "--socket"])
+                    .arg(&host.socket)
+                    .args([
+                        "--server",
+                        "always",
+                        "--claim-login",
+                        "lea",
+                        "stress-writer",
+                        "--tag",
+                        tag,
+                    ])
+                    .args(["--from", &from.to_string()])
+                    .env("XDG_DATA_HOME", book.home.path())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(Duration::from_millis(150 + rng % 250));
+        drop(host); // SIGKILL
+        for (w, mut child) in children.into_iter().enumerate() {
+            let mut out = String::new();
+            child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+            let _ = child.wait();
+            for n in out.lines().filter_map(|l| l.strip_prefix("ok ")?.parse::<u64>().ok()) {
+                confirmed[w].push(n);
+                next[w] = next[w].max(n + 1);
+            }
+            // One in flight may or may not have landed: skip its number.
+            next[w] += 1;
+        }
+    }
+    let mut db = open_db(&book.db);
+    let (mut lost, mut stored_total, mut confirmed_total) = (0, 0, 0);
+    for (w, tag) in writers.iter().enumerate() {
+        let Some(client) = db.model().client_by_ref(&format!("STRESS-{tag}-0")).map(|c| c.id) else {
+            assert!(confirmed[w].is_empty(), "{tag}: confirmed writes but no client");
+            continue;
+        };
+        let stored: std::collections::BTreeSet<String> =
+            db.settlements_of(client).unwrap().into_iter().map(|s| s.doc).collect();
+        lost += confirmed[w]
+            .iter()
+            .filter(|n| !stored.contains(&format!("S{n}")))
+            .count();
+        stored_total += stored.len();
+        confirmed_total += confirmed[w].len();
+    }
+    eprintln!(
+        "PostgreSQL server kill loop: {rounds} SIGKILLs of a server with 4 writers, {confirmed_total} writes \
+         confirmed, {lost} lost"
+    );
+    assert!(confirmed_total >= rounds, "too few writes confirmed: {confirmed_total}");
+    assert_eq!(lost, 0, "confirmed writes were lost");
+    // Besides them, at most the ones in flight at each kill landed.
+    assert!(
+        stored_total <= confirmed_total + 4 * rounds,
+        "writes appeared from nowhere"
+    );
 }

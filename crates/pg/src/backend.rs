@@ -15,7 +15,7 @@ use rapport_core::write::{Command, Event};
 use rapport_store::backup::{BackupError, Header, Line, Writer, reader};
 
 use crate::log::EventLog;
-use crate::{PgError, PgStore, load, write};
+use crate::{PgError, PgStore, catchup, load};
 
 impl From<PgError> for BackendError {
     fn from(e: PgError) -> BackendError {
@@ -60,7 +60,7 @@ impl PgStore {
             .start()?;
         let mut arrived = Vec::new();
         let result =
-            load::counters(&mut tx).and_then(|stored| write::catch_up_to(&mut tx, model, &mut arrived, stored));
+            load::counters(&mut tx).and_then(|stored| catchup::catch_up_to(&mut tx, model, &mut arrived, stored));
         seen.extend(arrived);
         let mut found = match result {
             Ok(found) => found,
@@ -70,7 +70,7 @@ impl PgStore {
             }
         };
         if found.hidden && !self.sees_all {
-            found.moved |= write::share_shrank(&mut tx, model)?;
+            found.moved |= catchup::share_shrank(&mut tx, model)?;
         }
         tx.commit()?;
         self.caught_up(found);
@@ -295,7 +295,8 @@ impl Backend for PgStore {
     }
 
     fn poll_events(&mut self) -> Vec<Event> {
-        let arrived = self.listener.as_ref().is_some_and(crate::listen::Listener::arrived);
+        let seq = self.model.counters.seq;
+        let arrived = self.listener.as_ref().is_some_and(|l| l.arrived_after(seq));
         // A model to read again (after a lost connection) is read at a
         // later poll, whether or not a notification came — at most once a
         // second, so that a database that is away does not hold up the

@@ -11,8 +11,11 @@
 //! add weight and no speed.
 
 mod backend;
+mod batch;
+mod catchup;
 pub mod copy;
 mod listen;
+mod literal;
 mod load;
 mod log;
 mod pgpass;
@@ -225,11 +228,11 @@ pub struct PgStore {
     arrived: Vec<Event>,
     /// The model may hold a command that failed: read it again first.
     stale: bool,
+    /// The statements this connection prepared for commands' scripts.
+    named: literal::Named,
     /// The model was read again since `poll_replaced` last asked.
     replaced: bool,
     listener: Option<listen::Listener>,
-    /// The connection's prepared statements (gone with the connection).
-    prepared: rows::Prepared,
     /// When a poll last tried to reach the database again.
     last_retry: Option<std::time::Instant>,
 }
@@ -276,9 +279,9 @@ impl PgStore {
             from_snapshot,
             arrived: Vec::new(),
             stale: false,
+            named: literal::Named::default(),
             replaced: false,
             listener,
-            prepared: rows::Prepared::new(),
             last_retry: None,
         })
     }
@@ -339,7 +342,7 @@ impl PgStore {
     /// What a catch-up found: a model read again is news for the front
     /// end; a client that changed hands leaves a session that sees only
     /// its manager's clients with the wrong share, which it reads again.
-    pub(crate) fn caught_up(&mut self, found: write::CaughtUp) {
+    pub(crate) fn caught_up(&mut self, found: catchup::CaughtUp) {
         self.replaced |= found.reread;
         self.moved |= found.moved;
         if found.moved && !self.sees_all {
@@ -354,7 +357,7 @@ impl PgStore {
             self.client = None;
         }
         if self.client.is_none() {
-            self.prepared.clear();
+            self.named = literal::Named::default();
             let mut client = connect(&self.config)?;
             schema::check(&mut client)?;
             self.client = Some(client);
@@ -391,7 +394,7 @@ fn read_all(client: &mut postgres::Client) -> Result<(Model, NaiveDateTime, bool
         Some(mut model) => {
             // What happened since is not news to this session (an event
             // too large to log makes it read every table after all).
-            let reread = write::catch_up(&mut tx, &mut model, &mut Vec::new())?;
+            let reread = catchup::catch_up(&mut tx, &mut model, &mut Vec::new())?;
             (model, !reread)
         }
         None => (load::model(&mut tx)?, false),

@@ -24,7 +24,9 @@ const RETRY: Duration = Duration::from_secs(1);
 const REPLICA_POLL: Duration = Duration::from_secs(1);
 
 pub(crate) struct Listener {
-    signals: Receiver<()>,
+    /// Each notification's sequence (its payload), or `None`: look anyway
+    /// (the connection was made again, a replica's tick).
+    signals: Receiver<Option<u64>>,
     stop: Arc<AtomicBool>,
     waker: Arc<Mutex<Option<Waker>>>,
     /// Why the listening connection is down, while it is.
@@ -57,11 +59,13 @@ impl Listener {
         }
     }
 
-    /// Whether anything arrived since last asked.
-    pub(crate) fn arrived(&self) -> bool {
+    /// Whether anything arrived since last asked that a model at `seq`
+    /// lacks: a process's own commits, and others' it caught up with while
+    /// writing, are announced too and need no look.
+    pub(crate) fn arrived_after(&self, seq: u64) -> bool {
         let mut any = false;
-        while self.signals.try_recv().is_ok() {
-            any = true;
+        while let Ok(signal) = self.signals.try_recv() {
+            any |= signal.is_none_or(|announced| announced > seq);
         }
         any
     }
@@ -83,15 +87,15 @@ impl Drop for Listener {
 
 struct Thread {
     config: postgres::Config,
-    tx: Sender<()>,
+    tx: Sender<Option<u64>>,
     stop: Arc<AtomicBool>,
     waker: Arc<Mutex<Option<Waker>>>,
     down: Arc<Mutex<Option<String>>>,
 }
 
 impl Thread {
-    fn signal(&self) -> bool {
-        if self.tx.send(()).is_err() {
+    fn signal(&self, seq: Option<u64>) -> bool {
+        if self.tx.send(seq).is_err() {
             return false;
         }
         if let Some(w) = self.waker.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
@@ -111,7 +115,7 @@ impl Thread {
             if self.stop.load(Ordering::Relaxed) {
                 return false;
             }
-            if !self.signal() {
+            if !self.signal(None) {
                 return false;
             }
             std::thread::sleep(REPLICA_POLL);
@@ -154,7 +158,7 @@ impl Thread {
             // Listening now: what was committed before (since the session
             // read its model, or during a break) was announced to nobody
             // here, so the session looks once.
-            if !self.signal() {
+            if !self.signal(None) {
                 return;
             }
             loop {
@@ -163,8 +167,8 @@ impl Thread {
                 }
                 let next = client.notifications().timeout_iter(TICK).next();
                 match next {
-                    Ok(Some(_)) => {
-                        if !self.signal() {
+                    Ok(Some(n)) => {
+                        if !self.signal(n.payload().parse().ok()) {
                             return;
                         }
                     }

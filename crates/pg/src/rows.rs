@@ -1,31 +1,40 @@
 //! Records as rows: each `Change` becomes the inserts, updates and deletes
 //! of its table (the same records the sled store writes), in the command's
-//! transaction. Statements are prepared once per transaction.
+//! transaction: prepared once per connection and run one by one, copied
+//! (a restore), or written into the command's script (`literal`).
 
 use std::collections::{BTreeSet, HashMap};
 
 use postgres::types::{Json, ToSql};
-use postgres::{Statement, Transaction};
+use postgres::{GenericClient, Statement, Transaction};
 use serde::Serialize;
 
 use crate::PgError;
+use crate::literal::{Arg, Named, substitute};
 use rapport_core::domain::*;
 use rapport_core::model::{Change, Counters, Model};
 
-type Param<'a> = &'a (dyn ToSql + Sync);
+type Param<'a> = &'a dyn Arg;
 
 /// A connection's prepared statements, by name (kept from command to
 /// command: preparing costs a round trip).
 pub(crate) type Prepared = HashMap<&'static str, Statement>;
 
 /// A transaction's writes, with its prepared statements.
-pub(crate) struct Rows<'t, 'c> {
-    pub(crate) tx: &'t mut Transaction<'c>,
+pub(crate) struct Rows<'t, C: GenericClient> {
+    pub(crate) tx: &'t mut C,
     prepared: Prepared,
     /// Bulk mode (a restore into empty tables): inserts are copied.
     bulk: Option<Pending>,
     bulk_mode: bool,
+    /// Script mode (a command): the statements as text, sent at the end
+    /// with the COMMIT (and on the way when it grows past `SCRIPT_SENT`),
+    /// with the connection's statements prepared by name.
+    script: Option<(String, &'t mut Named)>,
 }
+
+/// A script this long is sent before the command's end (an import's).
+const SCRIPT_SENT: usize = 4 << 20;
 
 /// A table written by upsert: its name, key columns and other columns,
 /// in the order of the statement's parameters.
@@ -194,6 +203,11 @@ const CLIENT_TABLES: [&str; 7] = [
     "surveys",
 ];
 
+/// The parameters as the prepared path binds them.
+fn values<'a>(params: &[Param<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    params.iter().map(|p| *p as &(dyn ToSql + Sync)).collect()
+}
+
 pub(crate) fn i32_of(id: u32) -> Result<i32, PgError> {
     i32::try_from(id).map_err(|_| PgError::Schema(format!("id {id} is too large for an integer column")))
 }
@@ -206,34 +220,36 @@ fn json<T: Serialize>(value: &T) -> Result<serde_json::Value, PgError> {
     serde_json::to_value(value).map_err(|e| PgError::Schema(format!("cannot write a record as JSON: {e}")))
 }
 
-impl<'t, 'c> Rows<'t, 'c> {
-    pub(crate) fn new(tx: &'t mut Transaction<'c>) -> Self {
+impl<'t, C: GenericClient> Rows<'t, C> {
+    pub(crate) fn new(tx: &'t mut C) -> Self {
         Rows {
             tx,
             prepared: HashMap::new(),
             bulk: None,
             bulk_mode: false,
+            script: None,
         }
-    }
-
-    /// With the statements the connection prepared before.
-    pub(crate) fn with_prepared(tx: &'t mut Transaction<'c>, prepared: Prepared) -> Self {
-        let mut rows = Rows::new(tx);
-        rows.prepared = prepared;
-        rows
-    }
-
-    /// The statements, to keep for the next transaction on the connection.
-    pub(crate) fn into_prepared(self) -> Prepared {
-        self.prepared
     }
 
     /// For a restore into empty tables: rows are sent with COPY, in
     /// batches (call `flush` before the transaction commits).
-    pub(crate) fn bulk(tx: &'t mut Transaction<'c>) -> Self {
+    pub(crate) fn bulk(tx: &'t mut C) -> Self {
         let mut rows = Rows::new(tx);
         rows.bulk_mode = true;
         rows
+    }
+
+    /// For a command, in a transaction `tx` began: the statements are
+    /// written as text, to be sent with what ends it (`into_script`).
+    pub(crate) fn script(tx: &'t mut C, named: &'t mut Named) -> Self {
+        let mut rows = Rows::new(tx);
+        rows.script = Some((String::new(), named));
+        rows
+    }
+
+    /// The statements not yet sent (script mode).
+    pub(crate) fn into_script(self) -> String {
+        self.script.map(|(text, _)| text).unwrap_or_default()
     }
 
     fn statement(&mut self, name: &'static str) -> Result<Statement, PgError> {
@@ -252,9 +268,38 @@ impl<'t, 'c> Rows<'t, 'c> {
         if self.bulk_mode && name != "meta" && spec(name).is_some() {
             return self.buffer(name, params);
         }
+        if let Some((text, named)) = self.script.as_mut() {
+            named.call(name, &sql(name), params, text)?;
+            return self.end_statement();
+        }
         self.flush()?;
         let statement = self.statement(name)?;
-        self.tx.execute(&statement, params)?;
+        self.tx.execute(&statement, &values(params))?;
+        Ok(())
+    }
+
+    /// A statement not worth preparing (a purge's), run or written now.
+    fn run_text(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), PgError> {
+        if let Some((text, _)) = self.script.as_mut() {
+            substitute(sql, params, text)?;
+            return self.end_statement();
+        }
+        self.flush()?;
+        self.tx.execute(sql, &values(params))?;
+        Ok(())
+    }
+
+    /// Script mode, after a statement: sends what a large command wrote
+    /// so far, so that its text stays bounded.
+    fn end_statement(&mut self) -> Result<(), PgError> {
+        let Some((script, _)) = self.script.as_mut() else {
+            return Ok(());
+        };
+        script.push_str(";\n");
+        if script.len() >= SCRIPT_SENT {
+            let text = std::mem::take(script);
+            self.tx.batch_execute(&text)?;
+        }
         Ok(())
     }
 
@@ -625,11 +670,10 @@ impl<'t, 'c> Rows<'t, 'c> {
                 Archivable::Client(c) => {
                     let id = i32_of(c.0)?;
                     for table in CLIENT_TABLES {
-                        self.tx
-                            .execute(&format!("DELETE FROM {table} WHERE client = $1"), &[&id])?;
+                        self.run_text(&format!("DELETE FROM {table} WHERE client = $1"), &[&id])?;
                     }
-                    self.tx.execute("DELETE FROM archive WHERE client = $1", &[&id])?;
-                    self.tx.execute("DELETE FROM clients WHERE id = $1", &[&id])?;
+                    self.run_text("DELETE FROM archive WHERE client = $1", &[&id])?;
+                    self.run_text("DELETE FROM clients WHERE id = $1", &[&id])?;
                     for t in tickets {
                         self.run("ticket-", &[&i64_of(t.0)?])?;
                     }

@@ -159,7 +159,7 @@ fn check(tx: &mut Transaction<'_>, model: &Model, report: &mut VerifyReport) -> 
         let created = load::created(tx)?;
         match crate::snapshot::load(tx, created)? {
             Some(mut start) => {
-                crate::write::catch_up(tx, &mut start, &mut Vec::new())?;
+                crate::catchup::catch_up(tx, &mut start, &mut Vec::new())?;
                 if start != records {
                     report.problem(
                         "the stored model snapshot and the events since differ from the records: a lead deletes \

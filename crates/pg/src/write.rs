@@ -8,12 +8,12 @@ use std::cell::RefCell;
 
 use chrono::{NaiveDateTime, Timelike};
 use postgres::types::{Json, Type};
-use postgres::{GenericClient, Transaction};
 
+use crate::catchup::{self, CaughtUp};
 use crate::rows::{Rows, i32_of, i64_of};
 use crate::{PgError, PgStore, load};
 use rapport_core::domain::*;
-use rapport_core::model::{Change, Counters, Model};
+use rapport_core::model::{Change, Model};
 use rapport_core::write::auth::{self, User};
 use rapport_core::write::{Command, CommandError, Context, Event};
 
@@ -94,6 +94,10 @@ impl PgStore {
         outcome.map_err(Retry::Failed)
     }
 
+    /// Two round trips: BEGIN, the write lock, the counters and the events
+    /// since, in one simple query; then the command's rows, its event and
+    /// COMMIT in another (`literal`). The lock is held from the end of the
+    /// first to the end of the second: one exchange, whatever the rows.
     fn execute_on(
         &mut self,
         client: &mut postgres::Client,
@@ -101,28 +105,88 @@ impl PgStore {
         at: NaiveDateTime,
         cmd: &Command,
     ) -> Result<Event, Failed> {
-        let mut tx = client.transaction()?;
-        let stored = lock_and_counters(&mut tx)?;
+        let mut open = self.begin_command(client)?;
+        self.named.begin(open.client)?;
+        let mut script = String::new();
+        let (audit, changes) = match self.plan(open.client, who, at, cmd, &mut script) {
+            Ok(planned) => planned,
+            Err((e, dirty)) => {
+                self.stale |= dirty;
+                return Err(e.into());
+            }
+        };
+        script.push_str("COMMIT");
+        if let Err(e) = open.client.batch_execute(&script) {
+            return Err(Failed::Commit(Box::new((e.into(), audit, changes))));
+        }
+        open.committed();
+        self.named.sent();
+        Ok(event_of(audit, changes))
+    }
+
+    /// Begins a command's transaction: takes the write lock and catches up
+    /// with what was committed before it, in one round trip.
+    pub(crate) fn begin_command<'c>(&mut self, client: &'c mut postgres::Client) -> Result<Open<'c>, Failed> {
+        // The prepared statements' plans are kept (generic: a custom plan
+        // of the catch-up is made again on every call, costing more than
+        // running it) and not compiled (a generic plan's estimates would
+        // pass the JIT's threshold). Settings and lock in one statement.
+        self.named.begin(client)?;
+        let mut begin = format!(
+            "BEGIN; SELECT set_config('plan_cache_mode', 'force_generic_plan', true), \
+             set_config('jit', 'off', true), pg_advisory_xact_lock({WRITE_LOCK});\n"
+        );
+        let after = i64_of(self.model.counters.seq)?;
+        let prepared = self.named.call(
+            "counters and events",
+            catchup::COUNTERS_AND_EVENTS,
+            &[&after],
+            &mut begin,
+        )?;
+        let open = Open::new(client);
+        let messages = open.client.simple_query(&begin)?;
+        self.named.sent();
+        let (found, stored) = catchup::read_events(&messages, 2 + usize::from(prepared))?;
+        let stored = stored.ok_or_else(|| PgError::Corrupt {
+            table: "rapport_meta".into(),
+            error: "no counters".into(),
+        })?;
         let mut arrived = Vec::new();
-        let caught_up = catch_up_to(&mut tx, &mut self.model, &mut arrived, stored);
+        let caught_up = catchup::apply(open.client, &mut self.model, &mut arrived, stored, found);
         self.arrived.extend(arrived);
         match caught_up {
             // A share that lacks a client handed to this manager cannot
             // plan (the client's aggregates would be written from nothing).
             Ok(found) if found.moved && !self.sees_all => {
                 self.caught_up(found);
-                return Err(PgError::ShareChanged.into());
+                Err(PgError::ShareChanged.into())
             }
-            Ok(found) if found.hidden && !self.sees_all && share_shrank(&mut tx, &self.model)? => {
+            Ok(found) if found.hidden && !self.sees_all && catchup::share_shrank(open.client, &self.model)? => {
                 self.caught_up(CaughtUp { moved: true, ..found });
-                return Err(PgError::ShareChanged.into());
+                Err(PgError::ShareChanged.into())
             }
-            Ok(found) => self.caught_up(found),
+            Ok(found) => {
+                self.caught_up(found);
+                Ok(open)
+            }
             Err(e) => {
                 self.stale = true;
-                return Err(e.into());
+                Err(e.into())
             }
         }
+    }
+
+    /// Plans `cmd` as `who` on the model (which then holds it) and appends
+    /// its rows and event to `script`. A refusal says whether the model
+    /// holds part of the command (then it must be read again).
+    pub(crate) fn plan(
+        &mut self,
+        client: &mut postgres::Client,
+        who: &str,
+        at: NaiveDateTime,
+        cmd: &Command,
+        script: &mut String,
+    ) -> Result<(AuditEntry, Vec<Change>), (PgError, bool)> {
         // The rules of who may change what, on the current model: the
         // same as a sled server's (row-level security guards the rest).
         let user = match self.model.manager_by_login(who) {
@@ -137,26 +201,26 @@ impl PgStore {
                 role: Role::Lead,
             },
             None => {
-                return Err(PgError::Denied(format!(
-                    "user '{who}' is not a manager of this database; a lead adds them with \
-                     `rapport import managers` (login,name,role)"
-                ))
-                .into());
+                return Err((
+                    PgError::Denied(format!(
+                        "user '{who}' is not a manager of this database; a lead adds them with \
+                         `rapport import managers` (login,name,role)"
+                    )),
+                    false,
+                ));
             }
         };
-        auth::authorize(&self.model, &user, cmd).map_err(PgError::Denied)?;
+        auth::authorize(&self.model, &user, cmd).map_err(|why| (PgError::Denied(why), false))?;
         let seq = self.model.counters.seq + 1;
         let summary = cmd.describe(&self.model);
         let mut changes = Vec::new();
         let staged = {
-            let tx = RefCell::new(&mut tx);
-            stage(&tx, who, seq, cmd, &mut self.model, &mut changes)
+            let c = RefCell::new(&mut *client);
+            stage(&c, who, seq, cmd, &mut self.model, &mut changes)
         };
         if let Err(e) = staged {
-            if !changes.is_empty() {
-                self.stale = true;
-            }
-            return Err(e.into());
+            let dirty = !changes.is_empty();
+            return Err((e, dirty));
         }
         self.model.counters.seq = seq;
         let audit = AuditEntry {
@@ -165,32 +229,35 @@ impl PgStore {
             at,
             summary,
         };
-        let committed =
-            write_rows(&mut tx, &mut self.prepared, &changes, &audit, &self.model).and_then(|()| Ok(tx.commit()?));
-        if let Err(e) = committed {
-            return Err(Failed::Commit(Box::new((e, audit, changes))));
-        }
-        Ok(Event {
-            seq,
-            who: audit.who,
-            at,
-            summary: audit.summary,
-            changes,
-        })
+        let rows = write_rows(client, &mut self.named, &changes, &audit, &self.model).map_err(|e| (e, true))?;
+        script.push_str(&rows);
+        Ok((audit, changes))
     }
 
     /// The connection broke during the commit: whether the command is in
     /// the database can be told only by asking again. Done if its event
     /// is there (same sequence, role and time), else unknown.
     fn in_doubt(&mut self, audit: AuditEntry, changes: Vec<Change>) -> Result<Event, PgError> {
-        let unknown = || PgError::Unknown {
-            seq: audit.seq,
-            summary: audit.summary.clone(),
-        };
+        match self.was_committed(&audit) {
+            Some(true) => Ok(event_of(audit, changes)),
+            Some(false) => Err(PgError::Command(CommandError::Invalid(format!(
+                "the connection to PostgreSQL was lost while command #{} ({}) was being committed, and it was not \
+                 applied: do it again",
+                audit.seq, audit.summary
+            )))),
+            None => Err(PgError::Unknown {
+                seq: audit.seq,
+                summary: audit.summary,
+            }),
+        }
+    }
+
+    /// Whether the command of `audit` is in the database (its event is
+    /// there: same sequence, role and time), on a new connection; `None`
+    /// when that cannot be told.
+    pub(crate) fn was_committed(&mut self, audit: &AuditEntry) -> Option<bool> {
         self.client = None;
-        let Ok(client) = self.client() else {
-            return Err(unknown());
-        };
+        let client = self.client().ok()?;
         // Behind the write lock: a commit of it still under way in the old
         // connection's backend holds the lock until it is done.
         let row = (|| {
@@ -203,26 +270,11 @@ impl PgStore {
             tx.commit()?;
             Ok::<_, postgres::Error>(row)
         })()
-        .map_err(|_| unknown())?;
-        match row {
-            Some(row)
-                if row.try_get::<_, String>(0).ok() == Some(audit.who.clone())
-                    && row.try_get::<_, NaiveDateTime>(1).ok() == Some(audit.at) =>
-            {
-                Ok(Event {
-                    seq: audit.seq,
-                    who: audit.who,
-                    at: audit.at,
-                    summary: audit.summary,
-                    changes,
-                })
-            }
-            Some(_) | None => Err(PgError::Command(CommandError::Invalid(format!(
-                "the connection to PostgreSQL was lost while command #{} ({}) was being committed, and it was not \
-                 applied: do it again",
-                audit.seq, audit.summary
-            )))),
-        }
+        .ok()?;
+        Some(row.is_some_and(|row| {
+            row.try_get::<_, String>(0).ok().as_deref() == Some(audit.who.as_str())
+                && row.try_get::<_, NaiveDateTime>(1).ok() == Some(audit.at)
+        }))
     }
 }
 
@@ -249,7 +301,7 @@ impl From<PgError> for Retry {
 
 /// How a command failed: before anything was sent to be committed, or
 /// while its rows or its commit were (the model holds it then).
-enum Failed {
+pub(crate) enum Failed {
     Before(PgError),
     Commit(Box<(PgError, AuditEntry, Vec<Change>)>),
 }
@@ -260,183 +312,10 @@ impl<E: Into<PgError>> From<E> for Failed {
     }
 }
 
-/// Applies the events committed after `model`'s sequence, oldest first,
-/// and takes the stored counters (they remember ids of records deleted
-/// since). Only what this role may read arrives: a command about clients
-/// it does not see comes with the changes it may see (often none) and no
-/// summary. An event without changes (an import) means reading the tables.
-/// Returns whether the model was read again (an event too large to log
-/// came): a process that passes the model on must pass all of it.
-pub(crate) fn catch_up(
-    c: &mut impl GenericClient,
-    model: &mut Model,
-    arrived: &mut Vec<Event>,
-) -> Result<bool, PgError> {
-    let stored = load::counters(c)?;
-    Ok(catch_up_to(c, model, arrived, stored)?.reread)
-}
-
-/// What a catch-up found besides the events.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct CaughtUp {
-    /// The model was read again (an event too large to log came).
-    pub(crate) reread: bool,
-    /// A client this model knew changed hands, or one it did not know
-    /// arrived (handed to this role's manager): a share is not current.
-    pub(crate) moved: bool,
-    /// A command arrived whose row this role may not read (about others'
-    /// clients, or about one taken from this role's manager).
-    pub(crate) hidden: bool,
-}
-
-/// Whether a client of this share is no longer this role's to see (taken
-/// from its manager by a command it may not read): one query, for a role
-/// that sees one manager's clients when such a command arrived.
-pub(crate) fn share_shrank(c: &mut impl GenericClient, model: &Model) -> Result<bool, PgError> {
-    let ids = model
-        .clients
-        .keys()
-        .map(|id| i32_of(id.0))
-        .collect::<Result<Vec<i32>, _>>()?;
-    let seen: i64 = c
-        .query_typed_one(
-            "SELECT count(*) FROM clients WHERE id = ANY($1)",
-            &[(&ids, Type::INT4_ARRAY)],
-        )?
-        .try_get(0)?;
-    Ok(usize::try_from(seen).unwrap_or(0) < ids.len())
-}
-
-/// Takes the write lock and reads the counters as they are once it is
-/// held, in one round trip: each statement of a simple query sees what was
-/// committed before it began, so the second one sees the last holder's
-/// commit.
-fn lock_and_counters(tx: &mut Transaction<'_>) -> Result<Counters, PgError> {
-    use postgres::SimpleQueryMessage;
-    let messages = tx.simple_query(&format!(
-        "SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT record::text FROM rapport_meta WHERE key = 'counters'"
-    ))?;
-    let mut statement = 0;
-    let mut text = None;
-    for m in &messages {
-        match m {
-            SimpleQueryMessage::CommandComplete(_) => statement += 1,
-            SimpleQueryMessage::Row(row) if statement == 1 => text = row.get(0).map(str::to_string),
-            _ => {}
-        }
-    }
-    let corrupt = |error: String| PgError::Corrupt {
-        table: "rapport_meta".into(),
-        error,
-    };
-    let text = text.ok_or_else(|| corrupt("no counters".into()))?;
-    serde_json::from_str(&text).map_err(|e| corrupt(format!("counters: {e}")))
-}
-
-/// `catch_up` to the `stored` counters, read in this transaction.
-pub(crate) fn catch_up_to(
-    c: &mut impl GenericClient,
-    model: &mut Model,
-    arrived: &mut Vec<Event>,
-    stored: Counters,
-) -> Result<CaughtUp, PgError> {
-    let after = crate::rows::i64_of(model.counters.seq)?;
-    if stored.seq <= model.counters.seq {
-        return Ok(CaughtUp::default());
-    }
-    let known_clients = model.counters.client;
-    let mut moved = false;
-    let mut any_hidden = false;
-    let corrupt = |e: postgres::Error| PgError::Corrupt {
-        table: "events".into(),
-        error: e.to_string(),
-    };
-    // The events and their changes in one round trip: a command's row
-    // first, then its changes in order. A role may see a change of a
-    // command whose row it does not see (about clients of several
-    // managers): the command comes without its summary.
-    let mut events: std::collections::BTreeMap<u64, (Event, bool)> = std::collections::BTreeMap::new();
-    for row in c.query_typed(
-        "SELECT seq, 0 AS part, 0 AS n, login, at, summary, logged, NULL::jsonb AS change \
-         FROM events WHERE seq > $1 \
-         UNION ALL \
-         SELECT seq, 1, n, NULL, NULL, NULL, NULL, change FROM event_changes WHERE seq > $1 \
-         ORDER BY seq, part, n",
-        &[(&after, Type::INT8)],
-    )? {
-        let seq: i64 = row.try_get(0).map_err(corrupt)?;
-        let seq = u64::try_from(seq).unwrap_or_default();
-        let part: i32 = row.try_get(1).map_err(corrupt)?;
-        if part == 0 {
-            let event = Event {
-                seq,
-                who: row
-                    .try_get::<_, Option<String>>(3)
-                    .map_err(corrupt)?
-                    .unwrap_or_default(),
-                at: row
-                    .try_get::<_, Option<NaiveDateTime>>(4)
-                    .map_err(corrupt)?
-                    .unwrap_or_default(),
-                summary: row
-                    .try_get::<_, Option<String>>(5)
-                    .map_err(corrupt)?
-                    .unwrap_or_default(),
-                changes: Vec::new(),
-            };
-            let logged = row.try_get::<_, Option<bool>>(6).map_err(corrupt)?.unwrap_or(true);
-            events.insert(seq, (event, logged));
-        } else if let Some(Json(change)) = row.try_get::<_, Option<Json<Change>>>(7).map_err(corrupt)? {
-            let (event, _) = events.entry(seq).or_insert_with(|| (hidden(seq), true));
-            event.changes.push(change);
-        }
-    }
-    let mut reread = false;
-    for seq in model.counters.seq + 1..=stored.seq {
-        let (event, logged) = events.remove(&seq).unwrap_or_else(|| (hidden(seq), true));
-        if !logged {
-            reread = true;
-        }
-        if !reread {
-            for change in &event.changes {
-                if let Change::Client(c) = change {
-                    moved |= match model.clients.get(&c.id) {
-                        Some(old) => old.manager != c.manager,
-                        None => c.id.0 <= known_clients && !model.trash.clients.contains_key(&c.id),
-                    };
-                }
-                model.apply(change);
-            }
-        }
-        any_hidden |= event.who.is_empty();
-        arrived.push(event);
-    }
-    if reread {
-        *model = load::model(c)?;
-    }
-    model.counters = stored;
-    Ok(CaughtUp {
-        reread,
-        moved,
-        hidden: any_hidden,
-    })
-}
-
-/// A command about clients this role does not see: only that it happened.
-fn hidden(seq: u64) -> Event {
-    Event {
-        seq,
-        who: String::new(),
-        at: NaiveDateTime::default(),
-        summary: String::new(),
-        changes: Vec::new(),
-    }
-}
-
 /// Plans the command against the model (`write::stage`), reading what the
 /// planner asks for in the command's transaction.
 fn stage(
-    tx: &RefCell<&mut Transaction<'_>>,
+    tx: &RefCell<&mut postgres::Client>,
     who: &str,
     seq: u64,
     cmd: &Command,
@@ -474,22 +353,57 @@ fn stage(
     Ok(rapport_core::write::stage(cmd, model, &ctx, changes)?)
 }
 
-/// The command's rows, the counters, its event, and the notification
-/// (sent by PostgreSQL when the transaction commits).
-/// `prepared`: the connection's prepared statements, taken and given back.
+/// The script of the command's rows, the counters, its event and the
+/// notification (sent by PostgreSQL when the transaction commits). A
+/// large command's first rows are sent on the way.
 fn write_rows(
-    tx: &mut Transaction<'_>,
-    prepared: &mut crate::rows::Prepared,
+    client: &mut postgres::Client,
+    named: &mut crate::literal::Named,
     changes: &[Change],
     audit: &AuditEntry,
     model: &Model,
-) -> Result<(), PgError> {
-    let mut rows = Rows::with_prepared(tx, std::mem::take(prepared));
-    let written = (|| {
-        rows.changes(changes, audit.seq, model)?;
-        let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
-        rows.command_end(audit, logged, model, CHANNEL)
-    })();
-    *prepared = rows.into_prepared();
-    written
+) -> Result<String, PgError> {
+    let mut rows = Rows::script(client, named);
+    rows.changes(changes, audit.seq, model)?;
+    let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
+    rows.command_end(audit, logged, model, CHANNEL)?;
+    Ok(rows.into_script())
+}
+
+/// The event of a command that was committed.
+pub(crate) fn event_of(audit: AuditEntry, changes: Vec<Change>) -> Event {
+    Event {
+        seq: audit.seq,
+        who: audit.who,
+        at: audit.at,
+        summary: audit.summary,
+        changes,
+    }
+}
+
+/// A transaction begun by a simple query: rolled back when dropped
+/// before its COMMIT went through (an error, a refusal, a retry).
+pub(crate) struct Open<'a> {
+    pub(crate) client: &'a mut postgres::Client,
+    done: bool,
+}
+
+impl<'a> Open<'a> {
+    fn new(client: &'a mut postgres::Client) -> Self {
+        Open { client, done: false }
+    }
+
+    pub(crate) fn committed(&mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if !self.done && !self.client.is_closed() {
+            // After a failed statement or COMMIT PostgreSQL may have ended
+            // the transaction already; the warning then is harmless.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
 }

@@ -101,6 +101,31 @@ impl Data {
         }
     }
 
+    /// Whether commands sent at once are applied in one transaction.
+    pub(crate) fn groups_commands(&self) -> bool {
+        matches!(self, Data::Postgres(_))
+    }
+
+    /// Applies the commands `waiting` gives once the database's write lock
+    /// is held (each recorded under its login), in order and in one
+    /// transaction: one answer each.
+    pub(crate) fn execute_group(
+        &mut self,
+        waiting: &mut dyn FnMut() -> Vec<(String, Command)>,
+    ) -> Vec<Result<Event, BackendError>> {
+        if let Data::Postgres(p) = self {
+            return p
+                .execute_group(waiting)
+                .into_iter()
+                .map(|r| r.map_err(BackendError::from))
+                .collect();
+        }
+        waiting()
+            .into_iter()
+            .map(|(login, command)| self.execute(&login, command))
+            .collect()
+    }
+
     /// The last command of `login`'s that may be undone.
     pub(crate) fn last_undoable(
         &mut self,

@@ -11,6 +11,7 @@
 /// Who may change what: the core's rules, which PostgreSQL applies too.
 pub use rapport_core::write::auth;
 pub mod client;
+mod commands;
 pub mod data;
 mod fanout;
 pub mod hooks;
@@ -38,7 +39,7 @@ use crate::store::{Store, StoreError};
 use auth::User;
 use data::Data;
 pub use data::Database;
-use protocol::{FrameError, Held, PROTOCOL_VERSION, Refusal, ToServer, ToSession};
+use protocol::{FrameError, Held, PROTOCOL_VERSION, ToServer, ToSession};
 
 /// Encoded bytes ready for a socket, shared by every session they go to.
 type Frame = Arc<Vec<u8>>;
@@ -176,6 +177,9 @@ struct Shared {
     welcomed: AtomicU64,
     /// Connections still in their hello.
     pending: AtomicUsize,
+    /// Commands sent while another was being applied: the next session to
+    /// hold the lock applies them all at once (see `commands`).
+    waiting: Mutex<Vec<commands::Waiting>>,
 }
 
 impl Shared {
@@ -270,6 +274,7 @@ pub fn serve(mut config: Config, ready: impl FnOnce(&Path)) -> Result<(), ServeE
         next_peer: AtomicU64::new(1),
         welcomed: AtomicU64::new(0),
         pending: AtomicUsize::new(0),
+        waiting: Mutex::new(Vec::new()),
     });
     log(&format!(
         "serving {} on {}{}",
@@ -661,7 +666,7 @@ fn serve_session(
         let ok = match request {
             ToServer::Hello { .. } => return "a second hello".into(),
             ToServer::Execute { id, command } => {
-                let result = execute(shared, user, command).map_err(|r| hide_for(sees, r));
+                let result = commands::execute(shared, user, command).map_err(|r| commands::hide_for(sees, r));
                 reply(&ToSession::Done { id, result })
             }
             ToServer::Read { id, read } => reads::answer(shared, user, sees, id, read, &reply),
@@ -669,57 +674,5 @@ fn serve_session(
         if !ok {
             return "its queue was closed".into();
         }
-    }
-}
-
-/// Applies one command and pushes its event to every session, all under
-/// the lock, so that every session sees the events in sequence order (on
-/// PostgreSQL, other processes' commands that came before it go first).
-fn execute(shared: &Shared, user: &User, command: crate::write::Command) -> Result<u64, Refusal> {
-    let mut core = shared
-        .core()
-        .ok_or_else(|| Refusal::Failed("the server is stopping".into()))?;
-    auth::authorize(core.data.model(), user, &command).map_err(Refusal::Denied)?;
-    let moves = auth::moves_clients(core.data.model(), &command);
-    let applied = core.data.execute(&user.login, command);
-    core.relay(false);
-    let event = match applied {
-        Ok(e) => e,
-        Err(rapport_core::backend::BackendError::Command(c)) => return Err(Refusal::Command(c)),
-        Err(rapport_core::backend::BackendError::Denied(why)) => return Err(Refusal::Denied(why)),
-        Err(e) => return Err(Refusal::Failed(e.to_string())),
-    };
-    core.publish(&event);
-    if moves {
-        core.rejoin_restricted();
-    }
-    Ok(event.seq)
-}
-
-/// A refusal as a session that sees only its manager's clients may read
-/// it: nothing about another manager's clients (not whose they are, not
-/// that a ref belongs to one). A ref is unique across the team, so that it
-/// is taken cannot be hidden, but it is told like any unusable ref.
-fn hide_for(sees: Option<ManagerId>, refusal: Refusal) -> Refusal {
-    if sees.is_none() {
-        return refusal;
-    }
-    fn taken_ref(e: &crate::write::CommandError) -> Option<String> {
-        use crate::write::CommandError;
-        match e {
-            CommandError::AlreadyExists(what) => what.strip_prefix("client ").map(str::to_string),
-            CommandError::InBatch { source, .. } => taken_ref(source),
-            _ => None,
-        }
-    }
-    match refusal {
-        Refusal::Denied(_) => Refusal::Denied("that is not one of your clients".into()),
-        Refusal::Command(c) => match taken_ref(&c) {
-            Some(reference) => Refusal::Denied(format!(
-                "the ref {reference} cannot be used (refs are unique across the team); choose another"
-            )),
-            None => Refusal::Command(c),
-        },
-        other => other,
     }
 }

@@ -576,10 +576,7 @@ fn server_kill_loop(rounds: usize) {
                     .unwrap()
             })
             .collect();
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(150 + rng % 250));
+        std::thread::sleep(Duration::from_millis(150 + next_random(&mut rng) % 250));
         drop(host); // SIGKILL
         for (w, mut child) in children.into_iter().enumerate() {
             let mut out = String::new();

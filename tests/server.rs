@@ -841,10 +841,7 @@ fn kill_loop(rounds: usize) {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(30 + rng % 120));
+        std::thread::sleep(Duration::from_millis(30 + next_random(&mut rng) % 120));
         let mut server = server;
         server.child.kill().unwrap();
         server.child.wait().unwrap();

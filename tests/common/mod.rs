@@ -382,3 +382,12 @@ pub fn kill_loop(db: &str, kills: u32) {
     assert!(confirmed > 0, "the writer never confirmed anything");
     eprintln!("{kills} kills, {confirmed} commands confirmed, none lost");
 }
+
+/// The next of a fixed sequence of random numbers (xorshift): kill loops
+/// that differ from run to run only as much as the machine makes them.
+pub fn next_random(rng: &mut u64) -> u64 {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    *rng
+}

@@ -9,7 +9,6 @@
 
 use chrono::{NaiveDateTime, Timelike};
 
-use crate::write::event_of;
 use crate::{PgError, PgStore};
 use rapport_core::domain::AuditEntry;
 use rapport_core::model::Change;
@@ -150,7 +149,7 @@ fn answer(
         .into_iter()
         .map(|a| {
             a.and_then(|()| match planned.next() {
-                Some((audit, changes)) if committed => Ok(event_of(audit, changes)),
+                Some((audit, changes)) if committed => Ok(Event::of(audit, changes)),
                 Some((audit, _)) => Err(PgError::Unknown {
                     seq: audit.seq,
                     summary: audit.summary,

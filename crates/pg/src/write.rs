@@ -121,7 +121,7 @@ impl PgStore {
         }
         open.committed();
         self.named.sent();
-        Ok(event_of(audit, changes))
+        Ok(Event::of(audit, changes))
     }
 
     /// Begins a command's transaction: takes the write lock and catches up
@@ -239,7 +239,7 @@ impl PgStore {
     /// is there (same sequence, role and time), else unknown.
     fn in_doubt(&mut self, audit: AuditEntry, changes: Vec<Change>) -> Result<Event, PgError> {
         match self.was_committed(&audit) {
-            Some(true) => Ok(event_of(audit, changes)),
+            Some(true) => Ok(Event::of(audit, changes)),
             Some(false) => Err(PgError::Command(CommandError::Invalid(format!(
                 "the connection to PostgreSQL was lost while command #{} ({}) was being committed, and it was not \
                  applied: do it again",
@@ -368,17 +368,6 @@ fn write_rows(
     let logged = (changes.len() <= CHANGE_LOG_MAX).then_some(changes);
     rows.command_end(audit, logged, model, CHANNEL)?;
     Ok(rows.into_script())
-}
-
-/// The event of a command that was committed.
-pub(crate) fn event_of(audit: AuditEntry, changes: Vec<Change>) -> Event {
-    Event {
-        seq: audit.seq,
-        who: audit.who,
-        at: audit.at,
-        summary: audit.summary,
-        changes,
-    }
 }
 
 /// A transaction begun by a simple query: rolled back when dropped

@@ -4,31 +4,12 @@
 //! alone; what another process committed comes first; a group that fails
 //! to commit is applied one command at a time, each with its own answer.
 
+mod common;
+
+use common::{client, settle};
 use rapport_core::domain::*;
-use rapport_core::write::{Command, Event};
+use rapport_core::write::Event;
 use rapport_pg::{PgError, PgStore, testing};
-
-fn client(reference: &str) -> Command {
-    Command::AddClient {
-        reference: reference.into(),
-        name: format!("{reference} name"),
-        segment: None,
-        manager: None,
-        created: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
-        notes: String::new(),
-        tags: vec![],
-    }
-}
-
-fn settle(client: u32, cents: i64) -> Command {
-    Command::RecordSettlement {
-        client: ClientId(client),
-        date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-        amount: Money(cents),
-        product: None,
-        doc: String::new(),
-    }
-}
 
 fn login(store: &PgStore) -> String {
     store.login().to_string()

@@ -4,32 +4,13 @@
 //! too large to log, a future sequence) makes a session read the tables.
 //! Only those who see every client read it, only leads write it.
 
+mod common;
+
+use common::{client, settle};
 use rapport_core::backend::Backend;
 use rapport_core::domain::*;
 use rapport_core::write::Command;
 use rapport_pg::{PgStore, testing};
-
-fn client(reference: &str) -> Command {
-    Command::AddClient {
-        reference: reference.into(),
-        name: format!("{reference} name"),
-        segment: None,
-        manager: None,
-        created: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
-        notes: String::new(),
-        tags: vec![],
-    }
-}
-
-fn settle(client: u32, cents: i64) -> Command {
-    Command::RecordSettlement {
-        client: ClientId(client),
-        date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-        amount: Money(cents),
-        product: None,
-        doc: String::new(),
-    }
-}
 
 fn superuser(url: &str, sql: &str) {
     let admin = testing::superuser_url(url).expect("the test cluster");

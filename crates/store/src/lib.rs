@@ -361,13 +361,7 @@ impl Store {
             // The whole command reached the disk after all (sled writes a
             // transaction whole or not at all).
         }
-        Ok(Event {
-            seq,
-            who: audit.who,
-            at,
-            summary: audit.summary,
-            changes,
-        })
+        Ok(Event::of(audit, changes))
     }
 
     /// Plans the command against the model (`write::stage`), reading

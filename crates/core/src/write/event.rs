@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::AuditEntry;
 use crate::model::Change;
 
 /// What one applied command changed: the audit sequence number, who and
@@ -12,4 +13,17 @@ pub struct Event {
     pub at: NaiveDateTime,
     pub summary: String,
     pub changes: Vec<Change>,
+}
+
+impl Event {
+    /// The event of the command `audit` logs, which made `changes`.
+    pub fn of(audit: AuditEntry, changes: Vec<Change>) -> Event {
+        Event {
+            seq: audit.seq,
+            who: audit.who,
+            at: audit.at,
+            summary: audit.summary,
+            changes,
+        }
+    }
 }

@@ -124,16 +124,7 @@ pub fn last_undoable<L: LogSource>(
     };
     let prior = prior_in_log(log, model, audit.seq, &changes)?;
     skip_cancelled(log, audit.seq, &cancelled, &mut changes)?;
-    Ok(Some((
-        Event {
-            seq: audit.seq,
-            who: audit.who,
-            at: audit.at,
-            summary: audit.summary,
-            changes,
-        },
-        prior,
-    )))
+    Ok(Some((Event::of(audit, changes), prior)))
 }
 
 /// A record of `changes` that only cancelled-out commands touched after

@@ -59,8 +59,7 @@ impl PgStore {
             .read_only(true)
             .start()?;
         let mut arrived = Vec::new();
-        let result =
-            load::counters(&mut tx).and_then(|stored| catchup::catch_up_to(&mut tx, model, &mut arrived, stored));
+        let result = catchup::catch_up(&mut tx, model, &mut arrived);
         seen.extend(arrived);
         let mut found = match result {
             Ok(found) => found,

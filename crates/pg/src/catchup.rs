@@ -32,68 +32,40 @@ pub(crate) type Found = BTreeMap<u64, (Event, bool)>;
 
 /// Applies the events committed after `model`'s sequence, oldest first,
 /// and takes the stored counters (they remember ids of records deleted
-/// since). Only what this role may read arrives: a command about clients
-/// it does not see comes with the changes it may see (often none) and no
-/// summary. An event without changes (an import) means reading the tables.
-/// Returns whether the model was read again (an event too large to log
-/// came): a process that passes the model on must pass all of it.
+/// since), read in one query. Only what this role may read arrives: a
+/// command about clients it does not see comes with the changes it may see
+/// (often none) and no summary. An event without changes (an import)
+/// means reading the tables; a process that passes the model on must then
+/// pass all of it (`CaughtUp::reread`).
 pub(crate) fn catch_up(
     c: &mut impl GenericClient,
     model: &mut Model,
     arrived: &mut Vec<Event>,
-) -> Result<bool, PgError> {
-    let stored = load::counters(c)?;
-    Ok(catch_up_to(c, model, arrived, stored)?.reread)
-}
-
-/// `catch_up` to the `stored` counters, read in this transaction.
-pub(crate) fn catch_up_to(
-    c: &mut impl GenericClient,
-    model: &mut Model,
-    arrived: &mut Vec<Event>,
-    stored: Counters,
 ) -> Result<CaughtUp, PgError> {
-    if stored.seq <= model.counters.seq {
-        return Ok(CaughtUp::default());
-    }
     let mut query = String::new();
-    crate::literal::substitute(EVENTS_SINCE, &[&i64_of(model.counters.seq)?], &mut query)?;
+    crate::literal::substitute(COUNTERS_AND_EVENTS, &[&i64_of(model.counters.seq)?], &mut query)?;
     let messages = c.simple_query(&query)?;
-    let (found, _) = read_events(&messages, 0)?;
+    let (found, stored) = read_events(&messages, 0)?;
     apply(c, model, arrived, stored, found)
 }
 
-/// The events after `$1` and their changes (see `EVENTS_SINCE`).
-macro_rules! events_since {
-    () => {
-        "SELECT seq, 0 AS part, 0 AS n, login, to_char(at, 'YYYY-MM-DD HH24:MI:SS.US'), \
-                summary, logged, NULL::text AS change \
-         FROM events WHERE seq > $1 \
-         UNION ALL \
-         SELECT seq, 1, n, NULL, NULL, NULL, NULL, change::text FROM event_changes WHERE seq > $1"
-    };
-}
-
-/// The query of the events after `$1` and their changes, as text: a
-/// command's row first, then its changes in order. A role may see a
-/// change of a command whose row it does not see (about clients of
-/// several managers): the command comes without its summary.
-pub(crate) const EVENTS_SINCE: &str = concat!(events_since!(), " ORDER BY seq, part, n");
-
-/// `EVENTS_SINCE` preceded by the counters (sequence 0, part -1): what a
-/// command reads once it holds the write lock, in one statement.
-pub(crate) const COUNTERS_AND_EVENTS: &str = concat!(
-    "SELECT 0::bigint AS seq, -1 AS part, 0 AS n, NULL, NULL, NULL, NULL, record::text \
-     FROM rapport_meta WHERE key = 'counters' UNION ALL ",
-    events_since!(),
-    " ORDER BY seq, part, n"
-);
+/// The counters (sequence 0, part -1), then the events after `$1` and
+/// their changes, as text: a command's row first, then its changes in
+/// order. A role may see a change of a command whose row it does not see
+/// (about clients of several managers): the command comes without its
+/// summary.
+pub(crate) const COUNTERS_AND_EVENTS: &str = "SELECT 0::bigint AS seq, -1 AS part, 0 AS n, NULL, NULL, NULL, NULL, \
+        record::text \
+     FROM rapport_meta WHERE key = 'counters' \
+     UNION ALL \
+     SELECT seq, 0, 0, login, to_char(at, 'YYYY-MM-DD HH24:MI:SS.US'), summary, logged, NULL \
+     FROM events WHERE seq > $1 \
+     UNION ALL \
+     SELECT seq, 1, n, NULL, NULL, NULL, NULL, change::text FROM event_changes WHERE seq > $1 \
+     ORDER BY seq, part, n";
 
 /// The rows of the `statement`th statement (from 0) of a simple query.
-pub(crate) fn rows_of(
-    messages: &[SimpleQueryMessage],
-    statement: usize,
-) -> impl Iterator<Item = &postgres::SimpleQueryRow> {
+fn rows_of(messages: &[SimpleQueryMessage], statement: usize) -> impl Iterator<Item = &postgres::SimpleQueryRow> {
     let mut done = 0;
     messages.iter().filter_map(move |m| match m {
         SimpleQueryMessage::CommandComplete(_) => {
@@ -105,12 +77,9 @@ pub(crate) fn rows_of(
     })
 }
 
-/// The events of an `EVENTS_SINCE` query, the `statement`th of
-/// `messages`, and the counters when it read them (`COUNTERS_AND_EVENTS`).
-pub(crate) fn read_events(
-    messages: &[SimpleQueryMessage],
-    statement: usize,
-) -> Result<(Found, Option<Counters>), PgError> {
+/// What a `COUNTERS_AND_EVENTS` query, the `statement`th of `messages`,
+/// read: the events and the counters.
+pub(crate) fn read_events(messages: &[SimpleQueryMessage], statement: usize) -> Result<(Found, Counters), PgError> {
     let corrupt = |error: String| PgError::Corrupt {
         table: "events".into(),
         error,
@@ -151,6 +120,10 @@ pub(crate) fn read_events(
             event.changes.push(change);
         }
     }
+    let counters = counters.ok_or_else(|| PgError::Corrupt {
+        table: "rapport_meta".into(),
+        error: "no counters".into(),
+    })?;
     Ok((events, counters))
 }
 

@@ -394,7 +394,7 @@ fn read_all(client: &mut postgres::Client) -> Result<(Model, NaiveDateTime, bool
         Some(mut model) => {
             // What happened since is not news to this session (an event
             // too large to log makes it read every table after all).
-            let reread = catchup::catch_up(&mut tx, &mut model, &mut Vec::new())?;
+            let reread = catchup::catch_up(&mut tx, &mut model, &mut Vec::new())?.reread;
             (model, !reread)
         }
         None => (load::model(&mut tx)?, false),

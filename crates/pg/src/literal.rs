@@ -212,20 +212,20 @@ pub(crate) struct Named {
 }
 
 impl Named {
-    /// Appends `EXECUTE` of the statement `name` (whose text is `sql`)
+    /// Appends `EXECUTE` of the statement `name` (whose text `sql` gives)
     /// with `params`, preceded by its `PREPARE` the first time (then
     /// returns true: one statement more in the script).
     pub(crate) fn call(
         &mut self,
         name: &str,
-        sql: &str,
+        sql: impl FnOnce() -> String,
         params: &[&dyn Arg],
         out: &mut String,
     ) -> Result<bool, PgError> {
         let ident = ident(name);
         let prepare = !self.known.contains(&ident);
         if prepare {
-            out.push_str(&format!("PREPARE {ident} AS {sql};\n"));
+            out.push_str(&format!("PREPARE {ident} AS {};\n", sql()));
             self.known.insert(ident.clone());
         }
         out.push_str("EXECUTE ");
@@ -333,9 +333,15 @@ mod tests {
         let mut named = Named::default();
         let mut out = String::new();
         let sql = "INSERT INTO t (a, b) VALUES ($1, $2)";
-        named.call("settlement", sql, &[&1i32, &"x"], &mut out).unwrap();
-        named.call("settlement", sql, &[&2i32, &"y"], &mut out).unwrap();
-        named.call("settlement-", "DELETE FROM t", &[], &mut out).unwrap();
+        named
+            .call("settlement", || sql.into(), &[&1i32, &"x"], &mut out)
+            .unwrap();
+        named
+            .call("settlement", || sql.into(), &[&2i32, &"y"], &mut out)
+            .unwrap();
+        named
+            .call("settlement-", || "DELETE FROM t".into(), &[], &mut out)
+            .unwrap();
         assert_eq!(
             out,
             "PREPARE rapport_settlement AS INSERT INTO t (a, b) VALUES ($1, $2);\n\

@@ -16,8 +16,8 @@ use rapport_core::model::{Change, Counters, Model};
 
 type Param<'a> = &'a dyn Arg;
 
-/// A connection's prepared statements, by name (kept from command to
-/// command: preparing costs a round trip).
+/// The statements a `Rows` prepared, by name (a copy or a restore runs
+/// each many times; a command's script has `literal::Named` instead).
 pub(crate) type Prepared = HashMap<&'static str, Statement>;
 
 /// A transaction's writes, with its prepared statements.
@@ -269,7 +269,7 @@ impl<'t, C: GenericClient> Rows<'t, C> {
             return self.buffer(name, params);
         }
         if let Some((text, named)) = self.script.as_mut() {
-            named.call(name, &sql(name), params, text)?;
+            named.call(name, || sql(name), params, text)?;
             return self.end_statement();
         }
         self.flush()?;

@@ -139,7 +139,7 @@ impl PgStore {
         let after = i64_of(self.model.counters.seq)?;
         let prepared = self.named.call(
             "counters and events",
-            catchup::COUNTERS_AND_EVENTS,
+            || catchup::COUNTERS_AND_EVENTS.into(),
             &[&after],
             &mut begin,
         )?;
@@ -147,10 +147,6 @@ impl PgStore {
         let messages = open.client.simple_query(&begin)?;
         self.named.sent();
         let (found, stored) = catchup::read_events(&messages, 2 + usize::from(prepared))?;
-        let stored = stored.ok_or_else(|| PgError::Corrupt {
-            table: "rapport_meta".into(),
-            error: "no counters".into(),
-        })?;
         let mut arrived = Vec::new();
         let caught_up = catchup::apply(open.client, &mut self.model, &mut arrived, stored, found);
         self.arrived.extend(arrived);

@@ -36,14 +36,10 @@ pub(crate) fn execute(shared: &Shared, user: &User, command: Command) -> Result<
             .ok_or_else(|| Refusal::Failed("the server is stopping".into()))?;
         // Empty when the session that held the lock before took ours:
         // then its answer is sent already.
-        if !lock(shared).is_empty() {
-            if core.data.groups_commands() {
-                apply_group(&mut core, shared);
-            } else {
-                for one in std::mem::take(&mut *lock(shared)) {
-                    let result = apply(&mut core, &one.user, one.command);
-                    let _ = one.answer.send(result);
-                }
+        if !lock(shared).is_empty() && !apply_group(&mut core, shared) {
+            for one in std::mem::take(&mut *lock(shared)) {
+                let result = apply(&mut core, &one.user, one.command);
+                let _ = one.answer.send(result);
             }
         }
     }
@@ -73,14 +69,14 @@ fn apply(core: &mut Core, user: &User, command: Command) -> Result<u64, Refusal>
     Ok(event.seq)
 }
 
-/// Applies what is waiting once the database's write lock is held (what
-/// came meanwhile joins), in one transaction; PostgreSQL plans each
-/// command against the model as the ones before it left it, with the
-/// rules `apply` checks. Then pushes the other processes' events that
-/// came before the group, then its own.
-fn apply_group(core: &mut Core, shared: &Shared) {
+/// On PostgreSQL, applies what is waiting once the database's write lock
+/// is held (what came meanwhile joins), in one transaction; PostgreSQL
+/// plans each command against the model as the ones before it left it,
+/// with the rules `apply` checks. Then pushes the other processes' events
+/// that came before the group, then its own. False on sled (nothing taken).
+fn apply_group(core: &mut Core, shared: &Shared) -> bool {
     let mut answers = Vec::new();
-    let results = core.data.execute_group(&mut || {
+    let Some(results) = core.data.execute_group(&mut || {
         std::mem::take(&mut *lock(shared))
             .into_iter()
             .map(|one| {
@@ -88,7 +84,9 @@ fn apply_group(core: &mut Core, shared: &Shared) {
                 (one.user.login, one.command)
             })
             .collect()
-    });
+    }) else {
+        return false;
+    };
     // A client that changed hands in the group makes restricted sessions
     // join again here, as one another process handed over does.
     core.relay(false);
@@ -99,6 +97,7 @@ fn apply_group(core: &mut Core, shared: &Shared) {
         });
         let _ = answer.send(result);
     }
+    true
 }
 
 fn refusal(e: BackendError) -> Refusal {

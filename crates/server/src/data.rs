@@ -101,29 +101,23 @@ impl Data {
         }
     }
 
-    /// Whether commands sent at once are applied in one transaction.
-    pub(crate) fn groups_commands(&self) -> bool {
-        matches!(self, Data::Postgres(_))
-    }
-
-    /// Applies the commands `waiting` gives once the database's write lock
-    /// is held (each recorded under its login), in order and in one
-    /// transaction: one answer each.
+    /// On PostgreSQL: applies the commands `waiting` gives once the
+    /// database's write lock is held (each recorded under its login), in
+    /// order and in one transaction, one answer each. `None` on sled, which
+    /// applies commands one by one (`waiting` is not asked).
     pub(crate) fn execute_group(
         &mut self,
         waiting: &mut dyn FnMut() -> Vec<(String, Command)>,
-    ) -> Vec<Result<Event, BackendError>> {
-        if let Data::Postgres(p) = self {
-            return p
-                .execute_group(waiting)
+    ) -> Option<Vec<Result<Event, BackendError>>> {
+        let Data::Postgres(p) = self else {
+            return None;
+        };
+        Some(
+            p.execute_group(waiting)
                 .into_iter()
                 .map(|r| r.map_err(BackendError::from))
-                .collect();
-        }
-        waiting()
-            .into_iter()
-            .map(|(login, command)| self.execute(&login, command))
-            .collect()
+                .collect(),
+        )
     }
 
     /// The last command of `login`'s that may be undone.

@@ -235,9 +235,9 @@ impl Session {
         }
     }
 
-    /// A session on a PostgreSQL database (`--db postgresql://…`).
-    /// A session on the PostgreSQL database `url`; `live`: it listens for
-    /// what others commit (an interface), else it is for one command.
+    /// A session on the PostgreSQL database `url` (`--db postgresql://…`);
+    /// `live`: it listens for what others commit (an interface), else it
+    /// is for one command.
     pub fn postgres(url: &str, live: bool) -> Result<Session, BackendError> {
         let store = match live {
             true => PgStore::open(url)?,

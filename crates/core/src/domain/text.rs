@@ -7,7 +7,11 @@ use std::borrow::Cow;
 /// `s` with every control character replaced: line breaks and tabs by a
 /// space, anything else (escape sequences' ESC included) by U+FFFD.
 pub fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    // Control characters are U+0000–U+001F, U+007F and U+0080–U+009F (in
+    // UTF-8, 0xC2 then 0x80–0x9F): text without those bytes is looked at
+    // no further, as most text is.
+    let suspect = |b: &u8| *b < 0x20 || *b == 0x7f || *b == 0xc2;
+    if !s.as_bytes().iter().any(suspect) || !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
@@ -64,6 +68,11 @@ mod tests {
         assert_eq!(printable("Two\nBEGIN:VEVENT"), "Two BEGIN:VEVENT");
         assert_eq!(printable("\u{1b}[2Jwiped"), "\u{fffd}[2Jwiped");
         assert_eq!(printable("a\u{7f}b\u{9b}c"), "a\u{fffd}b\u{fffd}c");
+        // 0xC2 starts U+0080–U+00BF: only U+0080–U+009F are controls.
+        assert!(matches!(
+            printable("¡Köhler! ½"),
+            std::borrow::Cow::Borrowed("¡Köhler! ½")
+        ));
     }
 }
 

@@ -9,7 +9,7 @@ mod key;
 
 pub use key::{BadKey, ItemKey, Kind};
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -238,7 +238,7 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
         until: want.until,
         reasons: want.reasons,
         // A few clients' items look their marks up one by one; every
-        // client's, through one map of all marks.
+        // client's (or a manager's share), through one map of all marks.
         marks: want.only.is_none().then(|| {
             model
                 .marks
@@ -248,16 +248,16 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
         }),
         sink,
     };
-    let mine = |client: ClientId| {
-        want.only.is_none_or(|o| o.contains(&client))
+    let mine_client = |c: &Client| {
+        want.only.is_none_or(|o| o.contains(&c.id))
             && match scope {
                 Scope::All => true,
-                Scope::Manager(m) => model.clients.get(&client).is_some_and(|c| c.manager == Some(m)),
+                Scope::Manager(m) => c.manager == Some(m),
             }
     };
     // One manager's queue goes through their clients only (range reads),
     // not every offer of the book; tickets they own elsewhere are added below.
-    let share: Option<BTreeSet<ClientId>> = match (want.only, scope) {
+    let share: Option<HashSet<ClientId>> = match (want.only, scope) {
         (None, Scope::Manager(m)) => Some(
             model
                 .clients
@@ -268,27 +268,56 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
         ),
         _ => None,
     };
-    let through = want.only.or(share.as_ref());
-    let history = History::new(model, through);
-    // The offers and clients to go through: range reads for a few clients.
-    let offers_of = || -> Box<dyn Iterator<Item = &Offer> + '_> {
-        match through {
-            Some(only) => Box::new(only.iter().flat_map(|c| model.offers_of(*c))),
-            None => Box::new(model.offers.values()),
+    // Whether a client's items are wanted, by its id.
+    let mine = |c: ClientId| match (&share, want.only) {
+        (Some(share), _) => share.contains(&c),
+        (None, Some(only)) => {
+            only.contains(&c)
+                && match scope {
+                    Scope::All => true,
+                    Scope::Manager(m) => model.clients.get(&c).is_some_and(|c| c.manager == Some(m)),
+                }
+        }
+        (None, None) => true,
+    };
+    let history = History::new(model, &mine);
+    let offered = Offered::new(model, as_of);
+    // Each client once, with its offers and persons.
+    let mut its_offers: Vec<&Offer> = Vec::new();
+    let client_items = |b: &mut Builder, client: &Client, offers: &mut Vec<&Offer>| {
+        for o in offers.drain(..) {
+            offer_items(b, &history, &offered, o);
+        }
+        yearly_survey(b, &history, client);
+        cadence(b, classes, as_of, client);
+        for person in model.persons_of(client.id) {
+            birthday(b, as_of, person);
         }
     };
-    let clients: Box<dyn Iterator<Item = &Client>> = match through {
-        Some(only) => Box::new(only.iter().filter_map(|c| model.clients.get(c))),
-        None => Box::new(model.clients.values()),
-    };
-    offers(&mut b, offers_of(), &mine);
-    sales_points(&mut b, offers_of(), &mine);
-    sale_surveys(&mut b, &history, as_of, offers_of(), &mine);
-    for client in clients.filter(|c| mine(c.id)) {
-        yearly_survey(&mut b, &history, client);
-        cadence(&mut b, classes, as_of, client);
-        for person in model.persons_of(client.id) {
-            birthday(&mut b, as_of, person);
+    match (want.only, &share) {
+        // A few clients, or a manager's share: one range read each.
+        (Some(_), _) | (None, Some(_)) => {
+            let clients: Box<dyn Iterator<Item = &Client>> = match want.only {
+                Some(only) => Box::new(only.iter().filter_map(|c| model.clients.get(c))),
+                None => Box::new(model.clients.values()),
+            };
+            for client in clients.filter(|c| mine_client(c)) {
+                its_offers.extend(model.offers_of(client.id));
+                client_items(&mut b, client, &mut its_offers);
+            }
+        }
+        // The whole book: its offers are walked beside the clients, in the
+        // same key order.
+        (None, None) => {
+            let mut offers = model.offers.values().peekable();
+            for client in model.clients.values() {
+                // Offers of a client not in the book (none should be) still count.
+                its_offers.extend(std::iter::from_fn(|| offers.next_if(|o| o.client <= client.id)));
+                client_items(&mut b, client, &mut its_offers);
+            }
+            for o in offers {
+                offer_items(&mut b, &history, &offered, o);
+            }
         }
     }
     let until = b.until;
@@ -330,7 +359,15 @@ struct Builder<'a, 's> {
     sink: &'s mut dyn FnMut(Item),
 }
 
-impl Builder<'_, '_> {
+impl<'a> Builder<'a, '_> {
+    /// What a user did with the item `key`, if anything.
+    fn mark(&self, key: ItemKey) -> Option<&'a QueueMark> {
+        match &self.marks {
+            Some(marks) => marks.get(&key).copied(),
+            None => self.model.marks.get(&key.to_string()),
+        }
+    }
+
     /// Adds the item unless it is marked done for this date; a snooze for
     /// this date moves it. `reason` is only called for items kept.
     fn push(
@@ -343,10 +380,7 @@ impl Builder<'_, '_> {
     ) {
         let mut due = base_due;
         let mut snoozed = false;
-        let mark = match &self.marks {
-            Some(marks) => marks.get(&key).copied(),
-            None => self.model.marks.get(&key.to_string()),
-        };
+        let mark = self.mark(key);
         if let Some(mark) = mark
             && mark.due == base_due
         {
@@ -388,116 +422,132 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
+/// What the items of offers need from the rest of the book, gathered once.
+struct Offered {
+    /// Days after a presentation by which its minutes are sent.
+    minutes_days: u64,
+    /// The latest sent minutes of each offer.
+    sent_minutes: HashMap<(ClientId, ProductId), NaiveDate>,
+    /// Sales won on or before this date are left to the yearly survey.
+    oldest_sale: NaiveDate,
+}
+
+impl Offered {
+    fn new(model: &Model, as_of: NaiveDate) -> Offered {
+        let mut sent_minutes: HashMap<(ClientId, ProductId), NaiveDate> = HashMap::new();
+        for d in model.sales.documents.values() {
+            if d.number.kind == crate::templates::DocKind::Minutes && d.sent.is_some() {
+                let e = sent_minutes.entry((d.client, d.product)).or_insert(d.date);
+                *e = (*e).max(d.date);
+            }
+        }
+        Offered {
+            minutes_days: u64::from(model.sales.setup.minutes_days),
+            sent_minutes,
+            oldest_sale: months_before(as_of, SALE_SURVEY_MONTHS),
+        }
+    }
+}
+
+/// Every item one offer gives.
+fn offer_items(b: &mut Builder, history: &History, offered: &Offered, o: &Offer) {
+    offer_dates(b, o);
+    sales_points(b, offered, o);
+    sale_survey(b, history, offered, o);
+}
+
 /// SPEC §5.1 and §5.3: control dates of open offers, retries of refusals.
-fn offers<'a>(b: &mut Builder<'a, '_>, all: impl Iterator<Item = &'a Offer>, mine: &dyn Fn(ClientId) -> bool) {
+fn offer_dates(b: &mut Builder, o: &Offer) {
     let model = b.model;
-    for o in all {
-        if !mine(o.client) {
-            continue;
-        }
-        let key = |k| ItemKey::Offer(k, o.client, o.product);
-        let name = || product_name(model, o.product);
-        if o.stage.is_open()
-            && let Some(d) = o.next_step
-        {
-            b.push(key(Kind::NextStep), d, o.client, Some(o.product), || {
-                if o.next_note.is_empty() {
-                    format!("next step of the {} ({})", o.stage, name())
-                } else {
-                    format!("{} ({}, {})", first_line(&o.next_note), name(), o.stage)
-                }
-            });
-        }
-        let (kind, date) = match o.stage {
-            OfferStage::Proposal => (Kind::Expiry, o.expiry),
-            OfferStage::Invoiced => (Kind::Invoice, o.invoice_due),
-            OfferStage::Delivery => (Kind::Delivery, o.delivery),
-            OfferStage::Refused => (Kind::Retry, o.refusal.as_ref().and_then(|r| r.retry)),
-            _ => continue,
-        };
-        let Some(d) = date else { continue };
-        b.push(key(kind), d, o.client, Some(o.product), || match (&o.refusal, kind) {
-            (Some(r), Kind::Retry) => format!("retry {} (refused at {}: {})", name(), r.at_stage, r.reason.as_str()),
-            (_, Kind::Expiry) => format!("proposal for {} expires", name()),
-            (_, Kind::Invoice) => format!("invoice for {} due", name()),
-            _ => format!("delivery of {}", name()),
+    let key = |k| ItemKey::Offer(k, o.client, o.product);
+    let name = || product_name(model, o.product);
+    if o.stage.is_open()
+        && let Some(d) = o.next_step
+    {
+        b.push(key(Kind::NextStep), d, o.client, Some(o.product), || {
+            if o.next_note.is_empty() {
+                format!("next step of the {} ({})", o.stage, name())
+            } else {
+                format!("{} ({}, {})", first_line(&o.next_note), name(), o.stage)
+            }
         });
     }
+    let (kind, date) = match o.stage {
+        OfferStage::Proposal => (Kind::Expiry, o.expiry),
+        OfferStage::Invoiced => (Kind::Invoice, o.invoice_due),
+        OfferStage::Delivery => (Kind::Delivery, o.delivery),
+        OfferStage::Refused => (Kind::Retry, o.refusal.as_ref().and_then(|r| r.retry)),
+        _ => return,
+    };
+    let Some(d) = date else { return };
+    b.push(key(kind), d, o.client, Some(o.product), || match (&o.refusal, kind) {
+        (Some(r), Kind::Retry) => format!("retry {} (refused at {}: {})", name(), r.at_stage, r.reason.as_str()),
+        (_, Kind::Expiry) => format!("proposal for {} expires", name()),
+        (_, Kind::Invoice) => format!("invoice for {} due", name()),
+        _ => format!("delivery of {}", name()),
+    });
 }
 
 /// SPEC §9's control points: minutes not sent after a presentation, an
 /// amendment date, unpaid instalments.
-fn sales_points<'a>(b: &mut Builder<'a, '_>, all: impl Iterator<Item = &'a Offer>, mine: &dyn Fn(ClientId) -> bool) {
+fn sales_points(b: &mut Builder, offered: &Offered, o: &Offer) {
     let model = b.model;
-    let minutes_days = u64::from(model.sales.setup.minutes_days);
-    // The latest sent minutes of each offer, gathered once.
-    let mut sent_minutes: HashMap<(ClientId, ProductId), NaiveDate> = HashMap::new();
-    for d in model.sales.documents.values() {
-        if d.number.kind == crate::templates::DocKind::Minutes && d.sent.is_some() {
-            let e = sent_minutes.entry((d.client, d.product)).or_insert(d.date);
-            *e = (*e).max(d.date);
-        }
-    }
-    for o in all {
-        if !mine(o.client) {
-            continue;
-        }
-        let name = || product_name(model, o.product);
-        if o.stage == OfferStage::Presentation
-            && let Some(due) = o.stage_date.checked_add_days(chrono::Days::new(minutes_days))
-        {
-            let sent = sent_minutes
-                .get(&(o.client, o.product))
-                .is_some_and(|d| *d >= o.stage_date);
-            if !sent {
-                b.push(
-                    ItemKey::Offer(Kind::Minutes, o.client, o.product),
-                    due,
-                    o.client,
-                    Some(o.product),
-                    || {
-                        format!(
-                            "send the minutes of the presentation of {} ({})",
-                            name(),
-                            o.stage_date.format("%d/%m")
-                        )
-                    },
-                );
-            }
-        }
-        let Some(terms) = model.sales.terms.get(&(o.client, o.product)) else {
-            continue;
-        };
-        if matches!(o.stage, OfferStage::Proposal | OfferStage::Agreement)
-            && let Some(due) = terms.amend_by
-        {
+    let name = || product_name(model, o.product);
+    if o.stage == OfferStage::Presentation
+        && let Some(due) = o.stage_date.checked_add_days(chrono::Days::new(offered.minutes_days))
+    {
+        let sent = offered
+            .sent_minutes
+            .get(&(o.client, o.product))
+            .is_some_and(|d| *d >= o.stage_date);
+        if !sent {
             b.push(
-                ItemKey::Offer(Kind::Amendment, o.client, o.product),
+                ItemKey::Offer(Kind::Minutes, o.client, o.product),
                 due,
                 o.client,
                 Some(o.product),
-                || format!("settle the amendment of the {} for {}", o.stage, name()),
+                || {
+                    format!(
+                        "send the minutes of the presentation of {} ({})",
+                        name(),
+                        o.stage_date.format("%d/%m")
+                    )
+                },
             );
         }
-        if matches!(o.stage, OfferStage::Invoiced | OfferStage::Delivery | OfferStage::Won) {
-            let states = crate::model::sales::instalments(o, terms);
-            let count = states.len();
-            for s in states.iter().filter(|s| !s.is_paid()) {
-                let key = ItemKey::Instalment(o.client, o.product, u32::try_from(s.index).unwrap_or(u32::MAX));
-                b.push(key, s.due, o.client, Some(o.product), || {
-                    let part = if s.paid.0 > 0 {
-                        format!(" ({} of it paid)", s.paid)
-                    } else {
-                        String::new()
-                    };
-                    format!(
-                        "instalment {}/{count} of {}: {} unpaid{part}",
-                        s.index,
-                        name(),
-                        s.amount
-                    )
-                });
-            }
+    }
+    let Some(terms) = model.sales.terms.get(&(o.client, o.product)) else {
+        return;
+    };
+    if matches!(o.stage, OfferStage::Proposal | OfferStage::Agreement)
+        && let Some(due) = terms.amend_by
+    {
+        b.push(
+            ItemKey::Offer(Kind::Amendment, o.client, o.product),
+            due,
+            o.client,
+            Some(o.product),
+            || format!("settle the amendment of the {} for {}", o.stage, name()),
+        );
+    }
+    if matches!(o.stage, OfferStage::Invoiced | OfferStage::Delivery | OfferStage::Won) {
+        let states = crate::model::sales::instalments(o, terms);
+        let count = states.len();
+        for s in states.iter().filter(|s| !s.is_paid()) {
+            let key = ItemKey::Instalment(o.client, o.product, u32::try_from(s.index).unwrap_or(u32::MAX));
+            b.push(key, s.due, o.client, Some(o.product), || {
+                let part = if s.paid.0 > 0 {
+                    format!(" ({} of it paid)", s.paid)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "instalment {}/{count} of {}: {} unpaid{part}",
+                    s.index,
+                    name(),
+                    s.amount
+                )
+            });
         }
     }
 }
@@ -511,21 +561,20 @@ struct History {
 }
 
 impl History {
-    fn new(model: &Model, only: Option<&BTreeSet<ClientId>>) -> History {
-        let kept = |c: &ClientId| only.is_none_or(|o| o.contains(c));
+    fn new(model: &Model, kept: &dyn Fn(ClientId) -> bool) -> History {
         let mut survey: HashMap<(ClientId, ProductId), NaiveDate> = HashMap::new();
         let mut feedback: HashMap<ClientId, NaiveDate> = HashMap::new();
         let later = |map: &mut HashMap<ClientId, NaiveDate>, c: ClientId, d: NaiveDate| {
             map.entry(c).and_modify(|x| *x = (*x).max(d)).or_insert(d);
         };
-        for s in model.surveys.values().filter(|s| kept(&s.client)) {
+        for s in model.surveys.values().filter(|s| kept(s.client)) {
             survey
                 .entry((s.client, s.product))
                 .and_modify(|x| *x = (*x).max(s.date))
                 .or_insert(s.date);
             later(&mut feedback, s.client, s.date);
         }
-        for t in model.tickets.values().filter(|t| kept(&t.client)) {
+        for t in model.tickets.values().filter(|t| kept(t.client)) {
             if t.source == TicketSource::Complaint {
                 later(&mut feedback, t.client, t.opened);
             }
@@ -537,42 +586,32 @@ impl History {
 /// SPEC §5.2, first half: 7 days after an offer is won, when the client was
 /// new at the sale (its first settlement, if any, lies inside the status
 /// window before the sale — or after it: a first sale not yet paid).
-fn sale_surveys<'a>(
-    b: &mut Builder<'a, '_>,
-    history: &History,
-    as_of: NaiveDate,
-    all: impl Iterator<Item = &'a Offer>,
-    mine: &dyn Fn(ClientId) -> bool,
-) {
+fn sale_survey(b: &mut Builder, history: &History, offered: &Offered, o: &Offer) {
     let model = b.model;
-    let oldest = months_before(as_of, SALE_SURVEY_MONTHS);
-    let window = model.settings.status_window_months;
-    for o in all {
-        if o.stage != OfferStage::Won || o.stage_date <= oldest || !mine(o.client) {
-            continue;
-        }
-        let won = o.stage_date;
-        let first = model.aggregate(o.client).and_then(|a| a.days.first()).map(|d| d.date);
-        let new_client = first.is_none_or(|f| f > months_before(won, window));
-        if !new_client || history.survey.get(&(o.client, o.product)).is_some_and(|d| *d >= won) {
-            continue;
-        }
-        let due = won.checked_add_days(Days::new(SALE_SURVEY_DAYS)).unwrap_or(won);
-        let why = || {
-            format!(
-                "satisfaction survey: {} won {} by a new client",
-                product_name(model, o.product),
-                won.format("%d/%m")
-            )
-        };
-        b.push(
-            ItemKey::SaleSurvey(o.client, o.product),
-            due,
-            o.client,
-            Some(o.product),
-            why,
-        );
+    if o.stage != OfferStage::Won || o.stage_date <= offered.oldest_sale {
+        return;
     }
+    let won = o.stage_date;
+    let first = model.aggregate(o.client).and_then(|a| a.days.first()).map(|d| d.date);
+    let new_client = first.is_none_or(|f| f > months_before(won, model.settings.status_window_months));
+    if !new_client || history.survey.get(&(o.client, o.product)).is_some_and(|d| *d >= won) {
+        return;
+    }
+    let due = won.checked_add_days(Days::new(SALE_SURVEY_DAYS)).unwrap_or(won);
+    let why = || {
+        format!(
+            "satisfaction survey: {} won {} by a new client",
+            product_name(model, o.product),
+            won.format("%d/%m")
+        )
+    };
+    b.push(
+        ItemKey::SaleSurvey(o.client, o.product),
+        due,
+        o.client,
+        Some(o.product),
+        why,
+    );
 }
 
 /// SPEC §5.2 second half and §6: every client with settlements is surveyed
@@ -617,7 +656,7 @@ fn cadence(b: &mut Builder, classes: &Classes, as_of: NaiveDate, client: &Client
         .aggregate(client.id)
         .and_then(|a| a.last_contact)
         .map(|t| t.date());
-    let agreed = match model.marks.get(&ItemKey::NextContact(client.id).to_string()) {
+    let agreed = match b.mark(ItemKey::NextContact(client.id)) {
         Some(QueueMark {
             state: MarkState::NextContact(next),
             due,
@@ -669,7 +708,7 @@ fn birthday(b: &mut Builder, as_of: NaiveDate, person: &ContactPerson) {
     let key = ItemKey::Birthday(person.client, person.id);
     let from = as_of.checked_sub_days(Days::new(BIRTHDAY_LATE_DAYS)).unwrap_or(as_of);
     let to = as_of.checked_add_days(Days::new(BIRTHDAY_AHEAD_DAYS)).unwrap_or(as_of);
-    let snoozed_for = match b.model.marks.get(&key.to_string()) {
+    let snoozed_for = match b.mark(key) {
         Some(QueueMark {
             state: MarkState::Snoozed(_),
             due,

@@ -123,7 +123,7 @@ impl Planner {
             Change::Contact(c) => self.contacts.push(c.clone()),
             Change::ContactRewritten { old, new, .. } => {
                 self.contacts.retain(|c| c.id != old.id);
-                self.contacts.extend(new.clone());
+                self.contacts.extend(new.as_deref().cloned());
             }
             _ => {}
         }

@@ -142,7 +142,7 @@ pub fn restore(
             Line::Survey(s) => rows.survey(&s)?,
             Line::Ticket(t) => {
                 rows.ticket(&t)?;
-                model.apply_owned(Change::Ticket(t));
+                model.apply_owned(Change::ticket(t));
             }
             Line::Audit(a) => rows.audit(&a)?,
             Line::Mark(m) => rows.mark(&m, model.client_of_mark(&m.key))?,

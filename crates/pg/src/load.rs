@@ -151,7 +151,7 @@ pub(crate) fn model(c: &mut impl GenericClient) -> Result<Model, PgError> {
         model.apply_owned(Change::Offer(o));
     }
     for t in records::<Ticket>(c, "tickets", "id")? {
-        model.apply_owned(Change::Ticket(t));
+        model.apply_owned(Change::ticket(t));
     }
     model.load_archivals(records::<Archival>(c, "archive", "client, key")?);
     // Counters last: applying records raised them to the highest id seen;

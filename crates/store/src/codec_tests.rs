@@ -336,7 +336,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "sales_view",
-            e(encode(&SalesRecord::View(SharedView {
+            e(encode(&SalesRecord::View(Box::new(SharedView {
                 number: 1,
                 name: "Brasseries".into(),
                 tab: 0,
@@ -347,7 +347,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
                 as_of: Some("today".into()),
                 who: "lea".into(),
                 seq: 17,
-            }))),
+            })))),
         ),
         (
             "change_log_merge",

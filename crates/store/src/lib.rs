@@ -506,7 +506,7 @@ impl Store {
                     &keys::pair32_64(s.client.0, s.id.0),
                     Some(codec::encode(s)?),
                 ),
-                Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), Some(codec::encode(t)?)),
+                Change::Ticket(t) => put(T::Tickets, &keys::id64(t.id.0), Some(codec::encode(&**t)?)),
                 Change::Questionnaire(q) => put(T::Questionnaires, &keys::id32(q.product.0), Some(codec::encode(q)?)),
                 Change::Mark { key, mark } => match mark {
                     Some(m) => put(T::Marks, key.as_bytes(), Some(codec::encode(m)?)),
@@ -549,7 +549,7 @@ impl Store {
                 Change::ContactRewritten { old, new, .. } => {
                     let key = keys::pair32_64(old.client.0, old.id.0);
                     match new {
-                        Some(n) => put(T::Contacts, &key, Some(codec::encode(n)?)),
+                        Some(n) => put(T::Contacts, &key, Some(codec::encode(&**n)?)),
                         None => put(T::Contacts, &key, None),
                     }
                     dirty_aggregates.insert(old.client);

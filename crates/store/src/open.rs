@@ -346,7 +346,7 @@ pub(super) fn load_model(trees: &[sled::Tree]) -> Result<Model, StoreError> {
             model.apply_owned(Change::Offer(o));
         }
         for t in tickets {
-            model.apply_owned(Change::Ticket(t));
+            model.apply_owned(Change::ticket(t));
         }
         let archivals = scan_prefix_all::<Archival>(trees, T::Archive).collect::<Result<_, _>>()?;
         model.load_archivals(archivals);

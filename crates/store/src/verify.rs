@@ -115,7 +115,7 @@ impl Store {
                     T::Contacts => load::<ContactEntry>(t, &key, &value, &mut rebuilt, Change::Contact, &mut bad),
                     T::Tasks => load::<Task>(t, &key, &value, &mut rebuilt, Change::Task, &mut bad),
                     T::Surveys => load::<Survey>(t, &key, &value, &mut rebuilt, Change::Survey, &mut bad),
-                    T::Tickets => load::<Ticket>(t, &key, &value, &mut rebuilt, Change::Ticket, &mut bad),
+                    T::Tickets => load::<Ticket>(t, &key, &value, &mut rebuilt, Change::ticket, &mut bad),
                     T::Questionnaires => {
                         load::<Questionnaire>(t, &key, &value, &mut rebuilt, Change::Questionnaire, &mut bad)
                     }

@@ -248,7 +248,7 @@ pub enum SalesRecord {
     Acquisition(Acquisition),
     Setup(SalesSetup),
     /// Schema 5.
-    View(SharedView),
+    View(Box<SharedView>),
 }
 
 /// Which record of the `sales` tree.

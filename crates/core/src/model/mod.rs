@@ -232,7 +232,7 @@ impl Model {
             }
             Change::Ticket(t) => {
                 self.counters.ticket = self.counters.ticket.max(t.id.0);
-                self.tickets.insert(t.id, t);
+                self.tickets.insert(t.id, *t);
             }
             Change::Questionnaire(q) => {
                 self.questionnaires.insert(q.product, q);

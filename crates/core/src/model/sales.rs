@@ -34,7 +34,7 @@ impl Sales {
             }
             Some(SalesRecord::Setup(s)) => self.setup = s,
             Some(SalesRecord::View(v)) => {
-                self.views.insert(v.number, v);
+                self.views.insert(v.number, *v);
             }
             None => match key {
                 SalesKey::Document(n) => {

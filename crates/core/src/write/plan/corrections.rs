@@ -45,8 +45,8 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             remaining.push(new.clone());
             let client = *client;
             let mut changes = vec![Change::ContactRewritten {
-                old,
-                new: Some(new),
+                old: Box::new(old),
+                new: Some(Box::new(new)),
                 last_contact,
             }];
             changes.extend(next_contact_mark(model, ctx, client, &remaining));
@@ -62,7 +62,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             check_version(|| format!("logged contact #{id}"), *expected_seq, old.seq)?;
             let last_contact = latest(others.iter().map(|c| c.at));
             let mut changes = vec![Change::ContactRewritten {
-                old,
+                old: Box::new(old),
                 new: None,
                 last_contact,
             }];

@@ -70,7 +70,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             ..c.clone()
         };
         moves.push(Change::ContactRewritten {
-            old: c,
+            old: Box::new(c),
             new: None,
             last_contact: None,
         });
@@ -119,7 +119,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
     }
     for t in model.tickets.values().filter(|t| t.client == from) {
         journal.tickets.push(t.clone());
-        moves.push(Change::Ticket(Ticket {
+        moves.push(Change::ticket(Ticket {
             client: into,
             version: t.version + 1,
             seq: ctx.seq,
@@ -384,14 +384,14 @@ pub(super) fn unmerge(merge: &[Change], model: &Model, ctx: &Context) -> Result<
                     return Err(stale(format!("logged contact #{}", n.id), n.seq, now.seq));
                 }
                 out.push(Change::ContactRewritten {
-                    old: now.clone(),
+                    old: Box::new(now.clone()),
                     new: None,
                     last_contact,
                 });
             }
             Change::ContactRewritten { old, new: None, .. } => added.push(Change::Contact(ContactEntry {
                 seq: ctx.seq,
-                ..old.clone()
+                ..(**old).clone()
             })),
             Change::Person(n) => {
                 let now = model.persons.get(&(into, n.id)).ok_or_else(|| {
@@ -471,7 +471,7 @@ pub(super) fn unmerge(merge: &[Change], model: &Model, ctx: &Context) -> Result<
                     .iter()
                     .find(|t| t.id == n.id)
                     .ok_or_else(|| invalid("the merge's record of the tickets is incomplete"))?;
-                added.push(Change::Ticket(Ticket {
+                added.push(Change::ticket(Ticket {
                     version: now.version + 1,
                     seq: ctx.seq,
                     ..before.clone()
@@ -510,7 +510,7 @@ fn sales_record(model: &Model, key: SalesKey) -> Option<SalesRecord> {
         SalesKey::Terms(c, p) => sales.terms.get(&(c, p)).cloned().map(SalesRecord::Terms),
         SalesKey::Acquisition(c) => sales.sources.get(&c).cloned().map(SalesRecord::Acquisition),
         SalesKey::Setup => Some(SalesRecord::Setup(sales.setup.clone())),
-        SalesKey::View(n) => sales.views.get(&n).cloned().map(SalesRecord::View),
+        SalesKey::View(n) => sales.views.get(&n).map(|v| SalesRecord::View(Box::new(v.clone()))),
     }
 }
 

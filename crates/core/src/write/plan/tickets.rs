@@ -45,7 +45,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             }
             check_text("description", text, true)?;
             check_date("date", *date)?;
-            vec![Change::Ticket(new_ticket(
+            vec![Change::ticket(new_ticket(
                 model,
                 ctx,
                 *id,
@@ -55,7 +55,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 TicketSource::Complaint,
             ))]
         }
-        Command::AdvanceTicket(a) => vec![Change::Ticket(advance_ticket(model, ctx, a)?)],
+        Command::AdvanceTicket(a) => vec![Change::ticket(advance_ticket(model, ctx, a)?)],
         Command::SetTicketOwner {
             ticket,
             expected_version,
@@ -67,7 +67,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             if old.stage == TicketStage::Closed {
                 return Err(invalid(format!("ticket #{ticket} is closed")));
             }
-            vec![Change::Ticket(Ticket {
+            vec![Change::ticket(Ticket {
                 owner: Some(*owner),
                 version: old.version + 1,
                 seq,
@@ -89,7 +89,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             check_text("cause", cause, past(TicketStage::Resolved))?;
             check_text("action", action, past(TicketStage::Resolved))?;
             check_text("process fix", fix, past(TicketStage::Prevented))?;
-            vec![Change::Ticket(Ticket {
+            vec![Change::ticket(Ticket {
                 description: description.trim().to_string(),
                 cause: cause.trim().to_string(),
                 action: action.trim().to_string(),
@@ -214,7 +214,7 @@ pub(super) fn survey_changes(
         TicketSource::Survey(survey.id),
     );
     survey.ticket = Some(ticket.id);
-    vec![Change::Survey(survey), Change::Ticket(ticket)]
+    vec![Change::Survey(survey), Change::ticket(ticket)]
 }
 
 /// A survey's scores: one per question of the product, each 1–5. Returns

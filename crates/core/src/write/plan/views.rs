@@ -39,7 +39,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
             };
             vec![Change::Sales {
                 key: SalesKey::View(number),
-                record: Some(SalesRecord::View(shared)),
+                record: Some(SalesRecord::View(Box::new(shared))),
             }]
         }
         Command::UnshareView { name } => {

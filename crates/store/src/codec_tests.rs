@@ -817,6 +817,33 @@ mod snapshot {
         assert_eq!(s.model.client_by_ref("C-7").map(|c| c.id), Some(ClientId(7)));
     }
 
+    /// Large maps are decoded into full B-tree nodes (`halves::packed`):
+    /// many nodes deep, every entry comes back, in order, with lookups.
+    #[test]
+    fn large_maps_come_back_whole() {
+        let mut m = Model::default();
+        for c in 1..=2_000u32 {
+            m.apply(&Change::Client(Client {
+                id: ClientId(c),
+                reference: format!("C-{c}"),
+                ..sample_client()
+            }));
+            for p in 1..=3 {
+                m.apply(&Change::Offer(Offer {
+                    client: ClientId(c),
+                    product: ProductId(p),
+                    ..sample_offer()
+                }));
+            }
+        }
+        m.counters.seq = 12;
+        let s = decode_snapshot(&encoded(&m)).unwrap();
+        assert_eq!(s.model, m);
+        assert_eq!(s.model.offers.len(), 6_000);
+        assert_eq!(s.model.offers_of(ClientId(1_234)).count(), 3);
+        assert_eq!(s.model.client_by_ref("C-1999").map(|c| c.id), Some(ClientId(1_999)));
+    }
+
     /// Re-seals `payload` so the checksum passes and the halves' framing
     /// itself is what gets tested.
     fn sealed(payload: Vec<u8>) -> Vec<u8> {

@@ -100,7 +100,7 @@ where
             f.write_str("a map")
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            // The size a peer claims is not trusted beyond a bound.
+            // The length a file claims is not trusted beyond a bound.
             let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
             while let Some(entry) = map.next_entry()? {
                 entries.push(entry);

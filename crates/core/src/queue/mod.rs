@@ -271,12 +271,9 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
     // Whether a client's items are wanted, by its id.
     let mine = |c: ClientId| match (&share, want.only) {
         (Some(share), _) => share.contains(&c),
+        // For the whole book, no look-up of the client.
         (None, Some(only)) => {
-            only.contains(&c)
-                && match scope {
-                    Scope::All => true,
-                    Scope::Manager(m) => model.clients.get(&c).is_some_and(|c| c.manager == Some(m)),
-                }
+            only.contains(&c) && (scope == Scope::All || model.clients.get(&c).is_some_and(mine_client))
         }
         (None, None) => true,
     };

@@ -565,6 +565,27 @@ fn queries_through_a_server_are_answered_by_it(kind) {
     let o = through("lea", &["today", "--manager", "nobody"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("unknown manager 'nobody'"), "{}", stderr(&o));
+
+    // The server keeps the queue it answered from and brings it up to date
+    // for each command: after writes through it, it answers what a direct
+    // run prints.
+    let today = ["today", "--all", "--as-of", "2026-01-05"];
+    let before = stdout(&through("lea", &today));
+    let writes: [&[&str]; 3] = [
+        &["log", "C1", "--channel", "call", "--summary", "Called", "--next", "+3"],
+        &["task", "C2", "2026-01-06", "Send the offer"],
+        &["task", "C3", "2026-01-04", "Call back"],
+    ];
+    for args in writes {
+        let o = through("lea", args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&through("lea", &today)).starts_with("Due contacts"));
+    }
+    let after = stdout(&through("lea", &today));
+    assert_ne!(before, after);
+    assert!(after.contains("Send the offer") && after.contains("Call back"), "{after}");
+    drop(server);
+    assert_eq!(after, direct(&today));
 }
 }
 

@@ -457,17 +457,32 @@ pub fn answered_by_server(session: &mut Session, colour: bool) -> Option<CliResu
 /// the server's data for `asker` (`data` refuses every write), and the
 /// text it prints. Only commands that read are answered.
 pub fn answer_query(
-    cache: &rapport::classes::Cache,
+    kept: &Kept,
     data: &mut dyn rapport::backend::Backend,
     asker: &rapport::server::Asker,
     args: &[String],
 ) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("rapport".to_string()).chain(args.iter().cloned()))
         .map_err(|e| e.to_string())?;
-    let classes_of = |m: &rapport::model::Model, as_of| cache.get(m, as_of, asker.sees);
+    let classes_of = |m: &rapport::model::Model, as_of| kept.classes.get(m, as_of, asker.sees);
+    // The kept queue is the whole book's: a manager who sees only their
+    // share reads a model made for the query, and builds theirs from it.
+    let queue_of =
+        |m: &rapport::model::Model, classes, as_of, scope, horizon, read: &mut dyn FnMut(&[&_])| match asker.sees {
+            None => kept.queue.read_due(m, classes, as_of, scope, horizon, read),
+            Some(_) => build_queue(m, classes, as_of, scope, horizon, read),
+        };
     let mut out = Vec::new();
     let done = match cli.command {
-        Some(Cmd::Today(a)) => queue::write_today(data.model(), &classes_of, a, &asker.login, asker.colour, &mut out),
+        Some(Cmd::Today(a)) => queue::write_today(
+            data.model(),
+            &classes_of,
+            &queue_of,
+            a,
+            &asker.login,
+            asker.colour,
+            &mut out,
+        ),
         Some(Cmd::Classes(a)) => classes::write(data.model(), &classes_of, a, &mut out),
         Some(Cmd::Find(a)) => find::write_find(data.model(), a, &mut out),
         Some(Cmd::Duplicates(a)) => find::write_duplicates(data.model(), a, &mut out),
@@ -488,6 +503,38 @@ pub fn answer_query(
 /// Where a query's classes come from: computed for it, or a server's cache.
 pub type ClassesOf<'a> =
     dyn Fn(&rapport::model::Model, chrono::NaiveDate) -> std::sync::Arc<rapport::classes::Classes> + 'a;
+
+/// What a server keeps between queries while the data does not move (or
+/// brings up to date for what moved).
+#[derive(Default)]
+pub struct Kept {
+    pub classes: rapport::classes::Cache,
+    pub queue: rapport::queue::Kept,
+}
+
+/// Where a query's queue comes from: built for it, or a server's kept one;
+/// the items are handed to the last argument.
+pub type QueueOf<'a> = dyn Fn(
+        &rapport::model::Model,
+        std::sync::Arc<rapport::classes::Classes>,
+        chrono::NaiveDate,
+        rapport::queue::Scope,
+        rapport::queue::Horizon,
+        &mut dyn FnMut(&[&rapport::queue::Item]),
+    ) + 'a;
+
+/// A command run on its own builds the queue once.
+pub fn build_queue(
+    model: &rapport::model::Model,
+    classes: std::sync::Arc<rapport::classes::Classes>,
+    as_of: chrono::NaiveDate,
+    scope: rapport::queue::Scope,
+    horizon: rapport::queue::Horizon,
+    read: &mut dyn FnMut(&[&rapport::queue::Item]),
+) {
+    let items = rapport::queue::due_within(model, &classes, as_of, scope, horizon);
+    read(&items.iter().collect::<Vec<_>>());
+}
 
 /// A command run on its own computes the classes once.
 pub fn compute_classes(

@@ -175,6 +175,7 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
     write_today(
         store.model(),
         &super::compute_classes,
+        &super::build_queue,
         args,
         &current_login(),
         colour,
@@ -190,6 +191,7 @@ pub fn today_cmd(args: TodayArgs, db: Target) -> CliResult {
 pub fn write_today(
     model: &Model,
     classes_of: &super::ClassesOf<'_>,
+    queue_of: &super::QueueOf<'_>,
     args: TodayArgs,
     who: &str,
     colour: bool,
@@ -202,23 +204,39 @@ pub fn write_today(
         days: args.horizon,
         later_tasks: false,
     };
-    let items = queue::due_within(model, &classes, as_of, scope, horizon);
-    match args.format {
+    let mut written = Ok(());
+    queue_of(model, classes, as_of, scope, horizon, &mut |items| {
+        written = write_items(model, items, as_of, manager.as_deref(), args.format, colour, &mut *out);
+    });
+    written
+}
+
+/// The queue's `items` in `format`.
+fn write_items(
+    model: &Model,
+    items: &[&Item],
+    as_of: NaiveDate,
+    manager: Option<&str>,
+    format: TodayFormat,
+    colour: bool,
+    out: &mut dyn Write,
+) -> CliResult {
+    match format {
         TodayFormat::Text => {
-            write_text(&mut *out, model, &items, as_of, manager.as_deref(), colour).map_err(io_err)?;
+            write_text(&mut *out, model, items, as_of, manager, colour).map_err(io_err)?;
         }
         TodayFormat::Json => {
             let count = |g| items.iter().filter(|i| i.group(as_of) == g).count();
             let doc = JsonQueue {
                 as_of,
-                manager,
+                manager: manager.map(str::to_string),
                 overdue: count(Group::Overdue),
                 today: count(Group::Today),
                 soon: count(Group::Soon),
                 later: count(Group::Later),
                 items: items
                     .iter()
-                    .map(|i| {
+                    .map(|&i| {
                         let client = model.clients.get(&i.client);
                         JsonItem {
                             item: i,
@@ -235,7 +253,7 @@ pub fn write_today(
             writeln!(out).map_err(io_err)?;
         }
         TodayFormat::Ics => {
-            out.write_all(ics(model, &items, as_of).as_bytes()).map_err(io_err)?;
+            out.write_all(ics(model, items, as_of).as_bytes()).map_err(io_err)?;
         }
     }
     Ok(())
@@ -245,7 +263,7 @@ pub fn write_today(
 fn write_text(
     out: &mut dyn Write,
     model: &Model,
-    items: &[Item],
+    items: &[&Item],
     as_of: NaiveDate,
     manager: Option<&str>,
     colour: bool,
@@ -266,27 +284,39 @@ fn write_text(
             &format!("Due contacts as of {as_of} — {whose}: {} items", items.len())
         )
     )?;
-    // One look-up of each item's client for its ref and its name.
-    let (refs, names): (Vec<&str>, Vec<std::borrow::Cow<str>>) = items
+    // Each client once, in id order (the list's date order would jump about
+    // the model's tree): its ref and its name as printed, with their widths.
+    let mut clients: Vec<ClientId> = items.iter().map(|i| i.client).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    let shown: Vec<Shown> = clients
         .iter()
-        .map(|i| {
-            let client = model.clients.get(&i.client);
-            let name = client.map_or("?", |c| c.name.as_str());
+        .map(|c| {
+            let client = model.clients.get(c);
+            let reference = printable(client.map_or("?", |c| c.reference.as_str()));
             // Borrowed unless cut: the list can hold a hundred thousand items.
-            let name = match printable(name) {
+            let name = match printable(client.map_or("?", |c| c.name.as_str())) {
                 std::borrow::Cow::Borrowed(name) => truncate(name, 28),
                 std::borrow::Cow::Owned(name) => std::borrow::Cow::Owned(truncate(&name, 28).into_owned()),
             };
-            (client.map_or("?", |c| c.reference.as_str()), name)
+            Shown {
+                reference_chars: reference.chars().count(),
+                name_chars: name.chars().count(),
+                reference,
+                name,
+            }
         })
-        .unzip();
-    let ref_w = refs.iter().map(|r| r.chars().count()).max().unwrap_or(0);
-    let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        .collect();
+    let shown_of = |c: ClientId| clients.binary_search(&c).ok().and_then(|k| shown.get(k));
+    let ref_w = shown.iter().map(|s| s.reference_chars).max().unwrap_or(0);
+    let name_w = shown.iter().map(|s| s.name_chars).max().unwrap_or(0);
     let ids: Vec<String> = items.iter().map(|i| i.key.to_string()).collect();
     let id_w = ids.iter().map(String::len).max().unwrap_or(0);
+    let groups: Vec<Group> = items.iter().map(|i| i.group(as_of)).collect();
     let whens: Vec<String> = items
         .iter()
-        .map(|item| match item.group(as_of) {
+        .zip(&groups)
+        .map(|(item, group)| match group {
             Group::Overdue => format!("{} late", plural(item.days_late(as_of), "day")),
             Group::Today => "today".to_string(),
             Group::Soon | Group::Later => format!("in {}", plural((item.due - as_of).num_days(), "day")),
@@ -298,7 +328,7 @@ fn write_text(
     // formatting machinery took about half of a server's time for it.
     let mut text = String::with_capacity(items.len().min(4096) * 160);
     for group in Group::ALL {
-        let rows: Vec<usize> = (0..items.len()).filter(|&i| items[i].group(as_of) == group).collect();
+        let rows: Vec<usize> = (0..items.len()).filter(|&i| groups[i] == group).collect();
         if group == Group::Later && rows.is_empty() {
             continue;
         }
@@ -321,9 +351,19 @@ fn write_text(
             text.push_str("  ");
             push_padded(&mut text, item.kind.as_str(), 8);
             text.push_str("  ");
-            push_padded(&mut text, &printable(refs[i]), ref_w);
-            text.push_str("  ");
-            push_padded(&mut text, &names[i], name_w);
+            match shown_of(item.client) {
+                Some(s) => {
+                    push_counted(&mut text, &s.reference, s.reference_chars, ref_w);
+                    text.push_str("  ");
+                    push_counted(&mut text, &s.name, s.name_chars, name_w);
+                }
+                // Not met: every item's client is in `shown`.
+                None => {
+                    push_padded(&mut text, "?", ref_w);
+                    text.push_str("  ");
+                    push_padded(&mut text, "?", name_w);
+                }
+            }
             text.push_str("  ");
             push_padded(&mut text, &ids[i], id_w);
             text.push_str("  ");
@@ -340,13 +380,26 @@ fn write_text(
 
 /// `text` left-aligned in `width` characters, as `{:<width$}` writes it.
 fn push_padded(out: &mut String, text: &str, width: usize) {
-    out.push_str(text);
     let chars = if text.is_ascii() {
         text.len()
     } else {
         text.chars().count()
     };
+    push_counted(out, text, chars, width);
+}
+
+/// `push_padded` for a text whose characters are counted already.
+fn push_counted(out: &mut String, text: &str, chars: usize, width: usize) {
+    out.push_str(text);
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(chars)));
+}
+
+/// A client as a line of the list shows it.
+struct Shown<'a> {
+    reference: std::borrow::Cow<'a, str>,
+    reference_chars: usize,
+    name: std::borrow::Cow<'a, str>,
+    name_chars: usize,
 }
 
 /// `date` as `%d/%m/%Y`.
@@ -393,7 +446,7 @@ fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
 /// An all-day event ends the next day (RFC 5545: DTEND is exclusive). An
 /// overdue item is placed on `as_of`, with the date it was due in its
 /// description, so that a calendar shows today's work today.
-fn ics(model: &Model, items: &[Item], as_of: NaiveDate) -> String {
+fn ics(model: &Model, items: &[&Item], as_of: NaiveDate) -> String {
     use icalendar::{Calendar, Component, Event, EventLike};
     let mut cal = Calendar::new();
     cal.name("rapport due contacts");

@@ -65,9 +65,9 @@ pub fn run(args: ServeArgs, target: Target) -> CliResult {
         queue_frames: args.queue_frames,
         managers_see_all: args.managers_see == "all",
         queries: Some({
-            // Classes are kept between queries while the data does not move.
-            let cache = rapport::classes::Cache::default();
-            std::sync::Arc::new(move |data, asker, args| super::answer_query(&cache, data, asker, args))
+            // Classes and the queue are kept between queries.
+            let kept = super::Kept::default();
+            std::sync::Arc::new(move |data, asker, args| super::answer_query(&kept, data, asker, args))
         }),
     };
     let print_ready = args.print_ready;

@@ -264,8 +264,11 @@ impl<'a> TextFrames<'a> {
             Err(e) if e.valid_up_to() > 0 => e.valid_up_to(),
             Err(_) => cut,
         };
-        let text = String::from_utf8_lossy(self.pending.get(..whole).unwrap_or_default()).into_owned();
-        self.pending.drain(..whole);
+        // The frame takes the bytes it sends; the rest (a cut character, or
+        // what is beyond the chunk) stays pending.
+        let rest = self.pending.split_off(whole.min(self.pending.len()));
+        let head = std::mem::replace(&mut self.pending, rest);
+        let text = String::from_utf8(head).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         (self.reply)(&ToSession::Text {
             id: self.id,
             result: Ok(text),

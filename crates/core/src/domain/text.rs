@@ -10,8 +10,7 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     // Control characters are U+0000–U+001F, U+007F and U+0080–U+009F (in
     // UTF-8, 0xC2 then 0x80–0x9F): text without those bytes is looked at
     // no further, as most text is.
-    let suspect = |b: &u8| *b < 0x20 || *b == 0x7f || *b == 0xc2;
-    if !s.as_bytes().iter().any(suspect) || !s.chars().any(char::is_control) {
+    if !has_suspect_byte(s.as_bytes()) || !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
@@ -23,6 +22,20 @@ pub fn printable(s: &str) -> Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// Whether `bytes` hold a byte that may begin a control character. Looked
+/// at 16 bytes at a time without stopping early inside them, so that the
+/// compiler checks each 16 at once (a list of names is megabytes).
+fn has_suspect_byte(bytes: &[u8]) -> bool {
+    let suspect = |b: u8| (b < 0x20) | (b == 0x7f) | (b == 0xc2);
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &b| any | suspect(b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| suspect(b))
 }
 
 /// Whether `email` has the shape of an address (RFC 5322's, as the
@@ -73,6 +86,13 @@ mod tests {
             printable("¡Köhler! ½"),
             std::borrow::Cow::Borrowed("¡Köhler! ½")
         ));
+        // Bytes are looked at 16 at a time: an escape anywhere in a long
+        // text, in a whole chunk or in what is left after the last one.
+        for at in [0, 1, 15, 16, 17, 31, 32, 47, 48, 50] {
+            let mut text = "x".repeat(51);
+            text.replace_range(at..=at, "\u{1b}");
+            assert_eq!(printable(&text).chars().nth(at), Some('\u{fffd}'), "escape at {at}");
+        }
     }
 }
 

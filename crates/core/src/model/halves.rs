@@ -162,6 +162,7 @@ impl Model {
             templates: first.templates,
             sales: first.sales,
             index: second.index,
+            touches: super::Touches::default(),
         }
     }
 }

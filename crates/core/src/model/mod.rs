@@ -8,11 +8,13 @@ pub mod aggregate;
 mod change;
 pub mod halves;
 pub mod sales;
+mod touches;
 pub mod trash;
 
 pub use aggregate::{ClientAggregate, DayTotal, ProductDay};
 pub use change::Change;
 pub use sales::Sales;
+pub use touches::{Mark, Touches};
 pub use trash::{Trash, TrashedClient, TrashedPerson};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -64,6 +66,8 @@ pub struct Model {
     pub sales: Sales,
     #[serde(skip)]
     index: Index,
+    #[serde(skip)]
+    touches: Touches,
 }
 
 /// Lookups by the keys users type; derived from the records.
@@ -156,6 +160,7 @@ impl Model {
     /// `apply` for a change the caller no longer needs: records move into
     /// the model without a copy (loading reads millions of them).
     pub fn apply_owned(&mut self, change: Change) {
+        self.note_touches(&change);
         match change {
             Change::Settings(s) => self.settings = s,
             Change::Manager(m) => {
@@ -277,6 +282,45 @@ impl Model {
         }
     }
 
+    /// Which clients the latest changes were about.
+    pub fn touches(&self) -> &Touches {
+        &self.touches
+    }
+
+    /// Notes the clients `change` is about, as they were before it and as
+    /// it leaves them (a ticket or a task may move to another client, a
+    /// merge empties one into another).
+    fn note_touches(&mut self, change: &Change) {
+        let before = match change {
+            Change::Settlement { old: Some(old), .. } => Some(old.client),
+            Change::Task(t) => self.tasks.get(&t.id).map(|old| old.client),
+            Change::Ticket(t) => self.tickets.get(&t.id).map(|old| old.client),
+            Change::Survey(s) => self.surveys.get(&s.id).map(|old| old.client),
+            Change::Merge(j) => Some(j.from),
+            Change::Sales {
+                key: SalesKey::Document(n),
+                ..
+            } => self.sales.documents.get(n).map(|d| d.client),
+            _ => None,
+        };
+        if let Some(c) = before {
+            self.touches.note(Some(c));
+        }
+        let after = match change {
+            Change::Sales {
+                key: SalesKey::Document(_),
+                record: Some(SalesRecord::Document(d)),
+            } => Some(d.client),
+            // A document taken back: its client was noted above.
+            Change::Sales {
+                key: SalesKey::Document(_),
+                record: None,
+            } if before.is_some() => return,
+            _ => self.client_of(change),
+        };
+        self.touches.note(after);
+    }
+
     /// The model as one manager sees it when managers may read only their
     /// own clients: their clients and everything about them, and all the
     /// shared reference data (managers, segments, products, portrait).
@@ -305,6 +349,7 @@ impl Model {
             templates: self.templates.clone(),
             sales: self.sales.only(|c| mine(&c)),
             index: Index::default(),
+            touches: Touches::default(),
         };
         m.rebuild_index();
         m

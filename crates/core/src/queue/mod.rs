@@ -5,8 +5,10 @@
 //! `QueueMark`s under the item's stable id. Pure: reads the model and the
 //! classes.
 
+mod kept;
 mod key;
 
+pub use kept::Kept;
 pub use key::{BadKey, ItemKey, Kind};
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -292,13 +294,27 @@ fn all_items(model: &Model, classes: &Classes, as_of: NaiveDate, want: &Want, si
         }
     };
     match (want.only, &share) {
-        // A few clients, or a manager's share: one range read each.
-        (Some(_), _) | (None, Some(_)) => {
-            let clients: Box<dyn Iterator<Item = &Client>> = match want.only {
-                Some(only) => Box::new(only.iter().filter_map(|c| model.clients.get(c))),
-                None => Box::new(model.clients.values()),
-            };
-            for client in clients.filter(|c| mine_client(c)) {
+        // A few clients: one range read each. Offers of a client not in
+        // the book count for the whole book, as below.
+        (Some(only), _) => {
+            for &c in only {
+                match model.clients.get(&c) {
+                    Some(client) if mine_client(client) => {
+                        its_offers.extend(model.offers_of(c));
+                        client_items(&mut b, client, &mut its_offers);
+                    }
+                    None if scope == Scope::All => {
+                        for o in model.offers_of(c) {
+                            offer_items(&mut b, &history, &offered, o);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // A manager's share: one range read each.
+        (None, Some(_)) => {
+            for client in model.clients.values().filter(|c| mine_client(c)) {
                 its_offers.extend(model.offers_of(client.id));
                 client_items(&mut b, client, &mut its_offers);
             }

@@ -130,6 +130,14 @@ fn a_kept_queue_follows_every_kind_of_change() {
         let products: Vec<ProductId> = model.products.keys().copied().collect();
         let product = products[rng.random_range(0..products.len())];
         let items = queue::due_within(model, &classes, as_of, Scope::All, far);
+        // An item found by its id (`rapport done`, `snooze`) is the listed one.
+        for _ in 0..3 {
+            let Some(item) = items.get(rng.random_range(0..items.len().max(1))) else {
+                break;
+            };
+            let (found, _) = queue::due_item(model, &item.key.to_string(), as_of).unwrap();
+            assert_eq!(&found, item, "step {step}");
+        }
         let (name, cmd) = match step % 17 {
             0 => (
                 "contact",

@@ -108,7 +108,16 @@ pub fn due_item(model: &Model, id: &str, as_of: NaiveDate) -> Result<(Item, Opti
     if !key.exists(model) {
         return Err(format!("no queue item {key}: its record does not exist"));
     }
-    let classes = crate::classes::compute(model, as_of);
+    // Only a cadence item reads the classes (its client's ABC class): the
+    // whole book's are computed for that one alone.
+    let classes = match key {
+        ItemKey::Cadence(_) => crate::classes::compute(model, as_of),
+        _ => Classes {
+            as_of,
+            clients: Vec::new(),
+            totals: Default::default(),
+        },
+    };
     let item = find(model, &classes, as_of, key)
         .ok_or_else(|| format!("{key} is not due as of {as_of} (done already, or nothing dated)"))?;
     let how = crate::write::completion(&item, as_of).how(model, &item);
@@ -202,9 +211,11 @@ fn next_due(
 /// The item `key` as the data holds it on `as_of`, however far ahead it is
 /// due; none when nothing is due under that id (or it was done).
 pub fn find(model: &Model, classes: &Classes, as_of: NaiveDate, key: ItemKey) -> Option<Item> {
+    // Only the items of the client the key is about.
+    let client: BTreeSet<ClientId> = key.client(model).into_iter().collect();
     let want = Want {
         scope: Scope::All,
-        only: None,
+        only: Some(&client),
         until: None,
         later_tasks: false,
         reasons: true,

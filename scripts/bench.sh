@@ -73,6 +73,14 @@ awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "the day\x27s backup, 
 grep -q "took the day's backup" "$serve_out" || { echo "the day's backup did not finish:"; cat "$serve_out"; }
 run "rapport log C000002 (one command, no model)" "$bin" --db "$db" log C000002 --channel call --summary "bench"
 run "rapport today --manager amartin (server computes)" "$bin" --db "$db" today --manager amartin --as-of 2026-11-22
+# The server keeps the queue and brings it up to date for what a command
+# changed: the same list right after a write.
+for i in 1 2 3 4 5; do
+  "$bin" --db "$db" log C000002 --channel call --summary "bench" >/dev/null
+  t0=$(date +%s%N)
+  "$bin" --db "$db" today --manager amartin --as-of 2026-11-22 >/dev/null
+  echo "rapport today --manager amartin after a log ($i): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+done
 run "rapport classes --summary (server computes)" "$bin" --db "$db" classes --summary --as-of 2026-11-22
 run "rapport classes (server computes)" "$bin" --db "$db" classes --as-of 2026-11-22
 run "rapport find '+33 1 83 31 57 55' (server computes)" "$bin" --db "$db" find "+33 1 83 31 57 55"
@@ -81,6 +89,15 @@ run "rapport report funnel, one year (server computes)" "$bin" --db "$db" report
 run "rapport history C000002 (server computes)" "$bin" --db "$db" history C000002
 run "rapport export settlements (server computes)" "$bin" --db "$db" export settlements
 kill -TERM "$server"; wait "$server" || true
+echo "== interfaces joining a server (issue 22 goal 2: a lead's <= 150 MB, a manager's <= 60 MB, first frame <= 300 ms)"
+for managers_see in all own; do
+  "$bin" --db "$db" serve --print-ready --trust-claimed-logins --managers-see "$managers_see" > "$serve_out" 2>&1 &
+  server=$!
+  for _ in $(seq 1 120); do grep -q ready "$serve_out" && break; sleep 0.5; done
+  echo "managers see $managers_see:"
+  bash scripts/join.sh "$db" hweber amartin
+  kill -TERM "$server"; wait "$server" || true
+done
 
 if command -v task >/dev/null; then
   echo "== rapport today beside taskwarrior"

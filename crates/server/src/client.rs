@@ -155,7 +155,12 @@ impl Remote {
             if len > MAX_SNAPSHOT {
                 return Err(failed(format!("a snapshot of {len} bytes is beyond the limit")));
             }
+            // Its size is known (and bounded above): one allocation, not a
+            // doubling one that ends a third larger than the model's bytes.
             let mut bytes = Vec::new();
+            bytes
+                .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+                .map_err(|e| failed(format!("no memory for a model of {len} bytes: {e}")))?;
             (&mut stream)
                 .take(len)
                 .read_to_end(&mut bytes)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# An interface session joining the running server, once per login given:
+# the time from launch until the client list shows, and the session's
+# resident memory once it has drawn (issue 22 goal 2). The server must
+# trust claimed logins (`rapport serve --trust-claimed-logins`), so that one
+# user can join as a lead and as a manager.
+# usage: scripts/join.sh DB LOGIN...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db=${1:?usage: scripts/join.sh DB LOGIN...}
+shift
+bin=target/release/rapport
+sock="rapport-join-$$"
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
+for login in "$@"; do
+  start=$(date +%s%N)
+  # The shell stays after the session, so that the pane outlives a crash.
+  tmux -L "$sock" new-session -d -x 120 -y 40 \
+    "$bin --db $db --server always --claim-login $login --as-of 2026-11-22; sleep 60"
+  deadline=$((start + 30000000000))
+  until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Clients ·"; do
+    sleep 0.005
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then
+      echo "no first frame after 30 s:"; tmux -L "$sock" capture-pane -p; exit 1
+    fi
+  done
+  end=$(date +%s%N)
+  # Let the session settle (the next-due column and the classes follow the
+  # first frame), then read its memory.
+  sleep 3
+  pid=$(pgrep -f "^$bin --db $db --server always --claim-login $login " | head -1)
+  rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status")
+  echo "interface joining as $login: first frame $(( (end - start) / 1000000 )) ms, resident $rss MB"
+  tmux -L "$sock" send-keys q
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  tmux -L "$sock" kill-server 2>/dev/null || true
+done

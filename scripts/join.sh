@@ -7,6 +7,7 @@
 # usage: scripts/join.sh DB LOGIN...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/first-frame.sh
 db=${1:?usage: scripts/join.sh DB LOGIN...}
 shift
 bin=target/release/rapport
@@ -17,20 +18,13 @@ for login in "$@"; do
   # The shell stays after the session, so that the pane outlives a crash.
   tmux -L "$sock" new-session -d -x 120 -y 40 \
     "$bin --db $db --server always --claim-login $login --as-of 2026-11-22; sleep 60"
-  deadline=$((start + 30000000000))
-  until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Clients ·"; do
-    sleep 0.005
-    if [ "$(date +%s%N)" -gt "$deadline" ]; then
-      echo "no first frame after 30 s:"; tmux -L "$sock" capture-pane -p; exit 1
-    fi
-  done
-  end=$(date +%s%N)
+  ms=$(wait_for_frame "$sock" "$start") || exit 1
   # Let the session settle (the next-due column and the classes follow the
   # first frame), then read its memory.
   sleep 3
   pid=$(pgrep -f "^$bin --db $db --server always --claim-login $login " | head -1)
   rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status")
-  echo "interface joining as $login: first frame $(( (end - start) / 1000000 )) ms, resident $rss MB"
+  echo "interface joining as $login: first frame $ms ms, resident $rss MB"
   tmux -L "$sock" send-keys q
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   tmux -L "$sock" kill-server 2>/dev/null || true

@@ -7,6 +7,7 @@
 # (a second session joining).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/first-frame.sh
 db=${1:-target/bench-data/demo-100k}
 bin=target/release/rapport
 sock="rapport-startup-$$"
@@ -21,15 +22,9 @@ joined=0
 for _ in 1 2 3 4 5; do
   start=$(date +%s%N)
   tmux -L "$sock" new-session -d -x 120 -y 40 "$bin --db $db $socket_arg --as-of 2026-11-22"
+  ms=$(wait_for_frame "$sock" "$start") || exit 1
+  echo "start-up to first frame: $ms ms"
   deadline=$((start + 30000000000))
-  until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Clients ·"; do
-    sleep 0.005
-    if [ "$(date +%s%N)" -gt "$deadline" ]; then
-      echo "no first frame after 30 s:"; tmux -L "$sock" capture-pane -p; exit 1
-    fi
-  done
-  end=$(date +%s%N)
-  echo "start-up to first frame: $(( (end - start) / 1000000 )) ms"
   # A first session hands the database to a server after its first frame:
   # let it join before quitting (else the server waits 60 s for nobody).
   if [ "${RAPPORT_SERVER:-auto}" = auto ] && [ -z "${WARM:-}" ]; then

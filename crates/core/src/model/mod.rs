@@ -307,15 +307,15 @@ impl Model {
             self.touches.note(Some(c));
         }
         let after = match change {
+            // A document written names its client; one taken back, the
+            // client it had (none: any client may be affected).
             Change::Sales {
                 key: SalesKey::Document(_),
-                record: Some(SalesRecord::Document(d)),
-            } => Some(d.client),
-            // A document taken back: its client was noted above.
-            Change::Sales {
-                key: SalesKey::Document(_),
-                record: None,
-            } if before.is_some() => return,
+                record,
+            } => match record {
+                Some(SalesRecord::Document(d)) => Some(d.client),
+                _ => before,
+            },
             _ => self.client_of(change),
         };
         self.touches.note(after);

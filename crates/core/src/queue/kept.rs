@@ -64,20 +64,6 @@ impl Kept {
         read(&items)
     }
 
-    /// `read_due`'s items, as `super::due_within` returns them.
-    pub fn due_within(
-        &self,
-        model: &Model,
-        classes: Arc<Classes>,
-        as_of: NaiveDate,
-        scope: Scope,
-        horizon: Horizon,
-    ) -> Vec<Item> {
-        self.read_due(model, classes, as_of, scope, horizon, |items| {
-            items.iter().map(|&i| i.clone()).collect()
-        })
-    }
-
     /// How many times the items were built from every client (the other
     /// reads brought them up to date).
     pub fn builds(&self) -> u64 {
@@ -121,19 +107,16 @@ impl State {
         if touched.len() * REBUILD_SHARE > model.clients.len().max(SMALL_BOOK) {
             return None;
         }
-        if touched.is_empty() {
-            self.mark = model.touches().mark();
-            self.classes = classes;
-            return Some(self);
+        if !touched.is_empty() {
+            for c in &touched {
+                self.by_client.remove(c);
+            }
+            let by_client = &mut self.by_client;
+            let want = State::want(self.as_of, self.horizon, Some(&touched));
+            all_items(model, &classes, self.as_of, &want, &mut |i| {
+                by_client.entry(i.client).or_default().push(i);
+            });
         }
-        for c in &touched {
-            self.by_client.remove(c);
-        }
-        let by_client = &mut self.by_client;
-        let want = State::want(self.as_of, self.horizon, Some(&touched));
-        all_items(model, &classes, self.as_of, &want, &mut |i| {
-            by_client.entry(i.client).or_default().push(i);
-        });
         self.mark = model.touches().mark();
         self.classes = classes;
         Some(self)

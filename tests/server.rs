@@ -4,13 +4,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::Server;
 use common::*;
 use rapport::backend::{Backend, BackendError};
 use rapport::domain::*;
@@ -18,70 +18,6 @@ use rapport::server::client::{ConnectError, Remote};
 use rapport::server::protocol::{self, PROTOCOL_VERSION, ToServer, ToSession};
 use rapport::store::Store;
 use rapport::write::{Command as Cmd, OfferMove};
-
-struct Server {
-    child: Child,
-    socket: PathBuf,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts `rapport serve` on `db` and waits until it is ready.
-    fn start(dir: &Path, db: impl AsRef<OsStr>, extra: &[&str]) -> Server {
-        let socket = dir.join("rapport.sock");
-        let log = dir.join("serve.log");
-        let child = spawn_server(
-            Command::new(BIN)
-                .arg("--db")
-                .arg(db)
-                .arg("--socket")
-                .arg(&socket)
-                .args(["serve", "--print-ready"])
-                .args(extra)
-                .env("XDG_DATA_HOME", dir.join("data")),
-            &log,
-        );
-        Server { child, socket, log }
-    }
-
-    fn trusting(dir: &Path, db: impl AsRef<OsStr>) -> Server {
-        Server::start(dir, db, &["--trust-claimed-logins"])
-    }
-
-    fn session(&self, login: &str) -> Remote {
-        Remote::connect(&self.socket, Some(login.into())).unwrap()
-    }
-
-    /// The real binary as a session of this server's database.
-    fn cli(&self, db: impl AsRef<OsStr>) -> Command {
-        let mut c = Command::new(BIN);
-        c.arg("--db").arg(db).arg("--socket").arg(&self.socket);
-        c
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM, and the exit status.
-    fn stop(mut self) -> std::process::ExitStatus {
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .unwrap();
-        let status = self.child.wait().unwrap();
-        std::mem::forget(self);
-        status
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `small_store` plus a second manager (`ben`) with client `C3`, and an
 /// offer of product 1 to `C3` at presentation.

@@ -102,8 +102,8 @@ pub fn verify(args: VerifyArgs, db: Target) -> CliResult {
     };
     // Directly (a missing database is refused by the session, as for every
     // command), or by the server that holds the database (it checks under
-    // its lock, so the team need not stop it).
-    let mut session = super::open_session(db)?;
+    // its lock, so the team need not stop it), which sends no model.
+    let mut session = super::session_for_command(db)?;
     let report = session.verify()?;
     let total: u64 = report.records.values().sum();
     if report.ok() {

@@ -12,7 +12,10 @@ use rapport::domain::*;
 use rapport::write::Command;
 
 use super::records::{Said, apply};
-use super::{CliResult, Failure, Target, client_by_ref, current_login, date_arg, open_store, today};
+use super::{
+    CliResult, Failure, Target, client_by_ref, current_login, date_arg, open_for_command, open_holding, today,
+};
+use rapport::find::named::Wanted;
 
 #[derive(Args, Debug)]
 pub struct ContactArgs {
@@ -151,7 +154,10 @@ fn contact_of(data: &mut dyn Backend, which: &WhichContact) -> Result<ContactEnt
 }
 
 pub fn contact_cmd(args: ContactArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let which = match &args.action {
+        ContactAction::Edit { which, .. } | ContactAction::Delete { which, .. } => &which.client,
+    };
+    let mut store = open_holding(db, Wanted::refs([which.clone()]))?;
     let (cmd, said) = match args.action {
         ContactAction::Edit {
             which,
@@ -210,7 +216,10 @@ fn task_of<'m>(model: &'m rapport::model::Model, id: &str) -> Result<&'m Task, F
 }
 
 pub fn task_action(action: TaskAction, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let id = match &action {
+        TaskAction::Edit { id, .. } | TaskAction::Delete { id, .. } => id,
+    };
+    let mut store = open_holding(db, Wanted::items([id.clone()]))?;
     let model = store.model();
     let (cmd, said) = match action {
         TaskAction::Edit {
@@ -252,7 +261,11 @@ pub fn task_action(action: TaskAction, db: Target) -> CliResult {
 }
 
 pub fn trash_cmd(args: TrashArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let everything = Wanted {
+        trash: true,
+        ..Wanted::default()
+    };
+    let mut store = open_holding(db, everything)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let model = store.model();
     let entries: Vec<(Archival, String)> = model
@@ -335,12 +348,13 @@ fn what(model: &rapport::model::Model, key: Archivable) -> String {
 }
 
 pub fn undo_cmd(args: UndoArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_for_command(db)?;
     let me = current_login();
     let Some((event, prior)) = store.last_undoable(&me)? else {
         println!("Nothing of yours to undo.");
         return Ok(());
     };
+    store.hold(&about(&event))?;
     let what = format!(
         "#{} {} ({})",
         event.seq,
@@ -365,4 +379,24 @@ pub fn undo_cmd(args: UndoArgs, db: Target) -> CliResult {
         commands: vec![inverse],
     };
     apply(&mut store, cmd, args.format)
+}
+
+/// The records a change to undo is about, to describe it and its undo.
+fn about(event: &rapport::write::Event) -> Wanted {
+    use rapport::domain::SalesKey;
+    use rapport::model::Change;
+    let unknown = rapport::model::Model::default();
+    let mut wanted = Wanted::default();
+    for change in &event.changes {
+        match change {
+            // Their clients are found through the records they name.
+            Change::Mark { key, .. } => wanted.items.push(key.clone()),
+            Change::Sales {
+                key: SalesKey::Document(n),
+                ..
+            } => wanted.items.push(n.to_string()),
+            other => wanted.clients.extend(unknown.client_of(other)),
+        }
+    }
+    wanted
 }

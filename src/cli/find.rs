@@ -10,7 +10,7 @@ use clap::Args;
 use super::records::Said;
 use super::sheet::{Output, Sheet, col, listing};
 use super::{
-    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
+    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_holding, today,
 };
 use rapport::backend::Backend;
 use rapport::find::{self, duplicates};
@@ -192,7 +192,8 @@ pub fn refuse_duplicate(model: &Model, reference: &str, name: &str) -> Result<()
 }
 
 pub fn merge_cmd(args: MergeArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let wanted = rapport::find::named::Wanted::refs([args.into.clone(), args.duplicate.clone()]);
+    let mut store = open_holding(db, wanted)?;
     let model = store.model();
     let into = client_by_ref(model, &args.into)?;
     let from = client_by_ref(model, &args.duplicate)?;

@@ -386,9 +386,7 @@ pub fn open_store(target: Target) -> Result<Session, Failure> {
     Ok(session)
 }
 
-/// `open_store` without the day's backup (`verify` must not rotate a
-/// possibly damaged copy into the backups).
-pub fn open_session(target: Target) -> Result<Session, Failure> {
+fn open_session(target: Target) -> Result<Session, Failure> {
     if let Some(url) = target.postgres() {
         return postgres_session(&target, &url, true, false);
     }
@@ -403,20 +401,33 @@ pub fn open_session(target: Target) -> Result<Session, Failure> {
 /// A session for one command that names its records by ref and reads
 /// nothing else (`rapport log`): through a server it holds no model.
 pub fn open_for_command(target: Target) -> Result<Session, Failure> {
+    let session = session_for_command(target)?;
+    if let Some(store) = session.store() {
+        daily_backup(store);
+    }
+    Ok(session)
+}
+
+/// `open_for_command` without the day's backup (`verify` must not rotate
+/// a possibly damaged copy into the backups).
+pub fn session_for_command(target: Target) -> Result<Session, Failure> {
     if let Some(url) = target.postgres() {
         return postgres_session(&target, &url, false, false);
     }
     let path = target.path()?;
     let socket = target.socket(&path)?;
-    let session = rapport::session::connect_for_command(&path, &socket, target.mode, target.claim_login).map_err(
-        |e| match e {
-            rapport::session::SessionError::NoDatabase(p) => data::no_database(&p),
-            e => Failure::system(e.to_string()),
-        },
-    )?;
-    if let Some(store) = session.store() {
-        daily_backup(store);
-    }
+    rapport::session::connect_for_command(&path, &socket, target.mode, target.claim_login).map_err(|e| match e {
+        rapport::session::SessionError::NoDatabase(p) => data::no_database(&p),
+        e => Failure::system(e.to_string()),
+    })
+}
+
+/// A session for one command that reads only the records `wanted` names
+/// and the shared reference data (`client edit`, `ticket advance`…):
+/// through a server it receives that part of the model, not the whole book.
+pub fn open_holding(target: Target, wanted: rapport::find::named::Wanted) -> Result<Session, Failure> {
+    let mut session = open_for_command(target)?;
+    rapport::backend::Backend::hold(&mut session, &wanted)?;
     Ok(session)
 }
 
@@ -451,6 +462,29 @@ pub fn answered_by_server(session: &mut Session, colour: bool) -> Option<CliResu
         Err(rapport::backend::BackendError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(Failure::from),
     })
+}
+
+/// A read-only command: through a server the server answers it
+/// (`Backend::query`, the command line as typed) and no model travels;
+/// here `write` prints it from the model.
+pub fn read_here_or_there(
+    target: Target,
+    write: impl FnOnce(&rapport::model::Model, &mut dyn std::io::Write) -> CliResult,
+) -> CliResult {
+    use rapport::backend::Backend as _;
+    use std::io::Write as _;
+    let mut store = open_for_command(target)?;
+    if let Some(done) = answered_by_server(&mut store, false) {
+        return done;
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = write(store.model(), &mut out).and_then(|()| out.flush().map_err(io_err));
+    drop(out);
+    match result {
+        Err(e) if e.message.contains("Broken pipe") => Ok(()),
+        Err(e) => Err(e),
+        Ok(()) => finish_read(store),
+    }
 }
 
 /// The server's side of `Backend::query`: a read-only command line run on
@@ -489,9 +523,14 @@ pub fn answer_query(
         Some(Cmd::Report(a)) => report::output_of(&a).and_then(|output| report::write(data, &a, output, &mut out)),
         Some(Cmd::Export(a)) => data::write_export(data, &a, &mut out),
         Some(Cmd::History(a)) => records::write_history(data, &a, &mut out),
+        Some(Cmd::Offers(a)) => offers::write_offers(data.model(), &a, &mut out),
+        Some(Cmd::Tickets(a)) => tickets::write_list(data.model(), &a, &mut out),
+        Some(Cmd::Docs(a)) => sales::write_docs(data.model(), &a, &mut out),
+        Some(Cmd::Plan(a)) => plan::write_plan(data.model(), &a, &mut out),
         _ => {
             return Err(
-                "the server answers `today`, `classes`, `find`, `duplicates`, `report`, `export` and `history` only"
+                "the server answers `today`, `classes`, `find`, `duplicates`, `report`, `export`, \
+                 `history`, `offers`, `tickets`, `docs` and `plan` only"
                     .into(),
             );
         }

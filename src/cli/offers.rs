@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::sheet::{Output, Sheet, col, text_row};
-use super::{CliResult, Failure, Target, current_login, date_arg, io_err, open_store, today};
+use super::{CliResult, Failure, Target, current_login, date_arg, io_err, today};
 use rapport::backend::Backend;
 use rapport::domain::{OfferStage, RefusalReason};
 use rapport::io::Kind;
 use rapport::io::export::{Format, RowWriter, offer_row};
-use rapport::model::Change;
+use rapport::model::{Change, Model};
 use rapport::write::{Command, OfferMove};
 
 #[derive(Args, Debug)]
@@ -105,9 +105,13 @@ fn reason_arg(s: &str) -> Result<RefusalReason, String> {
     })
 }
 
+/// Through a server the server lists them (`Backend::query`).
 pub fn offers(args: OffersArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
+    super::read_here_or_there(db, |model, out| write_offers(model, &args, out))
+}
+
+/// What `rapport offers` prints, from `model`.
+pub fn write_offers(model: &Model, args: &OffersArgs, out: &mut dyn Write) -> CliResult {
     let client = match &args.client {
         Some(r) => Some(super::client_by_ref(model, r)?.id),
         None => None,
@@ -121,8 +125,6 @@ pub fn offers(args: OffersArgs, db: Target) -> CliResult {
         ),
         None => None,
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let rows = model.offers.values().filter(|o| {
         let in_segment = || segment.is_none_or(|s| model.clients.get(&o.client).and_then(|c| c.segment) == Some(s));
         client.is_none_or(|c| c == o.client) && args.stage.is_none_or(|s| s == o.stage) && in_segment()
@@ -146,14 +148,14 @@ pub fn offers(args: OffersArgs, db: Target) -> CliResult {
                 footer: Vec::new(),
             };
             return sheet
-                .write(Output::Text, false, &mut out)
+                .write(Output::Text, false, out)
                 .and_then(|()| out.flush().map_err(io_err));
         }
         Output::Csv => Format::Csv,
         Output::Json => Format::Json,
     };
     let mut w = RowWriter::new(
-        &mut out,
+        &mut *out,
         format,
         Kind::Offers.columns().iter().map(|(c, _)| *c).collect(),
     )
@@ -203,7 +205,7 @@ pub fn offer(args: OfferArgs, db: Target) -> CliResult {
 }
 
 pub fn portrait(args: PortraitArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = super::open_holding(db, rapport::find::named::Wanted::none())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {

@@ -5,11 +5,11 @@ use chrono::NaiveDate;
 use clap::Args;
 use std::io::Write;
 
-use rapport::backend::Backend;
 use rapport::domain::text::printable;
+use rapport::model::Model;
 
 use super::sheet::{Cell, Output, Sheet, col};
-use super::{CliResult, Failure, Target, date_arg, io_err, open_store, today};
+use super::{CliResult, Failure, Target, date_arg, io_err, today};
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -26,9 +26,13 @@ pub struct PlanArgs {
     excel: bool,
 }
 
+/// Through a server the server answers it (`Backend::query`).
 pub fn plan_cmd(args: PlanArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
+    super::read_here_or_there(db, |model, out| write_plan(model, &args, out))
+}
+
+/// What `rapport plan` prints, from `model`.
+pub fn write_plan(model: &Model, args: &PlanArgs, out: &mut dyn Write) -> CliResult {
     let as_of = args.as_of.unwrap_or_else(today);
     let manager = match &args.manager {
         Some(login) => Some(
@@ -53,8 +57,6 @@ pub fn plan_cmd(args: PlanArgs, db: Target) -> CliResult {
             login,
         )
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let total: usize = plan.values().map(Vec::len).sum();
     match args.format {
         Output::Json => {
@@ -76,7 +78,7 @@ pub fn plan_cmd(args: PlanArgs, db: Target) -> CliResult {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &serde_json::json!({"as_of": as_of, "plan": doc}))
+            serde_json::to_writer_pretty(&mut *out, &serde_json::json!({"as_of": as_of, "plan": doc}))
                 .map_err(io_err)?;
             writeln!(out).map_err(io_err)?;
         }
@@ -107,7 +109,7 @@ pub fn plan_cmd(args: PlanArgs, db: Target) -> CliResult {
                 rows,
                 footer: Vec::new(),
             };
-            sheet.write(Output::Csv, args.excel, &mut out)?;
+            sheet.write(Output::Csv, args.excel, &mut *out)?;
         }
         Output::Text => {
             writeln!(
@@ -127,7 +129,5 @@ pub fn plan_cmd(args: PlanArgs, db: Target) -> CliResult {
             }
         }
     }
-    out.flush().map_err(io_err)?;
-    drop(out);
-    super::finish_read(store)
+    Ok(())
 }

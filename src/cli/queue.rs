@@ -10,7 +10,7 @@ use chrono::{Local, NaiveDate};
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, open_store, today};
+use super::{CliResult, Failure, Target, current_login, date_arg, finish_read, io_err, today};
 use rapport::domain::*;
 use rapport::model::Model;
 use rapport::queue::{self, Group, Item, ItemKey, Scope};
@@ -573,14 +573,15 @@ pub fn snooze_cmd(args: SnoozeArgs, db: Target) -> CliResult {
 }
 
 /// `rapport unmark ID`: takes a done or snooze mark off an item (one set by
-/// mistake); the item is due again on its own date.
+/// mistake); the item is due again on its own date. Through a server it
+/// reads the item's client only.
 pub fn unmark_cmd(args: UnmarkArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
     let key: ItemKey = args
         .id
         .parse()
         .map_err(|e: queue::BadKey| Failure::input(e.to_string()))?;
     let key = key.to_string();
+    let mut store = super::open_holding(db, rapport::find::named::Wanted::items([key.clone()]))?;
     let Some(mark) = store.model().marks.get(&key).cloned() else {
         return Err(Failure::input(format!("{key} has no done or snooze mark")));
     };

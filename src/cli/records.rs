@@ -11,7 +11,8 @@ use rapport::domain::*;
 use rapport::model::Model;
 use rapport::write::{Command, Event};
 
-use super::{CliResult, Failure, Target, client_by_ref, current_login, date_arg, open_store};
+use super::{CliResult, Failure, Target, client_by_ref, current_login, date_arg, open_holding};
+use rapport::find::named::Wanted;
 
 #[derive(Args, Debug)]
 pub struct ClientArgs {
@@ -221,7 +222,23 @@ fn report(event: &Event, name: &str, summary: &str, said: Said) -> CliResult {
 }
 
 pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    // A new client reads the clients it looks like (to refuse a
+    // duplicate); the others read the clients they name.
+    let mut store = match &args.action {
+        ClientAction::Add {
+            name, allow_duplicate, ..
+        } => {
+            let like = Wanted {
+                like: (!allow_duplicate).then(|| name.clone()),
+                ..Wanted::default()
+            };
+            open_holding(db, like)?
+        }
+        ClientAction::Edit { clients, .. } => open_holding(db, Wanted::refs(clients.iter().cloned()))?,
+        ClientAction::Archive { client, .. } | ClientAction::Restore { client, .. } => {
+            open_holding(db, Wanted::refs([client.clone()]))?
+        }
+    };
     let model = store.model();
     let (cmd, said) = match args.action {
         ClientAction::Add {
@@ -358,7 +375,13 @@ pub fn client_cmd(args: ClientArgs, db: Target) -> CliResult {
 }
 
 pub fn person_cmd(args: PersonArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let client = match &args.action {
+        PersonAction::Add { client, .. }
+        | PersonAction::Edit { client, .. }
+        | PersonAction::Archive { client, .. }
+        | PersonAction::Restore { client, .. } => client,
+    };
+    let mut store = open_holding(db, Wanted::refs([client.clone()]))?;
     let model = store.model();
     let (cmd, said) = match args.action {
         PersonAction::Add {
@@ -608,7 +631,10 @@ fn settlement_of(data: &mut dyn Backend, which: &WhichSettlement) -> Result<Sett
 }
 
 pub fn settlement_cmd(args: SettlementArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let which = match &args.action {
+        SettlementAction::Edit { which, .. } | SettlementAction::Delete { which, .. } => which,
+    };
+    let mut store = open_holding(db, Wanted::refs([which.client.clone()]))?;
     let (cmd, said) = match args.action {
         SettlementAction::Edit {
             which,

@@ -12,10 +12,11 @@ use clap::{Args, Subcommand};
 use super::records::{Said, apply};
 use super::sheet::{Output, Sheet, col, listing};
 use super::{
-    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
+    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_holding, today,
 };
 use rapport::backend::Backend;
 use rapport::domain::{Channel, DocNumber, Document, Instalment, Money, text::printable};
+use rapport::find::named::Wanted;
 use rapport::model::Model;
 use rapport::templates::DocKind;
 use rapport::write::Command;
@@ -154,7 +155,13 @@ fn product_id(model: &Model, code: &str) -> Result<rapport::domain::ProductId, F
 
 pub fn doc_cmd(args: DocArgs, db: Target) -> CliResult {
     let documents = db.documents_dir()?;
-    let mut store = open_store(db)?;
+    let wanted = match &args.action {
+        DocAction::New { client, .. } => Wanted::refs([client.clone()]),
+        DocAction::Sent { number, .. } | DocAction::Open { number } | DocAction::Show { number } => {
+            Wanted::items([number.clone()])
+        }
+    };
+    let mut store = open_holding(db, wanted)?;
     match args.action {
         DocAction::New {
             client,
@@ -241,9 +248,13 @@ fn open(path: &Path) -> CliResult {
     }
 }
 
+/// Through a server the server lists them (`Backend::query`).
 pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
+    super::read_here_or_there(db, |model, out| write_docs(model, &args, out))
+}
+
+/// What `rapport docs` prints, from `model`.
+pub fn write_docs(model: &Model, args: &DocsArgs, out: &mut dyn Write) -> CliResult {
     let client = match &args.client {
         Some(r) => Some(client_by_ref(model, r)?.id),
         None => None,
@@ -255,7 +266,6 @@ pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
         .filter(|d| model.clients.contains_key(&d.client) && client.is_none_or(|c| c == d.client))
         .collect();
     docs.sort_by(|a, b| a.date.cmp(&b.date).then(a.number.cmp(&b.number)));
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let sheet = || {
         let columns = vec![
             col("Number", &["number"]),
@@ -283,13 +293,12 @@ pub fn docs_cmd(args: DocsArgs, db: Target) -> CliResult {
             }),
         )
     };
-    listing(args.format, &mut out, || &docs, sheet)?;
-    out.flush().map_err(io_err)?;
-    finish_read(store)
+    listing(args.format, &mut *out, || &docs, sheet)?;
+    Ok(())
 }
 
 pub fn terms_cmd(args: TermsArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_holding(db, Wanted::refs([args.client.clone()]))?;
     let model = store.model();
     let c = client_by_ref(model, &args.client)?.id;
     let p = product_id(model, &args.product)?;
@@ -363,7 +372,7 @@ fn print_terms(model: &Model, c: rapport::domain::ClientId, p: rapport::domain::
 }
 
 pub fn setup_cmd(args: SetupArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_holding(db, Wanted::none())?;
     let setup = store.model().sales.setup.clone();
     if args.sources.is_empty() && args.competitors.is_empty() && args.minutes_days.is_none() {
         println!("sources: {}", printable(&setup.sources.join(", ")));

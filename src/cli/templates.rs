@@ -10,7 +10,7 @@ use rapport::domain::text::printable;
 use rapport::templates::{DocKind, PLACEHOLDERS};
 use rapport::write::Command;
 
-use super::{CliResult, Failure, Target, current_login, io_err, open_store};
+use super::{CliResult, Failure, Target, current_login, io_err, open_holding};
 
 #[derive(Args, Debug)]
 pub struct TemplateArgs {
@@ -52,7 +52,7 @@ fn problems(origin: &str, text: &str) -> Result<(), Failure> {
 }
 
 pub fn template_cmd(args: TemplateArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_holding(db, rapport::find::named::Wanted::none())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.action {

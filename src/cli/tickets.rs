@@ -11,11 +11,11 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::sheet::{Output, Sheet, col, text_row};
-use super::{
-    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_store, today,
-};
+use super::{CliResult, Failure, Target, client_by_ref, current_login, date_arg, io_err, open_holding, today};
 use rapport::domain::*;
+use rapport::find::named::Wanted;
 use rapport::model::Model;
+use rapport::queue::ItemKey;
 use rapport::tickets::{self, Filter};
 use rapport::write::{Command, TicketAdvance};
 
@@ -147,9 +147,13 @@ impl Row {
     }
 }
 
+/// Through a server the server lists them (`Backend::query`).
 pub fn list(args: TicketsArgs, db: Target) -> CliResult {
-    let store = open_store(db)?;
-    let model = store.model();
+    super::read_here_or_there(db, |model, out| write_list(model, &args, out))
+}
+
+/// What `rapport tickets` prints, from `model`.
+pub fn write_list(model: &Model, args: &TicketsArgs, out: &mut dyn Write) -> CliResult {
     let as_of = today();
     let filter = Filter {
         open: !args.all && args.stage != Some(TicketStage::Closed),
@@ -191,8 +195,6 @@ pub fn list(args: TicketsArgs, db: Target) -> CliResult {
             }
         })
         .collect();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         Output::Text => {
             let sheet = Sheet {
@@ -231,14 +233,14 @@ pub fn list(args: TicketsArgs, db: Target) -> CliResult {
                     .collect(),
                 footer: Vec::new(),
             };
-            sheet.write(Output::Text, false, &mut out)?;
+            sheet.write(Output::Text, false, &mut *out)?;
         }
         Output::Json => {
-            serde_json::to_writer_pretty(&mut out, &rows).map_err(io_err)?;
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(io_err)?;
             writeln!(out).map_err(io_err)?;
         }
         Output::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
+            let mut w = csv::Writer::from_writer(&mut *out);
             for r in &rows {
                 w.serialize(r.for_csv()).map_err(io_err)?;
             }
@@ -265,13 +267,15 @@ pub fn list(args: TicketsArgs, db: Target) -> CliResult {
             w.flush().map_err(io_err)?;
         }
     }
-    out.flush().map_err(io_err)?;
-    drop(out);
-    finish_read(store)
+    Ok(())
 }
 
 pub fn ticket(args: TicketArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let wanted = match &args.action {
+        TicketAction::New { client, .. } => Wanted::refs([client.clone()]),
+        TicketAction::Advance { id, .. } => Wanted::items([ItemKey::Ticket(TicketId(*id)).to_string()]),
+    };
+    let mut store = open_holding(db, wanted)?;
     let model = store.model();
     match args.action {
         TicketAction::New {
@@ -292,10 +296,10 @@ pub fn ticket(args: TicketArgs, db: Target) -> CliResult {
                 },
             )?;
             let id = store.model().counters.ticket;
-            let t = &store.model().tickets[&TicketId(id)];
-            let due = t
-                .stage_due
-                .map_or(String::new(), |d| format!(", investigating due {d}"));
+            let due = match store.model().tickets.get(&TicketId(id)).and_then(|t| t.stage_due) {
+                Some(d) => format!(", investigating due {d}"),
+                None => String::new(),
+            };
             println!("ticket #{id} registered for {reference}{due}");
         }
         TicketAction::Advance {
@@ -327,16 +331,20 @@ pub fn ticket(args: TicketArgs, db: Target) -> CliResult {
                     fix,
                 }),
             )?;
-            let t = &store.model().tickets[&TicketId(id)];
-            let due = t.stage_due.map_or(String::new(), |d| format!(" (next stage due {d})"));
-            println!("ticket #{id} is now {}{due}", t.stage);
+            match store.model().tickets.get(&TicketId(id)) {
+                Some(t) => {
+                    let due = t.stage_due.map_or(String::new(), |d| format!(" (next stage due {d})"));
+                    println!("ticket #{id} is now {}{due}", t.stage);
+                }
+                None => println!("ticket #{id} advanced"),
+            }
         }
     }
     Ok(())
 }
 
 pub fn survey(args: SurveyArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_holding(db, Wanted::refs([args.client.clone()]))?;
     let model = store.model();
     let c = client_by_ref(model, &args.client)?.id;
     let p = product(model, &args.product)?.id;
@@ -358,7 +366,7 @@ pub fn survey(args: SurveyArgs, db: Target) -> CliResult {
 }
 
 pub fn questionnaire(args: QuestionnaireArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_holding(db, Wanted::none())?;
     let p = product(store.model(), &args.product)?.id;
     if !args.questions.is_empty() {
         store.execute(

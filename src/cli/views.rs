@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::records::{Said, apply};
 use super::sheet::{Output, Sheet, col, listing};
-use super::{CliResult, Target, finish_read, io_err, open_store};
+use super::{CliResult, Target, finish_read, io_err, open_holding};
 use rapport::backend::Backend;
 use rapport::write::Command;
 
@@ -30,7 +30,7 @@ enum ViewsAction {
 }
 
 pub fn views_cmd(args: ViewsArgs, db: Target) -> CliResult {
-    let mut store = open_store(db)?;
+    let mut store = open_holding(db, rapport::find::named::Wanted::none())?;
     if let Some(ViewsAction::Unshare { name, format }) = args.action {
         return apply(&mut store, Command::UnshareView { name }, format);
     }

@@ -8,6 +8,8 @@ use rapport::domain::*;
 use rapport::store::Store;
 use rapport::write::Command as Cmd;
 
+pub mod server;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_rapport");
 
 pub fn d(s: &str) -> NaiveDate {

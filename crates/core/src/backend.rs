@@ -141,6 +141,14 @@ pub trait Backend {
         crate::queue::due_item(self.model(), id, as_of).map_err(|e| CommandError::Invalid(e).into())
     }
 
+    /// Makes the model hold the records `wanted` names: a session for one
+    /// command on a server, which holds no model, receives that part of
+    /// the server's (with the shared reference data) and reads it as the
+    /// whole. Here the model is whole already.
+    fn hold(&mut self, _wanted: &crate::find::named::Wanted) -> Result<(), BackendError> {
+        Ok(())
+    }
+
     /// Every settlement in key order, handed to `visit` one by one with
     /// the model (a store streams them; `visit` returns false to stop).
     fn each_settlement(&mut self, visit: &mut dyn FnMut(&Model, Settlement) -> bool) -> Result<(), BackendError>;

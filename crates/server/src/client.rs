@@ -18,7 +18,7 @@ use crate::model::Model;
 use crate::store::codec;
 use crate::write::{Command, Event};
 use rapport_core::backend::{Backend, BackendError, BackupSummary, HistoryEntry, VerifyReport};
-use rapport_core::find::named::Named;
+use rapport_core::find::named::{Named, Wanted};
 use rapport_core::queue::Item;
 
 pub use rapport_core::backend::Waker;
@@ -63,6 +63,9 @@ pub struct Remote {
     kept: bool,
     /// The session offered a model and the server sent a newer one.
     replaced: bool,
+    /// The model is the whole book (or the user's share), not empty or
+    /// a part for one command (`hold`).
+    whole: bool,
     pub login: String,
     pub manager: Option<ManagerId>,
     pub role: Role,
@@ -209,6 +212,7 @@ impl Remote {
             closed: None,
             kept,
             replaced: have.is_some() && !kept,
+            whole: wants_model,
             login,
             manager,
             role,
@@ -498,6 +502,35 @@ impl Remote {
         }
     }
 
+    /// For a session for one command (which holds no model): the part of
+    /// the server's model that holds what `wanted` names and the shared
+    /// reference data, to read as if it were the whole. A session that
+    /// holds the whole model already holds it.
+    pub fn hold(&mut self, wanted: &Wanted) -> Result<(), BackendError> {
+        if self.whole {
+            return Ok(());
+        }
+        let id = self.read(Read::Part(wanted.clone()))?;
+        let bytes = loop {
+            if let ToSession::Part { id: got, result } = self.next_answer()?
+                && got == id
+            {
+                break result.map_err(input_refused)?;
+            }
+        };
+        let part = codec::decode_snapshot(&bytes)
+            .map_err(|e| BackendError::Server(format!("the records sent do not decode: {e}")))?
+            .model;
+        // Events the server pushed after reading the part may have come
+        // before it: they belong on the part too.
+        self.model = part;
+        for event in std::mem::take(&mut self.pending) {
+            self.apply(&event);
+            self.pending.push(event);
+        }
+        Ok(())
+    }
+
     /// A read answered with one JSON `Text`.
     fn json_answer<T: serde::de::DeserializeOwned>(
         &mut self,
@@ -606,6 +639,10 @@ impl Backend for Remote {
 
     fn due_item(&mut self, item: &str, as_of: NaiveDate) -> Result<(Item, Option<String>), BackendError> {
         Remote::due_item(self, item, as_of)
+    }
+
+    fn hold(&mut self, wanted: &Wanted) -> Result<(), BackendError> {
+        Remote::hold(self, wanted)
     }
 
     fn query(&mut self, args: &[String], colour: bool, out: &mut dyn Write) -> Option<Result<(), BackendError>> {

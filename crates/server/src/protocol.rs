@@ -23,8 +23,8 @@ use crate::write::{Command, CommandError, Event};
 /// Bump when a message changes shape or meaning (3: `EditPerson`,
 /// `ClearMark`, the settlements' `expected_seq`, `Read::HistoryOf`; 4: the
 /// trash and corrections commands, `Read::LastUndoable`; 5: the sales
-/// process commands of SPEC §9, `OfferMove::competitor`).
-pub const PROTOCOL_VERSION: u32 = 7;
+/// process commands of SPEC §9, `OfferMove::competitor`; 8: `Read::Part`).
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// A model a session already holds: the database it was read from (its
 /// creation time) and its sequence number. A session that opened the
@@ -115,6 +115,9 @@ pub enum Read {
         id: String,
         as_of: NaiveDate,
     },
+    /// The part of the model that holds what a one-shot command names
+    /// (`Wanted::part_of`), encoded as a snapshot in one `Part` answer.
+    Part(rapport_core::find::named::Wanted),
 }
 
 /// Why the server did not apply a command.
@@ -173,6 +176,11 @@ pub enum ToSession {
     },
     /// The server is stopping or dropped this session; the reason is for the user.
     Closing(String),
+    /// The answer to `Read::Part`: a snapshot of that part of the model.
+    Part {
+        id: u64,
+        result: Result<Vec<u8>, String>,
+    },
 }
 
 // The frames travel in the store's envelope, under kinds of their own.

@@ -1,8 +1,9 @@
 //! The server's answers to reads: a client's settlements and contacts,
 //! all settlements, a period's contacts, a client's history, a backup, a
-//! verify, a query. Each is read under the lock (a consistent state) and
-//! sent after it, in chunks where it is large — except a backup, begun
-//! under the lock and written as it is sent while commands go on; a
+//! verify, a query, the part of the model a one-shot command names. Each
+//! is read under the lock (a consistent state) and sent after it, in
+//! chunks where it is large — except a backup, begun under the lock and
+//! written as it is sent while commands go on; a
 //! session limited to its manager's clients reads only those.
 
 use crate::Shared;
@@ -112,6 +113,21 @@ pub(crate) fn answer(
                 result,
                 more: false,
             })
+        }
+        Read::Part(wanted) => {
+            // Small (a command names a few clients): encoded under the lock,
+            // so the events after it are exactly those after its sequence.
+            let part = wanted.part_of(core.data.model(), sees);
+            let result = core.data.encode_snapshot_of(&part);
+            drop(core);
+            let result = result.and_then(|bytes| match bytes.len() < crate::protocol::MAX_FRAME as usize / 2 {
+                true => Ok(bytes),
+                false => Err(format!(
+                    "the records this command names take {} MB; name fewer clients at once",
+                    bytes.len() >> 20
+                )),
+            });
+            reply(&ToSession::Part { id, result })
         }
         Read::LastUndoable | Read::HistoryOf(_) => {
             let result = match read {

@@ -447,6 +447,10 @@ impl Backend for Session {
         self.backend()?.due_item(item, as_of)
     }
 
+    fn hold(&mut self, wanted: &rapport_core::find::named::Wanted) -> Result<(), BackendError> {
+        self.backend()?.hold(wanted)
+    }
+
     fn contacts_between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ContactEntry>, BackendError> {
         self.backend()?.contacts_between(from, to)
     }

@@ -251,12 +251,7 @@ impl Index {
 /// `C000012 Müller & Söhne (same name (muller sohne))` for each client a
 /// new one named `name` looks like.
 pub fn likely(model: &Model, name: &str) -> Vec<String> {
-    let card = Card {
-        name: name.to_string(),
-        ..Card::default()
-    };
-    Index::build(model)
-        .like(&card, None)
+    like_name(model, name)
         .into_iter()
         .map(|(id, reasons)| {
             let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
@@ -268,6 +263,20 @@ pub fn likely(model: &Model, name: &str) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The clients a new one named `name` looks like, and why.
+fn like_name(model: &Model, name: &str) -> BTreeMap<ClientId, Vec<Reason>> {
+    let card = Card {
+        name: name.to_string(),
+        ..Card::default()
+    };
+    Index::build(model).like(&card, None)
+}
+
+/// The ids of the clients `likely` names.
+pub fn likely_ids(model: &Model, name: &str) -> Vec<ClientId> {
+    like_name(model, name).into_keys().collect()
 }
 
 /// Every pair of clients that look like one, by the first's ref.

@@ -76,6 +76,76 @@ pub fn named(
     })
 }
 
+/// The records a one-shot command reads, as its command line names them:
+/// clients by ref (live or archived) and queue items or records by id
+/// (`task-12`, `ticket-3`, a mark's key, a document's number). Through a server such a command
+/// receives the part of the model that holds them (`Wanted::part_of`), not
+/// the whole book.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wanted {
+    pub refs: Vec<String>,
+    pub items: Vec<String>,
+    /// Clients by id (the ones a change to undo is about).
+    pub clients: Vec<ClientId>,
+    /// Everything in the trash, and the clients of persons archived alone.
+    pub trash: bool,
+    /// The clients a new one of this name looks like (`duplicates::likely`).
+    pub like: Option<String>,
+}
+
+impl Wanted {
+    pub fn refs(refs: impl IntoIterator<Item = impl Into<String>>) -> Wanted {
+        Wanted {
+            refs: refs.into_iter().map(Into::into).collect(),
+            ..Wanted::default()
+        }
+    }
+
+    pub fn items(items: impl IntoIterator<Item = impl Into<String>>) -> Wanted {
+        Wanted {
+            items: items.into_iter().map(Into::into).collect(),
+            ..Wanted::default()
+        }
+    }
+
+    /// Only the shared reference data (products, managers, settings…).
+    pub fn none() -> Wanted {
+        Wanted::default()
+    }
+
+    /// The clients this names in `model` and everything about them, with
+    /// the shared reference data; a name that names nothing adds nothing
+    /// (the command then says so as it would on the whole model). `sees`:
+    /// a session limited to one manager's clients gets none of another's.
+    pub fn part_of(&self, model: &Model, sees: Option<ManagerId>) -> Model {
+        let mut ids = std::collections::BTreeSet::new();
+        for r in &self.refs {
+            ids.extend(model.client_by_ref(r).map(|c| c.id));
+            ids.extend(model.trash.client_by_ref(r).map(|t| t.client.id));
+        }
+        for item in &self.items {
+            let client = match item.parse::<crate::queue::ItemKey>() {
+                Ok(key) => key.client(model),
+                Err(_) => item
+                    .parse::<crate::domain::DocNumber>()
+                    .ok()
+                    .and_then(|n| model.sales.documents.get(&n))
+                    .map(|d| d.client),
+            };
+            ids.extend(client);
+        }
+        ids.extend(self.clients.iter().copied());
+        if let Some(name) = &self.like {
+            ids.extend(super::duplicates::likely_ids(model, name));
+        }
+        if self.trash {
+            ids.extend(model.trash.clients.keys().copied());
+            ids.extend(model.trash.persons.keys().map(|(c, _)| *c));
+        }
+        model.only(&|c| ids.contains(&c.id) && (sees.is_none() || c.manager == sees))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +195,84 @@ mod tests {
             named(&p.model, "C1", None, None, other),
             Err("unknown client 'C1'".into())
         );
+    }
+
+    #[test]
+    fn a_part_holds_the_named_clients_and_the_shared_data_only() {
+        let mut p = Planner::with_client();
+        for (reference, manager) in [("C2", 1), ("C3", 1)] {
+            p.run(Command::AddClient {
+                reference: reference.into(),
+                name: format!("Client {reference}"),
+                segment: None,
+                manager: Some(ManagerId(manager)),
+                created: "2025-01-01".parse().unwrap(),
+                notes: String::new(),
+                tags: Vec::new(),
+            });
+        }
+        for client in [1, 2, 3] {
+            p.run(Command::AddTask {
+                client: ClientId(client),
+                due: "2026-12-01".parse().unwrap(),
+                text: format!("call {client}"),
+            });
+        }
+        p.run(Command::Archive {
+            key: Archivable::Client(ClientId(3)),
+            expected_seq: None,
+            on: "2026-11-20".parse().unwrap(),
+        });
+        let clients = |m: &Model| m.clients.keys().copied().collect::<Vec<_>>();
+        let tasks = |m: &Model| m.tasks.keys().copied().collect::<Vec<_>>();
+
+        // By ref, and by a task's id: that task's client.
+        let part = Wanted::refs(["C2"]).part_of(&p.model, None);
+        assert_eq!(
+            (clients(&part), tasks(&part)),
+            (vec![ClientId(2)], vec![crate::domain::TaskId(2)])
+        );
+        let part = Wanted::items(["task-1"]).part_of(&p.model, None);
+        assert_eq!(clients(&part), vec![ClientId(1)]);
+        // An archived client by its ref, in the part's trash.
+        let part = Wanted::refs(["C3", "C9"]).part_of(&p.model, None);
+        assert!(part.clients.is_empty());
+        assert_eq!(
+            part.trash.clients.keys().copied().collect::<Vec<_>>(),
+            vec![ClientId(3)]
+        );
+        // By id, and the whole trash.
+        let part = Wanted {
+            clients: vec![ClientId(1)],
+            trash: true,
+            ..Wanted::default()
+        }
+        .part_of(&p.model, None);
+        assert_eq!((clients(&part), part.trash.clients.len()), (vec![ClientId(1)], 1));
+        // The clients a new name looks like, as the whole book says.
+        let like = Wanted {
+            like: Some("dupont s.a.".into()),
+            ..Wanted::default()
+        };
+        let part = like.part_of(&p.model, None);
+        assert_eq!(clients(&part), vec![ClientId(1)]);
+        assert_eq!(
+            crate::find::duplicates::likely(&part, "dupont s.a."),
+            crate::find::duplicates::likely(&p.model, "dupont s.a.")
+        );
+        // The shared data and counters whole; nothing named, no client.
+        let part = Wanted::none().part_of(&p.model, None);
+        assert!(part.clients.is_empty() && part.tasks.is_empty());
+        assert_eq!(
+            (&part.products, &part.managers, &part.counters),
+            (&p.model.products, &p.model.managers, &p.model.counters)
+        );
+        assert_eq!(
+            part.product_by_code("crm").map(|x| x.id),
+            p.model.product_by_code("crm").map(|x| x.id)
+        );
+        // Another manager's session gets none of these clients.
+        let part = Wanted::refs(["C1", "C2"]).part_of(&p.model, Some(ManagerId(9)));
+        assert!(part.clients.is_empty());
     }
 }

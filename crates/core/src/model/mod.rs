@@ -325,7 +325,13 @@ impl Model {
     /// own clients: their clients and everything about them, and all the
     /// shared reference data (managers, segments, products, portrait).
     pub fn only_of(&self, manager: ManagerId) -> Model {
-        let mine = |c: &ClientId| self.clients.get(c).is_some_and(|c| c.manager == Some(manager));
+        self.only(&|c: &Client| c.manager == Some(manager))
+    }
+
+    /// The clients `keep` picks (live or in the trash) and everything about
+    /// them, and all the shared reference data and counters.
+    pub fn only(&self, keep: &dyn Fn(&Client) -> bool) -> Model {
+        let mine = |c: &ClientId| self.clients.get(c).is_some_and(keep);
         let mut m = Model {
             settings: self.settings.clone(),
             counters: self.counters.clone(),
@@ -333,7 +339,7 @@ impl Model {
             segments: self.segments.clone(),
             products: self.products.clone(),
             portrait: self.portrait.clone(),
-            clients: kept(&self.clients, |c, _| mine(c)),
+            clients: kept(&self.clients, |_, c| keep(c)),
             persons: kept(&self.persons, |(c, _), _| mine(c)),
             aggregates: kept(&self.aggregates, |c, _| mine(c)),
             offers: kept(&self.offers, |(c, _), _| mine(c)),
@@ -343,7 +349,7 @@ impl Model {
             marks: kept(&self.marks, |k, _| self.client_of_mark(k).is_some_and(|c| mine(&c))),
             questionnaires: self.questionnaires.clone(),
             trash: Trash {
-                clients: kept(&self.trash.clients, |_, t| t.client.manager == Some(manager)),
+                clients: kept(&self.trash.clients, |_, t| keep(&t.client)),
                 persons: kept(&self.trash.persons, |(c, _), _| mine(c)),
             },
             templates: self.templates.clone(),

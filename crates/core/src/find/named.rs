@@ -275,4 +275,60 @@ mod tests {
         let part = Wanted::refs(["C1", "C2"]).part_of(&p.model, Some(ManagerId(9)));
         assert!(part.clients.is_empty());
     }
+
+    /// One client of many is read by key, not by a walk: the same records.
+    #[test]
+    fn a_part_of_a_large_book_is_what_a_walk_finds() {
+        let mut p = Planner::with_reference(&["amy", "bob"], &[("crm", "software"), ("train", "training")]);
+        for n in 1..=200u32 {
+            p.run(Command::AddClient {
+                reference: format!("C{n}"),
+                name: format!("Client {n}"),
+                segment: None,
+                manager: Some(ManagerId(1 + n % 2)),
+                created: "2025-01-01".parse().unwrap(),
+                notes: String::new(),
+                tags: Vec::new(),
+            });
+        }
+        for n in (1..=200u32).step_by(3) {
+            p.run(Command::AddPerson {
+                client: ClientId(n),
+                name: format!("Person {n}"),
+                role: String::new(),
+                phone: String::new(),
+                email: String::new(),
+                birthday: None,
+            });
+            p.run(Command::MoveOffer(crate::write::OfferMove::new(
+                ClientId(n),
+                crate::domain::ProductId(1 + n % 2),
+                crate::domain::OfferStage::Presentation,
+                "2026-01-01".parse().unwrap(),
+            )));
+        }
+        for n in [1u32, 2, 100, 199, 200] {
+            let c = ClientId(n);
+            let part = Wanted::refs([format!("C{n}")]).part_of(&p.model, None);
+            assert_eq!(part.clients.keys().copied().collect::<Vec<_>>(), vec![c]);
+            let persons: Vec<_> = p.model.persons.iter().filter(|((x, _), _)| *x == c).collect();
+            assert_eq!(part.persons.iter().collect::<Vec<_>>(), persons, "C{n}");
+            let offers: Vec<_> = p.model.offers.iter().filter(|((x, _), _)| *x == c).collect();
+            assert_eq!(part.offers.iter().collect::<Vec<_>>(), offers, "C{n}");
+            assert!(part.aggregates.keys().all(|x| *x == c));
+            assert_eq!(part.aggregates.get(&c), p.model.aggregates.get(&c));
+        }
+        // A manager's share is walked: half the book.
+        let share = p.model.only_of(ManagerId(2));
+        assert_eq!(share.clients.len(), 100);
+        assert!(share.offers.keys().all(|(c, _)| share.clients.contains_key(c)));
+        assert_eq!(
+            share.persons.len(),
+            p.model
+                .persons
+                .keys()
+                .filter(|(c, _)| share.clients.contains_key(c))
+                .count()
+        );
+    }
 }

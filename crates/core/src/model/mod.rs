@@ -331,7 +331,10 @@ impl Model {
     /// The clients `keep` picks (live or in the trash) and everything about
     /// them, and all the shared reference data and counters.
     pub fn only(&self, keep: &dyn Fn(&Client) -> bool) -> Model {
-        let mine = |c: &ClientId| self.clients.get(c).is_some_and(keep);
+        let ids: BTreeSet<ClientId> = self.clients.values().filter(|c| keep(c)).map(|c| c.id).collect();
+        let mine = |c: &ClientId| ids.contains(c);
+        // A few clients (one command's) are read by key; a share by a walk.
+        let few = ids.len() * 64 < self.clients.len();
         let mut m = Model {
             settings: self.settings.clone(),
             counters: self.counters.clone(),
@@ -339,10 +342,22 @@ impl Model {
             segments: self.segments.clone(),
             products: self.products.clone(),
             portrait: self.portrait.clone(),
-            clients: kept(&self.clients, |_, c| keep(c)),
-            persons: kept(&self.persons, |(c, _), _| mine(c)),
-            aggregates: kept(&self.aggregates, |c, _| mine(c)),
-            offers: kept(&self.offers, |(c, _), _| mine(c)),
+            clients: picked(&self.clients, &ids, few, |c| c..=c, |c, _| mine(c)),
+            persons: picked(
+                &self.persons,
+                &ids,
+                few,
+                |c| (c, PersonId(0))..=(c, PersonId(u64::MAX)),
+                |(c, _), _| mine(c),
+            ),
+            aggregates: picked(&self.aggregates, &ids, few, |c| c..=c, |c, _| mine(c)),
+            offers: picked(
+                &self.offers,
+                &ids,
+                few,
+                |c| (c, ProductId(0))..=(c, ProductId(u32::MAX)),
+                |(c, _), _| mine(c),
+            ),
             tasks: kept(&self.tasks, |_, t| mine(&t.client)),
             surveys: kept(&self.surveys, |_, s| mine(&s.client)),
             tickets: kept(&self.tickets, |_, t| mine(&t.client)),
@@ -458,6 +473,25 @@ impl Model {
 }
 
 /// The entries of `map` that `keep` says yes to.
+/// The entries of a map keyed by client that belong to `ids`: read by key
+/// range (`range`) when they are `few`, else by a walk with `keep`.
+fn picked<K: Ord + Clone, V: Clone>(
+    map: &BTreeMap<K, V>,
+    ids: &BTreeSet<ClientId>,
+    few: bool,
+    range: impl Fn(ClientId) -> std::ops::RangeInclusive<K>,
+    keep: impl Fn(&K, &V) -> bool,
+) -> BTreeMap<K, V> {
+    match few {
+        true => ids
+            .iter()
+            .flat_map(|c| map.range(range(*c)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        false => kept(map, keep),
+    }
+}
+
 fn kept<K: Ord + Clone, V: Clone>(map: &BTreeMap<K, V>, keep: impl Fn(&K, &V) -> bool) -> BTreeMap<K, V> {
     map.iter()
         .filter(|(k, v)| keep(k, v))

@@ -331,12 +331,62 @@ fn staging_dir(db: &Path) -> PathBuf {
 fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary, BackupError> {
     let input = std::io::BufReader::new(fs::File::open(file).map_err(|e| BackupError::Io(file.to_path_buf(), e))?);
     let mut reader = reader::Reader::new(input, &file.display().to_string(), allow_unproven)?;
+    let store = Store::open(db)?;
+    let trees = store.handle()?.trees.clone();
+    // Two stages on two threads: this one reads, checks and encodes the
+    // lines into batches; the writer applies them to sled (most of the
+    // time). A few batches wait between them at most.
+    let (to_writer, batches_in) = std::sync::mpsc::sync_channel::<Vec<sled::Batch>>(4);
+    let summary = std::thread::scope(|s| {
+        let writer = s.spawn(move || -> Result<(), StoreError> {
+            for batches in batches_in {
+                for (tree, batch) in trees.iter().zip(batches) {
+                    tree.apply_batch(batch)?;
+                }
+            }
+            Ok(())
+        });
+        let read = read_batches(&mut reader, file, db, &to_writer);
+        drop(to_writer);
+        let written = match writer.join() {
+            Ok(written) => written.map_err(BackupError::from),
+            Err(_) => Err(stopped(db)),
+        };
+        // A writer that failed closed the channel: its error is the cause.
+        match (read, written) {
+            (_, Err(e)) => Err(e),
+            (read, Ok(())) => read,
+        }
+    })?;
+    store.flush()?;
+    Ok(summary)
+}
+
+/// The writer thread ended before the reading did (its own error, when
+/// it has one, is reported instead).
+fn stopped(db: &Path) -> BackupError {
+    BackupError::Io(db.to_path_buf(), std::io::Error::other("the restore's writer stopped"))
+}
+
+/// Reads every line of the backup into batches of `CHUNK` records for
+/// the writer, then the aggregates and the counters.
+fn read_batches<R: std::io::BufRead>(
+    reader: &mut reader::Reader<R>,
+    file: &Path,
+    db: &Path,
+    writer: &std::sync::mpsc::SyncSender<Vec<sled::Batch>>,
+) -> Result<Summary, BackupError> {
     let header_seq = reader.header().seq;
-    let mut store = Store::open(db)?;
     let mut model = Model::default();
-    let mut batches: Vec<sled::Batch> = TREE_NAMES.iter().map(|_| sled::Batch::default()).collect();
+    let fresh = || TREE_NAMES.iter().map(|_| sled::Batch::default()).collect::<Vec<_>>();
+    let mut batches = fresh();
     let mut pending = 0usize;
     let mut counters = None;
+    let send = |batches: &mut Vec<sled::Batch>| -> Result<(), BackupError> {
+        writer
+            .send(std::mem::replace(batches, fresh()))
+            .map_err(|_| stopped(db))
+    };
     fn put<R: Record>(batches: &mut [sled::Batch], t: T, key: &[u8], r: &R) -> Result<(), StoreError> {
         batches[t as usize].insert(key, codec::encode(r)?);
         Ok(())
@@ -394,7 +444,7 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
         }
         pending += 1;
         if pending >= CHUNK {
-            store.write_batches(&mut batches)?;
+            send(&mut batches)?;
             pending = 0;
         }
     }
@@ -403,12 +453,11 @@ fn restore_into(file: &Path, db: &Path, allow_unproven: bool) -> Result<Summary,
     for (n, (client, aggregate)) in model.aggregates.iter().enumerate() {
         put(&mut batches, T::Aggregates, &keys::id32(client.0), aggregate)?;
         if n % CHUNK == CHUNK - 1 {
-            store.write_batches(&mut batches)?;
+            send(&mut batches)?;
         }
     }
     put(&mut batches, T::Meta, META_COUNTERS, &counters)?;
-    store.write_batches(&mut batches)?;
-    store.flush()?;
+    send(&mut batches)?;
     Ok(Summary {
         records,
         seq: header_seq,
@@ -431,17 +480,6 @@ pub fn restored_counters(file: &Path, counters: Option<Counters>, header_seq: u6
         )));
     }
     Ok(counters)
-}
-
-impl Store {
-    /// Restore only: writes and empties the batches (not one transaction:
-    /// a failed restore removes the whole new database instead).
-    fn write_batches(&mut self, batches: &mut [sled::Batch]) -> Result<(), StoreError> {
-        for (tree, batch) in self.handle()?.trees.iter().zip(batches.iter_mut()) {
-            tree.apply_batch(std::mem::take(batch))?;
-        }
-        Ok(())
-    }
 }
 
 impl Store {

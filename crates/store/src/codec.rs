@@ -148,13 +148,23 @@ pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {
 
 fn envelope(kind: RecordKind, payload: Vec<u8>) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len() + TRAILER);
+    begin_envelope(&mut out, kind);
+    out.extend_from_slice(&payload);
+    end_envelope(&mut out);
+    out
+}
+
+/// Magic, kind and schema version, into an empty `out`.
+fn begin_envelope(out: &mut Vec<u8>, kind: RecordKind) {
     out.extend_from_slice(&MAGIC);
     out.push(kind as u8);
     out.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
-    out.extend_from_slice(&payload);
-    let crc = crc32fast::hash(&out);
+}
+
+/// The checksum of everything in `out`, after it.
+fn end_envelope(out: &mut Vec<u8>) {
+    let crc = crc32fast::hash(out);
     out.extend_from_slice(&crc.to_be_bytes());
-    out
 }
 
 pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
@@ -221,11 +231,16 @@ pub fn encode_snapshot(s: &SnapshotRef) -> Result<Vec<u8>, CodecError> {
     let first = encode_whole(&first)?;
     let second = encode_whole(&second)?;
     let header = encode_whole(&(s.created, s.seq, first.len() as u64))?;
-    let mut payload = Vec::with_capacity(header.len() + first.len() + second.len());
-    payload.extend_from_slice(&header);
-    payload.extend_from_slice(&first);
-    payload.extend_from_slice(&second);
-    Ok(envelope(RecordKind::Snapshot, payload))
+    // The envelope is written around the parts in one buffer: the model's
+    // bytes are held twice at most, not four times.
+    let mut out = Vec::with_capacity(HEADER + header.len() + first.len() + second.len() + TRAILER);
+    begin_envelope(&mut out, RecordKind::Snapshot);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&first);
+    drop(first);
+    out.extend_from_slice(&second);
+    end_envelope(&mut out);
+    Ok(out)
 }
 
 fn encode_whole<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {

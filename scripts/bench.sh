@@ -88,6 +88,24 @@ run "rapport report managers, one year (server computes)" "$bin" --db "$db" repo
 run "rapport report funnel, one year (server computes)" "$bin" --db "$db" report funnel --from 2025-11-23 --to 2026-11-22
 run "rapport history C000002 (server computes)" "$bin" --db "$db" history C000002
 run "rapport export settlements (server computes)" "$bin" --db "$db" export settlements
+# Record commands read the part of the model they name (Backend::hold).
+run "rapport client edit C000002 (its part)" "$bin" --db "$db" client edit C000002 --notes "bench"
+run "rapport task edit task-172 (its part)" "$bin" --db "$db" task edit task-172 --text "bench"
+for i in 1 2 3; do
+  "$bin" --db "$db" snooze task-172 +2 >/dev/null
+  t0=$(date +%s%N)
+  "$bin" --db "$db" unmark task-172 >/dev/null
+  echo "rapport unmark task-172 (its part) ($i):        $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+done
+for i in 1 2 3; do
+  t0=$(date +%s%N)
+  "$bin" --db "$db" client add --ref "B$i" --name "Bench Boulangerie $i" >/dev/null
+  t1=$(date +%s%N)
+  "$bin" --db "$db" undo >/dev/null
+  echo "rapport client add (duplicates checked) / undo ($i): $(( (t1 - t0) / 1000000 )) ms / $(( ($(date +%s%N) - t1) / 1000000 )) ms"
+done
+run "rapport tickets (server computes)" "$bin" --db "$db" tickets
+run "rapport offers --client C000002 (server computes)" "$bin" --db "$db" offers --client C000002
 kill -TERM "$server"; wait "$server" || true
 echo "== interfaces joining a server (issue 22 goal 2: a lead's <= 150 MB, a manager's <= 60 MB, first frame <= 300 ms)"
 for managers_see in all own; do

@@ -265,13 +265,20 @@ pub fn likely(model: &Model, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The clients a new one named `name` looks like, and why.
+/// The clients a new one named `name` looks like, and why: what
+/// `Index::like` finds for a card with a name alone (the same name once
+/// normalized), without filing every client's persons first.
 fn like_name(model: &Model, name: &str) -> BTreeMap<ClientId, Vec<Reason>> {
-    let card = Card {
-        name: name.to_string(),
-        ..Card::default()
-    };
-    Index::build(model).like(&card, None)
+    let wanted = normalized_name(name);
+    if wanted.is_empty() {
+        return BTreeMap::new();
+    }
+    model
+        .clients
+        .values()
+        .filter(|c| normalized_name(&c.name) == wanted)
+        .map(|c| (c.id, vec![Reason::SameName(wanted.clone())]))
+        .collect()
 }
 
 /// The ids of the clients `likely` names.
@@ -316,6 +323,54 @@ mod tests {
         assert_eq!(normalized_name("Whitfield & Harrow Ltd."), "whitfield harrow");
         assert_eq!(normalized_name("Brandt KG"), "brandt");
         assert_eq!(normalized_name("GmbH"), "");
+    }
+
+    /// A new name alone is compared by the name rule only: the walk of
+    /// the names finds what the whole index finds for it.
+    #[test]
+    fn a_new_name_is_like_what_the_index_says() {
+        let mut p = crate::testing::Planner::with_reference(&["amy"], &[("crm", "software")]);
+        let names = [
+            "Dupont et Fils SARL",
+            "Dupont & Fils, S.A.S.",
+            "Brandt KG",
+            "GmbH",
+            "Müller & Söhne",
+        ];
+        for (n, name) in names.iter().enumerate() {
+            p.run(crate::write::Command::AddClient {
+                reference: format!("C{n}"),
+                name: name.to_string(),
+                segment: None,
+                manager: None,
+                created: "2025-01-01".parse().unwrap(),
+                notes: String::new(),
+                tags: Vec::new(),
+            });
+            // Persons with phones and emails: filed by the index, not asked.
+            p.run(crate::write::Command::AddPerson {
+                client: ClientId(n as u32 + 1),
+                name: "Anna".into(),
+                role: String::new(),
+                phone: "+33 1 23 45 67 89".into(),
+                email: "anna@dupont.fr".into(),
+                birthday: None,
+            });
+        }
+        let index = Index::build(&p.model);
+        for name in [
+            "dupont fils",
+            "DUPONT & FILS",
+            "Brandt",
+            "GmbH",
+            "",
+            "Mueller Soehne",
+            "Muller Sohne AG",
+        ] {
+            let alone = card(name, &[], &[]);
+            assert_eq!(like_name(&p.model, name), index.like(&alone, None), "{name}");
+        }
+        assert_eq!(likely_ids(&p.model, "Dupont fils").len(), 2);
     }
 
     fn card(name: &str, phones: &[&str], emails: &[&str]) -> Card {

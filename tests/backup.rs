@@ -46,6 +46,9 @@ fn a_backup_of_the_demo_restores_to_an_identical_model(kind) {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // An archived client: the trash is restored too.
+    let o = rapport(h, &["--db", src, "client", "archive", "C000005"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = rapport(h, &["--db", src, "backup", dump.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("backed up "), "{}", stdout(&o));
@@ -62,6 +65,7 @@ fn a_backup_of_the_demo_restores_to_an_identical_model(kind) {
     assert!(o.status.success(), "{}", stderr(&o));
     let (mut a, mut b) = (open_db(src), open_db(dst));
     assert!(a.model() == b.model(), "the restored model differs");
+    assert_eq!(b.model().trash.clients.len(), 1);
     let all = |db: &mut Box<dyn rapport::backend::Backend>| {
         let mut all = Vec::new();
         db.each_settlement(&mut |_, s| {

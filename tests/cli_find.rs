@@ -78,6 +78,15 @@ fn likely_duplicates_are_listed_and_refused_unless_allowed(kind) {
         "Müller & Söhne GmbH",
         "--allow-duplicate",
     ]);
+    // Many of one name: the first five are named, the others counted.
+    for n in 10..16 {
+        let reference = format!("C{n}");
+        book.ok(&["client", "add", "--ref", &reference, "--name", "Muller Sohne", "--allow-duplicate"]);
+    }
+    let o = book.run(&["client", "add", "--ref", "C20", "--name", "Müller & Söhne"]);
+    let said = stderr(&o);
+    assert_eq!(said.matches("(same name (muller sohne))").count(), 5, "{said}");
+    assert!(said.contains("C1 Müller & Söhne") && said.contains(" and 3 more of that name;"), "{said}");
     let pairs = book.ok(&["duplicates"]);
     let row = pairs.lines().find(|l| l.starts_with("C1 ")).unwrap_or_default();
     assert!(row.contains("C4") && row.contains("same name"), "{pairs}");

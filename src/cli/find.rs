@@ -181,13 +181,20 @@ pub fn write_duplicates(model: &Model, args: DuplicatesArgs, out: &mut dyn Write
 /// The clients a new one named `name` looks like, said as a refusal
 /// (`--allow-duplicate` creates it anyway).
 pub fn refuse_duplicate(model: &Model, reference: &str, name: &str) -> Result<(), Failure> {
+    // A common name can have hundreds: the first few are named, the rest counted.
+    const NAMED: usize = 5;
     let like = duplicates::likely(model, name);
     if like.is_empty() {
         return Ok(());
     }
+    let more = match like.len().saturating_sub(NAMED) {
+        0 => String::new(),
+        n => format!(" and {n} more of that name"),
+    };
+    let named: Vec<&str> = like.iter().take(NAMED).map(String::as_str).collect();
     Err(Failure::input(format!(
-        "{reference} ({name}) looks like {}; add --allow-duplicate to create it anyway",
-        like.join(", ")
+        "{reference} ({name}) looks like {}{more}; add --allow-duplicate to create it anyway",
+        named.join(", ")
     )))
 }
 

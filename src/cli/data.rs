@@ -153,7 +153,7 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
     } else {
         ProgressBar::hidden()
     };
-    let result = import::import(&mut store, &current_login(), args.kind, &label, &bytes, &opts);
+    let result = import::import(&mut store, &current_login(), args.kind, &label, bytes, &opts);
     spinner.finish_and_clear();
     match result {
         Ok(report) => {

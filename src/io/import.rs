@@ -109,10 +109,12 @@ pub fn import(
     who: &str,
     kind: Kind,
     file: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let plan = plan(store.model(), kind, file, bytes, opts).map_err(ImportError::Rows)?;
+    let plan = plan(store.model(), kind, file, &bytes, opts).map_err(ImportError::Rows)?;
+    // The commands own what they took from the file.
+    drop(bytes);
     if plan.commands.is_empty() {
         return Ok(ImportReport {
             rows: plan.rows,

@@ -339,6 +339,9 @@ impl Store {
             }
             return Err(e.into());
         }
+        // Planned: an import's commands (hundreds of megabytes for millions
+        // of rows) are not kept while its changes are written.
+        drop(cmd);
         self.model.counters.seq = seq;
         let audit = AuditEntry {
             seq,
@@ -422,7 +425,7 @@ impl Store {
         let is_new =
             |c: &Change| matches!(c, Change::Settlement { old: None, new: Some(n) } if n.id.0 > last_settlement);
         let stage = changes.iter().filter(|c| is_new(c)).count() >= staging::stage_from();
-        let mut staged: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut staged = staging::Staged::default();
         let mut put = |t: T, key: &[u8], bytes: Option<Vec<u8>>| {
             bytes_written += (key.len() + bytes.as_ref().map_or(0, Vec::len)) as u64;
             if watched && backup::dumped(t) {
@@ -470,7 +473,7 @@ impl Store {
                     old: None,
                     new: Some(new),
                 } if stage && new.id.0 > last_settlement => {
-                    staged.push((keys::pair32_64(new.client.0, new.id.0).to_vec(), codec::encode(new)?));
+                    staged.push(keys::pair32_64(new.client.0, new.id.0), &codec::encode(new)?);
                     dirty_aggregates.insert(new.client);
                 }
                 Change::Settlement { old, new } => {
@@ -584,18 +587,17 @@ impl Store {
             };
             put(T::Changes, &keys::id64(audit.seq), Some(codec::encode(&log)?));
         }
-        let staged_bytes: usize = staged.iter().map(|(k, v)| k.len() + v.len()).sum();
-        self.check_room(bytes_written + staged_bytes as u64)?;
+        self.check_room(bytes_written + staged.size() as u64)?;
         if watched {
             let keys: Vec<(T, &[u8])> = touched
                 .iter()
                 .map(|(t, k)| (*t, k.as_slice()))
-                .chain(staged.iter().map(|(k, _)| (T::Settlements, k.as_slice())))
+                .chain(staged.iter().map(|(k, _)| (T::Settlements, k)))
                 .collect();
             self.keep_before(&keys)?;
         }
         let handle = self.handle()?;
-        if let Some(from_id) = staged.iter().filter_map(|(k, _)| staging::id_of(k)).min() {
+        if let Some(from_id) = staged.first_id() {
             staging::write(&handle.db, &handle.trees, from_id, &staged)?;
             drop(staged);
             batches[T::Meta as usize].remove(staging::MARKER);

@@ -48,26 +48,59 @@ pub(crate) fn id_of(key: &[u8]) -> Option<u64> {
         .map(u64::from_be_bytes)
 }
 
+/// A command's new settlements, encoded, in the order of its changes: the
+/// keys in one vector and the records end to end in another (an import of
+/// millions of rows would otherwise hold two small allocations a row).
+#[derive(Default)]
+pub(crate) struct Staged {
+    keys: Vec<[u8; 12]>,
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Staged {
+    pub(crate) fn push(&mut self, key: [u8; 12], record: &[u8]) {
+        self.keys.push(key);
+        self.bytes.extend_from_slice(record);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// The keys and records, in the order pushed.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.keys
+            .iter()
+            .zip(starts.zip(self.ends.iter().copied()))
+            .map(|(key, (start, end))| (key.as_slice(), self.bytes.get(start..end).unwrap_or_default()))
+    }
+
+    /// The keys' and the records' bytes together.
+    pub(crate) fn size(&self) -> usize {
+        self.keys.len() * 12 + self.bytes.len()
+    }
+
+    /// The lowest settlement id staged.
+    pub(crate) fn first_id(&self) -> Option<u64> {
+        self.keys.iter().filter_map(|k| id_of(k)).min()
+    }
+}
+
 /// Writes `staged` (settlement keys and their encoded records, all of ids
 /// from `from_id` on) before the command's transaction: the marker, flushed;
 /// the records in batches; a flush. On failure, what was written is removed
 /// again if it can be (else opening does it).
-pub(crate) fn write(
-    db: &sled::Db,
-    trees: &[sled::Tree],
-    from_id: u64,
-    staged: &[(Vec<u8>, Vec<u8>)],
-) -> Result<(), StoreError> {
+pub(crate) fn write(db: &sled::Db, trees: &[sled::Tree], from_id: u64, staged: &Staged) -> Result<(), StoreError> {
     let (Some(meta), Some(settlements)) = (trees.get(T::Meta as usize), trees.get(T::Settlements as usize)) else {
         return Err(StoreError::Sled(sled::Error::Unsupported("a tree is missing".into())));
     };
     let written = (|| {
         meta.insert(MARKER, &keys::id64(from_id))?;
         db.flush()?;
-        for chunk in staged.chunks(batch_size()) {
+        let mut records = staged.iter().peekable();
+        while records.peek().is_some() {
             let mut batch = Batch::default();
-            for (key, value) in chunk {
-                batch.insert(key.as_slice(), value.as_slice());
+            for (key, value) in records.by_ref().take(batch_size()) {
+                batch.insert(key, value);
             }
             settlements.apply_batch(batch)?;
         }
@@ -177,12 +210,13 @@ mod tests {
         let before: Vec<Settlement> = store.settlements().collect::<Result<_, _>>().unwrap();
         assert_eq!(before.len(), 1);
         let next = store.model().counters.settlement + 1;
-        let staged: Vec<(Vec<u8>, Vec<u8>)> = (next..next + 3)
-            .map(|id| {
-                let s = settlement(id, "staged");
-                (keys::pair32_64(1, id).to_vec(), crate::codec::encode(&s).unwrap())
-            })
-            .collect();
+        let mut staged = Staged::default();
+        for id in next..next + 3 {
+            staged.push(
+                keys::pair32_64(1, id),
+                &crate::codec::encode(&settlement(id, "staged")).unwrap(),
+            );
+        }
         {
             let handle = store.handle().unwrap();
             write(&handle.db, &handle.trees, next, &staged).unwrap();
@@ -196,5 +230,23 @@ mod tests {
         let handle = store.handle().unwrap();
         assert_eq!(handle.trees[T::Meta as usize].get(MARKER).unwrap(), None);
         assert!(store.verify().problems.is_empty(), "{:?}", store.verify().problems);
+    }
+
+    #[test]
+    fn staged_records_come_back_as_pushed() {
+        let mut staged = Staged::default();
+        assert_eq!((staged.iter().count(), staged.size(), staged.first_id()), (0, 0, None));
+        let rows = [(7u32, 30u64, &b"abc"[..]), (2, 12, b""), (9, 31, b"defgh")];
+        for (client, id, record) in rows {
+            staged.push(keys::pair32_64(client, id), record);
+        }
+        let back: Vec<(Vec<u8>, Vec<u8>)> = staged.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = rows
+            .iter()
+            .map(|(c, i, r)| (keys::pair32_64(*c, *i).to_vec(), r.to_vec()))
+            .collect();
+        assert_eq!(back, want);
+        assert_eq!(staged.size(), 3 * 12 + 8);
+        assert_eq!(staged.first_id(), Some(12));
     }
 }

@@ -12,7 +12,7 @@ use super::table::{self, Table};
 use crate::backend::{Backend, BackendError};
 use crate::domain::*;
 use crate::model::Model;
-use crate::write::{Command, CommandError, Event};
+use crate::write::{Command, CommandError};
 
 pub use super::table::RowError as ImportRowError;
 
@@ -46,7 +46,9 @@ pub enum ImportError {
 pub struct ImportReport {
     pub rows: usize,
     pub created_clients: usize,
-    pub event: Option<Event>,
+    /// The change's sequence number (none when the file changed nothing).
+    /// Its event is not kept: it carries every row's change.
+    pub seq: Option<u64>,
 }
 
 /// The commands a file stands for, each with the line it came from.
@@ -119,7 +121,7 @@ pub fn import(
         return Ok(ImportReport {
             rows: plan.rows,
             created_clients: 0,
-            event: None,
+            seq: None,
         });
     }
     let lines: Vec<u64> = plan.commands.iter().map(|(l, _)| *l).collect();
@@ -131,7 +133,7 @@ pub fn import(
         Ok(event) => Ok(ImportReport {
             rows: plan.rows,
             created_clients: plan.created_clients,
-            event: Some(event),
+            seq: Some(event.seq),
         }),
         // The checks above should have caught it; still name the line.
         Err(BackendError::Command(CommandError::InBatch { index, source })) => Err(ImportError::Rows(vec![RowError {

@@ -7,17 +7,24 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use rapport::queue::{self, Horizon, ItemKey, Scope};
 
-#[test]
-fn a_managers_queue_and_a_few_clients_agree_with_the_whole_book() {
+/// The demo's `clients` (generated with `seed` as of `as_of`) in a store
+/// of their own, and its directory.
+fn demo(clients: usize, seed: u64, as_of: NaiveDate) -> (tempfile::TempDir, rapport::store::Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = rapport::store::Store::open(&dir.path().join("db")).unwrap();
-    let as_of: NaiveDate = "2026-11-22".parse().unwrap();
     let opts = rapport::demo::DemoOptions {
-        clients: 400,
-        seed: 11,
+        clients,
+        seed,
         today: as_of,
     };
     rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn a_managers_queue_and_a_few_clients_agree_with_the_whole_book() {
+    let as_of: NaiveDate = "2026-11-22".parse().unwrap();
+    let (_dir, store) = demo(400, 11, as_of);
     let model = store.model();
     let classes = rapport::classes::compute(model, as_of);
     // A year ahead, with far tasks: every kind of item the data holds.
@@ -82,15 +89,8 @@ fn a_kept_queue_follows_every_kind_of_change() {
     use rapport::domain::*;
     use rapport::write::{Command, OfferMove};
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = rapport::store::Store::open(&dir.path().join("db")).unwrap();
     let as_of: NaiveDate = "2026-11-22".parse().unwrap();
-    let opts = rapport::demo::DemoOptions {
-        clients: 300,
-        seed: 5,
-        today: as_of,
-    };
-    rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
+    let (_dir, mut store) = demo(300, 5, as_of);
     let kept = queue::Kept::default();
     let wide = queue::Kept::default();
     let cache = rapport::classes::Cache::default();

@@ -1,7 +1,6 @@
 //! `rapport classes`: every client's classes (SPEC §4) as CSV or JSON, the
 //! portfolio summary, or the class history.
 
-use rapport::backend::Backend;
 use rapport::io::cell::neutralize;
 use std::io::Write;
 
@@ -71,20 +70,7 @@ fn row<'a>(model: &'a Model, c: &ClientClasses) -> Option<Row<'a>> {
 /// Through a server, the server computes the classes and only the text
 /// travels (`Backend::query`).
 pub fn run(args: ClassesArgs, db: Target) -> CliResult {
-    let mut store = super::open_for_command(db)?;
-    if let Some(done) = super::answered_by_server(&mut store, false) {
-        return done;
-    }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let result =
-        write(store.model(), &super::compute_classes, args, &mut out).and_then(|()| out.flush().map_err(io_err));
-    drop(out);
-    match result {
-        Err(e) if e.message.contains("Broken pipe") => Ok(()),
-        Err(e) => Err(e),
-        Ok(()) => super::finish_read(store),
-    }
+    super::read_here_or_there(db, |model, out| write(model, &super::compute_classes, args, out))
 }
 
 /// What `rapport classes` prints, from `model`.

@@ -9,9 +9,7 @@ use clap::Args;
 
 use super::records::Said;
 use super::sheet::{Output, Sheet, col, listing};
-use super::{
-    CliResult, Failure, Target, client_by_ref, current_login, date_arg, finish_read, io_err, open_holding, today,
-};
+use super::{CliResult, Failure, Target, client_by_ref, current_login, date_arg, open_holding, today};
 use rapport::backend::Backend;
 use rapport::find::{self, duplicates};
 use rapport::model::Model;
@@ -60,15 +58,7 @@ pub fn find_cmd(args: FindArgs, db: Target) -> CliResult {
             "find what? (a name, a ref, a phone number, an email, a tag)",
         ));
     }
-    let mut store = super::open_for_command(db)?;
-    if let Some(done) = super::answered_by_server(&mut store, false) {
-        return done;
-    }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_find(store.model(), args, &mut out)?;
-    out.flush().map_err(io_err)?;
-    drop(out);
-    finish_read(store)
+    super::read_here_or_there(db, |model, out| write_find(model, args, out))
 }
 
 /// What `rapport find` prints, from `model`.
@@ -126,15 +116,7 @@ fn hit_person(model: &Model, h: &find::Hit) -> Option<String> {
 /// Through a server, the server compares its clients and only the pairs
 /// travel (`Backend::query`).
 pub fn duplicates_cmd(args: DuplicatesArgs, db: Target) -> CliResult {
-    let mut store = super::open_for_command(db)?;
-    if let Some(done) = super::answered_by_server(&mut store, false) {
-        return done;
-    }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_duplicates(store.model(), args, &mut out)?;
-    out.flush().map_err(io_err)?;
-    drop(out);
-    finish_read(store)
+    super::read_here_or_there(db, |model, out| write_duplicates(model, args, out))
 }
 
 /// What `rapport duplicates` prints, from `model`.

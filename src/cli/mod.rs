@@ -379,23 +379,21 @@ pub fn db_path(db: Option<PathBuf>) -> Result<PathBuf, Failure> {
 /// A session on the target's database: through its server when one
 /// listens (and `--server` allows), else the store opened here.
 pub fn open_store(target: Target) -> Result<Session, Failure> {
-    let session = open_session(target)?;
-    if let Some(store) = session.store() {
-        daily_backup(store);
-    }
-    Ok(session)
-}
-
-fn open_session(target: Target) -> Result<Session, Failure> {
     if let Some(url) = target.postgres() {
         return postgres_session(&target, &url, true, false);
     }
     let path = target.path()?;
     let socket = target.socket(&path)?;
-    rapport::session::connect(&path, &socket, target.mode, target.claim_login, target.create).map_err(|e| match e {
-        rapport::session::SessionError::NoDatabase(p) => data::no_database(&p),
-        e => Failure::system(e.to_string()),
-    })
+    let session = rapport::session::connect(&path, &socket, target.mode, target.claim_login, target.create).map_err(
+        |e| match e {
+            rapport::session::SessionError::NoDatabase(p) => data::no_database(&p),
+            e => Failure::system(e.to_string()),
+        },
+    )?;
+    if let Some(store) = session.store() {
+        daily_backup(store);
+    }
+    Ok(session)
 }
 
 /// A session for one command that names its records by ref and reads

@@ -46,9 +46,6 @@ pub enum ImportError {
 pub struct ImportReport {
     pub rows: usize,
     pub created_clients: usize,
-    /// The change's sequence number (none when the file changed nothing).
-    /// Its event is not kept: it carries every row's change.
-    pub seq: Option<u64>,
 }
 
 /// The commands a file stands for, each with the line it came from.
@@ -121,7 +118,6 @@ pub fn import(
         return Ok(ImportReport {
             rows: plan.rows,
             created_clients: 0,
-            seq: None,
         });
     }
     let lines: Vec<u64> = plan.commands.iter().map(|(l, _)| *l).collect();
@@ -130,10 +126,10 @@ pub fn import(
         commands: plan.commands.into_iter().map(|(_, c)| c).collect(),
     };
     match store.execute(who, batch) {
-        Ok(event) => Ok(ImportReport {
+        // Its event is not kept: it carries every row's change.
+        Ok(_) => Ok(ImportReport {
             rows: plan.rows,
             created_clients: plan.created_clients,
-            seq: Some(event.seq),
         }),
         // The checks above should have caught it; still name the line.
         Err(BackendError::Command(CommandError::InBatch { index, source })) => Err(ImportError::Rows(vec![RowError {

@@ -4,13 +4,13 @@
 # resident memory once it has drawn (issue 22 goal 2). The server must
 # trust claimed logins (`rapport serve --trust-claimed-logins`), so that one
 # user can join as a lead and as a manager.
-# usage: scripts/join.sh DB LOGIN...
+# usage: scripts/join.sh DB LOGIN...   (RAPPORT_BIN: another build to measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/first-frame.sh
 db=${1:?usage: scripts/join.sh DB LOGIN...}
 shift
-bin=target/release/rapport
+bin=${RAPPORT_BIN:-target/release/rapport}
 sock="rapport-join-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
 for login in "$@"; do

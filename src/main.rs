@@ -2,6 +2,7 @@
 //! terminal interface.
 
 mod cli;
+mod memory;
 mod tui;
 
 // Loading the model allocates millions of small records; mimalloc does

@@ -239,7 +239,7 @@ pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn 
                     person,
                     c.outcome.clone(),
                     opt_date(c.next_contact),
-                    c.who.clone(),
+                    c.who.to_string(),
                 ])?;
             }
         }
@@ -250,7 +250,7 @@ pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn 
                     t.due.to_string(),
                     t.text.clone(),
                     opt_date(t.done),
-                    t.who.clone(),
+                    t.who.to_string(),
                 ])?;
             }
         }
@@ -262,7 +262,7 @@ pub fn export(data: &mut dyn Backend, kind: Kind, format: Format, out: &mut dyn 
                     product_code(model, s.product),
                     s.date.to_string(),
                     scores.join(" "),
-                    s.who.clone(),
+                    s.who.to_string(),
                 ])?;
             }
         }

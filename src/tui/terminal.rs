@@ -51,6 +51,7 @@ pub fn run_loop<B: Backend>(
     mut frame_edges: impl FnMut(&mut B, bool) -> io::Result<()>,
     edit: &mut EditText<B>,
 ) -> io::Result<()> {
+    let mut loaded = false;
     loop {
         if app.quit {
             return Ok(());
@@ -69,6 +70,11 @@ pub fn run_loop<B: Backend>(
             // The first frame is up: finish what it did not need, then show it.
             if app.finish_loading() {
                 continue;
+            }
+            if !loaded {
+                // Loading freed about as much as the session keeps.
+                loaded = true;
+                crate::memory::give_back();
             }
         }
         match inputs.recv() {

@@ -237,7 +237,7 @@ fn everything_of_the_duplicate_moves_and_it_is_archived_with_a_pointer() {
     // C2's moves (noted) in its history; C2's only offer of train moves.
     let crm = &m.offers[&(ClientId(1), ProductId(1))];
     assert_eq!(crm.stage, OfferStage::Proposal);
-    let notes: Vec<&str> = crm.history.iter().map(|t| t.note.as_str()).collect();
+    let notes: Vec<&str> = crm.history.iter().map(|t| &*t.note).collect();
     assert_eq!(notes.len(), 3, "{notes:?}");
     assert_eq!(notes.iter().filter(|n| n.starts_with("[C2]")).count(), 2, "{notes:?}");
     assert_eq!(m.offers[&(ClientId(1), ProductId(2))].stage, OfferStage::Presentation);

@@ -389,7 +389,7 @@ impl<'t, C: GenericClient> Rows<'t, C> {
                 &i64_of(c.id.0)?,
                 &c.at,
                 &c.channel.as_str(),
-                &c.who,
+                &c.who.as_str(),
                 &c.summary,
                 &c.next_contact,
                 &Json(c),

@@ -52,7 +52,7 @@ fn sample_offer() -> Offer {
             to: OfferStage::Refused,
             date: d("2026-02-25"),
             who: "amy".into(),
-            note: String::new(),
+            note: "".into(),
             seq: 4,
         }],
         version: 2,
@@ -705,7 +705,7 @@ fn every_kind_round_trips() {
             key: "cadence-1".into(),
             due: d("2026-02-28"),
             state,
-            who: String::new(),
+            who: Login::default(),
             seq: 1,
         });
     }

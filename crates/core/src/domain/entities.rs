@@ -3,6 +3,7 @@
 //! entry of its last change (who and when).
 
 use super::ids::*;
+use super::login::Login;
 use super::money::Money;
 use super::offer::{OfferStage, RefusalReason};
 use super::ticket::{TicketSource, TicketStage};
@@ -127,8 +128,9 @@ pub struct Transition {
     pub to: OfferStage,
     #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
-    pub who: String,
-    pub note: String,
+    pub who: Login,
+    /// Boxed: most are empty, and a history holds millions (8 bytes each).
+    pub note: Box<str>,
     pub seq: u64,
 }
 
@@ -223,7 +225,7 @@ pub struct ContactEntry {
     pub outcome: String,
     #[serde(with = "crate::domain::compact::opt_date")]
     pub next_contact: Option<NaiveDate>,
-    pub who: String,
+    pub who: Login,
     pub seq: u64,
 }
 
@@ -236,7 +238,7 @@ pub struct Task {
     pub text: String,
     #[serde(with = "crate::domain::compact::opt_date")]
     pub done: Option<NaiveDate>,
-    pub who: String,
+    pub who: Login,
     pub seq: u64,
 }
 
@@ -251,7 +253,7 @@ pub struct Survey {
     pub scores: Vec<u8>,
     /// The ticket a low score opened.
     pub ticket: Option<TicketId>,
-    pub who: String,
+    pub who: Login,
     pub seq: u64,
 }
 
@@ -261,7 +263,7 @@ pub struct TicketTransition {
     pub to: TicketStage,
     #[serde(with = "crate::domain::compact::date")]
     pub date: NaiveDate,
-    pub who: String,
+    pub who: Login,
     pub seq: u64,
 }
 
@@ -317,7 +319,7 @@ pub struct QueueMark {
     #[serde(with = "crate::domain::compact::date")]
     pub due: NaiveDate,
     pub state: MarkState,
-    pub who: String,
+    pub who: Login,
     pub seq: u64,
 }
 

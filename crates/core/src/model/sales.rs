@@ -209,7 +209,7 @@ mod tests {
             to: OfferStage::Invoiced,
             date: d(on),
             who: "amartin".into(),
-            note: String::new(),
+            note: "".into(),
             seq: 1,
         });
         o
@@ -304,7 +304,7 @@ mod tests {
             to: OfferStage::Invoiced,
             date: d("2026-03-06"),
             who: "amartin".into(),
-            note: String::new(),
+            note: "".into(),
             seq: 3,
         });
         assert_eq!(invoice_date(&o), Some(d("2026-03-06")));

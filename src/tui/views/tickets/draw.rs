@@ -229,7 +229,7 @@ fn detail(frame: &mut Frame, app: &App, s: &TicketsView, area: Rect) {
         lines.push(Line::from(vec![
             Span::styled(format!("  {} ", h.date.format("%d/%m/%y")), t.style("muted")),
             Span::styled(format!("{} → {} ", h.from, h.to), t.style("text")),
-            Span::styled(h.who.clone(), t.style("muted")),
+            Span::styled(h.who.to_string(), t.style("muted")),
         ]));
     }
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);

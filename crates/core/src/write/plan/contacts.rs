@@ -51,7 +51,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                             key,
                             due: at.date(),
                             state: MarkState::NextContact(*next),
-                            who: ctx.who.to_string(),
+                            who: ctx.who.into(),
                             seq,
                         }),
                     }),
@@ -70,7 +70,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                     summary: summary.trim().to_string(),
                     outcome: outcome.trim().to_string(),
                     next_contact: *next_contact,
-                    who: ctx.who.to_string(),
+                    who: ctx.who.into(),
                     seq,
                 }),
             );
@@ -86,7 +86,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 due: *due,
                 text: text.trim().to_string(),
                 done: None,
-                who: ctx.who.to_string(),
+                who: ctx.who.into(),
                 seq,
             })]
         }

@@ -162,7 +162,7 @@ fn next_contact_mark(model: &Model, ctx: &Context, client: ClientId, remaining: 
             key,
             due,
             state: MarkState::NextContact(next),
-            who: ctx.who.to_string(),
+            who: ctx.who.into(),
             seq: ctx.seq,
         }),
     })

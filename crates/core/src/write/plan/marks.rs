@@ -74,7 +74,7 @@ fn mark_item(model: &Model, ctx: &Context, key: &str, due: NaiveDate, state: Mar
             key,
             due,
             state,
-            who: ctx.who.to_string(),
+            who: ctx.who.into(),
             seq: ctx.seq,
         }),
     })

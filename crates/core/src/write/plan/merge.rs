@@ -193,7 +193,7 @@ fn kept_offer(model: &Model, theirs: &Offer, mine: &Offer, seq: u64) -> Offer {
                     return t.clone();
                 }
                 Transition {
-                    note: format!("[{from}] {}", t.note).trim_end().to_string(),
+                    note: format!("[{from}] {}", t.note).trim_end().into(),
                     ..t.clone()
                 }
             })

@@ -101,8 +101,8 @@ fn move_offer(model: &Model, ctx: &Context, m: &OfferMove) -> Result<Offer> {
         from,
         to: m.to,
         date: m.date,
-        who: ctx.who.to_string(),
-        note: m.note.trim().to_string(),
+        who: ctx.who.into(),
+        note: m.note.trim().into(),
         seq: ctx.seq,
     });
     let keep = |given: Option<NaiveDate>, old_value: Option<NaiveDate>, stage: OfferStage| {

@@ -28,7 +28,7 @@ pub(super) fn plan(cmd: &Command, model: &Model, ctx: &Context) -> Result<Vec<Ch
                 date: *date,
                 scores: scores.clone(),
                 ticket: None,
-                who: ctx.who.to_string(),
+                who: ctx.who.into(),
                 seq,
             };
             survey_changes(model, ctx, survey, questions, &prod.name)
@@ -175,7 +175,7 @@ fn advance_ticket(model: &Model, ctx: &Context, a: &TicketAdvance) -> Result<Tic
         from: old.stage,
         to,
         date: a.date,
-        who: ctx.who.to_string(),
+        who: ctx.who.into(),
         seq: ctx.seq,
     });
     t.stage = to;

@@ -184,6 +184,8 @@ fn sighup_ends_the_session_and_releases_the_database() {
     );
     tmux.wait_for("Clients · 300");
     let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    // An interface session does without transparent huge pages (memory.rs).
+    assert_eq!(huge_pages_allowed(pid), Some(false));
     // The whole process group of the pane, as a dropped SSH connection does.
     let pgid = nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(pid))).unwrap();
     nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGHUP).unwrap();
@@ -266,6 +268,13 @@ fn another_sessions_change_shows_live() {
     }
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("joined, keeping the model it had"), "{text}");
+    // The server it started asked for the system's huge pages again.
+    let pgrep = Command::new("pgrep")
+        .args(["-f", &format!("{} serve", socket.display())])
+        .output()
+        .unwrap();
+    let server: i32 = String::from_utf8_lossy(&pgrep.stdout).trim().parse().unwrap();
+    assert_eq!(huge_pages_allowed(server), Some(true));
     let csv = home.path().join("new.csv");
     std::fs::write(
         &csv,
@@ -311,6 +320,13 @@ fn another_sessions_change_shows_live() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(!socket.exists(), "the socket was left behind");
+}
+
+/// The kernel's `THP_enabled` for a process (the prctl setting).
+fn huge_pages_allowed(pid: i32) -> Option<bool> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:"))?;
+    Some(line.split_whitespace().nth(1)? == "1")
 }
 
 fn is_zombie(pid: i32) -> bool {

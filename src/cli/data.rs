@@ -260,6 +260,7 @@ pub fn no_database(path: &std::path::Path) -> Failure {
 
 /// `rapport` and `rapport --demo`: the terminal interface.
 pub fn interactive(db: Target, demo: bool, as_of: Option<NaiveDate>, queue: bool) -> CliResult {
+    crate::memory::huge_pages(false);
     let documents = db.documents_dir()?;
     if let Some(url) = db.postgres().filter(|_| !demo) {
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {

@@ -44,6 +44,7 @@ fn mode_arg(s: &str) -> Result<u32, String> {
 }
 
 pub fn run(args: ServeArgs, target: Target) -> CliResult {
+    crate::memory::huge_pages(true);
     // On PostgreSQL, one server per host, each its host's sessions' cache.
     let (db, socket) = match target.postgres() {
         Some(url) => (Database::Postgres(url.clone()), target.socket(Path::new(&url))?),

@@ -28,6 +28,8 @@ echo "== TUI on the 100k data: filter keystroke, bytes per move and idle, matrix
 cargo test -q --release --bin rapport perf_100k -- --ignored --nocapture 2>&1 | grep -vE "^(running|test |$)|test result" || true
 echo "== start-up to first frame: directly (--server never), first session (opens the database, hands it to a server after the frame), joining a server"
 RAPPORT_SERVER=never bash scripts/startup.sh "$db"
+echo "(issue 22 goal 3: an interface opening the data directly <= 250 MB resident, first frame <= 500 ms)"
+bash scripts/join.sh "$db" - -
 bash scripts/startup.sh "$db"
 target/release/rapport --db "$db" serve >/dev/null 2>&1 &
 server=$!

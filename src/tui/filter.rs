@@ -117,12 +117,13 @@ impl Filter {
         });
     }
 
-    /// The character positions of a client's name the pattern matched.
-    pub fn highlight(&self, id: ClientId) -> Vec<usize> {
+    /// The character positions of a client's name (`shown`) the pattern
+    /// matched.
+    pub fn highlight(&self, id: ClientId, shown: &str) -> Vec<usize> {
         if self.pattern.trim().is_empty() {
             Vec::new()
         } else {
-            self.search.highlight(id, &self.pattern)
+            self.search.highlight(id, shown, &self.pattern)
         }
     }
 

@@ -12,9 +12,10 @@ use rapport::domain::ClientId;
 use rapport::model::Model;
 
 /// Case- and accent-folding, as `rapport find` and duplicates fold.
-pub use rapport::find::fold;
+pub use rapport::find::{fold, fold_into};
 
 /// One client in the index: where its folded text sits in the arena.
+#[derive(Debug, PartialEq)]
 struct Entry {
     id: ClientId,
     /// Folded name is `text[start..name_end]`; folded `ref · segment ·
@@ -54,8 +55,6 @@ pub struct Hits {
 pub struct Search {
     text: String,
     entries: Vec<Entry>,
-    /// Folded name character → original name character, per entry.
-    name_maps: Vec<Vec<usize>>,
     matcher: SkimMatcherV2,
     last: Last,
     /// Each half's hits, kept for their buffers.
@@ -67,35 +66,35 @@ pub struct Search {
 }
 
 /// Appends the folded text of one client to `text`.
-fn append(text: &mut String, model: &Model, id: ClientId) -> Option<(Entry, Vec<usize>)> {
+fn append(text: &mut String, model: &Model, id: ClientId) -> Option<Entry> {
     let c = model.clients.get(&id)?;
     let start = text.len();
-    let (name, name_map) = fold(&c.name);
-    text.push_str(&name);
+    fold_into(text, &c.name);
     let name_end = text.len();
-    text.push_str(&fold(&c.reference).0);
+    fold_into(text, &c.reference);
     if let Some(seg) = c.segment.and_then(|s| model.segments.get(&s)) {
         text.push_str(" · ");
-        text.push_str(&fold(&seg.name).0);
+        fold_into(text, &seg.name);
     }
     for p in model.persons_of(id) {
         text.push_str(" · ");
-        text.push_str(&fold(&p.name).0);
+        fold_into(text, &p.name);
     }
     let extra = text.len();
     for p in model.persons_of(id).filter(|p| !p.email.is_empty()) {
         text.push_str(" · ");
-        text.push_str(&p.email.to_lowercase());
+        text.extend(p.email.chars().flat_map(char::to_lowercase));
     }
     for tag in &c.tags {
         text.push_str(" · ");
-        text.push_str(&fold(tag).0);
+        fold_into(text, tag);
     }
     // The notes' first words: enough to find "calls before ten".
-    let notes: String = c.notes.chars().take(200).collect();
+    let cut = c.notes.char_indices().nth(200).map_or(c.notes.len(), |(i, _)| i);
+    let notes = c.notes.get(..cut).unwrap_or_default();
     if !notes.trim().is_empty() {
         text.push_str(" · ");
-        text.push_str(&fold(&notes).0);
+        fold_into(text, notes);
     }
     let phones = text.len();
     for p in model.persons_of(id) {
@@ -105,15 +104,14 @@ fn append(text: &mut String, model: &Model, id: ClientId) -> Option<(Entry, Vec<
         }
     }
     let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let entry = Entry {
+    Some(Entry {
         id,
         start: offset(start),
         name_end: offset(name_end),
         extra: offset(extra),
         phones: offset(phones),
         end: offset(text.len()),
-    };
-    Some((entry, name_map))
+    })
 }
 
 /// Whether `pattern`'s bytes occur in `hay` in order (both are folded,
@@ -162,14 +160,53 @@ fn merge(out: &mut Vec<(ClientId, i64)>, a: &[(ClientId, i64)], b: &[(ClientId, 
     }
 }
 
+impl Entry {
+    /// The same entry in a text that starts `by` bytes later.
+    fn shifted(self, by: u32) -> Entry {
+        Entry {
+            start: self.start.saturating_add(by),
+            name_end: self.name_end.saturating_add(by),
+            extra: self.extra.saturating_add(by),
+            phones: self.phones.saturating_add(by),
+            end: self.end.saturating_add(by),
+            ..self
+        }
+    }
+}
+
+/// The folded text and entries of `ids`, in their order.
+fn part(model: &Model, ids: &[ClientId]) -> (String, Vec<Entry>) {
+    let mut text = String::with_capacity(ids.len() * 96);
+    let entries = ids.iter().filter_map(|id| append(&mut text, model, *id)).collect();
+    (text, entries)
+}
+
 impl Search {
+    /// Folding every client is most of a session's start after the model:
+    /// a large book is folded in two halves on two threads.
     pub fn build(model: &Model) -> Search {
-        let mut text = String::with_capacity(model.clients.len() * 96);
-        let (entries, name_maps): (Vec<Entry>, _) = model
-            .clients
-            .keys()
-            .filter_map(|id| append(&mut text, model, *id))
-            .unzip();
+        Search::build_from(model, PARALLEL_FROM)
+    }
+
+    /// `build`, in two halves from `halves_from` clients on.
+    fn build_from(model: &Model, halves_from: usize) -> Search {
+        let ids: Vec<ClientId> = model.clients.keys().copied().collect();
+        let (mut text, mut entries) = if ids.len() < halves_from {
+            part(model, &ids)
+        } else {
+            let (first, second) = ids.split_at(ids.len() / 2);
+            let ((mut text, mut entries), (rest, later)) = std::thread::scope(|s| {
+                let later = s.spawn(|| part(model, second));
+                let first = part(model, first);
+                (first, later.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            });
+            let by = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            text.push_str(&rest);
+            entries.extend(later.into_iter().map(|e| e.shifted(by)));
+            (text, entries)
+        };
+        text.shrink_to_fit();
+        entries.shrink_to_fit();
         // Buffers for the widest filter (a first keystroke matches most
         // clients), sized now rather than grown during that keystroke.
         let n = entries.len();
@@ -177,7 +214,6 @@ impl Search {
         Search {
             text,
             entries,
-            name_maps,
             matcher: SkimMatcherV2::default(),
             last: Last {
                 positions: Vec::with_capacity(n),
@@ -198,17 +234,10 @@ impl Search {
         self.last.valid = false;
         let pos = self.entries.binary_search_by_key(&id, |e| e.id);
         match (pos, append(&mut self.text, model, id)) {
-            (Ok(i), Some((e, map))) => {
-                self.entries[i] = e;
-                self.name_maps[i] = map;
-            }
-            (Err(i), Some((e, map))) => {
-                self.entries.insert(i, e);
-                self.name_maps.insert(i, map);
-            }
+            (Ok(i), Some(e)) => self.entries[i] = e,
+            (Err(i), Some(e)) => self.entries.insert(i, e),
             (Ok(i), None) => {
                 self.entries.remove(i);
-                self.name_maps.remove(i);
             }
             (Err(_), None) => {}
         }
@@ -374,9 +403,11 @@ impl Search {
         self.spare = Some(hits);
     }
 
-    /// Indexes of the characters of the client's name that `pattern`
-    /// matched (none when it matched elsewhere).
-    pub fn highlight(&self, id: ClientId, pattern: &str) -> Vec<usize> {
+    /// Indexes of the characters of the client's name (`shown`, as it is
+    /// drawn) that `pattern` matched (none when it matched elsewhere). The
+    /// name is folded again here, for the rows on screen only, rather than
+    /// keeping a position map for every client.
+    pub fn highlight(&self, id: ClientId, shown: &str, pattern: &str) -> Vec<usize> {
         let (pattern, _) = fold(pattern.trim());
         let Some(i) = self.position(id) else {
             return Vec::new();
@@ -394,7 +425,7 @@ impl Search {
                 None => return Vec::new(),
             }
         };
-        let map = &self.name_maps[i];
+        let (_, map) = fold(shown);
         let mut out: Vec<usize> = folded.into_iter().filter_map(|i| map.get(i).copied()).collect();
         out.dedup();
         out
@@ -404,6 +435,31 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_halves_index_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = rapport::store::Store::open(&dir.path().join("db")).unwrap();
+        let opts = rapport::demo::DemoOptions {
+            clients: 120,
+            seed: 7,
+            today: "2026-11-22".parse().unwrap(),
+        };
+        rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
+        let model = store.model();
+        let mut one = Search::build_from(model, usize::MAX);
+        let mut two = Search::build_from(model, 0);
+        assert_eq!(one.text, two.text);
+        assert_eq!(one.entries, two.entries);
+        assert_eq!(one.entries.len(), model.clients.len());
+        for pattern in ["mul", "gmbh", "06", "a"] {
+            assert_eq!(
+                one.filter(pattern, None).ranked,
+                two.filter(pattern, None).ranked,
+                "{pattern}"
+            );
+        }
+    }
 
     #[test]
     fn folding_drops_case_and_accents() {

@@ -129,7 +129,7 @@ fn filter_muller_finds_mueller_with_accents_ignored() {
     assert_eq!(top.name, "Müller & Söhne");
     assert!(f.app.views.clients.rows.len() < 300);
     // The matched characters of the name are highlighted: M-ü-l-l-e-r.
-    assert_eq!(f.app.filter.highlight(top.id), vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(f.app.filter.highlight(top.id, &top.name), vec![0, 1, 2, 3, 4, 5]);
     insta::assert_snapshot!("filter_muller_120x40", screen(&f.app, 120, 40));
     // `societe` finds Société Générale Équipements; narrowing reuses hits.
     f.app.key(key(KeyCode::Esc));

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::domain::{Client, ClientId, PersonId};
 use crate::model::Model;
-pub use text::{fold, phone_digits};
+pub use text::{fold, fold_into, phone_digits};
 
 /// Which field of a client a query matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -10,29 +10,40 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 pub fn fold(s: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(s.len());
     let mut map = Vec::with_capacity(s.len());
+    fold_each(s, |c, i| {
+        out.push(c);
+        map.push(i);
+    });
+    (out, map)
+}
+
+/// Appends `s` case- and accent-folded to `out` (as `fold`, without the
+/// map: the interface folds every client's text when it starts).
+pub fn fold_into(out: &mut String, s: &str) {
+    out.reserve(s.len());
+    fold_each(s, |c, _| out.push(c));
+}
+
+/// Hands each folded character of `s` to `push`, with the index of the
+/// original character it came from.
+fn fold_each(s: &str, mut push: impl FnMut(char, usize)) {
     for (i, c) in s.chars().enumerate() {
-        let mut push = |c: char| {
-            for l in c.to_lowercase() {
-                out.push(l);
-                map.push(i);
-            }
-        };
+        let mut lower = |c: char| c.to_lowercase().for_each(|l| push(l, i));
         match c {
-            'ß' => "ss".chars().for_each(&mut push),
-            'æ' | 'Æ' => "ae".chars().for_each(&mut push),
-            'œ' | 'Œ' => "oe".chars().for_each(&mut push),
-            'ø' | 'Ø' => push('o'),
-            'ł' | 'Ł' => push('l'),
-            'đ' | 'Đ' => push('d'),
-            c if c.is_ascii() => push(c),
+            c if c.is_ascii() => lower(c),
+            'ß' => "ss".chars().for_each(&mut lower),
+            'æ' | 'Æ' => "ae".chars().for_each(&mut lower),
+            'œ' | 'Œ' => "oe".chars().for_each(&mut lower),
+            'ø' | 'Ø' => lower('o'),
+            'ł' | 'Ł' => lower('l'),
+            'đ' | 'Đ' => lower('d'),
             c => decompose_canonical(c, |d| {
                 if !is_combining_mark(d) {
-                    push(d)
+                    lower(d)
                 }
             }),
         }
     }
-    (out, map)
 }
 
 /// Country calling codes taken off an international number (`+33`,
@@ -85,6 +96,22 @@ mod tests {
         assert_eq!(fold("Müller & Söhne").0, "muller & sohne");
         assert_eq!(fold("Straße").0, "strasse");
         assert_eq!(fold("Œuvre Éloi").0, "oeuvre eloi");
+    }
+
+    #[test]
+    fn folding_into_a_buffer_appends_the_same_text() {
+        let mut out = String::from("x ");
+        for s in ["Müller & Söhne", "Straße", "ŁÓDŹ Ærø", "", "İstanbul"] {
+            fold_into(&mut out, s);
+            out.push('|');
+        }
+        let expected: Vec<String> = ["Müller & Söhne", "Straße", "ŁÓDŹ Ærø", "", "İstanbul"]
+            .iter()
+            .map(|s| fold(s).0)
+            .collect();
+        assert_eq!(out, format!("x {}|", expected.join("|")));
+        // A position map per folded character: `ß` gives two.
+        assert_eq!(fold("aßb").1, vec![0, 1, 1, 2]);
     }
 
     #[test]

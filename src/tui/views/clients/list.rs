@@ -146,7 +146,7 @@ pub fn draw(frame: &mut Frame, app: &App, v: &ClientsView, area: Rect, cols: &Wi
         .filter_map(|(i, id)| {
             let c = model.clients.get(id)?;
             let k = classes.get(*id);
-            let marks = app.filter.highlight(*id);
+            let marks = app.filter.highlight(*id, &c.name);
             // The selection covers the name cell only, in one style: a move
             // then rewrites two names, not two coloured rows.
             let selected = i == v.cursor.selected;

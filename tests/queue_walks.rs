@@ -7,19 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use rapport::queue::{self, Horizon, ItemKey, Scope};
 
-/// The demo's `clients` (generated with `seed` as of `as_of`) in a store
-/// of their own, and its directory.
-fn demo(clients: usize, seed: u64, as_of: NaiveDate) -> (tempfile::TempDir, rapport::store::Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = rapport::store::Store::open(&dir.path().join("db")).unwrap();
-    let opts = rapport::demo::DemoOptions {
-        clients,
-        seed,
-        today: as_of,
-    };
-    rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
-    (dir, store)
-}
+mod common;
+use common::demo;
 
 #[test]
 fn a_managers_queue_and_a_few_clients_agree_with_the_whole_book() {

@@ -39,6 +39,20 @@ pub fn db_in(dir: &Path) -> PathBuf {
     dir.join("db")
 }
 
+/// The demo's `clients` (generated with `seed` as of `as_of`) in a store
+/// of their own, and its directory.
+pub fn demo(clients: usize, seed: u64, as_of: NaiveDate) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    let opts = rapport::demo::DemoOptions {
+        clients,
+        seed,
+        today: as_of,
+    };
+    rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
+    (dir, store)
+}
+
 /// A store with one manager, segment, two products in two lines, a
 /// portrait, and two clients (`C1`, `C2`).
 pub fn small_store(dir: &Path) -> Store {

@@ -88,6 +88,12 @@ impl Data {
         .map_err(|e| e.to_string())
     }
 
+    /// Manager `m`'s share of this database's model as snapshot bytes.
+    pub(crate) fn encode_share(&self, m: crate::domain::ManagerId) -> Result<Vec<u8>, String> {
+        self.available()?;
+        crate::store::codec::encode_share(self.created(), self.model(), m).map_err(|e| e.to_string())
+    }
+
     /// Applies a session's command, recorded under its login.
     pub(crate) fn execute(&mut self, login: &str, command: Command) -> Result<Event, BackendError> {
         match self {

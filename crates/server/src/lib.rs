@@ -580,11 +580,9 @@ fn session(shared: &Arc<Shared>, mut stream: UnixStream, id: u64) {
         let joined = match sees {
             // Nothing to send: the session holds the model, or wants none.
             _ if kept || !wants_model => Ok((Arc::new(Vec::new()), Vec::new())),
-            // Their own share of the model, encoded for them.
-            Some(m) => {
-                let model = core.data.model().only_of(m);
-                core.data.encode_snapshot_of(&model).map(|b| (Arc::new(b), Vec::new()))
-            }
+            // Their own share of the model, encoded for them from the model
+            // in place (copying it out first doubled the work).
+            Some(m) => core.data.encode_share(m).map(|b| (Arc::new(b), Vec::new())),
             None => core.join_frames(room),
         };
         let (snapshot, since) = match joined {

@@ -227,10 +227,28 @@ pub struct Snapshot {
 /// Header (creation time, sequence number, length of the first half), then
 /// the two halves of the model, each a bincode payload of its own.
 pub fn encode_snapshot(s: &SnapshotRef) -> Result<Vec<u8>, CodecError> {
-    let (first, second) = s.model.halves();
+    encode_snapshot_halves(s.created, s.seq, s.model.halves())
+}
+
+/// A manager's share of `model` as snapshot bytes: the same bytes as the
+/// snapshot of `model.only_of(m)`, read from `model` in place.
+pub fn encode_share(
+    created: chrono::NaiveDateTime,
+    model: &crate::model::Model,
+    m: crate::domain::ManagerId,
+) -> Result<Vec<u8>, CodecError> {
+    let share = model.share_of(m);
+    encode_snapshot_halves(created, model.counters.seq, model.share_halves(&share))
+}
+
+fn encode_snapshot_halves(
+    created: chrono::NaiveDateTime,
+    seq: u64,
+    (first, second): (crate::model::halves::FirstRef, crate::model::halves::SecondRef),
+) -> Result<Vec<u8>, CodecError> {
     let first = encode_whole(&first)?;
     let second = encode_whole(&second)?;
-    let header = encode_whole(&(s.created, s.seq, first.len() as u64))?;
+    let header = encode_whole(&(created, seq, first.len() as u64))?;
     // The envelope is written around the parts in one buffer: the model's
     // bytes are held twice at most, not four times.
     let mut out = Vec::with_capacity(HEADER + header.len() + first.len() + second.len() + TRAILER);

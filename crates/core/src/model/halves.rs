@@ -2,24 +2,26 @@
 //! from a snapshot decodes them on two threads (offers and the small
 //! record kinds; clients, persons and aggregates).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::{ClientAggregate, Counters, Index, Model};
 use crate::domain::*;
 
 #[derive(Serialize)]
 pub struct FirstRef<'a> {
-    offers: &'a BTreeMap<(ClientId, ProductId), Offer>,
-    tasks: &'a BTreeMap<TaskId, Task>,
-    surveys: &'a BTreeMap<SurveyId, Survey>,
-    tickets: &'a BTreeMap<TicketId, Ticket>,
-    marks: &'a BTreeMap<String, QueueMark>,
+    offers: Picked<'a, (ClientId, ProductId), Offer>,
+    tasks: Picked<'a, TaskId, Task>,
+    surveys: Picked<'a, SurveyId, Survey>,
+    tickets: Picked<'a, TicketId, Ticket>,
+    marks: Cow<'a, BTreeMap<String, QueueMark>>,
     questionnaires: &'a BTreeMap<ProductId, Questionnaire>,
-    trash: &'a super::Trash,
+    trash: Cow<'a, super::Trash>,
     templates: &'a BTreeMap<crate::templates::DocKind, crate::templates::Template>,
-    sales: &'a super::Sales,
+    sales: Cow<'a, super::Sales>,
 }
 
 #[derive(Deserialize)]
@@ -48,9 +50,59 @@ pub struct SecondRef<'a> {
     segments: &'a BTreeMap<SegmentId, Segment>,
     products: &'a BTreeMap<ProductId, Product>,
     portrait: &'a BTreeSet<(SegmentId, ProductId)>,
-    clients: &'a BTreeMap<ClientId, Client>,
-    persons: &'a BTreeMap<(ClientId, PersonId), ContactPerson>,
-    aggregates: &'a BTreeMap<ClientId, ClientAggregate>,
+    clients: Picked<'a, ClientId, Client>,
+    persons: Picked<'a, (ClientId, PersonId), ContactPerson>,
+    aggregates: Picked<'a, ClientId, ClientAggregate>,
+}
+
+/// A map of the model as it is encoded: whole, or only the entries about
+/// some clients (a manager's share), read in place instead of copied.
+pub struct Picked<'a, K, V> {
+    map: &'a BTreeMap<K, V>,
+    only: Option<(&'a BTreeSet<ClientId>, ClientOf<K, V>)>,
+}
+
+/// Whom an entry of a map is about.
+type ClientOf<K, V> = fn(&K, &V) -> ClientId;
+
+impl<'a, K, V> Picked<'a, K, V> {
+    fn whole(map: &'a BTreeMap<K, V>) -> Self {
+        Picked { map, only: None }
+    }
+
+    /// Only the entries about `clients` (when given): `client` says whom
+    /// an entry is about.
+    fn new(map: &'a BTreeMap<K, V>, clients: Option<&'a BTreeSet<ClientId>>, client: ClientOf<K, V>) -> Self {
+        Picked {
+            map,
+            only: clients.map(|ids| (ids, client)),
+        }
+    }
+}
+
+impl<K: Serialize, V: Serialize> Serialize for Picked<'_, K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Some((clients, client)) = self.only else {
+            return self.map.serialize(s);
+        };
+        let kept = || self.map.iter().filter(|(k, v)| clients.contains(&client(k, v)));
+        // The length goes first in the encoding: count, then write.
+        let mut map = s.serialize_map(Some(kept().count()))?;
+        for (k, v) in kept() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// What a share of the model needs besides the maps it reads in place:
+/// its clients, and the small parts it copies (marks are keyed by item,
+/// the trash and the sales records hold their clients inside).
+pub struct Share {
+    clients: BTreeSet<ClientId>,
+    marks: BTreeMap<String, QueueMark>,
+    trash: super::Trash,
+    sales: super::Sales,
 }
 
 #[derive(Deserialize)]
@@ -116,27 +168,89 @@ impl Model {
     pub fn halves(&self) -> (FirstRef<'_>, SecondRef<'_>) {
         (
             FirstRef {
-                offers: &self.offers,
-                tasks: &self.tasks,
-                surveys: &self.surveys,
-                tickets: &self.tickets,
-                marks: &self.marks,
+                offers: Picked::whole(&self.offers),
+                tasks: Picked::whole(&self.tasks),
+                surveys: Picked::whole(&self.surveys),
+                tickets: Picked::whole(&self.tickets),
+                marks: Cow::Borrowed(&self.marks),
                 questionnaires: &self.questionnaires,
-                trash: &self.trash,
+                trash: Cow::Borrowed(&self.trash),
                 templates: &self.templates,
-                sales: &self.sales,
+                sales: Cow::Borrowed(&self.sales),
             },
-            SecondRef {
-                settings: &self.settings,
-                counters: &self.counters,
-                managers: &self.managers,
-                segments: &self.segments,
-                products: &self.products,
-                portrait: &self.portrait,
-                clients: &self.clients,
-                persons: &self.persons,
-                aggregates: &self.aggregates,
+            self.second_half(None),
+        )
+    }
+
+    fn second_half<'a>(&'a self, only: Option<&'a BTreeSet<ClientId>>) -> SecondRef<'a> {
+        SecondRef {
+            settings: &self.settings,
+            counters: &self.counters,
+            managers: &self.managers,
+            segments: &self.segments,
+            products: &self.products,
+            portrait: &self.portrait,
+            clients: Picked::new(&self.clients, only, |c, _| *c),
+            persons: Picked::new(&self.persons, only, |(c, _), _| *c),
+            aggregates: Picked::new(&self.aggregates, only, |c, _| *c),
+        }
+    }
+
+    /// What `share_halves` needs for manager `m`'s share: encoded from it,
+    /// the share is the same bytes as `only_of(m)`'s halves, without
+    /// copying the share's clients, persons, offers and aggregates.
+    pub fn share_of(&self, m: ManagerId) -> Share {
+        let clients: BTreeSet<ClientId> = self
+            .clients
+            .values()
+            .filter(|c| c.manager == Some(m))
+            .map(|c| c.id)
+            .collect();
+        let mine = |c: &ClientId| clients.contains(c);
+        Share {
+            marks: self
+                .marks
+                .iter()
+                .filter(|(k, _)| self.client_of_mark(k).is_some_and(|c| mine(&c)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            trash: super::Trash {
+                clients: self
+                    .trash
+                    .clients
+                    .iter()
+                    .filter(|(_, t)| t.client.manager == Some(m))
+                    .map(|(k, v)| (*k, v.clone()))
+                    .collect(),
+                persons: self
+                    .trash
+                    .persons
+                    .iter()
+                    .filter(|((c, _), _)| mine(c))
+                    .map(|(k, v)| (*k, v.clone()))
+                    .collect(),
             },
+            sales: self.sales.only(|c| mine(&c)),
+            clients,
+        }
+    }
+
+    /// The halves of a share (`share_of`), reading this model's maps.
+    pub fn share_halves<'a>(&'a self, share: &'a Share) -> (FirstRef<'a>, SecondRef<'a>) {
+        let ids = &share.clients;
+        (
+            FirstRef {
+                offers: Picked::new(&self.offers, Some(ids), |(c, _), _| *c),
+                tasks: Picked::new(&self.tasks, Some(ids), |_, t| t.client),
+                surveys: Picked::new(&self.surveys, Some(ids), |_, s| s.client),
+                tickets: Picked::new(&self.tickets, Some(ids), |_, t| t.client),
+                marks: Cow::Borrowed(&share.marks),
+                questionnaires: &self.questionnaires,
+                trash: Cow::Borrowed(&share.trash),
+                templates: &self.templates,
+                sales: Cow::Borrowed(&share.sales),
+            },
+            self.second_half(Some(ids)),
         )
     }
 

@@ -472,7 +472,6 @@ impl Model {
     }
 }
 
-/// The entries of `map` that `keep` says yes to.
 /// The entries of a map keyed by client that belong to `ids`: read by key
 /// range (`range`) when they are `few`, else by a walk with `keep`.
 fn picked<K: Ord + Clone, V: Clone>(
@@ -492,6 +491,7 @@ fn picked<K: Ord + Clone, V: Clone>(
     }
 }
 
+/// The entries of `map` that `keep` says yes to.
 fn kept<K: Ord + Clone, V: Clone>(map: &BTreeMap<K, V>, keep: impl Fn(&K, &V) -> bool) -> BTreeMap<K, V> {
     map.iter()
         .filter(|(k, v)| keep(k, v))

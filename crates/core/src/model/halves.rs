@@ -59,11 +59,22 @@ pub struct SecondRef<'a> {
 /// some clients (a manager's share), read in place instead of copied.
 pub struct Picked<'a, K, V> {
     map: &'a BTreeMap<K, V>,
-    only: Option<(&'a BTreeSet<ClientId>, ClientOf<K, V>)>,
+    only: Option<(&'a Clients, ClientOf<K, V>)>,
 }
 
 /// Whom an entry of a map is about.
 type ClientOf<K, V> = fn(&K, &V) -> ClientId;
+
+/// A share's clients, in id order: asked about every entry of the large
+/// maps, twice (to count, then to write), so a search of one contiguous
+/// slice rather than of a tree.
+pub struct Clients(Vec<ClientId>);
+
+impl Clients {
+    fn contains(&self, c: ClientId) -> bool {
+        self.0.binary_search(&c).is_ok()
+    }
+}
 
 impl<'a, K, V> Picked<'a, K, V> {
     fn whole(map: &'a BTreeMap<K, V>) -> Self {
@@ -72,7 +83,7 @@ impl<'a, K, V> Picked<'a, K, V> {
 
     /// Only the entries about `clients` (when given): `client` says whom
     /// an entry is about.
-    fn new(map: &'a BTreeMap<K, V>, clients: Option<&'a BTreeSet<ClientId>>, client: ClientOf<K, V>) -> Self {
+    fn new(map: &'a BTreeMap<K, V>, clients: Option<&'a Clients>, client: ClientOf<K, V>) -> Self {
         Picked {
             map,
             only: clients.map(|ids| (ids, client)),
@@ -85,7 +96,7 @@ impl<K: Serialize, V: Serialize> Serialize for Picked<'_, K, V> {
         let Some((clients, client)) = self.only else {
             return self.map.serialize(s);
         };
-        let kept = || self.map.iter().filter(|(k, v)| clients.contains(&client(k, v)));
+        let kept = || self.map.iter().filter(|(k, v)| clients.contains(client(k, v)));
         // The length goes first in the encoding: count, then write.
         let mut map = s.serialize_map(Some(kept().count()))?;
         for (k, v) in kept() {
@@ -99,7 +110,7 @@ impl<K: Serialize, V: Serialize> Serialize for Picked<'_, K, V> {
 /// its clients, and the small parts it copies (marks are keyed by item,
 /// the trash and the sales records hold their clients inside).
 pub struct Share {
-    clients: BTreeSet<ClientId>,
+    clients: Clients,
     marks: BTreeMap<String, QueueMark>,
     trash: super::Trash,
     sales: super::Sales,
@@ -182,7 +193,7 @@ impl Model {
         )
     }
 
-    fn second_half<'a>(&'a self, only: Option<&'a BTreeSet<ClientId>>) -> SecondRef<'a> {
+    fn second_half<'a>(&'a self, only: Option<&'a Clients>) -> SecondRef<'a> {
         SecondRef {
             settings: &self.settings,
             counters: &self.counters,
@@ -200,13 +211,15 @@ impl Model {
     /// the share is the same bytes as `only_of(m)`'s halves, without
     /// copying the share's clients, persons, offers and aggregates.
     pub fn share_of(&self, m: ManagerId) -> Share {
-        let clients: BTreeSet<ClientId> = self
-            .clients
-            .values()
-            .filter(|c| c.manager == Some(m))
-            .map(|c| c.id)
-            .collect();
-        let mine = |c: &ClientId| clients.contains(c);
+        // The map's order: sorted already.
+        let clients = Clients(
+            self.clients
+                .values()
+                .filter(|c| c.manager == Some(m))
+                .map(|c| c.id)
+                .collect(),
+        );
+        let mine = |c: &ClientId| clients.contains(*c);
         Share {
             marks: self
                 .marks

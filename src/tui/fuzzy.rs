@@ -439,13 +439,7 @@ mod tests {
     #[test]
     fn two_halves_index_as_one() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = rapport::store::Store::open(&dir.path().join("db")).unwrap();
-        let opts = rapport::demo::DemoOptions {
-            clients: 120,
-            seed: 7,
-            today: "2026-11-22".parse().unwrap(),
-        };
-        rapport::demo::generate(&mut store, &opts, &mut |_| {}).unwrap();
+        let store = crate::tui::tests::demo_store(dir.path(), 120);
         let model = store.model();
         let mut one = Search::build_from(model, usize::MAX);
         let mut two = Search::build_from(model, 0);

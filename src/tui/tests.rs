@@ -38,7 +38,7 @@ fn no_editor<B: ratatui::backend::Backend>(_: &mut Terminal<B>, _: &str) -> Resu
     Err("no editor here".into())
 }
 
-fn demo_store(dir: &std::path::Path, clients: usize) -> Store {
+pub(crate) fn demo_store(dir: &std::path::Path, clients: usize) -> Store {
     let mut store = Store::open(&dir.join("db")).unwrap();
     let today: NaiveDate = TODAY.parse().unwrap();
     generate(

@@ -2,7 +2,6 @@
 //! from a snapshot decodes them on two threads (offers and the small
 //! record kinds; clients, persons and aggregates).
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::ser::SerializeMap;
@@ -17,11 +16,11 @@ pub struct FirstRef<'a> {
     tasks: Picked<'a, TaskId, Task>,
     surveys: Picked<'a, SurveyId, Survey>,
     tickets: Picked<'a, TicketId, Ticket>,
-    marks: Cow<'a, BTreeMap<String, QueueMark>>,
+    marks: &'a BTreeMap<String, QueueMark>,
     questionnaires: &'a BTreeMap<ProductId, Questionnaire>,
-    trash: Cow<'a, super::Trash>,
+    trash: &'a super::Trash,
     templates: &'a BTreeMap<crate::templates::DocKind, crate::templates::Template>,
-    sales: Cow<'a, super::Sales>,
+    sales: &'a super::Sales,
 }
 
 #[derive(Deserialize)]
@@ -183,11 +182,11 @@ impl Model {
                 tasks: Picked::whole(&self.tasks),
                 surveys: Picked::whole(&self.surveys),
                 tickets: Picked::whole(&self.tickets),
-                marks: Cow::Borrowed(&self.marks),
+                marks: &self.marks,
                 questionnaires: &self.questionnaires,
-                trash: Cow::Borrowed(&self.trash),
+                trash: &self.trash,
                 templates: &self.templates,
-                sales: Cow::Borrowed(&self.sales),
+                sales: &self.sales,
             },
             self.second_half(None),
         )
@@ -257,11 +256,11 @@ impl Model {
                 tasks: Picked::new(&self.tasks, Some(ids), |_, t| t.client),
                 surveys: Picked::new(&self.surveys, Some(ids), |_, s| s.client),
                 tickets: Picked::new(&self.tickets, Some(ids), |_, t| t.client),
-                marks: Cow::Borrowed(&share.marks),
+                marks: &share.marks,
                 questionnaires: &self.questionnaires,
-                trash: Cow::Borrowed(&share.trash),
+                trash: &share.trash,
                 templates: &self.templates,
-                sales: Cow::Borrowed(&share.sales),
+                sales: &share.sales,
             },
             self.second_half(Some(ids)),
         )

@@ -65,8 +65,7 @@ pub struct Picked<'a, K, V> {
 type ClientOf<K, V> = fn(&K, &V) -> ClientId;
 
 /// A share's clients, in id order: asked about every entry of the large
-/// maps, twice (to count, then to write), so a search of one contiguous
-/// slice rather than of a tree.
+/// maps, so a search of one contiguous slice rather than of a tree.
 pub struct Clients(Vec<ClientId>);
 
 impl Clients {
@@ -95,10 +94,15 @@ impl<K: Serialize, V: Serialize> Serialize for Picked<'_, K, V> {
         let Some((clients, client)) = self.only else {
             return self.map.serialize(s);
         };
-        let kept = || self.map.iter().filter(|(k, v)| clients.contains(client(k, v)));
-        // The length goes first in the encoding: count, then write.
-        let mut map = s.serialize_map(Some(kept().count()))?;
-        for (k, v) in kept() {
+        // The length goes first in the encoding: the entries are picked
+        // once, then written.
+        let kept: Vec<(&K, &V)> = self
+            .map
+            .iter()
+            .filter(|(k, v)| clients.contains(client(k, v)))
+            .collect();
+        let mut map = s.serialize_map(Some(kept.len()))?;
+        for (k, v) in kept {
             map.serialize_entry(k, v)?;
         }
         map.end()

@@ -46,24 +46,29 @@ impl Login {
         if s.len() > SHARED_LEN {
             return Login(Arc::new(s.to_string()));
         }
-        SHARED.with(|shared| {
-            let mut shared = shared.borrow_mut();
-            if let Some(last) = shared.last.as_ref().filter(|l| l.as_str() == s) {
-                return last.clone();
-            }
-            let found = match shared.table.get(s) {
-                Some(found) => found.clone(),
-                None => {
-                    let made = Login(Arc::new(s.to_string()));
-                    if shared.table.len() < SHARED_COUNT {
-                        shared.table.insert(made.clone());
-                    }
-                    made
+        // Not shared (rather than a panic) on a thread whose table is gone.
+        SHARED
+            .try_with(|shared| Login::shared(&mut shared.borrow_mut(), s))
+            .unwrap_or_else(|_| Login(Arc::new(s.to_string())))
+    }
+
+    /// `s` from the table of this thread (the last one first).
+    fn shared(shared: &mut Shared, s: &str) -> Login {
+        if let Some(last) = shared.last.as_ref().filter(|l| l.as_str() == s) {
+            return last.clone();
+        }
+        let found = match shared.table.get(s) {
+            Some(found) => found.clone(),
+            None => {
+                let made = Login(Arc::new(s.to_string()));
+                if shared.table.len() < SHARED_COUNT {
+                    shared.table.insert(made.clone());
                 }
-            };
-            shared.last = Some(found.clone());
-            found
-        })
+                made
+            }
+        };
+        shared.last = Some(found.clone());
+        found
     }
 
     pub fn as_str(&self) -> &str {

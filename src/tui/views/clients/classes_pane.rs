@@ -85,14 +85,26 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 pub fn grid<'a>(app: &'a App, totals: &Totals) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut lines = Vec::new();
+    // Cells of 4 while every count has 3 digits at most; a larger book's
+    // get 5, and counts from 10,000 on are shown in thousands, so that the
+    // grid still fits the pane beside an 80-column list.
+    let widest = totals
+        .grid
+        .iter()
+        .flatten()
+        .chain(&totals.abc)
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let w = if widest < 1000 { 4 } else { 5 };
     let mut head = vec![Span::raw("    ")];
     for x in Xyz::ALL {
         head.push(Span::styled(
-            format!("{:>4}", x.as_str()),
+            format!("{:>w$}", x.as_str()),
             t.style(&format!("class_{}", x.as_str().to_lowercase())),
         ));
     }
-    head.push(Span::styled(format!("{:>4}{:>5}", "–", "all"), t.style("muted")));
+    head.push(Span::styled(format!("{:>w$}{:>5}", "–", "all"), t.style("muted")));
     lines.push(Line::from(head));
     for (i, a) in Abc::ALL.iter().map(Some).chain([None]).enumerate() {
         let name = a.map_or("–", |a| a.as_str());
@@ -103,11 +115,11 @@ pub fn grid<'a>(app: &'a App, totals: &Totals) -> Vec<Line<'a>> {
         for x in 0..4 {
             let n = totals.grid[i][x];
             row.push(Span::styled(
-                format!("{n:>4}"),
+                format!("{:>w$}", count(n)),
                 if n == 0 { t.style("muted") } else { t.style("text") },
             ));
         }
-        row.push(Span::styled(format!("{:>5}", totals.abc[i]), t.style("muted")));
+        row.push(Span::styled(format!("{:>5}", count(totals.abc[i])), t.style("muted")));
         lines.push(Line::from(row));
     }
     // Statuses on two lines so that a narrow pane shows them all.
@@ -128,6 +140,18 @@ pub fn grid<'a>(app: &'a App, totals: &Totals) -> Vec<Line<'a>> {
     lines
 }
 
+/// A count in 4 characters (below ten million): as it is below 10,000,
+/// then in thousands (`48k`), then in millions (`1.2M`).
+fn count(n: u32) -> String {
+    if n < 10_000 {
+        n.to_string()
+    } else if n < 999_500 {
+        format!("{}k", (n + 500) / 1000)
+    } else {
+        format!("{:.1}M", f64::from(n) / 1e6)
+    }
+}
+
 fn short(s: Status) -> &'static str {
     match s {
         Status::Potential => "pot",
@@ -135,5 +159,19 @@ fn short(s: Status) -> &'static str {
         Status::Regular => "reg",
         Status::Restored => "rest",
         Status::Lost => "lost",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_fit_four_characters_below_ten_million() {
+        let shown: Vec<String> = [0, 9_999, 10_000, 48_574, 999_499, 999_500, 1_250_000, u32::MAX]
+            .into_iter()
+            .map(count)
+            .collect();
+        assert_eq!(shown, ["0", "9999", "10k", "49k", "999k", "1.0M", "1.2M", "4295.0M"]);
     }
 }

@@ -110,8 +110,7 @@ impl<K: Serialize, V: Serialize> Serialize for Picked<'_, K, V> {
 }
 
 /// What a share of the model needs besides the maps it reads in place:
-/// its clients, and the small parts it copies (marks are keyed by item,
-/// the trash and the sales records hold their clients inside).
+/// its clients, and the parts it copies (`Model::copied_parts`).
 pub struct Share {
     clients: Clients,
     marks: BTreeMap<String, QueueMark>,
@@ -222,32 +221,12 @@ impl Model {
                 .map(|c| c.id)
                 .collect(),
         );
-        let mine = |c: &ClientId| clients.contains(*c);
+        let (marks, trash, sales) = self.copied_parts(&|c| c.manager == Some(m), &|c| clients.contains(*c));
         Share {
-            marks: self
-                .marks
-                .iter()
-                .filter(|(k, _)| self.client_of_mark(k).is_some_and(|c| mine(&c)))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            trash: super::Trash {
-                clients: self
-                    .trash
-                    .clients
-                    .iter()
-                    .filter(|(_, t)| t.client.manager == Some(m))
-                    .map(|(k, v)| (*k, v.clone()))
-                    .collect(),
-                persons: self
-                    .trash
-                    .persons
-                    .iter()
-                    .filter(|((c, _), _)| mine(c))
-                    .map(|(k, v)| (*k, v.clone()))
-                    .collect(),
-            },
-            sales: self.sales.only(|c| mine(&c)),
             clients,
+            marks,
+            trash,
+            sales,
         }
     }
 

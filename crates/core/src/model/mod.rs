@@ -335,6 +335,7 @@ impl Model {
         let mine = |c: &ClientId| ids.contains(c);
         // A few clients (one command's) are read by key; a share by a walk.
         let few = ids.len() * 64 < self.clients.len();
+        let (marks, trash, sales) = self.copied_parts(keep, &mine);
         let mut m = Model {
             settings: self.settings.clone(),
             counters: self.counters.clone(),
@@ -361,19 +362,35 @@ impl Model {
             tasks: kept(&self.tasks, |_, t| mine(&t.client)),
             surveys: kept(&self.surveys, |_, s| mine(&s.client)),
             tickets: kept(&self.tickets, |_, t| mine(&t.client)),
-            marks: kept(&self.marks, |k, _| self.client_of_mark(k).is_some_and(|c| mine(&c))),
+            marks,
             questionnaires: self.questionnaires.clone(),
-            trash: Trash {
-                clients: kept(&self.trash.clients, |_, t| keep(&t.client)),
-                persons: kept(&self.trash.persons, |(c, _), _| mine(c)),
-            },
+            trash,
             templates: self.templates.clone(),
-            sales: self.sales.only(|c| mine(&c)),
+            sales,
             index: Index::default(),
             touches: Touches::default(),
         };
         m.rebuild_index();
         m
+    }
+
+    /// The queue marks, the trash and the sales records about the clients
+    /// `keep` picks (`mine`: their live ids). A share's encoding copies
+    /// these too (`halves::Share`): marks are keyed by item, and the trash
+    /// and sales records hold their client inside.
+    pub(crate) fn copied_parts(
+        &self,
+        keep: &dyn Fn(&Client) -> bool,
+        mine: &dyn Fn(&ClientId) -> bool,
+    ) -> (BTreeMap<String, QueueMark>, Trash, Sales) {
+        (
+            kept(&self.marks, |k, _| self.client_of_mark(k).is_some_and(|c| mine(&c))),
+            Trash {
+                clients: kept(&self.trash.clients, |_, t| keep(&t.client)),
+                persons: kept(&self.trash.persons, |(c, _), _| mine(c)),
+            },
+            self.sales.only(|c| mine(&c)),
+        )
     }
 
     /// The client a queue mark's key is about.

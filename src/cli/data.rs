@@ -164,7 +164,10 @@ pub fn import(args: ImportArgs, db: Target) -> CliResult {
             };
             println!("imported {} {} rows from {label}{created}", report.rows, args.kind);
             // The snapshot spares the next session reading every record
-            // (a server keeps its own).
+            // (a server keeps its own). What the import freed (its rows, its
+            // changes, sled's copies) is handed back first: the snapshot's
+            // encoding would otherwise come on top of it.
+            crate::memory::give_back();
             if let Some(store) = store.store_mut() {
                 store.save_snapshot()?;
             }

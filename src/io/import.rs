@@ -48,15 +48,23 @@ pub struct ImportReport {
     pub created_clients: usize,
 }
 
-/// The commands a file stands for, each with the line it came from.
+/// The commands a file stands for, and the line each came from.
 pub struct Plan {
-    pub commands: Vec<(u64, Command)>,
+    pub commands: Vec<Command>,
+    /// `lines[i]`: the line of `commands[i]`.
+    pub lines: Vec<u64>,
     pub rows: usize,
     pub created_clients: usize,
 }
 
-/// Reads and checks `bytes` as a file of `kind`; nothing is written.
-pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Plan, Vec<RowError>> {
+/// A file read: its rows, or a file of vCards already planned.
+enum Input {
+    Table(Table),
+    Cards(Plan),
+}
+
+/// Reads `bytes` as a file of `kind`.
+fn read(model: &Model, kind: Kind, file: &str, bytes: &[u8]) -> Result<Input, Vec<RowError>> {
     if kind == Kind::Offers {
         return Err(vec![RowError {
             file: file.into(),
@@ -65,15 +73,34 @@ pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOp
         }]);
     }
     if kind == Kind::Contacts && super::vcard::looks_like(bytes) {
-        return super::vcard::plan(model, file, bytes);
+        return super::vcard::plan(model, file, bytes).map(Input::Cards);
     }
-    let table = table::read(file, bytes, kind.columns())?;
+    table::read(file, bytes, kind.columns()).map(Input::Table)
+}
+
+/// Reads and checks `bytes` as a file of `kind`; nothing is written.
+pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Plan, Vec<RowError>> {
+    match read(model, kind, file, bytes)? {
+        Input::Cards(plan) => Ok(plan),
+        Input::Table(table) => plan_rows(model, kind, file, &table, opts),
+    }
+}
+
+/// Checks the rows of a file of `kind` and plans their commands.
+fn plan_rows(
+    model: &Model,
+    kind: Kind,
+    file: &str,
+    table: &Table,
+    opts: &ImportOptions,
+) -> Result<Plan, Vec<RowError>> {
     let mut p = Planner {
         model,
         file,
-        table: &table,
+        table,
         errors: Vec::new(),
         commands: Vec::new(),
+        lines: Vec::new(),
         opts,
         created_clients: 0,
     };
@@ -93,6 +120,7 @@ pub fn plan(model: &Model, kind: Kind, file: &str, bytes: &[u8], opts: &ImportOp
     if p.errors.is_empty() {
         Ok(Plan {
             commands: p.commands,
+            lines: p.lines,
             rows: table.rows.len(),
             created_clients: p.created_clients,
         })
@@ -111,23 +139,27 @@ pub fn import(
     bytes: Vec<u8>,
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let plan = plan(store.model(), kind, file, &bytes, opts).map_err(ImportError::Rows)?;
-    // The commands own what they took from the file.
+    let input = read(store.model(), kind, file, &bytes).map_err(ImportError::Rows)?;
+    // The rows own what they took from the file.
     drop(bytes);
+    let plan = match input {
+        Input::Cards(plan) => plan,
+        Input::Table(table) => plan_rows(store.model(), kind, file, &table, opts).map_err(ImportError::Rows)?,
+    };
     if plan.commands.is_empty() {
         return Ok(ImportReport {
             rows: plan.rows,
             created_clients: 0,
         });
     }
-    let lines: Vec<u64> = plan.commands.iter().map(|(l, _)| *l).collect();
+    let lines = plan.lines;
     let batch = Command::Batch {
         label: format!("import {kind} from {file}"),
-        commands: plan.commands.into_iter().map(|(_, c)| c).collect(),
+        commands: plan.commands,
     };
-    match store.execute(who, batch) {
-        // Its event is not kept: it carries every row's change.
-        Ok(_) => Ok(ImportReport {
+    // Its event is not read: it carries every row's change.
+    match store.execute_unread(who, batch) {
+        Ok(()) => Ok(ImportReport {
             rows: plan.rows,
             created_clients: plan.created_clients,
         }),
@@ -141,20 +173,28 @@ pub fn import(
     }
 }
 
-/// A checked settlement row: line, client ref, date, amount, product, doc.
-type PlannedSettlement<'t> = (u64, &'t str, NaiveDate, Money, Option<ProductId>, &'t str);
+/// A checked settlement row: the row (its client ref and doc are read from
+/// it again), date, amount, product. Small: a file has millions.
+type PlannedSettlement<'t> = (&'t table::Row, NaiveDate, Money, Option<ProductId>);
 
 struct Planner<'a> {
     model: &'a Model,
     file: &'a str,
     table: &'a Table,
     errors: Vec<RowError>,
-    commands: Vec<(u64, Command)>,
+    commands: Vec<Command>,
+    lines: Vec<u64>,
     opts: &'a ImportOptions,
     created_clients: usize,
 }
 
 impl Planner<'_> {
+    /// Plans `command`, from the file's `line`.
+    fn push(&mut self, (line, command): (u64, Command)) {
+        self.lines.push(line);
+        self.commands.push(command);
+    }
+
     fn error(&mut self, line: u64, message: impl Into<String>) {
         self.errors.push(RowError {
             file: self.file.to_string(),
@@ -229,7 +269,7 @@ impl Planner<'_> {
                 self.error(line, "role must be 'manager' or 'lead'");
             }
             if let (true, true, Some(role)) = (ok_key, ok_name, role) {
-                self.commands.push((
+                self.push((
                     line,
                     Command::AddManager {
                         login: login.into(),
@@ -258,7 +298,7 @@ impl Planner<'_> {
                 &mut seen,
             );
             if ok_key & self.required(line, "name", name) {
-                self.commands.push((
+                self.push((
                     line,
                     Command::AddSegment {
                         code: code.into(),
@@ -288,7 +328,7 @@ impl Planner<'_> {
             );
             let ok_name = self.required(line, "name", name);
             if ok_key & ok_name & self.required(line, "line", product_line) {
-                self.commands.push((
+                self.push((
                     line,
                     Command::AddProduct {
                         code: code.into(),
@@ -325,7 +365,7 @@ impl Planner<'_> {
             } else if !seen.insert((segment, product)) {
                 self.error(line, format!("'{seg},{prod}' appears twice in the file"));
             } else {
-                self.commands.push((
+                self.push((
                     line,
                     Command::SetPortrait {
                         segment,
@@ -414,7 +454,7 @@ impl Planner<'_> {
             if let (true, true, Some(segment), Some(manager), Some(created)) =
                 (ok_key, ok_name, segment, manager, created)
             {
-                self.commands.push((
+                self.push((
                     line,
                     Command::AddClient {
                         reference: reference.into(),
@@ -428,7 +468,7 @@ impl Planner<'_> {
                 ));
                 let source = t.get(r, "source");
                 if !source.trim().is_empty() {
-                    self.commands.push((
+                    self.push((
                         line,
                         Command::SetSource {
                             reference: reference.into(),
@@ -458,7 +498,7 @@ impl Planner<'_> {
             }
             let birthday = self.date(line, "birthday", t.get(r, "birthday"));
             if let (Some(client), true, true, Some(birthday)) = (client, ok_name, ok_email, birthday) {
-                self.commands.push((
+                self.push((
                     line,
                     Command::AddPerson {
                         client,
@@ -538,7 +578,7 @@ impl Planner<'_> {
                     let first = missing.entry(reference).or_insert(date);
                     *first = (*first).min(date);
                 }
-                planned.push((line, reference, date, amount, product, t.get(r, "doc")));
+                planned.push((r, date, amount, product));
             }
         }
         if !self.errors.is_empty() {
@@ -547,14 +587,15 @@ impl Planner<'_> {
         // New clients get the ids after the current last one, in file order.
         let mut new_ids: HashMap<&str, ClientId> = HashMap::new();
         let mut next = self.model.counters.client;
-        for (line, reference, ..) in &planned {
+        for (row, ..) in &planned {
+            let (line, reference) = (&row.line, t.get(row, "client"));
             if let Some(created) = missing.get(reference)
                 && !new_ids.contains_key(reference)
             {
                 next += 1;
                 new_ids.insert(reference, ClientId(next));
                 self.created_clients += 1;
-                self.commands.push((
+                self.push((
                     *line,
                     Command::AddClient {
                         reference: reference.to_string(),
@@ -568,7 +609,12 @@ impl Planner<'_> {
                 ));
             }
         }
-        for (line, reference, date, amount, product, doc) in planned {
+        // One command a row: sized once (doubling held the old list and
+        // the new at once).
+        self.commands.reserve(planned.len());
+        self.lines.reserve(planned.len());
+        for (row, date, amount, product) in planned {
+            let reference = t.get(row, "client");
             let client = match self.model.client_by_ref(reference) {
                 Some(c) => c.id,
                 None => match new_ids.get(reference) {
@@ -576,14 +622,14 @@ impl Planner<'_> {
                     None => continue,
                 },
             };
-            self.commands.push((
-                line,
+            self.push((
+                row.line,
                 Command::RecordSettlement {
                     client,
                     date,
                     amount,
                     product,
-                    doc: doc.into(),
+                    doc: t.get(row, "doc").into(),
                 },
             ));
         }

@@ -18,14 +18,23 @@ impl fmt::Display for RowError {
     }
 }
 
+/// A row of a `Table`: its line in the file and where its fields are.
 pub struct Row {
     pub line: u64,
-    fields: Vec<String>,
+    /// The index of its first field in the table's `ends`.
+    first: usize,
 }
 
+/// The rows of a file, their fields' text end to end in one string: a file
+/// of two million settlements held as a `String` per field took 440 MB, as
+/// much again as the commands planned from it.
 pub struct Table {
     columns: Vec<&'static str>,
     pub rows: Vec<Row>,
+    /// Every field's text, row after row.
+    text: String,
+    /// Where each field ends in `text`; a row has one per column.
+    ends: Vec<usize>,
     /// `;`-separated: a French Excel file (decimal commas, thousands
     /// grouped with spaces).
     pub semicolons: bool,
@@ -37,12 +46,21 @@ impl Table {
     /// (`cell`); empty when the file has no such column. Only spaces are
     /// trimmed: a leading tab is data (and refused where text must be one
     /// line), never silently dropped.
-    pub fn get<'a>(&self, row: &'a Row, column: &str) -> &'a str {
+    pub fn get(&self, row: &Row, column: &str) -> &str {
         self.columns
             .iter()
             .position(|c| *c == column)
-            .and_then(|i| row.fields.get(i))
+            .and_then(|i| self.field(row.first + i))
             .map_or("", |s| super::cell::restore(s.trim_matches(' ')))
+    }
+
+    /// The text of the table's field number `index`.
+    fn field(&self, index: usize) -> Option<&str> {
+        let start = match index.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.text.get(start..*self.ends.get(index)?)
     }
 }
 
@@ -76,6 +94,33 @@ fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
         i += 1;
     }
     quoted.then_some(opened_on)
+}
+
+/// The line where a record starts, counted from the records before it:
+/// the csv crate's line numbers, and its offsets, point at the blank lines
+/// it skips before a record, so a row after one was reported a line early.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Counted up to here: `line` is the line of this offset.
+    at: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
+        // A record never starts with a line break: those are blank lines.
+        while matches!(self.bytes.get(to), Some(b'\n' | b'\r')) {
+            to += 1;
+        }
+        if to < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        let between = self.bytes.get(self.at..to).unwrap_or_default();
+        self.line += between.iter().filter(|b| **b == b'\n').count() as u64;
+        self.at = to;
+        self.line
+    }
 }
 
 fn detect_delimiter(header: &[u8]) -> u8 {
@@ -117,6 +162,7 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
         .flexible(true)
         .from_reader(bytes);
     let mut errors = Vec::new();
+    let mut lines = Lines { bytes, at: 0, line: 1 };
     let mut records = reader.byte_records();
     let header = match records.next() {
         Some(Ok(h)) => h,
@@ -149,16 +195,18 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
     }
     let width = header.len();
     let mut rows = Vec::new();
+    let mut text = String::new();
+    let mut ends = Vec::new();
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 errors.push(err(line, format!("unreadable row: {e}")));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
             continue; // blank line
         }
@@ -166,22 +214,27 @@ pub fn read(file: &str, bytes: &[u8], columns: &[(&'static str, bool)]) -> Resul
             errors.push(err(line, format!("expected {width} fields, found {}", record.len())));
             continue;
         }
-        let mut fields = Vec::with_capacity(width);
+        rows.push(Row {
+            line,
+            first: ends.len(),
+        });
         for (i, raw) in record.iter().enumerate() {
             match std::str::from_utf8(raw) {
-                Ok(s) => fields.push(s.to_string()),
+                Ok(s) => text.push_str(s),
                 Err(_) => {
-                    errors.push(err(line, format!("field '{}' is not valid UTF-8", found[i])));
-                    fields.push(String::new());
+                    let name = found.get(i).copied().unwrap_or("?");
+                    errors.push(err(line, format!("field '{name}' is not valid UTF-8")));
                 }
             }
+            ends.push(text.len());
         }
-        rows.push(Row { line, fields });
     }
     if errors.is_empty() {
         Ok(Table {
             columns: found,
             rows,
+            text,
+            ends,
             semicolons: delimiter == b';',
         })
     } else {
@@ -211,6 +264,25 @@ mod tests {
         let t = read("c.csv", text.as_bytes(), COLS).unwrap();
         assert_eq!(t.rows.len(), 3);
         assert_eq!(t.get(&t.rows[0], "name"), "Dupont, \"le jeune\"");
+    }
+
+    #[test]
+    fn every_row_reads_its_own_fields_empty_ones_included() {
+        let t = read("c.csv", b"name,ref\n,A1\nMartin,\n\nDurand,A3\n", COLS).unwrap();
+        let rows: Vec<(u64, &str, &str)> = t
+            .rows
+            .iter()
+            .map(|r| (r.line, t.get(r, "ref"), t.get(r, "name")))
+            .collect();
+        assert_eq!(rows, [(2, "A1", ""), (3, "", "Martin"), (5, "A3", "Durand")]);
+    }
+
+    #[test]
+    fn a_field_that_is_not_utf8_is_an_error_at_its_line() {
+        let errors = read("c.csv", b"ref,name\nA1,Dupont\nA2,D\xffrand\n", COLS)
+            .err()
+            .unwrap();
+        assert_eq!(errors[0].to_string(), "c.csv:3: field 'name' is not valid UTF-8");
     }
 
     #[test]

@@ -298,6 +298,7 @@ pub fn plan(model: &Model, file: &str, bytes: &[u8]) -> Result<Plan, Vec<RowErro
         });
     let mut errors = Vec::new();
     let mut commands = Vec::new();
+    let mut lines = Vec::new();
     for c in &cards {
         let err = |message: String| RowError {
             file: file.to_string(),
@@ -331,17 +332,17 @@ pub fn plan(model: &Model, file: &str, bytes: &[u8]) -> Result<Plan, Vec<RowErro
         match client {
             Err(e) => errors.push(e),
             Ok(_) if name.is_empty() => errors.push(err("a card without a name (FN or N)".into())),
-            Ok(client) => commands.push((
-                c.line,
-                Command::AddPerson {
+            Ok(client) => {
+                lines.push(c.line);
+                commands.push(Command::AddPerson {
                     client,
                     name,
                     role: c.title.clone(),
                     phone: c.tels.join(", "),
                     email: c.emails.first().cloned().unwrap_or_default(),
                     birthday: c.bday,
-                },
-            )),
+                });
+            }
         }
     }
     if !errors.is_empty() {
@@ -350,6 +351,7 @@ pub fn plan(model: &Model, file: &str, bytes: &[u8]) -> Result<Plan, Vec<RowErro
     Ok(Plan {
         rows: commands.len(),
         commands,
+        lines,
         created_clients: 0,
     })
 }

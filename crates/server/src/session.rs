@@ -407,6 +407,14 @@ impl Backend for Session {
         Ok(event)
     }
 
+    fn execute_unread(&mut self, who: &str, cmd: Command) -> Result<(), BackendError> {
+        // The hooks read the event.
+        if self.hooks.active() {
+            return self.execute(who, cmd).map(drop);
+        }
+        self.backend()?.execute_unread(who, cmd)
+    }
+
     fn hook_failures(&mut self) -> Vec<String> {
         self.hooks.take_failures()
     }

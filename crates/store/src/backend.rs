@@ -138,6 +138,10 @@ impl Backend for Store {
         Ok(Store::execute(self, who, cmd)?)
     }
 
+    fn execute_unread(&mut self, who: &str, cmd: Command) -> Result<(), BackendError> {
+        Ok(Store::execute_unread(self, who, cmd)?)
+    }
+
     fn settlements_of(&mut self, client: ClientId) -> Result<Vec<Settlement>, BackendError> {
         Ok(Store::settlements_of(self, client)?)
     }

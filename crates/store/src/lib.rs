@@ -164,6 +164,18 @@ impl std::fmt::Display for Bytes {
 }
 
 /// The open sled database and its trees (in the order of `TREE_NAMES`).
+/// A command's records encoded for the disk, not yet written.
+struct Encoded {
+    /// One batch per tree.
+    batches: Vec<sled::Batch>,
+    /// Its new settlements, when there are many (`staging`).
+    staged: staging::Staged,
+    /// The keys written, when a backup in progress must see them as they
+    /// were.
+    touched: Option<Vec<(T, Vec<u8>)>>,
+    bytes_written: u64,
+}
+
 pub(crate) struct Handle {
     pub(crate) db: sled::Db,
     pub(crate) trees: Vec<sled::Tree>,
@@ -246,12 +258,19 @@ impl Store {
         if self.snapshot_seq == Some(seq) {
             return Ok(());
         }
-        let bytes = self.encode_snapshot()?;
         let target = self.path.join(SNAPSHOT_FILE);
         let tmp = self.path.join(format!("{SNAPSHOT_FILE}.tmp"));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| {
-            std::io::Write::write_all(&mut f, &bytes)?;
-            f.sync_all()
+        let snapshot = codec::SnapshotRef {
+            created: self.created,
+            seq,
+            model: &self.model,
+        };
+        let written = std::fs::File::create(&tmp).and_then(|f| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+            codec::write_snapshot(&snapshot, &mut out)?;
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?
+                .sync_all()
         });
         if let Err(e) = written {
             // A cut temp file helps nobody, least of all on a full disk.
@@ -326,22 +345,41 @@ impl Store {
     /// for good and returns the event. On any error nothing is written and
     /// the model is as before.
     pub fn execute_at(&mut self, who: &str, at: NaiveDateTime, cmd: Command) -> Result<Event, StoreError> {
+        self.execute_keeping(who, at, cmd, true)
+    }
+
+    /// `execute`, for a caller that does not read the event: the changes are
+    /// let go once encoded for the disk (an import of two million rows held
+    /// 320 MB of them while sled wrote).
+    pub fn execute_unread(&mut self, who: &str, cmd: Command) -> Result<(), StoreError> {
+        self.execute_keeping(who, chrono::Utc::now().naive_utc(), cmd, false)
+            .map(drop)
+    }
+
+    /// `execute_at`; the event has no changes unless `keep`.
+    fn execute_keeping(&mut self, who: &str, at: NaiveDateTime, cmd: Command, keep: bool) -> Result<Event, StoreError> {
         if self.handle.is_none() {
             self.reopen()?;
         }
         let seq = self.model.counters.seq + 1;
         let last_settlement = self.model.counters.settlement;
         let summary = cmd.describe(&self.model);
-        let mut changes = Vec::new();
-        if let Err(e) = self.stage(who, seq, &cmd, &mut changes) {
+        // An import's batch makes about one change per command: its list is
+        // sized once instead of doubling (which held the old list and the new,
+        // twice as large, at once: 450 MB for two million settlements).
+        let mut changes = Vec::with_capacity(match &cmd {
+            Command::Batch { commands, .. } => commands.len(),
+            _ => 1,
+        });
+        // Planned: an import's commands (hundreds of megabytes for millions
+        // of rows) are let go as they are planned, before its changes are
+        // written.
+        if let Err(e) = self.stage(who, seq, cmd, &mut changes) {
             if !changes.is_empty() {
                 self.reload()?;
             }
             return Err(e.into());
         }
-        // Planned: an import's commands (hundreds of megabytes for millions
-        // of rows) are not kept while its changes are written.
-        drop(cmd);
         self.model.counters.seq = seq;
         let audit = AuditEntry {
             seq,
@@ -349,7 +387,13 @@ impl Store {
             at,
             summary,
         };
-        if let Err(e) = self.commit(&changes, &audit, last_settlement) {
+        let written = self.encode(&changes, &audit, last_settlement).and_then(|encoded| {
+            if !keep {
+                changes = Vec::new();
+            }
+            self.write(encoded)
+        });
+        if let Err(e) = written {
             if matches!(e, StoreError::DiskFull { .. }) {
                 // Refused before sled was touched: only the model changed.
                 self.reload()?;
@@ -369,7 +413,7 @@ impl Store {
 
     /// Plans the command against the model (`write::stage`), reading
     /// what the planner asks for from the trees.
-    fn stage(&mut self, who: &str, seq: u64, cmd: &Command, changes: &mut Vec<Change>) -> Result<(), CommandError> {
+    fn stage(&mut self, who: &str, seq: u64, cmd: Command, changes: &mut Vec<Change>) -> Result<(), CommandError> {
         let settlements = self
             .handle
             .as_ref()
@@ -405,12 +449,13 @@ impl Store {
             contacts: &contacts,
             settlements: &settled,
         };
-        crate::write::stage(cmd, &mut self.model, &ctx, changes)
+        crate::write::stage_owned(cmd, &mut self.model, &ctx, changes)
     }
 
+    /// Encodes a command's records for the disk (`write`);
     /// `last_settlement`: the settlement counter before the command (the
     /// ids beyond it are new).
-    fn commit(&self, changes: &[Change], audit: &AuditEntry, last_settlement: u64) -> Result<(), StoreError> {
+    fn encode(&self, changes: &[Change], audit: &AuditEntry, last_settlement: u64) -> Result<Encoded, StoreError> {
         // One batch per tree, written in the order of the changes: a later
         // write to a key replaces an earlier one (sled batches keep the
         // last), so an edited settlement's remove-then-insert leaves the
@@ -587,8 +632,25 @@ impl Store {
             };
             put(T::Changes, &keys::id64(audit.seq), Some(codec::encode(&log)?));
         }
+        Ok(Encoded {
+            batches,
+            staged,
+            touched: watched.then_some(touched),
+            bytes_written,
+        })
+    }
+
+    /// Writes what `encode` made: the staged settlements, then every other
+    /// record in one transaction; flushed.
+    fn write(&self, encoded: Encoded) -> Result<(), StoreError> {
+        let Encoded {
+            mut batches,
+            staged,
+            touched,
+            bytes_written,
+        } = encoded;
         self.check_room(bytes_written + staged.size() as u64)?;
-        if watched {
+        if let Some(touched) = touched {
             let keys: Vec<(T, &[u8])> = touched
                 .iter()
                 .map(|(t, k)| (*t, k.as_slice()))
@@ -598,8 +660,7 @@ impl Store {
         }
         let handle = self.handle()?;
         if let Some(from_id) = staged.first_id() {
-            staging::write(&handle.db, &handle.trees, from_id, &staged)?;
-            drop(staged);
+            staging::write(&handle.db, &handle.trees, from_id, staged)?;
             batches[T::Meta as usize].remove(staging::MARKER);
         }
         let result: Result<(), TransactionError<()>> = handle.trees.as_slice().transaction(|tx| {

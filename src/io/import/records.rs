@@ -64,7 +64,7 @@ impl Planner<'_> {
             if let (Some(client), Some(at), Some(channel), true, Some(person), Some(next_contact)) =
                 (client, at, channel, ok_summary, person, next)
             {
-                self.commands.push((
+                self.push((
                     line,
                     Command::LogContact {
                         client,
@@ -93,7 +93,7 @@ impl Planner<'_> {
             let done = self.date(line, "done", t.get(r, "done"));
             if let (Some(client), Some(due), true, Some(done)) = (client, due, ok_text, done) {
                 next_id += 1;
-                self.commands.push((
+                self.push((
                     line,
                     Command::AddTask {
                         client,
@@ -102,7 +102,7 @@ impl Planner<'_> {
                     },
                 ));
                 if let Some(date) = done {
-                    self.commands.push((
+                    self.push((
                         line,
                         Command::CompleteTask {
                             task: TaskId(next_id),
@@ -131,7 +131,7 @@ impl Planner<'_> {
                 self.error(line, format!("scores: '{text}' are not 1 to 5 each, like 5 4 3"));
             }
             if let (Some(client), Some(product), Some(date), Some(scores)) = (client, product, date, given) {
-                self.commands.push((
+                self.push((
                     line,
                     Command::RecordSurvey {
                         client,

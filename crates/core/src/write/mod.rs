@@ -18,4 +18,4 @@ pub use command::{Command, MAX_AMOUNT_CENTS, OfferMove, TRASH_RETENTION_DAYS, Ti
 pub use done::{Completion, completion};
 pub use error::CommandError;
 pub use event::Event;
-pub use plan::{Context, merge_moved, stage, ticket_stage_due};
+pub use plan::{Context, merge_moved, stage, stage_owned, ticket_stage_due};

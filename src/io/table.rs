@@ -12,9 +12,19 @@ pub struct RowError {
     pub message: String,
 }
 
+/// A message quotes the file's text, which may hold control characters
+/// (a quoted field may hold a line break, or an escape sequence): they are
+/// replaced before the message reaches a terminal.
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        use crate::domain::text::printable;
+        write!(
+            f,
+            "{}:{}: {}",
+            printable(&self.file),
+            self.line,
+            printable(&self.message)
+        )
     }
 }
 
@@ -275,6 +285,19 @@ mod tests {
             .map(|r| (r.line, t.get(r, "ref"), t.get(r, "name")))
             .collect();
         assert_eq!(rows, [(2, "A1", ""), (3, "", "Martin"), (5, "A3", "Durand")]);
+    }
+
+    #[test]
+    fn a_message_quoting_the_file_holds_no_control_characters() {
+        let e = RowError {
+            file: "c.csv".into(),
+            line: 6,
+            message: "login 'c\r\nd\u{1b}[2J' contains spaces or control characters".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "c.csv:6: login 'c  d\u{fffd}[2J' contains spaces or control characters"
+        );
     }
 
     #[test]

@@ -163,7 +163,6 @@ impl std::fmt::Display for Bytes {
     }
 }
 
-/// The open sled database and its trees (in the order of `TREE_NAMES`).
 /// A command's records encoded for the disk, not yet written.
 struct Encoded {
     /// One batch per tree.
@@ -176,6 +175,7 @@ struct Encoded {
     bytes_written: u64,
 }
 
+/// The open sled database and its trees (in the order of `TREE_NAMES`).
 pub(crate) struct Handle {
     pub(crate) db: sled::Db,
     pub(crate) trees: Vec<sled::Tree>,

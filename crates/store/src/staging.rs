@@ -201,25 +201,26 @@ mod tests {
         }
     }
 
+    /// Client 1, `C1`.
+    fn add_client(store: &mut Store) {
+        let client = Command::AddClient {
+            reference: "C1".into(),
+            name: "One".into(),
+            segment: None,
+            manager: None,
+            created: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            notes: String::new(),
+            tags: vec![],
+        };
+        store.execute("amy", client).unwrap();
+    }
+
     #[test]
     fn settlements_staged_by_a_command_that_did_not_commit_are_gone_on_opening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         let mut store = Store::open(&path).unwrap();
-        store
-            .execute(
-                "amy",
-                Command::AddClient {
-                    reference: "C1".into(),
-                    name: "One".into(),
-                    segment: None,
-                    manager: None,
-                    created: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
-                    notes: String::new(),
-                    tags: vec![],
-                },
-            )
-            .unwrap();
+        add_client(&mut store);
         let recorded = settlement(0, "kept");
         store
             .execute(
@@ -282,22 +283,7 @@ mod tests {
                 })
                 .collect(),
         };
-        for store in &mut stores {
-            store
-                .execute(
-                    "amy",
-                    Command::AddClient {
-                        reference: "C1".into(),
-                        name: "One".into(),
-                        segment: None,
-                        manager: None,
-                        created: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
-                        notes: String::new(),
-                        tags: vec![],
-                    },
-                )
-                .unwrap();
-        }
+        stores.iter_mut().for_each(add_client);
         let event = stores[0].execute("amy", sales()).unwrap();
         assert_eq!(event.changes.len(), stage_from() + 3);
         stores[1].execute_unread("amy", sales()).unwrap();

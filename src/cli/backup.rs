@@ -67,6 +67,7 @@ pub fn restore(args: RestoreArgs, db: Target) -> CliResult {
         return Ok(());
     }
     let target = db.path()?;
+    rapport::store::bulk_load();
     let (mut store, summary) = backup::restore(&args.file, &target, args.allow_unproven).map_err(failure)?;
     store.save_snapshot()?;
     println!(

@@ -144,6 +144,7 @@ pub fn copy(args: CopyArgs) -> CliResult {
     let summary = if pg::is_url(to) {
         pg::copy::restore(to, &file, false, &mut |n| writing.set_position(n))?
     } else {
+        rapport::store::bulk_load();
         let (mut store, summary) =
             backup::restore(&file, Path::new(to), false).map_err(|e| Failure::system(e.to_string()))?;
         store.save_snapshot()?;

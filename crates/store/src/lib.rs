@@ -18,7 +18,7 @@ pub mod verify;
 
 use crate::write::{Command, CommandError, Context, Event};
 pub use backend::DAILY_BACKUPS_KEPT;
-pub use open::OpenError;
+pub use open::{OpenError, bulk_load};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
@@ -257,8 +258,30 @@ fn open_sled(path: &Path) -> Result<sled::Db, OpenError> {
     }
 }
 
+/// sled's page cache for the databases this process opens, in bytes; 0:
+/// sled's default (1 GB).
+static CACHE_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// The page cache of a process that writes millions of records once (a
+/// restore): sled keeps the pages it writes up to its cache's size, most of
+/// a restore's peak (the 100k backup: 1.02–1.03 GB with the default,
+/// 0.91–0.94 GB with this, in the same time). An import's peak is not
+/// sled's cache (the same with 128 MB).
+const BULK_CACHE_BYTES: u64 = 256 << 20;
+
+/// Makes the databases this process opens from now on keep a smaller page
+/// cache: for a command that writes a whole database, not for a session
+/// that reads.
+pub fn bulk_load() {
+    CACHE_BYTES.store(BULK_CACHE_BYTES, Ordering::Relaxed);
+}
+
 fn open_sled_once(path: &Path) -> Result<sled::Db, OpenError> {
-    let config = sled::Config::new().path(path).mode(sled::Mode::HighThroughput);
+    let mut config = sled::Config::new().path(path).mode(sled::Mode::HighThroughput);
+    match CACHE_BYTES.load(Ordering::Relaxed) {
+        0 => {}
+        bytes => config = config.cache_capacity(bytes),
+    }
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
     match opened {
         Ok(Ok(db)) => Ok(db),

@@ -288,6 +288,15 @@ mod tests {
     }
 
     #[test]
+    fn a_row_is_at_the_line_it_starts_on_with_crlf_and_quoted_line_breaks() {
+        let text = b"ref,name\r\nA1,One\r\n\r\n\r\nA2,\"two\r\nlines\"\r\nA3,Three\r\n";
+        let t = read("c.csv", text, COLS).unwrap();
+        let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 5, 7]);
+        assert_eq!(t.get(&t.rows[1], "name"), "two\r\nlines");
+    }
+
+    #[test]
     fn a_message_quoting_the_file_holds_no_control_characters() {
         let e = RowError {
             file: "c.csv".into(),
